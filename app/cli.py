@@ -1,0 +1,65 @@
+"""The `yichuang` command: sub-commands for installers and scripts, the window by default.
+
+Every handler returns an exit code: 0 success, 2 bad input (with every problem
+printed in Chinese on stderr), 1 an environment failure (database, disk, device).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+# Packages that contribute sub-commands; each module has add_cli(subparsers).
+_CLI_MODULES = (
+    "app.cli_core",
+    "app.cli_catalog",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yichuang",
+        description="一窗通 政务服务窗口受理客户端",
+    )
+    parser.add_argument("--db", help="本地数据库 SQLAlchemy URL 或 SQLite 文件路径（默认：用户数据目录）")
+    parser.add_argument("--data-dir", help="数据目录（默认：操作系统的用户数据目录）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="启动窗口程序（默认）")
+    _add_run_args(run)
+    run.set_defaults(handler=_run_gui)
+    for name in _CLI_MODULES:
+        module = importlib.import_module(name)
+        module.add_cli(sub)
+    return parser
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--role", default="counter", choices=["counter"], help="程序角色")
+    p.add_argument("--no-crash-dialog", action="store_true", help="出错时不弹窗（测试用）")
+    p.add_argument("--screenshot", help="窗口就绪后保存截图到此文件并退出（用于文档与检查）")
+    p.add_argument("--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）")
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from app.ui.main import run_gui
+
+    return run_gui(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure: Callable[..., object] | None = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:  # plain `yichuang`: the window with default options
+        defaults = argparse.ArgumentParser()
+        _add_run_args(defaults)
+        for key, value in vars(defaults.parse_args([])).items():
+            setattr(args, key, value)
+        return _run_gui(args)
+    result: int = args.handler(args)
+    return result

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, Alembic migrations, repositories (local SQLite and central PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""Serial transport and one adapter per vendor protocol for the queue hardware. No Qt."""
