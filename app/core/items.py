@@ -127,12 +127,12 @@ class Material:
     sample: str = ""  # 示例样表
     key: str = ""  # identity across items (material_key of the name by default)
 
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", material_key(self.name))
+
     def applies(self, answers: Mapping[str, str]) -> bool:
         return all(c.holds(answers) for c in self.conditions)
-
-    @property
-    def identity(self) -> str:
-        return self.key or material_key(self.name)
 
     def requirement(self) -> str:
         """What the applicant must bring, in one line for a notice."""

@@ -1,0 +1,153 @@
+"""An intake as the counter collects it, and the rules for saving it as a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from app.core.check import CheckResult, Decision, MaterialOutcome, check_materials
+from app.core.identity import check_credit_code, check_resident_id
+from app.core.items import Item, ServiceType
+
+
+class ApplicantKind(StrEnum):
+    PERSON = "个人"
+    ORGANISATION = "单位"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "居民身份证"
+    HK_MACAO_PERMIT = "港澳居民来往内地通行证"
+    TAIWAN_PERMIT = "台湾居民来往大陆通行证"
+    PASSPORT = "护照"
+    FOREIGN_PR = "外国人永久居留身份证"
+    OTHER = "其他"
+
+
+class CaseStatus(StrEnum):
+    ACCEPTED = "已受理"
+    ACCEPTED_DEFERRED = "容缺受理"
+    AWAITING_CORRECTION = "待补正"
+    REFUSED = "不予受理"
+    COMPLETED = "已办结"
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    kind: ApplicantKind = ApplicantKind.PERSON
+    name: str = ""  # person's name or organisation's name
+    id_type: str = IdType.RESIDENT_ID.value
+    id_no: str = ""  # ID number, or 统一社会信用代码 for an organisation
+    phone: str = ""
+    address: str = ""
+    legal_rep: str = ""
+    agent_name: str = ""
+    agent_id_type: str = IdType.RESIDENT_ID.value
+    agent_id_no: str = ""
+    agent_phone: str = ""
+
+    @property
+    def has_agent(self) -> bool:
+        return bool(self.agent_name or self.agent_id_no)
+
+
+def applicant_problems(a: Applicant, today: date | None = None) -> dict[str, str]:
+    """Field → problem, in Chinese; empty when the applicant can be saved."""
+    problems: dict[str, str] = {}
+    if not a.name.strip():
+        problems["name"] = "请填写单位名称" if a.kind is ApplicantKind.ORGANISATION else "请填写申请人姓名"
+    if a.kind is ApplicantKind.ORGANISATION:
+        result = check_credit_code(a.id_no)
+        if not result.ok:
+            problems["id_no"] = result.message
+        if not a.legal_rep.strip():
+            problems["legal_rep"] = "请填写法定代表人"
+    elif a.id_type == IdType.RESIDENT_ID.value:
+        result = check_resident_id(a.id_no, today)
+        if not result.ok:
+            problems["id_no"] = result.message
+    elif not a.id_no.strip():
+        problems["id_no"] = "请填写证件号码"
+    if a.phone and not _phone_ok(a.phone):
+        problems["phone"] = "联系电话应为11位手机号或带区号的固定电话"
+    if a.has_agent:
+        if not a.agent_name.strip():
+            problems["agent_name"] = "请填写代办人姓名"
+        if a.agent_id_type == IdType.RESIDENT_ID.value:
+            result = check_resident_id(a.agent_id_no, today)
+            if not result.ok:
+                problems["agent_id_no"] = "代办人" + result.message
+        elif not a.agent_id_no.strip():
+            problems["agent_id_no"] = "请填写代办人证件号码"
+    return problems
+
+
+def _phone_ok(phone: str) -> bool:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        return True
+    return 7 <= len(digits) <= 12 and len(digits) == len(phone.replace("-", "").replace(" ", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """Everything the clerk collected, ready to be saved as a case."""
+
+    item: Item
+    item_version_id: int
+    answers: Mapping[str, str]
+    outcomes: Mapping[int, MaterialOutcome]
+    applicant: Applicant
+    decision: Decision
+    clerk: str
+    clerk_name: str
+    window_no: str
+    reason: str = ""  # 不予受理 reason (or a remark)
+    legal_basis: str = ""  # 不予受理 legal basis
+    supply_by: date | None = None  # 容缺受理: the date the applicant promises
+    on_behalf_of: str = ""  # AB角: whose post this clerk is covering
+    previous_case_no: str = ""  # a returning applicant's earlier 补正 case
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def check(self) -> CheckResult:
+        return check_materials(self.item, self.answers, self.outcomes)
+
+    @property
+    def completes_on_the_spot(self) -> bool:
+        """即办件 accepted: done (办结) in the same step."""
+        return self.decision is Decision.ACCEPT and self.item.service_type is ServiceType.ON_THE_SPOT
+
+
+def intake_problems(intake: Intake, today: date) -> list[str]:
+    """Why the intake cannot be saved as it stands, in Chinese (empty = it can)."""
+    problems: list[str] = []
+    result = intake.check()
+    if intake.decision is not Decision.REFUSE and not result.is_allowed(intake.decision):
+        problems.append(f"不能{intake.decision.value}：{result.why_not[intake.decision]}")
+    if intake.decision is Decision.REFUSE:
+        if not intake.reason.strip():
+            problems.append("不予受理必须填写理由")
+        if not intake.legal_basis.strip():
+            problems.append("不予受理必须填写法律依据")
+    if intake.decision is Decision.ACCEPT_DEFERRED:
+        if intake.supply_by is None:
+            problems.append("容缺受理必须填写申请人承诺补交材料的日期")
+        elif intake.supply_by < today:
+            problems.append("承诺补交日期不能早于今天")
+    problems.extend(applicant_problems(intake.applicant, today).values())
+    if not intake.clerk or not intake.window_no:
+        problems.append("未登录窗口，无法保存")
+    return problems
+
+
+def status_for(intake: Intake) -> CaseStatus:
+    if intake.completes_on_the_spot:
+        return CaseStatus.COMPLETED
+    return {
+        Decision.ACCEPT: CaseStatus.ACCEPTED,
+        Decision.ACCEPT_DEFERRED: CaseStatus.ACCEPTED_DEFERRED,
+        Decision.CORRECTION: CaseStatus.AWAITING_CORRECTION,
+        Decision.REFUSE: CaseStatus.REFUSED,
+    }[intake.decision]

@@ -1,0 +1,175 @@
+"""Saving and finding cases. Saving is one transaction: the case number, the case,
+its applicant, answers, material outcomes, notice lines and the audit entry are all
+written, or none is."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from app.core.caseno import MAX_SEQUENCE, CaseNumber
+from app.core.check import Decision
+from app.core.ids import uuid7
+from app.core.intake import Intake, intake_problems, status_for
+from app.core.workdays import WorkCalendar
+from db.models import (
+    ApplicantRow,
+    AuditRow,
+    CaseAnswerRow,
+    CaseMaterialRow,
+    CaseRow,
+    CaseSequenceRow,
+    NoticeLineRow,
+)
+
+
+class IntakeRejected(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCase:
+    id: uuid.UUID
+    case_no: str
+    promised_date: date | None
+    status: str
+
+
+def next_sequence(session: Session, workstation: str, day: date) -> int:
+    """Atomically take the next case sequence of this workstation and day."""
+    stmt = text(
+        "INSERT INTO case_sequence (workstation, day, last) VALUES (:ws, :day, 1) "
+        "ON CONFLICT (workstation, day) DO UPDATE SET last = case_sequence.last + 1 "
+        "RETURNING last"
+    ).bindparams(ws=workstation, day=day)
+    value = int(session.execute(stmt).scalar_one())
+    if value > MAX_SEQUENCE:
+        raise IntakeRejected([f"本工作站今日办件编号已用完（{MAX_SEQUENCE}件），请联系管理员"])
+    return value
+
+
+def save_case(
+    session: Session,
+    intake: Intake,
+    *,
+    calendar: WorkCalendar,
+    centre: str,
+    workstation: str,
+    now: datetime | None = None,
+) -> SavedCase:
+    """Write the intake as a case in the caller's transaction (commit is the caller's).
+
+    Raises IntakeRejected (nothing written) when the intake breaks a rule, and
+    CalendarNotCovered when the promised date falls in a year without calendar data."""
+    now = now or datetime.now()
+    today = now.date()
+    problems = intake_problems(intake, today)
+    if problems:
+        raise IntakeRejected(problems)
+    result = intake.check()
+    item = intake.item
+    promised: date | None = None
+    if intake.decision in (Decision.ACCEPT, Decision.ACCEPT_DEFERRED):
+        promised = calendar.add_working_days(today, item.promised_days)
+
+    previous_id: uuid.UUID | None = None
+    if intake.previous_case_no:
+        previous_id = session.scalar(
+            select(CaseRow.id).where(CaseRow.case_no == intake.previous_case_no)
+        )
+
+    seq = next_sequence(session, workstation, today)
+    case_no = str(CaseNumber(centre, workstation, today, seq))
+    case_id = uuid7()
+    status = status_for(intake)
+    a = intake.applicant
+    session.execute(
+        insert(CaseRow).values(
+            id=case_id,
+            case_no=case_no,
+            item_version_id=intake.item_version_id,
+            item_code=item.code,
+            item_name=item.name,
+            decision=intake.decision.value,
+            status=status.value,
+            decision_reason=intake.reason,
+            legal_basis=intake.legal_basis,
+            promised_date=promised,
+            supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
+            accepted_at=now,
+            completed_at=now if intake.completes_on_the_spot else None,
+            clerk=intake.clerk,
+            clerk_name=intake.clerk_name,
+            on_behalf_of=intake.on_behalf_of,
+            window_no=intake.window_no,
+            workstation=workstation,
+            applicant_name=a.name,
+            applicant_id_no=a.id_no.upper(),
+            previous_case_id=previous_id,
+            row_version=1,
+        )
+    )
+    session.execute(
+        insert(ApplicantRow).values(
+            case_id=case_id, kind=a.kind.value, name=a.name, id_type=a.id_type,
+            id_no=a.id_no.upper(), phone=a.phone, address=a.address, legal_rep=a.legal_rep,
+            agent_name=a.agent_name, agent_id_type=a.agent_id_type if a.has_agent else "",
+            agent_id_no=a.agent_id_no.upper(), agent_phone=a.agent_phone,
+        )  # fmt: skip
+    )
+    answers = [
+        {"case_id": case_id, "question_code": q.code, "ord": i, "question": q.text,
+         "answer": intake.answers.get(q.code, "")}
+        for i, q in enumerate(item.questions)
+    ]  # fmt: skip
+    if answers:
+        session.execute(insert(CaseAnswerRow), answers)
+    materials = [
+        {"case_id": case_id, "seq": s.material.seq, "name": s.material.name,
+         "medium": s.material.medium.value, "necessity": s.material.necessity.value,
+         "required_copies": s.material.copies, "status": s.outcome.status.value,
+         "copies": s.outcome.copies, "reason": s.outcome.reason}
+        for s in result.applicable
+    ]  # fmt: skip
+    if materials:
+        session.execute(insert(CaseMaterialRow), materials)
+    notice = [
+        {"case_id": case_id, "seq": n.seq, "material": n.material, "problem": n.problem,
+         "requirement": n.requirement, "deferrable": n.deferrable}
+        for n in result.notice
+    ]  # fmt: skip
+    if notice and intake.decision in (Decision.CORRECTION, Decision.ACCEPT_DEFERRED):
+        session.execute(insert(NoticeLineRow), notice)
+    detail: dict[str, object] = {
+        "decision": intake.decision.value,
+        "status": status.value,
+        "item_version": item.version,
+        "window": intake.window_no,
+    }
+    if intake.on_behalf_of:
+        detail["on_behalf_of"] = intake.on_behalf_of
+    if intake.previous_case_no:
+        detail["previous_case_no"] = intake.previous_case_no
+    detail.update(intake.extra)
+    session.execute(
+        insert(AuditRow).values(
+            id=uuid7(), case_id=case_id, at=now, actor=intake.clerk,
+            action="办结" if intake.completes_on_the_spot else intake.decision.value,
+            detail=detail,
+        )  # fmt: skip
+    )
+    return SavedCase(case_id, case_no, promised, status.value)
+
+
+def get_case(session: Session, case_no: str) -> CaseRow | None:
+    return session.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
+
+
+def sequence_rows(session: Session) -> list[CaseSequenceRow]:
+    return list(session.scalars(select(CaseSequenceRow)))

@@ -1,0 +1,223 @@
+"""Catalogue persistence: item versions in, core Items out.
+
+A published version is immutable: importing the same code and version again with the
+same content changes nothing; with different content it is refused (the county must
+raise the version). A new version becomes current; cases keep pointing at the version
+they were accepted under.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.items import (
+    Condition,
+    Item,
+    ItemKind,
+    Material,
+    Medium,
+    Necessity,
+    Question,
+    ServiceType,
+)
+from db.models import ItemVersionRow, MaterialRow, QuestionRow
+
+
+def content_hash(item: Item) -> str:
+    payload = {
+        "head": [
+            item.code, item.name, item.kind.value, item.department, item.service_type.value,
+            item.statutory_days, item.promised_days, item.fee, item.fee_standard,
+            item.legal_basis, item.conditions, item.procedure, item.place, item.phone,
+        ],
+        "questions": [[q.code, q.text, list(q.options)] for q in item.questions],
+        "materials": [
+            [
+                m.seq, m.name, m.medium.value, m.copies, m.necessity.value,
+                sorted([c.question, sorted(c.options)] for c in m.conditions),
+                m.standard, m.source, m.blank_form, m.sample,
+            ]
+            for m in item.materials
+        ],
+    }  # fmt: skip
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)  # "code 版本 v"
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # same version, other content
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts
+
+
+def _row_for(item: Item, digest: str, now: datetime, source: str) -> ItemVersionRow:
+    row = ItemVersionRow(
+        code=item.code, version=item.version, name=item.name, kind=item.kind.value,
+        department=item.department, service_type=item.service_type.value,
+        statutory_days=item.statutory_days, promised_days=item.promised_days, fee=item.fee,
+        fee_standard=item.fee_standard, legal_basis=item.legal_basis,
+        conditions=item.conditions, procedure=item.procedure, place=item.place,
+        phone=item.phone, content_hash=digest, is_current=True, imported_at=now, source=source,
+    )  # fmt: skip
+    row.questions = [
+        QuestionRow(ord=i, code=q.code, text=q.text, options=list(q.options))
+        for i, q in enumerate(item.questions)
+    ]
+    row.materials = [
+        MaterialRow(
+            seq=m.seq, name=m.name, key=m.key, medium=m.medium.value, copies=m.copies,
+            necessity=m.necessity.value,
+            conditions=[
+                {"question": c.question, "options": sorted(c.options)} for c in m.conditions
+            ],
+            standard=m.standard, source=m.source, blank_form=m.blank_form, sample=m.sample,
+        )  # fmt: skip
+        for m in item.materials
+    ]
+    return row
+
+
+def plan_import(session: Session, items: Sequence[Item]) -> ImportReport:
+    """What an import would do, without writing (conflicts make it refuse)."""
+    existing = {
+        (code, version): digest
+        for code, version, digest in session.execute(
+            select(ItemVersionRow.code, ItemVersionRow.version, ItemVersionRow.content_hash)
+        )
+    }
+    report = ImportReport()
+    for item in items:
+        label = f"{item.code} {item.name}（版本 {item.version}）"
+        digest = existing.get((item.code, item.version))
+        if digest is None:
+            report.added.append(label)
+        elif digest == content_hash(item):
+            report.unchanged.append(label)
+        else:
+            report.conflicts.append(
+                f"{label}：数据库中已有同一版本但内容不同。已发布的版本不能修改，请提高版本号后再导入"
+            )
+    return report
+
+
+def import_items(
+    session: Session, items: Sequence[Item], source: str = "", now: datetime | None = None
+) -> ImportReport:
+    """Add new item versions in the caller's transaction. Nothing is written when any
+    item conflicts with a published version."""
+    report = plan_import(session, items)
+    if not report.ok:
+        return report
+    now = now or datetime.now()
+    existing = set(
+        (tuple(r) for r in session.execute(select(ItemVersionRow.code, ItemVersionRow.version)))
+    )
+    new = [i for i in items if (i.code, i.version) not in existing]
+    codes = [i.code for i in new]
+    for start in range(0, len(codes), 500):
+        session.execute(
+            update(ItemVersionRow)
+            .where(ItemVersionRow.code.in_(codes[start : start + 500]))
+            .values(is_current=False)
+        )
+    session.add_all(_row_for(item, content_hash(item), now, source) for item in new)
+    session.flush()
+    return report
+
+
+def to_item(row: ItemVersionRow) -> Item:
+    return Item(
+        code=row.code,
+        name=row.name,
+        kind=ItemKind(row.kind),
+        department=row.department,
+        service_type=ServiceType(row.service_type),
+        statutory_days=row.statutory_days,
+        promised_days=row.promised_days,
+        version=row.version,
+        fee=row.fee,
+        fee_standard=row.fee_standard,
+        legal_basis=row.legal_basis,
+        conditions=row.conditions,
+        procedure=row.procedure,
+        place=row.place,
+        phone=row.phone,
+        questions=tuple(Question(q.code, q.text, tuple(q.options)) for q in row.questions),
+        materials=tuple(
+            Material(
+                seq=m.seq,
+                name=m.name,
+                medium=Medium(m.medium),
+                copies=m.copies,
+                necessity=Necessity(m.necessity),
+                conditions=tuple(
+                    Condition(str(c["question"]), frozenset(c["options"]))  # type: ignore[arg-type]
+                    for c in m.conditions
+                ),
+                standard=m.standard,
+                source=m.source,
+                blank_form=m.blank_form,
+                sample=m.sample,
+                key=m.key,
+            )
+            for m in row.materials
+        ),
+    )
+
+
+def current_items(session: Session) -> list[Item]:
+    rows = session.scalars(
+        select(ItemVersionRow).where(ItemVersionRow.is_current).order_by(ItemVersionRow.code)
+    )
+    return [to_item(r) for r in rows]
+
+
+def current_heads(session: Session) -> list[tuple[int, str, str]]:
+    """(version id, code, name) of every current item: enough for the search index."""
+    return [
+        (i, c, n)
+        for i, c, n in session.execute(
+            select(ItemVersionRow.id, ItemVersionRow.code, ItemVersionRow.name)
+            .where(ItemVersionRow.is_current)
+            .order_by(ItemVersionRow.code)
+        )
+    ]
+
+
+def item_version(session: Session, version_id: int) -> tuple[int, Item] | None:
+    row = session.get(ItemVersionRow, version_id)
+    return (row.id, to_item(row)) if row else None
+
+
+def current_version(session: Session, code: str) -> tuple[int, Item] | None:
+    row = session.scalars(
+        select(ItemVersionRow).where(ItemVersionRow.code == code, ItemVersionRow.is_current)
+    ).first()
+    return (row.id, to_item(row)) if row else None
+
+
+def count_items(session: Session) -> int:
+    return len(current_heads(session))
+
+
+def all_versions(session: Session, codes: Iterable[str]) -> list[tuple[str, str, bool]]:
+    return [
+        (c, v, cur)
+        for c, v, cur in session.execute(
+            select(ItemVersionRow.code, ItemVersionRow.version, ItemVersionRow.is_current)
+            .where(ItemVersionRow.code.in_(list(codes)))
+            .order_by(ItemVersionRow.code, ItemVersionRow.id)
+        )
+    ]

@@ -1,0 +1,281 @@
+"""Local store tables (SQLAlchemy 2). The same models serve the central PostgreSQL.
+
+Catalogue rows are immutable per version: a new version of an item is new rows, and
+a case points at the exact version it was accepted under.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.core.ids import uuid7
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+class ItemVersionRow(Base):
+    """One published version of an item's standard (办事指南)."""
+
+    __tablename__ = "item_version"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_item_version_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str] = mapped_column(String(200))
+    service_type: Mapped[str] = mapped_column(String(8))
+    statutory_days: Mapped[int] = mapped_column(Integer)
+    promised_days: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[bool] = mapped_column(Boolean, default=False)
+    fee_standard: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    procedure: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    questions: Mapped[list[QuestionRow]] = relationship(
+        back_populates="item_version",
+        cascade="all, delete-orphan",
+        order_by="QuestionRow.ord",
+        lazy="selectin",
+    )
+    materials: Mapped[list[MaterialRow]] = relationship(
+        back_populates="item_version",
+        cascade="all, delete-orphan",
+        order_by="MaterialRow.seq",
+        lazy="selectin",
+    )
+
+
+class QuestionRow(Base):
+    __tablename__ = "situation_question"
+    __table_args__ = (UniqueConstraint("item_version_id", "code", name="uq_situation_question_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(
+        ForeignKey("item_version.id", ondelete="CASCADE"), index=True
+    )
+    ord: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(200))
+    options: Mapped[list[str]] = mapped_column(JSON)
+
+    item_version: Mapped[ItemVersionRow] = relationship(back_populates="questions")
+
+
+class MaterialRow(Base):
+    __tablename__ = "material"
+    __table_args__ = (UniqueConstraint("item_version_id", "seq", name="uq_material_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(
+        ForeignKey("item_version.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    medium: Mapped[str] = mapped_column(String(8))
+    copies: Mapped[int] = mapped_column(Integer)
+    necessity: Mapped[str] = mapped_column(String(8))
+    # [{"question": code, "options": [..]}], all must hold; [] = always
+    conditions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    standard: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    blank_form: Mapped[str] = mapped_column(String(200), default="")
+    sample: Mapped[str] = mapped_column(String(200), default="")
+
+    item_version: Mapped[ItemVersionRow] = relationship(back_populates="materials")
+
+
+# ---------------------------------------------------------------- cases
+
+
+class CaseRow(Base):
+    """A case (办件): one item applied for at one counter visit."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_accepted_at", "accepted_at"),
+        Index("ix_cases_applicant_id_no", "applicant_id_no"),
+        Index("ix_cases_applicant_name", "applicant_name"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    item_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(8))  # 受理/容缺受理/补正/不予受理
+    status: Mapped[str] = mapped_column(String(16))  # 已受理/待补正/不予受理/已办结 …
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    supply_by: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺补交日期
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    clerk: Mapped[str] = mapped_column(String(64))
+    clerk_name: Mapped[str] = mapped_column(String(64))
+    on_behalf_of: Mapped[str] = mapped_column(String(64), default="")  # AB角: the post's clerk
+    window_no: Mapped[str] = mapped_column(String(16))
+    workstation: Mapped[str] = mapped_column(String(8))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_no: Mapped[str] = mapped_column(String(32), default="")
+    previous_case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id"), nullable=True
+    )
+    application_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)  # 联办 visit
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    item_version: Mapped[ItemVersionRow] = relationship()
+    applicant: Mapped[ApplicantRow] = relationship(
+        back_populates="case", cascade="all, delete-orphan", uselist=False
+    )
+    answers: Mapped[list[CaseAnswerRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseAnswerRow.ord"
+    )
+    materials: Mapped[list[CaseMaterialRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseMaterialRow.seq"
+    )
+    notice_lines: Mapped[list[NoticeLineRow]] = relationship(
+        cascade="all, delete-orphan", order_by="NoticeLineRow.seq"
+    )
+    audit: Mapped[list[AuditRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AuditRow.at"
+    )
+
+
+class ApplicantRow(Base):
+    __tablename__ = "applicant"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # 个人 / 单位
+    name: Mapped[str] = mapped_column(String(200))
+    id_type: Mapped[str] = mapped_column(String(32), default="")
+    id_no: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    legal_rep: Mapped[str] = mapped_column(String(64), default="")
+    agent_name: Mapped[str] = mapped_column(String(64), default="")
+    agent_id_type: Mapped[str] = mapped_column(String(32), default="")
+    agent_id_no: Mapped[str] = mapped_column(String(32), default="")
+    agent_phone: Mapped[str] = mapped_column(String(32), default="")
+
+    case: Mapped[CaseRow] = relationship(back_populates="applicant")
+
+
+class CaseAnswerRow(Base):
+    __tablename__ = "case_answer"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ord: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(String(200))
+
+
+class CaseMaterialRow(Base):
+    """The clerk's outcome for one applicable material of the case."""
+
+    __tablename__ = "case_material"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    medium: Mapped[str] = mapped_column(String(8))
+    necessity: Mapped[str] = mapped_column(String(8))
+    required_copies: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8))  # 收到 / 缺 / 有误 / 未核验
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class NoticeLineRow(Base):
+    """A line of the one-time notice (一次性告知书) given with this case."""
+
+    __tablename__ = "notice_line"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    material: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    requirement: Mapped[str] = mapped_column(Text)
+    deferrable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """Append-only timeline of a case: who did what, when, and why."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CaseSequenceRow(Base):
+    """Last case-number sequence used per workstation and day."""
+
+    __tablename__ = "case_sequence"
+
+    workstation: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class SettingRow(Base):
+    """Workstation settings that belong with the data (centre code, workstation code)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

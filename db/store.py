@@ -1,0 +1,134 @@
+"""Opening a store: the workstation's local SQLite file (WAL, foreign keys on) or a
+PostgreSQL URL, migrated to the newest schema with Alembic."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("yichuang.db")
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+APP_NAME = "YiChuang"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message is for people, in Chinese."""
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def database_url(db: str | None, data_dir: str | Path | None = None) -> str:
+    """A SQLAlchemy URL from a URL, a file path, or nothing (the user's data folder)."""
+    if db and "://" in db:
+        return db
+    if db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    return f"sqlite:///{(folder / 'yichuang.sqlite3').resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"无法创建数据目录 {folder}：{exc.strerror}") from exc
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy issue BEGIN itself so transactions are explicit and
+        # "BEGIN IMMEDIATE" can be used where writers must not deadlock.
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is there)."""
+    cfg = alembic_config(engine)
+    known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+    current = current_revision(engine)
+    if current is not None and current not in known:
+        raise StoreError(
+            f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。"
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@dataclass
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    engine = create_store_engine(url)
+    try:
+        if upgrade:
+            migrate(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreError(f"无法打开数据库 {make_url(url).render_as_string()}：{exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"数据库错误：{exc}") from exc
+    log.info("store open: %s", engine.url.render_as_string(hide_password=True))
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
