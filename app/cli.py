@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="yichuang",
         description="一窗通 政务服务窗口受理客户端",
     )
-    parser.add_argument("--db", help="本地数据库 SQLAlchemy URL 或 SQLite 文件路径（默认：用户数据目录）")
+    parser.add_argument(
+        "--db", help="本地数据库 SQLAlchemy URL 或 SQLite 文件路径（默认：用户数据目录）"
+    )
     parser.add_argument("--data-dir", help="数据目录（默认：操作系统的用户数据目录）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="启动窗口程序（默认）")
@@ -36,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
     p.add_argument("--role", default="counter", choices=["counter"], help="程序角色")
     p.add_argument("--no-crash-dialog", action="store_true", help="出错时不弹窗（测试用）")
     p.add_argument("--screenshot", help="窗口就绪后保存截图到此文件并退出（用于文档与检查）")
-    p.add_argument("--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）")
+    p.add_argument(
+        "--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）"
+    )
 
 
 def _run_gui(args: argparse.Namespace) -> int:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.catalog_files import read_catalog, write_catalog
-from app.core.catalog import CatalogParse
-from db.catalog_repo import current_items, import_items
-from db.store import StoreError, database_url, open_store
+
+if TYPE_CHECKING:
+    from app.core.catalog import CatalogParse
+
+# The database layer is imported inside the handlers: `catalog check` and every
+# other command start without loading SQLAlchemy and Alembic.
 
 MAX_LISTED = 200
 
@@ -63,6 +67,9 @@ def _import(args: argparse.Namespace) -> int:
     if not parsed.ok:
         _report_problems(parsed, args.file)
         return 2
+    from db.catalog_repo import import_items
+    from db.store import StoreError, database_url, open_store
+
     try:
         store = open_store(database_url(args.db, args.data_dir))
     except StoreError as exc:
@@ -74,18 +81,29 @@ def _import(args: argparse.Namespace) -> int:
             if not report.ok:
                 session.rollback()
         if not report.ok:
-            print(f"有 {len(report.conflicts)} 个事项与已发布版本冲突，未导入任何内容：", file=sys.stderr)
+            print(
+                f"有 {len(report.conflicts)} 个事项与已发布版本冲突，未导入任何内容：",
+                file=sys.stderr,
+            )
             for line in report.conflicts:
                 print(f"  - {line}", file=sys.stderr)
             return 2
     finally:
         store.close()
-    print(f"导入完成：{_summary(parsed)}；新增版本 {len(report.added)} 个，"
-          f"未变化 {len(report.unchanged)} 个。")
+    print(
+        f"导入完成：{_summary(parsed)}；新增版本 {len(report.added)} 个，"
+        f"未变化 {len(report.unchanged)} 个。"
+    )
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    from db.catalog_repo import current_items
+    from db.store import StoreError, database_url, open_store
+
+    if args.file.suffix.lower() not in (".xlsx", ".json"):
+        print("导出文件应以 .xlsx 或 .json 结尾", file=sys.stderr)
+        return 2
     try:
         store = open_store(database_url(args.db, args.data_dir))
     except StoreError as exc:
@@ -96,9 +114,6 @@ def _export(args: argparse.Namespace) -> int:
             items = current_items(session)
     finally:
         store.close()
-    if args.file.suffix.lower() not in (".xlsx", ".json"):
-        print("导出文件应以 .xlsx 或 .json 结尾", file=sys.stderr)
-        return 2
     try:
         write_catalog(items, args.file)
     except OSError as exc:

@@ -73,7 +73,9 @@ def _weekday(day: date) -> str:
 def _idcheck(args: argparse.Namespace) -> int:
     result = check_credit_code(args.number) if args.org else check_resident_id(args.number)
     if result.ok:
-        extra = f"，出生日期 {result.birth_date.isoformat()}，{result.sex}" if result.birth_date else ""
+        extra = (
+            f"，出生日期 {result.birth_date.isoformat()}，{result.sex}" if result.birth_date else ""
+        )
         print(f"{result.number}：有效{extra}")
         return 0
     print(f"{result.number or '（空）'}：{result.message}", file=sys.stderr)

@@ -117,11 +117,19 @@ def save_case(
     )
     session.execute(
         insert(ApplicantRow).values(
-            case_id=case_id, kind=a.kind.value, name=a.name, id_type=a.id_type,
-            id_no=a.id_no.upper(), phone=a.phone, address=a.address, legal_rep=a.legal_rep,
-            agent_name=a.agent_name, agent_id_type=a.agent_id_type if a.has_agent else "",
-            agent_id_no=a.agent_id_no.upper(), agent_phone=a.agent_phone,
-        )  # fmt: skip
+            case_id=case_id,
+            kind=a.kind.value,
+            name=a.name,
+            id_type=a.id_type,
+            id_no=a.id_no.upper(),
+            phone=a.phone,
+            address=a.address,
+            legal_rep=a.legal_rep,
+            agent_name=a.agent_name,
+            agent_id_type=a.agent_id_type if a.has_agent else "",
+            agent_id_no=a.agent_id_no.upper(),
+            agent_phone=a.agent_phone,
+        )
     )
     answers = [
         {"case_id": case_id, "question_code": q.code, "ord": i, "question": q.text,
@@ -159,10 +167,13 @@ def save_case(
     detail.update(intake.extra)
     session.execute(
         insert(AuditRow).values(
-            id=uuid7(), case_id=case_id, at=now, actor=intake.clerk,
+            id=uuid7(),
+            case_id=case_id,
+            at=now,
+            actor=intake.clerk,
             action="办结" if intake.completes_on_the_spot else intake.decision.value,
             detail=detail,
-        )  # fmt: skip
+        )
     )
     return SavedCase(case_id, case_no, promised, status.value)
 

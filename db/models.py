@@ -69,6 +69,9 @@ class ItemVersionRow(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     source: Mapped[str] = mapped_column(String(200), default="")
+    # readings of the name for search, computed once at import (space separated)
+    pinyin_full: Mapped[str] = mapped_column(Text, default="")
+    pinyin_initials: Mapped[str] = mapped_column(Text, default="")
 
     questions: Mapped[list[QuestionRow]] = relationship(
         back_populates="item_version",
@@ -86,7 +89,9 @@ class ItemVersionRow(Base):
 
 class QuestionRow(Base):
     __tablename__ = "situation_question"
-    __table_args__ = (UniqueConstraint("item_version_id", "code", name="uq_situation_question_code"),)
+    __table_args__ = (
+        UniqueConstraint("item_version_id", "code", name="uq_situation_question_code"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_version_id: Mapped[int] = mapped_column(

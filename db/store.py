@@ -92,9 +92,7 @@ def migrate(engine: Engine) -> None:
     known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
     current = current_revision(engine)
     if current is not None and current not in known:
-        raise StoreError(
-            f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。"
-        )
+        raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -14,8 +14,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("YICHUANG_NO_CRASH_DIALOG", "1")
 
-from app.core.paths import resource  # noqa: E402
-from db.store import Store, open_store  # noqa: E402
+from app.core.paths import resource
+from db.store import Store, open_store
 
 PG_ADMIN_URL = os.environ.get(
     "YICHUANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -79,3 +79,13 @@ def pg_store(pg_url: str) -> Iterator[Store]:
     store = open_store(pg_url)
     yield store
     store.close()
+
+
+@pytest.fixture
+def app_context(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The embedded default on a fresh data folder: local SQLite + demo catalogue."""
+    from app.context import open_context
+
+    context = open_context(data_dir=str(tmp_path / "data"))
+    yield context
+    context.close()

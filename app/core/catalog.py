@@ -34,6 +34,7 @@ from app.core.items import (
     Material,
     Question,
     clean_text,
+    clean_token,
     sorted_materials,
 )
 
@@ -121,8 +122,8 @@ def _int(
     if isinstance(raw, int):
         value = raw
     else:
-        text = clean_text(raw)
-        text = re.sub(r"(个)?(工作日|日|天|份)$", "", text).strip()
+        text = clean_token(raw)
+        text = re.sub(r"(个)?(工作日|日|天|份)$", "", text)
         if not text:
             if default is not None:
                 return default
@@ -146,7 +147,7 @@ def _choice(
     if not text:
         p.add(sheet, rownum, column, "不能为空")
         return None
-    value = aliases.get(text.replace(" ", ""))
+    value = aliases.get(clean_token(text))
     if value is None:
         allowed = "、".join(dict.fromkeys(str(v) for v in aliases.values()))
         p.add(sheet, rownum, column, f"“{text}”不是有效值，应为：{allowed}")
@@ -180,17 +181,22 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
             continue
         code = str(fields["code"])
         if code in heads:
-            p.add(SHEET_ITEMS, rownum, "事项编码", f"事项编码“{code}”重复（第{head_rows[code]}行已有）")
+            p.add(
+                SHEET_ITEMS,
+                rownum,
+                "事项编码",
+                f"事项编码“{code}”重复（第{head_rows[code]}行已有）",
+            )
             continue
         heads[code] = fields
         head_rows[code] = rownum
 
     # Codes whose 事项 row had problems: their rows elsewhere are not reported again
     # as "unknown item", which would only be noise.
-    broken = {_text(row, "事项编码") for _, row in sheets[SHEET_ITEMS].rows} - set(heads)
+    broken = {clean_token(row.get("事项编码")) for _, row in sheets[SHEET_ITEMS].rows} - set(heads)
     questions: dict[str, list[Question]] = {code: [] for code in heads}
     for rownum, row in sheets[SHEET_QUESTIONS].rows:
-        code = _text(row, "事项编码")
+        code = clean_token(row.get("事项编码"))
         if not code:
             p.add(SHEET_QUESTIONS, rownum, "事项编码", "不能为空")
             continue
@@ -205,7 +211,7 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
     materials: dict[str, list[Material]] = {code: [] for code in heads}
     seqs: dict[str, dict[int, int]] = {code: {} for code in heads}
     for rownum, row in sheets[SHEET_MATERIALS].rows:
-        code = _text(row, "事项编码")
+        code = clean_token(row.get("事项编码"))
         if not code:
             p.add(SHEET_MATERIALS, rownum, "事项编码", "不能为空")
             continue
@@ -252,7 +258,7 @@ def _parse_item_row(
 ) -> dict[str, object] | None:
     s = SHEET_ITEMS
     before = len(p.problems)
-    code = _text(row, "事项编码")
+    code = clean_token(row.get("事项编码"))
     if not code:
         p.add(s, rownum, "事项编码", "不能为空")
     name = _text(row, "事项名称")
@@ -266,8 +272,13 @@ def _parse_item_row(
     statutory = _int(p, s, rownum, row, "法定时限", minimum=0)
     promised = _int(p, s, rownum, row, "承诺时限", minimum=0)
     if statutory is not None and promised is not None and statutory and promised > statutory:
-        p.add(s, rownum, "承诺时限", f"承诺时限（{promised}个工作日）不能超过法定时限（{statutory}个工作日）")
-    fee_text = _text(row, "是否收费").lower()
+        p.add(
+            s,
+            rownum,
+            "承诺时限",
+            f"承诺时限（{promised}个工作日）不能超过法定时限（{statutory}个工作日）",
+        )
+    fee_text = clean_token(row.get("是否收费")).lower()
     fee = fee_text in _YES
     if fee_text not in _YES | _NO:
         p.add(s, rownum, "是否收费", f"“{fee_text}”应为“是”或“否”")
@@ -300,7 +311,7 @@ def _parse_question_row(
 ) -> Question | None:
     s = SHEET_QUESTIONS
     before = len(p.problems)
-    code = _text(row, "情形编码")
+    code = clean_token(row.get("情形编码"))
     text = _text(row, "问题")
     if not code:
         p.add(s, rownum, "情形编码", "不能为空")
@@ -400,7 +411,9 @@ def condition_text(material: Material, questions: Sequence[Question]) -> str:
     return ";".join(parts)
 
 
-def item_rows(item: Item) -> tuple[dict[str, object], list[dict[str, object]], list[dict[str, object]]]:
+def item_rows(
+    item: Item,
+) -> tuple[dict[str, object], list[dict[str, object]], list[dict[str, object]]]:
     """One item as rows of the three sheets (for export)."""
     head: dict[str, object] = {
         "事项编码": item.code,

@@ -116,7 +116,9 @@ def check_materials(
         states.append(MaterialState(material, outcome, not problem, problem))
 
     blocking = [s for s in states if not s.satisfied and s.material.necessity is Necessity.REQUIRED]
-    deferred = [s for s in states if not s.satisfied and s.material.necessity is Necessity.DEFERRABLE]
+    deferred = [
+        s for s in states if not s.satisfied and s.material.necessity is Necessity.DEFERRABLE
+    ]
 
     notice = tuple(
         NoticeLine(

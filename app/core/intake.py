@@ -57,7 +57,9 @@ def applicant_problems(a: Applicant, today: date | None = None) -> dict[str, str
     """Field → problem, in Chinese; empty when the applicant can be saved."""
     problems: dict[str, str] = {}
     if not a.name.strip():
-        problems["name"] = "请填写单位名称" if a.kind is ApplicantKind.ORGANISATION else "请填写申请人姓名"
+        problems["name"] = (
+            "请填写单位名称" if a.kind is ApplicantKind.ORGANISATION else "请填写申请人姓名"
+        )
     if a.kind is ApplicantKind.ORGANISATION:
         result = check_credit_code(a.id_no)
         if not result.ok:
@@ -117,7 +119,9 @@ class Intake:
     @property
     def completes_on_the_spot(self) -> bool:
         """即办件 accepted: done (办结) in the same step."""
-        return self.decision is Decision.ACCEPT and self.item.service_type is ServiceType.ON_THE_SPOT
+        return (
+            self.decision is Decision.ACCEPT and self.item.service_type is ServiceType.ON_THE_SPOT
+        )
 
 
 def intake_problems(intake: Intake, today: date) -> list[str]:

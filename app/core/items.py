@@ -73,12 +73,18 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: object) -> str:
-    """Text as a person means it: NFKC (full-width letters, digits and spaces become
-    half-width), runs of whitespace collapsed, ends stripped. None becomes ''."""
+    """Text as a person means it: runs of whitespace (the full-width space too)
+    collapsed to one space, ends stripped; None becomes ''. Chinese punctuation is
+    kept as written: （） and ： are not the same as () and : in a document."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def clean_token(value: object) -> str:
+    """A code, number or keyword: full-width letters and digits made half-width
+    (NFKC), all whitespace removed."""
+    return "".join(unicodedata.normalize("NFKC", clean_text(value)).split())
 
 
 def material_key(name: str) -> str:

@@ -128,7 +128,9 @@ def checked_items(draw: st.DrawFn) -> tuple[Item, dict[str, str], dict[int, Mate
     for m in materials:
         if draw(st.booleans()):
             outcomes[m.seq] = MaterialOutcome(
-                draw(statuses), copies=draw(st.integers(0, 4)), reason=draw(st.sampled_from(["", "过期"]))
+                draw(statuses),
+                copies=draw(st.integers(0, 4)),
+                reason=draw(st.sampled_from(["", "过期"])),
             )
     return it, answers, outcomes
 

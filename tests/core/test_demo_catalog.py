@@ -19,7 +19,13 @@ def test_demo_catalogue_is_valid_and_rich_enough() -> None:
     items = {i.code: i for i in parsed.items}
     assert len(items) >= 15
     names = {i.name for i in parsed.items}
-    for required in ("最低生活保障申请", "残疾人证申领", "个体工商户设立登记", "生育登记", "临时救助申请"):
+    for required in (
+        "最低生活保障申请",
+        "残疾人证申领",
+        "个体工商户设立登记",
+        "生育登记",
+        "临时救助申请",
+    ):
         assert required in names
     six = items["370999-MZ-001"]
     assert len(six.applicable_materials(six.default_answers())) == 6

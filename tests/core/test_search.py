@@ -57,7 +57,10 @@ def test_recently_used_items_come_first_within_a_tier() -> None:
 
 
 def test_empty_query_lists_recent_first() -> None:
-    assert names("", recent=("370982-JT-001", "370982-MZ-002"))[:2] == ["道路运输经营许可", "临时救助申请"]
+    assert names("", recent=("370982-JT-001", "370982-MZ-002"))[:2] == [
+        "道路运输经营许可",
+        "临时救助申请",
+    ]
 
 
 def test_full_width_and_spaces_in_the_query() -> None:

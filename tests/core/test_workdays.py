@@ -115,7 +115,10 @@ def test_every_day_of_the_year_is_decided(cal: WorkCalendar) -> None:
     [
         ({"year": 2026, "holidays": [{"name": "x", "from": "2025-12-31"}]}, "不属于2026年"),
         ({"year": 2026, "workdays": [{"date": "2026-03-03"}]}, "不是周末"),
-        ({"year": 2026, "holidays": [{"name": "x", "from": "2026-02-10", "to": "2026-02-01"}]}, "早于"),
+        (
+            {"year": 2026, "holidays": [{"name": "x", "from": "2026-02-10", "to": "2026-02-01"}]},
+            "早于",
+        ),
         ({"year": "abc"}, "格式错误"),
         (
             {

@@ -32,7 +32,9 @@ def _stored_item(store: Store, **kw):  # type: ignore[no-untyped-def]
 
 
 def _all_received(it):  # type: ignore[no-untyped-def]
-    return {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in it.applicable_materials(ANSWERS)}
+    return {
+        m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in it.applicable_materials(ANSWERS)
+    }
 
 
 def _save(store: Store, intake: Intake, now: datetime = NOW):  # type: ignore[no-untyped-def]
@@ -59,7 +61,10 @@ def _check_accept(store: Store) -> None:
         assert (case.decision, case.status, case.item_version_id) == ("受理", "已受理", vid)
         assert case.applicant.name == "张三"
         assert [m.status for m in case.materials] == ["收到"] * 4
-        assert [(a.question, a.answer) for a in case.answers] == [("申请人类型", "个人"), ("是否委托代办", "否")]
+        assert [(a.question, a.answer) for a in case.answers] == [
+            ("申请人类型", "个人"),
+            ("是否委托代办", "否"),
+        ]
         assert [a.action for a in case.audit] == ["受理"]
         assert case.notice_lines == []
     second = _save(store, _intake(vid, it, Decision.ACCEPT))
@@ -80,7 +85,8 @@ def test_deferred_acceptance_keeps_the_notice_and_supply_date(sqlite_store: Stor
     outcomes = _all_received(it)
     outcomes[3] = MaterialOutcome(Status.MISSING)
     saved = _save(
-        sqlite_store, _intake(vid, it, Decision.ACCEPT_DEFERRED, outcomes, supply_by=date(2026, 3, 2))
+        sqlite_store,
+        _intake(vid, it, Decision.ACCEPT_DEFERRED, outcomes, supply_by=date(2026, 3, 2)),
     )
     with sqlite_store.session() as s:
         case = get_case(s, saved.case_no)
@@ -111,7 +117,13 @@ def test_refusal_needs_reason_and_basis(sqlite_store: Store) -> None:
     assert err.value.problems == ["不予受理必须填写理由", "不予受理必须填写法律依据"]
     saved = _save(
         sqlite_store,
-        _intake(vid, it, Decision.REFUSE, reason="不属于本中心受理范围", legal_basis="《行政许可法》第三十二条"),
+        _intake(
+            vid,
+            it,
+            Decision.REFUSE,
+            reason="不属于本中心受理范围",
+            legal_basis="《行政许可法》第三十二条",
+        ),
     )
     assert saved.status == "不予受理"
 

@@ -58,7 +58,8 @@ def test_reimporting_the_same_version_is_harmless(sqlite_store: Store, items) ->
 
 
 def test_same_version_with_other_content_is_refused_and_nothing_written(
-    sqlite_store: Store, items  # type: ignore[no-untyped-def]
+    sqlite_store: Store,
+    items,  # type: ignore[no-untyped-def]
 ) -> None:
     _import(sqlite_store, items)
     before = _counts(sqlite_store)
@@ -78,7 +79,10 @@ def test_a_new_version_becomes_current_and_the_old_one_stays(sqlite_store: Store
     with sqlite_store.session() as s:
         new_id, new_item = current_version(s, "MZ-001")  # type: ignore[misc]
         assert new_item == newer and new_id != old_id
-        assert all_versions(s, ["MZ-001"]) == [("MZ-001", "2026.1", False), ("MZ-001", "2026.2", True)]
+        assert all_versions(s, ["MZ-001"]) == [
+            ("MZ-001", "2026.1", False),
+            ("MZ-001", "2026.2", True),
+        ]
         from db.catalog_repo import item_version
 
         assert item_version(s, old_id) == (old_id, old_item)  # the old version is intact

@@ -1,0 +1,89 @@
+"""What a running program stands on: data folder, local store, settings, calendar.
+
+Built once at start-up and passed to windows through their constructors.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.paths import resource
+from app.core.search import ItemIndex
+from app.core.workdays import WorkCalendar, load_calendar_dir
+from app.settings import Settings
+from db.store import Store, database_url, default_data_dir, open_store
+
+log = logging.getLogger("yichuang.app")
+
+DEMO_CATALOG = "catalog/demo-catalog.xlsx"
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    store: Store
+    settings: Settings
+    calendar: WorkCalendar
+    _index: ItemIndex | None = field(default=None, repr=False)
+
+    @property
+    def centre(self) -> str:
+        return str(self.settings.get("centre_code"))
+
+    @property
+    def workstation(self) -> str:
+        return str(self.settings.get("workstation"))
+
+    def item_index(self) -> ItemIndex:
+        if self._index is None:
+            from db.catalog_repo import search_entries
+
+            with self.store.session() as s:
+                self._index = ItemIndex(search_entries(s))
+        return self._index
+
+    def catalogue_changed(self) -> None:
+        self._index = None
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_context(
+    db: str | None = None, data_dir: str | None = None, *, demo: bool = True
+) -> AppContext:
+    """Open (creating if needed) the local store; on an empty store in the embedded
+    default, load the demo catalogue so a new workstation is usable at once."""
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    store = open_store(database_url(db, folder))
+    settings = Settings.load(folder / "settings.json")
+    calendar = load_calendar_dir(resource("calendar"))
+    context = AppContext(folder, store, settings, calendar)
+    if demo:
+        ensure_demo_catalogue(context)
+    return context
+
+
+def ensure_demo_catalogue(context: AppContext) -> int:
+    """Import the shipped demo catalogue when the store has no items. Returns how many
+    items were added."""
+    from sqlalchemy import func, select
+
+    from app.catalog_files import read_catalog
+    from db.catalog_repo import import_items
+    from db.models import ItemVersionRow
+
+    with context.store.session() as s:
+        if s.scalar(select(func.count()).select_from(ItemVersionRow)):
+            return 0
+    parsed = read_catalog(resource(DEMO_CATALOG))
+    if not parsed.ok:  # a broken build, not a user error
+        raise RuntimeError("demo catalogue invalid: " + "; ".join(map(str, parsed.problems)))
+    with context.store.session() as s, s.begin():
+        import_items(s, parsed.items, source="demo-catalog.xlsx")
+    context.catalogue_changed()
+    log.info("demo catalogue loaded: %d items", len(parsed.items))
+    return len(parsed.items)

@@ -1,0 +1,104 @@
+"""One settings registry: every setting with its type, default and meaning.
+
+Settings live in ``settings.json`` in the data folder (user preferences and hall
+configuration); window geometry lives apart in QSettings; secrets never here (they
+go to the OS keyring). A file from an older version is upgraded on load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("yichuang.settings")
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    label: str  # shown in the settings dialog, Chinese
+
+
+REGISTRY: tuple[Setting, ...] = (
+    Setting("centre_code", str, "370999101", "中心行政区划代码（6至12位数字）"),
+    Setting("workstation", str, "A1", "工作站代码（县中心分配，2位）"),
+    Setting("hall_name", str, "示范县城关镇便民服务中心", "大厅名称"),
+    Setting("hall_address", str, "示范县城关镇人民路88号", "大厅地址"),
+    Setting("hall_phone", str, "0538-1230100", "咨询电话"),
+    Setting("supervision_phone", str, "12345", "监督电话"),
+    Setting("window_no", str, "1", "默认窗口号"),
+    Setting("warn_days", int, 2, "到期前多少个工作日亮黄灯"),
+    Setting("large_font", bool, False, "大字体"),
+    Setting("recent_items", list, [], "最近使用的事项"),
+)
+_BY_KEY = {s.key: s for s in REGISTRY}
+
+
+class Settings:
+    """Typed access to settings.json; unknown keys are kept, bad values fall back."""
+
+    def __init__(self, path: Path | None, values: Mapping[str, Any] | None = None) -> None:
+        self.path = path
+        self._values: dict[str, Any] = dict(values or {})
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        values: dict[str, Any] = {}
+        if path.exists():
+            try:
+                values = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(values, dict):
+                    raise ValueError("not an object")
+            except (OSError, ValueError) as exc:
+                log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+                backup = path.with_suffix(".broken.json")
+                with contextlib.suppress(OSError):
+                    path.replace(backup)
+                values = {}
+        return cls(path, _upgrade(values))
+
+    def get(self, key: str) -> Any:
+        setting = _BY_KEY[key]
+        value = self._values.get(key, setting.default)
+        if not isinstance(value, setting.type) or (setting.type is int and isinstance(value, bool)):
+            return setting.default
+        return value
+
+    def set(self, key: str, value: Any) -> None:
+        setting = _BY_KEY[key]
+        if not isinstance(value, setting.type):
+            raise TypeError(f"{key} must be {setting.type.__name__}")
+        self._values[key] = value
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = dict(self._values, schema=SCHEMA_VERSION)
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(self.path)  # atomic: a power cut leaves the old or the new file
+
+    def remember_item(self, code: str, keep: int = 20) -> None:
+        recent = [c for c in self.get("recent_items") if c != code]
+        self.set("recent_items", [code, *recent][:keep])
+
+
+def _upgrade(values: dict[str, Any]) -> dict[str, Any]:
+    version = values.pop("schema", SCHEMA_VERSION)
+    if version > SCHEMA_VERSION:
+        log.warning("settings written by a newer version (%s); unknown keys are kept", version)
+    return values
