@@ -8,13 +8,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
 from app.core.check import Decision
 from app.core.ids import uuid7
-from app.core.intake import Intake, intake_problems, status_for
+from app.core.intake import CaseStatus, Intake, intake_problems, status_for
 from app.core.workdays import WorkCalendar
 from db.models import (
     ApplicantRow,
@@ -175,7 +175,43 @@ def save_case(
             detail=detail,
         )
     )
+    missed = intake.extra.get("not_on_previous_notice")
+    if missed:
+        session.execute(
+            insert(AuditRow).values(
+                id=uuid7(),
+                case_id=case_id,
+                at=now,
+                actor=intake.clerk,
+                action="一次性告知遗漏",
+                detail={"previous_case_no": intake.previous_case_no, "materials": missed},
+            )
+        )
+    if previous_id is not None:
+        _mark_corrected(session, previous_id, case_no, intake.clerk, now)
     return SavedCase(case_id, case_no, promised, status.value)
+
+
+def _mark_corrected(
+    session: Session, previous_id: uuid.UUID, new_case_no: str, actor: str, now: datetime
+) -> None:
+    """The earlier 补正 case moves forward to 已补正 (status never moves back)."""
+    result = session.execute(
+        update(CaseRow)
+        .where(CaseRow.id == previous_id, CaseRow.status == CaseStatus.AWAITING_CORRECTION.value)
+        .values(status=CaseStatus.CORRECTED.value, row_version=CaseRow.row_version + 1)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        session.execute(
+            insert(AuditRow).values(
+                id=uuid7(),
+                case_id=previous_id,
+                at=now,
+                actor=actor,
+                action="已补正",
+                detail={"new_case_no": new_case_no},
+            )
+        )
 
 
 def get_case(session: Session, case_no: str) -> CaseRow | None:

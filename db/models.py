@@ -284,3 +284,45 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- counter
+
+
+class ClerkRow(Base):
+    """A clerk account of this workstation (later pulled from the centre)."""
+
+    __tablename__ = "clerk"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    window_no: Mapped[str] = mapped_column(String(16), default="")  # own post (A角)
+    backup_for: Mapped[str] = mapped_column(String(64), default="")  # B角 of this login
+    role: Mapped[str] = mapped_column(String(16), default="clerk")  # clerk/chief/manager
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInRow(Base):
+    """Who sat at which window when, and whose post they were covering (AB角)."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    window_no: Mapped[str] = mapped_column(String(16))
+    on_behalf_of: Mapped[str] = mapped_column(String(64), default="")
+    signed_in_at: Mapped[datetime] = mapped_column(DateTime)
+    signed_out_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DraftRow(Base):
+    """A half-finished intake, saved as the clerk types, offered back after a crash.
+    Deleted in the same transaction that saves the case."""
+
+    __tablename__ = "intake_draft"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # workstation/login
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from app.core.check import CheckResult, Decision, MaterialOutcome, check_materials
 from app.core.identity import check_credit_code, check_resident_id
-from app.core.items import Item, ServiceType
+from app.core.items import Item, Necessity, ServiceType
 
 
 class ApplicantKind(StrEnum):
@@ -32,6 +32,7 @@ class CaseStatus(StrEnum):
     AWAITING_CORRECTION = "待补正"
     REFUSED = "不予受理"
     COMPLETED = "已办结"
+    CORRECTED = "已补正"  # a 补正 case whose applicant came back with the materials
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +156,46 @@ def status_for(intake: Intake) -> CaseStatus:
         Decision.CORRECTION: CaseStatus.AWAITING_CORRECTION,
         Decision.REFUSE: CaseStatus.REFUSED,
     }[intake.decision]
+
+
+# ---------------------------------------------------------------- returning applicants
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierMaterial:
+    """A material as recorded on an earlier 补正 case."""
+
+    seq: int
+    key: str  # material identity (name-based), stable across item versions
+    status: str
+    copies: int
+
+
+def prefill_from_earlier(
+    item: Item, earlier: list[EarlierMaterial], notice_keys: set[str]
+) -> dict[int, MaterialOutcome]:
+    """Outcomes to start a returning applicant's checklist from: what was received
+    last time stays received; everything on the notice is to be checked again."""
+    from app.core.check import Status
+
+    by_key = {m.key: m for m in earlier}
+    outcomes: dict[int, MaterialOutcome] = {}
+    for material in item.materials:
+        before = by_key.get(material.key)
+        if before is None or material.key in notice_keys:
+            continue
+        if before.status == Status.RECEIVED.value:
+            outcomes[material.seq] = MaterialOutcome(Status.RECEIVED, before.copies)
+    return outcomes
+
+
+def not_on_earlier_notice(result: CheckResult, notice_keys: set[str]) -> list[str]:
+    """Materials now found wanting that the earlier one-time notice did not list: the
+    promise of 一次性告知 was broken for these, and the clerk must be told."""
+    return [
+        s.material.name
+        for s in result.applicable
+        if not s.satisfied
+        and s.material.necessity is not Necessity.OPTIONAL
+        and s.material.key not in notice_keys
+    ]

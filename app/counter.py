@@ -1,0 +1,194 @@
+"""The counter's services, without Qt: load items, save intakes, find returning
+applicants, keep drafts. Windows call these (off the GUI thread where they write)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.core.caseno import looks_like_case_number
+from app.core.check import MaterialOutcome, Status
+from app.core.identity import normalise
+from app.core.intake import (
+    Applicant,
+    ApplicantKind,
+    CaseStatus,
+    EarlierMaterial,
+    Intake,
+    not_on_earlier_notice,
+    prefill_from_earlier,
+)
+from app.core.items import Item, material_key
+from app.core.workdays import WorkCalendar
+from db.case_repo import SavedCase, save_case
+from db.catalog_repo import item_version
+from db.draft_repo import delete_draft, load_draft, save_draft
+from db.models import CaseRow
+from db.store import Store
+
+log = logging.getLogger("yichuang.counter")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturningCase:
+    """An earlier 补正 case a returning applicant may be continuing."""
+
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    applicant_id_no: str
+    notice: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturningStart:
+    """Everything to open the checklist of a returning applicant."""
+
+    case_no: str
+    item_version_id: int
+    item: Item
+    answers: Mapping[str, str]
+    applicant: Applicant
+    outcomes: Mapping[int, MaterialOutcome]
+    notice_keys: frozenset[str]
+    notice: tuple[str, ...] = field(default=())
+
+
+class CounterService:
+    def __init__(self, store: Store, calendar: WorkCalendar, centre: str, workstation: str) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.centre = centre
+        self.workstation = workstation
+
+    # ------------------------------------------------------------ items
+
+    def load_item(self, version_id: int) -> tuple[int, Item] | None:
+        with self.store.session() as s:
+            return item_version(s, version_id)
+
+    # ------------------------------------------------------------ saving
+
+    def save_intake(
+        self,
+        intake: Intake,
+        *,
+        draft_key: str | None = None,
+        notice_keys: frozenset[str] | None = None,
+        now: datetime | None = None,
+    ) -> SavedCase:
+        """One transaction: case, applicant, answers, outcomes, notice, audit, and the
+        draft removed. A returning applicant's materials not on the earlier notice are
+        recorded as a broken one-time-notice promise."""
+        if notice_keys is not None:
+            missed = not_on_earlier_notice(intake.check(), set(notice_keys))
+            if missed:
+                intake = replace(intake, extra={**intake.extra, "not_on_previous_notice": missed})
+        with self.store.session() as s, s.begin():
+            saved = save_case(
+                s, intake, calendar=self.calendar, centre=self.centre,
+                workstation=self.workstation, now=now,
+            )  # fmt: skip
+            if draft_key:
+                delete_draft(s, draft_key)
+        log.info("case saved: %s %s", saved.case_no, saved.status)
+        return saved
+
+    # ------------------------------------------------------------ returning applicants
+
+    def find_returning(self, query: str, limit: int = 50) -> list[ReturningCase]:
+        """补正 cases matching a case number (typed or scanned), ID number or name."""
+        text = query.strip()
+        if not text:
+            return []
+        conditions = []
+        if looks_like_case_number(text):
+            conditions.append(CaseRow.case_no == text.upper())
+        else:
+            conditions.append(CaseRow.applicant_id_no == normalise(text))
+            conditions.append(CaseRow.applicant_name.startswith(text))
+            conditions.append(CaseRow.case_no.startswith(text.upper()))
+        with self.store.session() as s:
+            rows = s.scalars(
+                select(CaseRow)
+                .where(CaseRow.status == CaseStatus.AWAITING_CORRECTION.value, or_(*conditions))
+                .order_by(CaseRow.accepted_at.desc())
+                .limit(limit)
+            ).all()
+            return [
+                ReturningCase(
+                    r.case_no,
+                    r.accepted_at,
+                    r.item_name,
+                    r.applicant_name,
+                    r.applicant_id_no,
+                    tuple(n.material for n in r.notice_lines),
+                )
+                for r in rows
+            ]
+
+    def returning_start(self, case_no: str) -> ReturningStart | None:
+        with self.store.session() as s:
+            row = s.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
+            if row is None:
+                return None
+            return _returning_start(s, row)
+
+    # ------------------------------------------------------------ drafts
+
+    def save_draft(self, key: str, state: dict[str, Any]) -> None:
+        with self.store.session() as s, s.begin():
+            save_draft(s, key, state)
+
+    def load_draft(self, key: str) -> tuple[datetime, dict[str, Any]] | None:
+        with self.store.session() as s:
+            return load_draft(s, key)
+
+    def discard_draft(self, key: str) -> None:
+        with self.store.session() as s, s.begin():
+            delete_draft(s, key)
+
+
+def _returning_start(s: Session, row: CaseRow) -> ReturningStart | None:
+    found = item_version(s, row.item_version_id)
+    if found is None:
+        return None
+    vid, item = found
+    notice_keys = frozenset(material_key(n.material) for n in row.notice_lines)
+    earlier = [
+        EarlierMaterial(m.seq, material_key(m.name), m.status, m.copies) for m in row.materials
+    ]
+    a = row.applicant
+    applicant = Applicant(
+        kind=ApplicantKind(a.kind), name=a.name, id_type=a.id_type, id_no=a.id_no,
+        phone=a.phone, address=a.address, legal_rep=a.legal_rep, agent_name=a.agent_name,
+        agent_id_type=a.agent_id_type or Applicant().agent_id_type, agent_id_no=a.agent_id_no,
+        agent_phone=a.agent_phone,
+    )  # fmt: skip
+    answers = {ans.question_code: ans.answer for ans in row.answers}
+    return ReturningStart(
+        case_no=row.case_no,
+        item_version_id=vid,
+        item=item,
+        answers=answers,
+        applicant=applicant,
+        outcomes=prefill_from_earlier(item, earlier, set(notice_keys)),
+        notice_keys=notice_keys,
+        notice=tuple(n.material for n in row.notice_lines),
+    )
+
+
+def outcome_to_json(outcome: MaterialOutcome) -> list[object]:
+    return [outcome.status.value, outcome.copies, outcome.reason]
+
+
+def outcome_from_json(value: Any) -> MaterialOutcome:
+    status, copies, reason = value
+    return MaterialOutcome(Status(status), int(copies), str(reason))

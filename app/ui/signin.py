@@ -1,0 +1,115 @@
+"""Sign-in at the counter: clerk, password, window. AB角 covering is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.accounts import Clerk
+from db.clerk_repo import DEMO_PASSWORD, SignInFailed, list_clerks, sign_in
+from db.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    clerk: Clerk
+    window_no: str
+    on_behalf_of: str  # login of the post owner when covering (AB角)
+    on_behalf_of_name: str
+    record_id: str
+
+
+class SignInDialog(QDialog):
+    def __init__(
+        self, store: Store, default_window: str, demo: bool, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.seat: Seat | None = None
+        self.setWindowTitle(self.tr("一窗通 · 登录"))
+        with store.session() as s:
+            self._clerks = {c.login: c for c in list_clerks(s) if c.active}
+        self.login = QComboBox(self)
+        self.login.setEditable(True)
+        self.login.setObjectName("signinLogin")
+        for c in self._clerks.values():
+            self.login.addItem(f"{c.login}", c.login)
+            self.login.setItemData(self.login.count() - 1, c.name)
+        self.login.setCurrentIndex(-1)
+        self.login.setEditText("")
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setObjectName("signinPassword")
+        self.window_no = QLineEdit(default_window, self)
+        self.window_no.setObjectName("signinWindow")
+        self.window_no.setMaxLength(8)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(self.tr("账号"), self.login)
+        form.addRow(self.tr("密码"), self.password)
+        form.addRow(self.tr("窗口号"), self.window_no)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
+        buttons.accepted.connect(self._try)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        if demo:
+            hint = QLabel(
+                self.tr("演示账号：wangfang（1号窗口）、lijun（2号窗口）、zhaomin（王芳的B角）、"
+                        "chenzhuren（管理），密码均为 %1").replace("%1", DEMO_PASSWORD),
+                self,
+            )  # fmt: skip
+            hint.setWordWrap(True)
+            hint.setStyleSheet("color: #555")
+            layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.login.currentIndexChanged.connect(self._login_chosen)
+        self.login.setFocus()
+
+    def _login_chosen(self) -> None:
+        clerk = self._clerks.get(self.login.currentText().strip())
+        if clerk is not None and clerk.window_no:
+            self.window_no.setText(clerk.window_no)
+
+    def _try(self) -> None:
+        login = self.login.currentText().strip()
+        if not login:
+            self.message.setText(self.tr("请输入账号"))
+            self.login.setFocus()
+            return
+        try:
+            with self.store.session() as s, s.begin():
+                clerk, decision, record = sign_in(
+                    s, login, self.password.text(), self.window_no.text().strip()
+                )
+        except SignInFailed as exc:
+            self.message.setText(str(exc))
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        owner = self._clerks.get(decision.on_behalf_of)
+        self.seat = Seat(
+            clerk,
+            self.window_no.text().strip(),
+            decision.on_behalf_of,
+            owner.name if owner else "",
+            record,
+        )
+        self.accept()

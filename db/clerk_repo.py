@@ -1,0 +1,105 @@
+"""Clerk accounts and sign-in records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.accounts import Clerk, SeatDecision, hash_password, seat, verify_password
+from app.core.ids import uuid7
+from db.models import ClerkRow, SignInRow
+
+
+def _clerk(row: ClerkRow) -> Clerk:
+    return Clerk(row.login, row.name, row.window_no, row.backup_for, row.role, row.active)
+
+
+def add_clerk(
+    session: Session,
+    login: str,
+    name: str,
+    password: str,
+    *,
+    window_no: str = "",
+    backup_for: str = "",
+    role: str = "clerk",
+    now: datetime | None = None,
+) -> Clerk:
+    if session.get(ClerkRow, login) is not None:
+        raise ValueError(f"账号“{login}”已存在")
+    row = ClerkRow(
+        login=login, name=name, password_hash=hash_password(password), window_no=window_no,
+        backup_for=backup_for, role=role, active=True, created_at=now or datetime.now(),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return _clerk(row)
+
+
+def list_clerks(session: Session) -> list[Clerk]:
+    return [_clerk(r) for r in session.scalars(select(ClerkRow).order_by(ClerkRow.login))]
+
+
+def post_owner(session: Session, window_no: str) -> Clerk | None:
+    row = session.scalars(
+        select(ClerkRow).where(ClerkRow.window_no == window_no, ClerkRow.active)
+    ).first()
+    return _clerk(row) if row else None
+
+
+class SignInFailed(ValueError):
+    pass
+
+
+def sign_in(
+    session: Session, login: str, password: str, window_no: str, now: datetime | None = None
+) -> tuple[Clerk, SeatDecision, str]:
+    """Check the password and the seat; record the sign-in. Returns the clerk, the seat
+    decision and the sign-in record id."""
+    row = session.get(ClerkRow, login.strip())
+    if row is None or not verify_password(password, row.password_hash):
+        raise SignInFailed("账号或密码不正确")
+    clerk = _clerk(row)
+    decision = seat(clerk, window_no, post_owner(session, window_no))
+    if not decision.allowed:
+        raise SignInFailed(decision.message)
+    record = SignInRow(
+        id=uuid7(), login=clerk.login, window_no=window_no, on_behalf_of=decision.on_behalf_of,
+        signed_in_at=now or datetime.now(),
+    )  # fmt: skip
+    session.add(record)
+    session.flush()
+    return clerk, decision, str(record.id)
+
+
+def sign_out(session: Session, record_id: str, now: datetime | None = None) -> None:
+    import uuid
+
+    session.execute(
+        update(SignInRow)
+        .where(SignInRow.id == uuid.UUID(record_id))
+        .values(signed_out_at=now or datetime.now())
+    )
+
+
+DEMO_CLERKS = (
+    # login, name, window, backup_for, role
+    ("wangfang", "王芳", "1", "", "clerk"),
+    ("lijun", "李军", "2", "", "clerk"),
+    ("zhaomin", "赵敏", "3", "wangfang", "clerk"),
+    ("chenzhuren", "陈主任", "", "", "manager"),
+)
+DEMO_PASSWORD = "123456"
+
+
+def ensure_demo_clerks(session: Session) -> bool:
+    """The embedded default ships demo clerks (password 123456) on an empty table."""
+    if session.scalars(select(ClerkRow.login).limit(1)).first() is not None:
+        return False
+    for login, name, window, backup, role in DEMO_CLERKS:
+        add_clerk(
+            session, login, name, DEMO_PASSWORD, window_no=window, backup_for=backup, role=role
+        )
+    return True
