@@ -1,0 +1,825 @@
+"""The window's documents as PDF: 受理通知书 (A4 and 80 mm roll), 一次性告知书,
+容缺受理承诺书, 不予受理通知书 and 办事指南.
+
+Each ``render_*`` function takes plain data (``printing.model``, ``app.core.items``)
+and returns a :class:`RenderResult`; nothing is printed or written here. They are
+pure and may run on a worker thread (one document at a time per thread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
+
+from app.core.items import Item, Material, ServiceType
+from printing.barcode128 import BarcodeFlowable, Code128Pattern, code128
+from printing.fonts import FONT_NAME, GlyphCheck
+from printing.layout import (
+    A4_MARGIN_X,
+    ROLL_WIDTH,
+    Writer,
+    build_a4,
+    build_roll,
+    make_styles,
+)
+from printing.model import (
+    ApplicantInfo,
+    CaseDoc,
+    Decision,
+    DocumentError,
+    MissingChar,
+    NoticeLine,
+)
+from printing.qr import QrFlowable
+from printing.settings import HallSettings, SettingsError
+from printing.text import (
+    applicant_id_text,
+    fmt_date,
+    fmt_datetime,
+    mask_id,
+    mask_phone,
+    window_label,
+)
+
+A4_WIDTH = 210 * mm - 2 * A4_MARGIN_X  # 170 mm of text width
+
+NO_MORE_MATERIALS = (
+    "本告知书已一次性告知全部需补正的材料，申请人按本告知书补齐后，"
+    "窗口不再要求提交告知书以外的材料。"
+)
+REMEDIES = (
+    "如不服本决定，可在收到本通知书之日起60日内依法申请行政复议，或者在6个月内依法提起行政诉讼。"
+)
+
+
+class DocKind(StrEnum):
+    """What was printed, as the print log names it."""
+
+    RECEIPT = "受理通知书"
+    RECEIPT_ROLL = "受理回执"
+    NOTICE = "一次性告知书"
+    PROMISE = "容缺受理承诺书"
+    REFUSAL = "不予受理通知书"
+    GUIDE = "办事指南"
+    TEST_PAGE = "打印测试页"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    kind: DocKind
+    pdf: bytes
+    pages: int
+    missing: tuple[MissingChar, ...] = ()  # characters printed as 〔U+XXXX〕 markers
+    warnings: tuple[str, ...] = ()  # e.g. a logo file that could not be read
+    barcode: Code128Pattern | None = None  # the case number's bars as drawn
+
+    @property
+    def ok(self) -> bool:
+        """True when the document shows every character of its data."""
+        return not self.missing
+
+    def write(self, path: Path) -> None:
+        path.write_bytes(self.pdf)
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class _Doc:
+    """One document being built: its writer, glyph check and warnings."""
+
+    def __init__(self, hall: HallSettings, *, roll: bool = False) -> None:
+        self.hall = hall
+        self.roll = roll
+        self.check = GlyphCheck()
+        self.w = Writer(make_styles(9.5 if roll else 10.5), self.check)
+        self.warnings: list[str] = []
+
+    def header(
+        self, title: str, case_no: str | None
+    ) -> tuple[list[Flowable], Code128Pattern | None]:
+        """Hall (with logo) left, case barcode right, then the title."""
+        w = self.w
+        left: list[Flowable] = []
+        logo = self._logo(14 * mm)
+        name = w.p(self.hall.hall_name, "服务中心名称", w.s.heading)
+        if logo is not None:
+            inner = Table([[logo, name]], colWidths=[17 * mm, None])
+            inner.setStyle(_plain())
+            left.append(inner)
+        else:
+            left.append(name)
+        pattern = None
+        right: list[Flowable] = []
+        if case_no:
+            pattern = code128(case_no)
+            right = [
+                BarcodeFlowable(pattern, height=10 * mm, max_width=72 * mm),
+                w.p(case_no, "受理编号", w.s.center),
+            ]
+        top = Table([[left, right]], colWidths=[A4_WIDTH - 75 * mm, 75 * mm])
+        top.setStyle(_plain(valign="MIDDLE"))
+        return [top, Spacer(1, 2 * mm), w.title(title, 3 * mm)], pattern
+
+    def _logo(self, size: float) -> Flowable | None:
+        path = self.hall.logo_path
+        if path is None:
+            return None
+        try:
+            reader = ImageReader(str(path))
+            iw, ih = reader.getSize()
+        except Exception as exc:
+            self.warnings.append(f"徽标图片无法读取，已省略：{path}（{exc}）")
+            return None
+        scale = size / max(iw, ih)
+        return Image(str(path), width=iw * scale, height=ih * scale)
+
+    def qr(self, case: CaseDoc, size: float) -> Flowable | None:
+        try:
+            text = self.hall.qr_text(case.case_no, case.item_code)
+        except SettingsError as exc:
+            self.warnings.append(f"{exc}，已省略二维码")
+            return None
+        if text is None:
+            return None
+        return QrFlowable(text, size)
+
+    def footnote(self) -> list[Flowable]:
+        note = self.check.footnote()
+        if note is None:
+            return []
+        return [Spacer(1, 3 * mm), self.w.raw(self.w.markup(note, "脚注"), self.w.s.small)]
+
+    def footer_text(self, text: str) -> str:
+        return self.check.clean(text, "页脚")
+
+    def kv_table(self, rows: list[tuple[str, ...]], where: dict[str, str] | None = None) -> Table:
+        return self.w.kv_table(rows, A4_WIDTH, where=where)
+
+    def signature_block(self, lines: list[str]) -> Table:
+        """Signature lines: a label, a blank to sign on and a blank date."""
+        w = self.w
+        rows = [
+            [w.p(label, "签字栏"), w.p("____________________"), w.p("日期：______年____月____日")]
+            for label in lines
+        ]
+        table = Table(rows, colWidths=[58 * mm, 52 * mm, 60 * mm])
+        table.setStyle(_plain(valign="BOTTOM", bottom=8))
+        return table
+
+    def seal_and_date(self, when: datetime) -> list[Flowable]:
+        w = self.w
+        return [
+            Spacer(1, 4 * mm),
+            w.p(f"{self.hall.hall_name}（盖章）", "服务中心名称", w.s.right),
+            w.p(fmt_date(when.date()), "日期", w.s.right),
+        ]
+
+
+def _boxed(style: ParagraphStyle) -> ParagraphStyle:
+    """A framed paragraph, for the sentence a document exists to say."""
+    return ParagraphStyle(
+        "boxed",
+        parent=style,
+        borderWidth=0.6,
+        borderColor=(0, 0, 0),
+        borderPadding=(3, 5, 4, 5),
+        spaceBefore=4,
+        spaceAfter=4,
+    )
+
+
+def _plain(valign: str = "TOP", bottom: float = 0) -> TableStyle:
+    return TableStyle(
+        [
+            # Tables set a font for every cell even when it holds flowables; without
+            # this the page would reference (unembedded) Helvetica.
+            ("FONT", (0, 0), (-1, -1), FONT_NAME, 10),
+            ("VALIGN", (0, 0), (-1, -1), valign),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
+        ]
+    )
+
+
+def _salutation(applicant: ApplicantInfo) -> str:
+    return f"{applicant.name}："
+
+
+def _applicant_rows(a: ApplicantInfo, mask: bool) -> list[tuple[str, ...]]:
+    id_label, id_value = applicant_id_text(a, mask=mask)
+    rows: list[tuple[str, ...]] = [
+        ("申请单位" if a.is_org else "申请人", a.name, id_label, id_value),
+    ]
+    second: tuple[str, ...] = ("联系电话", mask_phone(a.phone) if mask else a.phone)
+    if a.is_org:
+        second += ("法定代表人", a.legal_rep or "—")
+    elif a.agent_name:
+        second += ("代办人", a.agent_name)
+    else:
+        second += ("办理方式", "本人办理")
+    rows.append(second)
+    if a.agent_name and (a.is_org or a.agent_id_number):
+        agent_id = mask_id(a.agent_id_number) if mask else a.agent_id_number
+        if a.is_org:
+            rows.append(("经办人", a.agent_name, "经办人证件号码", agent_id or "—"))
+        else:
+            rows.append(("代办人证件号码", agent_id or "—"))
+    return rows
+
+
+_WHERE = {
+    "申请人": "申请人姓名",
+    "申请单位": "申请单位名称",
+    "代办人": "代办人姓名",
+    "经办人": "经办人姓名",
+    "法定代表人": "法定代表人",
+}
+
+
+def _promise_text(case: CaseDoc) -> str:
+    if case.service_type is ServiceType.ON_THE_SPOT:
+        return "本事项为即办件，当场办结。"
+    if case.promised_date is None:
+        raise DocumentError("承诺件缺少承诺办结日期，不能打印受理通知书")
+    days = f"（承诺时限{case.promised_days}个工作日）" if case.promised_days else ""
+    return f"本事项承诺于{fmt_date(case.promised_date)}前办结{days}。"
+
+
+def _require(case: CaseDoc, decisions: tuple[Decision, ...], doc: DocKind) -> None:
+    if case.decision not in decisions:
+        raise DocumentError(f"该办件的决定为“{case.decision.value}”，不能打印{doc.value}")
+
+
+# ---------------------------------------------------------------- 受理通知书
+
+
+def render_receipt(
+    case: CaseDoc, hall: HallSettings, *, roll: bool = False, mask: bool = True
+) -> RenderResult:
+    """受理通知书 on A4, or 受理回执 on an 80 mm roll (``roll=True``)."""
+    kind = DocKind.RECEIPT_ROLL if roll else DocKind.RECEIPT
+    _require(case, (Decision.ACCEPT, Decision.ACCEPT_DEFERRED), kind)
+    if roll:
+        return _receipt_roll(case, hall, mask)
+    d = _Doc(hall)
+    footer = d.footer_text(hall.hall_name)
+    w = d.w
+    story, pattern = d.header(DocKind.RECEIPT.value, case.case_no)
+    a = case.applicant
+    if case.decision is Decision.ACCEPT_DEFERRED:
+        decision = (
+            "经审查，主要申请材料齐全、符合法定形式，部分材料暂缺，"
+            "根据容缺受理制度，决定予以容缺受理。请按下列期限补交容缺材料。"
+        )
+    else:
+        decision = "经审查，申请材料齐全、符合法定形式，决定予以受理。"
+    story += [
+        w.p(_salutation(a), "申请人姓名"),
+        w.raw(
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}申请办理的“", "文书")
+            + w.markup(case.item_name, "事项名称")
+            + w.markup(f"”事项，{decision}{_promise_text(case)}", "文书"),
+            w.s.para,
+        ),
+        Spacer(1, 3 * mm),
+        w.p("一、事项信息", style=w.s.heading),
+        d.kv_table(
+            [
+                ("受理编号", case.case_no, "受理时间", fmt_datetime(case.accepted_at)),
+                ("事项名称", case.item_name),
+                ("事项编码", case.item_code, "标准版本", case.item_version),
+                ("实施部门", case.department, "办件类型", case.service_type.value),
+                ("承诺办结", _promised_short(case)),
+                ("受理窗口", window_label(case.window_no), "受理人", case.clerk_name),
+            ]
+        ),
+        w.p("二、申请人信息", style=w.s.heading),
+        d.kv_table(_applicant_rows(a, mask), _WHERE),
+        w.p("三、已收取材料", style=w.s.heading),
+    ]
+    story.append(_materials_table(d, case))
+    if case.decision is Decision.ACCEPT_DEFERRED:
+        story += [w.p("四、容缺材料（须按期补交）", style=w.s.heading), _deferred_table(d, case)]
+    closing = _closing_block(d, case)
+    story += [*d.footnote(), closing]
+    pdf, pages = build_a4(
+        story,
+        title=f"{DocKind.RECEIPT.value} {case.case_no}",
+        footer_left=footer,
+        footer_right=f"受理编号：{case.case_no}",
+    )
+    return RenderResult(kind, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+def _promised_short(case: CaseDoc) -> str:
+    if case.service_type is ServiceType.ON_THE_SPOT:
+        return "即办件，当场办结"
+    days = f"（{case.promised_days}个工作日）" if case.promised_days else ""
+    return f"{fmt_date(case.promised_date)}前{days}"
+
+
+def _materials_table(d: _Doc, case: CaseDoc) -> Flowable:
+    if not case.materials:
+        return d.w.p("（无）")
+    rows = [
+        (str(i), m.name, m.medium.value, str(m.copies), m.note)
+        for i, m in enumerate(case.materials, start=1)
+    ]
+    return d.w.grid(
+        ("序号", "材料名称", "收取方式", "份数", "备注"),
+        rows,
+        (12 * mm, 84 * mm, 28 * mm, 14 * mm, 32 * mm),
+        where=("序号", "材料名称", "收取方式", "份数", "材料备注"),
+        center_cols=(0, 2, 3),
+    )
+
+
+def _deferred_table(d: _Doc, case: CaseDoc) -> Flowable:
+    lines = case.deferred_lines
+    if not lines:
+        raise DocumentError("容缺受理须列出容缺材料及补交期限")
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        when = case.supply_date(line)
+        if when is None:
+            raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
+        rows.append((str(i), line.material, line.requirement or "—", f"{fmt_date(when)}前"))
+    return d.w.grid(
+        ("序号", "容缺材料", "补交要求", "补交期限"),
+        rows,
+        (12 * mm, 58 * mm, 65 * mm, 35 * mm),
+        where=("序号", "容缺材料名称", "补交要求", "补交期限"),
+        center_cols=(0,),
+    )
+
+
+def _closing_block(d: _Doc, case: CaseDoc) -> Flowable:
+    """Phones and where to ask, the seal line and date, and the QR code beside them."""
+    w = d.w
+    text: list[Flowable] = [
+        w.p(f"咨询查询电话：{d.hall.phone}　　监督电话：{d.hall.supervision_phone}", "电话"),
+        w.p(d.hall.query_note, "查询说明", w.s.small),
+        w.p(f"办理地点：{d.hall.address}", "地址", w.s.small),
+        *d.seal_and_date(case.accepted_at),
+    ]
+    qr = d.qr(case, 22 * mm)
+    if qr is None:
+        return KeepTogether([Spacer(1, 4 * mm), *text])
+    block = Table(
+        [[text, [qr, w.p("扫码查询进度", style=w.s.center)]]],
+        colWidths=[A4_WIDTH - 38 * mm, 38 * mm],
+    )
+    block.setStyle(_plain(valign="BOTTOM"))
+    return KeepTogether([Spacer(1, 4 * mm), block])
+
+
+def _roll_story(
+    d: _Doc, case: CaseDoc, hall: HallSettings, mask: bool, pattern: Code128Pattern
+) -> list[Flowable]:
+    w = d.w
+    s = w.s
+    a = case.applicant
+    id_label, id_value = applicant_id_text(a, mask=mask)
+    story: list[Flowable] = [
+        w.p(hall.hall_name, "服务中心名称", s.center),
+        w.title(DocKind.RECEIPT_ROLL.value, 1 * mm),
+        BarcodeFlowable(pattern, height=11 * mm, max_module=0.3 * mm, min_module=0.2 * mm),
+        w.p(case.case_no, "受理编号", s.center),
+        Spacer(1, 1.5 * mm),
+    ]
+
+    def line(label: str, value: str, where: str) -> None:
+        story.append(w.raw(w.markup(f"{label}：", "文书") + w.markup(value, where), s.small))
+
+    line("事项名称", case.item_name, "事项名称")
+    line("事项编码", f"{case.item_code}（{case.item_version}版）", "事项编码")
+    line("实施部门", case.department, "实施部门")
+    line("申请单位" if a.is_org else "申请人", a.name, "申请人姓名")
+    line(id_label, id_value, "证件号码")
+    if a.phone:
+        line("联系电话", mask_phone(a.phone) if mask else a.phone, "联系电话")
+    if a.agent_name:
+        line("经办人" if a.is_org else "代办人", a.agent_name, "代办人姓名")
+    line("受理结果", case.decision.value, "受理结果")
+    line("受理时间", fmt_datetime(case.accepted_at), "受理时间")
+    line("受理窗口", f"{window_label(case.window_no)}　受理人：{case.clerk_name}", "受理人")
+    line("承诺办结", _promised_short(case), "承诺办结")
+    story.append(w.p("已收取材料：", style=s.small))
+    for i, m in enumerate(case.materials, start=1):
+        story.append(
+            w.raw(
+                f"{i}. "
+                + w.markup(m.name, "材料名称")
+                + w.markup(f"（{m.medium.value}×{m.copies}）", "文书"),
+                s.small,
+            )
+        )
+    if case.decision is Decision.ACCEPT_DEFERRED:
+        story.append(w.p("容缺材料（须按期补交）：", style=s.small))
+        lines = case.deferred_lines
+        if not lines:
+            raise DocumentError("容缺受理须列出容缺材料及补交期限")
+        for i, nl in enumerate(lines, start=1):
+            when = case.supply_date(nl)
+            if when is None:
+                raise DocumentError(f"容缺材料“{nl.material}”缺少补交期限")
+            story.append(
+                w.raw(
+                    f"{i}. "
+                    + w.markup(nl.material, "容缺材料名称")
+                    + w.markup(f"，{fmt_date(when)}前补交", "文书"),
+                    s.small,
+                )
+            )
+    story += [
+        Spacer(1, 1.5 * mm),
+        w.p(f"咨询电话：{hall.phone}", "电话", s.small),
+        w.p(f"监督电话：{hall.supervision_phone}", "电话", s.small),
+    ]
+    qr = d.qr(case, 26 * mm)
+    if qr is not None:
+        story += [Spacer(1, 1.5 * mm), qr, w.p("扫码查询办理进度", style=s.center)]
+    story += [w.p("请妥善保管本回执，凭受理编号查询、领取结果。", style=s.small)]
+    story += d.footnote()
+    return story
+
+
+def _receipt_roll(case: CaseDoc, hall: HallSettings, mask: bool) -> RenderResult:
+    d = _Doc(hall, roll=True)
+    pattern = code128(case.case_no)
+    pdf = build_roll(
+        lambda: _roll_story(d, case, hall, mask, pattern),
+        title=f"{DocKind.RECEIPT_ROLL.value} {case.case_no}",
+        width=ROLL_WIDTH,
+    )
+    return RenderResult(DocKind.RECEIPT_ROLL, pdf, 1, d.check.missing, tuple(d.warnings), pattern)
+
+
+# ---------------------------------------------------------------- 一次性告知书
+
+
+def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
+    """一次性告知书: every missing or defective material, in one notice."""
+    if not case.notice_lines:
+        raise DocumentError("没有需要补正的材料，无需打印一次性告知书")
+    if case.decision is Decision.REFUSE:
+        raise DocumentError("该办件的决定为“不予受理”，应打印不予受理通知书")
+    d = _Doc(hall)
+    footer = d.footer_text(hall.hall_name)
+    w = d.w
+    story, pattern = d.header(DocKind.NOTICE.value, case.case_no)
+    a = case.applicant
+    story += [
+        w.p(_salutation(a), "申请人姓名"),
+        w.raw(
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}申请办理的“", "文书")
+            + w.markup(case.item_name, "事项名称")
+            + w.markup(f"”事项（事项编码：{case.item_code}），经审查，申请材料尚需补正。", "文书")
+            + "根据一次性告知制度，现将需要补正的全部材料及要求告知如下：",
+            w.s.para,
+        ),
+        Spacer(1, 2 * mm),
+    ]
+    rows = []
+    for i, line in enumerate(case.notice_lines, start=1):
+        rows.append(
+            (
+                str(i),
+                line.material,
+                line.problem.value,
+                line.reason or "—",
+                line.requirement or "—",
+                _deadline_cell(case, line),
+            )
+        )
+    story.append(
+        w.grid(
+            ("序号", "材料名称", "问题", "具体原因", "补正要求", "补交期限"),
+            rows,
+            (10 * mm, 42 * mm, 13 * mm, 38 * mm, 40 * mm, 27 * mm),
+            where=("序号", "材料名称", "问题", "告知原因", "补正要求", "补交期限"),
+            center_cols=(0, 2),
+        )
+    )
+    story += [w.p("本告知所依据的办理情形：", style=w.s.heading)]
+    if case.answers:
+        story.append(
+            w.grid(
+                ("办理情形", "申请人选择"),
+                list(case.answers),
+                (85 * mm, 85 * mm),
+                where=("办理情形", "情形选择"),
+            )
+        )
+    else:
+        story.append(w.p("（本事项不区分办理情形）"))
+    story += [
+        Spacer(1, 3 * mm),
+        w.p(NO_MORE_MATERIALS, style=_boxed(w.s.body)),
+        Spacer(1, 2 * mm),
+        w.p(
+            f"请补齐材料后到{hall.hall_name}{window_label(case.window_no)}办理。"
+            f"咨询电话：{hall.phone}；如对告知内容有异议，可拨打监督电话：{hall.supervision_phone}。",
+            "电话",
+        ),
+        Spacer(1, 4 * mm),
+        d.signature_block(
+            [
+                f"窗口工作人员：{case.clerk_name}（签字）",
+                f"申请人：{a.agent_name or a.name}（签字）",
+            ]
+        ),
+    ]
+    seal = d.seal_and_date(case.accepted_at)
+    story += d.footnote() + seal
+    pdf, pages = build_a4(
+        story,
+        title=f"{DocKind.NOTICE.value} {case.case_no}",
+        footer_left=footer,
+        footer_right=f"编号：{case.case_no}",
+    )
+    return RenderResult(DocKind.NOTICE, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
+    if not line.deferrable:
+        return "补齐后办理"
+    when = case.supply_date(line)
+    if when is None:
+        raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
+    return f"容缺，{fmt_date(when)}前补交"
+
+
+# ---------------------------------------------------------------- 容缺受理承诺书
+
+
+def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = True) -> RenderResult:
+    """容缺受理承诺书: the applicant promises to supply the deferred materials by a date."""
+    _require(case, (Decision.ACCEPT_DEFERRED,), DocKind.PROMISE)
+    d = _Doc(hall)
+    footer = d.footer_text(hall.hall_name)
+    w = d.w
+    a = case.applicant
+    story, pattern = d.header(DocKind.PROMISE.value, case.case_no)
+    rows = _applicant_rows(a, mask)
+    rows[0] = ("承诺人", *rows[0][1:])
+    story += [
+        d.kv_table(
+            [
+                *rows,
+                ("申请事项", case.item_name),
+                ("事项编码", case.item_code, "受理编号", case.case_no),
+                ("受理窗口", window_label(case.window_no), "受理人", case.clerk_name),
+                ("受理时间", fmt_datetime(case.accepted_at)),
+            ],
+            {**_WHERE, "承诺人": "申请人姓名"},
+        ),
+        Spacer(1, 3 * mm),
+        w.p(
+            "本人（本单位）申请办理上述事项，因下列材料暂时无法提供，申请容缺受理，并郑重承诺：",
+            style=w.s.para,
+        ),
+        w.p("一、已提交的申请材料真实、合法、有效；", style=w.s.para),
+        w.p("二、在下表所列期限前补交容缺材料，补交的材料真实有效、符合要求；", style=w.s.para),
+        w.p(
+            "三、逾期未补交或补交材料不符合要求的，同意窗口终止办理本事项；"
+            "已作出的决定依法撤销的，由本人（本单位）承担相应法律责任。",
+            style=w.s.para,
+        ),
+        Spacer(1, 2 * mm),
+        _deferred_table(d, case),
+        Spacer(1, 6 * mm),
+    ]
+    signers = [f"承诺人：{a.name}（签字/盖章）"]
+    if a.agent_name:
+        signers.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}（签字）")
+    signers.append(f"窗口工作人员：{case.clerk_name}（签字）")
+    story.append(KeepTogether([d.signature_block(signers)]))
+    story += d.footnote()
+    pdf, pages = build_a4(
+        story,
+        title=f"{DocKind.PROMISE.value} {case.case_no}",
+        footer_left=footer,
+        footer_right=f"受理编号：{case.case_no}",
+    )
+    return RenderResult(DocKind.PROMISE, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+# ---------------------------------------------------------------- 不予受理通知书
+
+
+def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
+    """不予受理通知书: the reason, its legal basis and the applicant's remedies."""
+    _require(case, (Decision.REFUSE,), DocKind.REFUSAL)
+    if not case.refusal_reason.strip():
+        raise DocumentError("不予受理须写明理由")
+    if not case.refusal_basis.strip():
+        raise DocumentError("不予受理须写明法律依据")
+    d = _Doc(hall)
+    footer = d.footer_text(hall.hall_name)
+    w = d.w
+    a = case.applicant
+    story, pattern = d.header(DocKind.REFUSAL.value, case.case_no)
+    story += [
+        w.p(_salutation(a), "申请人姓名"),
+        w.raw(
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}提出的“", "文书")
+            + w.markup(case.item_name, "事项名称")
+            + w.markup(f"”申请（事项编码：{case.item_code}），经审查，决定不予受理。", "文书"),
+            w.s.para,
+        ),
+        w.raw("<b>不予受理的理由：</b>" + w.markup(case.refusal_reason, "不予受理理由"), w.s.para),
+        w.raw("<b>法律依据：</b>" + w.markup(case.refusal_basis, "法律依据"), w.s.para),
+        w.p(REMEDIES, style=w.s.para),
+        w.p(f"咨询电话：{hall.phone}；监督电话：{hall.supervision_phone}。", "电话", w.s.para),
+    ]
+    story += d.seal_and_date(case.accepted_at)
+    story += [
+        Spacer(1, 8 * mm),
+        d.signature_block(
+            [
+                f"经办人：{case.clerk_name}（{window_label(case.window_no)}）",
+                f"申请人签收：{a.agent_name or a.name}",
+            ]
+        ),
+    ]
+    story += d.footnote()
+    pdf, pages = build_a4(
+        story,
+        title=f"{DocKind.REFUSAL.value} {case.case_no}",
+        footer_left=footer,
+        footer_right=f"编号：{case.case_no}",
+    )
+    return RenderResult(DocKind.REFUSAL, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+# ---------------------------------------------------------------- 办事指南
+
+
+def render_guide(
+    item: Item, hall: HallSettings, *, printed_at: datetime | None = None
+) -> RenderResult:
+    """办事指南 of one item version, for the applicant to take home."""
+    printed_at = printed_at or datetime.now()
+    d = _Doc(hall)
+    footer = d.footer_text(f"{item.code}　版本 {item.version}")
+    w = d.w
+    story, _ = d.header(DocKind.GUIDE.value, None)
+    story += [
+        w.p(item.name, "事项名称", w.s.subtitle),
+        d.kv_table(
+            [
+                ("事项名称", item.name),
+                ("事项编码", item.code, "事项类型", item.kind.value),
+                ("实施部门", item.department, "办件类型", item.service_type.value),
+                ("法定时限", f"{item.statutory_days}个工作日", "承诺时限", _days(item)),
+                ("是否收费", "收费" if item.fee else "不收费", "标准版本", item.version),
+                ("办理地点", item.place or hall.address),
+                ("咨询电话", item.phone or hall.phone, "监督电话", hall.supervision_phone),
+            ]
+        ),
+    ]
+
+    def section(title: str, text: str, where: str) -> None:
+        story.append(w.p(title, style=w.s.heading))
+        story.append(w.p(text.strip() or "无", where))
+
+    section("一、设定依据", item.legal_basis, "设定依据")
+    section("二、受理条件", item.conditions, "受理条件")
+    story.append(w.p("三、办理情形", style=w.s.heading))
+    if item.questions:
+        story.append(
+            w.grid(
+                ("情形", "可选项"),
+                [(q.text, "／".join(q.options)) for q in item.questions],
+                (70 * mm, 100 * mm),
+                where=("办理情形", "情形选项"),
+            )
+        )
+    else:
+        story.append(w.p("本事项不区分办理情形。"))
+    story.append(w.p("四、申请材料", style=w.s.heading))
+    story.append(_guide_materials(d, item))
+    section("五、办理流程", item.procedure, "办理流程")
+    section(
+        "六、办理时限",
+        f"法定办结时限{item.statutory_days}个工作日，承诺办结时限{_days(item)}"
+        "（不含法定节假日，按工作日计算）。",
+        "办理时限",
+    )
+    section(
+        "七、收费标准",
+        (item.fee_standard or "收费") if item.fee else "不收费。",
+        "收费标准",
+    )
+    section(
+        "八、办理地点和咨询监督",
+        f"办理地点：{item.place or hall.address}\n咨询电话：{item.phone or hall.phone}\n"
+        f"监督电话：{hall.supervision_phone}",
+        "办理地点",
+    )
+    story += d.footnote()
+    pdf, pages = build_a4(
+        story,
+        title=f"{DocKind.GUIDE.value} {item.name}",
+        footer_left=footer,
+        footer_right=f"打印时间：{fmt_datetime(printed_at)}",
+    )
+    return RenderResult(DocKind.GUIDE, pdf, pages, d.check.missing, tuple(d.warnings), None)
+
+
+def _days(item: Item) -> str:
+    if item.service_type is ServiceType.ON_THE_SPOT:
+        return "即办（当场办结）"
+    return f"{item.promised_days}个工作日"
+
+
+def _situation_text(item: Item, m: Material) -> str:
+    if not m.conditions:
+        return "全部情形"
+    parts = []
+    for c in m.conditions:
+        q = item.question(c.question)
+        label = q.text if q is not None else c.question
+        options = [o for o in (q.options if q else ()) if o in c.options] or sorted(c.options)
+        parts.append(f"{label}：{'／'.join(options)}")
+    return "；".join(parts)
+
+
+def _guide_materials(d: _Doc, item: Item) -> Flowable:
+    w = d.w
+    rows: list[tuple[str | Flowable, ...]] = []
+    for m in sorted(item.materials, key=lambda x: x.seq):
+        extra = [
+            f"{label}：{value}"
+            for label, value in (
+                ("来源", m.source),
+                ("空白表格", m.blank_form),
+                ("示例样表", m.sample),
+            )
+            if value
+        ]
+        name = w.markup(m.name, "材料名称")
+        if extra:
+            name += '<br/><font size="7.5">' + w.markup("；".join(extra), "材料说明") + "</font>"
+        rows.append(
+            (
+                str(m.seq),
+                w.raw(name, w.s.cell),
+                m.medium.value,
+                str(m.copies),
+                m.necessity.value,
+                m.standard or "—",
+                _situation_text(item, m),
+            )
+        )
+    if not rows:
+        return w.p("本事项无需提交申请材料。")
+    return w.grid(
+        ("序号", "材料名称", "介质", "份数", "必要性", "受理标准", "适用情形"),
+        rows,
+        (10 * mm, 42 * mm, 17 * mm, 10 * mm, 13 * mm, 44 * mm, 34 * mm),
+        where=("序号", "材料名称", "介质", "份数", "必要性", "受理标准", "适用情形"),
+        center_cols=(0, 2, 3, 4),
+    )
+
+
+# ---------------------------------------------------------------- 打印测试页
+
+
+def render_test_page(
+    hall: HallSettings, printer: str, *, when: datetime | None = None
+) -> RenderResult:
+    """A page to check a printer: Chinese text, the embedded font, a barcode, a frame."""
+    when = when or datetime.now()
+    d = _Doc(hall)
+    w = d.w
+    story, pattern = d.header("打印测试页", "YC-TEST-0001")
+    story += [
+        d.kv_table(
+            [
+                ("打印机", printer),
+                ("打印时间", fmt_datetime(when)),
+                ("内嵌字体", "文泉驿微米黑（WenQuanYi Micro Hei），无需在本机安装中文字体"),
+                ("测试文字", "一窗受理 一次告知 限时办结 容缺受理 0123456789 ABCDEFG abcdefg"),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        w.p(
+            "如能清晰看到本页的中文、表格线和上方条码，说明打印机工作正常；"
+            "如中文显示为方框或空白，请联系管理员。",
+            style=w.s.para,
+        ),
+    ]
+    pdf, pages = build_a4(story, title="打印测试页", footer_left=d.footer_text(hall.hall_name))
+    return RenderResult(DocKind.TEST_PAGE, pdf, pages, d.check.missing, tuple(d.warnings), pattern)

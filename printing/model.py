@@ -1,0 +1,166 @@
+"""What a printed document needs, as small immutable values.
+
+These are deliberately independent of the case model in ``db``/``app.core``: the
+application fills them from whatever it stores, and ``printing`` never reaches into
+the database. Every string here is printed as given (no normalisation), so a name
+with a rare character is printed, or reported, exactly as recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from app.core.items import Medium, ServiceType
+
+
+class DocumentError(ValueError):
+    """The data cannot make this document; ``str()`` is a Chinese message for the clerk."""
+
+
+MARKER = "〔U+{:04X}〕"
+"""How a character that cannot be printed is shown instead (PDF and ESC/POS)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingChar:
+    """A character that could not be printed, and where (Chinese field labels)."""
+
+    char: str
+    places: tuple[str, ...]
+
+    @property
+    def codepoint(self) -> str:
+        return f"U+{ord(self.char):04X}"
+
+    @property
+    def marker(self) -> str:
+        return MARKER.format(ord(self.char))
+
+
+def missing_footnote(missing: tuple[MissingChar, ...]) -> str | None:
+    """The sentence printed at the end of a document with unprintable characters."""
+    if not missing:
+        return None
+    parts = [f"{m.marker}（{'、'.join(m.places)}）" for m in missing]
+    return (
+        "※ 打印字库缺少下列文字，文中已以〔U+编码〕标示，请经办人在原处手写补正并签名确认："
+        + "；".join(parts)
+        + "。"
+    )
+
+
+class Decision(StrEnum):
+    """The outcome of an intake at the window, which decides the documents printed."""
+
+    ACCEPT = "受理"
+    ACCEPT_DEFERRED = "容缺受理"  # accepted; listed materials follow by a promised date
+    NOTICE = "补正告知"  # not yet: one-time notice of everything missing or defective
+    REFUSE = "不予受理"
+
+
+class IdType(StrEnum):
+    ID_CARD = "居民身份证"
+    PASSPORT = "护照"
+    HK_MACAO_PERMIT = "港澳居民来往内地通行证"
+    TAIWAN_PERMIT = "台湾居民来往大陆通行证"
+    FOREIGNER_RESIDENCE = "外国人永久居留身份证"
+    CREDIT_CODE = "统一社会信用代码"
+    OTHER = "其他证件"
+
+
+class Problem(StrEnum):
+    MISSING = "缺少"
+    DEFECTIVE = "有误"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicantInfo:
+    """The applicant as printed. For an organisation ``name`` is the organisation's
+    name, ``credit_code`` its 统一社会信用代码 and ``legal_rep`` its 法定代表人."""
+
+    name: str
+    id_type: IdType = IdType.ID_CARD
+    id_number: str = ""
+    phone: str = ""
+    is_org: bool = False
+    credit_code: str = ""
+    legal_rep: str = ""
+    agent_name: str = ""  # 代办人 / 经办人, empty when the applicant came in person
+    agent_id_type: IdType = IdType.ID_CARD
+    agent_id_number: str = ""
+    agent_phone: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMaterial:
+    """One material taken in at the window."""
+
+    name: str
+    medium: Medium
+    copies: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    """One missing or defective material on a one-time notice (一次性告知).
+
+    ``deferrable`` lines are those accepted under 容缺: the applicant supplies them by
+    ``supply_deadline`` (or the case's ``deferred_supply_date`` when this is None)."""
+
+    material: str
+    problem: Problem
+    reason: str = ""
+    requirement: str = ""
+    deferrable: bool = False
+    supply_deadline: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDoc:
+    """One intake as the documents show it.
+
+    ``accepted_at`` is the moment of the window's decision, whatever it was
+    (受理, 告知 or 不予受理); documents print it as their date."""
+
+    case_no: str
+    item_code: str
+    item_name: str
+    item_version: str
+    department: str
+    service_type: ServiceType
+    applicant: ApplicantInfo
+    clerk_name: str
+    window_no: str
+    accepted_at: datetime
+    decision: Decision
+    answers: tuple[tuple[str, str], ...] = ()  # (situation question, answer)
+    materials: tuple[ReceivedMaterial, ...] = ()
+    notice_lines: tuple[NoticeLine, ...] = ()
+    promised_date: date | None = None
+    promised_days: int | None = None  # working days, shown beside the date
+    refusal_reason: str = ""
+    refusal_basis: str = ""
+    deferred_supply_date: date | None = None  # 容缺: the date the applicant promised
+
+    @property
+    def deferred_lines(self) -> tuple[NoticeLine, ...]:
+        return tuple(line for line in self.notice_lines if line.deferrable)
+
+    def supply_date(self, line: NoticeLine) -> date | None:
+        return line.supply_deadline or self.deferred_supply_date
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDoc:
+    """A queue ticket from the dispenser (取号机)."""
+
+    number: str  # e.g. A015
+    category: str  # service category, e.g. 社会救助
+    people_ahead: int
+    issued_at: datetime
+    hall_name: str
+    notes: tuple[str, ...] = field(default=("请留意叫号，过号需重新取号。",))
