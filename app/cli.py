@@ -16,6 +16,7 @@ _CLI_MODULES = (
     "app.cli_core",
     "app.cli_catalog",
     "devices.cli",
+    "printing.cli",
 )
 
 
@@ -46,6 +47,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screenshot", help="窗口就绪后保存截图到此文件并退出（用于文档与检查）")
     p.add_argument(
         "--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）"
+    )
+    p.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN[@WINDOW]",
+        help="免登录（仅与 --screenshot 或 --quit-after-ready 同用）",
     )
 
 

@@ -40,6 +40,7 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("warn_days", int, 2, "到期前多少个工作日亮黄灯"),
     Setting("large_font", bool, False, "大字体"),
     Setting("recent_items", list, [], "最近使用的事项"),
+    Setting("demo_clerks", bool, False, "使用演示账号（登录框显示提示）"),
 )
 _BY_KEY = {s.key: s for s in REGISTRY}
 

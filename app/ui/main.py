@@ -7,8 +7,20 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.context import AppContext
+    from app.ui.intake import Operator
 
 log = logging.getLogger("yichuang.ui")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    operator: Operator
+    record_id: str
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -38,7 +50,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from app.ui.main_window import MainWindow
 
-    window = MainWindow(context)
+    signed_in = _sign_in(context, args)
+    if signed_in is None:
+        context.close()
+        return 0
+    operator = signed_in.operator
+    window = MainWindow(context, operator)
     window.show()
     ready = time.perf_counter() - started
     log.info("window ready in %.3f s", ready)
@@ -52,6 +69,44 @@ def run_gui(args: argparse.Namespace) -> int:
             app.quit()
 
         QTimer.singleShot(0, finish)
+    else:
+        QTimer.singleShot(0, window.offer_draft)
     code = app.exec()
+    if signed_in.record_id:
+        from db.clerk_repo import sign_out
+
+        with context.store.session() as s, s.begin():
+            sign_out(s, signed_in.record_id)
     context.close()
     return int(code)
+
+
+def _sign_in(context: AppContext, args: argparse.Namespace) -> SignedIn | None:
+    """The sign-in dialog; ``--as LOGIN[@WINDOW]`` skips it for the non-interactive
+    uses only (screenshots, start-up benchmark), which quit as soon as the window is up."""
+    from app.ui.intake import Operator
+    from app.ui.signin import SignInDialog
+    from db.clerk_repo import ensure_demo_clerks, list_clerks
+
+    with context.store.session() as s, s.begin():
+        demo = ensure_demo_clerks(s) or bool(context.settings.get("demo_clerks"))
+    if demo:
+        context.settings.set("demo_clerks", True)
+    as_login = getattr(args, "as_login", None)
+    if as_login and (getattr(args, "screenshot", None) or getattr(args, "quit_after_ready", False)):
+        login, _, window = as_login.partition("@")
+        with context.store.session() as s:
+            clerk = next((c for c in list_clerks(s) if c.login == login), None)
+        if clerk is None:
+            print(f"没有账号 {login}", file=sys.stderr)
+            return None
+        return SignedIn(Operator(clerk.login, clerk.name, window or clerk.window_no or "1"), "")
+    dialog = SignInDialog(context.store, str(context.settings.get("window_no")), demo)
+    if dialog.exec() != dialog.DialogCode.Accepted or dialog.seat is None:
+        return None
+    seat = dialog.seat
+    context.settings.set("window_no", seat.window_no)
+    behalf = f"{seat.on_behalf_of_name}（{seat.on_behalf_of}）" if seat.on_behalf_of else ""
+    return SignedIn(
+        Operator(seat.clerk.login, seat.clerk.name, seat.window_no, behalf), seat.record_id
+    )

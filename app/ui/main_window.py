@@ -1,66 +1,240 @@
-"""The program's main window: top bar, item search, and the work area."""
+"""The counter window: top bar, intake, cases, item guide."""
 
 from __future__ import annotations
 
-import contextlib
+import logging
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStatusBar, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.context import AppContext
+from app.counter import CounterService
+from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.guide_view import GuideView
+from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
+from app.ui.tasks import TaskRunner
 
-MIN_WIDTH, MIN_HEIGHT = 1280, 720  # fits 1366×768 counter screens with the taskbar
+log = logging.getLogger("yichuang.ui")
+
+MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
+
+
+class TopBar(QWidget):
+    """Always visible: who, where, and the state of connections and devices."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("topBar")
+        self.setStyleSheet(
+            "#topBar { background: #1f4e79; } #topBar QLabel { color: white; padding: 2px 8px; }"
+        )
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.title = QLabel(self)
+        self.clerk = QLabel(self)
+        self.clerk.setObjectName("topClerk")
+        self.connection = QLabel(self)
+        self.connection.setObjectName("topConnection")
+        self.devices = QLabel(self)
+        self.devices.setObjectName("topDevices")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.title)
+        layout.addStretch(1)
+        for w in (self.clerk, self.connection, self.devices):
+            layout.addWidget(w)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: AppContext, operator: Operator, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle(
-            self.tr("一窗通 · %1").replace("%1", str(context.settings.get("hall_name")))
-        )
+        self.operator = operator
+        settings = context.settings
+        self.setWindowTitle(self.tr("一窗通 · %1").replace("%1", str(settings.get("hall_name"))))
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
+        self.runner = TaskRunner(self)
+        self.runner.failed.connect(self.show_message)
+        self.service = CounterService(
+            context.store, context.calendar, context.centre, context.workstation
+        )
 
-        self.search = ItemSearch(context.item_index, lambda: context.settings.get("recent_items"))
+        self.top = TopBar(self)
+        self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
+        self.intake = IntakePanel(
+            self.service, self.runner, context.calendar, operator, self.search, self
+        )
+        self.guide_search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
         self.guide = GuideView()
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.search)
-        splitter.addWidget(self.guide)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([380, 900])
-        self.setCentralWidget(splitter)
+        guide_page = QSplitter(Qt.Orientation.Horizontal, self)
+        guide_page.addWidget(self.guide_search)
+        guide_page.addWidget(self.guide)
+        guide_page.setSizes([300, 1000])
 
-        self.top = QLabel(self)
-        self.setStatusBar(QStatusBar(self))
-        self.statusBar().addPermanentWidget(self.top)
-        self._update_top()
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
+        self.cases_page = self._cases_page()
+        self.tabs.addTab(self.cases_page, self.tr("办件 (Ctrl+2)"))
+        self.tabs.addTab(guide_page, self.tr("办事指南 (Ctrl+3)"))
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.top)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.message = QLabel(self)
+        self.message.setObjectName("statusMessage")
+        self.statusBar().addWidget(self.message, 1)
 
-        focus_search = QAction(self.tr("检索事项"), self)
-        focus_search.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        focus_search.triggered.connect(self.search.focus)
-        self.addAction(focus_search)
-        self.search.chosen.connect(self.show_item)
+        self.search.chosen.connect(self._item_chosen)
+        self.guide_search.chosen.connect(self.show_guide)
+        self.intake.message.connect(self.show_message)
+        self.intake.saved.connect(self._case_saved)
+        self._menus()
+        self.update_top()
+        self._shown = False
         self._restore_geometry()
+
+    # ------------------------------------------------------------ pages
+
+    def _cases_page(self) -> QWidget:
+        try:
+            from app.ui.case_list import CaseListPanel
+            from app.ui.case_view import CaseView
+        except ImportError:  # the case list arrives with its own change
+            return QLabel(self.tr("办件查询"), self)
+        page = QSplitter(Qt.Orientation.Horizontal, self)
+        self.case_list = CaseListPanel(self.context.store, self.context.calendar, page)
+        self.case_view = CaseView(self.context.store, page)
+        page.addWidget(self.case_list)
+        page.addWidget(self.case_view)
+        page.setSizes([700, 600])
+        self.case_list.case_opened.connect(self.case_view.show_case)
+        return page
+
+    def _menus(self) -> None:
+        def add(menu: Any, text: str, key: QKeySequence | Qt.Key | None, slot: Any) -> QAction:
+            action = QAction(text, self)
+            if key is not None:
+                action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            return action
+
+        work = self.menuBar().addMenu(self.tr("受理(&W)"))
+        add(work, self.tr("检索事项"), Qt.Key.Key_F2, self._focus_search)
+        add(work, self.tr("补正后再次办理（查找原告知件）"), Qt.Key.Key_F9, self._find_returning)
+        add(work, self.tr("清空当前受理"), QKeySequence("Ctrl+Shift+N"), self._clear_intake)
+        view = self.menuBar().addMenu(self.tr("视图(&V)"))
+        for i in range(3):
+            add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
+                lambda _=False, n=i: self.tabs.setCurrentIndex(n))  # fmt: skip
+        large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
+        large.setCheckable(True)
+        large.setChecked(bool(self.context.settings.get("large_font")))
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
         self.search.focus()
 
-    def _update_top(self) -> None:
+    def _find_returning(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.find_returning()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.search.focus()
+
+    def _clear_intake(self) -> None:
+        self.intake.clear()
+        self.service.discard_draft(self.intake.draft_key)
+        self.search.focus()
+
+    def _toggle_font(self, on: bool) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            font = app.font()
+            font.setPointSize(LARGE_POINT_SIZE if on else BASE_POINT_SIZE)
+            app.setFont(font)
+        self.context.settings.set("large_font", bool(on))
+
+    # ------------------------------------------------------------ events
+
+    def update_top(self) -> None:
         s = self.context.settings
-        self.top.setText(
-            self.tr("中心 {c} · 工作站 {w} · 本地数据库").format(
-                c=s.get("centre_code"), w=s.get("workstation")
-            )
-        )
+        op = self.operator
+        self.top.title.setText(f"一窗通 · {s.get('hall_name')}")
+        clerk = self.tr("%1号窗口 · %2").replace("%1", op.window_no).replace("%2", op.name)
+        if op.on_behalf_of:
+            clerk += self.tr("（代岗：%1）").replace("%1", op.on_behalf_of)
+        self.top.clerk.setText(clerk)
+        self.top.connection.setText(self.tr("本地数据库 · 未连接县中心"))
+        self.top.devices.setText(self.tr("设备：未配置"))
 
-    def show_item(self, version_id: int, code: str) -> None:
-        from db.catalog_repo import item_version
-
-        with self.context.store.session() as session:
-            found = item_version(session, version_id)
-        self.guide.show_item(found[1] if found else None)
+    def _item_chosen(self, version_id: int, code: str) -> None:
         self.context.settings.remember_item(code)
+        self.intake.choose_item(version_id, code)
+
+    def show_guide(self, version_id: int, code: str) -> None:
+        found = self.service.load_item(version_id)
+        self.guide.show_item(found[1] if found else None)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def _case_saved(self, saved: Any, intake: Any) -> None:
+        case_list = getattr(self, "case_list", None)
+        if case_list is not None:
+            case_list.refresh()
+        self.search.edit.clear()
+        self.search.focus()
+
+    def offer_draft(self) -> None:
+        """After a crash or power cut: offer the half-finished intake back."""
+        found = self.service.load_draft(self.intake.draft_key)
+        if found is None:
+            return
+        when, state = found
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("恢复未完成的受理"),
+            self.tr("发现 %1 未完成的受理：%2。是否恢复？")
+            .replace("%1", f"{when:%m-%d %H:%M}")
+            .replace("%2", str(state.get("item_name", ""))),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                if not self.intake.restore(state):
+                    self.show_message(self.tr("草稿中的事项版本已不存在，无法恢复"))
+                else:
+                    self.intake.table.setFocus()
+            else:
+                self.service.discard_draft(self.intake.draft_key)
+
+        box.finished.connect(answered)
+        box.open()
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main/geometry")
@@ -68,7 +242,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)  # type: ignore[arg-type]
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.runner.pending:
+            self.show_message(self.tr("正在保存，请稍候……"))
+        self.runner.shutdown()
         QSettings().setValue("main/geometry", self.saveGeometry())
-        with contextlib.suppress(OSError):
+        try:
             self.context.settings.save()
+        except OSError as exc:
+            log.warning("settings not saved: %s", exc)
         super().closeEvent(event)

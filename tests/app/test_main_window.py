@@ -2,38 +2,45 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
 from app.ui.item_search import ItemSearchModel
 from app.ui.main_window import MainWindow
+from tests.app.conftest import Keyboard, focused
 
 pytestmark = pytest.mark.gui
 
 
-def test_search_and_show_guide_with_the_keyboard(qtbot: QtBot, app_context: AppContext) -> None:
-    window = MainWindow(app_context)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.keyClick(window, Qt.Key.Key_F2)
-    qtbot.keyClicks(window.search.edit, "zdshbz")
-    assert window.search.model.rowCount() >= 1
-    assert window.search.model.hit(0).entry.name == "最低生活保障申请"
-    qtbot.keyClick(window.search.edit, Qt.Key.Key_Return)
-    html = window.guide.toPlainText()
-    assert "最低生活保障申请" in html and "居民户口簿" in html
-    assert app_context.settings.get("recent_items")[0] == "370999-MZ-001"
+def test_top_bar_shows_clerk_window_and_states(window: MainWindow) -> None:
+    assert "1号窗口" in window.top.clerk.text() and "王芳" in window.top.clerk.text()
+    assert window.top.connection.text() and window.top.devices.text()
 
 
-def test_arrow_keys_move_the_choice(qtbot: QtBot, app_context: AppContext) -> None:
-    window = MainWindow(app_context)
-    qtbot.addWidget(window)
-    qtbot.keyClicks(window.search.edit, "dengji")
+def test_item_guide_page_with_the_keyboard(window: MainWindow, keyboard: Keyboard) -> None:
+    keyboard.press(Qt.Key.Key_3, modifier=Qt.KeyboardModifier.ControlModifier)
+    window.guide_search.focus()
+    keyboard.type("zdshbz")
+    assert window.guide_search.model.hit(0).entry.name == "最低生活保障申请"
+    keyboard.press(Qt.Key.Key_Return)
+    text = window.guide.toPlainText()
+    assert "最低生活保障申请" in text and "居民户口簿" in text and "设定依据" in text
+
+
+def test_arrow_keys_move_the_choice_and_recent_items_lead(
+    window: MainWindow, keyboard: Keyboard
+) -> None:
+    keyboard.press(Qt.Key.Key_F2)
+    keyboard.type("dengji")
     first = window.search.list.currentIndex().row()
-    qtbot.keyClick(window.search.edit, Qt.Key.Key_Down)
+    keyboard.press(Qt.Key.Key_Down)
     assert window.search.list.currentIndex().row() == first + 1
-    qtbot.keyClick(window.search.edit, Qt.Key.Key_Up)
-    assert window.search.list.currentIndex().row() == first
+    chosen = window.search.model.hit(first + 1).entry
+    keyboard.press(Qt.Key.Key_Return)
+    assert window.context.settings.get("recent_items")[0] == chosen.code
+    keyboard.press(Qt.Key.Key_F2)
+    assert focused() is window.search.edit
+    keyboard.type("dengji")
+    assert window.search.model.hit(0).entry.code == chosen.code
 
 
 def test_search_model_is_a_proper_model(qtmodeltester, app_context: AppContext) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,473 @@
+"""Today's and recent cases: a lazily loading list with search and filters.
+
+The model asks the store for one keyset page (~200 rows) at a time, when the view
+scrolls near the end (``canFetchMore``/``fetchMore``), so a local file with a million
+cases opens as fast as one with ten. Each page is one short indexed query on the GUI
+thread (a few ms; see bench/bench_case_list.py), so no worker thread is needed here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.intake import CaseStatus
+from app.core.workdays import CalendarNotCovered, DeadlineStatus, WorkCalendar
+from db.case_query import (
+    PAGE_SIZE,
+    After,
+    CaseFilter,
+    CaseListRow,
+    Period,
+    SearchKind,
+    list_cases,
+)
+from db.store import Store
+
+log = logging.getLogger("yichuang.ui")
+
+CASE_NO_ROLE = Qt.ItemDataRole.UserRole + 1
+LAMP_ROLE = Qt.ItemDataRole.UserRole + 2  # DeadlineStatus value, or None
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Cases whose promised date still runs: accepted and not yet completed.
+_RUNNING = frozenset({CaseStatus.ACCEPTED.value, CaseStatus.ACCEPTED_DEFERRED.value})
+_LAMP_BACKGROUND = {
+    DeadlineStatus.WARNING: QBrush(QColor("#fff3c4")),
+    DeadlineStatus.OVERDUE: QBrush(QColor("#ffd6d6")),
+}
+_LAMP_FOREGROUND = {
+    DeadlineStatus.WARNING: QBrush(QColor("#8a5a00")),
+    DeadlineStatus.OVERDUE: QBrush(QColor("#b00020")),
+}
+
+COL_CASE_NO, COL_ACCEPTED, COL_ITEM, COL_APPLICANT, COL_DECISION, COL_STATUS = range(6)
+COL_PROMISED, COL_CLERK = 6, 7
+
+
+class CaseListModel(QAbstractTableModel):
+    """The case list, newest first; ``set_filter`` starts over, scrolling loads more.
+
+    ``failed(message)`` is emitted when the store cannot be read (the list then stops
+    fetching until the next ``refresh``)."""
+
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        store: Store,
+        calendar: WorkCalendar,
+        *,
+        today: Callable[[], date] = date.today,
+        page_size: int = PAGE_SIZE,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._calendar = calendar
+        self._today = today
+        self._page_size = page_size
+        self._filter = CaseFilter()
+        self._rows: list[CaseListRow] = []
+        self._lamps: list[DeadlineStatus | None] = []
+        self._after: After | None = None
+        self._more = False
+        self._headers = (
+            self.tr("办件编号"),
+            self.tr("受理时间"),
+            self.tr("事项"),
+            self.tr("申请人"),
+            self.tr("决定"),
+            self.tr("状态"),
+            self.tr("承诺办结日"),
+            self.tr("经办人"),
+        )
+
+    # ------------------------------------------------------------ loading
+
+    @property
+    def case_filter(self) -> CaseFilter:
+        return self._filter
+
+    @property
+    def exhausted(self) -> bool:
+        """Every matching case is loaded."""
+        return not self._more
+
+    def set_filter(self, case_filter: CaseFilter) -> None:
+        """Start over with ``case_filter`` and load its first page at once."""
+        self.beginResetModel()
+        self._filter = case_filter
+        self._rows = []
+        self._lamps = []
+        self._after = None
+        self._more = True
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def refresh(self) -> None:
+        self.set_filter(self._filter)
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._more:
+            return
+        today = self._today()
+        try:
+            with self._store.session() as session:
+                page = list_cases(
+                    session, self._filter, self._after, limit=self._page_size, today=today
+                )
+        except SQLAlchemyError as exc:
+            log.warning("case list query failed: %s", exc)
+            self._more = False
+            self.failed.emit(
+                self.tr("无法读取办件列表：%1").replace(
+                    "%1", str(getattr(exc, "orig", None) or exc)
+                )
+            )
+            return
+        self._after = page.after
+        self._more = page.after is not None
+        if not page.rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+        self._rows.extend(page.rows)
+        self._lamps.extend(self._lamp(r, today) for r in page.rows)
+        self.endInsertRows()
+
+    def _lamp(self, row: CaseListRow, today: date) -> DeadlineStatus | None:
+        """黄灯/红灯 of a running case (accepted, not completed); None for the rest, and
+        when the calendar lacks the year (the date is still shown, without colour)."""
+        if row.promised_date is None or row.status not in _RUNNING or row.completed_at:
+            return None
+        try:
+            lamp = self._calendar.status(today, row.promised_date)
+        except CalendarNotCovered:
+            return None
+        return None if lamp is DeadlineStatus.NORMAL else lamp
+
+    def _deadline_tip(self, row: CaseListRow) -> str | None:
+        """Working days left or overdue, computed on hover only (an old overdue case
+        would walk years of calendar)."""
+        if row.promised_date is None or row.status not in _RUNNING or row.completed_at:
+            return None
+        today = self._today()
+        try:
+            left = self._calendar.remaining(today, row.promised_date)
+        except CalendarNotCovered as exc:
+            return str(exc)
+        if left < 0 or today > row.promised_date:
+            return self.tr("已超过承诺办结日 %n 个工作日", "", max(-left, 0))
+        return self.tr("距承诺办结日还有 %n 个工作日", "", left)
+
+    # ------------------------------------------------------------ reading
+
+    def row_at(self, row: int) -> CaseListRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._headers)
+        ):
+            return self._headers[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        lamp = self._lamps[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col, lamp)
+        if role == Qt.ItemDataRole.BackgroundRole and lamp is not None:
+            return _LAMP_BACKGROUND[lamp]
+        if role == Qt.ItemDataRole.ForegroundRole and lamp is not None and col == COL_PROMISED:
+            return _LAMP_FOREGROUND[lamp]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_PROMISED:
+                return self._deadline_tip(row)
+            if col == COL_APPLICANT:
+                return row.applicant_id_no or None
+            if col == COL_ITEM:
+                return row.item_name
+        if role == CASE_NO_ROLE:
+            return row.case_no
+        if role == LAMP_ROLE:
+            return lamp.value if lamp is not None else None
+        return None
+
+    def _display(self, row: CaseListRow, col: int, lamp: DeadlineStatus | None) -> str:
+        if col == COL_CASE_NO:
+            return row.case_no
+        if col == COL_ACCEPTED:
+            return f"{row.accepted_at:%Y-%m-%d %H:%M}"
+        if col == COL_ITEM:
+            return row.item_name
+        if col == COL_APPLICANT:
+            return row.applicant_name
+        if col == COL_DECISION:
+            return row.decision
+        if col == COL_STATUS:
+            return row.status
+        if col == COL_PROMISED:
+            if row.promised_date is None:
+                return "—"
+            text = row.promised_date.isoformat()
+            return f"{text} {lamp.value}" if lamp is not None else text
+        if col == COL_CLERK:
+            return (
+                self.tr("%1（%2号窗口）").replace("%1", row.clerk_name).replace("%2", row.window_no)
+            )
+        return ""
+
+
+class CaseListPanel(QWidget):
+    """Search, filters and the list. Emits ``case_opened(case_no)`` on Enter or a
+    double-click; a scanned full case number followed by Enter opens its case."""
+
+    case_opened = Signal(str)
+
+    DEBOUNCE_MS = 250
+
+    def __init__(
+        self,
+        store: Store,
+        calendar: WorkCalendar,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        period: Period = Period.WEEK,
+    ) -> None:
+        super().__init__(parent)
+        self.model = CaseListModel(store, calendar, today=today, parent=self)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("caseSearchEdit")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            self.tr("办件编号（可扫码）、证件号码或申请人姓名（Ctrl+F）")
+        )
+        self.period = QComboBox(self)
+        self.period.setObjectName("casePeriod")
+        period_names = {
+            Period.TODAY: self.tr("今天"),
+            Period.WEEK: self.tr("近7天"),
+            Period.MONTH: self.tr("近30天"),
+            Period.ALL: self.tr("全部"),
+        }
+        for p, name in period_names.items():
+            self.period.addItem(name, p.value)
+        self.period.setCurrentIndex(list(Period).index(period))
+        self.status = QComboBox(self)
+        self.status.setObjectName("caseStatus")
+        self.status.addItem(self.tr("全部状态"), "")
+        status_names = {
+            CaseStatus.ACCEPTED: self.tr("已受理"),
+            CaseStatus.ACCEPTED_DEFERRED: self.tr("容缺受理"),
+            CaseStatus.AWAITING_CORRECTION: self.tr("待补正"),
+            CaseStatus.REFUSED: self.tr("不予受理"),
+            CaseStatus.COMPLETED: self.tr("已办结"),
+        }
+        for status, name in status_names.items():
+            self.status.addItem(name, status.value)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("caseTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self._size_columns()
+
+        self.count = QLabel(self)
+        self.count.setObjectName("caseCount")
+
+        find_label = QLabel(self.tr("查找(&F)"), self)
+        find_label.setBuddy(self.search)
+        period_label = QLabel(self.tr("时间(&T)"), self)
+        period_label.setBuddy(self.period)
+        status_label = QLabel(self.tr("状态(&S)"), self)
+        status_label.setBuddy(self.status)
+        bar = QHBoxLayout()
+        bar.addWidget(find_label)
+        bar.addWidget(self.search, 1)
+        bar.addSpacing(8)
+        bar.addWidget(period_label)
+        bar.addWidget(self.period)
+        bar.addWidget(status_label)
+        bar.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        self.setTabOrder(self.search, self.period)
+        self.setTabOrder(self.period, self.status)
+        self.setTabOrder(self.status, self.table)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(self.DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._apply)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._open_index)
+        self.period.currentIndexChanged.connect(self._apply)
+        self.status.currentIndexChanged.connect(self._apply)
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.failed.connect(self.count.setText)
+
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+        self._apply()
+
+    # ------------------------------------------------------------ public
+
+    def refresh(self) -> None:
+        """Reload with the current search and filters (after a case was saved)."""
+        current = self.current_case_no()
+        self._debounce.stop()
+        self.model.set_filter(self._read_filter())
+        self._select(current)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def current_case_no(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()).case_no if index.isValid() else None
+
+    # ------------------------------------------------------------ internals
+
+    def _read_filter(self) -> CaseFilter:
+        return CaseFilter(
+            period=Period(self.period.currentData()),
+            status=self.status.currentData() or None,
+            text=self.search.text(),
+        )
+
+    def _apply(self) -> None:
+        self._debounce.stop()
+        case_filter = self._read_filter()
+        if case_filter != self.model.case_filter or not self.model.rowCount():
+            self.model.set_filter(case_filter)
+            self._select(None)
+
+    def _select(self, case_no: str | None) -> None:
+        """Keep the row of ``case_no`` current when it is loaded, else the first row."""
+        target = 0
+        if case_no is not None:
+            for n in range(self.model.rowCount()):
+                if self.model.row_at(n).case_no == case_no:
+                    target = n
+                    break
+        if self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(target, 0))
+            self.table.scrollTo(self.model.index(target, 0))
+
+    def _update_count(self) -> None:
+        rows = self.model.rowCount()
+        search = self.model.case_filter.search
+        parts = [search.describe()] if search else []
+        if self.model.exhausted:
+            parts.append(self.tr("共 %n 件", "", rows) if rows else self.tr("没有符合条件的办件"))
+        else:
+            parts.append(self.tr("已显示 %n 件，向下滚动继续加载", "", rows))
+        self.count.setText(" · ".join(parts))
+
+    def _size_columns(self) -> None:
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        samples = {
+            COL_CASE_NO: "370999101-A1-20261129-0007",
+            COL_ACCEPTED: "2026-11-29 09:30",
+            COL_APPLICANT: "欧阳某某某",
+            COL_DECISION: "不予受理",
+            COL_STATUS: "容缺受理",
+            COL_PROMISED: "2026-11-29 红灯",
+            COL_CLERK: "王某某（12号窗口）",
+        }
+        for col, sample in samples.items():
+            header.resizeSection(col, metrics.horizontalAdvance(sample) + 24)
+        header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.case_opened.emit(self.model.row_at(index.row()).case_no)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QKeyEvent)
+        key = event.key()
+        enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if watched is self.search:
+            if enter:
+                self._apply()
+                search = self.model.case_filter.search
+                if search is not None and search.kind is SearchKind.CASE_NO:
+                    if self.model.rowCount() == 1:  # a scanned receipt: open its case
+                        self.case_opened.emit(self.model.row_at(0).case_no)
+                elif self.model.rowCount():
+                    self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and self.model.rowCount():
+                self._apply()
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+                if not self.table.currentIndex().isValid():
+                    self.table.setCurrentIndex(self.model.index(0, 0))
+                return True
+        elif watched is self.table and enter:
+            self._open_index(self.table.currentIndex())
+            return True
+        return super().eventFilter(watched, event)

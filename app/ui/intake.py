@@ -1,0 +1,723 @@
+"""The intake (一窗受理): item → situations → applicant → checklist → decision → saved.
+
+Keyboard: F2 item search · Enter pick · Tab through situations and applicant · the
+checklist keys (Space/1 收到, 2 缺, 3 有误, +/- copies, Ctrl+Enter all received) ·
+F5 受理 · F6 容缺受理 · F7 补正告知 · F8 不予受理 · (window menu) F9 returning applicant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
+from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
+from app.core.items import Item, ServiceType
+from app.core.workdays import CalendarNotCovered, WorkCalendar
+from app.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
+from app.ui.checklist import ChecklistModel, ChecklistView
+from app.ui.intake_forms import ApplicantForm, SituationForm
+from app.ui.tasks import TaskRunner
+from db.case_repo import IntakeRejected, SavedCase
+
+log = logging.getLogger("yichuang.ui")
+
+REFUSAL_REASONS = (
+    "申请事项不属于本中心受理范围",
+    "申请人不具备申请资格",
+    "申请事项依法不需要取得行政许可",
+    "申请人隐瞒有关情况或者提供虚假材料",
+)
+DRAFT_DELAY_MS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Who is at the counter."""
+
+    login: str
+    name: str
+    window_no: str
+    on_behalf_of: str = ""
+
+
+def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    ok.setDefault(True)  # Enter confirms from anywhere in the dialog
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(dialog.tr("返回修改"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class AcceptDialog(QDialog):
+    def __init__(self, item: Item, promised: date, on_the_spot: bool, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("确认受理"))
+        text = (
+            self.tr("即办件：受理并当场办结《%1》。").replace("%1", item.name)
+            if on_the_spot
+            else self.tr("受理《%1》，承诺%2个工作日内办结，承诺办结日期：%3。")
+            .replace("%1", item.name)
+            .replace("%2", str(item.promised_days))
+            .replace("%3", promised.isoformat())
+        )
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        buttons = _dialog_buttons(self, self.tr("受理并打印回执"))
+        layout.addWidget(buttons)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus()
+
+
+class DeferredDialog(QDialog):
+    def __init__(self, lines: tuple[NoticeLine, ...], default: date, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("容缺受理"))
+        self.date = QDateEdit(QDate(default.year, default.month, default.day), self)
+        self.date.setObjectName("supplyBy")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setMinimumDate(QDate.currentDate())
+        names = "、".join(n.material for n in lines)
+        label = QLabel(
+            self.tr("容缺材料：%1\n申请人承诺在以下日期前补交：").replace("%1", names), self
+        )
+        label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.date)
+        layout.addWidget(_dialog_buttons(self, self.tr("容缺受理")))
+        self.date.setFocus()
+
+    def supply_by(self) -> date:
+        return self.date.date().toPython()  # type: ignore[no-any-return]
+
+
+class NoticeDialog(QDialog):
+    """The one-time notice lines, shown for review before saving."""
+
+    def __init__(self, lines: tuple[NoticeLine, ...], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("一次性告知：请核对需补正的全部材料"))
+        self.list = QListWidget(self)
+        self.list.setObjectName("noticeLines")
+        for i, n in enumerate(lines, start=1):
+            text = f"{i}. {n.material}：{n.problem}。要求：{n.requirement}"
+            if n.deferrable:
+                text += self.tr("（可容缺）")
+            self.list.addItem(QListWidgetItem(text))
+        self.list.setWordWrap(True)
+        self.list.setMinimumSize(640, 240)
+        note = QLabel(
+            self.tr("告知书将列明以上全部材料，申请人补齐后不再要求提交告知书以外的材料。"), self
+        )
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(note)
+        buttons = _dialog_buttons(self, self.tr("保存并打印告知书"))
+        layout.addWidget(buttons)
+        # Enter confirms; Tab reaches the list to scroll a long notice
+        self.list.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus()
+
+
+class RefuseDialog(QDialog):
+    def __init__(self, legal_basis: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("不予受理"))
+        self.reason = QComboBox(self)
+        self.reason.setObjectName("refuseReason")
+        self.reason.setEditable(True)
+        self.reason.addItems(list(REFUSAL_REASONS))
+        self.reason.setEditText("")
+        self.basis = QLineEdit(legal_basis, self)
+        self.basis.setObjectName("refuseBasis")
+        self.hint = QLabel(self)
+        self.hint.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(self.tr("理由"), self.reason)
+        form.addRow(self.tr("法律依据"), self.basis)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        self.buttons = _dialog_buttons(self, self.tr("不予受理"))
+        layout.addWidget(self.buttons)
+        line = self.reason.lineEdit()
+        assert line is not None
+        line.returnPressed.connect(self.basis.setFocus)  # Enter: on to the legal basis
+        self.reason.setFocus()
+
+    def accept(self) -> None:
+        if not self.reason.currentText().strip() or not self.basis.text().strip():
+            self.hint.setText(self.tr("理由和法律依据都必须填写"))
+            return
+        super().accept()
+
+
+class ReturningDialog(QDialog):
+    """Find an earlier 补正 case: scan or type its number, an ID number or a name."""
+
+    def __init__(self, service: CounterService, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.setWindowTitle(self.tr("补正后再次办理：查找原补正件"))
+        self.query = QLineEdit(self)
+        self.query.setObjectName("returningQuery")
+        self.query.setPlaceholderText(
+            self.tr("扫描告知书条码，或输入办件编号、身份证号、姓名后回车")
+        )
+        self.results = QListWidget(self)
+        self.results.setObjectName("returningResults")
+        self.results.setMinimumSize(640, 200)
+        self.status = QLabel(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.query)
+        layout.addWidget(self.results)
+        layout.addWidget(self.status)
+        self.chosen: str | None = None
+        self.query.returnPressed.connect(self._search)
+        self.results.itemActivated.connect(self._choose)
+        self.query.setFocus()
+
+    def _search(self) -> None:
+        found = self.service.find_returning(self.query.text())
+        self.results.clear()
+        for case in found:
+            item = QListWidgetItem(
+                f"{case.case_no}  {case.applicant_name}  {case.item_name}  "
+                f"{case.accepted_at:%Y-%m-%d}  告知：{'、'.join(case.notice)}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, case.case_no)
+            self.results.addItem(item)
+        if len(found) == 1 and found[0].case_no == self.query.text().strip().upper():
+            self.chosen = found[0].case_no  # a scanned number: straight in
+            self.accept()
+            return
+        self.status.setText(
+            self.tr("找到 %1 件待补正的办件，用方向键选择后回车").replace("%1", str(len(found)))
+            if found
+            else self.tr("没有找到待补正的办件")
+        )
+        if found:
+            self.results.setCurrentRow(0)
+            self.results.setFocus()
+
+    def _choose(self, item: QListWidgetItem) -> None:
+        self.chosen = str(item.data(Qt.ItemDataRole.UserRole))
+        self.accept()
+
+
+class DecisionBar(QWidget):
+    decided = Signal(object)  # Decision
+
+    SHORTCUTS: ClassVar[dict[Decision, str]] = {
+        Decision.ACCEPT: "F5",
+        Decision.ACCEPT_DEFERRED: "F6",
+        Decision.CORRECTION: "F7",
+        Decision.REFUSE: "F8",
+    }
+    LABELS: ClassVar[dict[Decision, str]] = {
+        Decision.ACCEPT: "受理",
+        Decision.ACCEPT_DEFERRED: "容缺受理",
+        Decision.CORRECTION: "补正告知",
+        Decision.REFUSE: "不予受理",
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason = QLabel(self)
+        self.reason.setObjectName("decisionReason")
+        self.reason.setWordWrap(True)
+        self.buttons: dict[Decision, QPushButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.reason, 1)
+        for decision, label in self.LABELS.items():
+            button = QPushButton(f"{self.tr(label)} {self.SHORTCUTS[decision]}", self)
+            button.setObjectName(f"decide_{decision.name.lower()}")
+            button.setMinimumHeight(40)
+            button.clicked.connect(lambda _=False, d=decision: self.decided.emit(d))
+            self.buttons[decision] = button
+            layout.addWidget(button)
+
+    def show_result(self, result: CheckResult | None, on_the_spot: bool) -> None:
+        accept = self.buttons[Decision.ACCEPT]
+        accept.setText(
+            f"{self.tr('受理并办结') if on_the_spot else self.tr('受理')} {self.SHORTCUTS[Decision.ACCEPT]}"
+        )
+        if result is None:
+            for b in self.buttons.values():
+                b.setEnabled(False)
+            self.reason.setText(self.tr("请先选择事项（F2）"))
+            return
+        for decision, button in self.buttons.items():
+            allowed = result.is_allowed(decision)
+            button.setEnabled(allowed)
+            button.setToolTip("" if allowed else result.why_not.get(decision, ""))
+        unchecked = len(result.unchecked)
+        lines = []
+        if unchecked:
+            lines.append(self.tr("还有 %1 项材料未核验").replace("%1", str(unchecked)))
+        why = result.why_not.get(Decision.ACCEPT)
+        if why:
+            lines.append(self.tr("不能受理：") + why)
+        else:
+            lines.append(self.tr("材料齐全，可以受理"))
+        self.reason.setText("；".join(lines))
+
+
+class IntakePanel(QWidget):
+    """One intake at a time. Emits ``saved(SavedCase, Intake)`` after a case is stored."""
+
+    saved = Signal(object, object)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        service: CounterService,
+        runner: TaskRunner,
+        calendar: WorkCalendar,
+        operator: Operator,
+        search: QWidget,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.calendar = calendar
+        self.operator = operator
+        self.item: Item | None = None
+        self.version_id: int | None = None
+        self.returning: ReturningStart | None = None
+        self._saving = False
+        self._restoring = False
+
+        self.header = QLabel(self.tr("请按 F2 检索事项，回车选定"), self)
+        self.header.setObjectName("intakeHeader")
+        self.header.setWordWrap(True)
+        self.header.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.returning_banner = QLabel(self)
+        self.returning_banner.setObjectName("returningBanner")
+        self.returning_banner.setWordWrap(True)
+        self.returning_banner.setStyleSheet("background: #fff3cd; padding: 4px;")
+        self.returning_banner.hide()
+        self.situations = SituationForm(self)
+        self.applicant = ApplicantForm(self)
+        self.checklist = ChecklistModel(self)
+        self.table = ChecklistView(self.checklist, self)
+        self.decisions = DecisionBar(self)
+        self.keys_help = QLabel(
+            self.tr("材料：空格/1 收到 · 2 缺 · 3 有误 · +/- 份数 · Ctrl+回车 其余全部收到"), self
+        )
+        self.keys_help.setStyleSheet("color: #555")
+
+        top = QHBoxLayout()
+        top.addWidget(self.situations, 2)
+        top.addWidget(self.applicant, 3)
+        work = QWidget(self)
+        work_layout = QVBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.addWidget(self.header)
+        work_layout.addWidget(self.returning_banner)
+        work_layout.addLayout(top)
+        work_layout.addWidget(self.table, 1)
+        work_layout.addWidget(self.keys_help)
+        work_layout.addWidget(self.decisions)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(search)
+        splitter.addWidget(work)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([300, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._save_draft)
+
+        self.situations.changed.connect(self._situations_changed)
+        self.applicant.changed.connect(self._touched)
+        self.checklist.changed.connect(self._checklist_changed)
+        self.decisions.decided.connect(self.decide)
+        self._actions()
+        self._order_tabs()
+        self.decisions.show_result(None, False)
+
+    # ------------------------------------------------------------ wiring
+
+    def _actions(self) -> None:
+        def action(key: QKeySequence | Qt.Key, slot: Callable[[], None]) -> None:
+            a = QAction(self)
+            a.setShortcut(QKeySequence(key))
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+
+        action(Qt.Key.Key_F5, lambda: self.decide(Decision.ACCEPT))
+        action(Qt.Key.Key_F6, lambda: self.decide(Decision.ACCEPT_DEFERRED))
+        action(Qt.Key.Key_F7, lambda: self.decide(Decision.CORRECTION))
+        action(Qt.Key.Key_F8, lambda: self.decide(Decision.REFUSE))
+        action(Qt.Key.Key_F4, self.table.setFocus)
+
+    def _order_tabs(self) -> None:
+        a = self.applicant
+        chain: list[QWidget] = [a.kind, a.name, a.id_type, a.id_no, a.legal_rep, a.phone,
+                                a.address, a.has_agent, a.agent_name, a.agent_id_no,
+                                a.agent_phone, self.table]  # fmt: skip
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    # ------------------------------------------------------------ item and state
+
+    @property
+    def draft_key(self) -> str:
+        return f"{self.service.workstation}/{self.operator.login}"
+
+    def choose_item(self, version_id: int, code: str = "") -> None:
+        found = self.service.load_item(version_id)
+        if found is None:
+            self.message.emit(self.tr("事项已不存在，请重新检索"))
+            return
+        self.returning = None
+        self.returning_banner.hide()
+        self._set_item(found[0], found[1], None, {})
+        self.applicant.clear()
+        self.focus_first_field()
+        self._touched()
+
+    def _set_item(
+        self,
+        version_id: int,
+        item: Item,
+        answers: dict[str, str] | None,
+        outcomes: dict[int, MaterialOutcome],
+    ) -> None:
+        self.version_id = version_id
+        self.item = item
+        kind = (
+            self.tr("即办件")
+            if item.service_type is ServiceType.ON_THE_SPOT
+            else self.tr("承诺件 %1 个工作日").replace("%1", str(item.promised_days))
+        )
+        self.header.setText(f"{item.name}    {item.code} · 版本 {item.version} · {kind}")
+        self.checklist.clear()
+        self.situations.set_item(item, answers)
+        self.checklist.set_materials(item.applicable_materials(self.situations.answers()), outcomes)
+
+    def focus_first_field(self) -> None:
+        first = self.situations.first_field()
+        (first or self.applicant.first_field()).setFocus()
+
+    def check(self) -> CheckResult | None:
+        if self.item is None:
+            return None
+        from app.core.check import check_materials
+
+        return check_materials(self.item, self.situations.answers(), self.checklist.outcomes())
+
+    def _situations_changed(self) -> None:
+        if self.item is not None:
+            self.checklist.set_materials(
+                self.item.applicable_materials(self.situations.answers()), {}
+            )
+        self._touched()
+
+    def _checklist_changed(self) -> None:
+        self._touched()
+
+    def _touched(self) -> None:
+        result = self.check()
+        self.decisions.show_result(
+            result, self.item is not None and self.item.service_type is ServiceType.ON_THE_SPOT
+        )
+        if self.returning is not None and result is not None:
+            from app.core.intake import not_on_earlier_notice
+
+            missed = set(not_on_earlier_notice(result, set(self.returning.notice_keys)))
+            self.checklist.set_flagged(
+                {s.material.seq for s in result.applicable if s.material.name in missed}
+            )
+            if missed:
+                self.returning_banner.setText(
+                    self.tr("注意：以下材料不在原一次性告知书（%1）中：%2。按一次性告知制度不应再要求申请人补充，"
+                            "如确需补充将记录在案。")
+                    .replace("%1", self.returning.case_no)
+                    .replace("%2", "、".join(sorted(missed)))
+                )  # fmt: skip
+            else:
+                self.returning_banner.setText(
+                    self.tr("补正后再次办理：原办件 %1，告知补正：%2")
+                    .replace("%1", self.returning.case_no)
+                    .replace("%2", "、".join(self.returning.notice))
+                )
+        if not self._restoring and self.item is not None:
+            self._draft_timer.start()
+
+    # ------------------------------------------------------------ drafts
+
+    def snapshot(self) -> dict[str, Any] | None:
+        if self.item is None or self.version_id is None:
+            return None
+        a = self.applicant.applicant()
+        return {
+            "item_version_id": self.version_id,
+            "item_code": self.item.code,
+            "item_name": self.item.name,
+            "answers": self.situations.answers(),
+            "applicant": {
+                "kind": a.kind.value,
+                "name": a.name,
+                "id_type": a.id_type,
+                "id_no": a.id_no,
+                "phone": a.phone,
+                "address": a.address,
+                "legal_rep": a.legal_rep,
+                "agent_name": a.agent_name,
+                "agent_id_no": a.agent_id_no,
+                "agent_phone": a.agent_phone,
+            },
+            "outcomes": {str(k): outcome_to_json(v) for k, v in self.checklist.outcomes().items()},
+            "returning_case_no": self.returning.case_no if self.returning else "",
+            "saved_at": datetime.now().isoformat(timespec="seconds"),
+        }
+
+    def _save_draft(self) -> None:
+        state = self.snapshot()
+        if state is None or self._saving:
+            return
+        key = self.draft_key
+        self.runner.submit(
+            lambda: self.service.save_draft(key, state),
+            on_error=lambda exc: log.warning("draft not saved: %s", exc),
+        )
+
+    def restore(self, state: dict[str, Any]) -> bool:
+        """Bring back a draft; False when its item version no longer exists."""
+        found = self.service.load_item(int(state["item_version_id"]))
+        if found is None:
+            return False
+        self._restoring = True
+        try:
+            returning_no = state.get("returning_case_no") or ""
+            self.returning = self.service.returning_start(returning_no) if returning_no else None
+            outcomes = {int(k): outcome_from_json(v) for k, v in state.get("outcomes", {}).items()}
+            self._set_item(found[0], found[1], dict(state.get("answers", {})), outcomes)
+            a = state.get("applicant", {})
+            self.applicant.set_applicant(
+                Applicant(
+                    kind=ApplicantKind(a.get("kind", ApplicantKind.PERSON.value)),
+                    name=a.get("name", ""),
+                    id_type=a.get("id_type", Applicant().id_type),
+                    id_no=a.get("id_no", ""),
+                    phone=a.get("phone", ""),
+                    address=a.get("address", ""),
+                    legal_rep=a.get("legal_rep", ""),
+                    agent_name=a.get("agent_name", ""),
+                    agent_id_no=a.get("agent_id_no", ""),
+                    agent_phone=a.get("agent_phone", ""),
+                )
+            )
+            self.returning_banner.setVisible(self.returning is not None)
+        finally:
+            self._restoring = False
+        self._touched()
+        return True
+
+    def clear(self) -> None:
+        self._draft_timer.stop()
+        self.item = None
+        self.version_id = None
+        self.returning = None
+        self.returning_banner.hide()
+        self.header.setText(self.tr("请按 F2 检索事项，回车选定"))
+        self.situations.set_item(None)
+        self.applicant.clear()
+        self.checklist.clear()
+        self.decisions.show_result(None, False)
+
+    # ------------------------------------------------------------ returning applicants
+
+    def find_returning(self) -> None:
+        dialog = ReturningDialog(self.service, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen() -> None:
+            if dialog.chosen:
+                self.start_returning(dialog.chosen)
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+
+    def start_returning(self, case_no: str) -> bool:
+        start = self.service.returning_start(case_no)
+        if start is None:
+            self.message.emit(self.tr("找不到办件 %1").replace("%1", case_no))
+            return False
+        self.returning = start
+        self._set_item(start.item_version_id, start.item, dict(start.answers), dict(start.outcomes))
+        self.applicant.set_applicant(start.applicant)
+        self.returning_banner.show()
+        self._touched()
+        self.table.setFocus()
+        self.table.select_row(0)
+        return True
+
+    # ------------------------------------------------------------ deciding and saving
+
+    def build_intake(self, decision: Decision, **extra: Any) -> Intake | None:
+        if self.item is None or self.version_id is None:
+            return None
+        op = self.operator
+        return Intake(
+            item=self.item,
+            item_version_id=self.version_id,
+            answers=self.situations.answers(),
+            outcomes=self.checklist.outcomes(),
+            applicant=self.applicant.applicant(),
+            decision=decision,
+            clerk=op.login,
+            clerk_name=op.name,
+            window_no=op.window_no,
+            on_behalf_of=op.on_behalf_of,
+            previous_case_no=self.returning.case_no if self.returning else "",
+            **extra,
+        )
+
+    def decide(self, decision: Decision) -> None:
+        if self._saving:
+            return
+        intake = self.build_intake(decision)
+        if intake is None:
+            self.message.emit(self.tr("请先选择事项（F2）"))
+            return
+        result = intake.check()
+        if decision is not Decision.REFUSE and not result.is_allowed(decision):
+            self.message.emit(
+                self.tr("不能%1：%2")
+                .replace("%1", decision.value)
+                .replace("%2", result.why_not[decision])
+            )
+            return
+        applicant_problems = self.applicant.show_problems(final=True)
+        if applicant_problems:
+            self.message.emit(self.tr("申请人信息有误：") + "；".join(applicant_problems.values()))
+            self.applicant.first_field().setFocus()
+            return
+        item = intake.item
+        today = date.today()
+        if decision is Decision.ACCEPT:
+            try:
+                promised = self.calendar.add_working_days(today, item.promised_days)
+            except CalendarNotCovered as exc:
+                self._warn(self.tr("无法计算承诺办结日期"), str(exc))
+                return
+            dialog: QDialog = AcceptDialog(item, promised, intake.completes_on_the_spot, self)
+            self._confirm(dialog, lambda: intake)
+        elif decision is Decision.ACCEPT_DEFERRED:
+            try:
+                default = self.calendar.add_working_days(today, 5)
+            except CalendarNotCovered:
+                default = today + timedelta(days=7)
+            deferred = DeferredDialog(result.notice, default, self)
+            self._confirm(
+                deferred, lambda: self.build_intake(decision, supply_by=deferred.supply_by())
+            )
+        elif decision is Decision.CORRECTION:
+            self._confirm(NoticeDialog(result.notice, self), lambda: intake)
+        else:
+            refuse = RefuseDialog(item.legal_basis, self)
+            self._confirm(
+                refuse,
+                lambda: self.build_intake(
+                    decision,
+                    reason=refuse.reason.currentText().strip(),
+                    legal_basis=refuse.basis.text().strip(),
+                ),
+            )
+
+    def _confirm(self, dialog: QDialog, make: Callable[[], Intake | None]) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save(make()))
+        dialog.open()
+
+    def _save(self, intake: Intake | None) -> None:
+        if intake is None:
+            return
+        problems = intake_problems(intake, date.today())
+        if problems:
+            self._warn(self.tr("不能保存"), "\n".join(problems))
+            return
+        self._saving = True
+        self._draft_timer.stop()
+        notice_keys = self.returning.notice_keys if self.returning else None
+        key = self.draft_key
+        self.decisions.setEnabled(False)
+        self.runner.submit(
+            lambda: self.service.save_intake(intake, draft_key=key, notice_keys=notice_keys),
+            on_done=lambda saved: self._saved(saved, intake),
+            on_error=self._save_failed,
+        )
+
+    def _saved(self, saved: SavedCase, intake: Intake) -> None:
+        self._saving = False
+        self.decisions.setEnabled(True)
+        text = self.tr("已保存：%1 %2").replace("%1", saved.case_no).replace("%2", saved.status)
+        if saved.promised_date and saved.status not in ("已办结",):
+            text += self.tr("，承诺办结日期 %1").replace("%1", saved.promised_date.isoformat())
+        self.message.emit(text)
+        self.clear()
+        self.saved.emit(saved, intake)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.decisions.setEnabled(True)
+        if isinstance(exc, IntakeRejected):
+            self._warn(self.tr("不能保存"), "\n".join(exc.problems))
+        else:
+            self._warn(
+                self.tr("保存失败"),
+                self.tr("办件没有保存（%1）。已填写的内容仍在本窗口并保存在草稿中，请稍后重试；"
+                        "如反复失败，请联系技术人员。").replace("%1", str(exc)),
+            )  # fmt: skip
+        self._draft_timer.start()
+
+    def _warn(self, title: str, text: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.message.emit(f"{title}：{text}")

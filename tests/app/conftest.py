@@ -1,0 +1,89 @@
+"""Helpers for driving the counter window with the keyboard, as a clerk does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.context import AppContext
+from app.ui.intake import Operator
+from app.ui.main_window import MainWindow
+
+CLERK = Operator("wangfang", "王芳", "1")
+
+
+def focused() -> QWidget:
+    widget = QApplication.activeModalWidget()
+    if widget is not None:  # a dialog is up: keys go to it, as on a real screen
+        return widget.focusWidget() or widget
+    target = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    return target
+
+
+class Keyboard:
+    """Keys go to whatever has the focus, never to a widget picked by the test."""
+
+    def __init__(self, qtbot: QtBot) -> None:
+        self.qtbot = qtbot
+
+    def type(self, text: str) -> None:
+        """ASCII as key presses; Chinese as the input method commits it (QTest cannot
+        press keys for characters no keyboard has)."""
+        run = ""
+        for ch in text:
+            if ch.isascii():
+                run += ch
+                continue
+            if run:
+                self.qtbot.keyClicks(focused(), run)
+                run = ""
+            event = QInputMethodEvent()
+            event.setCommitString(ch)
+            QApplication.sendEvent(focused(), event)
+        if run:
+            self.qtbot.keyClicks(focused(), run)
+
+    def press(
+        self,
+        key: Qt.Key,
+        times: int = 1,
+        modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    ) -> None:
+        for _ in range(times):
+            self.qtbot.keyClick(focused(), key, modifier)
+
+    def tab_to(self, object_name: str, limit: int = 30) -> None:
+        for _ in range(limit):
+            if focused().objectName() == object_name:
+                return
+            self.press(Qt.Key.Key_Tab)
+        raise AssertionError(
+            f"Tab never reached {object_name}; focus is on {focused().objectName()!r}"
+        )
+
+
+@pytest.fixture
+def keyboard(qtbot: QtBot) -> Keyboard:
+    return Keyboard(qtbot)
+
+
+def show_window(qtbot: QtBot, win: MainWindow) -> MainWindow:
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    return win
+
+
+@pytest.fixture
+def window(qtbot: QtBot, app_context: AppContext) -> Iterator[MainWindow]:
+    win = show_window(qtbot, MainWindow(app_context, CLERK))
+    yield win
+    win.runner.shutdown()
