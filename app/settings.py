@@ -41,6 +41,12 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("large_font", bool, False, "大字体"),
     Setting("recent_items", list, [], "最近使用的事项"),
     Setting("demo_clerks", bool, False, "使用演示账号（登录框显示提示）"),
+    Setting("printers", dict, {}, "各类文书使用的打印机（文书名称 → 打印机名称，“*”为默认）"),
+    Setting("receipt_format", str, "A4", "受理回执纸张：A4 或 80mm"),
+    Setting(
+        "qr_template", str, "", "回执二维码内容模板，如 https://…/q?no={case_no}；留空不印二维码"
+    ),
+    Setting("print_after_save", bool, True, "保存办件后自动打印文书"),
 )
 _BY_KEY = {s.key: s for s in REGISTRY}
 

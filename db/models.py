@@ -326,3 +326,24 @@ class DraftRow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)  # workstation/login
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     state: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PrintLogRow(Base):
+    """Every print: what, when, who, copies, printer, and whether it worked."""
+
+    __tablename__ = "print_log"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    ref: Mapped[str] = mapped_column(String(32))  # case number or ticket number
+    what: Mapped[str] = mapped_column(String(32))  # document kind (受理通知书 …)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(64))
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    printer: Mapped[str] = mapped_column(String(128), default="")
+    success: Mapped[bool] = mapped_column(Boolean)
+    message: Mapped[str] = mapped_column(Text, default="")
+    job_id: Mapped[str] = mapped_column(String(64), default="")
+    file: Mapped[str] = mapped_column(Text, default="")  # the PDF kept for reprint/preview

@@ -16,8 +16,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 _MAX_READINGS = 16  # per name, to bound the index for names full of polyphones
 _SEP = "\x00"  # precedes every reading in a field string
 
@@ -60,6 +58,8 @@ def readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Full-pinyin and initials readings of a name: the phrase-aware reading first,
     then each polyphone read the other way, one at a time (how a clerk's guess differs
     from the dictionary's)."""
+    from pypinyin import Style, lazy_pinyin, pinyin  # 0.3 s to load: only when indexing
+
     text = "".join(name.split())
     preferred = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default")]
     variants = [preferred]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
@@ -21,11 +22,13 @@ from PySide6.QtWidgets import (
 
 from app.context import AppContext
 from app.counter import CounterService
+from app.documents import DocumentService, PrintReport
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.guide_view import GuideView
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
 from app.ui.tasks import TaskRunner
+from printing.documents import DocKind
 
 log = logging.getLogger("yichuang.ui")
 
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
         self.service = CounterService(
             context.store, context.calendar, context.centre, context.workstation
         )
+        self.documents = DocumentService(context.store, context.settings, context.data_dir)
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
@@ -205,6 +209,67 @@ class MainWindow(QMainWindow):
             case_list.refresh()
         self.search.edit.clear()
         self.search.focus()
+        if self.context.settings.get("print_after_save"):
+            self.print_case(saved.case_no)
+
+    # ------------------------------------------------------------ printing
+
+    def print_case(self, case_no: str, kinds: Sequence[DocKind] | None = None) -> None:
+        """Render, keep and print a case's documents off the GUI thread; the case is
+        already saved, so a printer problem only ever asks for a retry."""
+        who = self.operator.login
+        self.show_message(self.tr("正在打印 %1 的文书……").replace("%1", case_no))
+        self.runner.submit(
+            lambda: self.documents.produce(case_no, kinds, who=who),
+            on_done=lambda reports: self._printed(case_no, reports),
+            on_error=lambda exc: self._print_failed(case_no, kinds, str(exc)),
+        )
+
+    def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
+        self.last_print = reports
+        self.show_message("；".join(r.text() for r in reports))
+        missing = [m for r in reports for m in r.missing]
+        if missing:
+            self._notice(
+                self.tr("有文字无法打印"),
+                self.tr(
+                    "打印字库缺少以下文字，文书中已用〔U+编码〕标出，请在纸面上手写补正并签名：\n"
+                )
+                + "\n".join(missing),
+            )
+        failed = [r for r in reports if not r.ok]
+        if failed:
+            self._print_failed(
+                case_no, [r.kind for r in failed], "\n".join(r.text() for r in failed)
+            )
+
+    def _print_failed(self, case_no: str, kinds: Sequence[DocKind] | None, text: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("打印失败"),
+            self.tr("办件 %1 已保存，但文书没有打印出来：\n%2\n\n处理好打印机后点“重试”；"
+                    "也可以稍后在“办件”中补打。").replace("%1", case_no).replace("%2", text),
+            QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close,
+            self,
+        )  # fmt: skip
+        box.setObjectName("printFailed")
+        box.setDefaultButton(QMessageBox.StandardButton.Retry)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(
+            lambda button: (
+                self.print_case(case_no, kinds)
+                if button == QMessageBox.StandardButton.Retry
+                else None
+            )
+        )
+        box.open()
+
+    def _notice(self, title: str, text: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def offer_draft(self) -> None:
         """After a crash or power cut: offer the half-finished intake back."""

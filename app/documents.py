@@ -1,0 +1,287 @@
+"""The counter's documents: which ones a decision needs, built from the stored case,
+kept as PDF beside the data, sent to the printer chosen for that kind, and logged.
+
+No Qt here: the window runs these on its task runner and shows the outcomes.
+A printer that is off or out of paper never touches the case: it is saved first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.identity import normalise
+from app.core.items import Medium, ServiceType
+from app.settings import Settings
+from db.catalog_repo import item_version
+from db.models import CaseRow, PrintLogRow
+from db.store import Store
+from printing.dispatch import PrintDispatcher, default_dispatcher
+from printing.documents import (
+    DocKind,
+    RenderResult,
+    render_guide,
+    render_notice,
+    render_promise,
+    render_receipt,
+    render_refusal,
+)
+from printing.model import (
+    ApplicantInfo,
+    CaseDoc,
+    Decision,
+    IdType,
+    NoticeLine,
+    Problem,
+    ReceivedMaterial,
+)
+from printing.outcome import PrintOutcome
+from printing.settings import HallSettings
+
+log = logging.getLogger("yichuang.printing")
+
+_DECISION = {
+    "受理": Decision.ACCEPT,
+    "容缺受理": Decision.ACCEPT_DEFERRED,
+    "补正": Decision.NOTICE,
+    "不予受理": Decision.REFUSE,
+}
+_KIND_NAMES = {k.value: k for k in DocKind}
+
+
+def kinds_for(decision: str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
+    """The documents a decision produces at the counter."""
+    receipt = DocKind.RECEIPT_ROLL if roll_receipt else DocKind.RECEIPT
+    return {
+        "受理": (receipt,),
+        "容缺受理": (receipt, DocKind.PROMISE),
+        "补正": (DocKind.NOTICE,),
+        "不予受理": (DocKind.REFUSAL,),
+    }.get(decision, ())
+
+
+@dataclass(frozen=True, slots=True)
+class PrintReport:
+    """One document of one case: where its PDF is, and what the printer did."""
+
+    kind: DocKind
+    case_no: str
+    file: Path
+    printer: str  # "" when no printer is set for this kind
+    outcome: PrintOutcome | None  # None when not sent (no printer set)
+    missing: tuple[str, ...] = ()  # characters printed as markers, with their places
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is None or self.outcome.ok
+
+    def text(self) -> str:
+        if self.outcome is None:
+            return f"{self.kind.value}：未设置打印机，已保存为 {self.file}"
+        if self.outcome.ok:
+            return f"{self.kind.value}：已发送到打印机 {self.printer}"
+        return f"{self.kind.value}：{self.outcome.user_text()}"
+
+
+def hall_settings(settings: Settings) -> HallSettings:
+    template = str(settings.get("qr_template")) or None
+    return HallSettings(
+        hall_name=str(settings.get("hall_name")),
+        address=str(settings.get("hall_address")),
+        phone=str(settings.get("hall_phone")),
+        supervision_phone=str(settings.get("supervision_phone")),
+        qr_template=template,
+    )
+
+
+def _id_type(value: str) -> IdType:
+    try:
+        return IdType(value)
+    except ValueError:
+        return IdType.OTHER
+
+
+def case_doc(session: Session, case_no: str) -> CaseDoc:
+    row = session.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
+    if row is None:
+        raise LookupError(f"找不到办件 {case_no}")
+    found = item_version(session, row.item_version_id)
+    assert found is not None
+    item = found[1]
+    a = row.applicant
+    org = a.kind == "单位"
+    applicant = ApplicantInfo(
+        name=a.name,
+        id_type=IdType.CREDIT_CODE if org else _id_type(a.id_type),
+        id_number="" if org else a.id_no,
+        phone=a.phone,
+        is_org=org,
+        credit_code=a.id_no if org else "",
+        legal_rep=a.legal_rep,
+        agent_name=a.agent_name,
+        agent_id_type=_id_type(a.agent_id_type) if a.agent_id_type else IdType.ID_CARD,
+        agent_id_number=a.agent_id_no,
+        agent_phone=a.agent_phone,
+        address=a.address,
+    )
+    received = tuple(
+        ReceivedMaterial(m.name, Medium(m.medium), m.copies, m.reason)
+        for m in row.materials
+        if m.status == "收到"
+    )
+    lines = tuple(
+        NoticeLine(
+            material=n.material,
+            problem=Problem.DEFECTIVE if n.problem.startswith("有误") else Problem.MISSING,
+            reason=n.problem.removeprefix("有误：") if n.problem.startswith("有误") else n.problem,
+            requirement=n.requirement,
+            deferrable=n.deferrable,
+        )
+        for n in row.notice_lines
+    )
+    return CaseDoc(
+        case_no=row.case_no,
+        item_code=item.code,
+        item_name=item.name,
+        item_version=item.version,
+        department=item.department,
+        service_type=ServiceType(item.service_type),
+        applicant=applicant,
+        clerk_name=row.clerk_name,
+        window_no=row.window_no,
+        accepted_at=row.accepted_at,
+        decision=_DECISION[row.decision],
+        answers=tuple((ans.question, ans.answer) for ans in row.answers),
+        materials=received,
+        notice_lines=lines,
+        promised_date=row.promised_date,
+        promised_days=item.promised_days if row.promised_date else None,
+        refusal_reason=row.decision_reason,
+        refusal_basis=row.legal_basis,
+        deferred_supply_date=row.supply_by,
+    )
+
+
+def render(kind: DocKind, doc: CaseDoc, hall: HallSettings) -> RenderResult:
+    if kind is DocKind.RECEIPT:
+        return render_receipt(doc, hall)
+    if kind is DocKind.RECEIPT_ROLL:
+        return render_receipt(doc, hall, roll=True)
+    if kind is DocKind.NOTICE:
+        return render_notice(doc, hall)
+    if kind is DocKind.PROMISE:
+        return render_promise(doc, hall)
+    if kind is DocKind.REFUSAL:
+        return render_refusal(doc, hall)
+    raise ValueError(f"not a case document: {kind}")
+
+
+class DocumentService:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        data_dir: Path,
+        dispatcher: PrintDispatcher | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.folder = data_dir / "documents"
+        self._dispatcher = dispatcher
+
+    @property
+    def dispatcher(self) -> PrintDispatcher:
+        if self._dispatcher is None:
+            self._dispatcher = default_dispatcher()
+        return self._dispatcher
+
+    def printer_for(self, kind: DocKind) -> str:
+        printers = self.settings.get("printers")
+        return str(printers.get(kind.value, "") or printers.get("*", ""))
+
+    def kinds_for_case(self, case_no: str) -> tuple[DocKind, ...]:
+        with self.store.session() as s:
+            decision = s.scalar(select(CaseRow.decision).where(CaseRow.case_no == case_no))
+        roll = self.settings.get("receipt_format") == "80mm"
+        return kinds_for(decision or "", roll)
+
+    def produce(
+        self,
+        case_no: str,
+        kinds: Sequence[DocKind] | None = None,
+        *,
+        who: str,
+        copies: int = 1,
+        send: bool = True,
+    ) -> list[PrintReport]:
+        """Render each document, keep its PDF, send it to its printer (when one is set
+        and ``send``), and log every attempt. Never raises for a printer problem."""
+        hall = hall_settings(self.settings)
+        with self.store.session() as s:
+            doc = case_doc(s, case_no)
+            case_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
+        reports = []
+        for kind in kinds or self.kinds_for_case(case_no):
+            result = render(kind, doc, hall)
+            folder = self.folder / case_no
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{kind.value}.pdf"
+            result.write(path)
+            printer = self.printer_for(kind)
+            outcome = None
+            if printer and send:
+                outcome = self.dispatcher.print_pdf(
+                    path, printer, copies=copies, title=f"{case_no} {kind.value}"
+                )
+            missing = tuple(
+                f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
+            )
+            reports.append(PrintReport(kind, case_no, path, printer, outcome, missing))
+            with self.store.session() as s, s.begin():
+                s.add(
+                    PrintLogRow(
+                        case_id=case_id,
+                        ref=case_no,
+                        what=kind.value,
+                        at=datetime.now(),
+                        who=who,
+                        copies=copies,
+                        printer=printer,
+                        success=outcome.ok if outcome else False,
+                        message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
+                        job_id=outcome.job_id if outcome else "",
+                        file=str(path),
+                    )  # fmt: skip
+                )
+            log.info("document %s of %s: %s", kind.value, case_no, reports[-1].text())
+        return reports
+
+    def print_log(self, case_no: str) -> list[PrintLogRow]:
+        with self.store.session() as s:
+            return list(
+                s.scalars(
+                    select(PrintLogRow).where(PrintLogRow.ref == case_no).order_by(PrintLogRow.at)
+                )
+            )
+
+    def guide_pdf(self, version_id: int) -> Path:
+        with self.store.session() as s:
+            found = item_version(s, version_id)
+        if found is None:
+            raise LookupError("事项不存在")
+        item = found[1]
+        result = render_guide(item, hall_settings(self.settings))
+        path = self.folder / "guides" / f"{normalise(item.code)}-{item.version}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result.write(path)
+        return path
+
+
+def document_kind(name: str) -> DocKind:
+    return _KIND_NAMES[name]

@@ -1,0 +1,290 @@
+"""One case as the clerk reads it back: header, decision, applicant, situation,
+materials, one-time notice, the timeline (audit), and its documents to print again."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.case_query import CaseDetail, case_detail
+from db.store import Store
+
+log = logging.getLogger("yichuang.ui")
+
+# Document kinds, named as printing.documents.DocKind names them in the print log.
+RECEIPT = "受理回执"
+NOTICE = "一次性告知书"
+PROMISE = "容缺受理承诺书"
+REFUSAL = "不予受理通知书"
+
+_MATERIAL_COLOURS = {"收到": "#1b5e20", "缺": "#b00020", "有误": "#a05a00", "未核验": "#666666"}
+_DETAIL_LABELS = {
+    "decision": "决定",
+    "status": "状态",
+    "item_version": "事项版本",
+    "window": "窗口",
+    "on_behalf_of": "代岗",
+    "previous_case_no": "原办件",
+    "reason": "理由",
+}
+
+
+def documents_for(detail: CaseDetail) -> tuple[str, ...]:
+    """The documents this case can have printed (again), in the order they are given."""
+    kinds: list[str] = []
+    if detail.decision in ("受理", "容缺受理") or detail.status == "已办结":
+        kinds.append(RECEIPT)
+    if detail.decision in ("补正", "容缺受理") and detail.notice:
+        kinds.append(NOTICE)
+    if detail.decision == "容缺受理":
+        kinds.append(PROMISE)
+    if detail.decision == "不予受理":
+        kinds.append(REFUSAL)
+    return tuple(kinds)
+
+
+def _e(value: object) -> str:
+    text = "" if value is None else str(value)
+    return escape(text) if text else "—"
+
+
+def _fields(pairs: list[tuple[str, str]], columns: int = 2) -> str:
+    """Label/value pairs laid out ``columns`` to a row (values already escaped)."""
+    cells = [f"<td class='k'>{k}</td><td>{v}</td>" for k, v in pairs]
+    rows = [
+        "<tr>" + "".join(cells[i : i + columns]) + "</tr>" for i in range(0, len(cells), columns)
+    ]
+    return (
+        "<table class='f' cellspacing='0' cellpadding='3' width='100%'>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _grid(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return (
+        "<table class='g' border='1' cellspacing='0' cellpadding='4' width='100%'>"
+        f"<tr>{head}</tr>{body}</table>"
+    )
+
+
+_CSS = """
+h2 { margin: 0; }
+h3 { margin-top: 14px; margin-bottom: 4px; color: #1f3a60; }
+td.k { color: #555555; white-space: nowrap; }
+table.g { border-color: #c8c8c8; }
+table.g th { background: #eef2f7; font-weight: normal; color: #333333; }
+.badge { font-weight: bold; }
+"""
+
+
+def case_html(d: CaseDetail) -> str:
+    """The case as HTML for a QTextBrowser (every value escaped)."""
+    decision_colour = {"不予受理": "#b00020", "补正": "#a05a00", "容缺受理": "#8a5a00"}.get(
+        d.decision, "#1b5e20"
+    )
+    clerk = f"{_e(d.clerk_name)}（{_e(d.window_no)}号窗口）"
+    if d.on_behalf_of:
+        clerk += f" · 代{_e(d.on_behalf_of)}值守"
+    head = [
+        (
+            "事项",
+            f"{_e(d.item_name)}<br><small>{_e(d.item_code)} · 第{_e(d.item_version)}版</small>",
+        ),
+        (
+            "决定 / 状态",
+            f"<span class='badge' style='color:{decision_colour}'>{_e(d.decision)}</span>"
+            f" · {_e(d.status)}",
+        ),
+        ("受理时间", f"{d.accepted_at:%Y-%m-%d %H:%M}"),
+        ("承诺办结日", _e(d.promised_date.isoformat() if d.promised_date else "")),
+        ("经办人", clerk),
+        ("办结时间", _e(f"{d.completed_at:%Y-%m-%d %H:%M}" if d.completed_at else "")),
+    ]
+    parts = [f"<style>{_CSS}</style>", f"<h2>{_e(d.case_no)}</h2>", _fields(head)]
+
+    decision: list[tuple[str, str]] = []
+    if d.reason:
+        decision.append(("理由", _e(d.reason)))
+    if d.legal_basis:
+        decision.append(("法律依据", _e(d.legal_basis)))
+    if d.supply_by:
+        decision.append(("承诺补交日期", _e(d.supply_by.isoformat())))
+    if d.previous_case_no:
+        decision.append(("原补正办件", _e(d.previous_case_no)))
+    if decision:
+        parts += ["<h3>决定</h3>", _fields(decision, 1)]
+
+    a = d.applicant
+    if a is not None:
+        who = [
+            ("申请人" if a.kind != "单位" else "单位名称", f"{_e(a.name)}（{_e(a.kind)}）"),
+            (_e(a.id_type) if a.kind != "单位" else "统一社会信用代码", _e(a.id_no)),
+            ("联系电话", _e(a.phone)),
+            ("地址", _e(a.address)),
+        ]
+        if a.legal_rep:
+            who.append(("法定代表人", _e(a.legal_rep)))
+        if a.has_agent:
+            who += [
+                ("代办人", _e(a.agent_name)),
+                (f"代办人{_e(a.agent_id_type)}", _e(a.agent_id_no)),
+                ("代办人电话", _e(a.agent_phone)),
+            ]
+        parts += ["<h3>申请人</h3>", _fields(who)]
+
+    if d.answers:
+        answers = [(_e(x.question), _e(x.answer)) for x in d.answers]
+        parts += ["<h3>办理情形</h3>", _fields(answers)]
+
+    if d.materials:
+        rows = []
+        for m in d.materials:
+            colour = _MATERIAL_COLOURS.get(m.status, "#000000")
+            rows.append([
+                str(m.seq), _e(m.name), _e(m.medium), _e(m.necessity),
+                str(m.required_copies), f"<span style='color:{colour}'><b>{_e(m.status)}</b></span>",
+                str(m.copies), escape(m.reason),
+            ])  # fmt: skip
+        parts += [
+            "<h3>材料</h3>",
+            _grid(["序号", "材料名称", "形式", "必要性", "应交", "核验", "收到份数", "说明"], rows),
+        ]
+
+    if d.notice:
+        rows = [
+            [str(n.seq), _e(n.material), _e(n.problem), _e(n.requirement),
+             "可容缺" if n.deferrable else ""]
+            for n in d.notice
+        ]  # fmt: skip
+        parts += [
+            "<h3>一次性告知内容</h3>",
+            _grid(["序号", "材料", "问题", "补正要求", ""], rows),
+        ]
+
+    timeline = []
+    for t in d.timeline:
+        actor = f"{_e(d.clerk_name)}（{_e(t.actor)}）" if t.actor == d.clerk else _e(t.actor)
+        detail = "；".join(
+            f"{_DETAIL_LABELS.get(k, escape(k))}：{_e(v)}" for k, v in t.detail.items()
+        )
+        timeline.append([f"{t.at:%Y-%m-%d %H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail])
+    parts += ["<h3>办理过程</h3>", _grid(["时间", "操作人", "环节", "说明"], timeline)]
+    return "".join(parts)
+
+
+class CaseView(QWidget):
+    """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again."""
+
+    reprint_requested = Signal(str, str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._detail: CaseDetail | None = None
+        self.browser = QTextBrowser(self)
+        self.browser.setObjectName("caseBrowser")
+        self.browser.setOpenLinks(False)
+
+        self.documents_box = QGroupBox(self.tr("文书"), self)
+        self.documents = QListWidget(self.documents_box)
+        self.documents.setObjectName("caseDocuments")
+        self.documents.setFlow(QListWidget.Flow.LeftToRight)
+        self.documents.setWrapping(True)
+        self.documents.setSpacing(4)
+        self.documents.setToolTip(self.tr("选中文书后按回车补打"))
+        self.documents.itemActivated.connect(self._reprint_item)
+        self.buttons = QHBoxLayout()
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.hint = QLabel(self.tr("打印记录将在接入打印后显示"), self.documents_box)
+        self.hint.setStyleSheet("color: #666666")
+        box = QVBoxLayout(self.documents_box)
+        box.addWidget(self.documents)
+        row = QHBoxLayout()
+        row.addLayout(self.buttons)
+        row.addStretch(1)
+        row.addWidget(self.hint)
+        box.addLayout(row)
+        self._fit_documents_height()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser, 1)
+        layout.addWidget(self.documents_box)
+        self.clear()
+
+    @property
+    def case_no(self) -> str | None:
+        return self._detail.case_no if self._detail else None
+
+    @property
+    def detail(self) -> CaseDetail | None:
+        return self._detail
+
+    def clear(self, message: str = "") -> None:
+        self._detail = None
+        self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
+        self._set_documents(())
+
+    def show_case(self, case_no: str) -> bool:
+        """Load and show the case; False (and a message) when it cannot be shown."""
+        try:
+            with self._store.session() as session:
+                detail = case_detail(session, case_no)
+        except SQLAlchemyError as exc:
+            log.warning("case %s could not be read: %s", case_no, exc)
+            self.clear(self.tr("无法读取办件 %1：数据库错误").replace("%1", case_no))
+            return False
+        if detail is None:
+            self.clear(self.tr("未找到办件 %1").replace("%1", case_no))
+            return False
+        self._detail = detail
+        self.browser.setHtml(case_html(detail))
+        self._set_documents(documents_for(detail))
+        return True
+
+    def _set_documents(self, kinds: tuple[str, ...]) -> None:
+        self.documents.clear()
+        while self.buttons.count():
+            item = self.buttons.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for kind in kinds:
+            entry = QListWidgetItem(self.tr("%1（可补打）").replace("%1", kind))
+            entry.setData(Qt.ItemDataRole.UserRole, kind)
+            self.documents.addItem(entry)
+            button = QPushButton(self.tr("补打%1").replace("%1", kind), self.documents_box)
+            button.setObjectName(f"reprint:{kind}")
+            button.clicked.connect(lambda _checked=False, k=kind: self._reprint(k))
+            self.buttons.addWidget(button)
+        if kinds:
+            self.documents.setCurrentRow(0)
+        self.documents_box.setVisible(bool(kinds))
+
+    def _fit_documents_height(self) -> None:
+        line = self.documents.fontMetrics().height()
+        self.documents.setFixedHeight(line + 20)
+
+    def _reprint_item(self, item: QListWidgetItem) -> None:
+        self._reprint(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _reprint(self, kind: str) -> None:
+        if self._detail is not None:
+            self.reprint_requested.emit(self._detail.case_no, kind)

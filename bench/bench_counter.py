@@ -1,0 +1,99 @@
+"""Counter figures: cold start to an intake-ready window (and a bare QMainWindow started
+the same way, in the same run), and saving a case.
+
+Prints ``figure NAME VALUE UNIT`` lines.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BARE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.show()
+QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
+app.exec()
+"""
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    print(f"figure {name} {value:.3f} {unit}", flush=True)
+
+
+def _time_until_ready(cmd: list[str]) -> float:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("ready"):
+            elapsed = time.perf_counter() - start
+            break
+    else:
+        raise RuntimeError(f"{cmd} never became ready")
+    proc.wait(timeout=60)
+    return elapsed
+
+
+def bench_startup(runs: int = 5) -> None:
+    with tempfile.TemporaryDirectory() as data:
+        app_cmd = [sys.executable, "-m", "app", "run", "--data-dir", data, "--as", "wangfang",
+                   "--quit-after-ready"]  # fmt: skip
+        _time_until_ready(app_cmd)  # first start: creates the database, loads the demo
+        ours, bare = [], []
+        for _ in range(runs):  # interleaved, so both see the same machine
+            bare.append(_time_until_ready([sys.executable, "-c", BARE]))
+            ours.append(_time_until_ready(app_cmd))
+    figure("startup_ready_median", statistics.median(ours), "s")
+    figure("startup_bare_qmainwindow_median", statistics.median(bare), "s")
+    figure("startup_ratio_to_bare", statistics.median(ours) / statistics.median(bare), "x")
+
+
+def bench_save(count: int = 300) -> None:
+    from app.context import open_context
+    from app.core.check import Decision, MaterialOutcome, Status
+    from app.core.intake import Applicant, Intake
+    from app.counter import CounterService
+    from db.catalog_repo import current_version
+
+    with tempfile.TemporaryDirectory() as data:
+        ctx = open_context(data_dir=data)
+        with ctx.store.session() as s:
+            found = current_version(s, "370999-MZ-001")
+        assert found
+        vid, item = found
+        service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
+        outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
+        timings = []
+        now = datetime(2026, 3, 2, 9, 0)
+        for n in range(count):
+            intake = Intake(
+                item=item, item_version_id=vid, answers={}, outcomes=outcomes,
+                applicant=Applicant(name=f"申请人{n}", id_no="11010519491231002X"),
+                decision=Decision.ACCEPT, clerk="wangfang", clerk_name="王芳", window_no="1",
+            )  # fmt: skip
+            t = time.perf_counter()
+            service.save_intake(intake, draft_key="A1/wangfang", now=now + timedelta(minutes=n))
+            timings.append((time.perf_counter() - t) * 1000)
+        ctx.close()
+    figure("save_case_p95", statistics.quantiles(timings, n=100)[94], "ms")
+    figure("save_case_median", statistics.median(timings), "ms")
+
+
+if __name__ == "__main__":
+    bench_startup()
+    bench_save()

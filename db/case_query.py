@@ -1,0 +1,475 @@
+"""Reading cases back: the counter's list of today's and recent cases, and one case
+with everything the case view shows. No Qt here.
+
+The list is keyset-paginated newest first, ``(accepted_at DESC, id DESC)``: a page is
+"the next N rows after this one", so page 5,000 costs what page 1 costs and a case
+saved meanwhile never shifts or repeats rows (OFFSET would do both).
+
+Search text is read by its shape, because each shape has its own index (README:
+case numbers are ``CENTRE-WS-YYYYMMDD-NNNN``):
+
+- a full case number (typed or scanned) → ``case_no = ?``, the unique index, whatever
+  the period and status filters say (a scanned receipt always finds its case);
+- digits and ``-`` that are not a full number → case-number prefix;
+- 15+ digits (last may be X), or letters mixed with digits (passport, permit,
+  统一社会信用代码) → applicant ID number, exact, X in any case;
+- anything else (Chinese, or Latin letters only) → applicant name prefix.
+
+Name search is a prefix, never ``LIKE '%x%'``: a substring match cannot use an index
+and reads all 1,000,000 rows (~0.5 s on SQLite). Clerks search by the surname the
+applicant states, which is a prefix.
+
+A prefix is a range on the column's B-tree on SQLite (``x >= p AND x < p'``; SQLite's
+LIKE is case-insensitive and so cannot use a plain index). A prefix can match three
+rows or every row, and the best plan differs: few matches → read them from the search
+index and sort; many → walk ``accepted_at`` newest first and filter. SQLite has no
+statistics to tell these apart, so on SQLite a bounded count of the matches
+(``NARROW_LIMIT``) chooses, and the plan is kept in the cursor for the following pages.
+PostgreSQL keeps column statistics and chooses by itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import TypeEngine
+
+from app.core.caseno import looks_like_case_number
+from db.models import (
+    ApplicantRow,
+    AuditRow,
+    CaseAnswerRow,
+    CaseMaterialRow,
+    CaseRow,
+    ItemVersionRow,
+    NoticeLineRow,
+)
+
+PAGE_SIZE = 200
+# Above this many matches a prefix search walks the date index instead of sorting its
+# matches. Sorting costs ~4 µs a match, walking ~0.75 µs a row read for 200 hits; on
+# 1,000,000 cases the two worst cases meet near 5,000 matches (~25 ms either way).
+NARROW_LIMIT = 5_000
+
+
+class Period(StrEnum):
+    TODAY = "今天"
+    WEEK = "近7天"
+    MONTH = "近30天"
+    ALL = "全部"
+
+    @property
+    def days(self) -> int | None:
+        return {"今天": 1, "近7天": 7, "近30天": 30}.get(self.value)
+
+    def start(self, today: date) -> datetime | None:
+        """The first moment inside the period (today counts as one of its days)."""
+        days = self.days
+        return None if days is None else datetime.combine(today - timedelta(days - 1), time.min)
+
+
+class SearchKind(StrEnum):
+    CASE_NO = "办件编号"
+    CASE_NO_PREFIX = "办件编号开头"
+    ID_NO = "证件号码"
+    NAME_PREFIX = "申请人姓名开头"
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    kind: SearchKind
+    value: str
+
+    def describe(self) -> str:
+        return f"按{self.kind.value}“{self.value}”查找"
+
+
+_ID_DIGITS = re.compile(r"^\d{14,17}[\dX]$", re.ASCII)
+_ID_MIXED = re.compile(r"^(?=.*\d)(?=.*[A-Z])[0-9A-Z()]{5,20}$", re.ASCII)
+_CASE_PREFIX = re.compile(r"^\d[0-9A-Z-]*$", re.ASCII)
+
+
+def read_search(text: str) -> Search | None:
+    """What the clerk typed, by its shape (see the module docstring)."""
+    value = text.strip()
+    if not value:
+        return None
+    # full-width digits and letters from a Chinese input method count as half-width
+    upper = unicodedata.normalize("NFKC", value).upper().replace(" ", "")
+    if looks_like_case_number(upper):
+        return Search(SearchKind.CASE_NO, upper)
+    if _ID_DIGITS.match(upper) or _ID_MIXED.match(upper):
+        return Search(SearchKind.ID_NO, upper)
+    if _CASE_PREFIX.match(upper):
+        return Search(SearchKind.CASE_NO_PREFIX, upper)
+    return Search(SearchKind.NAME_PREFIX, value)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    period: Period = Period.ALL
+    status: str | None = None  # a CaseStatus value; None = every status
+    text: str = ""
+
+    @property
+    def search(self) -> Search | None:
+        return read_search(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListRow:
+    """One line of the case list: only what the list shows."""
+
+    id: uuid.UUID
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    applicant_id_no: str
+    decision: str
+    status: str
+    promised_date: date | None
+    completed_at: datetime | None
+    clerk_name: str
+    window_no: str
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Where the next page starts, and the plan the first page chose."""
+
+    accepted_at: datetime
+    id: uuid.UUID
+    narrow: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[CaseListRow]
+    after: After | None  # None: this was the last page
+
+
+_LIST_COLUMNS = (
+    CaseRow.id,
+    CaseRow.case_no,
+    CaseRow.accepted_at,
+    CaseRow.item_name,
+    CaseRow.applicant_name,
+    CaseRow.applicant_id_no,
+    CaseRow.decision,
+    CaseRow.status,
+    CaseRow.promised_date,
+    CaseRow.completed_at,
+    CaseRow.clerk_name,
+    CaseRow.window_no,
+)
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string above every string that starts with ``prefix`` (binary order)."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded; skip them
+        last = 0xE000
+    if last > 0x10FFFF:
+        return _next_prefix(prefix[:-1]) if len(prefix) > 1 else "\U0010ffff"
+    return prefix[:-1] + chr(last)
+
+
+def _unindexed(name: str, type_: TypeEngine[Any]) -> ColumnElement[Any]:
+    """``+cases.col``: the same value, but SQLite will not use an index for it."""
+    return literal_column(f"+{CaseRow.__tablename__}.{name}", type_)
+
+
+def _search_condition(search: Search, sqlite: bool, indexable: bool = True) -> ColumnElement[bool]:
+    if search.kind is SearchKind.CASE_NO:
+        return CaseRow.case_no == search.value
+    if search.kind is SearchKind.ID_NO:
+        return CaseRow.applicant_id_no == search.value
+    column = CaseRow.case_no if search.kind is SearchKind.CASE_NO_PREFIX else CaseRow.applicant_name
+    if not sqlite:
+        return column.startswith(search.value, autoescape=True)
+    col = column if indexable else _unindexed(column.key, String())
+    return and_(col >= search.value, col < _next_prefix(search.value))
+
+
+_PREFIX_DATE = re.compile(r"^\d{6,12}-[0-9A-Z]{2}-(\d{1,8})$", re.ASCII)
+
+
+def _lenient_day(digits: str) -> datetime:
+    """The first moment at or after YYYYMMDD where month/day may be 00 or too large."""
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if month > 12:
+        return datetime(year + 1, 1, 1)
+    first = date(year, max(month, 1), 1)
+    following = date(year + (first.month == 12), first.month % 12 + 1, 1)
+    if day > (following - first).days:
+        return datetime.combine(following, time.min)
+    return datetime.combine(first.replace(day=max(day, 1)), time.min)
+
+
+def prefix_day_range(prefix: str) -> tuple[datetime, datetime | None] | None:
+    """The acceptance moments a case-number prefix allows, from its date digits (the
+    number carries the acceptance date): "…-A1-202511" → [2025-11-01, 2025-12-01).
+    Lets a prefix search walk only those days of the date index."""
+    match = _PREFIX_DATE.match(prefix)
+    if not match:
+        return None
+    digits = match.group(1)
+    try:
+        low = _lenient_day(digits.ljust(8, "0"))
+        bumped = str(int(digits) + 1)
+        high = _lenient_day(bumped.ljust(8, "0")) if len(bumped) == len(digits) else None
+    except ValueError:  # year 0000 and the like: no case can match anyway
+        return None
+    return low, high
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _narrow(session: Session, search: Search | None, limit: int) -> bool:
+    """Whether to read the matches from the search index and sort them (few matches)
+    rather than walk the date index (many). Exact searches are always narrow."""
+    if search is None:
+        return False
+    if search.kind in (SearchKind.CASE_NO, SearchKind.ID_NO):
+        return True
+    if not _is_sqlite(session):
+        return False  # unused: PostgreSQL plans by itself
+    probe = select(literal(1)).where(_search_condition(search, sqlite=True)).limit(limit)
+    found = session.scalar(select(func.count()).select_from(probe.subquery()))
+    return int(found or 0) < limit
+
+
+def list_statement(
+    case_filter: CaseFilter,
+    after: After | None,
+    limit: int,
+    *,
+    sqlite: bool,
+    narrow: bool,
+    today: date,
+) -> Select[*tuple[Any, ...]]:
+    """The SELECT of one page (public so tests can check its plan)."""
+    search = case_filter.search
+    # On SQLite the column that must not drive the plan is written ``+cases.col``.
+    by_date = sqlite and narrow
+    accepted = _unindexed("accepted_at", DateTime()) if by_date else CaseRow.accepted_at
+    where: list[ColumnElement[bool]] = []
+    if search is not None:
+        where.append(_search_condition(search, sqlite, indexable=not sqlite or narrow))
+    if search is not None and search.kind is SearchKind.CASE_NO_PREFIX:
+        days = prefix_day_range(search.value)
+        if days is not None:
+            where.append(accepted >= days[0])
+            if days[1] is not None:
+                where.append(accepted < days[1])
+    # A full case number (a scanned receipt) finds its case whatever the filters say.
+    if search is None or search.kind is not SearchKind.CASE_NO:
+        start = case_filter.period.start(today)
+        if start is not None:
+            where.append(accepted >= start)
+        if case_filter.status:
+            where.append(CaseRow.status == case_filter.status)
+    if after is not None:
+        where.append(accepted <= after.accepted_at)
+        where.append(or_(accepted < after.accepted_at, CaseRow.id < after.id))
+    stmt = select(*_LIST_COLUMNS).where(and_(true(), *where))
+    return stmt.order_by(accepted.desc(), CaseRow.id.desc()).limit(limit)
+
+
+def list_cases(
+    session: Session,
+    case_filter: CaseFilter,
+    after: After | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+    today: date | None = None,
+    narrow_limit: int = NARROW_LIMIT,
+) -> Page:
+    """One page of the list, newest first; pass ``page.after`` back for the next."""
+    today = today or date.today()
+    sqlite = _is_sqlite(session)
+    narrow = (
+        after.narrow if after is not None else _narrow(session, case_filter.search, narrow_limit)
+    )
+    stmt = list_statement(case_filter, after, limit + 1, sqlite=sqlite, narrow=narrow, today=today)
+    rows = [CaseListRow(*r) for r in session.execute(stmt)]
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    last = rows[-1]
+    return Page(rows, After(last.accepted_at, last.id, narrow))
+
+
+# ---------------------------------------------------------------- one case
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicantInfo:
+    kind: str
+    name: str
+    id_type: str
+    id_no: str
+    phone: str
+    address: str
+    legal_rep: str
+    agent_name: str
+    agent_id_type: str
+    agent_id_no: str
+    agent_phone: str
+
+    @property
+    def has_agent(self) -> bool:
+        return bool(self.agent_name or self.agent_id_no)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInfo:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialInfo:
+    seq: int
+    name: str
+    medium: str
+    necessity: str
+    required_copies: int
+    status: str  # 收到 / 缺 / 有误 / 未核验
+    copies: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeInfo:
+    seq: int
+    material: str
+    problem: str
+    requirement: str
+    deferrable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    case_no: str
+    item_code: str
+    item_name: str
+    item_version: str
+    decision: str
+    status: str
+    reason: str
+    legal_basis: str
+    promised_date: date | None
+    supply_by: date | None
+    accepted_at: datetime
+    completed_at: datetime | None
+    clerk: str
+    clerk_name: str
+    window_no: str
+    workstation: str
+    on_behalf_of: str
+    previous_case_no: str  # "" when this is not a return after 补正
+    applicant: ApplicantInfo | None
+    answers: tuple[AnswerInfo, ...] = ()
+    materials: tuple[MaterialInfo, ...] = ()
+    notice: tuple[NoticeInfo, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = field(default=())
+
+
+def case_detail(session: Session, case_no: str) -> CaseDetail | None:
+    """Everything about one case, as plain values (safe to use after the session)."""
+    previous = aliased(CaseRow)
+    found = session.execute(
+        select(CaseRow, ItemVersionRow.version, previous.case_no)
+        .join(ItemVersionRow, ItemVersionRow.id == CaseRow.item_version_id)
+        .outerjoin(previous, previous.id == CaseRow.previous_case_id)
+        .where(CaseRow.case_no == case_no.strip().upper())
+    ).first()
+    if found is None:
+        return None
+    case, version, previous_no = found
+    cid = case.id
+    a = session.get(ApplicantRow, cid)
+    applicant = None
+    if a is not None:
+        applicant = ApplicantInfo(
+            a.kind, a.name, a.id_type, a.id_no, a.phone, a.address, a.legal_rep,
+            a.agent_name, a.agent_id_type, a.agent_id_no, a.agent_phone,
+        )  # fmt: skip
+    answers = session.execute(
+        select(CaseAnswerRow.question, CaseAnswerRow.answer)
+        .where(CaseAnswerRow.case_id == cid)
+        .order_by(CaseAnswerRow.ord)
+    )
+    m = CaseMaterialRow
+    materials = session.execute(
+        select(m.seq, m.name, m.medium, m.necessity, m.required_copies, m.status, m.copies,
+               m.reason).where(m.case_id == cid).order_by(m.seq)
+    )  # fmt: skip
+    n = NoticeLineRow
+    notice = session.execute(
+        select(n.seq, n.material, n.problem, n.requirement, n.deferrable)
+        .where(n.case_id == cid)
+        .order_by(n.seq)
+    )
+    audit = session.execute(
+        select(AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.detail)
+        .where(AuditRow.case_id == cid)
+        .order_by(AuditRow.at, AuditRow.id)
+    )
+    return CaseDetail(
+        case_no=case.case_no,
+        item_code=case.item_code,
+        item_name=case.item_name,
+        item_version=version,
+        decision=case.decision,
+        status=case.status,
+        reason=case.decision_reason,
+        legal_basis=case.legal_basis,
+        promised_date=case.promised_date,
+        supply_by=case.supply_by,
+        accepted_at=case.accepted_at,
+        completed_at=case.completed_at,
+        clerk=case.clerk,
+        clerk_name=case.clerk_name,
+        window_no=case.window_no,
+        workstation=case.workstation,
+        on_behalf_of=case.on_behalf_of,
+        previous_case_no=previous_no or "",
+        applicant=applicant,
+        answers=tuple(AnswerInfo(*r) for r in answers),
+        materials=tuple(MaterialInfo(*r) for r in materials),
+        notice=tuple(NoticeInfo(*r) for r in notice),
+        timeline=tuple(TimelineEntry(r[0], r[1], r[2], dict(r[3] or {})) for r in audit),
+    )
