@@ -257,7 +257,7 @@ class DocumentService:
                         message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
                         job_id=outcome.job_id if outcome else "",
                         file=str(path),
-                    )  # fmt: skip
+                    )
                 )
             log.info("document %s of %s: %s", kind.value, case_no, reports[-1].text())
         return reports
