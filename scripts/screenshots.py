@@ -1,0 +1,161 @@
+"""Save screenshots of the counter's main states into docs/screenshots/ (offscreen).
+
+    .venv/bin/python scripts/screenshots.py [OUT_DIR]
+
+Runs on a fresh temporary data folder (embedded default: demo catalogue and clerks),
+at the counter screen size 1366×768.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from app.context import open_context  # noqa: E402
+from app.core.check import Decision, MaterialOutcome, Status  # noqa: E402
+from app.core.intake import Applicant, Intake  # noqa: E402
+from app.ui.fonts import install_font  # noqa: E402
+from app.ui.intake import NoticeDialog, Operator  # noqa: E402
+from app.ui.main_window import MainWindow  # noqa: E402
+from app.ui.signin import SignInDialog  # noqa: E402
+from db.catalog_repo import current_version  # noqa: E402
+from db.clerk_repo import ensure_demo_clerks  # noqa: E402
+
+SIZE = (1366, 768)
+
+
+def settle() -> None:
+    for _ in range(5):
+        QCoreApplication.processEvents()
+
+
+def shoot(widget: QWidget, path: Path) -> None:
+    settle()
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    QCoreApplication.setOrganizationName("YiChuangScreenshots")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    install_font(app)
+    with tempfile.TemporaryDirectory() as data:
+        ctx = open_context(data_dir=data)
+        ctx.settings.set("print_after_save", False)
+        with ctx.store.session() as s, s.begin():
+            ensure_demo_clerks(s)
+        signin = SignInDialog(ctx.store, "1", demo=True)
+        signin.resize(460, 260)
+        signin.login.setEditText("wangfang")
+        signin.show()
+        shoot(signin, out / "01-sign-in.png")
+        signin.close()
+
+        window = MainWindow(ctx, Operator("wangfang", "王芳", "1"))
+        window.resize(*SIZE)
+        window.show()
+        window.search.edit.setText("gtgsh")
+        shoot(window, out / "02-item-search.png")
+
+        # an intake in progress: 个体工商户设立登记, family business, one material defective
+        hit = window.search.model.hit(0)
+        window.intake.choose_item(int(hit.entry.key), hit.entry.code)  # type: ignore[call-overload]
+        combo = window.intake.situations.first_field()
+        if combo is not None:
+            combo.setCurrentIndex(1)  # type: ignore[attr-defined]
+        form = window.intake.applicant
+        form.name.setText("刘东成")
+        form.id_no.setText("11010519491231002X")
+        form.phone.setText("13805381234")
+        form.address.setText("示范县城关镇东关街12号")
+        model = window.intake.checklist
+        model.mark(0, Status.RECEIVED)
+        model.mark(1, Status.RECEIVED)
+        model.mark(2, Status.DEFECTIVE, "已过有效期")
+        model.mark(3, Status.MISSING)
+        window.intake.table.select_row(4)
+        shoot(window, out / "03-intake-checklist.png")
+
+        result = window.intake.check()
+        assert result is not None
+        dialog = NoticeDialog(result.notice, window)
+        dialog.show()
+        shoot(dialog, out / "04-one-time-notice-review.png")
+        dialog.close()
+        window.intake.clear()
+
+        # a returning applicant whose notice missed a material
+        with ctx.store.session() as s:
+            found = current_version(s, "370999-MZ-001")
+        assert found
+        vid, item = found
+        outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
+        outcomes[2] = MaterialOutcome(Status.MISSING)
+        earlier = window.service.save_intake(
+            Intake(
+                item=item,
+                item_version_id=vid,
+                answers={},
+                outcomes=outcomes,
+                applicant=Applicant(name="张秀英", id_no="11010519491231002X"),
+                decision=Decision.CORRECTION,
+                clerk="lijun",
+                clerk_name="李军",
+                window_no="2",
+            ),  # fmt: skip
+            now=datetime(2026, 11, 20, 10, 0),
+        )
+        window.intake.start_returning(earlier.case_no)
+        model.mark(1, Status.RECEIVED)
+        model.mark(3, Status.DEFECTIVE, "已过有效期")
+        shoot(window, out / "05-returning-applicant.png")
+        window.intake.clear()
+
+        for n in range(8):
+            outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
+            decision = Decision.ACCEPT
+            if n % 3 == 1:
+                outcomes[2] = MaterialOutcome(Status.MISSING)
+                decision = Decision.CORRECTION
+            window.service.save_intake(
+                Intake(
+                    item=item,
+                    item_version_id=vid,
+                    answers={},
+                    outcomes=outcomes,
+                    applicant=Applicant(name=f"申请人{n + 1}", id_no="11010519491231002X"),
+                    decision=decision,
+                    clerk="wangfang",
+                    clerk_name="王芳",
+                    window_no="1",
+                ),  # fmt: skip
+            )
+        window.tabs.setCurrentIndex(1)
+        case_list = getattr(window, "case_list", None)
+        if case_list is not None:
+            case_list.refresh()
+            window.case_view.show_case(earlier.case_no)
+        shoot(window, out / "06-cases.png")
+
+        window.tabs.setCurrentIndex(2)
+        window.show_guide(vid, item.code)
+        shoot(window, out / "07-item-guide.png")
+        window.runner.shutdown()
+        window.close()
+        ctx.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
