@@ -63,6 +63,7 @@ from db.models import (
     CaseRow,
     ItemVersionRow,
     NoticeLineRow,
+    PrintLogRow,
 )
 
 PAGE_SIZE = 200
@@ -128,7 +129,7 @@ def read_search(text: str) -> Search | None:
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
     period: Period = Period.ALL
-    status: str | None = None  # a CaseStatus value; None = every status
+    status: str | None = None  # a CaseStatus value (已受理, 待补正 …); None = every status
     text: str = ""
 
     @property
@@ -381,6 +382,20 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PrintedInfo:
+    """One entry of the case's print log."""
+
+    at: datetime
+    what: str  # document kind as printing names it (受理通知书, 一次性告知书 …)
+    who: str
+    copies: int
+    printer: str
+    success: bool
+    message: str
+    file: str  # the PDF kept for reprint or preview
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDetail:
     case_no: str
     item_code: str
@@ -405,6 +420,7 @@ class CaseDetail:
     materials: tuple[MaterialInfo, ...] = ()
     notice: tuple[NoticeInfo, ...] = ()
     timeline: tuple[TimelineEntry, ...] = field(default=())
+    printed: tuple[PrintedInfo, ...] = ()
 
 
 def case_detail(session: Session, case_no: str) -> CaseDetail | None:
@@ -448,6 +464,12 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
         .where(AuditRow.case_id == cid)
         .order_by(AuditRow.at, AuditRow.id)
     )
+    p = PrintLogRow
+    printed = session.execute(
+        select(p.at, p.what, p.who, p.copies, p.printer, p.success, p.message, p.file)
+        .where(p.case_id == cid)
+        .order_by(p.at, p.id)
+    )
     return CaseDetail(
         case_no=case.case_no,
         item_code=case.item_code,
@@ -472,4 +494,5 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
         materials=tuple(MaterialInfo(*r) for r in materials),
         notice=tuple(NoticeInfo(*r) for r in notice),
         timeline=tuple(TimelineEntry(r[0], r[1], r[2], dict(r[3] or {})) for r in audit),
+        printed=tuple(PrintedInfo(*r) for r in printed),
     )

@@ -114,7 +114,7 @@ def main(out: Path) -> None:
                 clerk="lijun",
                 clerk_name="李军",
                 window_no="2",
-            ),  # fmt: skip
+            ),
             now=datetime(2026, 11, 20, 10, 0),
         )
         window.intake.start_returning(earlier.case_no)
@@ -140,7 +140,7 @@ def main(out: Path) -> None:
                     clerk="wangfang",
                     clerk_name="王芳",
                     window_no="1",
-                ),  # fmt: skip
+                ),
             )
         window.tabs.setCurrentIndex(1)
         case_list = getattr(window, "case_list", None)

@@ -306,10 +306,12 @@ class CaseListPanel(QWidget):
             CaseStatus.ACCEPTED: self.tr("已受理"),
             CaseStatus.ACCEPTED_DEFERRED: self.tr("容缺受理"),
             CaseStatus.AWAITING_CORRECTION: self.tr("待补正"),
+            CaseStatus.CORRECTED: self.tr("已补正"),
             CaseStatus.REFUSED: self.tr("不予受理"),
             CaseStatus.COMPLETED: self.tr("已办结"),
         }
-        for status, name in status_names.items():
+        for status in CaseStatus:  # a status added later still shows, untranslated
+            name = status_names.get(status, status.value)
             self.status.addItem(name, status.value)
 
         self.table = QTableView(self)

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -39,6 +38,8 @@ _DETAIL_LABELS = {
     "window": "窗口",
     "on_behalf_of": "代岗",
     "previous_case_no": "原办件",
+    "new_case_no": "补正后办件",
+    "materials": "材料",
     "reason": "理由",
 }
 
@@ -182,7 +183,8 @@ def case_html(d: CaseDetail) -> str:
     for t in d.timeline:
         actor = f"{_e(d.clerk_name)}（{_e(t.actor)}）" if t.actor == d.clerk else _e(t.actor)
         detail = "；".join(
-            f"{_DETAIL_LABELS.get(k, escape(k))}：{_e(v)}" for k, v in t.detail.items()
+            f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
+            for k, v in t.detail.items()
         )
         timeline.append([f"{t.at:%Y-%m-%d %H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail])
     parts += ["<h3>办理过程</h3>", _grid(["时间", "操作人", "环节", "说明"], timeline)]
@@ -205,21 +207,15 @@ class CaseView(QWidget):
         self.documents_box = QGroupBox(self.tr("文书"), self)
         self.documents = QListWidget(self.documents_box)
         self.documents.setObjectName("caseDocuments")
-        self.documents.setFlow(QListWidget.Flow.LeftToRight)
-        self.documents.setWrapping(True)
-        self.documents.setSpacing(4)
-        self.documents.setToolTip(self.tr("选中文书后按回车补打"))
+        self.documents.setToolTip(self.tr("打印记录；选中一条按回车补打该文书"))
         self.documents.itemActivated.connect(self._reprint_item)
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
-        self.hint = QLabel(self.tr("打印记录将在接入打印后显示"), self.documents_box)
-        self.hint.setStyleSheet("color: #666666")
         box = QVBoxLayout(self.documents_box)
         box.addWidget(self.documents)
         row = QHBoxLayout()
         row.addLayout(self.buttons)
         row.addStretch(1)
-        row.addWidget(self.hint)
         box.addLayout(row)
         self._fit_documents_height()
 
@@ -240,7 +236,7 @@ class CaseView(QWidget):
     def clear(self, message: str = "") -> None:
         self._detail = None
         self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
-        self._set_documents(())
+        self._set_documents(None)
 
     def show_case(self, case_no: str) -> bool:
         """Load and show the case; False (and a message) when it cannot be shown."""
@@ -256,31 +252,48 @@ class CaseView(QWidget):
             return False
         self._detail = detail
         self.browser.setHtml(case_html(detail))
-        self._set_documents(documents_for(detail))
+        self._set_documents(detail)
         return True
 
-    def _set_documents(self, kinds: tuple[str, ...]) -> None:
+    def _set_documents(self, detail: CaseDetail | None) -> None:
+        """The print log of the case, and a button for each document it can have again."""
         self.documents.clear()
         while self.buttons.count():
             item = self.buttons.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        for kind in kinds:
-            entry = QListWidgetItem(self.tr("%1（可补打）").replace("%1", kind))
-            entry.setData(Qt.ItemDataRole.UserRole, kind)
+        if detail is None:
+            self.documents_box.hide()
+            return
+        for p in detail.printed:
+            state = (
+                self.tr("已打印") if p.success else self.tr("未打印：%1").replace("%1", p.message)
+            )
+            entry = QListWidgetItem(
+                f"{p.at:%Y-%m-%d %H:%M}  {p.what} ×{p.copies}  {state}"
+                + (f"（{p.printer}）" if p.printer and p.success else "")
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, p.what)
+            entry.setToolTip(p.file)
             self.documents.addItem(entry)
-            button = QPushButton(self.tr("补打%1").replace("%1", kind), self.documents_box)
+        if not detail.printed:
+            placeholder = QListWidgetItem(self.tr("尚无打印记录"))
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.documents.addItem(placeholder)
+        else:
+            self.documents.setCurrentRow(self.documents.count() - 1)
+        for n, kind in enumerate(documents_for(detail), start=1):
+            button = QPushButton(self.tr("补打%1").replace("%1", kind) + f" (&{n})", self)
             button.setObjectName(f"reprint:{kind}")
             button.clicked.connect(lambda _checked=False, k=kind: self._reprint(k))
             self.buttons.addWidget(button)
-        if kinds:
-            self.documents.setCurrentRow(0)
-        self.documents_box.setVisible(bool(kinds))
+        self.documents_box.show()
 
     def _fit_documents_height(self) -> None:
-        line = self.documents.fontMetrics().height()
-        self.documents.setFixedHeight(line + 20)
+        """Three lines of print log; more scroll (the timeline above gets the room)."""
+        line = self.documents.fontMetrics().height() + 4
+        self.documents.setFixedHeight(3 * line + 2 * self.documents.frameWidth() + 4)
 
     def _reprint_item(self, item: QListWidgetItem) -> None:
         self._reprint(str(item.data(Qt.ItemDataRole.UserRole)))
