@@ -195,14 +195,21 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
     # as "unknown item", which would only be noise.
     broken = {clean_token(row.get("事项编码")) for _, row in sheets[SHEET_ITEMS].rows} - set(heads)
     questions: dict[str, list[Question]] = {code: [] for code in heads}
-    for rownum, row in sheets[SHEET_QUESTIONS].rows:
+    def owner(sheet: str, rownum: int, row: Mapping[str, object]) -> str | None:
+        """The item a 情形/材料 row belongs to, or None (reported) when it has none."""
         code = clean_token(row.get("事项编码"))
         if not code:
-            p.add(SHEET_QUESTIONS, rownum, "事项编码", "不能为空")
-            continue
+            p.add(sheet, rownum, "事项编码", "不能为空")
+            return None
         if code not in heads:
             if code not in broken:
-                p.add(SHEET_QUESTIONS, rownum, "事项编码", f"事项“{code}”不在“事项”工作表中")
+                p.add(sheet, rownum, "事项编码", f"事项“{code}”不在“事项”工作表中")
+            return None
+        return code
+
+    for rownum, row in sheets[SHEET_QUESTIONS].rows:
+        code = owner(SHEET_QUESTIONS, rownum, row)
+        if code is None:
             continue
         q = _parse_question_row(p, rownum, row, questions[code])
         if q is not None:
@@ -211,13 +218,8 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
     materials: dict[str, list[Material]] = {code: [] for code in heads}
     seqs: dict[str, dict[int, int]] = {code: {} for code in heads}
     for rownum, row in sheets[SHEET_MATERIALS].rows:
-        code = clean_token(row.get("事项编码"))
-        if not code:
-            p.add(SHEET_MATERIALS, rownum, "事项编码", "不能为空")
-            continue
-        if code not in heads:
-            if code not in broken:
-                p.add(SHEET_MATERIALS, rownum, "事项编码", f"事项“{code}”不在“事项”工作表中")
+        code = owner(SHEET_MATERIALS, rownum, row)
+        if code is None:
             continue
         m = _parse_material_row(p, rownum, row, questions[code])
         if m is None:
