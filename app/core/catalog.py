@@ -208,19 +208,20 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
         return code
 
     for rownum, row in sheets[SHEET_QUESTIONS].rows:
-        code = owner(SHEET_QUESTIONS, rownum, row)
-        if code is None:
+        q_owner = owner(SHEET_QUESTIONS, rownum, row)
+        if q_owner is None:
             continue
-        q = _parse_question_row(p, rownum, row, questions[code])
+        q = _parse_question_row(p, rownum, row, questions[q_owner])
         if q is not None:
-            questions[code].append(q)
+            questions[q_owner].append(q)
 
     materials: dict[str, list[Material]] = {code: [] for code in heads}
     seqs: dict[str, dict[int, int]] = {code: {} for code in heads}
     for rownum, row in sheets[SHEET_MATERIALS].rows:
-        code = owner(SHEET_MATERIALS, rownum, row)
-        if code is None:
+        m_owner = owner(SHEET_MATERIALS, rownum, row)
+        if m_owner is None:
             continue
+        code = m_owner
         m = _parse_material_row(p, rownum, row, questions[code])
         if m is None:
             continue
