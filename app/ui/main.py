@@ -71,6 +71,7 @@ def run_gui(args: argparse.Namespace) -> int:
         QTimer.singleShot(0, finish)
     else:
         QTimer.singleShot(0, window.offer_draft)
+        QTimer.singleShot(500, window.warm_up)
     code = app.exec()
     if signed_in.record_id:
         from db.clerk_repo import sign_out

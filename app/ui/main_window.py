@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -22,13 +22,15 @@ from PySide6.QtWidgets import (
 
 from app.context import AppContext
 from app.counter import CounterService
-from app.documents import DocumentService, PrintReport
+
+if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
+    from app.documents import DocumentService, PrintReport
+    from printing.documents import DocKind
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.guide_view import GuideView
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
 from app.ui.tasks import TaskRunner
-from printing.documents import DocKind
 
 log = logging.getLogger("yichuang.ui")
 
@@ -75,7 +77,7 @@ class MainWindow(QMainWindow):
         self.service = CounterService(
             context.store, context.calendar, context.centre, context.workstation
         )
-        self.documents = DocumentService(context.store, context.settings, context.data_dir)
+        self._documents: DocumentService | None = None
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
@@ -214,13 +216,35 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ printing
 
+    def documents(self) -> DocumentService:
+        """The document service, built on first use — on the worker thread, where the
+        print jobs run, so loading reportlab never freezes the window."""
+        if self._documents is None:
+            from app.documents import DocumentService
+
+            ctx = self.context
+            self._documents = DocumentService(ctx.store, ctx.settings, ctx.data_dir)
+        return self._documents
+
+    def warm_up(self) -> None:
+        """After the window is up: load the printing stack and the font in the
+        background, so the first receipt prints without a pause."""
+
+        def load() -> None:
+            from printing.fonts import warm_up
+
+            self.documents()
+            warm_up()
+
+        self.runner.submit(load, on_error=lambda exc: log.warning("printing warm-up: %s", exc))
+
     def print_case(self, case_no: str, kinds: Sequence[DocKind] | None = None) -> None:
         """Render, keep and print a case's documents off the GUI thread; the case is
         already saved, so a printer problem only ever asks for a retry."""
         who = self.operator.login
         self.show_message(self.tr("正在打印 %1 的文书……").replace("%1", case_no))
         self.runner.submit(
-            lambda: self.documents.produce(case_no, kinds, who=who),
+            lambda: self.documents().produce(case_no, kinds, who=who),
             on_done=lambda reports: self._printed(case_no, reports),
             on_error=lambda exc: self._print_failed(case_no, kinds, str(exc)),
         )
