@@ -50,6 +50,8 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     # a tenth of a second at every start.
     for name in _CLI_MODULES if with_commands else ():
         module = importlib.import_module(name)
+        if name == "devices.cli":  # devices/ knows no Qt: the window is injected
+            module.WINDOW_RUNNER = _simulator_window
         module.add_cli(sub)
     return parser
 
@@ -69,6 +71,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         metavar="LOGIN[@WINDOW]",
         help="免登录（仅与 --screenshot 或 --quit-after-ready 同用）",
     )
+
+
+def _simulator_window(polled: list[int], seconds: float | None) -> int:
+    from app.ui.device_simulators import run_windows
+
+    return run_windows(polled, seconds)
 
 
 def _run_gui(args: argparse.Namespace) -> int:

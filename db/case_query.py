@@ -10,7 +10,8 @@ case numbers are ``CENTRE-WS-YYYYMMDD-NNNN``):
 
 - a full case number (typed or scanned) → ``case_no = ?``, the unique index, whatever
   the period and status filters say (a scanned receipt always finds its case);
-- digits and ``-`` that are not a full number → case-number prefix;
+- otherwise digits, capitals and ``-`` starting with a digit → case-number prefix (its
+  date digits, when it reaches them, also bound ``accepted_at``);
 - 15+ digits (last may be X), or letters mixed with digits (passport, permit,
   统一社会信用代码) → applicant ID number, exact, X in any case;
 - anything else (Chinese, or Latin letters only) → applicant name prefix.

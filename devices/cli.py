@@ -11,6 +11,7 @@ import contextlib
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,11 @@ from devices.settings import PortSettings
 from devices.transport import _describe, open_port
 
 VENDOR_TITLES = {"pinganlihe": "平安力合", "ruize": "瑞泽", "yichuang": "一窗通通用协议"}
+
+WINDOW_RUNNER: Callable[[list[int], float | None], int] | None = None
+"""`devices simulate --window`: shows the simulators in a window, called with the
+--polled addresses and --seconds; returns the exit code. devices/ imports no Qt, so
+the application sets this (app/cli.py, to app.ui.device_simulators.run_windows)."""
 
 
 def add_cli(subparsers: Any) -> None:
@@ -63,6 +69,11 @@ def add_cli(subparsers: Any) -> None:
         default=[],
         metavar="ADDRESS",
         help="此地址的呼叫器/评价器只在被轮询时应答（RS-485），可重复",
+    )
+    simulate.add_argument(
+        "--window",
+        action="store_true",
+        help="在窗口中显示条屏、综合屏、呼叫器、评价器和小票纸卷",
     )
     simulate.set_defaults(handler=cmd_simulate)
 
@@ -193,6 +204,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    if getattr(args, "window", False):
+        if WINDOW_RUNNER is None:
+            return _error("此程序不带模拟设备窗口；去掉 --window 可在命令行中运行模拟设备")
+        return WINDOW_RUNNER(list(args.polled), args.seconds)
     if not hasattr(__import__("os"), "openpty"):
         print("此系统不支持 pty 模拟设备（需要 Linux 或 macOS）", file=sys.stderr)
         return 1

@@ -69,6 +69,9 @@ _LAMP_FOREGROUND = {
 
 COL_CASE_NO, COL_ACCEPTED, COL_ITEM, COL_APPLICANT, COL_DECISION, COL_STATUS = range(6)
 COL_PROMISED, COL_CLERK = 6, 7
+# Hidden in this order when the list is too narrow for every column (the case-number
+# and status tooltips still tell them); shown again when there is room.
+OPTIONAL_COLUMNS = (COL_DECISION, COL_ACCEPTED, COL_CLERK)
 
 
 class CaseListModel(QAbstractTableModel):
@@ -78,6 +81,7 @@ class CaseListModel(QAbstractTableModel):
     fetching until the next ``refresh``)."""
 
     failed = Signal(str)
+    loaded = Signal()  # a page was asked for (it may have been empty)
 
     def __init__(
         self,
@@ -157,13 +161,13 @@ class CaseListModel(QAbstractTableModel):
             return
         self._after = page.after
         self._more = page.after is not None
-        if not page.rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-        self._rows.extend(page.rows)
-        self._lamps.extend(self._lamp(r, today) for r in page.rows)
-        self.endInsertRows()
+        if page.rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            self._rows.extend(page.rows)
+            self._lamps.extend(self._lamp(r, today) for r in page.rows)
+            self.endInsertRows()
+        self.loaded.emit()
 
     def _lamp(self, row: CaseListRow, today: date) -> DeadlineStatus | None:
         """黄灯/红灯 of a running case (accepted, not completed); None for the rest, and
@@ -227,6 +231,14 @@ class CaseListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_PROMISED:
                 return self._deadline_tip(row)
+            if col == COL_CASE_NO:  # what a narrow list hides (see CaseListPanel)
+                return (
+                    self.tr("受理时间 %1 · 经办人 %2")
+                    .replace("%1", self._display(row, COL_ACCEPTED, lamp))
+                    .replace("%2", self._display(row, COL_CLERK, lamp))
+                )
+            if col == COL_STATUS:
+                return self.tr("决定：%1").replace("%1", row.decision)
             if col == COL_APPLICANT:
                 return row.applicant_id_no or None
             if col == COL_ITEM:
@@ -264,7 +276,11 @@ class CaseListModel(QAbstractTableModel):
 
 class CaseListPanel(QWidget):
     """Search, filters and the list. Emits ``case_opened(case_no)`` on Enter or a
-    double-click; a scanned full case number followed by Enter opens its case."""
+    double-click; a scanned full case number followed by Enter opens its case.
+
+    Every column needs about 1,000 px at the counter's font; in a narrower pane (the
+    main window's splitter) 决定, then 受理时间, then 经办人 are hidden rather than
+    pushing 状态 and 承诺办结日 out of sight."""
 
     case_opened = Signal(str)
 
@@ -358,11 +374,11 @@ class CaseListPanel(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.search.installEventFilter(self)
         self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)
         self.table.doubleClicked.connect(self._open_index)
         self.period.currentIndexChanged.connect(self._apply)
         self.status.currentIndexChanged.connect(self._apply)
-        self.model.modelReset.connect(self._update_count)
-        self.model.rowsInserted.connect(self._update_count)
+        self.model.loaded.connect(self._update_count)
         self.model.failed.connect(self.count.setText)
 
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
@@ -421,6 +437,10 @@ class CaseListPanel(QWidget):
         parts = [search.describe()] if search else []
         if self.model.exhausted:
             parts.append(self.tr("共 %n 件", "", rows) if rows else self.tr("没有符合条件的办件"))
+            if not rows and self.model.case_filter.period is not Period.ALL:
+                parts.append(self.tr("时间范围为“%1”，可改为“全部”再找").replace(
+                    "%1", self.period.currentText()
+                ))  # fmt: skip
         else:
             parts.append(self.tr("已显示 %n 件，向下滚动继续加载", "", rows))
         self.count.setText(" · ".join(parts))
@@ -438,16 +458,42 @@ class CaseListPanel(QWidget):
             COL_PROMISED: "2026-11-29 红灯",
             COL_CLERK: "王某某（12号窗口）",
         }
-        for col, sample in samples.items():
-            header.resizeSection(col, metrics.horizontalAdvance(sample) + 24)
+        self._widths = {
+            col: metrics.horizontalAdvance(sample) + 16 for col, sample in samples.items()
+        }
+        for col, width in self._widths.items():
+            header.resizeSection(col, width)
+        self._item_width = metrics.horizontalAdvance("城乡居民基本养老") + 16
+        header.setMinimumSectionSize(metrics.horizontalAdvance("序号") + 16)
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+
+    def full_width(self) -> int:
+        """The table width at which every column shows."""
+        table = self.table
+        extra = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        return sum(self._widths.values()) + self._item_width + extra
+
+    def _fit_columns(self) -> None:
+        """Hide the optional columns, least useful first, until the rest fit."""
+        available = self.table.viewport().width()
+        hidden: list[int] = []
+        for col in OPTIONAL_COLUMNS:
+            shown = [w for c, w in self._widths.items() if c not in hidden]
+            if sum(shown) + self._item_width <= available:
+                break
+            hidden.append(col)
+        for col in OPTIONAL_COLUMNS:
+            if self.table.isColumnHidden(col) != (col in hidden):
+                self.table.setColumnHidden(col, col in hidden)
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
             self.case_opened.emit(self.model.row_at(index.row()).case_no)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()  # the viewport is resized after the table has laid out
         if event.type() != QEvent.Type.KeyPress:
             return super().eventFilter(watched, event)
         assert isinstance(event, QKeyEvent)

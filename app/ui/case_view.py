@@ -65,7 +65,10 @@ def _e(value: object) -> str:
 
 def _fields(pairs: list[tuple[str, str]], columns: int = 2) -> str:
     """Label/value pairs laid out ``columns`` to a row (values already escaped)."""
-    cells = [f"<td class='k'>{k}</td><td>{v}</td>" for k, v in pairs]
+    label, value = (14, 36) if columns == 2 else (20, 80)
+    cells = [
+        f"<td class='k' width='{label}%'>{k}</td><td width='{value}%'>{v}</td>" for k, v in pairs
+    ]
     rows = [
         "<tr>" + "".join(cells[i : i + columns]) + "</tr>" for i in range(0, len(cells), columns)
     ]
@@ -76,11 +79,12 @@ def _fields(pairs: list[tuple[str, str]], columns: int = 2) -> str:
     )
 
 
-def _grid(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in headers)
+def _grid(headers: list[tuple[str, int]], rows: list[list[str]]) -> str:
+    """A bordered table; each header carries its share of the width in percent."""
+    head = "".join(f"<th width='{w}%'>{h}</th>" for h, w in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return (
-        "<table class='g' border='1' cellspacing='0' cellpadding='4' width='100%'>"
+        "<table class='g' border='1' cellspacing='0' cellpadding='3' width='100%'>"
         f"<tr>{head}</tr>{body}</table>"
     )
 
@@ -106,7 +110,7 @@ def case_html(d: CaseDetail) -> str:
     head = [
         (
             "事项",
-            f"{_e(d.item_name)}<br><small>{_e(d.item_code)} · 第{_e(d.item_version)}版</small>",
+            f"{_e(d.item_name)}<br><small>{_e(d.item_code)} · 版本 {_e(d.item_version)}</small>",
         ),
         (
             "决定 / 状态",
@@ -165,18 +169,30 @@ def case_html(d: CaseDetail) -> str:
             ])  # fmt: skip
         parts += [
             "<h3>材料</h3>",
-            _grid(["序号", "材料名称", "形式", "必要性", "应交", "核验", "收到份数", "说明"], rows),
+            _grid(
+                [
+                    ("序号", 8),
+                    ("材料名称", 25),
+                    ("形式", 12),
+                    ("必要性", 9),
+                    ("应交", 7),
+                    ("核验", 8),
+                    ("收到", 7),
+                    ("说明", 24),
+                ],
+                rows,
+            ),
         ]
 
     if d.notice:
         rows = [
-            [str(n.seq), _e(n.material), _e(n.problem), _e(n.requirement),
+            [str(i), _e(n.material), _e(n.problem), _e(n.requirement),
              "可容缺" if n.deferrable else ""]
-            for n in d.notice
+            for i, n in enumerate(d.notice, start=1)
         ]  # fmt: skip
         parts += [
             "<h3>一次性告知内容</h3>",
-            _grid(["序号", "材料", "问题", "补正要求", ""], rows),
+            _grid([("序号", 8), ("材料", 22), ("问题", 25), ("补正要求", 35), ("", 10)], rows),
         ]
 
     timeline = []
@@ -186,8 +202,13 @@ def case_html(d: CaseDetail) -> str:
             f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
             for k, v in t.detail.items()
         )
-        timeline.append([f"{t.at:%Y-%m-%d %H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail])
-    parts += ["<h3>办理过程</h3>", _grid(["时间", "操作人", "环节", "说明"], timeline)]
+        timeline.append(
+            [f"{t.at:%Y-%m-%d}&nbsp;{t.at:%H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail]
+        )
+    parts += [
+        "<h3>办理过程</h3>",
+        _grid([("时间", 26), ("操作人", 18), ("环节", 12), ("说明", 44)], timeline),
+    ]
     return "".join(parts)
 
 
@@ -200,23 +221,26 @@ class CaseView(QWidget):
         super().__init__(parent)
         self._store = store
         self._detail: CaseDetail | None = None
+        self._reprint_buttons: dict[str, QPushButton] = {}
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("caseBrowser")
         self.browser.setOpenLinks(False)
+        # the text wraps to the width; full-width tables overrun it by a border pixel
+        self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.documents_box = QGroupBox(self.tr("文书"), self)
         self.documents = QListWidget(self.documents_box)
         self.documents.setObjectName("caseDocuments")
         self.documents.setToolTip(self.tr("打印记录；选中一条按回车补打该文书"))
         self.documents.itemActivated.connect(self._reprint_item)
-        self.buttons = QHBoxLayout()
+        self.buttons = QVBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
-        box = QVBoxLayout(self.documents_box)
-        box.addWidget(self.documents)
-        row = QHBoxLayout()
-        row.addLayout(self.buttons)
-        row.addStretch(1)
-        box.addLayout(row)
+        self.buttons.setSpacing(2)
+        self.buttons.setAlignment(Qt.AlignmentFlag.AlignTop)
+        box = QHBoxLayout(self.documents_box)
+        box.setContentsMargins(6, 2, 6, 6)
+        box.addWidget(self.documents, 1)
+        box.addLayout(self.buttons)
         self._fit_documents_height()
 
         layout = QVBoxLayout(self)
@@ -232,6 +256,11 @@ class CaseView(QWidget):
     @property
     def detail(self) -> CaseDetail | None:
         return self._detail
+
+    @property
+    def reprint_buttons(self) -> dict[str, QPushButton]:
+        """Document kind → its 补打 button, for the case shown."""
+        return dict(self._reprint_buttons)
 
     def clear(self, message: str = "") -> None:
         self._detail = None
@@ -258,11 +287,11 @@ class CaseView(QWidget):
     def _set_documents(self, detail: CaseDetail | None) -> None:
         """The print log of the case, and a button for each document it can have again."""
         self.documents.clear()
-        while self.buttons.count():
-            item = self.buttons.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        for old in self._reprint_buttons.values():
+            self.buttons.removeWidget(old)
+            old.hide()
+            old.deleteLater()
+        self._reprint_buttons = {}
         if detail is None:
             self.documents_box.hide()
             return
@@ -288,6 +317,7 @@ class CaseView(QWidget):
             button.setObjectName(f"reprint:{kind}")
             button.clicked.connect(lambda _checked=False, k=kind: self._reprint(k))
             self.buttons.addWidget(button)
+            self._reprint_buttons[kind] = button
         self.documents_box.show()
 
     def _fit_documents_height(self) -> None:

@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         page.addWidget(self.case_view)
         page.setSizes([700, 600])
         self.case_list.case_opened.connect(self.case_view.show_case)
+        self.case_view.reprint_requested.connect(self._reprint)
         return page
 
     def _menus(self) -> None:
@@ -249,9 +250,30 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: self._print_failed(case_no, kinds, str(exc)),
         )
 
+    def _reprint(self, case_no: str, kind_name: str) -> None:
+        """补打 from the case view: the kind the view names, in this hall's format."""
+        from printing.documents import DocKind
+
+        roll = self.context.settings.get("receipt_format") == "80mm"
+        kinds = {
+            "受理回执": DocKind.RECEIPT_ROLL if roll else DocKind.RECEIPT,
+            "受理通知书": DocKind.RECEIPT,
+            "一次性告知书": DocKind.NOTICE,
+            "容缺受理承诺书": DocKind.PROMISE,
+            "不予受理通知书": DocKind.REFUSAL,
+        }
+        kind = kinds.get(kind_name)
+        if kind is None:
+            self.show_message(self.tr("无法补打：未知的文书“%1”").replace("%1", kind_name))
+            return
+        self.print_case(case_no, [kind])
+
     def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
         self.last_print = reports
         self.show_message("；".join(r.text() for r in reports))
+        view = getattr(self, "case_view", None)
+        if view is not None and view.case_no == case_no:
+            view.show_case(case_no)  # the print log in the view is now longer
         missing = [m for r in reports for m in r.missing]
         if missing:
             self._notice(

@@ -216,3 +216,35 @@ def test_checklist_model_is_a_proper_model(
     keyboard.press(KEY.Key_Space)
     keyboard.press(KEY.Key_2)
     qtmodeltester.check(window.intake.checklist)
+
+
+def test_saved_case_shows_in_the_case_list_and_can_be_reprinted(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    kb = keyboard
+    pick_item(window, kb, "zdshbz")
+    fill_person(kb)
+    kb.press(KEY.Key_F4)
+    kb.press(KEY.Key_Space, times=6)
+    kb.press(KEY.Key_F5)
+    confirm(qtbot, window, kb)
+    case_no = saved_case(window).case_no
+    qtbot.waitUntil(lambda: "受理通知书：" in window.message.text(), timeout=10_000)  # printed
+    # the offscreen platform does not hand activation back to the window when a
+    # dialog closes, as a desktop does
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    assert focused() is window.search.edit  # ready for the next applicant
+    kb.press(KEY.Key_2, modifier=Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    window.case_list.search.setFocus()  # what Ctrl+F does in the list
+    qtbot.waitUntil(window.case_list.search.hasFocus)
+    kb.type(case_no)  # as the barcode scanner types it
+    with qtbot.waitSignal(window.case_list.case_opened, timeout=5000):
+        kb.press(KEY.Key_Return)
+    view = window.case_view
+    qtbot.waitUntil(lambda: view.case_no == case_no)
+    printed_before = len(view.detail.printed)  # type: ignore[union-attr]
+    assert printed_before == 1  # printed (kept as PDF) right after saving
+    view.reprint_buttons["受理回执"].click()
+    qtbot.waitUntil(lambda: len(view.detail.printed) == printed_before + 1, timeout=10_000)  # type: ignore[union-attr]

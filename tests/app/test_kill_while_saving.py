@@ -48,7 +48,12 @@ def test_sigkill_during_saving_leaves_whole_cases_or_none(tmp_path: Path) -> Non
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=30)
         assert child.returncode == -signal.SIGKILL, err
-        reported.update(line.split()[1] for line in out.splitlines() if line.startswith("SAVED"))
+        # a line cut short by the kill is not a report: only whole lines count
+        reported.update(
+            parts[1]
+            for line in out.splitlines(keepends=True)
+            if line.endswith("\n") and len(parts := line.split()) == 2 and parts[0] == "SAVED"
+        )
 
     store = open_store(url, upgrade=False)
     try:
