@@ -195,6 +195,7 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
     # as "unknown item", which would only be noise.
     broken = {clean_token(row.get("事项编码")) for _, row in sheets[SHEET_ITEMS].rows} - set(heads)
     questions: dict[str, list[Question]] = {code: [] for code in heads}
+
     def owner(sheet: str, rownum: int, row: Mapping[str, object]) -> str | None:
         """The item a 情形/材料 row belongs to, or None (reported) when it has none."""
         code = clean_token(row.get("事项编码"))
