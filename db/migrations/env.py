@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import db.queue_models  # noqa: F401  (the hall queue's tables)
 from db.models import Base
 
 config = context.config
