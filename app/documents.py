@@ -262,6 +262,21 @@ class DocumentService:
             log.info("document %s of %s: %s", kind.value, case_no, reports[-1].text())
         return reports
 
+    def preview(self, case_no: str, kinds: Sequence[DocKind] | None = None) -> list[Path]:
+        """Render a case's documents for a look on screen: nothing is printed or
+        logged; the files sit beside the kept ones, named 预览-…."""
+        hall = hall_settings(self.settings)
+        with self.store.session() as s:
+            doc = case_doc(s, case_no)
+        folder = self.folder / case_no
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for kind in kinds or self.kinds_for_case(case_no):
+            path = folder / f"预览-{kind.value}.pdf"
+            render(kind, doc, hall).write(path)
+            paths.append(path)
+        return paths
+
     def print_log(self, case_no: str) -> list[PrintLogRow]:
         with self.store.session() as s:
             return list(

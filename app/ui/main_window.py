@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         add(work, self.tr("检索事项"), Qt.Key.Key_F2, self._focus_search)
         add(work, self.tr("补正后再次办理（查找原告知件）"), Qt.Key.Key_F9, self._find_returning)
         add(work, self.tr("清空当前受理"), QKeySequence("Ctrl+Shift+N"), self._clear_intake)
+        add(work, self.tr("预览当前办件的文书"), QKeySequence("Ctrl+P"), self.preview_current)
         view = self.menuBar().addMenu(self.tr("视图(&V)"))
         for i in range(3):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
@@ -249,6 +251,26 @@ class MainWindow(QMainWindow):
             on_done=lambda reports: self._printed(case_no, reports),
             on_error=lambda exc: self._print_failed(case_no, kinds, str(exc)),
         )
+
+    def preview_current(self) -> None:
+        """Preview (on request) the documents of the case shown in the case view."""
+        view = getattr(self, "case_view", None)
+        case_no = view.case_no if view is not None else None
+        if not case_no:
+            self.show_message(self.tr("请先在“办件”中打开一个办件，再预览其文书"))
+            return
+        self.runner.submit(
+            lambda: self.documents().preview(case_no),
+            on_done=lambda paths: [self.open_file(p) for p in paths],
+            on_error=lambda exc: self.show_message(self.tr("无法预览：%1").replace("%1", str(exc))),
+        )
+
+    def open_file(self, path: Path) -> None:
+        """Hand a document to the desktop's PDF viewer."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.show_message(self.tr("没有可用的PDF阅读器，文件在：%1").replace("%1", str(path)))
+        else:
+            self.show_message(self.tr("已打开预览：%1").replace("%1", path.name))
 
     def _reprint(self, case_no: str, kind_name: str) -> None:
         """补打 from the case view: the kind the view names, in this hall's format."""

@@ -248,3 +248,41 @@ def test_saved_case_shows_in_the_case_list_and_can_be_reprinted(
     assert printed_before == 1  # printed (kept as PDF) right after saving
     view.reprint_buttons["受理回执"].click()
     qtbot.waitUntil(lambda: len(view.detail.printed) == printed_before + 1, timeout=10_000)  # type: ignore[union-attr]
+
+
+def test_preview_on_request_opens_the_documents_without_printing(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.check import MaterialOutcome, Status
+    from app.core.intake import Applicant, Intake
+    from db.catalog_repo import current_version
+    from db.models import PrintLogRow
+
+    with window.context.store.session() as s:
+        vid, item = current_version(s, "370999-MZ-001")  # type: ignore[misc]
+    outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
+    outcomes[2] = MaterialOutcome(Status.MISSING)
+    saved = window.service.save_intake(
+        Intake(
+            item=item,
+            item_version_id=vid,
+            answers={},
+            outcomes=outcomes,
+            applicant=Applicant(name="张三", id_no="11010519491231002X"),
+            decision=Decision.CORRECTION,
+            clerk="wangfang",
+            clerk_name="王芳",
+            window_no="1",
+        )
+    )
+    opened: list[str] = []
+    # the desktop's PDF viewer is the one part a test machine has none of
+    monkeypatch.setattr(window, "open_file", lambda path: opened.append(str(path)))
+    keyboard.press(KEY.Key_P, modifier=Qt.KeyboardModifier.ControlModifier)
+    assert "请先在“办件”中打开" in window.message.text()
+    window.case_view.show_case(saved.case_no)
+    keyboard.press(KEY.Key_P, modifier=Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    assert opened[0].endswith("预览-一次性告知书.pdf")
+    with window.context.store.session() as s:
+        assert s.scalars(select(PrintLogRow)).first() is None  # a preview is not a print
