@@ -58,3 +58,38 @@ def item(
         questions=questions,
         materials=materials,
     )
+
+
+def demo_intake(
+    store: object,
+    decision: object,
+    *,
+    missing: int | None = None,
+    name: str = "张三",
+    clerk: tuple[str, str, str] = ("wangfang", "王芳", "1"),
+) -> object:
+    """An intake of the demo 最低生活保障申请 (6 materials, no situations) with every
+    material received except ``missing``."""
+    from app.core.check import MaterialOutcome, Status
+    from app.core.intake import Applicant, Intake
+    from db.catalog_repo import current_version
+
+    with store.session() as s:  # type: ignore[attr-defined]
+        found = current_version(s, "370999-MZ-001")
+    assert found is not None
+    vid, demo = found
+    outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in demo.materials}
+    if missing is not None:
+        outcomes[missing] = MaterialOutcome(Status.MISSING)
+    login, clerk_name, window = clerk
+    return Intake(
+        item=demo,
+        item_version_id=vid,
+        answers={},
+        outcomes=outcomes,
+        applicant=Applicant(name=name, id_no="11010519491231002X", phone="13800138000"),
+        decision=decision,  # type: ignore[arg-type]
+        clerk=login,
+        clerk_name=clerk_name,
+        window_no=window,
+    )

@@ -253,27 +253,11 @@ def test_saved_case_shows_in_the_case_list_and_can_be_reprinted(
 def test_preview_on_request_opens_the_documents_without_printing(
     qtbot: QtBot, window: MainWindow, keyboard: Keyboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.core.check import MaterialOutcome, Status
-    from app.core.intake import Applicant, Intake
-    from db.catalog_repo import current_version
     from db.models import PrintLogRow
+    from tests.factories import demo_intake
 
-    with window.context.store.session() as s:
-        vid, item = current_version(s, "370999-MZ-001")  # type: ignore[misc]
-    outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
-    outcomes[2] = MaterialOutcome(Status.MISSING)
     saved = window.service.save_intake(
-        Intake(
-            item=item,
-            item_version_id=vid,
-            answers={},
-            outcomes=outcomes,
-            applicant=Applicant(name="张三", id_no="11010519491231002X"),
-            decision=Decision.CORRECTION,
-            clerk="wangfang",
-            clerk_name="王芳",
-            window_no="1",
-        )
+        demo_intake(window.context.store, Decision.CORRECTION, missing=2)  # type: ignore[arg-type]
     )
     opened: list[str] = []
     # the desktop's PDF viewer is the one part a test machine has none of

@@ -11,13 +11,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.context import AppContext
-from app.core.check import Decision, MaterialOutcome, Status
-from app.core.intake import Applicant, Intake
+from app.core.check import Decision, Status
 from app.ui.main_window import MainWindow
-from db.catalog_repo import current_version
 from db.models import CaseRow, DraftRow
 from tests.app.conftest import CLERK, Keyboard, focused, show_window
 from tests.app.test_intake import fill_person, pick_item
+from tests.factories import demo_intake
 
 pytestmark = pytest.mark.gui
 KEY = Qt.Key
@@ -25,16 +24,10 @@ KEY = Qt.Key
 
 def _earlier_correction_case(window: MainWindow) -> str:
     """A 补正 case from last week: material 2 was missing, the rest received."""
-    with window.context.store.session() as s:
-        vid, item = current_version(s, "370999-MZ-001")  # type: ignore[misc]
-    outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
-    outcomes[2] = MaterialOutcome(Status.MISSING)
-    intake = Intake(
-        item=item, item_version_id=vid, answers={}, outcomes=outcomes,
-        applicant=Applicant(name="张三", id_no="11010519491231002X"),
-        decision=Decision.CORRECTION, clerk="lijun", clerk_name="李军", window_no="2",
-    )  # fmt: skip
-    saved = window.service.save_intake(intake, now=datetime(2026, 11, 20, 10, 0))
+    intake = demo_intake(
+        window.context.store, Decision.CORRECTION, missing=2, clerk=("lijun", "李军", "2")
+    )
+    saved = window.service.save_intake(intake, now=datetime(2026, 11, 20, 10, 0))  # type: ignore[arg-type]
     return saved.case_no
 
 

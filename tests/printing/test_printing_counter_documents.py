@@ -11,28 +11,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.context import AppContext
-from app.core.check import Decision, MaterialOutcome, Status
-from app.core.intake import Applicant, Intake
+from app.core.check import Decision
 from app.counter import CounterService
 from app.documents import DocumentService, kinds_for
-from db.catalog_repo import current_version
 from db.models import CaseRow, PrintLogRow
 from printing.documents import DocKind
+from tests.factories import demo_intake
 
 
 def _save(ctx: AppContext, decision: Decision, missing: int | None = None) -> str:
-    with ctx.store.session() as s:
-        vid, item = current_version(s, "370999-MZ-001")  # type: ignore[misc]
-    outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
-    if missing is not None:
-        outcomes[missing] = MaterialOutcome(Status.MISSING)
-    intake = Intake(
-        item=item, item_version_id=vid, answers={}, outcomes=outcomes,
-        applicant=Applicant(name="张秀英", id_no="11010519491231002X", phone="13800138000"),
-        decision=decision, clerk="wangfang", clerk_name="王芳", window_no="1",
-    )  # fmt: skip
+    intake = demo_intake(ctx.store, decision, missing=missing, name="张秀英")
     service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
-    return service.save_intake(intake, now=datetime(2026, 3, 2, 9, 30)).case_no
+    return service.save_intake(intake, now=datetime(2026, 3, 2, 9, 30)).case_no  # type: ignore[arg-type]
 
 
 def _text(path) -> str:  # type: ignore[no-untyped-def]
