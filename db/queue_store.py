@@ -40,9 +40,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, and_, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core.caseno import CaseNumber, CaseNumberError
@@ -85,20 +85,23 @@ from db.store import StoreError, create_store_engine, migrate
 
 log = logging.getLogger("yichuang.queue")
 
-HALL = QueueHallRow.__table__
-CAT = QueueCategoryRow.__table__
-DAYC = QueueDayCounterRow.__table__
-CTR = QueueCounterRow.__table__
-CC = QueueCounterCategoryRow.__table__
-TKT = QueueTicketRow.__table__
-CALL = QueueCallRow.__table__
-EVAL = QueueEvaluationRow.__table__
-EVT = QueueEventRow.__table__
+HALL = cast(Table, QueueHallRow.__table__)
+CAT = cast(Table, QueueCategoryRow.__table__)
+DAYC = cast(Table, QueueDayCounterRow.__table__)
+CTR = cast(Table, QueueCounterRow.__table__)
+CC = cast(Table, QueueCounterCategoryRow.__table__)
+TKT = cast(Table, QueueTicketRow.__table__)
+CALL = cast(Table, QueueCallRow.__table__)
+EVAL = cast(Table, QueueEvaluationRow.__table__)
+EVT = cast(Table, QueueEventRow.__table__)
 
 WAITING = TicketStatus.WAITING.value
 CALLED = TicketStatus.CALLED.value
 DONE = TicketStatus.DONE.value
 SKIPPED = TicketStatus.SKIPPED.value
+DONE_CALL = CallOutcome.DONE.value
+SKIPPED_CALL = CallOutcome.SKIPPED.value
+TRANSFERRED_CALL = CallOutcome.TRANSFERRED.value
 
 
 class QueueError(ValueError):
@@ -1313,7 +1316,7 @@ class QueueStore:
                 CounterState.from_dict(row["state"]), self._candidate(cfg, ticket, ctr)
             )
             detail = {"rule": Rule.MANUAL.value, "seq": ticket["seq"]}
-            return self._called(tx, cfg, ctr, ticket, state, events, detail, Rule.MANUAL, reason)
+            return self._called(tx, cfg, ctr, ticket, state, events, detail, reason)
 
     def _counter_for_call(
         self, tx: _Tx, window_no: str
@@ -1387,25 +1390,14 @@ class QueueStore:
         state: CounterState,
         events: list[dict[str, Any]],
         detail: dict[str, Any],
-        rule: Rule,
-        reason: str = "",
+        reason: str,
     ) -> TicketInfo:
-        raw = self._raw
-        tx.run(
-            raw.save_counter,
-            {
-                "c": raw.uid(ctr.id),
-                "cur": raw.uid(ticket["id"]),
-                "state": raw.json(state.to_dict()),
-            },
-        )
         events.append(
-            {"at": ticket["called_at"], "actor": ticket["clerk"],
-             "action": Action.CALL_TICKET if rule is Rule.MANUAL else Action.CALL,
+            {"at": ticket["called_at"], "actor": ticket["clerk"], "action": Action.CALL_TICKET,
              "window_no": ctr.window_no, "ticket_id": ticket["id"], "ticket": ticket["display"],
-             "reason": reason or rule.value, "detail": detail}
+             "reason": reason or Rule.MANUAL.value, "detail": detail}
         )  # fmt: skip
-        self._commit_events(tx, events)
+        self._commit_events(tx, events, counter=(ctr.id, ticket["id"], state))
         return self._info(cfg, ticket)
 
     def _insert_call(
@@ -1880,34 +1872,31 @@ class QueueStore:
                 .where(EVAL.c.day == day)
             ).all()
 
-        def code(category_id: uuid.UUID) -> str:
-            return cfg.by_id[category_id].spec.code
-
-        groups: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
-
-        def keys(category_id: uuid.UUID, clerk: str) -> tuple[tuple[str, str], ...]:
-            return ("", ""), ("cat", code(category_id)), ("clerk", clerk)
-
-        for c in calls:
-            for key in keys(c.category_id, c.clerk):
-                groups[key].add_call(
-                    c.called_at - c.enqueued_at, c.ended_at - c.called_at, c.outcome
-                )
-        for c in open_calls:
-            if business_day(c.called_at, cfg.by_id[c.category_id].spec.reset_time) == day:
-                for key in keys(c.category_id, c.clerk):
-                    groups[key].add_call(c.called_at - c.enqueued_at, None, None)
-        for e in evals:
-            for key in keys(e.category_id, e.clerk):
-                groups[key].levels.append(e.level)
-        for category_id, count in issued:
-            groups[("cat", code(category_id))].issued += count
-            groups[("", "")].issued += count
+        codes = {cid: c.spec.code for cid, c in cfg.by_id.items()}
+        total = _Acc()
+        by_cat: dict[str, _Acc] = defaultdict(_Acc)
+        by_clerk: dict[str, _Acc] = defaultdict(_Acc)
+        for cat_id, clerk, enqueued, called, ended, outcome in calls:
+            wait = (called - enqueued).total_seconds()
+            service = None if outcome == SKIPPED_CALL else (ended - called).total_seconds()
+            for acc in (total, by_cat[codes[cat_id]], by_clerk[clerk]):
+                acc.add_call(wait, service, outcome)
+        for cat_id, clerk, enqueued, called in open_calls:
+            if business_day(called, cfg.by_id[cat_id].spec.reset_time) == day:
+                wait = (called - enqueued).total_seconds()
+                for acc in (total, by_cat[codes[cat_id]], by_clerk[clerk]):
+                    acc.add_call(wait, None, None)
+        for clerk, level, cat_id in evals:
+            for acc in (total, by_cat[codes[cat_id]], by_clerk[clerk]):
+                acc.levels.append(level)
+        for cat_id, count in issued:
+            by_cat[codes[cat_id]].issued += count
+            total.issued += count
         return DayStats(
             day,
-            groups[("", "")].stats("全部"),
-            {k: acc.stats(k) for (g, k), acc in groups.items() if g == "cat"},
-            {k: acc.stats(k) for (g, k), acc in groups.items() if g == "clerk"},
+            total.stats("全部"),
+            {k: acc.stats(k) for k, acc in by_cat.items()},
+            {k: acc.stats(k) for k, acc in by_clerk.items()},
         )
 
     # ------------------------------------------------------------ helpers
@@ -1944,7 +1933,7 @@ class QueueStore:
         return self._info(cfg, row._mapping)
 
     @staticmethod
-    def _info(cfg: _Config, row: Mapping[str, Any]) -> TicketInfo:
+    def _info(cfg: _Config, row: Mapping[Any, Any]) -> TicketInfo:
         spec = cfg.by_id[row["category_id"]].spec
         counter = cfg.counter_by_id.get(row["counter_id"]) if row["counter_id"] else None
         target = (
@@ -1979,20 +1968,20 @@ class _Acc:
     services: list[float] = field(default_factory=list)
     levels: list[int] = field(default_factory=list)
 
-    def add_call(self, wait: Any, service: Any, outcome: str | None) -> None:
+    def add_call(self, wait: float, service: float | None, outcome: str | None) -> None:
         self.calls += 1
-        self.waits.append(wait.total_seconds())
-        if outcome == CallOutcome.DONE.value:
+        self.waits.append(wait)
+        if outcome == DONE_CALL:
             self.served += 1
-        elif outcome == CallOutcome.SKIPPED.value:
+        elif outcome == SKIPPED_CALL:
             self.no_shows += 1
-        elif outcome == CallOutcome.TRANSFERRED.value:
+        elif outcome == TRANSFERRED_CALL:
             self.transferred += 1
-        if service is not None and outcome != CallOutcome.SKIPPED.value:
-            self.services.append(service.total_seconds())
+        if service is not None:
+            self.services.append(service)
 
     def stats(self, key: str) -> GroupStats:
-        satisfied = sum(1 for v in self.levels if Evaluation(v).satisfied)
+        satisfied = sum(1 for v in self.levels if v >= Evaluation.BASICALLY_SATISFIED)
         return GroupStats(
             key, self.issued, self.calls, self.served, self.no_shows, self.transferred,
             Durations.of(self.waits), Durations.of(self.services), len(self.levels),

@@ -18,8 +18,8 @@ from app.core.queue_policy import (
     TicketStatus,
     parse_hours,
 )
-from db.queue_models import QueueCallRow, QueueEvaluationRow
-from db.queue_store import Action, QueueError, QueueStore
+from db.queue_models import WAITING_SQL, QueueCallRow, QueueEvaluationRow
+from db.queue_store import Action, QueueError, QueueStore, _WriterTurn
 from db.store import StoreError
 
 NOW = datetime(2026, 3, 2, 9, 0)  # a Monday
@@ -464,3 +464,21 @@ def test_a_lost_connection_is_a_clear_error_and_the_next_operation_reconnects(
         assert store.issue_ticket("ZH", now=NOW).display == "A001"
     finally:
         store.close()
+
+
+def test_the_partial_indexes_name_the_waiting_status() -> None:
+    """The lane indexes hold waiting tickets only; their condition is SQL text."""
+    assert f"status = '{TicketStatus.WAITING.value}'" == WAITING_SQL
+
+
+def test_sqlite_writers_take_turns_or_fall_back(tmp_path: Path) -> None:
+    store = QueueStore.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    try:
+        assert (tmp_path / "q.sqlite3-queue.lock").exists()
+        store.save_category(CategorySpec("ZH", "综合业务", "A"), actor="chen", now=NOW)
+    finally:
+        store.close()
+    blocked = _WriterTurn(str(tmp_path / "no" / "such" / "folder" / "q.sqlite3"))
+    with blocked.turn():  # no lock file possible: SQLite's own busy wait decides alone
+        pass
+    blocked.close()
