@@ -47,6 +47,32 @@ REGISTRY: tuple[Setting, ...] = (
         "qr_template", str, "", "回执二维码内容模板，如 https://…/q?no={case_no}；留空不印二维码"
     ),
     Setting("print_after_save", bool, True, "保存办件后自动打印文书"),
+    # The hall queue (issue 5) and its devices (issue 6)
+    Setting(
+        "role",
+        str,
+        "counter",
+        "程序角色：counter 窗口 / kiosk 取号机 / display 大厅屏 / manager 大厅管理",
+    ),
+    Setting("queue_url", str, "", "排队数据库 SQLAlchemy URL；留空使用数据目录中的 queue.sqlite3"),
+    Setting(
+        "devices", list, [], "排队设备（条屏、综合屏、呼叫器、评价器、小票打印机）的端口与参数"
+    ),
+    Setting("voice", dict, {}, "语音播报设置（引擎、音量、模板）"),
+    # Central sync (issue 7); the password lives in the OS keyring, never here
+    Setting(
+        "central_url",
+        str,
+        "",
+        "县中心数据库地址（不含密码），如 postgresql://yc_370999101@10.1.2.3/yichuang；留空不同步",
+    ),
+    Setting(
+        "central_sslmode",
+        str,
+        "prefer",
+        "连接县中心数据库的 TLS 模式（disable/prefer/require/verify-full）",
+    ),
+    Setting("sync_interval_s", int, 30, "自动同步间隔（秒）"),
 )
 _BY_KEY = {s.key: s for s in REGISTRY}
 
