@@ -8,12 +8,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.paths import resource
 from app.core.search import ItemIndex
 from app.core.workdays import WorkCalendar, load_calendar_dir
 from app.settings import Settings
-from db.store import Store, database_url, default_data_dir, open_store
+from db.location import database_url, default_data_dir
+
+if TYPE_CHECKING:  # SQLAlchemy loads after the window is up (see app/quick_start.py)
+    from db.store import Store
 
 log = logging.getLogger("yichuang.app")
 
@@ -56,6 +60,8 @@ def open_context(
 ) -> AppContext:
     """Open (creating if needed) the local store; on an empty store in the embedded
     default, load the demo catalogue so a new workstation is usable at once."""
+    from db.store import open_store
+
     folder = Path(data_dir) if data_dir else default_data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(database_url(db, folder))

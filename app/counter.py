@@ -1,5 +1,9 @@
 """The counter's services, without Qt: load items, save intakes, find returning
-applicants, keep drafts. Windows call these (off the GUI thread where they write)."""
+applicants, keep drafts. Windows call these (off the GUI thread where they write).
+
+The database modules are imported inside the methods: the window is built before
+SQLAlchemy is loaded (see app/quick_start.py), and every method first takes a session,
+which waits until the store is open, so the imports below are then free."""
 
 from __future__ import annotations
 
@@ -7,10 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from app.core.caseno import looks_like_case_number
 from app.core.check import MaterialOutcome, Status
@@ -26,11 +27,13 @@ from app.core.intake import (
 )
 from app.core.items import Item, material_key
 from app.core.workdays import WorkCalendar
-from db.case_repo import SavedCase, save_case
-from db.catalog_repo import item_version
-from db.draft_repo import delete_draft, load_draft, save_draft
-from db.models import CaseRow
-from db.store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from db.case_repo import SavedCase
+    from db.models import CaseRow
+    from db.store import Store
 
 log = logging.getLogger("yichuang.counter")
 
@@ -72,6 +75,8 @@ class CounterService:
 
     def load_item(self, version_id: int) -> tuple[int, Item] | None:
         with self.store.session() as s:
+            from db.catalog_repo import item_version
+
             return item_version(s, version_id)
 
     # ------------------------------------------------------------ saving
@@ -92,6 +97,9 @@ class CounterService:
             if missed:
                 intake = replace(intake, extra={**intake.extra, "not_on_previous_notice": missed})
         with self.store.session() as s, s.begin():
+            from db.case_repo import save_case
+            from db.draft_repo import delete_draft
+
             saved = save_case(
                 s, intake, calendar=self.calendar, centre=self.centre,
                 workstation=self.workstation, now=now,
@@ -108,6 +116,10 @@ class CounterService:
         text = query.strip()
         if not text:
             return []
+        from sqlalchemy import or_, select
+
+        from db.models import CaseRow
+
         conditions = []
         if looks_like_case_number(text):
             conditions.append(CaseRow.case_no == text.upper())
@@ -136,6 +148,10 @@ class CounterService:
 
     def returning_start(self, case_no: str) -> ReturningStart | None:
         with self.store.session() as s:
+            from sqlalchemy import select
+
+            from db.models import CaseRow
+
             row = s.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
             if row is None:
                 return None
@@ -145,18 +161,26 @@ class CounterService:
 
     def save_draft(self, key: str, state: dict[str, Any]) -> None:
         with self.store.session() as s, s.begin():
+            from db.draft_repo import save_draft
+
             save_draft(s, key, state)
 
     def load_draft(self, key: str) -> tuple[datetime, dict[str, Any]] | None:
         with self.store.session() as s:
+            from db.draft_repo import load_draft
+
             return load_draft(s, key)
 
     def discard_draft(self, key: str) -> None:
         with self.store.session() as s, s.begin():
+            from db.draft_repo import delete_draft
+
             delete_draft(s, key)
 
 
 def _returning_start(s: Session, row: CaseRow) -> ReturningStart | None:
+    from db.catalog_repo import item_version
+
     found = item_version(s, row.item_version_id)
     if found is None:
         return None

@@ -7,7 +7,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.core.accounts import Clerk, SeatDecision, hash_password, seat, verify_password
+from app.core.accounts import (
+    DEMO_PASSWORD,
+    Clerk,
+    SeatDecision,
+    hash_password,
+    seat,
+    verify_password,
+)
 from app.core.ids import uuid7
 from db.models import ClerkRow, SignInRow
 
@@ -91,7 +98,6 @@ DEMO_CLERKS = (
     ("zhaomin", "赵敏", "3", "wangfang", "clerk"),
     ("chenzhuren", "陈主任", "", "", "manager"),
 )
-DEMO_PASSWORD = "123456"
 
 
 def ensure_demo_clerks(session: Session) -> bool:

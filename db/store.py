@@ -4,12 +4,10 @@ PostgreSQL URL, migrated to the newest schema with Alembic."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -18,28 +16,21 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-log = logging.getLogger("yichuang.db")
+from db.location import (
+    APP_NAME as APP_NAME,  # re-exported: callers know these from here
+)
+from db.location import (
+    MIGRATIONS,
+    head_by_reading_scripts,
+)
+from db.location import database_url as database_url
+from db.location import default_data_dir as default_data_dir
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-APP_NAME = "YiChuang"
+log = logging.getLogger("yichuang.db")
 
 
 class StoreError(RuntimeError):
     """The store cannot be opened or used; the message is for people, in Chinese."""
-
-
-def default_data_dir() -> Path:
-    return Path(user_data_dir(APP_NAME, appauthor=False))
-
-
-def database_url(db: str | None, data_dir: str | Path | None = None) -> str:
-    """A SQLAlchemy URL from a URL, a file path, or nothing (the user's data folder)."""
-    if db and "://" in db:
-        return db
-    if db:
-        return f"sqlite:///{Path(db).expanduser().resolve()}"
-    folder = Path(data_dir) if data_dir else default_data_dir()
-    return f"sqlite:///{(folder / 'yichuang.sqlite3').resolve()}"
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -93,27 +84,6 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-
-
-def _head_by_reading_scripts() -> str | None:
-    """The newest revision, read from the migration files without loading Alembic
-    (which costs a quarter of a second at every start)."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        rev = _REVISION.search(source)
-        if rev:
-            revisions.add(rev.group(1))
-        down = _DOWN.search(source)
-        if down:
-            downs.add(down.group(1))
-    heads = revisions - downs
-    return heads.pop() if len(heads) == 1 else None
-
-
 def _stored_revision(engine: Engine) -> str | None:
     from sqlalchemy import inspect, text
 
@@ -125,7 +95,7 @@ def _stored_revision(engine: Engine) -> str | None:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is there)."""
-    head = _head_by_reading_scripts()
+    head = head_by_reading_scripts()
     if head is not None and _stored_revision(engine) == head:
         return  # the common case: nothing to do, and Alembic need not even load
     from alembic import command
@@ -152,6 +122,10 @@ class Store:
 
     def session(self) -> Session:
         return self.sessions()
+
+    def get(self) -> Store:
+        """This store (the same call opens a DeferredStore, app/quick_start.py)."""
+        return self
 
     def close(self) -> None:
         self.engine.dispose()

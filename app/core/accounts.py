@@ -8,17 +8,21 @@ was covered. Nobody else may sign in to a post that has its own clerk.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
 from dataclasses import dataclass
 
 _N, _R, _P = 2**14, 8, 1  # ~16 MB, tens of ms: fine for a sign-in, slow for guessing
 
 
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    import hashlib  # with OpenSSL, 5 ms to load: not before the sign-in window shows
+
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen)
+
+
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = _scrypt(password, salt, _N, _R, _P, 32)
     return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
@@ -29,12 +33,16 @@ def verify_password(password: str, stored: str) -> bool:
             return False
         salt = base64.b64decode(salt_b64)
         expected = base64.b64decode(digest_b64)
-        digest = hashlib.scrypt(
-            password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
+        digest = _scrypt(password, salt, int(n), int(r), int(p), len(expected))
     except (ValueError, TypeError):
         return False
+    import hmac
+
     return hmac.compare_digest(digest, expected)
+
+
+# The embedded default's demo clerks (db/clerk_repo.py) all use this password.
+DEMO_PASSWORD = "123456"
 
 
 @dataclass(frozen=True, slots=True)

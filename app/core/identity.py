@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from stdnum.cn import ric, uscc
-
 # First two digits of a resident ID: province-level division (GB/T 2260).
 _PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -68,6 +66,8 @@ def check_resident_id(number: str, today: date | None = None) -> IdCheck:
             problems.append(f"出生日期{birth.isoformat()}晚于今天")
         elif birth.year < 1900:
             problems.append(f"出生日期{birth.isoformat()}早于1900年")
+    from stdnum.cn import ric  # 15 ms to import: not at start-up
+
     if ric.calc_check_digit(n) != n[17]:
         problems.append("校验位不符，号码中可能有数字录错，请逐位核对证件")
     sex = "男" if int(n[16]) % 2 else "女"
@@ -90,6 +90,8 @@ def check_credit_code(code: str) -> IdCheck:
     problems: list[str] = []
     if not c[2:8].isdigit():
         problems.append(f"第3–8位行政区划码“{c[2:8]}”应为数字")
+    from stdnum.cn import uscc
+
     if uscc.calc_check_digit(c) != c[17]:
         problems.append("校验位不符，代码中可能有字符录错，请核对营业执照")
     return IdCheck(c, tuple(problems))

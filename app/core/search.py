@@ -144,6 +144,10 @@ class ItemIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def entries(self) -> tuple[SearchEntry, ...]:
+        """Every entry, in the index's static rank."""
+        return tuple(self._entries)
+
     def search(self, query: str, recent: Sequence[str] = (), limit: int = 50) -> list[Hit]:
         """Ranked hits; within a tier, recently used codes (most recent first) lead,
         then shorter names, then codes."""

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -42,7 +42,9 @@ from app.counter import CounterService, ReturningStart, outcome_from_json, outco
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner
-from db.case_repo import IntakeRejected, SavedCase
+
+if TYPE_CHECKING:
+    from db.case_repo import SavedCase
 
 log = logging.getLogger("yichuang.ui")
 
@@ -702,6 +704,8 @@ class IntakePanel(QWidget):
         self.saved.emit(saved, intake)
 
     def _save_failed(self, exc: BaseException) -> None:
+        from db.case_repo import IntakeRejected  # loaded: a save was attempted
+
         self._saving = False
         self.decisions.setEnabled(True)
         if isinstance(exc, IntakeRejected):

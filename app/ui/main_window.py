@@ -21,14 +21,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.context import AppContext
 from app.counter import CounterService
 
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
+    from app.context import AppContext
     from app.documents import DocumentService, PrintReport
+    from app.ui.case_list import CaseListPanel
+    from app.ui.case_view import CaseView
+    from app.ui.guide_view import GuideView
     from printing.documents import DocKind
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
-from app.ui.guide_view import GuideView
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
 from app.ui.tasks import TaskRunner
@@ -85,18 +87,20 @@ class MainWindow(QMainWindow):
         self.intake = IntakePanel(
             self.service, self.runner, context.calendar, operator, self.search, self
         )
-        self.guide_search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
-        self.guide = GuideView()
-        guide_page = QSplitter(Qt.Orientation.Horizontal, self)
-        guide_page.addWidget(self.guide_search)
-        guide_page.addWidget(self.guide)
-        guide_page.setSizes([300, 1000])
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
-        self.cases_page = self._cases_page()
+        # built when first opened: it needs the ORM, which loads after the window is up
+        self.cases_page = QWidget(self)
+        QVBoxLayout(self.cases_page).setContentsMargins(0, 0, 0, 0)
+        self._case_list: CaseListPanel | None = None
+        self._case_view: CaseView | None = None
         self.tabs.addTab(self.cases_page, self.tr("办件 (Ctrl+2)"))
-        self.tabs.addTab(guide_page, self.tr("办事指南 (Ctrl+3)"))
+        self.guide_page = QWidget(self)  # built when first opened, as the cases page
+        QVBoxLayout(self.guide_page).setContentsMargins(0, 0, 0, 0)
+        self._guide: tuple[ItemSearch, GuideView] | None = None
+        self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
+        self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +113,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.message, 1)
 
         self.search.chosen.connect(self._item_chosen)
-        self.guide_search.chosen.connect(self.show_guide)
         self.intake.message.connect(self.show_message)
         self.intake.saved.connect(self._case_saved)
         self._menus()
@@ -119,21 +122,63 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ pages
 
-    def _cases_page(self) -> QWidget:
-        try:
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.cases_page:
+            self._build_cases_page()
+        elif self.tabs.widget(index) is self.guide_page:
+            self._build_guide_page()[0].focus()
+
+    def _build_guide_page(self) -> tuple[ItemSearch, GuideView]:
+        if self._guide is None:
+            from app.ui.guide_view import GuideView
+
+            recent = self.context.settings.get
+            search = ItemSearch(self.context.item_index, lambda: recent("recent_items"))
+            guide = GuideView()
+            page = QSplitter(Qt.Orientation.Horizontal, self.guide_page)
+            page.addWidget(search)
+            page.addWidget(guide)
+            page.setSizes([300, 1000])
+            search.chosen.connect(self.show_guide)
+            layout = self.guide_page.layout()
+            assert layout is not None
+            layout.addWidget(page)
+            self._guide = (search, guide)
+        return self._guide
+
+    @property
+    def guide_search(self) -> ItemSearch:
+        return self._build_guide_page()[0]
+
+    @property
+    def guide(self) -> GuideView:
+        return self._build_guide_page()[1]
+
+    def _build_cases_page(self) -> tuple[CaseListPanel, CaseView]:
+        if self._case_list is None or self._case_view is None:
             from app.ui.case_list import CaseListPanel
             from app.ui.case_view import CaseView
-        except ImportError:  # the case list arrives with its own change
-            return QLabel(self.tr("办件查询"), self)
-        page = QSplitter(Qt.Orientation.Horizontal, self)
-        self.case_list = CaseListPanel(self.context.store, self.context.calendar, page)
-        self.case_view = CaseView(self.context.store, page)
-        page.addWidget(self.case_list)
-        page.addWidget(self.case_view)
-        page.setSizes([700, 600])
-        self.case_list.case_opened.connect(self.case_view.show_case)
-        self.case_view.reprint_requested.connect(self._reprint)
-        return page
+
+            page = QSplitter(Qt.Orientation.Horizontal, self.cases_page)
+            self._case_list = CaseListPanel(self.context.store, self.context.calendar, page)
+            self._case_view = CaseView(self.context.store, page)
+            page.addWidget(self._case_list)
+            page.addWidget(self._case_view)
+            page.setSizes([700, 600])
+            self._case_list.case_opened.connect(self._case_view.show_case)
+            self._case_view.reprint_requested.connect(self._reprint)
+            layout = self.cases_page.layout()
+            assert layout is not None
+            layout.addWidget(page)
+        return self._case_list, self._case_view
+
+    @property
+    def case_list(self) -> CaseListPanel:
+        return self._build_cases_page()[0]
+
+    @property
+    def case_view(self) -> CaseView:
+        return self._build_cases_page()[1]
 
     def _menus(self) -> None:
         def add(menu: Any, text: str, key: QKeySequence | Qt.Key | None, slot: Any) -> QAction:
@@ -209,9 +254,8 @@ class MainWindow(QMainWindow):
         self.message.setText(text)
 
     def _case_saved(self, saved: Any, intake: Any) -> None:
-        case_list = getattr(self, "case_list", None)
-        if case_list is not None:
-            case_list.refresh()
+        if self._case_list is not None:
+            self._case_list.refresh()
         self.search.edit.clear()
         self.search.focus()
         if self.context.settings.get("print_after_save"):
@@ -228,6 +272,20 @@ class MainWindow(QMainWindow):
             ctx = self.context
             self._documents = DocumentService(ctx.store, ctx.settings, ctx.data_dir)
         return self._documents
+
+    def open_store(self, then: Any = None) -> None:
+        """Open the local store on the worker (the window was built without it), then
+        run ``then`` on the GUI thread. Work submitted meanwhile queues behind it."""
+        self.runner.submit(
+            self.context.store.get,
+            on_done=lambda _store: then() if then is not None else None,
+            on_error=lambda exc: self._notice(
+                self.tr("无法打开本地数据库"),
+                self.tr(
+                    "%1\n\n已录入的办件都在数据库文件中，不会丢失。请联系县中心技术人员。"
+                ).replace("%1", str(exc)),
+            ),
+        )
 
     def warm_up(self) -> None:
         """After the window is up: load the printing stack and the font in the
@@ -254,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def preview_current(self) -> None:
         """Preview (on request) the documents of the case shown in the case view."""
-        view = getattr(self, "case_view", None)
+        view = self._case_view
         case_no = view.case_no if view is not None else None
         if not case_no:
             self.show_message(self.tr("请先在“办件”中打开一个办件，再预览其文书"))
@@ -293,7 +351,7 @@ class MainWindow(QMainWindow):
     def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
         self.last_print = reports
         self.show_message("；".join(r.text() for r in reports))
-        view = getattr(self, "case_view", None)
+        view = self._case_view
         if view is not None and view.case_no == case_no:
             view.show_case(case_no)  # the print log in the view is now longer
         missing = [m for r in reports for m in r.missing]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.accounts import Clerk
-from db.clerk_repo import DEMO_PASSWORD, SignInFailed, list_clerks, sign_in
-from db.store import Store
+from app.core.accounts import DEMO_PASSWORD, Clerk
+
+if TYPE_CHECKING:
+    from db.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +34,26 @@ class Seat:
 
 class SignInDialog(QDialog):
     def __init__(
-        self, store: Store, default_window: str, demo: bool, parent: QWidget | None = None
+        self,
+        store: Store,
+        default_window: str,
+        demo: bool,
+        parent: QWidget | None = None,
+        *,
+        clerks: Sequence[Clerk] | None = None,
     ) -> None:
+        """clerks: the accounts when the caller has them already (the quick start reads
+        them without the ORM); otherwise they are read from the store."""
         super().__init__(parent)
         self.store = store
         self.seat: Seat | None = None
         self.setWindowTitle(self.tr("一窗通 · 登录"))
-        with store.session() as s:
-            self._clerks = {c.login: c for c in list_clerks(s) if c.active}
+        if clerks is None:
+            from db.clerk_repo import list_clerks
+
+            with store.session() as s:
+                clerks = list_clerks(s)
+        self._clerks = {c.login: c for c in clerks if c.active}
         self.login = QComboBox(self)
         self.login.setEditable(True)
         self.login.setObjectName("signinLogin")
@@ -94,11 +109,17 @@ class SignInDialog(QDialog):
             self.message.setText(self.tr("请输入账号"))
             self.login.setFocus()
             return
+        from db.clerk_repo import SignInFailed, sign_in  # the store is open or opening
+        from db.store import StoreError
+
         try:
             with self.store.session() as s, s.begin():
                 clerk, decision, record = sign_in(
                     s, login, self.password.text(), self.window_no.text().strip()
                 )
+        except StoreError as exc:
+            self.message.setText(self.tr("无法打开本地数据库：%1").replace("%1", str(exc)))
+            return
         except SignInFailed as exc:
             self.message.setText(str(exc))
             self.password.selectAll()

@@ -1,0 +1,141 @@
+"""The daily start of a counter, before SQLAlchemy is loaded.
+
+A workstation's ordinary morning start opens a local SQLite file that is already at
+the program's schema revision and holds a catalogue and clerk accounts. For that
+case the sign-in dialog and the window are built from a few rows read with the
+standard library's sqlite3 (the clerk list and the item-search entries), and the ORM
+store — SQLAlchemy with the models takes more than half a second to import — opens
+on the worker thread as soon as the window is shown. Anything that needs the store
+before then simply waits for it on the thread that asked.
+
+Every other case takes the ordinary path through ``open_context``: a new data
+folder, a migration due, a damaged file, or a PostgreSQL URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.context import AppContext
+from app.core.accounts import Clerk
+from app.core.paths import resource
+from app.core.search import ItemIndex, SearchEntry
+from app.core.workdays import load_calendar_dir
+from app.settings import Settings
+from db.location import database_url, default_data_dir, head_by_reading_scripts, sqlite_file
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from db.store import Store
+
+log = logging.getLogger("yichuang.app")
+
+# Loaded with the store, off the GUI thread, so that the first save, case list or
+# sign-in check after start-up finds them imported.
+_WARM_MODULES = (
+    "db.case_repo",
+    "db.case_query",
+    "db.catalog_repo",
+    "db.clerk_repo",
+    "db.draft_repo",
+)
+
+
+class DeferredStore:
+    """The local store, opened on first use by whichever thread asks first; the
+    others wait. Offers the part of Store's interface that callers use."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self._store is not None
+
+    def get(self) -> Store:
+        store = self._store
+        if store is not None:
+            return store
+        with self._lock:
+            if self._store is None:
+                import importlib
+
+                from db.store import open_store
+
+                opened = open_store(self._url)
+                for name in _WARM_MODULES:
+                    importlib.import_module(name)
+                self._store = opened
+            return self._store
+
+    def session(self) -> Session:
+        return self.get().session()
+
+    @property
+    def engine(self) -> Engine:
+        return self.get().engine
+
+    @property
+    def url(self) -> str:
+        return self.get().url
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+
+
+@dataclass(frozen=True)
+class QuickStart:
+    context: AppContext
+    clerks: list[Clerk]
+
+
+def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
+    """The context of an ordinary daily start without loading SQLAlchemy, or None
+    when this start needs the ordinary path."""
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    url = database_url(db, folder)
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        return None
+    head = head_by_reading_scripts()
+    try:
+        con = sqlite3.connect(path, timeout=5)
+        try:
+            stored = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            if head is None or stored is None or stored[0] != head:
+                return None
+            rows = con.execute(
+                "SELECT id, code, name, pinyin_full, pinyin_initials FROM item_version "
+                "WHERE is_current ORDER BY code"
+            ).fetchall()
+            clerk_rows = con.execute(
+                "SELECT login, name, window_no, backup_for, role, active FROM clerk ORDER BY login"
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:  # the ordinary path explains it properly
+        log.info("quick start not possible (%s); opening the ordinary way", exc)
+        return None
+    if not rows or not clerk_rows:
+        return None
+    entries = [
+        SearchEntry(code, name, vid, tuple(full.split()), tuple(initials.split()))
+        for vid, code, name, full, initials in rows
+    ]
+    clerks = [Clerk(lg, nm, w or "", b or "", r, bool(a)) for lg, nm, w, b, r, a in clerk_rows]
+    settings = Settings.load(folder / "settings.json")
+    calendar = load_calendar_dir(resource("calendar"))
+    store = DeferredStore(url)
+    context = AppContext(folder, store, settings, calendar, ItemIndex(entries))  # type: ignore[arg-type]
+    return QuickStart(context, clerks)
