@@ -17,6 +17,7 @@ _CLI_MODULES = (
     "app.cli_catalog",
     "devices.cli",
     "printing.cli",
+    "app.cli_hall",
 )
 
 
@@ -59,7 +60,18 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
     p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
-    p.add_argument("--role", default="counter", choices=["counter"], help="程序角色")
+    p.add_argument(
+        "--role",
+        default=None,
+        choices=["counter", "kiosk", "display", "manager", "panel"],
+        help="程序角色：counter 窗口受理 / kiosk 取号机 / display 大厅屏 / manager 大厅管理 / "
+        "panel 独立叫号面板（默认：设置中的 role，未设置为 counter）",
+    )
+    p.add_argument("--window", help="窗口号（panel 角色）")
+    p.add_argument("--windowed", action="store_true", help="取号机、大厅屏不全屏（调试、演示用）")
+    p.add_argument("--tile", type=int, choices=range(4), help=argparse.SUPPRESS)
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    p.add_argument("--trace-calls", metavar="FILE", help=argparse.SUPPRESS)
     p.add_argument("--no-crash-dialog", action="store_true", help="出错时不弹窗（测试用）")
     p.add_argument("--screenshot", help="窗口就绪后保存截图到此文件并退出（用于文档与检查）")
     p.add_argument(
@@ -80,6 +92,12 @@ def _simulator_window(polled: list[int], seconds: float | None) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
+    from app.ui.queue.roles import resolve_role
+
+    if resolve_role(args) != "counter":
+        from app.ui.queue.roles import run_role
+
+        return run_role(args)
     from app.ui.main import run_gui
 
     return run_gui(args)

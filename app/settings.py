@@ -54,6 +54,7 @@ REGISTRY: tuple[Setting, ...] = (
         "counter",
         "程序角色：counter 窗口 / kiosk 取号机 / display 大厅屏 / manager 大厅管理",
     ),
+    Setting("queue_panel", bool, True, "在受理窗口中显示排队叫号面板（本大厅不用排队系统时关闭）"),
     Setting("queue_url", str, "", "排队数据库 SQLAlchemy URL；留空使用数据目录中的 queue.sqlite3"),
     Setting(
         "devices", list, [], "排队设备（条屏、综合屏、呼叫器、评价器、小票打印机）的端口与参数"

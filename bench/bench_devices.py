@@ -9,14 +9,36 @@
         Σ(frame bytes × 10 / 9600 s + 0.100 s). A pty does not enforce the baud rate,
         so the transport paces itself; a ratio below 1 would mean it overruns the bus.
 
-Targets: call_to_bytes_ms ≤ 50, strip28_wire_ratio ≤ 1.2.
+    figure queue_call_to_strip_bytes_ms VALUE ms
+        p95 over 40 calls of the time from QueueStore.call_next() returning (the
+        counter's own store, this thread) to the strip's whole 平安力合 frame being
+        readable on the pty master, through the hall bridge (app/hall_devices.py) on
+        its own thread with its own store on the same SQLite file: it notices the
+        commit by the database files' stat (every 20 ms), reads the new events and
+        queues the frame. Nobody tells it: this is also how a call made by another
+        process on the machine reaches the strip.
+    figure queue_call_to_strip_bytes_woken_ms VALUE ms
+        the same, with the caller's bridge.wake() after call_next() (an operation
+        made in the bridge's own process).
+    figure queue_call_to_strip_bytes_polled_ms VALUE ms
+        the same with the file check off: the bridge polls last_event_no() every
+        150 ms, as it does on a PostgreSQL store (no target; it shows the poll).
+    Each call comes after a random pause of 0–200 ms, so calls fall anywhere in the
+    bridge's polling cycle.
+
+Targets: call_to_bytes_ms ≤ 50, strip28_wire_ratio ≤ 1.2, queue_call_to_strip_bytes_ms
+≤ 50. Figures are wall-clock latencies: other processes loading the machine's cores
+while it runs make them worse.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from devices.displays import FramedDisplay
 from devices.framing import pinganlihe
@@ -72,6 +94,73 @@ def strip28(sim: PtySimulator, transport: Transport) -> float:
     return elapsed / limit
 
 
+def queue_call_to_strip(tmp: Path, *, wake: bool, hint: bool) -> float:
+    """p95 ms from call_next() returning to the strip frame readable on the pty."""
+    from app.core.queue_policy import CategorySpec, CounterSpec
+    from app.hall_devices import HallDeviceBridge
+    from db.queue_store import QueueStore
+    from devices.hub import DeviceHub
+    from devices.settings import DeviceKind, DeviceSettings
+
+    url = f"sqlite:///{tmp / f'queue-{wake}-{hint}.sqlite3'}"
+    counter = QueueStore.open(url)
+    framing = pinganlihe.PinganliheFraming()
+    try:
+        counter.save_category(CategorySpec("ZH", "综合业务", "A"), actor="bench")
+        counter.save_counter(CounterSpec("1", "一号窗口", {"ZH": 1}), actor="bench")
+        for _ in range(SAMPLES + 1):
+            counter.issue_ticket("ZH")
+        with PtySimulator(pinganlihe.PinganliheDecoder(), name="strip") as sim:
+            assert isinstance(sim, PtySimulator)
+            port = PortSettings(sim.path, baudrate=9600)
+            hub = DeviceHub([DeviceSettings(DeviceKind.WINDOW_DISPLAY, "pinganlihe", port, 1)])
+            bridge = HallDeviceBridge(
+                url,
+                hub,
+                clerk_for_window=lambda window: "bench",
+                hint_interval_s=0.02 if hint else None,
+            )
+            with bridge:
+                transport = hub.transports[sim.path]
+                if not bridge.wait_ready(10.0) or not sim.wait_frames(1, 10.0):
+                    raise SystemExit("bench: the bridge did not start")
+                latencies = []
+                jitter = random.Random(6)
+                for _ in range(SAMPLES):
+                    transport.wait_idle(5.0)  # each call on an idle bus, as a counter's is
+                    # at a random moment: a fixed loop period would lock onto the poll
+                    time.sleep(jitter.uniform(0.0, 0.2))
+                    before = len(sim.received)
+                    ticket = counter.call_next("1", clerk="bench")
+                    start = time.monotonic()
+                    if wake:
+                        bridge.wake()
+                    assert ticket is not None
+                    frame = framing.encode_text(1, f"请{ticket.display}号到1号窗口")
+                    end = _wait_for_frame(sim, frame, before, 5.0)
+                    done_at = sim.arrival_of_byte(end)
+                    if done_at is None:
+                        raise SystemExit(f"bench: {ticket.display} never reached the strip")
+                    latencies.append((done_at - start) * 1000)
+    finally:
+        counter.close()
+    return statistics.quantiles(latencies, n=20)[18]  # p95
+
+
+def _wait_for_frame(sim: PtySimulator, frame: bytes, since: int, timeout: float) -> int:
+    """Index of the frame's last byte in everything the simulator received."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = sim.wait_bytes(since + len(frame), max(0.0, deadline - time.monotonic()))
+        at = got.find(frame, since)
+        if at >= 0:
+            return at + len(frame) - 1
+        if time.monotonic() >= deadline:
+            raise SystemExit("bench: the call's frame did not arrive")
+        since_len = len(got)
+        sim.wait_bytes(since_len + 1, min(0.05, max(0.0, deadline - time.monotonic())))
+
+
 def main() -> int:
     with PtySimulator(pinganlihe.PinganliheDecoder(), name="bench") as sim:
         assert isinstance(sim, PtySimulator)
@@ -82,6 +171,23 @@ def main() -> int:
                 return 1
             figure("call_to_bytes_ms", call_to_bytes(sim, transport), "ms")
             figure("strip28_wire_ratio", strip28(sim, transport), "ratio")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        figure(
+            "queue_call_to_strip_bytes_ms",
+            queue_call_to_strip(folder, wake=False, hint=True),
+            "ms",
+        )
+        figure(
+            "queue_call_to_strip_bytes_woken_ms",
+            queue_call_to_strip(folder, wake=True, hint=True),
+            "ms",
+        )
+        figure(
+            "queue_call_to_strip_bytes_polled_ms",
+            queue_call_to_strip(folder, wake=False, hint=False),
+            "ms",
+        )
     return 0
 
 

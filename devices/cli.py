@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import sys
 import threading
 import time
@@ -26,10 +27,11 @@ from devices.transport import _describe, open_port
 
 VENDOR_TITLES = {"pinganlihe": "平安力合", "ruize": "瑞泽", "yichuang": "一窗通通用协议"}
 
-WINDOW_RUNNER: Callable[[list[int], float | None], int] | None = None
+WINDOW_RUNNER: Callable[..., int] | None = None
 """`devices simulate --window`: shows the simulators in a window, called with the
---polled addresses and --seconds; returns the exit code. devices/ imports no Qt, so
-the application sets this (app/cli.py, to app.ui.device_simulators.run_windows)."""
+--polled addresses and --seconds (and tcp=True with --tcp); returns the exit code.
+devices/ imports no Qt, so the application sets this (app/cli.py, to
+app.ui.device_simulators.run_windows)."""
 
 
 def add_cli(subparsers: Any) -> None:
@@ -60,7 +62,10 @@ def add_cli(subparsers: Any) -> None:
     probe.add_argument("--timeout", type=float, default=1.0, help="等待应答的秒数（默认 1）")
     probe.set_defaults(handler=cmd_probe)
 
-    simulate = sub.add_parser("simulate", help="启动 pty 模拟设备并打印其路径，Ctrl-C 结束")
+    simulate = sub.add_parser(
+        "simulate",
+        help="启动模拟设备（pty；无 pty 的系统如 Windows 用 TCP 端口）并打印要配置的端口地址，Ctrl-C 结束",
+    )
     simulate.add_argument("--seconds", type=float, help="运行这么多秒后结束")
     simulate.add_argument(
         "--polled",
@@ -74,6 +79,11 @@ def add_cli(subparsers: Any) -> None:
         "--window",
         action="store_true",
         help="在窗口中显示条屏、综合屏、呼叫器、评价器和小票纸卷",
+    )
+    simulate.add_argument(
+        "--tcp",
+        action="store_true",
+        help="用本机 TCP 端口（socket://127.0.0.1:端口）代替 pty（Windows 上总是如此）",
     )
     simulate.set_defaults(handler=cmd_simulate)
 
@@ -204,15 +214,19 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    tcp = bool(getattr(args, "tcp", False))
     if getattr(args, "window", False):
         if WINDOW_RUNNER is None:
             return _error("此程序不带模拟设备窗口；去掉 --window 可在命令行中运行模拟设备")
-        return WINDOW_RUNNER(list(args.polled), args.seconds)
-    if not hasattr(__import__("os"), "openpty"):
-        print("此系统不支持 pty 模拟设备（需要 Linux 或 macOS）", file=sys.stderr)
-        return 1
+        if not tcp:  # the runner picks TCP itself where there are no ptys
+            return WINDOW_RUNNER(list(args.polled), args.seconds)
+        if "tcp" not in inspect.signature(WINDOW_RUNNER).parameters:
+            return _error("此程序的模拟设备窗口不支持 --tcp（无 pty 的系统上窗口自动使用 TCP）")
+        return WINDOW_RUNNER(list(args.polled), args.seconds, tcp=True)
     from devices.framing import pinganlihe, ruize
-    from devices.simulate import EscPosResponder, PtySimulator, describe
+    from devices.simulate import EscPosResponder, describe, open_simulator, pty_available
+
+    use_tcp = tcp or not pty_available()
 
     lock = threading.Lock()
 
@@ -223,24 +237,33 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
         return on_frame
 
-    sims = {
-        "pinganlihe": PtySimulator(
-            pinganlihe.PinganliheDecoder(), name="平安力合屏", on_frame=show("平安力合屏")
-        ),
-        "ruize": PtySimulator(ruize.RuizeDecoder(), name="瑞泽屏", on_frame=show("瑞泽屏")),
-        "yichuang": PtySimulator(
+    specs: list[tuple[str, Any, dict[str, Any]]] = [
+        ("pinganlihe", pinganlihe.PinganliheDecoder(), {"name": "平安力合屏"}),
+        ("ruize", ruize.RuizeDecoder(), {"name": "瑞泽屏"}),
+        (
+            "yichuang",
             generic.YiChuangDecoder(),
-            name="一窗通设备",
-            polled_addresses=args.polled,
-            on_frame=show("一窗通设备"),
+            {"name": "一窗通设备", "polled_addresses": args.polled},
         ),
-        "printer": PtySimulator(None, name="小票打印机", printer=EscPosResponder()),
-    }
+        ("printer", None, {"name": "小票打印机", "printer": EscPosResponder()}),
+    ]
+    sims: dict[str, Any] = {}
+    try:
+        for key, decoder, extra in specs:
+            on_frame = show(extra["name"]) if decoder is not None else None
+            sims[key] = open_simulator(decoder, tcp=use_tcp, on_frame=on_frame, **extra)
+    except OSError as exc:
+        for sim in sims.values():
+            sim.close()
+        print(f"无法启动模拟设备：{exc}", file=sys.stderr)
+        return 1
     try:
         for sim in sims.values():
             sim.start()
+        if use_tcp:
+            print("模拟设备在本机 TCP 端口上；设备设置中的端口地址（url）填写：", flush=True)
         for key, sim in sims.items():
-            print(f"{sim.name}（{key}）：{sim.path}", flush=True)
+            print(f"{sim.name}（{key}）：{sim.url}", flush=True)
         if sys.stdin is not None and sys.stdin.isatty():
             print(
                 "输入命令：key 地址 next|recall|skip|pause|evaluate；eval 地址 1-5；"

@@ -21,6 +21,8 @@ from devices.transport import Opener, StatusEvent, Transport, TransportStatus, o
 
 log = logging.getLogger("devices.hub")
 
+Device = FramedDisplay | GenericKeypad | GenericEvaluator | EscPosTicketPrinter
+
 
 class DeviceHub:
     def __init__(self, devices: Sequence[DeviceSettings], *, opener: Opener = open_port) -> None:
@@ -47,10 +49,13 @@ class DeviceHub:
         self.keypads: dict[int, GenericKeypad] = {}
         self.evaluators: dict[int, GenericEvaluator] = {}
         self.printers: list[EscPosTicketPrinter] = []
+        self.built: list[tuple[DeviceSettings, Device]] = []
+        """Every device with the settings it was made from, in settings order (the
+        dicts above key by address only; two buses may reuse an address)."""
         for device in devices:
-            self._build(device)
+            self.built.append((device, self._build(device)))
 
-    def _build(self, d: DeviceSettings) -> None:
+    def _build(self, d: DeviceSettings) -> Device:
         transport = self.transports[d.port.url]
         if d.kind in (DeviceKind.WINDOW_DISPLAY, DeviceKind.HALL_DISPLAY):
             framing = (
@@ -73,20 +78,24 @@ class DeviceHub:
                 self.window_displays[d.address] = display
             else:
                 self.hall_displays.append(display)
-        elif d.kind is DeviceKind.KEYPAD:
-            self.keypads[d.address] = GenericKeypad(
-                self._buses[d.port.url], d.address, name=d.display_name
-            )
-        elif d.kind is DeviceKind.EVALUATOR:
-            self.evaluators[d.address] = GenericEvaluator(
+            return display
+        if d.kind is DeviceKind.KEYPAD:
+            keypad = GenericKeypad(self._buses[d.port.url], d.address, name=d.display_name)
+            self.keypads[d.address] = keypad
+            return keypad
+        if d.kind is DeviceKind.EVALUATOR:
+            evaluator = GenericEvaluator(
                 self._buses[d.port.url],
                 d.address,
                 name=d.display_name,
                 default_timeout_s=d.evaluation_timeout_s,
                 utf8=d.utf8,
             )
-        elif d.kind is DeviceKind.TICKET_PRINTER:
-            self.printers.append(EscPosTicketPrinter(transport, name=d.display_name))
+            self.evaluators[d.address] = evaluator
+            return evaluator
+        printer = EscPosTicketPrinter(transport, name=d.display_name)
+        self.printers.append(printer)
+        return printer
 
     def subscribe(self, listener: Callable[[StatusEvent], None]) -> None:
         for transport in self.transports.values():
@@ -98,6 +107,17 @@ class DeviceHub:
     def start(self) -> DeviceHub:
         for transport in self.transports.values():
             transport.start()
+        for url, bus in self._buses.items():
+            interval = self.transports[url].settings.poll_interval_s
+            if interval is not None:
+                addresses = sorted(
+                    {
+                        d.address
+                        for d, _ in self.built
+                        if d.port.url == url and d.kind in (DeviceKind.KEYPAD, DeviceKind.EVALUATOR)
+                    }
+                )
+                bus.start_polling(addresses, interval)
         return self
 
     def close(self) -> None:

@@ -39,6 +39,8 @@ _KIND_LABELS = {
     DeviceKind.TICKET_PRINTER: "小票打印机",
 }
 
+PER_WINDOW = frozenset({DeviceKind.WINDOW_DISPLAY, DeviceKind.KEYPAD, DeviceKind.EVALUATOR})
+
 VENDORS_BY_KIND: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.WINDOW_DISPLAY: ("pinganlihe", "ruize", "yichuang"),
     DeviceKind.HALL_DISPLAY: ("pinganlihe", "ruize", "yichuang"),
@@ -71,6 +73,7 @@ class PortSettings:
     reconnect_initial_s: float = 0.5
     reconnect_max_s: float = 30.0
     queue_limit: int = 256
+    poll_interval_s: float | None = None  # RS-485: poll the keypads/evaluators on it
 
     def __post_init__(self) -> None:
         problems = []
@@ -90,6 +93,8 @@ class PortSettings:
             problems.append("重连间隔设置无效")
         if self.queue_limit < 1:
             problems.append("发送队列长度至少为 1")
+        if self.poll_interval_s is not None and self.poll_interval_s <= 0:
+            problems.append("轮询间隔应大于 0 秒")
         if problems:
             raise SettingsError(f"端口“{self.url}”设置有误：" + "；".join(problems))
 
@@ -104,7 +109,11 @@ class PortSettings:
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """One device: what it is, whose framing it speaks, where it is on which port."""
+    """One device: what it is, whose framing it speaks, where it is on which port.
+
+    window: the window number (窗口号, as the queue names it) a strip display, keypad
+    or evaluator serves; empty means its address, which suits halls that address the
+    strip of window 3 as 3."""
 
     kind: DeviceKind
     vendor: str
@@ -114,8 +123,14 @@ class DeviceSettings:
     template: str = DEFAULT_CALL_TEMPLATE
     utf8: bool = False  # generic framing only: send text as UTF-8 instead of GBK
     evaluation_timeout_s: int = 30
+    window: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.window, int) and not isinstance(self.window, bool):
+            object.__setattr__(self, "window", str(self.window))  # "window": 3 in JSON
+        if not isinstance(self.window, str):
+            raise SettingsError(f'{self.display_name}的窗口号应为文字，如 "3"')
+        object.__setattr__(self, "window", self.window.strip())
         vendors = VENDORS_BY_KIND[self.kind]
         if self.vendor not in vendors:
             raise SettingsError(
@@ -128,6 +143,13 @@ class DeviceSettings:
     @property
     def display_name(self) -> str:
         return self.name or f"{self.kind.label}（地址 {self.address}）"
+
+    @property
+    def window_no(self) -> str | None:
+        """The window this device serves; None for hall displays and printers."""
+        if self.kind not in PER_WINDOW:
+            return None
+        return self.window or str(self.address)
 
 
 def _check_template(pattern: str) -> None:
@@ -198,3 +220,29 @@ class VoiceSettings:
         if not 1 <= self.repeat <= 5:
             raise SettingsError("语音重复次数应在 1–5 之间")
         _check_template(self.template)
+
+
+_VOICE_FIELDS = set(VoiceSettings.__dataclass_fields__)
+
+
+def voice_from_mapping(data: Mapping[str, Any]) -> VoiceSettings | None:
+    """The `voice` setting: None when it is empty or says "enabled": false (no voice on
+    this machine), else VoiceSettings; problems are reported in Chinese."""
+    values = dict(data)
+    enabled = values.pop("enabled", True)
+    if not values and "enabled" not in data:
+        return None
+    if not enabled:
+        return None
+    unknown = set(values) - _VOICE_FIELDS
+    if unknown:
+        raise SettingsError(f"语音设置中有未知项：{'、'.join(sorted(unknown))}")
+    command = values.get("tts_command")
+    if command is not None:
+        if isinstance(command, str) or not all(isinstance(part, str) for part in command):
+            raise SettingsError('tts_command 应为命令及参数的列表，如 ["espeak-ng", "{text}"]')
+        values["tts_command"] = tuple(command)
+    try:
+        return VoiceSettings(**values)
+    except TypeError as exc:
+        raise SettingsError(f"语音设置有误：{exc}") from exc

@@ -4,7 +4,11 @@ A simulator owns one end of a link: the program under test opens the other end (
 pty's slave path, or socket://127.0.0.1:PORT) exactly as it would open COM3. What
 arrives is decoded with the same decoders the input side uses; keypad and evaluator
 frames can be injected; a printer simulator answers DLE EOT status queries. The
-Qt windows of the simulators will sit on top of this core.
+Qt windows of the simulators (app/ui/device_simulators.py) sit on top of this core.
+
+Windows has no ptys: there the simulators listen on TCP ports instead
+(`open_simulator`, `start_demo_hardware`), and the program opens socket:// URLs. The
+reading threads wake up through a socket pair, which select() takes on every system.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ import select
 import socket
 import threading
 import time
-import tty
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from devices.events import (
     Decoded,
@@ -93,8 +97,10 @@ class DeviceSimulator:
         self._stop = threading.Event()
         self._reading = threading.Event()
         self._reading.set()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
+        # a socket pair, not os.pipe(): select() on Windows takes sockets only
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     # --- to override: the link ----------------------------------------------------------
@@ -125,26 +131,35 @@ class DeviceSimulator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+
     def _stop_thread(self) -> None:
         self._stop.set()
         self._reading.set()
-        os.write(self._wake_w, b"x")
+        self._wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(2.0)
 
     def close(self) -> None:
-        if self._wake_r < 0:
+        if self._closed:
             return
+        self._closed = True
         self._stop_thread()
         self._close_link()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
-        self._wake_r = self._wake_w = -1
+        self._wake_r.close()
+        self._wake_w.close()
+
+    @property
+    def url(self) -> str:
+        """What the program puts in its settings to reach this device."""
+        raise NotImplementedError
 
     def pause(self) -> None:
         """Stop reading, like a device that is busy: the sender's buffer fills up."""
         self._reading.clear()
-        os.write(self._wake_w, b"x")
+        self._wake()
 
     def resume(self) -> None:
         self._reading.set()
@@ -203,12 +218,13 @@ class DeviceSimulator:
                 self._reading.wait()
                 continue
             fds = self._fds()
+            wake = self._wake_r.fileno()
             try:
-                ready, _, _ = select.select([self._wake_r, *fds], [], [], 0.5)
+                ready, _, _ = select.select([wake, *fds], [], [], 0.5)
             except (OSError, ValueError):
                 return
             for fd in ready:
-                if fd == self._wake_r:
+                if fd == wake:
                     self._drain_wake()
                     continue
                 if not self._reading.is_set() or self._stop.is_set():
@@ -221,7 +237,7 @@ class DeviceSimulator:
 
     def _drain_wake(self) -> None:
         with contextlib.suppress(OSError):
-            os.read(self._wake_r, 64)
+            self._wake_r.recv(64)
 
     def _handle(self, data: bytes) -> None:
         frames = self.decoder.feed(data) if self.decoder is not None else []
@@ -253,11 +269,19 @@ class PtySimulator(DeviceSimulator):
     settings). vanish() makes the port disappear, like an unplugged USB adapter."""
 
     def __init__(self, decoder: StreamDecoder | None = None, **kwargs: object) -> None:
+        if not pty_available():
+            raise OSError("此系统没有 pty，请改用 TCP 模拟设备（socket://）")
+        import tty  # POSIX only: imported here so this module loads on Windows
+
         super().__init__(decoder, **kwargs)  # type: ignore[arg-type]
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # binary-clean before the program configures it
         self.path = os.ttyname(self._slave)
         self._write_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return self.path
 
     def _fds(self) -> list[int]:
         return [self._master] if self._master >= 0 else []
@@ -375,6 +399,140 @@ class TcpSimulator(DeviceSimulator):
                 if s is not None:
                     s.close()
             self._conn = self._server = None
+
+
+def pty_available() -> bool:
+    """ptys exist (Linux, macOS); on Windows the simulators serve TCP ports instead."""
+    if not hasattr(os, "openpty"):
+        return False
+    try:
+        import termios  # noqa: F401
+        import tty  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def open_simulator(
+    decoder: StreamDecoder | None = None, *, tcp: bool | None = None, **kwargs: Any
+) -> PtySimulator | TcpSimulator:
+    """A simulator on a pty, or on a TCP port when tcp is True or there are no ptys
+    (tcp None). Not started. Its `url` is what the program's settings name."""
+    use_tcp = not pty_available() if tcp is None else tcp
+    if use_tcp:
+        return TcpSimulator(decoder, **kwargs)
+    return PtySimulator(decoder, **kwargs)
+
+
+# --- the demo hall's hardware -------------------------------------------------------------
+
+DEMO_PORTS = ("pinganlihe", "yichuang", "printer")
+"""The simulated links the demo hall uses, keyed as `devices simulate` and the
+simulator window (app.ui.device_simulators.SimulatorBench.ports) key theirs."""
+DEMO_HALL_ADDRESS = 128  # 平安力合 main display
+
+
+def demo_device_mappings(
+    urls: Mapping[str, str], windows: Sequence[str] = ("1", "2")
+) -> list[dict[str, Any]]:
+    """The `devices` setting of a small hall, pointing at the given links:
+
+    - "pinganlihe": a 平安力合 RS-485 bus with the strip of each window (address =
+      window number, 1–28) and the hall main display (address 128);
+    - "yichuang": our framing, a keypad and an evaluator per window (both at address =
+      window number: each takes only its own kind of frame);
+    - "printer": an ESC/POS ticket printer (115200 baud, as USB-serial printers run).
+
+    A key missing from urls leaves those devices out."""
+    out: list[dict[str, Any]] = []
+    strips = urls.get("pinganlihe")
+    if strips:
+        port = {"url": strips, "baudrate": 9600}
+        for window in windows:
+            out.append(
+                {"kind": "window_display", "vendor": "pinganlihe", "address": int(window),
+                 "window": window, "name": f"{window}号窗口条屏", "port": port}
+            )  # fmt: skip
+        out.append(
+            {"kind": "hall_display", "vendor": "pinganlihe", "address": DEMO_HALL_ADDRESS,
+             "name": "大厅综合屏", "port": port}
+        )  # fmt: skip
+    inputs = urls.get("yichuang")
+    if inputs:
+        port = {"url": inputs, "baudrate": 9600}
+        for window in windows:
+            for kind, label in (("keypad", "呼叫器"), ("evaluator", "评价器")):
+                out.append(
+                    {"kind": kind, "vendor": "yichuang", "address": int(window),
+                     "window": window, "name": f"{window}号窗口{label}", "port": port}
+                )  # fmt: skip
+    printer = urls.get("printer")
+    if printer:
+        out.append(
+            {"kind": "ticket_printer", "vendor": "escpos", "name": "取号机小票打印机",
+             "port": {"url": printer, "baudrate": 115200}}
+        )  # fmt: skip
+    return out
+
+
+@dataclass
+class DemoHardware:
+    """Started simulators for the demo hall and the `devices` setting that reaches them.
+    close() when done (the program's ports see the devices vanish)."""
+
+    simulators: dict[str, PtySimulator | TcpSimulator]
+    device_mappings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {key: sim.url for key, sim in self.simulators.items()}
+
+    def close(self) -> None:
+        for sim in self.simulators.values():
+            sim.close()
+
+    def __enter__(self) -> DemoHardware:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_demo_hardware(
+    windows: Sequence[str] = ("1", "2"),
+    *,
+    tcp: bool | None = None,
+    on_frame: Callable[[str, Decoded], None] | None = None,
+) -> DemoHardware:
+    """Start the demo hall's simulators (ptys, or TCP ports where there are none or
+    when tcp is True). on_frame(port key, frame) sees every decoded frame, on the
+    simulators' threads: the demo may print what the strips and the hall display
+    show."""
+    from devices.framing import pinganlihe
+
+    def tap(key: str) -> Callable[[Decoded], None] | None:
+        if on_frame is None:
+            return None
+        return lambda frame: on_frame(key, frame)
+
+    specs: list[tuple[str, StreamDecoder | None, dict[str, Any]]] = [
+        ("pinganlihe", pinganlihe.PinganliheDecoder(), {"name": "平安力合总线（条屏、综合屏）"}),
+        ("yichuang", generic.YiChuangDecoder(), {"name": "一窗通总线（呼叫器、评价器）"}),
+        ("printer", None, {"name": "小票打印机", "printer": EscPosResponder()}),
+    ]
+    sims: dict[str, PtySimulator | TcpSimulator] = {}
+    try:
+        for key, decoder, extra in specs:
+            sims[key] = open_simulator(decoder, tcp=tcp, on_frame=tap(key), **extra)
+        for sim in sims.values():
+            sim.start()
+    except BaseException:
+        for sim in sims.values():
+            sim.close()
+        raise
+    hardware = DemoHardware(sims)
+    hardware.device_mappings = demo_device_mappings(hardware.urls, windows)
+    return hardware
 
 
 def describe(frame: Decoded) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -154,6 +156,77 @@ def main(out: Path) -> None:
         shoot(window, out / "07-item-guide.png")
         window.runner.shutdown()
         window.close()
+        ctx.close()
+    queue_screens(out)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the queue screens did not update")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def queue_screens(out: Path) -> None:
+    """The hall queue's screens (issue 5) on a demo hall in mid-morning: the kiosk and
+    the hall display at 1920×1080, the manager view at 1366×768, a counter panel at
+    the width of the counter window's side panel."""
+    from app.queue_service import QueueService, demo_traffic, queue_url
+    from app.ui.queue.counter_panel import QueuePanel
+    from app.ui.queue.hall_display import HallDisplay
+    from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
+    from app.ui.queue.manager import ManagerWindow
+
+    with tempfile.TemporaryDirectory() as data:
+        ctx = open_context(data_dir=data)
+        hall = str(ctx.settings.get("hall_name"))
+        service = QueueService(queue_url("", data), seed=True)
+        demo_traffic(service)
+
+        display = HallDisplay(service, hall)
+        display.resize(1920, 1080)
+        display.show()
+        display.start()
+        wait_until(lambda: display.watcher.latest is not None)
+        shoot(display, out / "hall-display.png")
+        display.stop()
+        display.runner.shutdown()
+        display.close()
+
+        kiosk = KioskWindow(service, hall, materials=materials_from_catalogue(ctx.store))
+        kiosk.resize(1920, 1080)
+        kiosk.show()
+        kiosk.start()
+        wait_until(lambda: kiosk.watcher.latest is not None)
+        shoot(kiosk, out / "kiosk.png")
+        kiosk.choose("SB")
+        wait_until(lambda: kiosk.pages.currentWidget() is kiosk.materials_page)
+        shoot(kiosk, out / "kiosk-materials.png")
+        kiosk.take_button.click()
+        wait_until(lambda: kiosk.pages.currentWidget() is kiosk.ticket_page)
+        shoot(kiosk, out / "kiosk-ticket.png")
+        kiosk.close()
+
+        manager = ManagerWindow(service, "chenzhuren", hall)
+        manager.resize(*SIZE)
+        manager.show()
+        manager.start()
+        wait_until(lambda: manager.snapshot is not None)
+        shoot(manager, out / "manager.png")
+        manager.close()
+
+        frame = QWidget()
+        frame.resize(440, 700)
+        panel = QueuePanel(service, "1", "wangfang", frame, clerk_name="王芳")
+        panel.resize(440, 700)
+        frame.show()
+        wait_until(lambda: panel.snapshot is not None)
+        shoot(frame, out / "counter-panel.png")
+        panel.shutdown()
+        frame.close()
+        service.close()
         ctx.close()
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -29,6 +32,7 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
     from app.ui.guide_view import GuideView
+    from app.ui.queue.counter_panel import QueuePanel
     from printing.documents import DocKind
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
@@ -38,6 +42,25 @@ from app.ui.tasks import TaskRunner
 log = logging.getLogger("yichuang.ui")
 
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
+QUEUE_DOCK_WIDTH = 250
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """One entry of the top bar: a short text, how healthy it is, and the detail."""
+
+    text: str
+    level: str = "off"  # ok / busy / warn / error / off
+    detail: str = ""
+
+
+_LEVEL_COLOURS = {
+    "ok": "#7CFC9A",
+    "busy": "#9fd3ff",
+    "warn": "#ffd75e",
+    "error": "#ff8a80",
+    "off": "#c8d3de",
+}
 
 
 class TopBar(QWidget):
@@ -63,6 +86,18 @@ class TopBar(QWidget):
         layout.addStretch(1)
         for w in (self.clerk, self.connection, self.devices):
             layout.addWidget(w)
+        self.states: dict[str, LinkState] = {}
+
+    def show_state(self, which: str, state: LinkState) -> None:
+        """which: "connection" or "devices". A coloured dot tells the level at a
+        glance; the tooltip has the detail (last error, pending count, …)."""
+        if self.states.get(which) == state:
+            return  # polled every second: repaint only on change
+        self.states[which] = state
+        label = self.connection if which == "connection" else self.devices
+        colour = _LEVEL_COLOURS.get(state.level, _LEVEL_COLOURS["off"])
+        label.setText(f'<span style="color:{colour}">●</span> {escape(state.text)}')
+        label.setToolTip(state.detail)
 
 
 class MainWindow(QMainWindow):
@@ -115,10 +150,63 @@ class MainWindow(QMainWindow):
         self.search.chosen.connect(self._item_chosen)
         self.intake.message.connect(self.show_message)
         self.intake.saved.connect(self._case_saved)
+        self.queue_dock: QDockWidget | None = None
+        self.queue_panel: QueuePanel | None = None
+        if settings.get("queue_panel"):
+            self._queue_placeholder()
         self._menus()
         self.update_top()
         self._shown = False
         self._restore_geometry()
+
+    # ------------------------------------------------------------ the queue
+
+    def _queue_placeholder(self) -> None:
+        """Reserve the queue dock at once, so the intake does not jump when the
+        panel (which needs the ORM) arrives a moment after the window."""
+        dock = QDockWidget(self.tr("排队叫号"), self)
+        dock.setObjectName("queueDock")
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        waiting = QLabel(self.tr("正在连接排队系统……"), dock)
+        waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        waiting.setWordWrap(True)
+        dock.setWidget(waiting)
+        dock.setMinimumWidth(QUEUE_DOCK_WIDTH)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [QUEUE_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.queue_dock = dock
+
+    def start_queue(self) -> None:
+        """Put the queue panel of this window in its dock (after the store is open).
+        Cases saved while a ticket is being served are linked to it at 办结."""
+        if self.queue_dock is None or self.queue_panel is not None:
+            return
+        from app.queue_service import QueueService, queue_url
+        from app.ui.queue.counter_panel import QueuePanel
+
+        ctx = self.context
+        url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+        # the embedded default's hall is the demo hall; a real hall is set up by its
+        # manager (yichuang queue …) and is never seeded
+        service = QueueService(url, seed=bool(ctx.settings.get("demo_clerks")))
+        panel = QueuePanel(
+            service, self.operator.window_no, self.operator.login, self.queue_dock,
+            clerk_name=self.operator.name,
+        )  # fmt: skip
+        panel.message.connect(self.show_message)
+        panel.ticket_called.connect(self._ticket_called)
+        self.intake.saved.connect(lambda saved, _intake: panel.link_case(saved.case_no))
+        self.queue_dock.setWidget(panel)
+        self.queue_panel = panel
+
+    def _ticket_called(self, display: str, _ticket_id: str) -> None:
+        self.show_message(self.tr("已叫 %1 号：请接待下一位办事人").replace("%1", display))
+        if self.intake.item is None:  # not in the middle of an intake
+            self.search.focus()
 
     # ------------------------------------------------------------ pages
 
@@ -239,8 +327,26 @@ class MainWindow(QMainWindow):
         if op.on_behalf_of:
             clerk += self.tr("（代岗：%1）").replace("%1", op.on_behalf_of)
         self.top.clerk.setText(clerk)
-        self.top.connection.setText(self.tr("本地数据库 · 未连接县中心"))
-        self.top.devices.setText(self.tr("设备：未配置"))
+        if "connection" not in self.top.states:
+            self.top.show_state("connection", LinkState(self.tr("单机 · 未配置县中心同步")))
+        if "devices" not in self.top.states:
+            self.top.show_state("devices", LinkState(self.tr("设备：未配置")))
+
+    def watch_state(self, which: str, read: Callable[[], LinkState]) -> None:
+        """Show ``read()`` in the top bar now and every second. ``read`` must be cheap
+        and never block: it reads a snapshot that a worker thread keeps current."""
+        timer = QTimer(self)
+        timer.setInterval(1000)
+
+        def refresh() -> None:
+            try:
+                self.top.show_state(which, read())
+            except Exception as exc:  # a broken status source must not break the window
+                log.warning("status %s: %s", which, exc)
+
+        timer.timeout.connect(refresh)
+        timer.start()
+        refresh()
 
     def _item_chosen(self, version_id: int, code: str) -> None:
         self.context.settings.remember_item(code)
@@ -433,6 +539,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)  # type: ignore[arg-type]
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.queue_panel is not None:
+            self.queue_panel.shutdown()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()

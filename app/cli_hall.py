@@ -1,0 +1,273 @@
+"""`yichuang demo hall` and `yichuang queue seed-demo|stats|close-day`: the hall queue
+from the command line.
+
+``demo hall`` starts the kiosk, two counter panels and the hall display as separate
+processes (each an ordinary ``yichuang run --role …``, as on the PCs of a real hall)
+on one SQLite queue store in a demo data folder. Ctrl+C, or closing any of the
+windows, stops them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+# SQLAlchemy and Qt are imported inside the handlers.
+
+
+def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="演示")
+    dsub = demo.add_subparsers(dest="demo_command", metavar="WHAT", required=True)
+    hall = dsub.add_parser(
+        "hall",
+        help="在本机启动取号机、两个窗口叫号面板和大厅屏，共用一个排队数据库",
+        description="各角色是独立的进程（yichuang run --role …），与大厅中多台电脑的情形相同。"
+        "按 Ctrl+C 或关闭任一窗口即全部退出。",
+    )
+    hall.add_argument("--data-dir", default=argparse.SUPPRESS, help="演示数据目录")
+    hall.add_argument("--fresh", action="store_true", help="清空演示排队数据后再启动")
+    hall.add_argument("--with-manager", action="store_true", help="同时启动大厅管理窗口")
+    hall.add_argument(
+        "--quit-after", type=float, metavar="SECONDS", help="运行指定秒数后自动退出（测试用）"
+    )
+    hall.set_defaults(handler=_demo_hall)
+
+    queue = sub.add_parser("queue", help="排队叫号：演示配置、当日统计、日终清号")
+    qsub = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    for name, text, handler in (
+        ("seed-demo", "排队数据库为空时写入演示大厅配置（4个类别、4个窗口）", _seed),
+        ("stats", "打印一天的排队统计（默认今天）", _stats),
+        ("close-day", "日终清号：前一业务日未叫的号作废", _close_day),
+    ):
+        p = qsub.add_parser(name, help=text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+        p.add_argument(
+            "--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）"
+        )
+        if name == "stats":
+            p.add_argument("--day", help="业务日，如 2026-03-02（默认今天）")
+        p.set_defaults(handler=handler)
+
+
+# ---------------------------------------------------------------- queue commands
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from db.store import default_data_dir
+
+    return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+
+
+def _service(args: argparse.Namespace, *, seed: bool = False):  # type: ignore[no-untyped-def]
+    from app.queue_service import QueueService, queue_url
+    from app.settings import Settings
+
+    folder = _data_dir(args)
+    setting = getattr(args, "queue_url", None)
+    if setting is None:
+        setting = str(Settings.load(folder / "settings.json").get("queue_url"))
+    return QueueService(queue_url(setting, folder), seed=seed)
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from app.queue_service import DEMO_CATEGORIES, DEMO_COUNTERS, seed_demo
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        done = service.run(lambda s: seed_demo(s, actor="cli"))
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    if not done:
+        print("排队数据库中已有业务类别，未作改动")
+        return 0
+    print(f"已写入演示大厅配置：{len(DEMO_CATEGORIES)} 个业务类别，{len(DEMO_COUNTERS)} 个窗口")
+    for spec in DEMO_CATEGORIES:
+        print(f"  {spec.prefix} {spec.name}（{spec.code}）：{len(spec.item_codes)} 个事项")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from db.store import StoreError
+
+    day = date.today()
+    if getattr(args, "day", None):
+        try:
+            day = date.fromisoformat(args.day)
+        except ValueError:
+            print(f"业务日“{args.day}”不是有效日期，应写成 2026-03-02 的形式", file=sys.stderr)
+            return 2
+    service = _service(args)
+    try:
+        stats = service.day_stats(day)
+        names = {c.code: c.name for c in service.run(lambda s: s.categories())}
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+
+    def minutes(value: float | None) -> str:
+        return "—" if value is None else f"{value / 60:.1f}分"
+
+    def line(label: str, g) -> str:  # type: ignore[no-untyped-def]
+        rate = "—" if g.no_show_rate is None else f"{g.no_show_rate:.0%}"
+        sat = "—" if g.satisfaction is None else f"{g.satisfaction:.0%}"
+        return (
+            f"{label}\t取号 {g.issued}\t叫号 {g.calls}\t办结 {g.served}\t过号 {g.no_shows}"
+            f"（{rate}）\t转移 {g.transferred}\t等候中位 {minutes(g.wait.median)}"
+            f"\t等候P90 {minutes(g.wait.p90)}\t办理中位 {minutes(g.service.median)}"
+            f"\t评价 {g.evaluations}\t满意率 {sat}"
+        )
+
+    print(f"业务日 {day.isoformat()} 排队统计")
+    print(line("全部", stats.total))
+    for code, g in sorted(stats.by_category.items()):
+        print(line(f"类别 {names.get(code, code)}", g))
+    for clerk, g in sorted(stats.by_clerk.items()):
+        print(line(f"人员 {clerk or '—'}", g))
+    return 0
+
+
+def _close_day(args: argparse.Namespace) -> int:
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        expired = service.close_day(actor="cli")
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(f"日终清号完成：{expired} 个未叫的号已作废")
+    return 0
+
+
+# ---------------------------------------------------------------- demo hall
+
+DEMO_ROLES = (
+    ("kiosk", ["--role", "kiosk", "--tile", "0"]),
+    ("display", ["--role", "display", "--tile", "1"]),
+    # the counters are the real counter window, queue panel docked on the right
+    ("window 1", ["--role", "counter", "--as", "wangfang@1"]),
+    ("window 2", ["--role", "counter", "--as", "lijun@2"]),
+)
+
+
+def _program() -> list[str]:
+    if getattr(sys, "frozen", False):  # the PyInstaller bundle is the program itself
+        return [sys.executable]
+    return [sys.executable, "-m", "app"]
+
+
+def prepare_demo_hall(folder: Path, *, fresh: bool = False) -> None:
+    """The demo data folder: catalogue, demo clerks, the demo hall's queue set-up —
+    made here, once, before the roles start, so they never race to create them."""
+    from app.context import open_context
+    from app.queue_service import QueueService, queue_url
+    from db.clerk_repo import ensure_demo_clerks
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for name in ("queue.sqlite3", "queue.sqlite3-wal", "queue.sqlite3-shm"):
+            (folder / name).unlink(missing_ok=True)
+    context = open_context(data_dir=str(folder))
+    try:
+        with context.store.session() as s, s.begin():
+            ensure_demo_clerks(s)
+        context.settings.set("demo_clerks", True)
+        context.settings.save()
+        service = QueueService(queue_url(str(context.settings.get("queue_url")), folder), seed=True)
+        try:
+            service.snapshot()
+        finally:
+            service.close()
+    finally:
+        context.close()
+
+
+def _demo_hall(args: argparse.Namespace) -> int:
+    from db.store import StoreError, default_data_dir
+
+    folder = (
+        Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir() / "demo-hall"
+    )
+    try:
+        prepare_demo_hall(folder, fresh=args.fresh)
+    except (StoreError, OSError) as exc:
+        print(f"无法准备演示数据：{exc}", file=sys.stderr)
+        return 1
+    roles = list(DEMO_ROLES)
+    if args.with_manager:
+        roles.append(("manager", ["--role", "manager", "--as", "chenzhuren", "--windowed"]))
+    common = ["run", "--data-dir", str(folder)]
+    if args.quit_after:
+        common += ["--quit-after", str(args.quit_after)]
+    print(f"演示大厅：数据目录 {folder}", flush=True)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    session = (
+        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+        if sys.platform == "win32"
+        else {"start_new_session": True}
+    )
+    try:
+        for name, extra in roles:
+            cmd = [*_program(), *common, *extra]
+            procs.append((name, subprocess.Popen(cmd, **session)))
+        print(
+            "已启动：取号机、大厅屏、1号窗口（王芳）、2号窗口（李军）"
+            + ("、大厅管理" if args.with_manager else "")
+            + "。按 Ctrl+C 或关闭任一窗口即全部退出。",
+            flush=True,
+        )
+        ended = _wait_any(procs)
+    except KeyboardInterrupt:
+        print("\n正在关闭演示大厅…", flush=True)
+        ended = None
+    _stop_all(procs)
+    if ended is not None and ended[1] != 0:
+        print(f"{ended[0]} 异常退出（代码 {ended[1]}）", file=sys.stderr)
+        return 1
+    print("演示大厅已关闭", flush=True)
+    return 0
+
+
+def _wait_any(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> tuple[str, int]:
+    while True:
+        for name, proc in procs:
+            code = proc.poll()
+            if code is not None:
+                return name, code
+        time.sleep(0.2)
+
+
+def _stop_all(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> dict[str, int | None]:
+    """Ask every role still running to close (it finishes its job and closes the
+    store), and end the ones that do not within five seconds."""
+    for _, proc in procs:
+        if proc.poll() is None:
+            try:
+                if sys.platform == "win32":
+                    proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+                else:
+                    proc.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+    codes: dict[str, int | None] = {}
+    deadline = time.monotonic() + 5
+    for name, proc in procs:
+        try:
+            codes[name] = proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            codes[name] = proc.wait()
+    return codes

@@ -1,0 +1,1 @@
+"""The hall queue's screens: kiosk, hall display, manager view, counter panel."""

@@ -1,0 +1,394 @@
+"""The hall manager's live view (大厅管理): people waiting per category and the longest
+wait, each window's state, current ticket and count served today, the waiting and
+the skipped tickets — refreshed as the queue changes — and, with a reason each time,
+transfer or skip (过号) a window's current ticket and put a skipped ticket back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.queue_service import HallSnapshot, PollResult, QueueService, error_text
+from app.ui.queue.common import QueueWatcher, RowsModel, clock_text, minutes_text
+from app.ui.queue.dialogs import (
+    REACTIVATE_REASONS,
+    SKIP_REASONS,
+    ReasonDialog,
+    TransferDialog,
+)
+from app.ui.tasks import TaskRunner
+
+OVERDUE_S = 30 * 60  # a wait this long is shown in red
+
+
+def _table(model: RowsModel, name: str, parent: QWidget) -> QTableView:
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+class ManagerWindow(QMainWindow):
+    def __init__(
+        self,
+        service: QueueService,
+        actor: str,
+        hall_name: str = "",
+        *,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+        interval_ms: int = 500,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("managerWindow")
+        self.setWindowTitle(self.tr("大厅排队管理 · %1").replace("%1", hall_name))
+        self.service = service
+        self.actor = actor
+        self._own_runner = runner is None
+        self.runner = runner or TaskRunner(self, name="manager-queue")
+        self.watcher = QueueWatcher(
+            service, self.runner, interval_ms=interval_ms, refresh_ms=10_000, parent=self
+        )
+        self.watcher.polled.connect(self._polled)
+        self.watcher.failed.connect(self._failed)
+        self.snapshot: HallSnapshot | None = None
+        self.dialog: Any = None
+        self.busy = False
+
+        self.categories = RowsModel(
+            [self.tr("类别"), self.tr("等候"), self.tr("其中优先"), self.tr("最长等候"),
+             self.tr("今日取号"), self.tr("取号状态")], self)  # fmt: skip
+        self.windows = RowsModel(
+            [self.tr("窗口"), self.tr("状态"), self.tr("当前号"), self.tr("办理时长"),
+             self.tr("今日办结"), self.tr("办理类别")], self)  # fmt: skip
+        self.waiting = RowsModel(
+            [self.tr("号码"), self.tr("类别"), self.tr("类型"), self.tr("取号时间"),
+             self.tr("已等候"), self.tr("转给窗口")], self)  # fmt: skip
+        self.skipped = RowsModel(
+            [self.tr("号码"), self.tr("类别"), self.tr("过号窗口"), self.tr("叫号时间"),
+             self.tr("取号时间")], self)  # fmt: skip
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        self.summary = QLabel(self.tr("正在读取排队信息…"), central)
+        self.summary.setObjectName("managerSummary")
+        font = self.summary.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.summary.setFont(font)
+        layout.addWidget(self.summary)
+        top = QSplitter(Qt.Orientation.Horizontal, central)
+        cat_box = QGroupBox(self.tr("各类别等候"), top)
+        QVBoxLayout(cat_box).addWidget(_table(self.categories, "categoryTable", cat_box))
+        win_box = QGroupBox(self.tr("各窗口（选中后可转移、过号）"), top)
+        self.window_view = _table(self.windows, "windowTable", win_box)
+        QVBoxLayout(win_box).addWidget(self.window_view)
+        top.addWidget(cat_box)
+        top.addWidget(win_box)
+        top.setSizes([620, 720])
+        self.tabs = QTabWidget(central)
+        self.waiting_view = _table(self.waiting, "waitingTable", self.tabs)
+        self.skipped_view = _table(self.skipped, "skippedTable", self.tabs)
+        self.tabs.addTab(self.waiting_view, self.tr("等候中"))
+        self.tabs.addTab(self.skipped_view, self.tr("已过号（选中后可恢复排队）"))
+        split = QSplitter(Qt.Orientation.Vertical, central)
+        split.addWidget(top)
+        split.addWidget(self.tabs)
+        split.setSizes([300, 360])
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.message = QLabel(self)
+        self.message.setObjectName("managerMessage")
+        self.error = QLabel(self)
+        self.error.setObjectName("managerError")
+        self.error.setStyleSheet("color: #b00020;")
+        self.watcher.recovered.connect(lambda: self.error.setText(""))
+        self.updated = QLabel(self)
+        self.statusBar().addWidget(self.message, 1)
+        self.statusBar().addWidget(self.error, 1)
+        self.statusBar().addPermanentWidget(self.updated)
+        self._toolbar()
+
+    def _toolbar(self) -> None:
+        bar = self.addToolBar(self.tr("操作"))
+        bar.setObjectName("managerActions")
+        bar.setMovable(False)
+
+        def add(text: str, key: str, slot: Callable[[], None]) -> QAction:
+            action = QAction(f"{text}（{key}）", self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            bar.addAction(action)
+            return action
+
+        self.transfer_action = add(self.tr("转移当前号"), "Ctrl+T", self.transfer_selected)
+        self.skip_action = add(self.tr("当前号过号"), "Ctrl+K", self.skip_selected)
+        self.reactivate_action = add(self.tr("过号恢复排队"), "Ctrl+R", self.reactivate_selected)
+        add(self.tr("刷新"), "F5", self.watcher.refresh)
+
+    # ------------------------------------------------------------ life
+
+    def start(self) -> None:
+        self.watcher.start()
+
+    def shutdown(self) -> None:
+        self.watcher.stop()
+        if self._own_runner:
+            self.runner.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------ view
+
+    def _failed(self, message: str) -> None:
+        self.error.setText(message)
+
+    def _polled(self, result: PollResult) -> None:
+        self.show_snapshot(result.snapshot)
+
+    def show_snapshot(self, snap: HallSnapshot) -> None:
+        self.snapshot = snap
+        now = snap.at
+        total = sum(c.waiting for c in snap.categories)
+        longest = max((c.longest_wait_s or 0 for c in snap.categories), default=0)
+        open_windows = sum(1 for w in snap.windows if not w.paused)
+        served = sum(w.served_today for w in snap.windows)
+        self.summary.setText(
+            self.tr("等候 %1 人 · 最长等候 %2 · 开放窗口 %3/%4 · 今日已办结 %5 人")
+            .replace("%1", str(total))
+            .replace("%2", minutes_text(longest) if total else "—")
+            .replace("%3", str(open_windows))
+            .replace("%4", str(len(snap.windows)))
+            .replace("%5", str(served))
+        )
+        names = {c.code: c.name for c in snap.categories}
+        self.categories.set_rows(
+            [c.code for c in snap.categories],
+            [
+                (
+                    f"{c.prefix} {c.name}",
+                    str(c.waiting),
+                    str(c.priority_waiting),
+                    minutes_text(c.longest_wait_s) if c.waiting else "—",
+                    f"{c.issued_today}/{c.daily_cap}" if c.daily_cap else str(c.issued_today),
+                    c.unavailable or self.tr("正常取号"),
+                )
+                for c in snap.categories
+            ],
+            [
+                "#b00020" if (c.longest_wait_s or 0) >= OVERDUE_S or c.unavailable else None
+                for c in snap.categories
+            ],
+        )
+        rows, colors = [], []
+        for w in snap.windows:
+            cur = snap.current.get(w.window_no)
+            since = (
+                minutes_text((now - cur.called_at).total_seconds()) if cur and cur.called_at else ""
+            )
+            rows.append(
+                (
+                    self.tr("%1号窗口").replace("%1", w.window_no),
+                    w.state_text,
+                    w.current or "—",
+                    since or "—",
+                    str(w.served_today),
+                    "、".join(
+                        f"{names.get(code, code)}×{weight}" for code, weight in w.weights.items()
+                    ),
+                )
+            )
+            colors.append("#b00020" if w.paused else None)
+        self.windows.set_rows([w.window_no for w in snap.windows], rows, colors)
+        self.waiting.set_rows(
+            [t.id for t in snap.waiting],
+            [
+                (
+                    t.display,
+                    t.category_name,
+                    t.kind.value + (f"（{t.note}）" if t.note else ""),
+                    clock_text(t.issued_at),
+                    minutes_text((now - t.enqueued_at).total_seconds()),
+                    self.tr("%1号窗口").replace("%1", t.target_window) if t.target_window else "",
+                )
+                for t in snap.waiting
+            ],
+            [
+                "#b00020" if (now - t.enqueued_at).total_seconds() >= OVERDUE_S else None
+                for t in snap.waiting
+            ],
+        )
+        self.skipped.set_rows(
+            [t.id for t in snap.skipped],
+            [
+                (
+                    t.display,
+                    t.category_name,
+                    self.tr("%1号窗口").replace("%1", t.window_no) if t.window_no else "",
+                    clock_text(t.called_at),
+                    clock_text(t.issued_at),
+                )
+                for t in snap.skipped
+            ],
+        )
+        self.updated.setText(self.tr("更新于 %1").replace("%1", f"{now:%H:%M:%S}"))
+
+    # ------------------------------------------------------------ actions
+
+    def _selected_window(self) -> str | None:
+        rows = self.window_view.selectionModel().selectedRows()
+        key = self.windows.key(rows[0].row()) if rows else None
+        return str(key) if key is not None else None
+
+    def _window_with_ticket(self) -> str | None:
+        window = self._selected_window()
+        if window is None:
+            self._say(self.tr("请先在“各窗口”中选中一个窗口"))
+            return None
+        if self.snapshot is None or window not in self.snapshot.current:
+            self._say(self.tr("%1号窗口当前没有正在办理的号").replace("%1", window))
+            return None
+        return window
+
+    def transfer_selected(self) -> None:
+        window = self._window_with_ticket()
+        if window is None or self.snapshot is None:
+            return
+        snap = self.snapshot
+        ticket = snap.current[window]
+        dialog = TransferDialog(
+            ticket.display,
+            [(c.code, c.name) for c in snap.categories if c.active],
+            [w.window_no for w in snap.windows if w.window_no != window],
+            snap.policy.transfer_keeps_place,
+            self,
+        )
+
+        def accepted() -> None:
+            category, to_window = dialog.target()
+            reason, keep = dialog.text(), dialog.keep.isChecked()
+            self._run(
+                lambda: self.service.transfer(
+                    window, clerk=self.actor, to_category=category, to_window=to_window,
+                    keep_place=keep, reason=reason,
+                ),
+                self.tr("%1 已转移").replace("%1", ticket.display),
+            )  # fmt: skip
+
+        self._open(dialog, accepted)
+
+    def skip_selected(self) -> None:
+        window = self._window_with_ticket()
+        if window is None or self.snapshot is None:
+            return
+        ticket = self.snapshot.current[window]
+        dialog = ReasonDialog(
+            self.tr("过号 %1").replace("%1", ticket.display),
+            self.tr("%1号窗口正在办理 %2，过号原因：")
+            .replace("%1", window)
+            .replace("%2", ticket.display),
+            SKIP_REASONS,
+            self,
+        )
+
+        def accepted() -> None:
+            reason = dialog.text()
+            self._run(
+                lambda: self.service.skip(window, clerk=self.actor, reason=reason),
+                self.tr("%1 已过号").replace("%1", ticket.display),
+            )
+
+        self._open(dialog, accepted)
+
+    def reactivate_selected(self) -> None:
+        rows = self.skipped_view.selectionModel().selectedRows()
+        key = self.skipped.key(rows[0].row()) if rows else None
+        if key is None or self.snapshot is None:
+            self.tabs.setCurrentWidget(self.skipped_view)
+            self._say(self.tr("请先在“已过号”中选中一个号"))
+            return
+        ticket_id: uuid.UUID = key
+        ticket = next(t for t in self.snapshot.skipped if t.id == ticket_id)
+        dialog = ReasonDialog(
+            self.tr("恢复排队 %1").replace("%1", ticket.display),
+            self.tr("恢复原因"),
+            REACTIVATE_REASONS,
+            self,
+            keep_place=self.snapshot.policy.reactivate_keeps_place,
+        )
+
+        def accepted() -> None:
+            reason, keep = dialog.text(), dialog.keeps_place()
+            self._run(
+                lambda: self.service.reactivate(
+                    ticket_id, actor=self.actor, reason=reason, keep_place=keep
+                ),
+                self.tr("%1 已恢复排队").replace("%1", ticket.display),
+            )
+
+        self._open(dialog, accepted)
+
+    def _open(self, dialog: Any, accepted: Callable[[], None]) -> None:
+        """Open a dialog without blocking; the focus goes back where it was."""
+        self.dialog = dialog
+        had_focus = QApplication.focusWidget()
+
+        def finished() -> None:
+            self.window().activateWindow()
+            if had_focus is not None:
+                with suppress(RuntimeError):  # the widget is gone
+                    had_focus.setFocus()
+            dialog.deleteLater()
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _run(self, job: Callable[[], Any], done_text: str) -> None:
+        if self.busy:
+            self._say(self.tr("上一个操作还在进行，请稍候"))
+            return
+        self.busy = True
+
+        def ok(_: Any) -> None:
+            self.busy = False
+            self.error.setText("")
+            self._say(done_text)
+            self.watcher.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            self.error.setText(error_text(exc))
+            self.watcher.refresh()
+
+        self.runner.submit(job, ok, failed)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)

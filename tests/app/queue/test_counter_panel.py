@@ -1,0 +1,178 @@
+"""The counter's queue panel, driven by its keys as a clerk does: F10 call, F11
+recall, Shift+F10 skip, Ctrl+F10 transfer, Ctrl+F11 pause/resume, F12 finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.core.queue_policy import TicketStatus
+from app.queue_service import QueueService
+from app.ui.queue.counter_panel import KEYS, QueuePanel
+from db.queue_store import QueueStore
+
+pytestmark = pytest.mark.gui
+
+CASE = "370999101-A1-20260302-0001"
+NO = Qt.KeyboardModifier.NoModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+class Counter(QWidget):
+    """The counter window in small: an intake field with the focus, the panel beside."""
+
+    def __init__(self, service: QueueService) -> None:
+        super().__init__()
+        self.intake = QLineEdit(self)
+        self.panel = QueuePanel(service, "1", "wangfang", self, clerk_name="王芳", interval_ms=100)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intake)
+        layout.addWidget(self.panel)
+
+
+@pytest.fixture
+def counter(qtbot: QtBot, service: QueueService) -> Iterator[Counter]:
+    win = Counter(service)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    win.intake.setFocus()
+    qtbot.waitUntil(lambda: win.panel.snapshot is not None)
+    yield win
+    win.panel.shutdown()
+
+
+def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = NO) -> None:
+    """To whatever has the focus (the intake, or a dialog that is up)."""
+    target = QApplication.activeModalWidget() or QApplication.focusWidget()
+    assert target is not None
+    if QApplication.activeModalWidget() is not None:
+        target = target.focusWidget() or target
+    qtbot.keyClick(target, key, modifier)
+
+
+def test_the_keys_do_not_clash_with_the_counter_window() -> None:
+    taken = {"F2", "F5", "F6", "F7", "F8", "F9", "Ctrl+P", "Ctrl+1", "Ctrl+2", "Ctrl+3",
+             "Ctrl+Shift+L", "Ctrl+Shift+N"}  # fmt: skip
+    assert not taken & set(KEYS.values())
+    assert len(set(KEYS.values())) == len(KEYS)
+
+
+def test_call_recall_and_finish_with_the_case_linked(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.status.text() == "没有等候的号")
+    a1 = other.issue_ticket("ZH").id
+    other.issue_ticket("ZH")
+    wait(lambda: "A001" in panel.next_label.text())
+    with qtbot.waitSignal(panel.ticket_called) as called:
+        press(qtbot, Qt.Key.Key_F10)
+    assert called.args == ["A001", str(a1)]
+    assert panel.current_label.text() == "A001"
+    assert counter.intake.hasFocus()  # the keys never take the focus from the intake
+    press(qtbot, Qt.Key.Key_F11)
+    wait(lambda: panel.status.text() == "已第1次重呼 A001")
+    wait(lambda: "已重呼1次" in panel.current_info.text())
+    panel.link_case(CASE)
+    assert panel.cases_label.text() == f"已关联办件：{CASE}"
+    with qtbot.waitSignal(panel.ticket_finished) as finished:
+        press(qtbot, Qt.Key.Key_F12)
+    assert finished.args == ["A001", [CASE]]
+    assert other.ticket(a1).status is TicketStatus.DONE
+    assert other.ticket(a1).case_nos == (CASE,)
+    wait(lambda: panel.current_label.text() == "—")
+    wait(lambda: "今日已办结 1 人" in panel.state.text())
+
+
+def test_calling_the_next_finishes_the_current_with_its_cases(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    first = other.issue_ticket("ZH").id
+    other.issue_ticket("ZH")
+    wait(lambda: "A001" in panel.next_label.text())
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "A001")
+    panel.link_case(CASE)
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "A002")
+    assert other.ticket(first).case_nos == (CASE,)
+    assert panel.linked == []
+
+
+def test_skip_with_a_reason(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    press(qtbot, Qt.Key.Key_F12)
+    assert panel.status.text() == "当前没有正在办理的号，请先按 F10 叫号"
+    t = other.issue_ticket("SB").id
+    wait(lambda: "B001" in panel.next_label.text())
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "B001")
+    press(qtbot, Qt.Key.Key_F10, SHIFT)
+    wait(lambda: QApplication.activeModalWidget() is not None)
+    assert panel.dialog.text() == "叫号未到"
+    press(qtbot, Qt.Key.Key_Return)
+    wait(lambda: panel.status.text() == "B001 已过号")
+    assert other.ticket(t).status is TicketStatus.SKIPPED
+
+
+def test_transfer_to_another_window(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    t = other.issue_ticket("ZH").id
+    wait(lambda: "A001" in panel.next_label.text())
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "A001")
+    press(qtbot, Qt.Key.Key_F10, CTRL)
+    wait(lambda: QApplication.activeModalWidget() is not None)
+    dialog = panel.dialog
+    dialog.to_window.setChecked(True)
+    dialog.window_box.setCurrentIndex(dialog.window_box.findData("3"))
+    press(qtbot, Qt.Key.Key_Return)
+    wait(lambda: panel.status.text() == "A001 已转到3号窗口")
+    ticket = other.ticket(t)
+    assert ticket.status is TicketStatus.WAITING and ticket.target_window == "3"
+
+
+def test_pause_refuses_calls_until_resumed(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    other.issue_ticket("ZH")
+    press(qtbot, Qt.Key.Key_F11, CTRL)
+    wait(lambda: QApplication.activeModalWidget() is not None)
+    panel.dialog.reason.setCurrentText("午间休息")
+    press(qtbot, Qt.Key.Key_Return)
+    wait(lambda: panel.status.text() == "已暂停服务")
+    assert panel.state.text() == "暂停服务：午间休息"
+    assert panel.buttons["pause"].text().startswith("恢复")
+    assert other.counters()[0].paused
+    press(qtbot, Qt.Key.Key_F10)
+    assert panel.status.text() == "本窗口已暂停服务，请先按 Ctrl+F11 恢复服务"
+    press(qtbot, Qt.Key.Key_F11, CTRL)
+    wait(lambda: panel.status.text() == "已恢复服务")
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "A001")
+
+
+def test_a_store_error_is_shown_and_the_panel_keeps_working(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    other.pause("1", clerk="manager", reason="系统维护")  # behind the panel's back
+    other.issue_ticket("ZH")
+    panel.paused = False  # before the panel's next poll
+    panel.call_next()
+    wait(lambda: "已暂停服务（系统维护）" in panel.error.text())
+    wait(lambda: panel.state.text() == "暂停服务：系统维护")

@@ -1,0 +1,148 @@
+"""The screens' facade of the queue: the demo hall, snapshots, polling, a store that
+goes away and comes back, ticket printing."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+
+import pytest
+
+from app.core.queue_policy import CategorySpec, TicketKind
+from app.queue_service import (
+    DEMO_CATEGORIES,
+    NOT_PRINTED,
+    PrintFailed,
+    QueueService,
+    TicketPrinterLink,
+    demo_traffic,
+    queue_url,
+    seed_demo,
+)
+from db.queue_store import QueueStore
+from db.store import StoreError
+
+
+def test_queue_url_defaults_to_the_data_folder(tmp_path: Path) -> None:
+    assert queue_url("", tmp_path) == f"sqlite:///{(tmp_path / 'queue.sqlite3').resolve()}"
+    assert queue_url(" postgresql+psycopg://hall/q ", tmp_path) == "postgresql+psycopg://hall/q"
+    assert queue_url(str(tmp_path / "x.db"), "/elsewhere").endswith("x.db")
+
+
+def test_the_demo_hall_is_set_up_once_and_linked_to_the_catalogue(
+    service: QueueService, app_context: object
+) -> None:
+    from db.catalog_repo import current_version
+
+    assert service.run(seed_demo) is False  # already there
+    snap = service.snapshot()
+    assert [c.prefix for c in snap.categories] == ["A", "B", "C", "D"]
+    assert [w.window_no for w in snap.windows] == ["1", "2", "3", "4"]
+    with app_context.store.session() as s:  # type: ignore[attr-defined]
+        for spec in DEMO_CATEGORIES:
+            for code in spec.item_codes:
+                assert current_version(s, code) is not None, code
+
+
+def test_snapshot_counts_waits_serving_and_no_shows(service: QueueService) -> None:
+    demo_traffic(service)
+    snap = service.snapshot()
+    a = snap.category("ZH")
+    assert a is not None and a.issued_today == 10 and a.waiting == 6
+    assert snap.window("4") is not None and snap.window("4").paused  # type: ignore[union-attr]
+    assert snap.window("4").state_text == "暂停服务（午间休息）"  # type: ignore[union-attr]
+    assert set(snap.current) == {"1", "2", "3"}
+    assert [t.display for t in snap.skipped] == ["A001"]
+    assert snap.window("1").served_today == 1  # type: ignore[union-attr]
+    c001 = next(t for t in snap.waiting if t.display == "C001")
+    assert c001.target_window == "4"
+    assert next(t.display for t in snap.waiting_for("4")) == "C001"
+    assert sum(c.waiting for c in snap.categories) == len(snap.waiting)
+
+
+def test_why_a_category_cannot_issue(service: QueueService) -> None:
+    store_specs = {
+        "CAP": CategorySpec("CAP", "限号业务", "E", daily_cap=1),
+        "OFF": CategorySpec("OFF", "停办业务", "F", active=False),
+        "HRS": CategorySpec("HRS", "定时业务", "G", issue_hours=((time(0, 0), time(0, 1)),)),
+    }
+    for spec in store_specs.values():
+        service.run(lambda s, spec=spec: s.save_category(spec, actor="t"))
+    service.issue("CAP")
+    later = QueueService(service.url, clock=lambda: datetime.now().replace(hour=12))
+    try:
+        snap = later.snapshot()
+    finally:
+        later.close()
+    assert snap.category("CAP").unavailable == "今日号已取完"  # type: ignore[union-attr]
+    assert snap.category("OFF").unavailable == "暂停取号"  # type: ignore[union-attr]
+    assert snap.category("HRS").unavailable == "不在取号时间（00:00–00:01）"  # type: ignore[union-attr]
+    assert snap.category("ZH").unavailable is None  # type: ignore[union-attr]
+
+
+def test_poll_is_cheap_when_nothing_changed(service: QueueService, other: QueueStore) -> None:
+    first = service.poll(None)
+    assert first is not None and first.initial
+    assert service.poll(first.last_event) is None
+    assert service.poll(first.last_event, force=True) is not None
+    other.issue_ticket("ZH", actor="kiosk-2")
+    other.call_next("1", clerk="wangfang")
+    news = service.poll(first.last_event)
+    assert news is not None and not news.initial
+    assert [(c.ticket, c.window_no) for c in news.calls] == [("A001", "1")]
+
+
+def test_an_unreachable_store_is_an_error_and_is_retried(tmp_path: Path) -> None:
+    attempts: list[str] = []
+
+    def flaky(url: str) -> QueueStore:
+        attempts.append(url)
+        if len(attempts) == 1:
+            raise StoreError("无法打开排队数据库：database is locked")
+        return QueueStore.open(url)
+
+    svc = QueueService(queue_url("", tmp_path), seed=True, opener=flaky)
+    try:
+        with pytest.raises(StoreError):
+            svc.snapshot()
+        assert len(svc.snapshot().categories) == 4  # opened on the next use
+    finally:
+        svc.close()
+
+
+def test_a_ticket_prints_on_the_configured_printer(service: QueueService, tmp_path: Path) -> None:
+    paper = tmp_path / "lp0"
+    paper.write_bytes(b"")
+    link = TicketPrinterLink(
+        [{"kind": "ticket_printer", "vendor": "escpos", "port": {"url": f"file://{paper}"}}],
+        "示范县城关镇便民服务中心",
+    )
+    ticket = service.issue("SB", kind=TicketKind.NORMAL)
+    try:
+        link.print_ticket(ticket)
+    finally:
+        link.close()
+    data = paper.read_bytes()
+    assert b"B001" in data and "社保医保".encode("gb18030") in data
+
+
+def test_no_printer_or_a_dead_one_is_reported_in_chinese(
+    service: QueueService, tmp_path: Path
+) -> None:
+    ticket = service.issue("ZH")
+    with pytest.raises(PrintFailed, match=NOT_PRINTED):
+        TicketPrinterLink([], "大厅").print_ticket(ticket)
+    dead = TicketPrinterLink(
+        [{"kind": "ticket_printer", "vendor": "escpos",
+          "port": {"url": f"file://{tmp_path / 'unplugged'}"}}],
+        "大厅", timeout_s=0.3,
+    )  # fmt: skip
+    try:
+        with pytest.raises(PrintFailed, match="小票打印机未响应"):
+            dead.print_ticket(ticket)
+    finally:
+        dead.close()
+    bad = TicketPrinterLink(
+        [{"kind": "ticket_printer", "vendor": "nobody", "port": {"url": "x"}}], "大厅"
+    )
+    assert not bad.configured and "小票打印机设置有误" in bad.problem

@@ -1,0 +1,68 @@
+"""The queue panel inside the counter window: F10 calls the next applicant while the
+clerk's focus stays in the intake, a case saved meanwhile is linked to the ticket, and
+F12 records it on the ticket in the hall's queue store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.core.check import Decision
+from app.core.queue_policy import TicketStatus
+from app.queue_service import queue_url
+from app.ui.main_window import MainWindow
+from db.queue_store import QueueStore
+from tests.app.conftest import Keyboard
+from tests.factories import demo_intake
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def hall(window: MainWindow) -> Iterator[QueueStore]:
+    """Another process' connection to the hall's queue (the kiosk's, say)."""
+    window.context.settings.set("demo_clerks", True)  # the embedded default's demo hall
+    window.context.settings.set("print_after_save", False)
+    window.start_queue()
+    panel = window.queue_panel
+    assert panel is not None
+    QtBot(panel).waitUntil(lambda: panel.snapshot is not None, timeout=10_000)
+    store = QueueStore.open(queue_url("", window.context.data_dir))
+    yield store
+    store.close()
+
+
+def test_call_serve_and_finish_from_the_counter_window(
+    qtbot: QtBot, window: MainWindow, hall: QueueStore, keyboard: Keyboard
+) -> None:
+    panel = window.queue_panel
+    assert panel is not None and window.queue_dock is not None
+    assert window.queue_dock.widget() is panel  # the placeholder was replaced
+    ticket = hall.issue_ticket("ZH")
+    qtbot.waitUntil(lambda: ticket.display in panel.next_label.text(), timeout=5000)
+    assert QApplication.focusWidget() is window.search.edit
+    with qtbot.waitSignal(panel.ticket_called, timeout=5000):
+        keyboard.press(Qt.Key.Key_F10)
+    assert ticket.display in window.message.text()
+    assert QApplication.focusWidget() is window.search.edit  # ready for the applicant
+
+    intake = demo_intake(window.context.store, Decision.ACCEPT)  # type: ignore[arg-type]
+    saved = window.service.save_intake(intake)
+    window.intake.saved.emit(saved, intake)  # as the intake panel does after saving
+    keyboard.press(Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: hall.ticket(ticket.id).status is TicketStatus.DONE, timeout=5000)
+    assert hall.ticket(ticket.id).case_nos == (saved.case_no,)
+
+
+def test_the_queue_panel_can_be_switched_off(qtbot: QtBot, window: MainWindow) -> None:
+    from tests.app.conftest import CLERK, show_window
+
+    window.context.settings.set("queue_panel", False)
+    plain = show_window(qtbot, MainWindow(window.context, CLERK))
+    plain.start_queue()
+    assert plain.queue_dock is None and plain.queue_panel is None
+    plain.runner.shutdown()
