@@ -85,10 +85,10 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _simulator_window(polled: list[int], seconds: float | None) -> int:
+def _simulator_window(polled: list[int], seconds: float | None, tcp: bool | None = None) -> int:
     from app.ui.device_simulators import run_windows
 
-    return run_windows(polled, seconds)
+    return run_windows(polled, seconds, tcp=tcp)
 
 
 def _run_gui(args: argparse.Namespace) -> int:

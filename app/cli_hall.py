@@ -1,10 +1,12 @@
 """`yichuang demo hall` and `yichuang queue seed-demo|stats|close-day`: the hall queue
 from the command line.
 
-``demo hall`` starts the kiosk, two counter panels and the hall display as separate
+``demo hall`` starts the kiosk, two counter windows and the hall display as separate
 processes (each an ordinary ``yichuang run --role …``, as on the PCs of a real hall)
-on one SQLite queue store in a demo data folder. Ctrl+C, or closing any of the
-windows, stops them all.
+on one SQLite queue store in a demo data folder, and the simulated queue hardware
+(``yichuang devices simulate --window``: LED strips, hall display, keypads,
+evaluators, ticket printer), which the hall display's process drives as it would
+the real bus. Ctrl+C, or closing any of the windows, stops them all.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dsub = demo.add_subparsers(dest="demo_command", metavar="WHAT", required=True)
     hall = dsub.add_parser(
         "hall",
-        help="在本机启动取号机、两个窗口叫号面板和大厅屏，共用一个排队数据库",
+        help="在本机启动取号机、两个受理窗口、大厅屏和模拟排队设备，共用一个排队数据库",
         description="各角色是独立的进程（yichuang run --role …），与大厅中多台电脑的情形相同。"
         "按 Ctrl+C 或关闭任一窗口即全部退出。",
     )
     hall.add_argument("--data-dir", default=argparse.SUPPRESS, help="演示数据目录")
     hall.add_argument("--fresh", action="store_true", help="清空演示排队数据后再启动")
     hall.add_argument("--with-manager", action="store_true", help="同时启动大厅管理窗口")
+    hall.add_argument(
+        "--no-devices", action="store_true", help="不启动模拟排队设备（条屏、呼叫器、评价器等）"
+    )
     hall.add_argument(
         "--quit-after", type=float, metavar="SECONDS", help="运行指定秒数后自动退出（测试用）"
     )
@@ -207,6 +212,14 @@ def _demo_hall(args: argparse.Namespace) -> int:
         print(f"无法准备演示数据：{exc}", file=sys.stderr)
         return 1
     roles = list(DEMO_ROLES)
+    hardware: subprocess.Popen[str] | None = None
+    if not args.no_devices:
+        try:
+            hardware, urls = _start_simulators(args.quit_after)
+        except (OSError, RuntimeError) as exc:
+            print(f"模拟排队设备未能启动（{exc}），演示大厅不带设备继续。", file=sys.stderr)
+            urls = {}
+        _set_demo_devices(folder, urls)
     if args.with_manager:
         roles.append(("manager", ["--role", "manager", "--as", "chenzhuren", "--windowed"]))
     common = ["run", "--data-dir", str(folder)]
@@ -219,6 +232,8 @@ def _demo_hall(args: argparse.Namespace) -> int:
         if sys.platform == "win32"
         else {"start_new_session": True}
     )
+    if hardware is not None:
+        procs.append(("devices", hardware))  # type: ignore[arg-type]
     try:
         for name, extra in roles:
             cmd = [*_program(), *common, *extra]
@@ -226,6 +241,7 @@ def _demo_hall(args: argparse.Namespace) -> int:
         print(
             "已启动：取号机、大厅屏、1号窗口（王芳）、2号窗口（李军）"
             + ("、大厅管理" if args.with_manager else "")
+            + ("、模拟排队设备" if hardware is not None else "")
             + "。按 Ctrl+C 或关闭任一窗口即全部退出。",
             flush=True,
         )
@@ -239,6 +255,44 @@ def _demo_hall(args: argparse.Namespace) -> int:
         return 1
     print("演示大厅已关闭", flush=True)
     return 0
+
+
+def _start_simulators(quit_after: float | None) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The simulator window in its own process; its ports as it prints them."""
+    cmd = [*_program(), "devices", "simulate", "--window"]
+    if quit_after:
+        cmd += ["--seconds", str(quit_after + 2)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    assert proc.stdout is not None
+    urls: dict[str, str] = {}
+    deadline = time.monotonic() + 20
+    while len(urls) < 4 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "port":
+            urls[parts[1]] = parts[2]
+    if len(urls) < 4:
+        proc.kill()
+        raise RuntimeError("模拟设备窗口没有报告端口")
+    import threading
+
+    out = proc.stdout  # keep reading it, or a full pipe would stop the simulators
+    threading.Thread(target=lambda: [None for _ in out], daemon=True, name="sim-out").start()
+    return proc, urls
+
+
+def _set_demo_devices(folder: Path, urls: dict[str, str]) -> None:
+    """The demo folder's `devices` and `voice` settings: the simulators' ports this
+    time (none: no devices), voice on (it plays where the machine has a sound card)."""
+    from app.settings import Settings
+    from devices.simulate import demo_device_mappings
+
+    settings = Settings.load(folder / "settings.json")
+    settings.set("devices", demo_device_mappings(urls) if urls else [])
+    settings.set("voice", {"enabled": True} if urls else {})
+    settings.save()
 
 
 def _wait_any(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> tuple[str, int]:

@@ -892,3 +892,97 @@ def start_demo_devices(
     from devices.simulate import start_demo_hardware
 
     return start_demo_hardware(windows, tcp=tcp, on_frame=on_frame)
+
+
+# --- who is at a window -----------------------------------------------------------------------
+
+
+def window_clerks(local_url: str, queue_url: str) -> Callable[[str], str | None]:
+    """``clerk_for_window`` for a bridge: the clerk signed in at that window on this
+    machine's store today (open sign-in), else the clerk who last acted at that
+    window in the hall's queue today (a counter on another PC), else None — and a
+    keypad at a window nobody has worked at today is refused.
+
+    Called on the bridge's thread; each call opens short-lived connections, which is
+    fine for a key pressed now and then."""
+    from datetime import datetime
+
+    from sqlalchemy import create_engine, text
+
+    local = create_engine(local_url)
+    hall = create_engine(queue_url)
+
+    def clerk(window_no: str) -> str | None:
+        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        today = midnight.isoformat(" ")  # compares as the stored text on SQLite too
+        try:
+            with local.connect() as conn:
+                logins = {r[0] for r in conn.execute(text("SELECT login FROM clerk WHERE active"))}
+                row = conn.execute(
+                    text(
+                        "SELECT login FROM sign_in WHERE window_no = :w AND signed_out_at IS NULL"
+                        " AND signed_in_at >= :today ORDER BY signed_in_at DESC LIMIT 1"
+                    ),
+                    {"w": window_no, "today": today},
+                ).first()
+            if row is not None:
+                return str(row[0])
+            with hall.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT actor FROM queue_event WHERE window_no = :w AND at >= :today"
+                        " ORDER BY no DESC LIMIT 50"
+                    ),
+                    {"w": window_no, "today": today},
+                ).all()
+        except Exception as exc:  # the caller refuses the key with 系统忙
+            log.warning("who is at window %s: %s", window_no, exc)
+            raise
+        return next((str(r[0]) for r in rows if r[0] in logins), None)
+
+    return clerk
+
+
+# --- the devices' state for the counters' top bars ------------------------------------------
+
+STATUS_FILE = "devices-status.json"
+STATUS_STALE_S = 15.0  # no heartbeat for this long: the program driving them is not running
+
+
+def write_status(folder: Path, status: BridgeStatus, *, now: float | None = None) -> None:
+    """The bridge's state as a small file in the data folder (atomic replace), for the
+    counter windows of this machine to show; rewritten on change and as a heartbeat."""
+    import json
+
+    data = {
+        "at": time.time() if now is None else now,
+        "summary": status.summary,
+        "all_ok": status.all_ok,
+        "failing": status.failing,
+        "problems": list(status.problems),
+    }
+    tmp = folder / (STATUS_FILE + ".tmp")
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / STATUS_FILE)
+    except OSError as exc:
+        log.warning("device status not written: %s", exc)
+
+
+def read_status(folder: Path, *, now: float | None = None) -> tuple[str, str, str] | None:
+    """(level, text, detail) for the top bar from the status file of this machine's
+    bridge; None when there is none (no devices driven from this machine). A stale
+    file means the program that drives the devices has stopped."""
+    import json
+
+    path = folder / STATUS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        at = float(data["at"])
+        summary = str(data["summary"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if (time.time() if now is None else now) - at > STATUS_STALE_S:
+        return ("warn", "排队设备：驱动程序未运行", "大厅屏程序（驱动排队设备）已停止或无响应")
+    detail = "\n".join(str(p) for p in data.get("problems", []))
+    return ("ok" if data.get("all_ok") else "error", summary, detail)

@@ -59,7 +59,13 @@ REGISTRY: tuple[Setting, ...] = (
     Setting(
         "devices", list, [], "排队设备（条屏、综合屏、呼叫器、评价器、小票打印机）的端口与参数"
     ),
-    Setting("voice", dict, {}, "语音播报设置（引擎、音量、模板）"),
+    Setting("voice", dict, {}, "语音播报设置（引擎、模板、重复次数、播放程序）"),
+    Setting(
+        "devices_role",
+        str,
+        "display",
+        "本机排队设备由哪个程序驱动：display 大厅屏程序（默认）；counter 窗口程序（窗口电脑自带评价器、呼叫器时）",
+    ),
     # Central sync (issue 7); the password lives in the OS keyring, never here
     Setting(
         "central_url",

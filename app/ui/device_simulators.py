@@ -1171,6 +1171,8 @@ def run_windows(
         return 1
     for port in bench.ports.values():
         print(f"{port.title}：{port.location}", flush=True)
+    for port in bench.ports.values():  # for programs (the demo hall) that start us
+        print(f"port {port.key} {port.location}", flush=True)
     window = SimulatorWindow(bench)
     window.resize(1366, 768)
     loop = QEventLoop()

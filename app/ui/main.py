@@ -101,6 +101,8 @@ def run_gui(args: argparse.Namespace) -> int:
         def store_opened() -> None:
             window.offer_draft()
             window.start_queue()
+            window.start_devices()
+            window.watch_state("devices", window.device_state)
 
         QTimer.singleShot(0, lambda: window.open_store(then=store_opened))
         QTimer.singleShot(500, window.warm_up)

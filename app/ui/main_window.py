@@ -152,6 +152,8 @@ class MainWindow(QMainWindow):
         self.intake.saved.connect(self._case_saved)
         self.queue_dock: QDockWidget | None = None
         self.queue_panel: QueuePanel | None = None
+        self._queue_error: str | None = None
+        self.bridge: Any = None  # HallDeviceBridge, when this window drives devices
         if settings.get("queue_panel"):
             self._queue_placeholder()
         self._menus()
@@ -199,9 +201,67 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         panel.message.connect(self.show_message)
         panel.ticket_called.connect(self._ticket_called)
+        panel.watcher.failed.connect(lambda text: setattr(self, "_queue_error", text))
+        panel.watcher.recovered.connect(lambda: setattr(self, "_queue_error", None))
         self.intake.saved.connect(lambda saved, _intake: panel.link_case(saved.case_no))
         self.queue_dock.setWidget(panel)
         self.queue_panel = panel
+
+    def start_devices(self) -> None:
+        """Drive the queue hardware plugged into this PC (settings ``devices`` and
+        ``voice``) when the ``devices_role`` setting gives them to the counter window
+        (a counter PC with its own evaluator or keypad); otherwise the hall display's
+        program drives them. A device problem never stops the counter."""
+        ctx = self.context
+        if ctx.settings.get("devices_role") != "counter" or self.bridge is not None:
+            return
+        from app.hall_devices import build_bridge, window_clerks
+        from app.queue_service import queue_url
+        from devices.errors import SettingsError
+
+        url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+        try:
+            self.bridge = build_bridge(ctx.settings, url, window_clerks(ctx.store.url, url))
+        except SettingsError as exc:
+            self._notice(self.tr("排队设备未启动"), str(exc))
+
+    def device_state(self) -> LinkState:
+        """The top bar's devices entry: the hall queue link (when this window has the
+        queue panel) and the queue hardware driven from this machine (the status
+        file the hall display's program keeps, see app/hall_devices.py)."""
+        from app.hall_devices import read_status
+
+        parts: list[str] = []
+        details: list[str] = []
+        level = "off"
+        if self.queue_panel is not None:
+            if self._queue_error:
+                level = "error"
+                parts.append(self.tr("排队系统无法连接"))
+                details.append(self._queue_error)
+            else:
+                level = "ok"
+                parts.append(self.tr("排队正常"))
+        if self.bridge is not None:
+            status = self.bridge.snapshot()
+            level_of = "ok" if status.all_ok else "error"
+            devices: tuple[str, str, str] | None = (
+                level_of,
+                status.summary,
+                "\n".join(status.problems),
+            )
+        else:
+            devices = read_status(self.context.data_dir)
+        if devices is not None:
+            dev_level, text, detail = devices
+            parts.append(text)
+            if detail:
+                details.append(detail)
+            order = ["off", "ok", "busy", "warn", "error"]
+            level = max(level, dev_level, key=order.index)
+        if not parts:
+            return LinkState(self.tr("设备：未配置"))
+        return LinkState(" · ".join(parts), level, "\n".join(details))
 
     def _ticket_called(self, display: str, _ticket_id: str) -> None:
         self.show_message(self.tr("已叫 %1 号：请接待下一位办事人").replace("%1", display))
@@ -541,6 +601,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.queue_panel is not None:
             self.queue_panel.shutdown()
+        if self.bridge is not None:
+            self.bridge.close()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()

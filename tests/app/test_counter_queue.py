@@ -66,3 +66,65 @@ def test_the_queue_panel_can_be_switched_off(qtbot: QtBot, window: MainWindow) -
     plain.start_queue()
     assert plain.queue_dock is None and plain.queue_panel is None
     plain.runner.shutdown()
+
+
+def test_the_top_bar_shows_the_queue_and_the_devices_of_this_machine(
+    qtbot: QtBot, window: MainWindow, hall: QueueStore
+) -> None:
+    import time
+
+    from app.hall_devices import BridgeStatus, DeviceHealth, write_status
+    from devices.settings import DeviceKind
+    from devices.transport import LinkState as Link
+
+    state = window.device_state()
+    assert (state.text, state.level) == ("排队正常", "ok")  # no devices driven here
+
+    def strip(link: Link, error: str | None = None) -> DeviceHealth:
+        return DeviceHealth("1号窗口条屏", DeviceKind.WINDOW_DISPLAY, "1", "/dev/ttyUSB0",
+                            link, error, None)  # fmt: skip
+
+    folder = window.context.data_dir
+    write_status(folder, BridgeStatus((strip(Link.CONNECTED),), running=True))
+    assert window.device_state().level == "ok"
+    assert "排队设备正常（1 台）" in window.device_state().text
+    write_status(folder, BridgeStatus((strip(Link.ERROR, "设备已断开"),), running=True))
+    state = window.device_state()
+    assert state.level == "error" and "1 台排队设备异常" in state.text
+    assert "1号窗口条屏：设备已断开" in state.detail
+    write_status(folder, BridgeStatus((strip(Link.CONNECTED),)), now=time.time() - 60)
+    state = window.device_state()
+    assert state.level == "warn" and "驱动程序未运行" in state.text
+
+    window.watch_state("devices", window.device_state)
+    assert "驱动程序未运行" in window.top.devices.text()
+    assert "设备已断开" not in window.top.devices.toolTip()
+
+
+@pytest.mark.slow
+def test_a_counter_pc_drives_its_own_devices(
+    qtbot: QtBot, window: MainWindow, hall: QueueStore, keyboard: Keyboard
+) -> None:
+    from devices.events import TextFrame
+    from devices.simulate import start_demo_hardware
+
+    with start_demo_hardware(("1",)) as hardware:
+        settings = window.context.settings
+        settings.set("devices_role", "counter")
+        settings.set("devices", [m for m in hardware.device_mappings if m.get("window") == "1"])
+        window.start_devices()
+        assert window.bridge is not None
+        strips = hardware.simulators["pinganlihe"]
+        try:
+            ticket = hall.issue_ticket("ZH")
+            panel = window.queue_panel
+            assert panel is not None
+            qtbot.waitUntil(lambda: ticket.display in panel.next_label.text(), timeout=5000)
+            keyboard.press(Qt.Key.Key_F10)
+            text = f"请{ticket.display}号到1号窗口"
+            qtbot.waitUntil(lambda: TextFrame("pinganlihe", 1, text) in strips.frames, timeout=10_000)
+            qtbot.waitUntil(lambda: window.device_state().level == "ok", timeout=10_000)
+            assert "排队设备正常" in window.device_state().text
+        finally:
+            window.bridge.close()
+            window.bridge = None

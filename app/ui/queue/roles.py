@@ -65,6 +65,13 @@ def run_role(args: argparse.Namespace) -> int:
         window = _kiosk(service, settings, folder, args, closers)
     elif role == "display":
         window = _display(service, hall, args)
+        stop_devices = (
+            _device_bridge(settings, folder, args)
+            if settings.get("devices_role") == "display"
+            else None
+        )
+        if stop_devices is not None:
+            closers.insert(0, stop_devices)
     elif role == "manager":
         from app.ui.queue.manager import ManagerWindow
 
@@ -185,6 +192,65 @@ def _display(service: Any, hall: str, args: argparse.Namespace) -> Any:
         window.destroyed.connect(out.close)
     window.announce.connect(lambda t, w: log.info("announce 请%s号到%s号窗口", t, w))
     return window
+
+
+def _device_bridge(settings: Any, folder: Path, args: argparse.Namespace) -> Any:
+    # returns the function that stops the devices, or None when none were started
+    """The hall's queue hardware (strips, hall display, keypads, evaluators, voice)
+    is driven from the hall display's PC, where the RS-485 bus and the speakers are:
+    the `devices` and `voice` settings of that machine. A device problem is logged
+    and never stops the display."""
+    from app.hall_devices import build_bridge, window_clerks
+    from app.queue_service import queue_url
+    from db.location import database_url
+    from devices.errors import SettingsError
+
+    url = queue_url(str(settings.get("queue_url")), folder)
+    try:
+        clerks = window_clerks(database_url(getattr(args, "db", None), folder), url)
+        bridge = build_bridge(settings, url, clerks)
+    except SettingsError as exc:
+        log.error("queue hardware not started: %s", exc)
+        print(f"排队设备设置有误，设备未启动：{exc}", file=sys.stderr)
+        return None
+    if bridge is None:
+        return None
+    log.info("queue hardware: %s", bridge.snapshot().summary)
+    return _publish_status(bridge, folder)
+
+
+def _publish_status(bridge: Any, folder: Path) -> Any:
+    """Keep the devices' state in a file of the data folder for the counter windows
+    of this machine (on change, and a heartbeat every 5 s). Returns the function that
+    stops the bridge and removes the file."""
+    import threading
+
+    from app.hall_devices import STATUS_FILE, write_status
+
+    stop = threading.Event()
+    lock = threading.Lock()  # status changes arrive on the devices' threads
+
+    def write(status: Any) -> None:
+        with lock:
+            if not stop.is_set():
+                write_status(folder, status)
+
+    def beat() -> None:
+        while not stop.wait(5.0):
+            write(bridge.snapshot())
+
+    write(bridge.snapshot())
+    unsubscribe = bridge.subscribe(write)
+    threading.Thread(target=beat, name="device-status", daemon=True).start()
+
+    def stop_devices() -> None:
+        with lock:
+            stop.set()
+        unsubscribe()
+        bridge.close()
+        (folder / STATUS_FILE).unlink(missing_ok=True)
+
+    return stop_devices
 
 
 def _panel(
