@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         panel.message.connect(self.show_message)
         panel.ticket_called.connect(self._ticket_called)
+        panel.before_call = self._may_call_next
         panel.watcher.failed.connect(lambda text: setattr(self, "_queue_error", text))
         panel.watcher.recovered.connect(lambda: setattr(self, "_queue_error", None))
         self.intake.saved.connect(lambda saved, _intake: panel.link_case(saved.case_no))
@@ -221,7 +222,9 @@ class MainWindow(QMainWindow):
 
         url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
         try:
-            self.bridge = build_bridge(ctx.settings, url, window_clerks(ctx.store.url, url))
+            self.bridge = build_bridge(
+                ctx.settings, url, window_clerks(ctx.store.url, url), evaluate_on_finish=True
+            )
         except SettingsError as exc:
             self._notice(self.tr("排队设备未启动"), str(exc))
 
@@ -262,6 +265,23 @@ class MainWindow(QMainWindow):
         if not parts:
             return LinkState(self.tr("设备：未配置"))
         return LinkState(" · ".join(parts), level, "\n".join(details))
+
+    def _may_call_next(self) -> bool:
+        """F10 while an intake is half done: ask first (the draft is kept either way)."""
+        if self.intake.item is None:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("叫下一位"),
+            self.tr(
+                "当前受理（%1）还没有保存。仍然叫下一位吗？\n（已填写的内容不会被清除。）"
+            ).replace("%1", self.intake.item.name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("callWhileIntake")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def _ticket_called(self, display: str, _ticket_id: str) -> None:
         self.show_message(self.tr("已叫 %1 号：请接待下一位办事人").replace("%1", display))

@@ -128,3 +128,36 @@ def test_a_counter_pc_drives_its_own_devices(
         finally:
             window.bridge.close()
             window.bridge = None
+
+
+def test_f10_during_an_unsaved_intake_asks_first(
+    qtbot: QtBot, window: MainWindow, hall: QueueStore, keyboard: Keyboard
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    panel = window.queue_panel
+    assert panel is not None
+    ticket = hall.issue_ticket("ZH")
+    qtbot.waitUntil(lambda: ticket.display in panel.next_label.text(), timeout=5000)
+    hit = window.search.model.hit(0)
+    window.intake.choose_item(hit.entry.key, hit.entry.code)  # an intake under way
+    assert window.intake.item is not None
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.objectName() == "callWhileIntake"
+        assert window.intake.item is not None
+        assert window.intake.item.name in box.text()
+        box.button(button).click()
+
+    QTimer.singleShot(200, lambda: answer(QMessageBox.StandardButton.No))
+    keyboard.press(Qt.Key.Key_F10)
+    qtbot.wait(300)
+    assert hall.ticket(ticket.id).status is TicketStatus.WAITING  # nobody called
+    window.activateWindow()  # offscreen, activation does not come back by itself
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    QTimer.singleShot(200, lambda: answer(QMessageBox.StandardButton.Yes))
+    keyboard.press(Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: hall.ticket(ticket.id).status is TicketStatus.CALLED, timeout=5000)
+    assert window.intake.item is not None  # the intake is still on the screen

@@ -84,6 +84,9 @@ class QueuePanel(QWidget):
         self.current: TicketInfo | None = None
         self.paused = False
         self.linked: list[str] = []
+        # asked before F10 calls the next applicant; False keeps the current one (the
+        # counter window asks when an intake is half done)
+        self.before_call: Callable[[], bool] | None = None
         self.busy = False
         self.dialog: Any = None
         self._started = False
@@ -207,6 +210,8 @@ class QueuePanel(QWidget):
     def call_next(self) -> None:
         if self.paused:
             self._say(self.tr("本窗口已暂停服务，请先按 Ctrl+F11 恢复服务"))
+            return
+        if self.before_call is not None and not self.before_call():
             return
         cases = list(self.linked) if self.current is not None else []
         self._run(

@@ -208,7 +208,7 @@ def _device_bridge(settings: Any, folder: Path, args: argparse.Namespace) -> Any
     url = queue_url(str(settings.get("queue_url")), folder)
     try:
         clerks = window_clerks(database_url(getattr(args, "db", None), folder), url)
-        bridge = build_bridge(settings, url, clerks)
+        bridge = build_bridge(settings, url, clerks, evaluate_on_finish=True)
     except SettingsError as exc:
         log.error("queue hardware not started: %s", exc)
         print(f"排队设备设置有误，设备未启动：{exc}", file=sys.stderr)
