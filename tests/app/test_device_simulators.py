@@ -217,4 +217,6 @@ def test_the_window_command(
     monkeypatch.setattr(devices.cli, "WINDOW_RUNNER", run_windows)
     assert run(["devices", "simulate", "--window", "--seconds", "0.2", "--polled", "7"]) == 0
     out = capsys.readouterr().out
-    assert out.count("/dev/") == 4 and "模拟设备已关闭" in out
+    assert out.count("/dev/") == 8 and "模拟设备已关闭" in out  # for people, and for programs
+    ports = dict(line.split()[1:] for line in out.splitlines() if line.startswith("port "))
+    assert sorted(ports) == ["pinganlihe", "printer", "ruize", "yichuang"]
