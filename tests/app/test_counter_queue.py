@@ -122,7 +122,9 @@ def test_a_counter_pc_drives_its_own_devices(
             qtbot.waitUntil(lambda: ticket.display in panel.next_label.text(), timeout=5000)
             keyboard.press(Qt.Key.Key_F10)
             text = f"请{ticket.display}号到1号窗口"
-            qtbot.waitUntil(lambda: TextFrame("pinganlihe", 1, text) in strips.frames, timeout=10_000)
+            qtbot.waitUntil(
+                lambda: TextFrame("pinganlihe", 1, text) in strips.frames, timeout=10_000
+            )
             qtbot.waitUntil(lambda: window.device_state().level == "ok", timeout=10_000)
             assert "排队设备正常" in window.device_state().text
         finally:

@@ -68,12 +68,14 @@ def test_the_display_program_drives_strips_hall_display_and_keypads(tmp_path: Pa
 
         hardware.simulators["yichuang"].inject_key(1, Key.NEXT)  # the keypad at window 1
         assert _until(lambda: store.ticket(second.id).window_no == "1")
-        assert _until(lambda: TextFrame("pinganlihe", 1, f"请{second.display}号到1号窗口") in strips.frames)
+        assert _until(
+            lambda: TextFrame("pinganlihe", 1, f"请{second.display}号到1号窗口") in strips.frames
+        )
         events = store.events_after(0)
         assert any(e.ticket == second.display and e.actor == "wangfang" for e in events)
     finally:
         store.close()
         display.terminate()
-        out, err = display.communicate(timeout=30)
+        _out, err = display.communicate(timeout=30)
         hardware.close()
     assert "Traceback" not in err, err
