@@ -1,5 +1,6 @@
-"""`yichuang demo hall` and `yichuang queue seed-demo|stats|close-day`: the hall queue
-from the command line.
+"""`yichuang demo hall` and `yichuang queue seed-demo|stats|close-day|config`: the hall
+queue from the command line (``queue config export|import``: the hall's set-up as one
+JSON file, see docs/queue-config.md).
 
 ``demo hall`` starts the kiosk, two counter windows and the hall display as separate
 processes (each an ordinary ``yichuang run --role …``, as on the PCs of a real hall)
@@ -57,6 +58,7 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if name == "stats":
             p.add_argument("--day", help="业务日，如 2026-03-02（默认今天）")
         p.set_defaults(handler=handler)
+    _add_config_cli(qsub)
 
 
 # ---------------------------------------------------------------- queue commands
@@ -154,6 +156,111 @@ def _close_day(args: argparse.Namespace) -> int:
     finally:
         service.close()
     print(f"日终清号完成：{expired} 个未叫的号已作废")
+    return 0
+
+
+# ---------------------------------------------------------------- queue config
+
+
+def _add_config_cli(qsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = qsub.add_parser(
+        "config",
+        help="导出/导入大厅排队配置（业务类别、窗口、排队规则）为一个 JSON 文件",
+        description="文件为 UTF-8 编码的 JSON，可用记事本修改；各字段含义见 docs/queue-config.md。",
+    )
+    csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    export = csub.add_parser("export", help="把本大厅的排队配置写入文件")
+    export.add_argument("file", metavar="FILE", help="要写入的 JSON 文件（已有则覆盖）")
+    export.set_defaults(handler=_config_export)
+    imp = csub.add_parser(
+        "import",
+        help="从文件导入排队配置：先检查整个文件，有任何问题则什么都不写（退出码 2）",
+        description="先检查整个文件，有任何问题则逐条列出（含在文件中的位置）并什么都不写；"
+        "全部无误时只写入有改动的类别、窗口和规则，每项改动都记入日志。"
+        '文件中没有的类别和窗口保持不变（类别不能删除，不再使用的类别请写 "active": false）。',
+    )
+    imp.add_argument("file", metavar="FILE", help="要导入的 JSON 文件")
+    imp.add_argument(
+        "--reason", default="", help="导入原因，记入日志（默认：“导入排队配置 文件名”）"
+    )
+    imp.add_argument("--actor", default="admin", help="记入日志的操作人（默认 admin）")
+    imp.add_argument("--check", action="store_true", help="只检查文件并列出将要改动的内容，不写入")
+    imp.set_defaults(handler=_config_import)
+    for p in (export, imp):
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+        p.add_argument(
+            "--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）"
+        )
+
+
+def _config_export(args: argparse.Namespace) -> int:
+    from app.queue_config import export_config
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        text = service.run(export_config)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    path = Path(args.file)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"无法写入文件 {path}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"排队配置已导出到 {path}")
+    return 0
+
+
+def _config_import(args: argparse.Namespace) -> int:
+    from app.queue_config import ConfigError, import_config
+    from db.store import StoreError
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        print(f"文件 {path} 不是 UTF-8 编码：请用记事本“另存为”UTF-8 后再导入", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"无法读取文件 {path}：{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    reason = args.reason.strip() or f"导入排队配置 {path.name}"
+    service = _service(args)
+    try:
+        report = service.run(
+            lambda s: import_config(
+                s, text, actor=args.actor.strip() or "admin", reason=reason, check_only=args.check
+            )
+        )
+    except ConfigError as exc:
+        print(f"文件 {path} 有 {len(exc.problems)} 处问题，未导入任何内容：", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    verb = "将改动" if args.check else "已改动"
+    if not report.changed:
+        print("文件检查无误；与本大厅现有配置相同，未作改动")
+    else:
+        print(("文件检查无误（未写入）：" if args.check else "已导入：") + f"{path}")
+        if report.categories_changed:
+            print(f"  业务类别{verb}：{'、'.join(report.categories_changed)}")
+        if report.counters_changed:
+            print(f"  窗口{verb}：{'、'.join(report.counters_changed)}")
+        if report.policy_changed:
+            print(f"  排队规则{verb}")
+    if report.untouched_categories:
+        print(f"  文件中没有的业务类别保持不变：{'、'.join(report.untouched_categories)}")
+    if report.untouched_counters:
+        print(f"  文件中没有的窗口保持不变：{'、'.join(report.untouched_counters)}")
     return 0
 
 

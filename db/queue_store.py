@@ -913,9 +913,15 @@ class QueueStore:
     # ------------------------------------------------------------ set-up
 
     def save_category(
-        self, spec: CategorySpec, *, actor: str, now: datetime | None = None, ord: int = 0
+        self,
+        spec: CategorySpec,
+        *,
+        actor: str,
+        now: datetime | None = None,
+        ord: int = 0,
+        reason: str = "",
     ) -> None:
-        """Create or change a category (by its code)."""
+        """Create or change a category (by its code); ``reason`` goes to the log."""
         spec = _checked(spec)
         now = now or datetime.now()
         values = {
@@ -946,13 +952,16 @@ class QueueStore:
                 tx.conn.execute(update(CAT).where(CAT.c.id == existing).values(**values))
             self._commit_events(
                 tx,
-                [{"at": now, "actor": actor, "action": Action.SET_CATEGORY,
+                [{"at": now, "actor": actor, "action": Action.SET_CATEGORY, "reason": reason,
                   "detail": {"code": spec.code, **values}}],
                 config=True,
             )  # fmt: skip
 
-    def save_counter(self, spec: CounterSpec, *, actor: str, now: datetime | None = None) -> None:
-        """Create or change a counter (by its window number) and its category weights."""
+    def save_counter(
+        self, spec: CounterSpec, *, actor: str, now: datetime | None = None, reason: str = ""
+    ) -> None:
+        """Create or change a counter (by its window number) and its category weights;
+        ``reason`` goes to the log."""
         now = now or datetime.now()
         with self._write() as tx:
             cfg = self._config(tx)
@@ -986,7 +995,7 @@ class QueueStore:
             )
             self._commit_events(
                 tx,
-                [{"at": now, "actor": actor, "action": Action.SET_COUNTER,
+                [{"at": now, "actor": actor, "action": Action.SET_COUNTER, "reason": reason,
                   "window_no": spec.window_no, "detail": {"weights": dict(spec.weights)}}],
                 config=True,
             )  # fmt: skip

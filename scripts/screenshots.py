@@ -228,6 +228,67 @@ def queue_screens(out: Path) -> None:
         frame.close()
         service.close()
         ctx.close()
+    queue_config_screens(out)
+
+
+def queue_config_screens(out: Path) -> None:
+    """The manager's set-up dialogs (issue: hall managers tune fairness without code)
+    on the demo hall: the queue rules being changed, and the categories and counters
+    with one category deactivated and one with issuing hours."""
+    from dataclasses import replace
+    from datetime import time as clock
+    from typing import Any
+
+    from app.core.queue_policy import parse_hours
+    from app.queue_service import QueueService, queue_url
+    from app.ui.queue.manager import ManagerWindow
+
+    with tempfile.TemporaryDirectory() as data:
+        service = QueueService(queue_url("", data), seed=True)
+
+        def tune(store: Any) -> None:
+            specs = {c.code: c for c in store.categories()}
+            store.save_category(
+                replace(specs["BH"], issue_hours=parse_hours("08:30-12:00,13:30-17:00"),
+                        reset_time=clock(6, 0), carry_over=True),
+                actor="chenzhuren", ord=2, reason="截图",
+            )  # fmt: skip
+            store.save_category(
+                replace(specs["QY"], active=False), actor="chenzhuren", ord=3, reason="截图"
+            )
+
+        service.run(tune)
+        manager = ManagerWindow(service, "chenzhuren", "示范县城关镇便民服务中心")
+        manager.resize(*SIZE)
+        manager.show()
+        manager.start()
+        wait_until(lambda: manager.snapshot is not None)
+
+        manager.edit_policy()
+        rules = manager.dialog
+        wait_until(lambda: rules.loaded)
+        rules.max_jump.setValue(10)
+        rules.normal_run.setValue(3)
+        rules.reason.setCurrentText("普通号等候过久")
+        rules.adjustSize()
+        shoot(rules, out / "queue-rules.png")
+        rules.reject()
+
+        manager.edit_categories()
+        dialog = manager.dialog
+        wait_until(lambda: dialog.config is not None)
+        dialog.category_view.selectRow(1)
+        shoot(dialog, out / "queue-categories.png")
+        dialog.edit_category()
+        shoot(dialog.editor, out / "queue-category-editor.png")
+        dialog.editor.reject()
+        dialog.counter_view.selectRow(0)
+        dialog.edit_counter()
+        shoot(dialog.editor, out / "queue-counter-editor.png")
+        dialog.editor.reject()
+        dialog.reject()
+        manager.close()
+        service.close()
 
 
 if __name__ == "__main__":

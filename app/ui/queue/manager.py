@@ -1,7 +1,9 @@
 """The hall manager's live view (大厅管理): people waiting per category and the longest
 wait, each window's state, current ticket and count served today, the waiting and
 the skipped tickets — refreshed as the queue changes — and, with a reason each time,
-transfer or skip (过号) a window's current ticket and put a skipped ticket back."""
+transfer or skip (过号) a window's current ticket and put a skipped ticket back; and
+the hall's set-up: the queue rules (排队规则, Ctrl+Shift+P) and the service categories
+and counters (业务类别与窗口, Ctrl+Shift+L), in app.ui.queue.config_dialogs."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.queue_service import HallSnapshot, PollResult, QueueService, error_text
 from app.ui.queue.common import QueueWatcher, RowsModel, clock_text, minutes_text
+from app.ui.queue.config_dialogs import CategoriesDialog, PolicyDialog
 from app.ui.queue.dialogs import (
     REACTIVATE_REASONS,
     SKIP_REASONS,
@@ -150,6 +153,11 @@ class ManagerWindow(QMainWindow):
         self.skip_action = add(self.tr("当前号过号"), "Ctrl+K", self.skip_selected)
         self.reactivate_action = add(self.tr("过号恢复排队"), "Ctrl+R", self.reactivate_selected)
         add(self.tr("刷新"), "F5", self.watcher.refresh)
+        bar.addSeparator()
+        self.policy_action = add(self.tr("排队规则"), "Ctrl+Shift+P", self.edit_policy)
+        self.categories_action = add(
+            self.tr("业务类别与窗口"), "Ctrl+Shift+L", self.edit_categories
+        )
 
     # ------------------------------------------------------------ life
 
@@ -354,6 +362,22 @@ class ManagerWindow(QMainWindow):
             )
 
         self._open(dialog, accepted)
+
+    def edit_policy(self) -> None:
+        """排队规则: change the hall's rules (with a reason); every counter follows
+        them from its next call."""
+        dialog = PolicyDialog(self.service, self.runner, self.actor, self)
+        dialog.saved.connect(lambda _: self._say(self.tr("排队规则已保存，各窗口下次叫号起生效")))
+        dialog.saved.connect(self.watcher.refresh)
+        self._open(dialog, lambda: None)
+        dialog.load()
+
+    def edit_categories(self) -> None:
+        """业务类别与窗口: add and change categories and counters (with a reason)."""
+        dialog = CategoriesDialog(self.service, self.runner, self.actor, self)
+        dialog.changed.connect(self.watcher.refresh)
+        self._open(dialog, lambda: None)
+        dialog.load()
 
     def _open(self, dialog: Any, accepted: Callable[[], None]) -> None:
         """Open a dialog without blocking; the focus goes back where it was."""
