@@ -15,6 +15,7 @@ from collections.abc import Callable
 _CLI_MODULES = (
     "app.cli_core",
     "app.cli_catalog",
+    "app.cli_sync",
     "devices.cli",
     "printing.cli",
     "app.cli_hall",

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.core.identity import normalise
+from app.core.ids import uuid7
 from app.core.items import Medium, ServiceType
 from app.settings import Settings
 from db.catalog_repo import item_version
 from db.models import CaseRow, PrintLogRow
 from db.store import Store
+from db.sync.outbox import enqueue
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
@@ -243,22 +245,24 @@ class DocumentService:
                 f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
             )
             reports.append(PrintReport(kind, case_no, path, printer, outcome, missing))
+            entry = dict(
+                id=uuid7(),
+                case_id=case_id,
+                ref=case_no,
+                what=kind.value,
+                at=datetime.now(),
+                who=who,
+                copies=copies,
+                printer=printer,
+                success=outcome.ok if outcome else False,
+                message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
+                job_id=outcome.job_id if outcome else "",
+                file=str(path),
+            )
             with self.store.session() as s, s.begin():
-                s.add(
-                    PrintLogRow(
-                        case_id=case_id,
-                        ref=case_no,
-                        what=kind.value,
-                        at=datetime.now(),
-                        who=who,
-                        copies=copies,
-                        printer=printer,
-                        success=outcome.ok if outcome else False,
-                        message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
-                        job_id=outcome.job_id if outcome else "",
-                        file=str(path),
-                    )
-                )
+                s.execute(insert(PrintLogRow).values(entry))
+                if case_id is not None:  # the log goes up with the case, in this transaction
+                    enqueue(s, {"print_log": [entry]}, case_id=case_id)
             log.info("document %s of %s: %s", kind.value, case_no, reports[-1].text())
         return reports
 

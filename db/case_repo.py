@@ -25,6 +25,7 @@ from db.models import (
     CaseSequenceRow,
     NoticeLineRow,
 )
+from db.sync.outbox import enqueue, enqueue_case_change
 
 
 class IntakeRejected(ValueError):
@@ -89,48 +90,47 @@ def save_case(
     case_id = uuid7()
     status = status_for(intake)
     a = intake.applicant
-    session.execute(
-        insert(CaseRow).values(
-            id=case_id,
-            case_no=case_no,
-            item_version_id=intake.item_version_id,
-            item_code=item.code,
-            item_name=item.name,
-            decision=intake.decision.value,
-            status=status.value,
-            decision_reason=intake.reason,
-            legal_basis=intake.legal_basis,
-            promised_date=promised,
-            supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
-            accepted_at=now,
-            completed_at=now if intake.completes_on_the_spot else None,
-            clerk=intake.clerk,
-            clerk_name=intake.clerk_name,
-            on_behalf_of=intake.on_behalf_of,
-            window_no=intake.window_no,
-            workstation=workstation,
-            applicant_name=a.name,
-            applicant_id_no=a.id_no.upper(),
-            previous_case_id=previous_id,
-            row_version=1,
-        )
+    case_values = dict(
+        id=case_id,
+        case_no=case_no,
+        item_version_id=intake.item_version_id,
+        item_code=item.code,
+        item_name=item.name,
+        decision=intake.decision.value,
+        status=status.value,
+        decision_reason=intake.reason,
+        legal_basis=intake.legal_basis,
+        promised_date=promised,
+        supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
+        accepted_at=now,
+        completed_at=now if intake.completes_on_the_spot else None,
+        clerk=intake.clerk,
+        clerk_name=intake.clerk_name,
+        on_behalf_of=intake.on_behalf_of,
+        window_no=intake.window_no,
+        workstation=workstation,
+        applicant_name=a.name,
+        applicant_id_no=a.id_no.upper(),
+        previous_case_id=previous_id,
+        application_id=None,
+        row_version=1,
     )
-    session.execute(
-        insert(ApplicantRow).values(
-            case_id=case_id,
-            kind=a.kind.value,
-            name=a.name,
-            id_type=a.id_type,
-            id_no=a.id_no.upper(),
-            phone=a.phone,
-            address=a.address,
-            legal_rep=a.legal_rep,
-            agent_name=a.agent_name,
-            agent_id_type=a.agent_id_type if a.has_agent else "",
-            agent_id_no=a.agent_id_no.upper(),
-            agent_phone=a.agent_phone,
-        )
+    session.execute(insert(CaseRow).values(case_values))
+    applicant_values = dict(
+        case_id=case_id,
+        kind=a.kind.value,
+        name=a.name,
+        id_type=a.id_type,
+        id_no=a.id_no.upper(),
+        phone=a.phone,
+        address=a.address,
+        legal_rep=a.legal_rep,
+        agent_name=a.agent_name,
+        agent_id_type=a.agent_id_type if a.has_agent else "",
+        agent_id_no=a.agent_id_no.upper(),
+        agent_phone=a.agent_phone,
     )
+    session.execute(insert(ApplicantRow).values(applicant_values))
     answers = [
         {"case_id": case_id, "question_code": q.code, "ord": i, "question": q.text,
          "answer": intake.answers.get(q.code, "")}
@@ -154,6 +154,8 @@ def save_case(
     ]  # fmt: skip
     if notice and intake.decision in (Decision.CORRECTION, Decision.ACCEPT_DEFERRED):
         session.execute(insert(NoticeLineRow), notice)
+    else:
+        notice = []
     detail: dict[str, object] = {
         "decision": intake.decision.value,
         "status": status.value,
@@ -165,8 +167,8 @@ def save_case(
     if intake.previous_case_no:
         detail["previous_case_no"] = intake.previous_case_no
     detail.update(intake.extra)
-    session.execute(
-        insert(AuditRow).values(
+    audit = [
+        dict(
             id=uuid7(),
             case_id=case_id,
             at=now,
@@ -174,11 +176,11 @@ def save_case(
             action="办结" if intake.completes_on_the_spot else intake.decision.value,
             detail=detail,
         )
-    )
+    ]
     missed = intake.extra.get("not_on_previous_notice")
     if missed:
-        session.execute(
-            insert(AuditRow).values(
+        audit.append(
+            dict(
                 id=uuid7(),
                 case_id=case_id,
                 at=now,
@@ -187,6 +189,23 @@ def save_case(
                 detail={"previous_case_no": intake.previous_case_no, "materials": missed},
             )
         )
+    session.execute(insert(AuditRow), audit)
+    # The outbox row is part of this transaction: the case goes up exactly when it exists.
+    central_case = {k: v for k, v in case_values.items() if k != "item_version_id"}
+    central_case["item_version"] = item.version
+    enqueue(
+        session,
+        {
+            "cases": [central_case],
+            "applicant": [applicant_values],
+            "case_answer": answers,
+            "case_material": materials,
+            "notice_line": notice,
+            "audit_entry": audit,
+        },
+        case_id=case_id,
+        now=now,
+    )
     if previous_id is not None:
         _mark_corrected(session, previous_id, case_no, intake.clerk, now)
     return SavedCase(case_id, case_no, promised, status.value)
@@ -202,16 +221,16 @@ def _mark_corrected(
         .values(status=CaseStatus.CORRECTED.value, row_version=CaseRow.row_version + 1)
     )
     if result.rowcount:  # type: ignore[attr-defined]
-        session.execute(
-            insert(AuditRow).values(
-                id=uuid7(),
-                case_id=previous_id,
-                at=now,
-                actor=actor,
-                action="已补正",
-                detail={"new_case_no": new_case_no},
-            )
+        entry = dict(
+            id=uuid7(),
+            case_id=previous_id,
+            at=now,
+            actor=actor,
+            action="已补正",
+            detail={"new_case_no": new_case_no},
         )
+        session.execute(insert(AuditRow).values(entry))
+        enqueue_case_change(session, previous_id, audit=[entry], now=now)
 
 
 def get_case(session: Session, case_no: str) -> CaseRow | None:

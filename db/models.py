@@ -347,3 +347,79 @@ class PrintLogRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     job_id: Mapped[str] = mapped_column(String(64), default="")
     file: Mapped[str] = mapped_column(Text, default="")  # the PDF kept for reprint/preview
+
+
+# ---------------------------------------------------------------- sync (issue 7)
+
+
+class SyncOutboxRow(Base):
+    """One change to push to the county, written in the same transaction as the change.
+
+    ``payload`` maps a central table name to the rows to upsert there. ``seq`` is this
+    workstation's change order (never a clock); ``batch_seq`` is set when the row joins
+    a batch and never changes afterwards, so a batch resent after a cut connection is
+    byte for byte the same batch."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = (
+        Index("ix_sync_outbox_pending", "sent_at", "seq"),
+        Index("ix_sync_outbox_batch_seq", "batch_seq"),
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # shown to people, never ordered by
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    batch_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SyncStateRow(Base):
+    """Sync bookkeeping of this workstation: install id, batch counter, pull cursor,
+    last success and error."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncConflictRow(Base):
+    """A conflict met while syncing and how the written rule settled it (docs/sync.md)."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    side: Mapped[str] = mapped_column(String(8))  # push / pull
+    tbl: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)  # Chinese, for the hall manager
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class SyncQuarantineRow(Base):
+    """A row the county refused. It is kept here, visible, and never blocks the rest."""
+
+    __tablename__ = "sync_quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    batch_seq: Mapped[int] = mapped_column(Integer)
+    tbl: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CalendarYearRow(Base):
+    """A year of the working-day calendar pulled from the county (newer than the one
+    shipped with the program when present)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[dict[str, object]] = mapped_column(JSON)

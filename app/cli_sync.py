@@ -1,0 +1,475 @@
+"""`yichuang central …` (the county's database) and `yichuang sync …` (a workstation).
+
+Central commands take an administrator's URL (``--url`` or the environment variable
+YICHUANG_CENTRAL_ADMIN_URL); its password comes the usual libpq ways (PGPASSWORD,
+~/.pgpass) or is asked for. A workstation's password lives only in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.credentials import Credentials
+
+ADMIN_URL_ENV = "YICHUANG_CENTRAL_ADMIN_URL"
+
+
+def _ask_in_terminal(prompt: str) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(prompt + "：") or None
+
+
+def _system_credentials() -> Credentials:
+    from app.credentials import Credentials
+
+    return Credentials.from_system(ask=_ask_in_terminal)
+
+
+# Tests put an in-memory keyring here (the window passes its own to the service).
+CREDENTIALS_FACTORY: Callable[[], Credentials] = _system_credentials
+
+
+def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    central = sub.add_parser(
+        "central", help="县中心数据库：建库、中心账号、发布目录（县中心管理员用）"
+    )
+    c = central.add_subparsers(dest="central_command", metavar="ACTION", required=True)
+
+    def admin(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> Any:
+        p = c.add_parser(name, help=help_text)
+        p.add_argument("--url", help=f"管理员连接地址（默认取环境变量 {ADMIN_URL_ENV}）")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = admin("init", "创建县中心数据库结构与角色（可重复运行）", _central_init)
+    p.add_argument("--role-prefix", default="yc", help="数据库角色名前缀（默认 yc）")
+    p.add_argument("--revision", default="head", help=argparse.SUPPRESS)
+    admin("upgrade", "把县中心数据库结构升级到本程序的版本", _central_upgrade)
+    p = admin("add-centre", "新增一个中心并创建其同步账号（密码只显示这一次）", _add_centre)
+    p.add_argument("code", help="中心行政区划代码（6至12位数字）")
+    p.add_argument("name", help="中心名称")
+    p = admin("reset-password", "为中心的同步账号设置新密码（只显示这一次）", _reset_password)
+    p.add_argument("code")
+    p = admin("add-admin", "新增县中心管理员登录账号（发布目录、日历、账号）", _add_admin)
+    p.add_argument("login")
+    p = admin("publish-catalog", "发布事项目录文件（.xlsx/.json）到县中心", _publish_catalog)
+    p.add_argument("file", type=Path)
+    p = admin("publish-calendar", "发布工作日历（默认：程序自带的各年日历）", _publish_calendar)
+    p.add_argument("files", nargs="*", type=Path)
+    p = admin("add-clerk", "新增或修改中心的窗口人员账号（密码从终端输入）", _add_clerk)
+    p.add_argument("centre")
+    p.add_argument("login")
+    p.add_argument("name")
+    p.add_argument("--window", default="", help="本人岗位的窗口号（A角）")
+    p.add_argument("--backup-for", default="", help="作为谁的B角（账号）")
+    p.add_argument("--role", default="clerk", choices=["clerk", "chief", "manager"])
+    p.add_argument("--inactive", action="store_true", help="停用此账号")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    p = admin("set-status", "在县中心推进办件状态（如 已办结），受理的工作站随后下载", _set_status)
+    p.add_argument("case_no")
+    p.add_argument("status")
+    p.add_argument("--actor", default="县中心")
+    p = admin("release-workstation", "释放工作站代码（更换电脑后允许新电脑使用）", _release)
+    p.add_argument("centre")
+    p.add_argument("workstation")
+    admin("status", "各中心、工作站的同步情况", _central_status)
+
+    s = sub.add_parser("sync", help="与县中心同步（--once 同步一次后退出）")
+    s.add_argument("--once", action="store_true", help="上传并下载一次后退出（供脚本使用）")
+    s.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
+    s.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    s.set_defaults(handler=_sync_once)
+    ss = s.add_subparsers(dest="sync_command", metavar="ACTION")
+    p = ss.add_parser("status", help="显示同步状态、拒收与冲突")
+    p.set_defaults(handler=_sync_status)
+    p = ss.add_parser("set-up", help="设置县中心地址并把同步密码存入系统钥匙串")
+    p.add_argument(
+        "--url",
+        required=True,
+        help="县中心地址，不含密码，如 postgresql://yc_370999101@10.1.2.3/yichuang",
+    )
+    p.add_argument(
+        "--sslmode", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+    )
+    p.add_argument("--centre", help="中心代码（默认沿用设置）")
+    p.add_argument("--workstation", help="工作站代码（县中心分配，2位）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    p.set_defaults(handler=_sync_set_up)
+    p = ss.add_parser(
+        "first-start", help="新工作站首次启动：从县中心下载目录、日历与账号（显示进度）"
+    )
+    p.set_defaults(handler=_first_start)
+
+
+# ---------------------------------------------------------------- central
+
+
+def _admin_url(args: argparse.Namespace) -> str | None:
+    url = args.url or os.environ.get(ADMIN_URL_ENV, "")
+    if not url:
+        print(
+            f"请用 --url 给出县中心数据库的管理员连接地址（或设置环境变量 {ADMIN_URL_ENV}）",
+            file=sys.stderr,
+        )
+    return url or None
+
+
+def _admin_call(args: argparse.Namespace, action: Callable[[str], int]) -> int:
+    from db.central.admin import CentralAdminError
+
+    url = _admin_url(args)
+    if url is None:
+        return 2
+    try:
+        return action(url)
+    except CentralAdminError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+def _central_init(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        roles = admin.init_central(url, prefix=args.role_prefix, revision=args.revision)
+        print(f"县中心数据库已就绪（结构版本 {admin.central_revision(url)}）。")
+        print(
+            f"角色：{roles.owner}（属主）、{roles.admin}（管理员组）、{roles.centre_group}（各中心同步账号组）"
+        )
+        print("下一步：yichuang central add-centre 中心代码 中心名称")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _central_upgrade(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        print(f"县中心数据库结构已升级到 {admin.upgrade_central(url)}。")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _print_login(login: Any, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    station_url = (
+        f"postgresql://{login.role}@{u.host or '县中心地址'}:{u.port or 5432}/{u.database}"
+    )
+    print(f"中心：{login.code} {login.name}")
+    print(f"同步账号：{login.role}")
+    print(f"密码：{login.password}")
+    print("密码只显示这一次，请当面交给该中心的管理员，在每台工作站上运行：")
+    print(f"  yichuang sync set-up --url {station_url}")
+
+
+def _add_centre(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        if not args.code.isdigit() or not 6 <= len(args.code) <= 12:
+            print(f"中心代码“{args.code}”无效：应为6至12位数字（行政区划代码）", file=sys.stderr)
+            return 2
+        _print_login(admin.add_centre(url, args.code, args.name), url)
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        _print_login(admin.reset_password(url, args.code), url)
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _add_admin(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        password = admin.add_admin(url, args.login)
+        print(f"管理员账号：{args.login}\n密码：{password}\n密码只显示这一次。")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _publish_catalog(args: argparse.Namespace) -> int:
+    from app.catalog_files import read_catalog
+    from db.central import admin
+
+    parsed = read_catalog(args.file)
+    if not parsed.ok:
+        print(
+            f"目录文件 {args.file.name} 有 {len(parsed.problems)} 处问题，未发布：", file=sys.stderr
+        )
+        for problem in parsed.problems[:50]:
+            print(f"  - {problem}", file=sys.stderr)
+        print("请先用 yichuang catalog check 检查并修改。", file=sys.stderr)
+        return 2
+
+    def run(url: str) -> int:
+        result = admin.publish_items(url, parsed.items)
+        print(f"已发布：新增 {result['added']} 个事项版本，{result['unchanged']} 个未变。")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _publish_calendar(args: argparse.Namespace) -> int:
+    import json
+
+    from app.core.paths import resource
+    from app.core.workdays import CalendarError, YearCalendar
+    from db.central import admin
+
+    files = args.files or sorted(Path(resource("calendar")).glob("*.json"))
+    docs = []
+    for f in files:
+        try:
+            doc = json.loads(Path(f).read_text(encoding="utf-8"))
+            YearCalendar.from_dict(doc, origin=str(f))
+        except (OSError, ValueError, CalendarError) as exc:
+            print(f"日历文件 {f} 无效：{exc}", file=sys.stderr)
+            return 2
+        docs.append(doc)
+
+    def run(url: str) -> int:
+        for doc in docs:
+            version = admin.publish_calendar(url, int(doc["year"]), doc)
+            print(f"{doc['year']} 年日历：县中心版本 {version}")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _add_clerk(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = _ask_in_terminal(f"请输入账号 {args.login} 的密码") or ""
+    if len(password) < 6:
+        print("密码至少6位", file=sys.stderr)
+        return 2
+
+    def run(url: str) -> int:
+        version = admin.upsert_clerk(
+            url, args.centre, args.login, args.name, password, window_no=args.window,
+            backup_for=args.backup_for, role=args.role, active=not args.inactive,
+        )  # fmt: skip
+        print(f"账号 {args.login} 已保存（版本 {version}），各工作站下次同步时更新。")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _set_status(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        result = admin.set_case_status(url, args.case_no, args.status, args.actor)
+        print("状态已更新" if result["changed"] else "状态未变")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _release(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        if admin.release_workstation(url, args.centre, args.workstation):
+            print(f"工作站代码 {args.centre}-{args.workstation} 已释放，下一台同步的电脑将使用它。")
+        else:
+            print(f"工作站代码 {args.centre}-{args.workstation} 尚未被使用。")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _central_status(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        info = admin.overview(url)
+        print(f"结构版本 {info['schema']}")
+        for c in info["centres"]:
+            print(
+                f"{c['code']} {c['name']}（账号 {c['role']}）：办件 {c['cases']}，"
+                f"拒收 {c['quarantined']}，冲突 {c['conflicts']}"
+            )
+        for w in info["workstations"]:
+            print(
+                f"  工作站 {w['centre']}-{w['code']}：已收 {w['batches']} 批，"
+                f"最近 {w['last_seen']:%Y-%m-%d %H:%M}，安装号 {w['install_id'][:8]}…"
+            )
+        return 0
+
+    return _admin_call(args, run)
+
+
+# ---------------------------------------------------------------- workstation
+
+
+def _context(args: argparse.Namespace) -> Any:
+    from app.context import open_context
+
+    return open_context(getattr(args, "db", None), getattr(args, "data_dir", None), demo=False)
+
+
+def _sync_once(args: argparse.Namespace) -> int:
+    from app.sync_service import SyncService, client_from_settings
+    from db.store import StoreError
+
+    if not args.once:
+        print(
+            "请加 --once（同步一次后退出），或使用 yichuang sync status / set-up / first-start",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        ctx = _context(args)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        credentials = CREDENTIALS_FACTORY()
+        service = SyncService(
+            ctx.store, lambda: client_from_settings(ctx.store, ctx.settings, credentials)
+        )
+        status = service.run_once()
+        if not status.configured:
+            print("尚未设置县中心：请先运行 yichuang sync set-up --url …", file=sys.stderr)
+            return 2
+        if status.last_error and status.online is not True:
+            print(status.last_error, file=sys.stderr)
+            return 1
+        if service.last_report is None:
+            print(status.last_error, file=sys.stderr)
+            return 1
+        print(service.last_report.text())
+        if status.notice:
+            print(status.notice)
+        return 0
+    finally:
+        ctx.close()
+
+
+def _sync_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.sync_service import read_status
+    from db.models import SyncConflictRow, SyncQuarantineRow
+
+    ctx = _context(args)
+    try:
+        configured = bool(str(ctx.settings.get("central_url")).strip())
+        status = read_status(ctx.store, configured)
+        print(status.text())
+        if status.last_error:
+            print(f"最近错误（{status.last_error_at:%Y-%m-%d %H:%M}）：{status.last_error}")
+        if status.notice:
+            print(status.notice)
+        with ctx.store.session() as s:
+            for q in s.scalars(select(SyncQuarantineRow).order_by(SyncQuarantineRow.id).limit(50)):
+                print(f"拒收 第{q.batch_seq}批 {q.tbl} {q.row_key}：{q.reason}")
+            for c in s.scalars(select(SyncConflictRow).order_by(SyncConflictRow.id).limit(50)):
+                print(f"冲突 {c.at:%Y-%m-%d %H:%M} {c.message}")
+        return 0
+    finally:
+        ctx.close()
+
+
+def _sync_set_up(args: argparse.Namespace) -> int:
+    from app.credentials import account_for
+    from app.sync_service import client_from_settings
+    from db.sync.client import SyncError
+
+    if "://" not in args.url or "@" not in args.url:
+        print("县中心地址应形如 postgresql://账号@主机/数据库（不含密码）", file=sys.stderr)
+        return 2
+    if ":" in args.url.split("://", 1)[1].split("@", 1)[0]:
+        print("地址中不要写密码：密码单独输入，只保存在系统钥匙串中", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = _ask_in_terminal("请输入县中心分配的同步密码") or ""
+    if not password:
+        print("没有输入密码，未作更改", file=sys.stderr)
+        return 2
+    ctx = _context(args)
+    try:
+        ctx.settings.set("central_url", args.url)
+        if args.sslmode:
+            ctx.settings.set("central_sslmode", args.sslmode)
+        if args.centre:
+            ctx.settings.set("centre_code", args.centre)
+        if args.workstation:
+            ctx.settings.set("workstation", args.workstation.upper())
+        credentials = CREDENTIALS_FACTORY()
+        kept = credentials.set(account_for(args.url), password)
+        ctx.settings.save()
+        if not kept:
+            print("本机没有可用的系统钥匙串：密码不会保存到磁盘，程序每次启动时会询问。")
+        try:
+            client = client_from_settings(ctx.store, ctx.settings, credentials)
+            assert client is not None
+            info = client.server_info()
+        except SyncError as exc:
+            print(f"设置已保存，但现在连不上县中心：{exc.message}", file=sys.stderr)
+            return 1
+        if info.get("centre") != ctx.settings.get("centre_code"):
+            print(
+                f"此账号属于中心 {info.get('centre')}，而本机设置的中心代码为 "
+                f"{ctx.settings.get('centre_code')}：请用 --centre 改正。",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"已连接县中心（{info.get('centre_name')}，结构版本 {info.get('schema')}）。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def _first_start(args: argparse.Namespace) -> int:
+    from app.sync_service import client_from_settings
+    from db.sync.client import SyncError, first_sync
+
+    ctx = _context(args)
+    try:
+        try:
+            client = client_from_settings(ctx.store, ctx.settings, CREDENTIALS_FACTORY())
+            if client is None:
+                print("尚未设置县中心：请先运行 yichuang sync set-up --url …", file=sys.stderr)
+                return 2
+
+            def bar(done: int, total: int, message: str) -> None:
+                width = 30
+                filled = width * done // total if total else 0
+                print(f"\r[{'#' * filled}{'.' * (width - filled)}] {message}", end="", flush=True)
+
+            report = first_sync(ctx.store, client, bar)
+        except SyncError as exc:
+            print(f"\n{exc.message}", file=sys.stderr)
+            return 1
+        print(f"\n{report.text()}")
+        return 0
+    finally:
+        ctx.close()

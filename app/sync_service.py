@@ -1,0 +1,202 @@
+"""The background sync worker: Qt-free, one thread, never the GUI thread.
+
+The window binds ``subscribe`` to a queued Qt signal to show the status in the top
+bar (online/offline, pending count, last success, last error, conflicts) and calls
+``sync_now()`` from its "立即同步" action. ``yichuang sync --once`` uses ``run_once``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.credentials import Credentials, account_for
+from app.settings import Settings
+from db.models import SyncConflictRow, SyncQuarantineRow
+from db.store import Store
+from db.sync import state
+from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport
+from db.sync.outbox import pending_count
+
+log = logging.getLogger("yichuang.sync")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    configured: bool = False
+    online: bool | None = None  # None: not tried yet
+    running: bool = False
+    pending: int = 0
+    quarantined: int = 0
+    conflicts: int = 0
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    notice: str = ""  # e.g. "this program is one version behind the county"
+
+    def text(self) -> str:
+        """One line for the top bar."""
+        if not self.configured:
+            return "未设置县中心同步"
+        link = {True: "在线", False: "离线", None: "尚未连接"}[self.online]
+        parts = ["同步中…" if self.running else link]
+        parts.append(f"待上传 {self.pending}")
+        if self.last_success:
+            parts.append(f"上次成功 {self.last_success:%m-%d %H:%M}")
+        if self.quarantined:
+            parts.append(f"拒收 {self.quarantined}")
+        if self.conflicts:
+            parts.append(f"冲突 {self.conflicts}")
+        return " · ".join(parts)
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def read_status(store: Store, configured: bool) -> SyncStatus:
+    with store.session() as s:
+        return SyncStatus(
+            configured=configured,
+            pending=pending_count(s),
+            quarantined=int(s.scalar(select(func.count()).select_from(SyncQuarantineRow)) or 0),
+            conflicts=int(s.scalar(select(func.count()).select_from(SyncConflictRow)) or 0),
+            last_success=_parse(state.get(s, state.LAST_SUCCESS)),
+            last_error=state.get(s, state.LAST_ERROR),
+            last_error_at=_parse(state.get(s, state.LAST_ERROR_AT)),
+            notice=state.get(s, state.NOTICE),
+        )
+
+
+def client_from_settings(
+    store: Store, settings: Settings, credentials: Credentials
+) -> SyncClient | None:
+    """A client for the configured county database, or None when none is set up.
+    Raises SyncError when the password is needed and not given."""
+    url = str(settings.get("central_url")).strip()
+    if not url:
+        return None
+    password = credentials.get(account_for(url))
+    if not password:
+        raise SyncError(
+            "没有县中心同步密码：请运行 yichuang sync set-up（或在设置中）输入县中心分配的密码。",
+            "auth",
+        )
+    return SyncClient(
+        store,
+        CentralConfig(
+            url=url,
+            password=password,
+            centre=str(settings.get("centre_code")),
+            workstation=str(settings.get("workstation")),
+            sslmode=str(settings.get("central_sslmode")),
+        ),
+    )
+
+
+class SyncService:
+    """Runs ``sync_once`` every ``interval_s`` seconds and on ``sync_now()``, on its own
+    thread. Listeners get a fresh SyncStatus after every change, on that thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        client_factory: Callable[[], SyncClient | None],
+        interval_s: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.interval_s = interval_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._status = SyncStatus()
+        self.last_report: SyncReport | None = None
+
+    # ------------------------------------------------------------ status
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> None:
+        self._listeners.append(listener)
+
+    def _publish(self, status: SyncStatus) -> None:
+        with self._lock:
+            self._status = status
+        for listener in list(self._listeners):
+            try:
+                listener(status)
+            except Exception:  # a listener's bug must not stop sync
+                log.exception("sync status listener failed")
+
+    def refresh(self) -> SyncStatus:
+        """Re-read pending count and the rest from the local store (e.g. after a save)."""
+        current = self.status
+        fresh = read_status(self.store, current.configured)
+        status = replace(fresh, online=current.online, running=current.running)
+        self._publish(status)
+        return status
+
+    # ------------------------------------------------------------ running
+
+    def run_once(self) -> SyncStatus:
+        try:
+            client = self.client_factory()
+        except SyncError as exc:
+            return self._finish(True, False, exc.message)
+        if client is None:
+            return self._finish(False, None, "")
+        self._publish(replace(self.status, configured=True, running=True))
+        try:
+            self.last_report = client.sync_once()
+        except SyncError as exc:
+            log.warning("sync failed (%s): %s", exc.kind, exc.message)
+            return self._finish(True, exc.kind not in ("offline",), exc.message)
+        except Exception as exc:  # a bug or a local-store failure: shown, never fatal
+            log.exception("sync failed")
+            return self._finish(True, None, f"同步出错：{exc}")
+        return self._finish(True, True, "")
+
+    def _finish(self, configured: bool, online: bool | None, error: str) -> SyncStatus:
+        status = replace(read_status(self.store, configured), online=online, running=False)
+        if error and not status.last_error:
+            status = replace(status, last_error=error, last_error_at=datetime.now())
+        self._publish(status)
+        return status
+
+    def sync_now(self) -> None:
+        """Ask the worker to sync at once (returns immediately)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="yichuang-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.run_once()
+            self._wake.wait(self.interval_s)
+            self._wake.clear()

@@ -1,0 +1,383 @@
+"""Administration of the central database, for `yichuang central …` and for tests.
+
+Every function takes an administrator's URL (a superuser, or a role with CREATEROLE
+for `init`/`add_centre`; a member of the admin role for publishing). Messages for
+people are Chinese and say what to do.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+
+from app.core.items import Item
+from db.central.sql import API, SCHEMA, Roles
+from db.sync.catalog_docs import item_to_doc
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+CENTRE = re.compile(r"^\d{6,12}$")
+WORKSTATION = re.compile(r"^[A-Z0-9]{2}$")
+
+
+class CentralAdminError(RuntimeError):
+    """A refusal or failure, in Chinese, for the county IT person."""
+
+
+def libpq_url(url: str) -> str:
+    """A libpq URL from a SQLAlchemy-style one (drops ``+psycopg``)."""
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    return re.sub(r"^postgres(?:ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+
+
+def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(libpq_url(url), connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise CentralAdminError(f"无法连接县中心数据库：{exc}".strip()) from exc
+
+
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores: computed here, so the password
+    itself never reaches the server (or its statement log)."""
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = base64.b64encode
+    return (
+        f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}"
+        f"${b64(stored_key).decode()}:{b64(server_key).decode()}"
+    )
+
+
+def _alembic_config(connection: Any, prefix: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["prefix"] = prefix
+    cfg.attributes["owner"] = Roles(prefix).owner
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def _role_exists(cur: psycopg.Cursor[Any], name: str) -> bool:
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+    return cur.fetchone() is not None
+
+
+def init_central(url: str, prefix: str = "yc", revision: str = "head") -> Roles:
+    """Create the roles, the schemas and the central tables (idempotent: a second run
+    upgrades to ``revision``)."""
+    if not PREFIX.match(prefix):
+        raise CentralAdminError(f"角色前缀“{prefix}”无效：应为小写字母开头的小写字母、数字或下划线")
+    roles = Roles(prefix)
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        for role in (roles.owner, roles.admin, roles.centre_group):
+            if not _role_exists(cur, role):
+                cur.execute(pgsql.SQL("CREATE ROLE {} NOLOGIN").format(pgsql.Identifier(role)))
+        cur.execute("SELECT current_database()")
+        row = cur.fetchone()
+        assert row is not None
+        db = pgsql.Identifier(row[0])
+        owner = pgsql.Identifier(roles.owner)
+        for schema in (SCHEMA, API):
+            cur.execute(
+                pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
+                    pgsql.Identifier(schema), owner
+                )
+            )
+        cur.execute(pgsql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(db))
+        cur.execute(
+            pgsql.SQL("GRANT CONNECT ON DATABASE {} TO {}, {}").format(
+                db, pgsql.Identifier(roles.centre_group), pgsql.Identifier(roles.admin)
+            )
+        )
+    _upgrade(url, prefix, revision)
+    return roles
+
+
+def installed_prefix(url: str) -> str:
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute("SELECT prefix FROM yc.install")
+        except psycopg.errors.UndefinedTable as exc:
+            raise CentralAdminError(
+                "这个数据库还不是一窗通县中心数据库：请先运行 yichuang central init --url …"
+            ) from exc
+        row = cur.fetchone()
+        assert row is not None
+        return str(row[0])
+
+
+def _upgrade(url: str, prefix: str, revision: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn, prefix), revision)
+    finally:
+        engine.dispose()
+
+
+def upgrade_central(url: str, revision: str = "head") -> str:
+    _upgrade(url, installed_prefix(url), revision)
+    return central_revision(url)
+
+
+def central_revision(url: str) -> str:
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT version_num FROM yc.alembic_version")
+        row = cur.fetchone()
+        return str(row[0]) if row else ""
+
+
+@dataclass(frozen=True)
+class CentreLogin:
+    code: str
+    name: str
+    role: str
+    password: str
+
+
+def add_centre(
+    url: str,
+    code: str,
+    name: str,
+    *,
+    connection_limit: int = 20,
+    statement_timeout: str = "120s",
+) -> CentreLogin:
+    """Create a centre and its login role; the password is made here and shown once."""
+    if not CENTRE.match(code):
+        raise CentralAdminError(f"中心代码“{code}”无效：应为6至12位数字（行政区划代码）")
+    if not name.strip():
+        raise CentralAdminError("请填写中心名称")
+    roles = Roles(installed_prefix(url))
+    role = roles.centre_login(code)
+    password = secrets.token_urlsafe(18)
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name FROM yc.centre WHERE code = %s", [code])
+        if cur.fetchone() is not None:
+            raise CentralAdminError(
+                f"中心 {code} 已存在。如需新密码：yichuang central reset-password {code}"
+            )
+        ident = pgsql.Identifier(role)
+        if _role_exists(cur, role):
+            raise CentralAdminError(f"数据库角色 {role} 已存在，请先由数据库管理员处理")
+        cur.execute(
+            pgsql.SQL(
+                "CREATE ROLE {} LOGIN INHERIT PASSWORD {} CONNECTION LIMIT {} IN ROLE {}"
+            ).format(
+                ident,
+                pgsql.Literal(scram_verifier(password)),
+                pgsql.Literal(connection_limit),
+                pgsql.Identifier(roles.centre_group),
+            )
+        )
+        cur.execute(
+            pgsql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                ident, pgsql.Literal(statement_timeout)
+            )
+        )
+        cur.execute(
+            pgsql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(ident)
+        )
+        cur.execute(
+            "INSERT INTO yc.centre (code, name, role_name) VALUES (%s, %s, %s)",
+            [code, name.strip(), role],
+        )
+    return CentreLogin(code, name.strip(), role, password)
+
+
+def reset_password(url: str, code: str) -> CentreLogin:
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name, role_name FROM yc.centre WHERE code = %s", [code])
+        row = cur.fetchone()
+        if row is None:
+            raise CentralAdminError(f"没有中心 {code}")
+        password = secrets.token_urlsafe(18)
+        cur.execute(
+            pgsql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                pgsql.Identifier(row[1]), pgsql.Literal(scram_verifier(password))
+            )
+        )
+    return CentreLogin(code, row[0], row[1], password)
+
+
+def add_admin(url: str, login: str) -> str:
+    """A person's login in the admin role (catalogue, calendar, users, case status)."""
+    roles = Roles(installed_prefix(url))
+    password = secrets.token_urlsafe(18)
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            pgsql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                pgsql.Identifier(login),
+                pgsql.Literal(scram_verifier(password)),
+                pgsql.Identifier(roles.admin),
+            )
+        )
+    return password
+
+
+def _call(url: str, statement: str, params: Sequence[Any]) -> Any:
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(statement, params)
+        except psycopg.Error as exc:
+            raise CentralAdminError(server_message(exc)) from exc
+        row = cur.fetchone()
+        return row[0] if row else None
+
+
+def server_message(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = diag.message_primary if diag is not None else None
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return f"权限不足：此操作需要县中心管理员账号（{primary}）"
+    return primary or str(exc)
+
+
+def publish_items(url: str, items: Iterable[Item], chunk: int = 2000) -> dict[str, int]:
+    """Publish item versions (all in one transaction: the new catalogue switches at once)."""
+    from db.catalog_repo import content_hash
+
+    docs = [
+        {"code": i.code, "version": i.version, "name": i.name, "content_hash": content_hash(i),
+         "doc": item_to_doc(i)}
+        for i in items
+    ]  # fmt: skip
+    added = unchanged = 0
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            for start in range(0, len(docs), chunk):
+                cur.execute(
+                    f"SELECT {API}.publish_items_v1(%s::jsonb)",
+                    [json.dumps(docs[start : start + chunk], ensure_ascii=False)],
+                )
+                row = cur.fetchone()
+                assert row is not None
+                added += int(row[0]["added"])
+                unchanged += int(row[0]["unchanged"])
+        except psycopg.Error as exc:
+            raise CentralAdminError(server_message(exc)) from exc
+    return {"added": added, "unchanged": unchanged}
+
+
+def publish_calendar(url: str, year: int, doc: dict[str, Any]) -> int:
+    return int(
+        _call(
+            url,
+            f"SELECT {API}.publish_calendar_v1(%s, %s::jsonb)",
+            [year, json.dumps(doc, ensure_ascii=False)],
+        )
+    )
+
+
+def upsert_clerk(
+    url: str,
+    centre: str,
+    login: str,
+    name: str,
+    password: str,
+    *,
+    window_no: str = "",
+    backup_for: str = "",
+    role: str = "clerk",
+    active: bool = True,
+) -> int:
+    from app.core.accounts import hash_password
+
+    doc = {
+        "login": login, "name": name, "password_hash": hash_password(password),
+        "window_no": window_no, "backup_for": backup_for, "role": role, "active": active,
+    }  # fmt: skip
+    return int(
+        _call(
+            url,
+            f"SELECT {API}.upsert_clerk_v1(%s, %s::jsonb)",
+            [centre, json.dumps(doc, ensure_ascii=False)],
+        )
+    )
+
+
+def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str, Any]:
+    result: dict[str, Any] = _call(
+        url, f"SELECT {API}.set_case_status_v1(%s, %s, %s)", [case_no, status, actor]
+    )
+    return result
+
+
+def release_workstation(url: str, centre: str, workstation: str) -> bool:
+    return bool(_call(url, f"SELECT {API}.release_workstation_v1(%s, %s)", [centre, workstation]))
+
+
+def overview(url: str) -> dict[str, Any]:
+    """Centres, workstations and their last contact, quarantine and conflict counts."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT c.code, c.name, c.role_name,"
+            " (SELECT count(*) FROM yc.cases k WHERE k.centre_code = c.code),"
+            " (SELECT count(*) FROM yc.quarantine q WHERE q.centre_code = c.code),"
+            " (SELECT count(*) FROM yc.conflict f WHERE f.centre_code = c.code)"
+            " FROM yc.centre c ORDER BY c.code"
+        )
+        centres = [
+            {"code": r[0], "name": r[1], "role": r[2], "cases": r[3], "quarantined": r[4],
+             "conflicts": r[5]}
+            for r in cur.fetchall()
+        ]  # fmt: skip
+        cur.execute(
+            "SELECT centre_code, code, install_id::text, last_batch_seq, schema_version,"
+            " last_seen FROM yc.workstation ORDER BY centre_code, code"
+        )
+        stations = [
+            {"centre": r[0], "code": r[1], "install_id": r[2], "batches": r[3], "schema": r[4],
+             "last_seen": r[5]}
+            for r in cur.fetchall()
+        ]  # fmt: skip
+        cur.execute("SELECT schema_version FROM yc.install")
+        row = cur.fetchone()
+    return {"schema": row[0] if row else None, "centres": centres, "workstations": stations}
+
+
+def drop_roles(url: str, prefix: str) -> None:
+    """Remove every role of an installation (tests; a county decommissioning a database
+    drops the database first)."""
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s ORDER BY rolcanlogin DESC",
+            [prefix.replace("_", r"\_") + r"\_%"],
+        )
+        for (name,) in cur.fetchall():
+            cur.execute(pgsql.SQL("DROP ROLE IF EXISTS {}").format(pgsql.Identifier(name)))

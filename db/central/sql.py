@@ -1,0 +1,614 @@
+"""SQL text of the central schema, generated from small table specs so that every
+synced table is applied the same way: one set-based ``INSERT … SELECT FROM
+jsonb_populate_recordset(…) ON CONFLICT`` per table and batch, refused rows to the
+quarantine, and a row-by-row fallback that isolates a row the database itself refuses.
+
+The migrations call these generators with explicit table lists; a later change of the
+protocol gets a new migration (and, if its shape changes, a new ``_v2`` function).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA = "yc"  # tables; no grant to centre roles at all
+API = "yc_api"  # the versioned functions a centre role may execute
+
+
+@dataclass(frozen=True)
+class Roles:
+    prefix: str
+
+    @property
+    def owner(self) -> str:
+        return f"{self.prefix}_owner"
+
+    @property
+    def admin(self) -> str:
+        return f"{self.prefix}_admin"
+
+    @property
+    def centre_group(self) -> str:
+        return f"{self.prefix}_centre"
+
+    def centre_login(self, code: str) -> str:
+        return f"{self.prefix}_{code}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]  # every column the batch may set (centre_code, ws_seq included)
+    child_of_case: bool = True
+    mode: str = "immutable"  # immutable: DO NOTHING; versioned: DO UPDATE WHERE version <
+
+
+CHILD_META = ("centre_code", "ws_seq")
+
+SPECS: dict[str, Spec] = {
+    s.name: s
+    for s in (
+        Spec(
+            "applicant",
+            ("case_id",),
+            (
+                "case_id",
+                "kind",
+                "name",
+                "id_type",
+                "id_no",
+                "phone",
+                "address",
+                "legal_rep",
+                "agent_name",
+                "agent_id_type",
+                "agent_id_no",
+                "agent_phone",
+                *CHILD_META,
+            ),
+        ),
+        Spec(
+            "case_answer",
+            ("case_id", "question_code"),
+            ("case_id", "question_code", "ord", "question", "answer", *CHILD_META),
+        ),
+        Spec(
+            "case_material",
+            ("case_id", "seq"),
+            (
+                "case_id",
+                "seq",
+                "name",
+                "medium",
+                "necessity",
+                "required_copies",
+                "status",
+                "copies",
+                "reason",
+                *CHILD_META,
+            ),
+        ),
+        Spec(
+            "notice_line",
+            ("case_id", "seq"),
+            ("case_id", "seq", "material", "problem", "requirement", "deferrable", *CHILD_META),
+        ),
+        Spec(
+            "audit_entry",
+            ("id",),
+            ("id", "case_id", "at", "actor", "action", "detail", "workstation", *CHILD_META),
+        ),
+        Spec(
+            "print_log",
+            ("id",),
+            (
+                "id",
+                "case_id",
+                "ref",
+                "what",
+                "at",
+                "who",
+                "copies",
+                "printer",
+                "success",
+                "message",
+                "job_id",
+                "file",
+                *CHILD_META,
+            ),
+        ),
+        Spec(
+            "queue_summary",
+            ("centre_code", "source", "day", "category"),
+            ("source", "day", "category", "figures", "version", *CHILD_META),
+            child_of_case=False,
+            mode="versioned",
+        ),
+    )
+}
+
+CASE_COLUMNS = (
+    "id", "centre_code", "case_no", "item_code", "item_version", "item_name", "decision",
+    "status", "decision_reason", "legal_basis", "promised_date", "supply_by", "accepted_at",
+    "completed_at", "clerk", "clerk_name", "on_behalf_of", "window_no", "workstation",
+    "applicant_name", "applicant_id_no", "previous_case_id", "application_id", "row_version",
+    "ws_seq",
+)  # fmt: skip
+
+# Forward-only case status: the allowed moves. Mirrored in db/sync/rules.py.
+STATUS_MOVES = (
+    ("容缺受理", "已受理"),
+    ("容缺受理", "已办结"),
+    ("已受理", "已办结"),
+    ("待补正", "已补正"),
+)
+STATUSES = ("已受理", "容缺受理", "待补正", "不予受理", "已办结", "已补正")
+
+DEFINER = f"SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp"
+HELPER = f"SET search_path = {SCHEMA}, pg_temp"
+
+
+def _key_text(spec: Spec, alias: str) -> str:
+    return " || '/' || ".join(f"{alias}.{k}::text" for k in spec.key)
+
+
+def _quarantine_cte(table: str, key_expr: str) -> str:
+    return f"""q AS (
+    INSERT INTO quarantine (centre_code, workstation, batch_seq, tbl, row_key, reason, row_data)
+    SELECT me, ws, bseq, '{table}', {key_expr}, chk.why, to_jsonb(chk) - 'why'
+      FROM chk WHERE chk.why IS NOT NULL
+    RETURNING jsonb_build_object('tbl', tbl, 'key', row_key, 'reason', reason, 'row', row_data) AS j)"""
+
+
+RESERVED = frozenset({"deferrable"})
+
+
+def quote(column: str) -> str:
+    return f'"{column}"' if column in RESERVED else column
+
+
+def apply_child_function(spec: Spec) -> str:
+    cols = ", ".join(quote(c) for c in spec.columns)
+    parent = (
+        "WHEN NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id) "
+        "THEN '所属办件在县中心不存在或属于其他中心'"
+        if spec.child_of_case
+        else ""
+    )
+    if spec.mode == "versioned":
+        sets = ", ".join(
+            f"{quote(c)} = excluded.{quote(c)}" for c in spec.columns if c not in spec.key
+        )
+        on_conflict = f"DO UPDATE SET {sets} WHERE {spec.name}.version < excluded.version"
+        dedupe = f"SELECT DISTINCT ON ({', '.join(spec.key)}) * FROM raw ORDER BY {', '.join(spec.key)}, ws_seq DESC"
+    else:
+        on_conflict = "DO NOTHING"
+        dedupe = "SELECT * FROM raw"
+    return f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._apply_{spec.name}(rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+DECLARE qj jsonb; n bigint;
+BEGIN
+  WITH raw AS (SELECT * FROM jsonb_populate_recordset(NULL::{SCHEMA}.{spec.name}, rows)),
+  src AS ({dedupe}),
+  chk AS (
+    SELECT s.*, CASE
+        WHEN s.centre_code IS DISTINCT FROM me THEN '中心代码与本中心不符'
+        {parent}
+      END AS why
+    FROM src s),
+  {_quarantine_cte(spec.name, _key_text(spec, "chk"))},
+  ins AS (
+    INSERT INTO {spec.name} ({cols})
+    SELECT {cols} FROM chk WHERE chk.why IS NULL
+    ON CONFLICT ({", ".join(spec.key)}) {on_conflict}
+    RETURNING 1)
+  SELECT (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM q), (SELECT count(*) FROM ins)
+    INTO qj, n;
+  RETURN jsonb_build_object('applied', n, 'quarantined', qj, 'conflicts', '[]'::jsonb);
+END $fn$;
+"""
+
+
+def apply_cases_function() -> str:
+    cols = ", ".join(CASE_COLUMNS)
+    return f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._apply_cases(rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+DECLARE qj jsonb; cj jsonb; n bigint;
+BEGIN
+  WITH src AS (
+    SELECT DISTINCT ON (id) * FROM jsonb_populate_recordset(NULL::{SCHEMA}.cases, rows)
+    ORDER BY id, ws_seq DESC),
+  chk AS (
+    SELECT s.*, e.status AS e_status, e.row_version AS e_version, (e.id IS NOT NULL) AS e_exists,
+      CASE
+        WHEN s.centre_code IS DISTINCT FROM me THEN '中心代码与本中心不符'
+        WHEN s.workstation IS DISTINCT FROM ws THEN '办件的工作站代码与上传的工作站不符'
+        WHEN s.status IS NULL OR NOT (s.status = ANY (status_list())) THEN '办件状态无效'
+      END AS why
+    FROM src s LEFT JOIN cases e ON e.id = s.id),
+  {_quarantine_cte("cases", "chk.id::text")},
+  cf AS (
+    INSERT INTO conflict (centre_code, workstation, tbl, row_key, rule, message, detail)
+    SELECT me, ws, 'cases', chk.case_no, 'case_status_forward_only',
+      format('办件 %s：县中心状态为“%s”，本机上传“%s”。办件状态只能前进，以县中心已处理的状态为准，本机将在下次下载时更新。',
+             chk.case_no, chk.e_status, chk.status),
+      jsonb_build_object('central', chk.e_status, 'local', chk.status,
+                         'central_version', chk.e_version, 'local_version', chk.row_version)
+    FROM chk
+    WHERE chk.why IS NULL AND chk.e_exists AND chk.status <> chk.e_status
+      AND NOT status_forward(chk.e_status, chk.status)
+    RETURNING jsonb_build_object('tbl', tbl, 'key', row_key, 'rule', rule, 'message', message,
+                                 'detail', detail) AS j),
+  ins AS (
+    INSERT INTO cases ({cols})
+    SELECT {cols} FROM chk WHERE chk.why IS NULL
+    ON CONFLICT (id) DO UPDATE SET
+      status = excluded.status, completed_at = excluded.completed_at,
+      supply_by = excluded.supply_by,
+      row_version = GREATEST(cases.row_version, excluded.row_version),
+      ws_seq = excluded.ws_seq
+    WHERE status_forward(cases.status, excluded.status)
+       OR (cases.status = excluded.status AND cases.row_version < excluded.row_version)
+    RETURNING 1)
+  SELECT (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM q),
+         (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM cf),
+         (SELECT count(*) FROM ins)
+    INTO qj, cj, n;
+  RETURN jsonb_build_object('applied', n, 'quarantined', qj, 'conflicts', cj);
+END $fn$;
+"""
+
+
+ROWWISE = f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._apply_rowwise(tbl text, rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+-- The slow path, taken only when the set-based statement failed: each row in its own
+-- subtransaction, so the one row the database refuses is quarantined and the rest go in.
+DECLARE e jsonb; r jsonb; n bigint := 0; qj jsonb := '[]'; cj jsonb := '[]'; why text; k text;
+BEGIN
+  FOR e IN SELECT value FROM jsonb_array_elements(rows) LOOP
+    BEGIN
+      EXECUTE format('SELECT {SCHEMA}._apply_%s($1, $2, $3, $4)', tbl)
+        INTO r USING jsonb_build_array(e), me, ws, bseq;
+      n := n + (r->>'applied')::bigint;
+      qj := qj || (r->'quarantined');
+      cj := cj || (r->'conflicts');
+    EXCEPTION WHEN OTHERS THEN
+      why := CASE SQLSTATE
+          WHEN '23505' THEN '与县中心已有记录重复（编号或主键已被占用：工作站代码重复或数据被复制？）'
+          WHEN '42501' THEN '无权写入：该记录属于其他中心'
+          WHEN '23503' THEN '所属记录在县中心不存在'
+          ELSE '县中心拒收此行'
+        END || '：' || SQLERRM;
+      k := coalesce(e->>'id', e->>'case_id', '');
+      INSERT INTO quarantine (centre_code, workstation, batch_seq, tbl, row_key, reason, row_data)
+        VALUES (me, ws, bseq, tbl, k, why, e);
+      qj := qj || jsonb_build_array(jsonb_build_object('tbl', tbl, 'key', k, 'reason', why, 'row', e));
+    END;
+  END LOOP;
+  RETURN jsonb_build_object('applied', n, 'quarantined', qj, 'conflicts', cj);
+END $fn$;
+"""
+
+
+def caller_checks() -> str:
+    """PL/pgSQL that finds the caller's centre (by session_user: inside a SECURITY
+    DEFINER function current_user is the owner) and checks schema version and install."""
+    return """
+  SELECT code INTO me FROM centre WHERE role_name = session_user;
+  IF me IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC001',
+      MESSAGE = format('账号 %s 不是任何中心的同步账号，县中心拒绝同步。请用县中心为本中心分配的账号（yichuang sync set-up）。', session_user);
+  END IF;
+  SELECT schema_version INTO cur FROM install;
+  v := (req->>'schema')::int;
+  IF v IS NULL OR v > cur THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC002',
+      MESSAGE = format('县中心数据库结构版本为 %s，本工作站程序为 %s，县中心尚未升级。请县中心管理员运行 yichuang central upgrade；在此之前办件照常保存在本机，不会丢失。', cur, coalesce(v::text, '未知'));
+  ELSIF v < cur - 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC002',
+      MESSAGE = format('本工作站程序过旧（同步结构版本 %s，县中心为 %s），县中心不再接收。请升级一窗通后再同步；办件保存在本机，不会丢失。', v, cur);
+  END IF;
+  IF req->>'centre' IS DISTINCT FROM me THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC003',
+      MESSAGE = format('本机设置的中心代码 %s 与同步账号所属中心 %s 不符，县中心拒收。请检查本机设置中的中心代码或同步账号。', coalesce(req->>'centre', '（空）'), me);
+  END IF;
+  ws := req->>'workstation';
+  IF ws IS NULL OR ws !~ '^[A-Z0-9]{2}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC003', MESSAGE = format('工作站代码“%s”无效，应为2位大写字母或数字。', coalesce(ws, ''));
+  END IF;
+  INSERT INTO workstation (centre_code, code, install_id, machine, schema_version)
+    VALUES (me, ws, (req->>'install_id')::uuid, coalesce(req->>'machine', ''), v)
+    ON CONFLICT DO NOTHING;
+  SELECT * INTO wsrow FROM workstation WHERE centre_code = me AND code = ws FOR UPDATE;
+  IF wsrow.install_id IS DISTINCT FROM (req->>'install_id')::uuid THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC004',
+      MESSAGE = format('工作站代码 %s 已由另一台电脑（安装号 %s…）使用，县中心拒绝同步，以免两台电脑的办件编号重复。复制的系统盘或更换的电脑须由县中心分配新的工作站代码（或由县中心管理员释放旧代码：yichuang central release-workstation %s %s）。本机办件已保存，不会丢失。', ws, left(wsrow.install_id::text, 8), me, ws);
+  END IF;
+  UPDATE workstation SET last_seen = now(), schema_version = v WHERE centre_code = me AND code = ws;
+  IF v < cur THEN
+    notice := format('本工作站程序比县中心旧一个版本（%s / %s），仍可同步。请尽快升级一窗通。', v, cur);
+  END IF;
+"""
+
+
+CHECK_DECLARE = "me text; ws text; v int; cur int; wsrow record; notice text;"
+
+
+def push_function(tables: tuple[str, ...]) -> str:
+    names = ", ".join(f"'{t}'" for t in tables)
+    return f"""
+CREATE OR REPLACE FUNCTION {API}.sync_push_v1(req jsonb) RETURNS jsonb
+LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE {CHECK_DECLARE}
+  bseq bigint := (req->>'batch_seq')::bigint;
+  t jsonb := coalesce(req->'tables', '{{}}'::jsonb);
+  allowed text[] := ARRAY[{names}];
+  tname text; r jsonb; applied bigint := 0; qj jsonb := '[]'; cj jsonb := '[]'; prev record;
+BEGIN
+  {caller_checks()}
+  IF EXISTS (SELECT 1 FROM jsonb_object_keys(t) k WHERE NOT (k = ANY (allowed))) THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC006',
+      MESSAGE = '批次中有县中心不认识的数据表，本工作站程序可能比县中心新。请县中心升级后再同步。';
+  END IF;
+  IF bseq IS NULL OR bseq < 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC005', MESSAGE = '批次编号无效。';
+  END IF;
+  IF bseq <= wsrow.last_batch_seq THEN
+    -- a batch sent again (its acknowledgement was lost): a no-op, if it is the same batch
+    SELECT * INTO prev FROM inbox
+      WHERE centre_code = me AND workstation = ws AND install_id = wsrow.install_id
+        AND batch_seq = bseq;
+    IF NOT FOUND OR prev.digest IS DISTINCT FROM req->>'digest' THEN
+      RAISE EXCEPTION USING ERRCODE = 'YC005',
+        MESSAGE = format('第 %s 批与县中心已收到的同号批次内容不同：本机数据库可能是从备份恢复的，或被复制到了另一台电脑。为免覆盖，已停止上传，请联系县中心。本机办件已保存。', bseq);
+    END IF;
+    RETURN jsonb_build_object('status', 'duplicate', 'batch_seq', bseq, 'notice', notice,
+      'applied', 0,
+      'quarantined', (SELECT coalesce(jsonb_agg(jsonb_build_object('tbl', tbl, 'key', row_key,
+                        'reason', reason, 'row', row_data)), '[]'::jsonb)
+                      FROM quarantine WHERE centre_code = me AND workstation = ws
+                        AND batch_seq = bseq AND install_id = wsrow.install_id),
+      'conflicts', '[]'::jsonb);
+  END IF;
+  IF bseq <> wsrow.last_batch_seq + 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC005',
+      MESSAGE = format('批次编号不连续：县中心已收到第 %s 批，本次为第 %s 批。本机数据库可能被替换过，已停止上传，请联系县中心。', wsrow.last_batch_seq, bseq);
+  END IF;
+  INSERT INTO inbox (centre_code, workstation, install_id, batch_seq, first_seq, last_seq, digest, schema_version)
+    VALUES (me, ws, wsrow.install_id, bseq, (req->>'first_seq')::bigint, (req->>'last_seq')::bigint,
+            req->>'digest', v);
+  UPDATE workstation SET last_batch_seq = bseq WHERE centre_code = me AND code = ws;
+  PERFORM set_config('yc.push_ws', ws, true);  -- tells the change log who made a change
+  PERFORM set_config('yc.push_install', wsrow.install_id::text, true);
+  FOREACH tname IN ARRAY allowed LOOP
+    IF jsonb_typeof(t->tname) = 'array' AND jsonb_array_length(t->tname) > 0 THEN
+      BEGIN
+        EXECUTE format('SELECT {SCHEMA}._apply_%s($1, $2, $3, $4)', tname)
+          INTO r USING t->tname, me, ws, bseq;
+      EXCEPTION WHEN OTHERS THEN
+        r := _apply_rowwise(tname, t->tname, me, ws, bseq);
+      END;
+      applied := applied + (r->>'applied')::bigint;
+      qj := qj || (r->'quarantined');
+      cj := cj || (r->'conflicts');
+    END IF;
+  END LOOP;
+  UPDATE inbox SET rows_applied = applied, rows_quarantined = jsonb_array_length(qj)
+    WHERE centre_code = me AND workstation = ws AND install_id = wsrow.install_id AND batch_seq = bseq;
+  RETURN jsonb_build_object('status', 'applied', 'batch_seq', bseq, 'notice', notice,
+    'applied', applied, 'quarantined', qj, 'conflicts', cj);
+END $fn$;
+"""
+
+
+PULL = f"""
+CREATE OR REPLACE FUNCTION {API}.sync_pull_v1(req jsonb) RETURNS jsonb
+LANGUAGE plpgsql {DEFINER} AS $fn$
+-- Changes after the caller's cursor (xid, seq), only from transactions older than the
+-- oldest one still running: a transaction that commits late is never skipped, its rows
+-- come with a later pull. Rows are sent as they stand now, with their versions, so
+-- applying them is idempotent and does not depend on order.
+DECLARE {CHECK_DECLARE}
+  bound xid8; after_x xid8; after_s bigint; lim int; page jsonb; n int; last_x xid8; last_s bigint;
+  remaining bigint;
+BEGIN
+  {caller_checks()}
+  after_x := coalesce(req->>'after_xid', '0')::xid8;
+  after_s := coalesce((req->>'after_seq')::bigint, 0);
+  lim := least(greatest(coalesce((req->>'limit')::int, 500), 1), 5000);
+  bound := pg_snapshot_xmin(pg_current_snapshot());
+  WITH visible AS (
+    SELECT c.xid, c.seq, c.tbl, c.key, c.key2 FROM change_log c
+    WHERE (c.xid, c.seq) > (after_x, after_s) AND c.xid < bound
+      AND (c.centre_code IS NULL
+           OR (c.centre_code = me
+               AND (c.tbl <> 'cases' OR (c.workstation = ws AND c.origin IS DISTINCT FROM ws))))),
+  pg AS (SELECT * FROM visible ORDER BY xid, seq LIMIT lim)
+  SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('xid', p.xid::text, 'seq', p.seq,
+      'tbl', p.tbl, 'key', p.key, 'row',
+      CASE p.tbl
+        WHEN 'item_version' THEN (SELECT jsonb_build_object('code', i.code, 'version', i.version,
+            'content_hash', i.content_hash, 'doc', i.doc)
+            FROM item_version i WHERE i.code = p.key AND i.version = p.key2)
+        WHEN 'calendar_year' THEN (SELECT jsonb_build_object('year', y.year, 'version', y.version, 'doc', y.doc)
+            FROM calendar_year y WHERE y.year = p.key::int)
+        WHEN 'clerk' THEN (SELECT to_jsonb(k) - 'centre_code' FROM clerk k
+            WHERE k.centre_code = me AND k.login = p.key)
+        WHEN 'cases' THEN (SELECT jsonb_build_object('id', c.id, 'case_no', c.case_no,
+            'status', c.status, 'completed_at', c.completed_at, 'row_version', c.row_version,
+            'audit', (SELECT coalesce(jsonb_agg(to_jsonb(a) - 'centre_code' - 'ws_seq'), '[]'::jsonb)
+                      FROM audit_entry a WHERE a.case_id = c.id AND a.workstation IS NULL))
+            FROM cases c WHERE c.id = p.key::uuid)
+      END) ORDER BY p.xid, p.seq), '[]'::jsonb)
+    INTO n, page FROM pg p;
+  IF coalesce((req->>'count')::boolean, false) THEN
+    SELECT count(*) INTO remaining FROM change_log c
+      WHERE (c.xid, c.seq) > (after_x, after_s) AND c.xid < bound
+        AND (c.centre_code IS NULL
+             OR (c.centre_code = me
+                 AND (c.tbl <> 'cases' OR (c.workstation = ws AND c.origin IS DISTINCT FROM ws))));
+  END IF;
+  IF n > 0 THEN
+    last_x := (page->-1->>'xid')::xid8; last_s := (page->-1->>'seq')::bigint;
+  END IF;
+  IF n < lim THEN
+    last_x := greatest(bound, after_x); last_s := 0;
+  END IF;
+  RETURN jsonb_build_object('changes', page, 'cursor',
+      jsonb_build_object('xid', last_x::text, 'seq', last_s),
+    'more', n >= lim, 'remaining', remaining, 'notice', notice, 'schema', cur);
+END $fn$;
+"""
+
+
+SERVER_INFO = f"""
+CREATE OR REPLACE FUNCTION {API}.server_info_v1() RETURNS jsonb
+LANGUAGE sql STABLE {DEFINER} AS $fn$
+  SELECT jsonb_build_object(
+    'schema', i.schema_version,
+    'accepts', jsonb_build_array(i.schema_version - 1, i.schema_version),
+    'centre', (SELECT c.code FROM centre c WHERE c.role_name = session_user),
+    'centre_name', (SELECT c.name FROM centre c WHERE c.role_name = session_user),
+    'role', session_user::text)
+  FROM install i
+$fn$;
+"""
+
+ADMIN_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION {API}.publish_items_v1(items jsonb) RETURNS jsonb
+LANGUAGE plpgsql {DEFINER} AS $fn$
+-- Publish item versions, all or none. A published version never changes.
+DECLARE clash text; n bigint;
+BEGIN
+  SELECT string_agg(format('%s（版本 %s）', s.code, s.version), '、') INTO clash
+    FROM jsonb_to_recordset(items) AS s(code text, version text, content_hash text)
+    JOIN item_version i ON i.code = s.code AND i.version = s.version
+                        AND i.content_hash <> s.content_hash;
+  IF clash IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC020',
+      MESSAGE = '以下事项的同一版本已发布且内容不同；已发布的版本不能修改，请提高版本号后再发布：' || clash;
+  END IF;
+  WITH ins AS (
+    INSERT INTO item_version (code, version, name, content_hash, doc)
+    SELECT e.v->>'code', e.v->>'version', e.v->>'name', e.v->>'content_hash', e.v->'doc'
+      FROM jsonb_array_elements(items) WITH ORDINALITY AS e(v, n)
+      ORDER BY e.n
+    ON CONFLICT DO NOTHING RETURNING 1)
+  SELECT count(*) INTO n FROM ins;
+  RETURN jsonb_build_object('added', n, 'unchanged', jsonb_array_length(items) - n);
+END $fn$;
+
+CREATE OR REPLACE FUNCTION {API}.publish_calendar_v1(p_year int, p_doc jsonb) RETURNS int
+LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE v int;
+BEGIN
+  INSERT INTO calendar_year (year, version, doc) VALUES (p_year, 1, p_doc)
+  ON CONFLICT (year) DO UPDATE SET doc = excluded.doc, version = calendar_year.version + 1,
+    updated_at = now()
+    WHERE calendar_year.doc IS DISTINCT FROM excluded.doc;
+  SELECT version INTO v FROM calendar_year WHERE year = p_year;
+  RETURN v;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION {API}.upsert_clerk_v1(p_centre text, c jsonb) RETURNS int
+LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE v int;
+BEGIN
+  INSERT INTO clerk (centre_code, login, name, password_hash, window_no, backup_for, role, active)
+  VALUES (p_centre, c->>'login', c->>'name', c->>'password_hash', coalesce(c->>'window_no', ''),
+          coalesce(c->>'backup_for', ''), coalesce(c->>'role', 'clerk'),
+          coalesce((c->>'active')::boolean, true))
+  ON CONFLICT (centre_code, login) DO UPDATE SET name = excluded.name,
+    password_hash = excluded.password_hash, window_no = excluded.window_no,
+    backup_for = excluded.backup_for, role = excluded.role, active = excluded.active,
+    row_version = clerk.row_version + 1
+  RETURNING row_version INTO v;
+  RETURN v;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION {API}.set_case_status_v1(p_case_no text, p_status text, p_actor text)
+RETURNS jsonb LANGUAGE plpgsql {DEFINER} AS $fn$
+-- A status change made at the county (approval, completion): forward only; the
+-- workstation that accepted the case pulls it down.
+DECLARE c record;
+BEGIN
+  SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC010', MESSAGE = format('县中心没有办件 %s。', p_case_no);
+  END IF;
+  IF c.status = p_status THEN
+    RETURN jsonb_build_object('changed', false, 'row_version', c.row_version);
+  END IF;
+  IF NOT status_forward(c.status, p_status) THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC011',
+      MESSAGE = format('办件 %s 的状态只能前进：“%s”不能改为“%s”。', p_case_no, c.status, p_status);
+  END IF;
+  UPDATE cases SET status = p_status, row_version = row_version + 1,
+    completed_at = CASE WHEN p_status = '已办结' THEN localtimestamp(0) ELSE completed_at END
+    WHERE id = c.id;
+  INSERT INTO audit_entry (id, case_id, centre_code, at, actor, action, detail, workstation)
+    VALUES (gen_random_uuid(), c.id, c.centre_code, localtimestamp(0), p_actor, p_status,
+            jsonb_build_object('source', 'county', 'from', c.status), NULL);
+  RETURN jsonb_build_object('changed', true, 'row_version', c.row_version + 1);
+END $fn$;
+
+CREATE OR REPLACE FUNCTION {API}.release_workstation_v1(p_centre text, p_ws text) RETURNS boolean
+LANGUAGE plpgsql {DEFINER} AS $fn$
+BEGIN
+  DELETE FROM workstation WHERE centre_code = p_centre AND code = p_ws;
+  RETURN FOUND;
+END $fn$;
+"""
+
+ADMIN_FUNCTION_SIGNATURES = (
+    "publish_items_v1(jsonb)",
+    "publish_calendar_v1(int, jsonb)",
+    "upsert_clerk_v1(text, jsonb)",
+    "set_case_status_v1(text, text, text)",
+    "release_workstation_v1(text, text)",
+)
+CENTRE_FUNCTION_SIGNATURES = ("sync_push_v1(jsonb)", "sync_pull_v1(jsonb)", "server_info_v1()")
+
+
+def grants(roles: Roles) -> str:
+    centre_fns = ", ".join(f"{API}.{f}" for f in CENTRE_FUNCTION_SIGNATURES)
+    admin_fns = ", ".join(f"{API}.{f}" for f in ADMIN_FUNCTION_SIGNATURES)
+    return f"""
+REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC;
+REVOKE ALL ON SCHEMA {API} FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA {SCHEMA} FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA {API} FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE "{roles.owner}" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+GRANT USAGE ON SCHEMA {API} TO "{roles.centre_group}", "{roles.admin}";
+GRANT USAGE ON SCHEMA {SCHEMA} TO "{roles.admin}";
+GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO "{roles.admin}";
+GRANT EXECUTE ON FUNCTION {centre_fns} TO "{roles.centre_group}";
+GRANT EXECUTE ON FUNCTION {API}.server_info_v1() TO "{roles.admin}";
+GRANT EXECUTE ON FUNCTION {admin_fns} TO "{roles.admin}";
+"""
+
+
+def centre_policies(table: str, roles: Roles) -> str:
+    column = "centre_code"
+    mine_direct = "(SELECT c.code FROM yc.centre c WHERE c.role_name = current_user)"
+    mine_definer = "(SELECT c.code FROM yc.centre c WHERE c.role_name = session_user)"
+    admin = f"pg_has_role(session_user, '{roles.admin}', 'MEMBER')"
+    visible = f"{column} = {mine_definer} OR {admin}"
+    if table == "change_log":
+        visible = f"{column} IS NULL OR {visible}"
+    return f"""
+ALTER TABLE yc.{table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE yc.{table} FORCE ROW LEVEL SECURITY;
+-- a centre login reaching a table directly (it has no grant; this is the second wall)
+CREATE POLICY centre_own ON yc.{table} USING ({column} = {mine_direct})
+  WITH CHECK ({column} = {mine_direct});
+-- inside the SECURITY DEFINER functions current_user is the owner: the caller is the
+-- session user, which a non-superuser cannot change
+CREATE POLICY via_functions ON yc.{table} TO "{roles.owner}" USING ({visible}) WITH CHECK ({visible});
+CREATE POLICY admin_reads ON yc.{table} FOR SELECT TO "{roles.admin}" USING (true);
+"""

@@ -1,0 +1,173 @@
+"""Applying pulled changes to the local store (no outbox rows: they came from the
+county). Each change carries the row as it stands at the county now, with its
+version, so applying is idempotent and the order of pages does not matter.
+
+Rules (docs/sync.md):
+- item versions: immutable; a new version is imported and becomes current, cases keep
+  the version they were accepted under. A local version with the same number and other
+  content is kept (cases point at it) and the clash is logged.
+- calendar years: the county's higher version replaces the local one.
+- clerks: the county is the authority for the accounts it knows.
+- case status: forward only. A county status the local case can move to is taken;
+  a local status further along is kept (its push is pending); two different end states
+  → the county wins and the conflict is logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.catalog_repo import import_items
+from db.models import (
+    AuditRow,
+    CalendarYearRow,
+    CaseRow,
+    ClerkRow,
+    ItemVersionRow,
+    SyncConflictRow,
+)
+from db.sync.catalog_docs import doc_to_item
+from db.sync.rules import forward
+
+
+@dataclass
+class PullApplied:
+    items_added: int = 0
+    conflicts: int = 0
+
+
+def _dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _conflict(
+    s: Session, tbl: str, key: str, rule: str, message: str, detail: dict[str, Any]
+) -> None:
+    s.add(
+        SyncConflictRow(
+            at=datetime.now(), side="pull", tbl=tbl, row_key=key[:100], rule=rule,
+            message=message, detail=detail,
+        )
+    )  # fmt: skip
+
+
+def apply_changes(s: Session, changes: list[dict[str, Any]]) -> PullApplied:
+    result = PullApplied()
+    items = [c["row"] for c in changes if c["tbl"] == "item_version" and c.get("row")]
+    if items:
+        _apply_items(s, items, result)
+    for change in changes:
+        row = change.get("row")
+        if not row:
+            continue
+        tbl = change["tbl"]
+        if tbl == "calendar_year":
+            _apply_calendar(s, row)
+        elif tbl == "clerk":
+            _apply_clerk(s, row, result)
+        elif tbl == "cases":
+            _apply_case(s, row, result)
+    return result
+
+
+def _apply_items(s: Session, rows: list[dict[str, Any]], result: PullApplied) -> None:
+    wanted = {(r["code"], r["version"]): r for r in rows}
+    codes = sorted({code for code, _ in wanted})
+    existing: dict[tuple[str, str], str] = {}
+    for start in range(0, len(codes), 500):
+        for code, version, digest in s.execute(
+            select(ItemVersionRow.code, ItemVersionRow.version, ItemVersionRow.content_hash).where(
+                ItemVersionRow.code.in_(codes[start : start + 500])
+            )
+        ):
+            existing[(code, version)] = digest
+    new = []
+    for key, r in wanted.items():
+        digest = existing.get(key)
+        if digest is None:
+            new.append(doc_to_item(r["doc"]))
+        elif digest != r["content_hash"]:
+            result.conflicts += 1
+            _conflict(
+                s, "item_version", f"{key[0]}|{key[1]}", "catalog_version_clash",
+                f"事项 {key[0]} 版本 {key[1]}：本机已有同一版本但内容与县中心不同。"
+                "已受理的办件引用本机版本，故保留本机版本；请县中心以新版本号重新发布。",
+                {"local_hash": digest, "central_hash": r["content_hash"]},
+            )  # fmt: skip
+    if new:
+        report = import_items(s, new, source="县中心")
+        result.items_added += len(report.added)
+
+
+def _apply_calendar(s: Session, row: dict[str, Any]) -> None:
+    year, version = int(row["year"]), int(row["version"])
+    local = s.get(CalendarYearRow, year)
+    if local is None:
+        s.add(CalendarYearRow(year=year, version=version, doc=row["doc"]))
+    elif local.version < version:
+        local.version, local.doc = version, row["doc"]
+    s.flush()
+
+
+def _apply_clerk(s: Session, row: dict[str, Any], result: PullApplied) -> None:
+    login = row["login"]
+    local = s.get(ClerkRow, login)
+    values = dict(
+        name=row["name"], password_hash=row["password_hash"], window_no=row["window_no"],
+        backup_for=row["backup_for"], role=row["role"], active=bool(row["active"]),
+    )  # fmt: skip
+    if local is None:
+        s.add(ClerkRow(login=login, created_at=datetime.now(), **values))
+    else:
+        if (local.name, local.role) != (values["name"], values["role"]):
+            result.conflicts += 1
+            _conflict(
+                s, "clerk", login, "clerk_central_wins",
+                f"账号 {login}：本机的姓名或角色与县中心不同，已按县中心更新（账号以县中心为准）。",
+                {"local": [local.name, local.role], "central": [values["name"], values["role"]]},
+            )  # fmt: skip
+        for k, v in values.items():
+            setattr(local, k, v)
+    s.flush()
+
+
+def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
+    case = s.get(CaseRow, uuid.UUID(row["id"]))
+    if case is None:
+        return  # not accepted here (the county sends only this workstation's cases)
+    central, version = row["status"], int(row["row_version"])
+    local = case.status
+    if central == local or forward(local, central):
+        case.status = central
+        case.completed_at = _dt(row.get("completed_at")) or case.completed_at
+        case.row_version = max(case.row_version, version)
+    elif forward(central, local):
+        pass  # the local change is further along; its push is pending
+    else:
+        result.conflicts += 1
+        _conflict(
+            s, "cases", case.case_no, "case_status_county_wins",
+            f"办件 {case.case_no}：本机状态“{local}”与县中心“{central}”不一致且不能互相推进，"
+            "已按县中心状态更新（办件受理后的状态以县中心为准）。",
+            {"local": local, "central": central, "central_version": version},
+        )  # fmt: skip
+        case.status = central
+        case.completed_at = _dt(row.get("completed_at")) or case.completed_at
+        case.row_version = max(case.row_version, version)
+    known = set(s.scalars(select(AuditRow.id).where(AuditRow.case_id == case.id)))
+    for a in row.get("audit") or []:
+        aid = uuid.UUID(a["id"])
+        if aid not in known:
+            s.add(
+                AuditRow(
+                    id=aid, case_id=case.id, at=datetime.fromisoformat(a["at"]),
+                    actor=a["actor"], action=a["action"], detail=a.get("detail") or {},
+                )
+            )  # fmt: skip
+    s.flush()

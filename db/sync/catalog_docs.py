@@ -1,0 +1,74 @@
+"""An item version as a JSON document: how the catalogue travels between the county
+and the workstations (the county stores it as it is; the workstation imports it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.items import (
+    Condition,
+    Item,
+    ItemKind,
+    Material,
+    Medium,
+    Necessity,
+    Question,
+    ServiceType,
+)
+
+
+def item_to_doc(item: Item) -> dict[str, Any]:
+    return {
+        "code": item.code, "name": item.name, "kind": item.kind.value,
+        "department": item.department, "service_type": item.service_type.value,
+        "statutory_days": item.statutory_days, "promised_days": item.promised_days,
+        "version": item.version, "fee": item.fee, "fee_standard": item.fee_standard,
+        "legal_basis": item.legal_basis, "conditions": item.conditions,
+        "procedure": item.procedure, "place": item.place, "phone": item.phone,
+        "questions": [[q.code, q.text, list(q.options)] for q in item.questions],
+        "materials": [
+            {"seq": m.seq, "name": m.name, "medium": m.medium.value, "copies": m.copies,
+             "necessity": m.necessity.value,
+             "conditions": [[c.question, sorted(c.options)] for c in m.conditions],
+             "standard": m.standard, "source": m.source, "blank_form": m.blank_form,
+             "sample": m.sample, "key": m.key}
+            for m in item.materials
+        ],
+    }  # fmt: skip
+
+
+def doc_to_item(doc: dict[str, Any]) -> Item:
+    return Item(
+        code=doc["code"],
+        name=doc["name"],
+        kind=ItemKind(doc["kind"]),
+        department=doc["department"],
+        service_type=ServiceType(doc["service_type"]),
+        statutory_days=int(doc["statutory_days"]),
+        promised_days=int(doc["promised_days"]),
+        version=doc["version"],
+        fee=bool(doc["fee"]),
+        fee_standard=doc["fee_standard"],
+        legal_basis=doc["legal_basis"],
+        conditions=doc["conditions"],
+        procedure=doc["procedure"],
+        place=doc["place"],
+        phone=doc["phone"],
+        questions=tuple(Question(c, t, tuple(o)) for c, t, o in doc["questions"]),
+        materials=tuple(
+            Material(
+                seq=int(m["seq"]),
+                name=m["name"],
+                medium=Medium(m["medium"]),
+                copies=int(m["copies"]),
+                necessity=Necessity(m["necessity"]),
+                conditions=tuple(Condition(q, frozenset(o)) for q, o in m["conditions"]),
+                standard=m["standard"],
+                source=m["source"],
+                blank_form=m["blank_form"],
+                sample=m["sample"],
+                key=m["key"],
+            )
+            for m in doc["materials"]
+        ),
+    )

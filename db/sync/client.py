@@ -1,0 +1,392 @@
+"""Push and pull between one workstation's local store and the county's PostgreSQL.
+
+Push: pending outbox rows are formed into a numbered batch in a local transaction
+(the number never changes once given), sent as one call of ``yc_api.sync_push_v1``
+(one central transaction, set-based upserts per table), and marked sent locally only
+after that call has returned. A batch whose acknowledgement was lost is sent again and
+the county answers "duplicate": exactly once, whatever breaks in between.
+
+Pull: ``yc_api.sync_pull_v1`` pages through the county's change log by a cursor
+bounded by the oldest running transaction; each page is applied locally together with
+the new cursor, so an interrupted pull resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import func, select, update
+
+from db.models import SyncOutboxRow
+from db.store import Store
+from db.sync import state
+from db.sync.apply import PullApplied, apply_changes
+from db.sync.outbox import TABLES, pending_count
+
+log = logging.getLogger("yichuang.sync")
+
+SYNC_SCHEMA = 2  # the central schema version this program speaks (db/central migrations)
+Progress = Callable[[int, int, str], None]
+
+
+class SyncError(RuntimeError):
+    """Sync failed; ``message`` is Chinese and says what to do. ``kind``: offline (no
+    link: retry later), auth (password), refused (the county said no), error."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+@dataclass
+class CentralConfig:
+    url: str  # without password, e.g. postgresql://yc_370999101@10.1.2.3/yichuang
+    password: str | None
+    centre: str
+    workstation: str
+    sslmode: str = "prefer"
+    connect_timeout: int = 5
+    schema: int = SYNC_SCHEMA
+    batch_rows: int = 1000  # outbox rows (≈ cases) per batch
+    pull_limit: int = 1000
+
+
+@dataclass
+class SyncReport:
+    batches: int = 0
+    rows: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    items_added: int = 0
+    notice: str = ""
+    pending: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = [f"上传 {self.rows} 条变更（{self.batches} 批）", f"下载 {self.pulled} 条"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} 批县中心已收到（未重复写入）")
+        if self.quarantined:
+            parts.append(f"{self.quarantined} 行被县中心拒收（见隔离区）")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} 处冲突（已按规则处理）")
+        if self.items_added:
+            parts.append(f"新增事项版本 {self.items_added} 个")
+        parts.append(f"待上传 {self.pending} 条")
+        return "，".join(parts)
+
+
+def libpq_url(url: str) -> str:
+    return re.sub(r"^postgres(?:ql)?(\+\w+)?://", "postgresql://", url)
+
+
+def _message(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    return (diag.message_primary if diag is not None else None) or str(exc).strip()
+
+
+def translate(exc: psycopg.Error, host: str) -> SyncError:
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    text = str(exc)
+    if sqlstate.startswith("YC"):
+        return SyncError(_message(exc), "refused")
+    if sqlstate in ("28P01", "28000") or "password authentication failed" in text:
+        return SyncError(
+            "县中心拒绝登录：同步账号或密码不正确，或账号已停用。"
+            "请向县中心核对后运行 yichuang sync set-up 重新输入。",
+            "auth",
+        )
+    if sqlstate == "42501":
+        return SyncError(
+            f"县中心拒绝了本账号的操作（权限不足：{_message(exc)}）。请联系县中心核对同步账号。",
+            "refused",
+        )
+    if isinstance(exc, psycopg.OperationalError) or sqlstate.startswith("08"):
+        reason = text.splitlines()[0] if text else "连接中断"
+        return SyncError(
+            f"无法连接县中心数据库 {host}（{reason}）。办件照常保存在本机，恢复连接后自动上传。",
+            "offline",
+        )
+    return SyncError(f"县中心数据库出错：{_message(exc)}", "error")
+
+
+@dataclass
+class _Batch:
+    seq: int
+    first: int
+    last: int
+    rows: int
+    request: str
+
+
+class SyncClient:
+    def __init__(self, store: Store, config: CentralConfig) -> None:
+        self.store = store
+        self.config = config
+
+    # ------------------------------------------------------------ connection
+
+    @property
+    def host(self) -> str:
+        return libpq_url(self.config.url).split("@")[-1]
+
+    def connect(self) -> psycopg.Connection[Any]:
+        c = self.config
+        try:
+            return psycopg.connect(
+                libpq_url(c.url),
+                password=c.password or None,
+                sslmode=c.sslmode or "prefer",
+                connect_timeout=c.connect_timeout,
+                application_name=f"yichuang-sync {c.centre}-{c.workstation}",
+                keepalives=1,
+                keepalives_idle=30,
+                keepalives_interval=10,
+                keepalives_count=3,
+                tcp_user_timeout=60_000,  # unacknowledged data: a dead link is noticed
+                autocommit=True,  # each function call is one central transaction
+            )
+        except psycopg.Error as exc:
+            raise translate(exc, self.host) from exc
+
+    @contextmanager
+    def _session(self) -> Iterator[psycopg.Connection[Any]]:
+        conn = self.connect()
+        try:
+            yield conn
+        except psycopg.Error as exc:
+            raise translate(exc, self.host) from exc
+        finally:
+            conn.close()
+
+    def _identity(self) -> dict[str, Any]:
+        with self.store.session() as s, s.begin():
+            install = state.install_id(s)
+        return {
+            "schema": self.config.schema,
+            "centre": self.config.centre,
+            "workstation": self.config.workstation,
+            "install_id": install,
+            "machine": state.machine_fingerprint(),
+        }
+
+    def server_info(self) -> dict[str, Any]:
+        with self._session() as conn:
+            row = conn.execute("SELECT yc_api.server_info_v1()").fetchone()
+            assert row is not None
+            info: dict[str, Any] = row[0]
+            return info
+
+    # ------------------------------------------------------------ push
+
+    def _form_batch(self, identity: dict[str, Any]) -> _Batch | None:
+        with self.store.session() as s, s.begin():
+            state.lock(s)
+            open_seq = s.scalar(
+                select(func.min(SyncOutboxRow.batch_seq)).where(
+                    SyncOutboxRow.batch_seq.is_not(None), SyncOutboxRow.sent_at.is_(None)
+                )
+            )
+            if open_seq is None:
+                rows = s.execute(
+                    select(SyncOutboxRow.seq, SyncOutboxRow.payload)
+                    .where(SyncOutboxRow.sent_at.is_(None), SyncOutboxRow.batch_seq.is_(None))
+                    .order_by(SyncOutboxRow.seq)
+                    .limit(self.config.batch_rows)
+                ).all()
+                if not rows:
+                    return None
+                bseq = int(state.get(s, state.BATCH_SEQ, "0")) + 1
+                state.put(s, state.BATCH_SEQ, str(bseq))
+                s.execute(
+                    update(SyncOutboxRow)
+                    .where(
+                        SyncOutboxRow.seq >= rows[0].seq,
+                        SyncOutboxRow.seq <= rows[-1].seq,
+                        SyncOutboxRow.sent_at.is_(None),
+                        SyncOutboxRow.batch_seq.is_(None),
+                    )
+                    .values(batch_seq=bseq)
+                )
+            else:
+                bseq = int(open_seq)
+                rows = s.execute(
+                    select(SyncOutboxRow.seq, SyncOutboxRow.payload)
+                    .where(SyncOutboxRow.batch_seq == bseq)
+                    .order_by(SyncOutboxRow.seq)
+                ).all()
+        tables: dict[str, list[dict[str, Any]]] = {}
+        centre, ws = self.config.centre, self.config.workstation
+        for seq, payload in rows:
+            for table in TABLES:
+                for r in payload.get(table, ()):
+                    r = dict(r, ws_seq=seq)
+                    r.setdefault("centre_code", centre)
+                    if table == "audit_entry":
+                        r.setdefault("workstation", ws)
+                    tables.setdefault(table, []).append(r)
+        body = json.dumps(tables, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        first, last = rows[0].seq, rows[-1].seq
+        digest = hashlib.sha256(f"{first}:{last}:{body}".encode()).hexdigest()
+        head = dict(identity, batch_seq=bseq, first_seq=first, last_seq=last, digest=digest)
+        request = json.dumps(head, ensure_ascii=False)[:-1] + ',"tables":' + body + "}"
+        return _Batch(bseq, first, last, len(rows), request)
+
+    def _record_push(self, batch: _Batch, reply: dict[str, Any], report: SyncReport) -> None:
+        from db.models import SyncConflictRow, SyncQuarantineRow
+
+        now = datetime.now()
+        quarantined = reply.get("quarantined") or []
+        conflicts = reply.get("conflicts") or []
+        with self.store.session() as s, s.begin():
+            s.execute(
+                update(SyncOutboxRow)
+                .where(SyncOutboxRow.batch_seq == batch.seq, SyncOutboxRow.sent_at.is_(None))
+                .values(sent_at=now)
+            )
+            s.query(SyncQuarantineRow).filter(SyncQuarantineRow.batch_seq == batch.seq).delete()
+            for q in quarantined:
+                s.add(
+                    SyncQuarantineRow(
+                        at=now, batch_seq=batch.seq, tbl=str(q.get("tbl", "")),
+                        row_key=str(q.get("key", ""))[:100], reason=str(q.get("reason", "")),
+                        payload=q.get("row") or {},
+                    )
+                )  # fmt: skip
+            for c in conflicts:
+                s.add(
+                    SyncConflictRow(
+                        at=now, side="push", tbl=str(c.get("tbl", "")),
+                        row_key=str(c.get("key", ""))[:100], rule=str(c.get("rule", "")),
+                        message=str(c.get("message", "")), detail=c.get("detail") or {},
+                    )
+                )  # fmt: skip
+        report.batches += 1
+        report.rows += batch.rows
+        report.quarantined += len(quarantined)
+        report.conflicts += len(conflicts)
+        if reply.get("status") == "duplicate":
+            report.duplicates += 1
+        if reply.get("notice"):
+            report.notice = str(reply["notice"])
+        for q in quarantined:
+            log.warning("county refused %s %s: %s", q.get("tbl"), q.get("key"), q.get("reason"))
+
+    def push(self, conn: psycopg.Connection[Any], report: SyncReport | None = None) -> SyncReport:
+        report = report or SyncReport()
+        identity = self._identity()
+        while True:
+            batch = self._form_batch(identity)
+            if batch is None:
+                return report
+            row = conn.execute("SELECT yc_api.sync_push_v1(%s::jsonb)", [batch.request]).fetchone()
+            assert row is not None
+            # the county has committed: only now is the batch marked sent here
+            self._record_push(batch, row[0], report)
+            log.info("pushed batch %d (%d rows, %s)", batch.seq, batch.rows, row[0].get("status"))
+
+    # ------------------------------------------------------------ pull
+
+    def pull(
+        self,
+        conn: psycopg.Connection[Any],
+        report: SyncReport | None = None,
+        progress: Progress | None = None,
+    ) -> SyncReport:
+        report = report or SyncReport()
+        identity = self._identity()
+        with self.store.session() as s:
+            after_xid = state.get(s, state.PULL_XID, "0")
+            after_seq = int(state.get(s, state.PULL_SEQ, "0"))
+        done, total = 0, 0
+        first = True
+        while True:
+            req = dict(
+                identity,
+                after_xid=after_xid,
+                after_seq=after_seq,
+                limit=self.config.pull_limit,
+                count=first and progress is not None,
+            )
+            row = conn.execute(
+                "SELECT yc_api.sync_pull_v1(%s::jsonb)", [json.dumps(req, ensure_ascii=False)]
+            ).fetchone()
+            assert row is not None
+            reply: dict[str, Any] = row[0]
+            if first and reply.get("remaining") is not None:
+                total = int(reply["remaining"])
+            first = False
+            changes = reply.get("changes") or []
+            cursor = reply["cursor"]
+            with self.store.session() as s, s.begin():
+                applied: PullApplied = apply_changes(s, changes)
+                state.put(s, state.PULL_XID, str(cursor["xid"]))
+                state.put(s, state.PULL_SEQ, str(cursor["seq"]))
+            after_xid, after_seq = str(cursor["xid"]), int(cursor["seq"])
+            report.pulled += len(changes)
+            report.items_added += applied.items_added
+            report.conflicts += applied.conflicts
+            if reply.get("notice"):
+                report.notice = str(reply["notice"])
+            done += len(changes)
+            if progress is not None:
+                progress(done, max(total, done), f"已下载 {done} 条目录、日历、账号与办件状态")
+            if not reply.get("more"):
+                return report
+
+    # ------------------------------------------------------------ both
+
+    def sync_once(self, progress: Progress | None = None) -> SyncReport:
+        """Push everything pending, then pull everything new. Records the outcome in
+        the local sync state. Raises SyncError (Chinese message) on failure."""
+        report = SyncReport()
+        try:
+            with self._session() as conn:
+                self.push(conn, report)
+                self.pull(conn, report, progress)
+        except SyncError as exc:
+            self._remember_error(exc.message)
+            raise
+        with self.store.session() as s, s.begin():
+            state.put(s, state.LAST_SUCCESS, datetime.now().isoformat(timespec="seconds"))
+            state.put(s, state.LAST_ERROR, "")
+            state.put(s, state.NOTICE, report.notice)
+            report.pending = pending_count(s)
+        return report
+
+    def _remember_error(self, message: str) -> None:
+        try:
+            with self.store.session() as s, s.begin():
+                state.put(s, state.LAST_ERROR, message)
+                state.put(s, state.LAST_ERROR_AT, datetime.now().isoformat(timespec="seconds"))
+        except Exception:  # the local store itself is the problem: the caller shows it
+            log.exception("could not record the sync error")
+
+
+def first_sync(store: Store, client: SyncClient, progress: Progress) -> SyncReport:
+    """First start of a new workstation: from an empty store to a usable catalogue.
+
+    ``progress(done, total, message)`` is called from this (worker) thread after every
+    page; ``total`` is the number of changes waiting at the county when the pull began."""
+    from db.catalog_repo import count_items
+
+    progress(0, 0, "正在连接县中心……")
+    report = client.sync_once(progress=progress)
+    with store.session() as s:
+        items = count_items(s)
+    if not items:
+        raise SyncError("县中心尚未发布事项目录，本机暂不能受理。请联系县中心发布目录。", "refused")
+    progress(report.pulled, report.pulled, f"完成：本机共有 {items} 个事项")
+    return report

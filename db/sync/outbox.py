@@ -1,0 +1,138 @@
+"""The outbox: every change to a case writes a row here in the same local transaction.
+
+A row's payload maps a central table name to the rows to upsert there, as JSON
+values (UUIDs and dates as text). The push reads pending rows in ``seq`` order, the
+workstation's own change order; clocks never order anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from db.models import CaseRow, ItemVersionRow, SyncOutboxRow
+
+# The central tables a payload may name, in the order a batch applies them (parents
+# before children).
+TABLES = (
+    "cases",
+    "applicant",
+    "case_answer",
+    "case_material",
+    "notice_line",
+    "audit_entry",
+    "print_log",
+    "queue_summary",
+)
+
+CASE_COLUMNS = (
+    "id", "case_no", "item_code", "item_version", "item_name", "decision", "status",
+    "decision_reason", "legal_basis", "promised_date", "supply_by", "accepted_at",
+    "completed_at", "clerk", "clerk_name", "on_behalf_of", "window_no", "workstation",
+    "applicant_name", "applicant_id_no", "previous_case_id", "application_id", "row_version",
+)  # fmt: skip
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: jsonable(v) for k, v in values.items()}
+
+
+def enqueue(
+    session: Session,
+    payload: Mapping[str, Iterable[Mapping[str, Any]]],
+    *,
+    case_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Add one change to the outbox in the caller's transaction."""
+    body = {t: [row(r) for r in rows] for t, rows in payload.items()}
+    body = {t: rows for t, rows in body.items() if rows}
+    unknown = set(body) - set(TABLES)
+    if unknown:
+        raise ValueError(f"not a synced table: {sorted(unknown)}")
+    if not body:
+        return
+    session.execute(
+        insert(SyncOutboxRow).values(
+            case_id=case_id, created_at=now or datetime.now(), payload=body
+        )
+    )
+
+
+def case_values(session: Session, case_id: uuid.UUID) -> dict[str, Any]:
+    """The case's central row as it stands now in the local store."""
+    c = session.get(CaseRow, case_id)
+    if c is None:
+        raise LookupError(f"case {case_id} not found")
+    version = session.scalar(
+        select(ItemVersionRow.version).where(ItemVersionRow.id == c.item_version_id)
+    )
+    values = {k: getattr(c, k) for k in CASE_COLUMNS if k != "item_version"}
+    values["item_version"] = version or ""
+    return values
+
+
+def enqueue_case_change(
+    session: Session,
+    case_id: uuid.UUID,
+    *,
+    audit: Iterable[Mapping[str, Any]] = (),
+    now: datetime | None = None,
+) -> None:
+    """A change to an existing case (status, completion): its whole row, with its new
+    row_version, and the audit entries that explain it."""
+    session.flush()
+    enqueue(
+        session,
+        {"cases": [case_values(session, case_id)], "audit_entry": list(audit)},
+        case_id=case_id,
+        now=now,
+    )
+
+
+def enqueue_queue_summary(
+    session: Session,
+    *,
+    day: date,
+    category: str,
+    source: str,
+    figures: Mapping[str, Any],
+    version: int,
+    now: datetime | None = None,
+) -> None:
+    """A hall queue's daily figures for one category, pushed up (the newest version
+    of a day's summary wins centrally)."""
+    enqueue(
+        session,
+        {
+            "queue_summary": [
+                {"day": day, "category": category, "source": source,
+                 "figures": dict(figures), "version": version}
+            ]
+        },
+        now=now,
+    )  # fmt: skip
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(SyncOutboxRow).where(SyncOutboxRow.sent_at.is_(None))
+        )
+        or 0
+    )
