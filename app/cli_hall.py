@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 # SQLAlchemy and Qt are imported inside the handlers.
 
@@ -48,7 +49,11 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, text, handler in (
         ("seed-demo", "排队数据库为空时写入演示大厅配置（4个类别、4个窗口）", _seed),
         ("stats", "打印一天的排队统计（默认今天）", _stats),
-        ("close-day", "日终清号：前一业务日未叫的号作废", _close_day),
+        (
+            "close-day",
+            "日终清号：前一业务日未叫的号作废，并把前一日的排队统计记入上传县中心",
+            _close_day,
+        ),
     ):
         p = qsub.add_parser(name, help=text)
         p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
@@ -145,18 +150,57 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _close_day(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from db.store import StoreError
 
     service = _service(args)
+    day = date.today() - timedelta(days=1)
     try:
         expired = service.close_day(actor="cli")
+        stats = service.day_stats(day)
+        version = service.run(lambda s: s.last_event_no())
+        summarised = summarise_day(_data_dir(args), stats, version)
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     finally:
         service.close()
     print(f"日终清号完成：{expired} 个未叫的号已作废")
+    if summarised:
+        print(f"{day.isoformat()} 的排队统计（{summarised} 个类别）已记入待上传县中心")
     return 0
+
+
+def summarise_day(folder: Path, stats: Any, version: int) -> int:
+    """A queue day's figures per category into the local outbox, for the county (the
+    figures the seeds ask for: tickets, served, no-shows, waits, service times,
+    satisfaction). ``version`` is the queue's event number, so a later summary of the
+    same day replaces an earlier one at the county. Returns the categories written;
+    nothing when central sync is not set up on this machine."""
+    from dataclasses import asdict
+
+    from app.context import open_context
+    from db.sync.outbox import enqueue_queue_summary
+
+    context = open_context(data_dir=str(folder), demo=False)
+    try:
+        if not str(context.settings.get("central_url")).strip():
+            return 0
+        source = f"{context.centre}-{context.workstation}"
+        written = 0
+        with context.store.session() as s, s.begin():
+            for code, group in stats.by_category.items():
+                figures = asdict(group)
+                figures["no_show_rate"] = group.no_show_rate
+                enqueue_queue_summary(
+                    s, day=stats.day, category=code, source=source, figures=figures,
+                    version=version,
+                )  # fmt: skip
+                written += 1
+        return written
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------- queue config

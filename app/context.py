@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from app.core.paths import resource
 from app.core.search import ItemIndex
-from app.core.workdays import WorkCalendar, load_calendar_dir
+from app.core.workdays import CalendarError, WorkCalendar, load_calendar_dir, years_from_docs
 from app.settings import Settings
 from db.location import database_url, default_data_dir
 
@@ -67,10 +67,29 @@ def open_context(
     store = open_store(database_url(db, folder))
     settings = Settings.load(folder / "settings.json")
     calendar = load_calendar_dir(resource("calendar"))
+    from sqlalchemy import select
+
+    from db.models import CalendarYearRow
+
+    with store.session() as s:
+        docs = list(s.scalars(select(CalendarYearRow.doc)))
+    calendar = with_pulled_calendar(calendar, docs)
     context = AppContext(folder, store, settings, calendar)
-    if demo:
+    if demo and not str(settings.get("central_url")).strip():  # else it comes from the county
         ensure_demo_catalogue(context)
     return context
+
+
+def with_pulled_calendar(calendar: WorkCalendar, docs: list[object]) -> WorkCalendar:
+    """The shipped calendar with the years pulled from the county over it; a pulled
+    year that does not read is reported and the shipped data kept."""
+    if not docs:
+        return calendar
+    try:
+        return calendar.overlaid(years_from_docs(docs))
+    except (CalendarError, ValueError, TypeError) as exc:
+        log.error("calendar from the county unreadable, using the shipped one: %s", exc)
+        return calendar
 
 
 def ensure_demo_catalogue(context: AppContext) -> int:

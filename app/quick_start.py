@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.context import AppContext
+from app.context import AppContext, with_pulled_calendar
 from app.core.accounts import Clerk
 from app.core.paths import resource
 from app.core.search import ItemIndex, SearchEntry
@@ -119,6 +119,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
                 "SELECT id, code, name, pinyin_full, pinyin_initials FROM item_version "
                 "WHERE is_current ORDER BY code"
             ).fetchall()
+            calendar_docs = [r[0] for r in con.execute("SELECT doc FROM calendar_year")]
             clerk_rows = con.execute(
                 "SELECT login, name, window_no, backup_for, role, active FROM clerk ORDER BY login"
             ).fetchall()
@@ -135,7 +136,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
     ]
     clerks = [Clerk(lg, nm, w or "", b or "", r, bool(a)) for lg, nm, w, b, r, a in clerk_rows]
     settings = Settings.load(folder / "settings.json")
-    calendar = load_calendar_dir(resource("calendar"))
+    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), calendar_docs)
     store = DeferredStore(url)
     context = AppContext(folder, store, settings, calendar, ItemIndex(entries))  # type: ignore[arg-type]
     return QuickStart(context, clerks)

@@ -77,7 +77,7 @@ def _time_until_ready(cmd: list[str]) -> tuple[float, float | None]:
     return ready, store_open
 
 
-def bench_startup(runs: int = 5) -> None:
+def bench_startup(runs: int = 9) -> None:
     _compile_ours()
     with tempfile.TemporaryDirectory() as data:
         app_cmd = [sys.executable, "-m", "app", "run", "--data-dir", data, "--as", "wangfang",

@@ -7,7 +7,6 @@ was covered. Nobody else may sign in to a post that has its own clerk.
 
 from __future__ import annotations
 
-import base64
 import os
 from dataclasses import dataclass
 
@@ -21,6 +20,8 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> b
 
 
 def hash_password(password: str) -> str:
+    import base64
+
     salt = os.urandom(16)
     digest = _scrypt(password, salt, _N, _R, _P, 32)
     return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
@@ -28,6 +29,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, stored: str) -> bool:
     try:
+        import base64
+
         scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
         if scheme != "scrypt":
             return False

@@ -100,6 +100,11 @@ class WorkCalendar:
     def years(self) -> list[int]:
         return sorted(self._years)
 
+    def overlaid(self, years: Iterable[YearCalendar]) -> WorkCalendar:
+        """This calendar with the given years put over it (the county's newer data
+        over the files shipped with the program)."""
+        return WorkCalendar([*self._years.values(), *years])
+
     def year(self, year: int) -> YearCalendar:
         try:
             return self._years[year]
@@ -165,6 +170,17 @@ def load_calendar_files(paths: Iterable[Path]) -> WorkCalendar:
             raise CalendarError(f"无法读取日历文件 {path.name}（{exc}）") from exc
         years.append(YearCalendar.from_dict(data, origin=path.name))
     return WorkCalendar(years)
+
+
+def years_from_docs(docs: Iterable[Any], origin: str = "县中心") -> list[YearCalendar]:
+    """Calendar years sent by the county (the same form as the files). Raises
+    CalendarError (or ValueError for text that is no JSON) when one does not read;
+    the caller then keeps the calendar it has and says so."""
+    out = []
+    for doc in docs:
+        data = json.loads(doc) if isinstance(doc, str) else doc
+        out.append(YearCalendar.from_dict(data, origin=origin))
+    return out
 
 
 def load_calendar_dir(directory: Path) -> WorkCalendar:

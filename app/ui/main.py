@@ -59,6 +59,12 @@ def run_gui(args: argparse.Namespace) -> int:
             print(str(exc), file=sys.stderr)
             return 1
     install_font(app, large=bool(context.settings.get("large_font")))
+    if quick is None:
+        from app.ui.first_start import needs_first_start, run_first_start
+
+        if needs_first_start(context) and not run_first_start(context):
+            context.close()
+            return 0
 
     from app.ui.main_window import MainWindow
 
@@ -82,7 +88,7 @@ def run_gui(args: argparse.Namespace) -> int:
         def store_open() -> None:
             print(f"store-open {time.perf_counter() - started:.3f}", flush=True)
             if args.screenshot:  # the window as a clerk sees it a moment later
-                window.start_queue()
+                window.store_opened(offer_draft=False)
                 QTimer.singleShot(1500, shoot)
             else:
                 quit_now()
@@ -97,14 +103,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
         QTimer.singleShot(0, finish)
     else:
-
-        def store_opened() -> None:
-            window.offer_draft()
-            window.start_queue()
-            window.start_devices()
-            window.watch_state("devices", window.device_state)
-
-        QTimer.singleShot(0, lambda: window.open_store(then=store_opened))
+        QTimer.singleShot(0, lambda: window.open_store(then=window.store_opened))
         QTimer.singleShot(500, window.warm_up)
         quit_after = getattr(args, "quit_after", None)
         if quit_after:  # the demo hall's test
@@ -130,13 +129,13 @@ def _sign_in(
     uses only (screenshots, start-up benchmark), which quit as soon as the window is up.
     clerks: the accounts read by the quick start (None: read them from the store)."""
     from app.ui.intake import Operator
-    from app.ui.signin import SignInDialog
 
     if clerks is None:
         from db.clerk_repo import ensure_demo_clerks, list_clerks
 
+        central = bool(str(context.settings.get("central_url")).strip())
         with context.store.session() as s, s.begin():
-            if ensure_demo_clerks(s):
+            if not central and ensure_demo_clerks(s):  # else the county's accounts
                 context.settings.set("demo_clerks", True)
             clerks = list_clerks(s)
     demo = bool(context.settings.get("demo_clerks"))
@@ -159,6 +158,8 @@ def _sign_in(
             print(f"--as 只能用于演示账号（密码为演示密码）：{exc}", file=sys.stderr)
             return None
         return _signed_in(seat)
+    from app.ui.signin import SignInDialog
+
     # open the store while the clerk types the password
     threading.Thread(target=_open_quietly, args=(context,), name="store-open", daemon=True).start()
     dialog = SignInDialog(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,12 +79,20 @@ class TopBar(QWidget):
         self.connection.setObjectName("topConnection")
         self.devices = QLabel(self)
         self.devices.setObjectName("topDevices")
+        self.dots: dict[str, QLabel] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(0)
         layout.addWidget(self.title)
         layout.addStretch(1)
-        for w in (self.clerk, self.connection, self.devices):
-            layout.addWidget(w)
+        layout.addWidget(self.clerk)
+        for key, label in (("connection", self.connection), ("devices", self.devices)):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # texts come from errors too
+            dot = QLabel("●", self)
+            dot.setObjectName(f"{label.objectName()}Dot")
+            self.dots[key] = dot
+            layout.addWidget(dot)
+            layout.addWidget(label)
         self.states: dict[str, LinkState] = {}
 
     def show_state(self, which: str, state: LinkState) -> None:
@@ -96,8 +103,11 @@ class TopBar(QWidget):
         self.states[which] = state
         label = self.connection if which == "connection" else self.devices
         colour = _LEVEL_COLOURS.get(state.level, _LEVEL_COLOURS["off"])
-        label.setText(f'<span style="color:{colour}">●</span> {escape(state.text)}')
+        dot = self.dots[which]
+        dot.setStyleSheet(f"color: {colour}; padding: 2px 0 2px 12px;")
+        label.setText(state.text)
         label.setToolTip(state.detail)
+        dot.setToolTip(state.detail)
 
 
 class MainWindow(QMainWindow):
@@ -154,6 +164,7 @@ class MainWindow(QMainWindow):
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
         self.bridge: Any = None  # HallDeviceBridge, when this window drives devices
+        self.sync: Any = None  # SyncService, when central sync is set up
         if settings.get("queue_panel"):
             self._queue_placeholder()
         self._menus()
@@ -227,6 +238,64 @@ class MainWindow(QMainWindow):
             )
         except SettingsError as exc:
             self._notice(self.tr("排队设备未启动"), str(exc))
+
+    # ------------------------------------------------------------ central sync
+
+    def start_sync(self) -> None:
+        """Start the background sync with the county when it is set up (settings
+        ``central_url``; the password in the OS keyring, asked for here when missing).
+        Without it the counter works on its own store, as always."""
+        ctx = self.context
+        url = str(ctx.settings.get("central_url")).strip()
+        if not url or self.sync is not None:
+            return
+        from app.credentials import Credentials, account_for
+        from app.sync_service import SyncService, client_from_settings
+        from app.ui.sync_view import ask_password
+
+        credentials = Credentials.from_system()
+        account = account_for(url)
+        if credentials.get(account) is None:
+            where = "系统钥匙串" if credentials.secure else "本次运行的内存（本机没有安全的钥匙串）"
+            password = ask_password(
+                self, self.tr("请输入县中心分配的同步密码（%1）：\n密码保存在%2，不写入任何文件。")
+                .replace("%1", account).replace("%2", where),
+            )  # fmt: skip
+            if password:
+                credentials.set(account, password)
+        store = ctx.store.get()
+        self.sync = SyncService(
+            store,
+            lambda: client_from_settings(store, ctx.settings, credentials),
+            interval_s=float(ctx.settings.get("sync_interval_s")),
+        )
+        self.sync.start()
+
+    def sync_now(self) -> None:
+        if self.sync is None:
+            self.show_message(self.tr("本机未设置县中心同步（设置 central_url，见 README）"))
+            return
+        self.sync.sync_now()
+        self.show_message(self.tr("正在与县中心同步……"))
+
+    def show_sync_issues(self) -> None:
+        from app.ui.sync_view import SyncIssuesDialog
+
+        dialog = SyncIssuesDialog(self.context.store.get(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def connection_state(self) -> LinkState:
+        from app.ui.sync_view import connection_state
+
+        if self.sync is None:
+            from app.sync_service import SyncStatus
+
+            status = SyncStatus(configured=False)
+        else:
+            status = self.sync.status
+        text, level, detail = connection_state(status)
+        return LinkState(text, level, detail)
 
     def device_state(self) -> LinkState:
         """The top bar's devices entry: the hall queue link (when this window has the
@@ -362,6 +431,9 @@ class MainWindow(QMainWindow):
         add(work, self.tr("补正后再次办理（查找原告知件）"), Qt.Key.Key_F9, self._find_returning)
         add(work, self.tr("清空当前受理"), QKeySequence("Ctrl+Shift+N"), self._clear_intake)
         add(work, self.tr("预览当前办件的文书"), QKeySequence("Ctrl+P"), self.preview_current)
+        sync = self.menuBar().addMenu(self.tr("同步(&S)"))
+        add(sync, self.tr("立即与县中心同步"), QKeySequence("Ctrl+Shift+S"), self.sync_now)
+        add(sync, self.tr("同步冲突与拒收记录……"), None, self.show_sync_issues)
         view = self.menuBar().addMenu(self.tr("视图(&V)"))
         for i in range(3):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
@@ -444,6 +516,8 @@ class MainWindow(QMainWindow):
             self._case_list.refresh()
         self.search.edit.clear()
         self.search.focus()
+        if self.sync is not None:  # up to the county at once when online
+            self.sync.sync_now()
         if self.context.settings.get("print_after_save"):
             self.print_case(saved.case_no)
 
@@ -472,6 +546,17 @@ class MainWindow(QMainWindow):
                 ).replace("%1", str(exc)),
             ),
         )
+
+    def store_opened(self, offer_draft: bool = True) -> None:
+        """What waits for the store: the draft offered back, the queue panel, the
+        devices this PC drives, central sync, and the top bar's live states."""
+        if offer_draft:
+            self.offer_draft()
+        self.start_queue()
+        self.start_devices()
+        self.watch_state("devices", self.device_state)
+        self.start_sync()
+        self.watch_state("connection", self.connection_state)
 
     def warm_up(self) -> None:
         """After the window is up: load the printing stack and the font in the
@@ -619,6 +704,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)  # type: ignore[arg-type]
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.sync is not None:
+            self.sync.stop(timeout=3.0)
         if self.queue_panel is not None:
             self.queue_panel.shutdown()
         if self.bridge is not None:

@@ -122,3 +122,26 @@ def test_the_program_starts_on_the_quick_path_and_then_opens_the_store(tmp_path:
     imports = [line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines()]
     assert "app.ui.main_window" in imports and "sqlalchemy" in imports
     assert imports.index("sqlalchemy") > imports.index("app.ui.main_window")
+
+
+def test_calendar_years_pulled_from_the_county_are_used_on_both_paths(tmp_path: Path) -> None:
+    from datetime import date
+
+    from db.models import CalendarYearRow
+
+    _prepared(tmp_path)
+    ctx = open_context(data_dir=str(tmp_path))
+    assert not ctx.calendar.covers(date(2027, 1, 4))
+    doc = {"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}],
+           "workdays": []}  # fmt: skip
+    with ctx.store.session() as s, s.begin():
+        s.add(CalendarYearRow(year=2027, version=1, doc=doc))
+    ctx.close()
+    slow = open_context(data_dir=str(tmp_path))
+    quick = quick_context(None, str(tmp_path))
+    assert quick is not None
+    for calendar in (slow.calendar, quick.context.calendar):
+        assert calendar.covers(date(2027, 1, 4)) and calendar.covers(date(2026, 3, 2))
+        assert calendar.holiday_name(date(2027, 1, 2)) == "元旦"
+        assert calendar.is_working_day(date(2027, 1, 4))
+    slow.close()
