@@ -136,6 +136,14 @@ def queue_url(setting: str, data_dir: str | Path) -> str:
     return f"sqlite:///{(Path(data_dir) / 'queue.sqlite3').resolve()}"
 
 
+class AlreadyCheckedIn(QueueError):
+    """The booking number was checked in today already; ``ticket`` is its ticket."""
+
+    def __init__(self, ticket: TicketInfo) -> None:
+        super().__init__(f"此预约号今日已签到，号码为 {ticket.display}")
+        self.ticket = ticket
+
+
 def error_text(exc: BaseException) -> str:
     """What a screen shows for a failed operation, in Chinese."""
     if isinstance(exc, QueueError):
@@ -328,6 +336,22 @@ class QueueService:
         return self.run(
             lambda s: s.issue_ticket(category, kind=kind, note=note, actor=actor, now=self.clock())
         )
+
+    def check_in(self, category: str, booking_no: str, *, actor: str = "kiosk") -> TicketInfo:
+        """预约签到: an appointment ticket with its booking number, unless that number
+        was checked in today already (``AlreadyCheckedIn``). One job under the
+        service's lock, so two taps of one kiosk cannot both get a ticket."""
+
+        def job(s: QueueStore) -> TicketInfo:
+            now = self.clock()
+            found = s.appointment_ticket(booking_no, now=now)
+            if found is not None:
+                raise AlreadyCheckedIn(found)
+            return s.issue_ticket(
+                category, kind=TicketKind.APPOINTMENT, note=booking_no, actor=actor, now=now
+            )
+
+        return self.run(job)
 
     def call_next(
         self, window_no: str, *, clerk: str, case_nos: Sequence[str] = ()
@@ -578,9 +602,12 @@ class TicketPrinterLink:
 
         if self.device is None:
             raise PrintFailed(self.problem or NOT_PRINTED)
+        category = ticket.category_name
+        if ticket.kind is not TicketKind.NORMAL:  # 预约 / 绿色通道 on the paper too
+            category = f"{category}（{ticket.kind.value}）"
         doc = TicketDoc(
             number=ticket.display,
-            category=ticket.category_name,
+            category=category,
             people_ahead=ticket.waiting_ahead or 0,
             issued_at=ticket.issued_at,
             hall_name=self.hall_name,

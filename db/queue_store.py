@@ -1056,6 +1056,15 @@ class QueueStore:
         raw = self._raw
         with self._write() as tx:
             cfg = self._config(tx, tx.one(raw.config_version)[0])
+            if kind is TicketKind.APPOINTMENT:  # one booking, one ticket a day
+                if not self._sqlite:  # two kiosks checking in one booking: one waits
+                    tx.conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                        {"k": f"yichuang-booking:{note}"},
+                    )
+                earlier = self._appointment(tx.conn, cfg, note, now)
+                if earlier is not None:
+                    raise QueueError(f"此预约号今日已签到，号码为 {earlier.display}")
             cat = cfg.category(category)
             spec = cat.spec
             if not spec.active:
@@ -1809,6 +1818,40 @@ class QueueStore:
                 .limit(1)
             ).first()
             return None if row is None else self._ticket_info(conn, cfg, row.id)
+
+    def appointment_ticket(
+        self, booking_no: str, *, now: datetime | None = None
+    ) -> TicketInfo | None:
+        """The ticket a booking number (预约号) was checked in with on the current
+        queue day, in any category, whatever has become of it since: one booking
+        gives one ticket a day."""
+        now = now or datetime.now()
+        booking = booking_no.strip()
+        if not booking:
+            return None
+        with self._read() as conn:
+            return self._appointment(conn, self._config(conn), booking, now)
+
+    def _appointment(
+        self, conn: Connection, cfg: _Config, booking: str, now: datetime
+    ) -> TicketInfo | None:
+        today = {cid: business_day(now, c.spec.reset_time) for cid, c in cfg.by_id.items()}
+        if not today:
+            return None
+        rows = conn.execute(  # by the (category, day, number) index
+            select(TKT)
+            .where(
+                TKT.c.issued_category_id.in_(list(today)),
+                TKT.c.day >= min(today.values()),
+                TKT.c.kind == TicketKind.APPOINTMENT.value,
+                TKT.c.note == booking,
+            )
+            .order_by(TKT.c.seq.desc())
+        ).all()
+        for row in rows:
+            if row.day == today[row.issued_category_id]:
+                return self._info(cfg, row._mapping)
+        return None
 
     def waiting(self, *, now: datetime | None = None) -> list[TicketInfo]:
         """Every ticket that can still be called, in place order (for the manager

@@ -47,6 +47,24 @@ def shoot(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def _serving(folder: Path, window: MainWindow) -> None:
+    """A few people waiting and one at window 1, so the queue dock shows a real day."""
+    from app.queue_service import queue_url, seed_demo
+    from db.queue_store import QueueStore
+
+    store = QueueStore.open(queue_url("", folder))
+    try:
+        seed_demo(store)
+        for code in ("ZH", "ZH", "SB", "ZH"):
+            store.issue_ticket(code)
+        store.call_next("1", clerk="wangfang")
+    finally:
+        store.close()
+    panel = window.queue_panel
+    if panel is not None:
+        wait_until(lambda: panel.current is not None and panel.snapshot is not None)
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     QCoreApplication.setOrganizationName("YiChuangScreenshots")
@@ -65,9 +83,12 @@ def main(out: Path) -> None:
         shoot(signin, out / "01-sign-in.png")
         signin.close()
 
+        ctx.settings.set("demo_clerks", True)  # the demo hall's queue in the dock
         window = MainWindow(ctx, Operator("wangfang", "王芳", "1"))
         window.resize(*SIZE)
         window.show()
+        window.store_opened(offer_draft=False)  # queue panel, devices, sync states
+        _serving(ctx.data_dir, window)
         window.search.edit.setText("gtgsh")
         shoot(window, out / "02-item-search.png")
 
@@ -287,6 +308,49 @@ def queue_config_screens(out: Path) -> None:
         shoot(dialog.editor, out / "queue-counter-editor.png")
         dialog.editor.reject()
         dialog.reject()
+        manager.close()
+        service.close()
+    priority_screens(out)
+
+
+def priority_screens(out: Path) -> None:
+    """Priority tickets on the demo hall: the kiosk's 预约签到 page with a booking
+    number being typed, and the manager's 绿色通道取号 dialog before and after."""
+    from app.queue_service import QueueService, demo_traffic, queue_url
+    from app.ui.queue.kiosk import KioskWindow
+    from app.ui.queue.manager import ManagerWindow
+
+    with tempfile.TemporaryDirectory() as data:
+        hall = "示范县城关镇便民服务中心"
+        service = QueueService(queue_url("", data), seed=True)
+        demo_traffic(service)
+
+        kiosk = KioskWindow(service, hall)
+        kiosk.resize(1920, 1080)
+        kiosk.show()
+        kiosk.start()
+        wait_until(lambda: len(kiosk.appointment_buttons) == 4)
+        kiosk.open_appointment()
+        kiosk.choose_appointment("SB")
+        for key in "YY2026112":
+            kiosk.type_key(key)
+        shoot(kiosk, out / "kiosk-appointment.png")
+        kiosk.close()
+
+        manager = ManagerWindow(service, "chenzhuren", hall)
+        manager.resize(*SIZE)
+        manager.show()
+        manager.start()
+        wait_until(lambda: manager.snapshot is not None)
+        manager.green_channel()
+        dialog = manager.dialog
+        dialog.category.setCurrentIndex(dialog.category.findData("SB"))
+        dialog.reasons["残疾人"].setChecked(True)
+        shoot(dialog, out / "manager-green-channel.png")
+        dialog.issue_button.click()
+        wait_until(lambda: dialog.ticket is not None)
+        shoot(dialog, out / "manager-green-channel-ticket.png")
+        dialog.accept()
         manager.close()
         service.close()
 

@@ -482,3 +482,39 @@ def test_sqlite_writers_take_turns_or_fall_back(tmp_path: Path) -> None:
     with blocked.turn():  # no lock file possible: SQLite's own busy wait decides alone
         pass
     blocked.close()
+
+
+def test_one_booking_gives_one_ticket_a_day_even_from_two_kiosks(url: str, q: QueueStore) -> None:
+    import threading
+
+    from app.core.queue_policy import TicketKind
+
+    other = QueueStore.open(url)  # the second kiosk
+    results: list[object] = []
+
+    def check_in(store: QueueStore, category: str) -> None:
+        try:
+            results.append(
+                store.issue_ticket(
+                    category, kind=TicketKind.APPOINTMENT, note="YY20260302-17", now=at(1)
+                )
+            )
+        except QueueError as exc:
+            results.append(exc)
+
+    try:
+        threads = [
+            threading.Thread(target=check_in, args=(s, c)) for s, c in ((q, "ZH"), (other, "SB"))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        other.close()
+    tickets = [r for r in results if not isinstance(r, QueueError)]
+    refused = [r for r in results if isinstance(r, QueueError)]
+    assert len(tickets) == 1 and len(refused) == 1
+    assert "此预约号今日已签到" in str(refused[0]) and tickets[0].display in str(refused[0])  # type: ignore[attr-defined]
+    # the next day the same booking number is a new check-in
+    q.issue_ticket("ZH", kind=TicketKind.APPOINTMENT, note="YY20260302-17", now=at(24 * 60 + 1))

@@ -2,6 +2,12 @@
 (optional) before the ticket is taken, and the ticket large on screen while the
 thermal printer prints it.
 
+预约签到: an applicant with an appointment picks the category and types the booking
+number on the on-screen keyboard (there is no physical one), or scans the booking
+code — the scanner types into the focused field and ends with Enter. One booking
+number gives one ticket a day; the ticket is a priority one (预约), shown and printed
+as any other. Green-channel tickets (绿色通道) are issued by staff, not here.
+
 A category that cannot issue now says why on its button (暂停取号, 今日号已取完,
 不在取号时间). The printer never holds the kiosk up: the ticket is on screen first,
 printing runs on its own worker, and a printer that fails only adds a line telling
@@ -11,16 +17,19 @@ the applicant to wait with the number on screen.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -29,9 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.queue_policy import TicketKind
 from app.queue_service import (
     NOT_PRINTED,
     UNREACHABLE,
+    AlreadyCheckedIn,
     CategoryState,
     HallSnapshot,
     PollResult,
@@ -52,6 +63,25 @@ BLUE = "#1f4e79"
 BACK = "#f3f7fc"
 HOME_AFTER_TICKET_MS = 15_000
 HOME_AFTER_MATERIALS_MS = 60_000
+HOME_AFTER_IDLE_INPUT_MS = 60_000  # the check-in page, untouched this long
+ORANGE = "#b85c00"
+
+BOOKING_CHARS = re.compile(r"[A-Z0-9-]*")
+BOOKING_MIN, BOOKING_MAX = 4, 32
+KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
+
+
+def booking_number(typed: str) -> tuple[str, str | None]:
+    """The booking number as stored (upper case, no blanks around it) and what is
+    wrong with it, if anything: ``empty``, ``chars`` or ``length``."""
+    text = typed.strip().upper()
+    if not text:
+        return text, "empty"
+    if not BOOKING_CHARS.fullmatch(text):
+        return text, "chars"
+    if not BOOKING_MIN <= len(text) <= BOOKING_MAX:
+        return text, "length"
+    return text, None
 
 
 def _font(widget: QWidget, px: int, bold: bool = False) -> QFont:
@@ -134,9 +164,11 @@ class KioskWindow(QWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         interval_ms: int = 500,
+        idle_ms: int = HOME_AFTER_IDLE_INPUT_MS,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("kiosk")
+        self.idle_ms = idle_ms
         self.setWindowTitle(self.tr("自助取号 · %1").replace("%1", hall_name))
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(f"#kiosk {{ background: {BACK}; }}")
@@ -165,7 +197,8 @@ class KioskWindow(QWidget):
         self.home = self._home_page()
         self.materials_page = self._materials_page()
         self.ticket_page = self._ticket_page()
-        for page in (self.home, self.materials_page, self.ticket_page):
+        self.appointment_page = self._appointment_page()
+        for page in (self.home, self.materials_page, self.ticket_page, self.appointment_page):
             self.pages.addWidget(page)
         self.notice = QLabel(self)
         self.notice.setObjectName("kioskNotice")
@@ -173,7 +206,7 @@ class KioskWindow(QWidget):
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.notice.setStyleSheet("color: #b00020;")
         self.footer = QLabel(
-            self.tr("老年人、残疾人、孕妇等需要帮助的群众，请到服务台走绿色通道"), self
+            self.tr("老年人、残疾人、孕妇等请到服务台，工作人员为您取绿色通道号"), self
         )
         self.footer.setStyleSheet("color: #44546a;")
         self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -214,7 +247,90 @@ class KioskWindow(QWidget):
         self.grid.addWidget(self.empty, 0, 0)
         layout.addWidget(self.grid_box, 1)
         self.buttons: dict[str, CategoryButton] = {}
+        self.appointment_button = QPushButton(self.tr("已预约？点此预约签到"), page)
+        self.appointment_button.setObjectName("kioskAppointment")
+        self.appointment_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.appointment_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.appointment_button.clicked.connect(lambda: self.open_appointment())
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.appointment_button, 2)
+        row.addStretch(1)
+        layout.addLayout(row)
         return page
+
+    def _appointment_page(self) -> QWidget:
+        """预约签到: the category on the left, the booking number and the on-screen
+        keyboard on the right."""
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        self.appointment_title = QLabel(self.tr("预约签到"), page)
+        self.appointment_title.setStyleSheet(f"color: {ORANGE};")
+        layout.addWidget(self.appointment_title)
+        body = QHBoxLayout()
+        layout.addLayout(body, 1)
+
+        left = QVBoxLayout()
+        self.step_category = QLabel(self.tr("① 选择预约的业务"), page)
+        left.addWidget(self.step_category)
+        self.appointment_box = QVBoxLayout()
+        left.addLayout(self.appointment_box)
+        left.addStretch(1)
+        self.appointment_back = QPushButton(self.tr("返回"), page)
+        self.appointment_back.setObjectName("appointmentBack")
+        self.appointment_back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.appointment_back.clicked.connect(self.go_home)
+        left.addWidget(self.appointment_back)
+        body.addLayout(left, 2)
+        self.appointment_group = QButtonGroup(page)
+        self.appointment_group.setExclusive(True)
+        self.appointment_buttons: dict[str, QPushButton] = {}
+
+        right = QVBoxLayout()
+        self.step_number = QLabel(self.tr("② 输入预约号，或将预约二维码对准扫描口"), page)
+        right.addWidget(self.step_number)
+        entry = QHBoxLayout()
+        self.booking_input = QLineEdit(page)
+        self.booking_input.setObjectName("bookingInput")
+        self.booking_input.setMaxLength(BOOKING_MAX + 8)
+        self.booking_input.setPlaceholderText(self.tr("预约号"))
+        self.booking_input.textEdited.connect(self._touched)
+        self.booking_input.returnPressed.connect(self.check_in)  # a scanner ends with Enter
+        self.check_in_button = QPushButton(self.tr("签到取号"), page)
+        self.check_in_button.setObjectName("kioskCheckIn")
+        self.check_in_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.check_in_button.clicked.connect(self.check_in)
+        entry.addWidget(self.booking_input, 3)
+        entry.addWidget(self.check_in_button, 1)
+        right.addLayout(entry)
+        self.booking_hint = QLabel(page)
+        self.booking_hint.setObjectName("bookingHint")
+        self.booking_hint.setWordWrap(True)
+        right.addWidget(self.booking_hint)
+        keys = QGridLayout()
+        self.keys: dict[str, QPushButton] = {}
+        for r, chars in enumerate(KEY_ROWS):
+            for c, ch in enumerate(chars):
+                self.keys[ch] = self._key(page, ch, lambda _=False, ch=ch: self.type_key(ch))
+                keys.addWidget(self.keys[ch], r, c)
+        self.keys["delete"] = self._key(page, self.tr("删除"), lambda: self.type_key("delete"))
+        self.keys["clear"] = self._key(page, self.tr("清空"), lambda: self.type_key("clear"))
+        keys.addWidget(self.keys["delete"], 3, 7, 1, 2)
+        keys.addWidget(self.keys["clear"], 3, 9)
+        self.keypad = keys
+        right.addLayout(keys)
+        right.addStretch(1)
+        body.addLayout(right, 5)
+        return page
+
+    def _key(self, parent: QWidget, text: str, slot: Callable[[], None]) -> QPushButton:
+        key = QPushButton(text, parent)
+        key.setObjectName(f"key_{text}")
+        key.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the booking field keeps the focus
+        key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        key.setAutoRepeat(text == self.tr("删除"))
+        key.clicked.connect(slot)
+        return key
 
     def _materials_page(self) -> QWidget:
         page = QWidget(self)
@@ -256,6 +372,9 @@ class KioskWindow(QWidget):
         self.ticket_ahead = QLabel(page)
         self.ticket_ahead.setObjectName("ticketAhead")
         self.ticket_time = QLabel(page)
+        self.ticket_kind = QLabel(page)
+        self.ticket_kind.setObjectName("ticketKind")
+        self.ticket_kind.setStyleSheet(f"color: {ORANGE};")
         self.ticket_print = QLabel(page)
         self.ticket_print.setObjectName("ticketPrint")
         self.ticket_print.setWordWrap(True)
@@ -264,7 +383,8 @@ class KioskWindow(QWidget):
         self.done_button.clicked.connect(self.go_home)
         layout.addStretch(1)
         for w in (self.ticket_caption, self.ticket_number, self.ticket_category,
-                  self.ticket_ahead, self.ticket_time, self.ticket_print):  # fmt: skip
+                  self.ticket_kind, self.ticket_ahead, self.ticket_time,
+                  self.ticket_print):  # fmt: skip
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(w)
         layout.addStretch(1)
@@ -299,6 +419,7 @@ class KioskWindow(QWidget):
         for b in (self.back_button, self.take_button, self.done_button):
             b.setFont(_font(self, int(44 * scale), True))
             b.setMinimumHeight(max(120, int(140 * scale)))
+        self._appointment_sizes(scale)
         self.back_button.setStyleSheet(
             "QPushButton { background: white; color: #1f4e79; border: 2px solid #1f4e79;"
             " border-radius: 14px; }"
@@ -314,10 +435,67 @@ class KioskWindow(QWidget):
         self.ticket_category.setFont(_font(self, int(56 * scale), True))
         self.ticket_ahead.setFont(_font(self, int(48 * scale)))
         self.ticket_time.setFont(_font(self, int(36 * scale)))
+        self.ticket_kind.setFont(_font(self, int(48 * scale), True))
         self.ticket_print.setFont(_font(self, int(36 * scale), True))
         margin = int(32 * scale)
         self.root.setContentsMargins(margin, margin // 2, margin, margin // 2)
         self.grid.setSpacing(int(28 * scale))
+
+    def _appointment_sizes(self, scale: float) -> None:
+        touch = max(100, int(112 * scale))  # a finger, at any scale
+        self.appointment_button.setFont(_font(self, int(46 * scale), True))
+        self.appointment_button.setMinimumHeight(max(110, int(130 * scale)))
+        self.appointment_button.setStyleSheet(
+            f"QPushButton {{ background: white; color: {ORANGE}; border: 3px solid {ORANGE};"
+            " border-radius: 14px; } QPushButton:pressed { background: #fbe9d7; }"
+        )
+        self.appointment_title.setFont(_font(self, int(50 * scale), True))
+        for label in (self.step_category, self.step_number):
+            label.setFont(_font(self, int(36 * scale), True))
+            label.setStyleSheet("color: #222;")
+        self.booking_input.setFont(_font(self, int(64 * scale), True))
+        self.booking_input.setMinimumHeight(touch + 10)
+        self.booking_input.setStyleSheet(
+            f"QLineEdit {{ background: white; color: #111; border: 3px solid {BLUE};"
+            " border-radius: 10px; padding: 0 16px; }"
+        )
+        self.booking_hint.setFont(_font(self, int(36 * scale), True))
+        self.booking_hint.setMinimumHeight(int(50 * scale))
+        self.check_in_button.setFont(_font(self, int(44 * scale), True))
+        self.check_in_button.setMinimumHeight(touch + 10)
+        self.check_in_button.setStyleSheet(
+            "QPushButton { background: #2e7d32; color: white; border-radius: 14px; }"
+            " QPushButton:pressed { background: #1b5e20; }"
+        )
+        self.appointment_back.setFont(_font(self, int(44 * scale), True))
+        self.appointment_back.setMinimumHeight(touch + 10)
+        self.appointment_back.setStyleSheet(
+            f"QPushButton {{ background: white; color: {BLUE}; border: 2px solid {BLUE};"
+            " border-radius: 14px; }"
+        )
+        for name, key in self.keys.items():
+            size = 34 if len(name) > 1 else 48
+            key.setFont(_font(self, int(size * scale), True))
+            key.setFixedHeight(touch)
+            key.setMinimumWidth(touch)
+            key.setStyleSheet(
+                f"QPushButton {{ background: white; color: {BLUE}; border: 2px solid #9fb3c8;"
+                " border-radius: 10px; } QPushButton:pressed { background: #d6e4f2; }"
+            )
+        self.keypad.setSpacing(int(12 * scale))
+        for button in self.appointment_buttons.values():
+            self._appointment_button_size(button, scale)
+
+    def _appointment_button_size(self, button: QPushButton, scale: float) -> None:
+        button.setFont(_font(self, int(44 * scale), True))
+        button.setMinimumHeight(max(110, int(130 * scale)))
+        button.setStyleSheet(
+            f"QPushButton {{ background: white; color: {BLUE}; border: 2px solid {BLUE};"
+            " border-radius: 14px; text-align: left; padding-left: 28px; }"
+            f" QPushButton:checked {{ background: {BLUE}; color: white; }}"
+            " QPushButton:disabled { background: #dde3ea; color: #5f6b7a;"
+            " border-color: #c3ccd6; }"
+        )
 
     # ------------------------------------------------------------ life
 
@@ -350,6 +528,7 @@ class KioskWindow(QWidget):
             self._rebuild(cats)
         for cat in cats:
             self.buttons[cat.code].show_state(cat)
+        self._show_appointment_categories(cats)
 
     def _rebuild(self, cats: Sequence[CategoryState]) -> None:
         for button in self.buttons.values():
@@ -443,6 +622,14 @@ class KioskWindow(QWidget):
         self.last_ticket = ticket
         self.ticket_number.setText(ticket.display)
         self.ticket_category.setText(ticket.category_name)
+        self.ticket_kind.setVisible(ticket.kind is not TicketKind.NORMAL)
+        if ticket.kind is TicketKind.APPOINTMENT:
+            self.ticket_kind.setText(
+                self.tr("预约 · 优先叫号（预约号 %1）").replace("%1", ticket.note)
+            )
+        elif ticket.kind is TicketKind.GREEN:
+            self.ticket_kind.setText(self.tr("绿色通道 · 优先叫号"))
+        self._clear_appointment()
         self.ticket_ahead.setText(
             self.tr("您前面还有 %1 人等候").replace("%1", str(ticket.waiting_ahead or 0))
         )
@@ -484,7 +671,160 @@ class KioskWindow(QWidget):
     def go_home(self) -> None:
         self._home_timer.stop()
         self.chosen = None
+        self._clear_appointment()
         self.pages.setCurrentWidget(self.home)
+
+    # ------------------------------------------------------------ 预约签到
+
+    def _show_appointment_categories(self, cats: Sequence[CategoryState]) -> None:
+        """One button per category; a booked ticket is not held back by the daily
+        cap (its capacity was booked), only by a paused category or the hours."""
+        if [c.code for c in cats] != list(self.appointment_buttons):
+            for button in self.appointment_buttons.values():
+                self.appointment_group.removeButton(button)
+                button.deleteLater()
+            self.appointment_buttons = {}
+            for cat in cats:
+                button = QPushButton(self.appointment_page)
+                button.setObjectName(f"appointment_{cat.code}")
+                button.setCheckable(True)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.setCursor(Qt.CursorShape.PointingHandCursor)
+                button.clicked.connect(lambda _=False, code=cat.code: self.choose_appointment(code))
+                self.appointment_group.addButton(button)
+                self.appointment_box.addWidget(button)
+                self.appointment_buttons[cat.code] = button
+                self._appointment_button_size(button, self._scale)
+        for cat in cats:
+            button = self.appointment_buttons[cat.code]
+            why = self._appointment_blocked(cat)
+            text = f"{cat.prefix}  {cat.name}" + ("" if why is None else f"（{why}）")
+            if button.text() != text:
+                button.setText(text)
+            button.setEnabled(why is None)
+            if why is not None and button.isChecked():
+                self.appointment_group.setExclusive(False)
+                button.setChecked(False)
+                self.appointment_group.setExclusive(True)
+
+    @staticmethod
+    def _appointment_blocked(cat: CategoryState) -> str | None:
+        if not cat.active or not cat.open_now:
+            return cat.unavailable
+        return None
+
+    def appointment_category(self) -> str | None:
+        checked = self.appointment_group.checkedButton()
+        return next((c for c, b in self.appointment_buttons.items() if b is checked), None)
+
+    def open_appointment(self, typed: str = "") -> None:
+        if self.busy:
+            return
+        self._clear_appointment()
+        self.booking_input.setText(typed)
+        open_codes = [c for c, b in self.appointment_buttons.items() if b.isEnabled()]
+        if len(open_codes) == 1:  # nothing to choose
+            self.appointment_buttons[open_codes[0]].setChecked(True)
+        self.pages.setCurrentWidget(self.appointment_page)
+        self.booking_input.setFocus()
+        self._touched()
+
+    def choose_appointment(self, code: str) -> None:
+        button = self.appointment_buttons.get(code)
+        if button is not None and button.isEnabled():
+            button.setChecked(True)
+        self.booking_hint.setText("")
+        self.booking_input.setFocus()
+        self._touched()
+
+    def type_key(self, key: str) -> None:
+        """A key of the on-screen keyboard: a character, ``delete`` or ``clear``."""
+        edit = self.booking_input
+        if key == "delete":
+            edit.backspace()
+        elif key == "clear":
+            edit.clear()
+        else:
+            edit.insert(key)
+        self.booking_hint.setText("")
+        edit.setFocus()
+        self._touched()
+
+    def _touched(self, *_: object) -> None:
+        """Someone is at the kiosk: the page stays for another ``idle_ms``."""
+        if self.pages.currentWidget() is self.appointment_page:
+            self._home_timer.start(self.idle_ms)
+
+    def check_in(self) -> None:
+        if self.busy or self.pages.currentWidget() is not self.appointment_page:
+            return
+        self._touched()
+        code = self.appointment_category()
+        booking, problem = booking_number(self.booking_input.text())
+        if code is None:
+            self._booking_problem(self.tr("请先在左侧选择您预约的业务"))
+            return
+        if problem is not None:
+            texts = {
+                "empty": self.tr("请输入预约号，或扫描预约二维码"),
+                "chars": self.tr("预约号只能包含字母、数字和“-”，请检查后重新输入"),
+                "length": self.tr("预约号应为%1至%2位，请检查后重新输入")
+                .replace("%1", str(BOOKING_MIN))
+                .replace("%2", str(BOOKING_MAX)),
+            }
+            self._booking_problem(texts[problem])
+            return
+        self.booking_input.setText(booking)
+        self.busy = True
+        self.booking_hint.setStyleSheet("color: #44546a;")
+        self.booking_hint.setText(self.tr("正在签到，请稍候…"))
+        self.runner.submit(
+            lambda: self.service.check_in(code, booking, actor="kiosk"),
+            self._issued,
+            self._check_in_failed,
+        )
+
+    def _booking_problem(self, text: str) -> None:
+        self.booking_hint.setStyleSheet("color: #b00020;")
+        self.booking_hint.setText(text)
+
+    def _check_in_failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.watcher.refresh()
+        if self.pages.currentWidget() is not self.appointment_page:
+            self._show_notice(error_text(exc))
+            return
+        self._touched()
+        if isinstance(exc, AlreadyCheckedIn):
+            self._booking_problem(
+                self.tr("此预约号今日已签到，号码为 %1").replace("%1", exc.ticket.display)
+            )
+            return
+        text = error_text(exc)
+        if "无法访问" in text or "不可用" in text:
+            text = UNREACHABLE.replace("正在重试…", "请稍后再试或联系工作人员")
+        self._booking_problem(text)
+
+    def _clear_appointment(self) -> None:
+        self.booking_input.clear()
+        self.booking_hint.setText("")
+        self.appointment_group.setExclusive(False)
+        for button in self.appointment_buttons.values():
+            button.setChecked(False)
+        self.appointment_group.setExclusive(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """A booking code scanned while the main page shows: open the check-in page
+        with what the scanner typed so far (the rest goes to the booking field)."""
+        typed = event.text().upper()
+        if (
+            self.pages.currentWidget() is self.home
+            and len(typed) == 1
+            and BOOKING_CHARS.fullmatch(typed)
+        ):
+            self.open_appointment(typed)
+            return
+        super().keyPressEvent(event)
 
     def _show_notice(self, text: str, sticky: bool = False) -> None:
         self.notice.setText(text)

@@ -3,7 +3,9 @@ wait, each window's state, current ticket and count served today, the waiting an
 the skipped tickets — refreshed as the queue changes — and, with a reason each time,
 transfer or skip (过号) a window's current ticket and put a skipped ticket back; and
 the hall's set-up: the queue rules (排队规则, Ctrl+Shift+P) and the service categories
-and counters (业务类别与窗口, Ctrl+Shift+L), in app.ui.queue.config_dialogs."""
+and counters (业务类别与窗口, Ctrl+Shift+L), in app.ui.queue.config_dialogs; and the
+green channel (绿色通道取号, Ctrl+G): staff issue a priority ticket with its reason,
+printed when this machine has a ticket printer."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,7 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.queue_service import HallSnapshot, PollResult, QueueService, error_text
+from app.core.queue_policy import TicketKind
+from app.queue_service import (
+    NOT_PRINTED,
+    HallSnapshot,
+    PollResult,
+    QueueService,
+    TicketPrinterLink,
+    error_text,
+)
 from app.ui.queue.common import QueueWatcher, RowsModel, clock_text, minutes_text
 from app.ui.queue.config_dialogs import CategoriesDialog, PolicyDialog
 from app.ui.queue.dialogs import (
@@ -37,7 +48,9 @@ from app.ui.queue.dialogs import (
     ReasonDialog,
     TransferDialog,
 )
+from app.ui.queue.priority_dialogs import GreenChannelDialog
 from app.ui.tasks import TaskRunner
+from db.queue_store import TicketInfo
 
 OVERDUE_S = 30 * 60  # a wait this long is shown in red
 
@@ -64,11 +77,14 @@ class ManagerWindow(QMainWindow):
         hall_name: str = "",
         *,
         runner: TaskRunner | None = None,
+        printer: TicketPrinterLink | None = None,
         parent: QWidget | None = None,
         interval_ms: int = 500,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("managerWindow")
+        self.printer = printer  # a ticket printer at this desk, for green-channel tickets
+        self.print_runner: TaskRunner | None = None
         self.setWindowTitle(self.tr("大厅排队管理 · %1").replace("%1", hall_name))
         self.service = service
         self.actor = actor
@@ -154,6 +170,8 @@ class ManagerWindow(QMainWindow):
         self.reactivate_action = add(self.tr("过号恢复排队"), "Ctrl+R", self.reactivate_selected)
         add(self.tr("刷新"), "F5", self.watcher.refresh)
         bar.addSeparator()
+        self.green_action = add(self.tr("绿色通道取号"), "Ctrl+G", self.green_channel)
+        bar.addSeparator()
         self.policy_action = add(self.tr("排队规则"), "Ctrl+Shift+P", self.edit_policy)
         self.categories_action = add(
             self.tr("业务类别与窗口"), "Ctrl+Shift+L", self.edit_categories
@@ -168,6 +186,11 @@ class ManagerWindow(QMainWindow):
         self.watcher.stop()
         if self._own_runner:
             self.runner.shutdown()
+        if self.print_runner is not None:
+            self.print_runner.shutdown()
+            self.print_runner = None
+        if self.printer is not None:
+            self.printer.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
@@ -378,6 +401,70 @@ class ManagerWindow(QMainWindow):
         dialog.changed.connect(self.watcher.refresh)
         self._open(dialog, lambda: None)
         dialog.load()
+
+    def green_channel(self) -> None:
+        """绿色通道取号: a priority ticket for an applicant staff judge to need it."""
+        if self.snapshot is None:
+            self._say(self.tr("正在读取排队信息，请稍候"))
+            return
+        categories = [
+            (c.code, c.name, None if c.open_now else c.unavailable)
+            for c in self.snapshot.categories
+            if c.active
+        ]
+        dialog = GreenChannelDialog(categories, self)
+        dialog.requested.connect(lambda code, reason: self._issue_green(dialog, code, reason))
+        self._open(dialog, lambda: None)
+
+    def _issue_green(self, dialog: GreenChannelDialog, code: str, reason: str) -> None:
+        actor = self.actor
+
+        def ok(ticket: TicketInfo) -> None:
+            self._say(self.tr("已取绿色通道号 %1（%2）").replace("%1", ticket.display)
+                      .replace("%2", ticket.note))  # fmt: skip
+            self.watcher.refresh()
+            if shiboken6.isValid(dialog):
+                dialog.show_ticket(ticket)
+            self._print_green(dialog, ticket)
+
+        def failed(exc: BaseException) -> None:
+            self.watcher.refresh()
+            if shiboken6.isValid(dialog):
+                dialog.show_failure(error_text(exc))
+            else:
+                self.error.setText(error_text(exc))
+
+        self.runner.submit(
+            lambda: self.service.issue(code, kind=TicketKind.GREEN, note=reason, actor=actor),
+            ok,
+            failed,
+        )
+
+    def _print_green(self, dialog: GreenChannelDialog, ticket: TicketInfo) -> None:
+        def show(text: str, ok: bool | None) -> None:
+            if shiboken6.isValid(dialog) and dialog.ticket is ticket:
+                dialog.show_print(text, ok=ok)
+
+        printer = self.printer
+        if printer is None or not printer.configured:
+            show(self.tr("本机未连接小票打印机，请将号码告知群众"), None)
+            return
+        if self.print_runner is None:
+            self.print_runner = TaskRunner(self, name="manager-printer")
+        show(self.tr("正在打印小票…"), None)
+
+        def failed(exc: BaseException) -> None:
+            text = str(exc) or NOT_PRINTED
+            show(text, False)
+            self.error.setText(
+                self.tr("%1 的小票没有打印：%2").replace("%1", ticket.display).replace("%2", text)
+            )
+
+        self.print_runner.submit(
+            lambda: printer.print_ticket(ticket),
+            lambda _: show(self.tr("小票已打印，请交给群众"), True),
+            failed,
+        )
 
     def _open(self, dialog: Any, accepted: Callable[[], None]) -> None:
         """Open a dialog without blocking; the focus goes back where it was."""

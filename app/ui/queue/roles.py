@@ -73,9 +73,11 @@ def run_role(args: argparse.Namespace) -> int:
         if stop_devices is not None:
             closers.insert(0, stop_devices)
     elif role == "manager":
+        from app.queue_service import TicketPrinterLink
         from app.ui.queue.manager import ManagerWindow
 
-        window = ManagerWindow(service, _actor(args, "manager"), hall)
+        printer = TicketPrinterLink(settings.get("devices"), hall)  # green-channel tickets
+        window = ManagerWindow(service, _actor(args, "manager"), hall, printer=printer)
         window.resize(1366, 768)
     elif role == "panel":
         window = _panel(service, settings, folder, args, closers)
