@@ -112,7 +112,7 @@ def set_up_hall(url: str, tickets: int) -> None:
 def issue(store: Any, count: int, rnd: random.Random) -> None:
     from app.core.queue_policy import TicketKind
 
-    for _ in range(count):
+    for n in range(count):
         r = rnd.random()
         kind = (
             TicketKind.GREEN
@@ -121,7 +121,7 @@ def issue(store: Any, count: int, rnd: random.Random) -> None:
             if r < 0.12
             else TicketKind.NORMAL
         )
-        note_ = "老年人" if kind is TicketKind.GREEN else "YY-1" if kind.priority else ""
+        note_ = "老年人" if kind is TicketKind.GREEN else f"YY-{n}" if kind.priority else ""
         store.issue_ticket(rnd.choice(CATEGORIES), kind=kind, note=note_, now=NOW)
 
 
@@ -241,7 +241,8 @@ def bench_stats(folder: Path, history_days: int = 60) -> None:
                 else TicketKind.NORMAL
             )
             store.issue_ticket(
-                rnd.choice(CATEGORIES), kind=kind, note="老年人" if kind.priority else "",
+                rnd.choice(CATEGORIES), kind=kind,
+                note="老年人" if kind is TicketKind.GREEN else f"YY-{issued}" if kind.priority else "",
                 now=arrivals[issued],
             )  # fmt: skip
             issued += 1

@@ -109,7 +109,8 @@ def kiosk_main(url: str, kiosk: int, count: int, start: Any, out: Any) -> None:
         issued = []
         for _ in range(count):
             kind = kind_for(rnd)
-            note = "老年人" if kind is TicketKind.GREEN else "YY-1" if kind.priority else ""
+            booking = f"YY-{kiosk}-{len(issued)}"  # one booking, one ticket a day
+            note = "老年人" if kind is TicketKind.GREEN else booking if kind.priority else ""
             t = store.issue_ticket(
                 rnd.choice(CATEGORIES), kind=kind, note=note, actor=f"kiosk{kiosk}", now=NOW
             )
