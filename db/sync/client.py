@@ -20,11 +20,11 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from db.models import SyncOutboxRow
 from db.store import Store
@@ -36,6 +36,8 @@ log = logging.getLogger("yichuang.sync")
 
 SYNC_SCHEMA = 2  # the central schema version this program speaks (db/central migrations)
 Progress = Callable[[int, int, str], None]
+
+KEEP_SENT_DAYS = 30  # acknowledged outbox rows are kept this long, then removed
 
 
 class SyncError(RuntimeError):
@@ -364,6 +366,14 @@ class SyncClient:
             state.put(s, state.LAST_ERROR, "")
             state.put(s, state.NOTICE, report.notice)
             report.pending = pending_count(s)
+            # rows the county acknowledged long ago are no longer needed (the batch
+            # counter lives in sync_state, so numbering goes on); the cases stay
+            s.execute(
+                delete(SyncOutboxRow).where(
+                    SyncOutboxRow.sent_at.is_not(None),
+                    SyncOutboxRow.sent_at < datetime.now() - timedelta(days=KEEP_SENT_DAYS),
+                )
+            )
         return report
 
     def _remember_error(self, message: str) -> None:

@@ -65,6 +65,30 @@ def test_push_delivers_every_case_once_and_marks_it_sent(central: Central, ws: S
     assert client(ws, central).sync_once().rows == 0
 
 
+def test_acknowledged_outbox_rows_are_removed_after_a_month(central: Central, ws: Store) -> None:
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import func, update
+
+    save_cases(ws, 3)
+    client(ws, central).sync_once()
+    with ws.session() as s, s.begin():  # two of them were acknowledged 40 days ago
+        first = s.scalars(select(SyncOutboxRow.seq).order_by(SyncOutboxRow.seq).limit(2)).all()
+        s.execute(
+            update(SyncOutboxRow)
+            .where(SyncOutboxRow.seq.in_(first))
+            .values(sent_at=datetime.now() - timedelta(days=40))
+        )
+    save_cases(ws, 1)  # and a new one, not sent yet
+    report = client(ws, central).sync_once()
+    assert report.rows == 1 and report.pending == 0
+    with ws.session() as s:
+        left = s.scalar(select(func.count()).select_from(SyncOutboxRow))
+    assert left == 2  # the recent acknowledged one and the new one
+    assert assert_agree(ws, central.admin_url)["cases"] == 4  # nothing lost centrally
+    assert client(ws, central).sync_once().rows == 0  # numbering goes on without a gap
+
+
 def test_a_batch_sent_again_changes_nothing(central: Central, ws: Store) -> None:
     """The classic duplicate: the county committed, the acknowledgement was lost."""
     save_cases(ws, 3)
