@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.queue_service import UNREACHABLE, PollResult, QueueService
 from app.ui.tasks import TaskRunner
@@ -206,3 +208,24 @@ WEEKDAYS = "一二三四五六日"
 
 def date_text(moment: datetime) -> str:
     return f"{moment:%Y年%m月%d日} 星期{WEEKDAYS[moment.weekday()]} {moment:%H:%M}"
+
+
+def open_keeping_focus(
+    owner: QWidget, dialog: Any, accepted: Callable[[], None] | None = None
+) -> None:
+    """Open a dialog without blocking; when it closes, the focus goes back to the
+    widget that had it (the counter's intake field, a table row) and the dialog is
+    deleted. ``accepted`` runs when the dialog is accepted."""
+    had_focus = QApplication.focusWidget()
+
+    def finished() -> None:
+        owner.window().activateWindow()
+        if had_focus is not None:
+            with suppress(RuntimeError):  # the widget is gone
+                had_focus.setFocus()
+        dialog.deleteLater()
+
+    if accepted is not None:
+        dialog.accepted.connect(accepted)
+    dialog.finished.connect(finished)
+    dialog.open()

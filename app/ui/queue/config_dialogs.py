@@ -9,7 +9,6 @@ GUI thread, and stay open with the problems listed when a change cannot be saved
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import replace
 from datetime import time
 from typing import Any
@@ -18,7 +17,6 @@ from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -58,7 +56,7 @@ from app.queue_config import (
     weights_text,
 )
 from app.queue_service import QueueService, error_text
-from app.ui.queue.common import RowsModel
+from app.ui.queue.common import RowsModel, open_keeping_focus
 from app.ui.queue.dialogs import ReasonDialog
 from app.ui.tasks import TaskRunner
 
@@ -979,19 +977,8 @@ class CategoriesDialog(QDialog):
         self._open(editor)
 
     def _open(self, dialog: QDialog) -> None:
-        """Open without blocking; the focus goes back to where it was."""
         self.editor = dialog
-        had_focus = QApplication.focusWidget()
-
-        def finished() -> None:
-            self.activateWindow()
-            if had_focus is not None:
-                with suppress(RuntimeError):
-                    had_focus.setFocus()
-            dialog.deleteLater()
-
-        dialog.finished.connect(finished)
-        dialog.open()
+        open_keeping_focus(self, dialog)
 
     def _run(self, job: Callable[[], Any], done: str) -> None:
         if self.saving:

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QGridLayout,
     QLabel,
@@ -35,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.core.queue_policy import Candidate, CounterState, QueuePolicy, TicketKind, choose_next
 from app.queue_service import HallSnapshot, PollResult, QueueService, error_text
-from app.ui.queue.common import QueueWatcher, clock_text, minutes_text
+from app.ui.queue.common import QueueWatcher, clock_text, minutes_text, open_keeping_focus
 from app.ui.queue.dialogs import PAUSE_REASONS, SKIP_REASONS, ReasonDialog, TransferDialog
 from app.ui.tasks import TaskRunner
 from db.queue_store import TicketInfo
@@ -320,20 +318,8 @@ class QueuePanel(QWidget):
         self.runner.submit(job, ok, failed)
 
     def _open(self, dialog: Any, accepted: Callable[[], None]) -> None:
-        """Open a dialog without blocking; the focus goes back where it was."""
         self.dialog = dialog
-        had_focus = QApplication.focusWidget()
-
-        def finished() -> None:
-            self.window().activateWindow()
-            if had_focus is not None:
-                with suppress(RuntimeError):  # the widget is gone
-                    had_focus.setFocus()
-            dialog.deleteLater()
-
-        dialog.accepted.connect(accepted)
-        dialog.finished.connect(finished)
-        dialog.open()
+        open_keeping_focus(self, dialog, accepted)
 
     def _need_current(self) -> bool:
         if self.current is None:

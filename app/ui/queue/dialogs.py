@@ -3,7 +3,7 @@ with why, so each asks for it (with the usual reasons one key away)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -46,17 +46,7 @@ class ReasonDialog(QDialog):
             self.keep = QCheckBox(self.tr("保留原排队位置（不选则排到队尾）"), self)
             self.keep.setChecked(keep_place)
             layout.addWidget(self.keep)
-        self.hint = QLabel("", self)
-        self.hint.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("确定"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.hint = _hint_and_buttons(self, layout, self.tr("确定"), self._accept)
         self.reason.setFocus()
         edit = self.reason.lineEdit()
         assert edit is not None
@@ -120,17 +110,7 @@ class TransferDialog(QDialog):
         self.keep = QCheckBox(self.tr("保留原排队位置（不选则排到队尾）"), self)
         self.keep.setChecked(keep_place)
         layout.addWidget(self.keep)
-        self.hint = QLabel("", self)
-        self.hint.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("转移"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.hint = _hint_and_buttons(self, layout, self.tr("转移"), self._accept)
         self.to_category.setChecked(True)
         self.to_window.setEnabled(bool(windows))
         self.category.setFocus()
@@ -163,3 +143,21 @@ class TransferDialog(QDialog):
 SKIP_REASONS = ("叫号未到", "申请人放弃办理", "材料不在身边，需重新取号")
 PAUSE_REASONS = ("临时离开", "午间休息", "业务咨询", "系统或设备故障", "参加会议")
 REACTIVATE_REASONS = ("申请人返回，过号恢复", "误操作过号", "叫号时申请人在其他窗口")
+
+
+def _hint_and_buttons(
+    dialog: QDialog, layout: QVBoxLayout, ok_text: str, on_ok: Callable[[], None]
+) -> QLabel:
+    """A red line for what is missing, then OK/取消; returns the line."""
+    hint = QLabel("", dialog)
+    hint.setStyleSheet("color: #b00020;")
+    layout.addWidget(hint)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(dialog.tr("取消"))
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return hint

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any
 
 import shiboken6
@@ -19,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QGroupBox,
     QHeaderView,
     QLabel,
@@ -40,7 +38,13 @@ from app.queue_service import (
     TicketPrinterLink,
     error_text,
 )
-from app.ui.queue.common import QueueWatcher, RowsModel, clock_text, minutes_text
+from app.ui.queue.common import (
+    QueueWatcher,
+    RowsModel,
+    clock_text,
+    minutes_text,
+    open_keeping_focus,
+)
 from app.ui.queue.config_dialogs import CategoriesDialog, PolicyDialog
 from app.ui.queue.dialogs import (
     REACTIVATE_REASONS,
@@ -467,20 +471,8 @@ class ManagerWindow(QMainWindow):
         )
 
     def _open(self, dialog: Any, accepted: Callable[[], None]) -> None:
-        """Open a dialog without blocking; the focus goes back where it was."""
         self.dialog = dialog
-        had_focus = QApplication.focusWidget()
-
-        def finished() -> None:
-            self.window().activateWindow()
-            if had_focus is not None:
-                with suppress(RuntimeError):  # the widget is gone
-                    had_focus.setFocus()
-            dialog.deleteLater()
-
-        dialog.accepted.connect(accepted)
-        dialog.finished.connect(finished)
-        dialog.open()
+        open_keeping_focus(self, dialog, accepted)
 
     def _run(self, job: Callable[[], Any], done_text: str) -> None:
         if self.busy:
