@@ -7,7 +7,6 @@ import pytest
 from app.core.paths import resource
 from app.core.workdays import (
     CalendarError,
-    CalendarNotCovered,
     DeadlineStatus,
     WorkCalendar,
     YearCalendar,
@@ -90,12 +89,15 @@ def test_remaining_and_status(cal: WorkCalendar) -> None:
     assert cal.remaining(date(2026, 3, 2), due) == -3  # Fri 27, Sat 28 (调休), Mon 2
 
 
-def test_uncovered_year_is_an_explicit_error(cal: WorkCalendar) -> None:
-    with pytest.raises(CalendarNotCovered, match="2027年"):
-        cal.add_working_days(date(2026, 12, 28), 10)
-    with pytest.raises(CalendarNotCovered, match="2024年"):
-        cal.is_working_day(date(2024, 12, 31))
-    assert not cal.covers(date(2027, 1, 1))
+def test_a_year_without_its_arrangement_is_estimated_never_refused(cal: WorkCalendar) -> None:
+    due = cal.due(date(2026, 12, 28), 10)
+    assert due.date == date(2027, 1, 12)  # Jan 1 (元旦, a Friday) off, no 调休 known
+    assert due.estimated and due.estimated_years == (2027,)
+    assert "2027年" in due.estimate_note() and "估算" in due.estimate_note()
+    assert cal.is_working_day(date(2024, 12, 31))  # before the shipped years: estimated too
+    assert not cal.covers(date(2027, 1, 1)) and not cal.is_official(2027)
+    official = cal.due(date(2026, 3, 2), 10)
+    assert not official.estimated and official.estimate_note() == ""
 
 
 def test_every_day_of_the_year_is_decided(cal: WorkCalendar) -> None:
@@ -119,7 +121,7 @@ def test_every_day_of_the_year_is_decided(cal: WorkCalendar) -> None:
             {"year": 2026, "holidays": [{"name": "x", "from": "2026-02-10", "to": "2026-02-01"}]},
             "早于",
         ),
-        ({"year": "abc"}, "格式错误"),
+        ({"year": "abc"}, "无效"),
         (
             {
                 "year": 2026,
