@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from app.core.catalog import (
+    EXPORT_SHEETS,
     SHEETS,
     CatalogParse,
     Problem,
@@ -114,7 +115,7 @@ def write_catalog(items: Sequence[Item], path: Path) -> None:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for name, columns in SHEETS.items():
+    for name, columns in EXPORT_SHEETS.items():
         ws = wb.create_sheet(name)
         for i, column in enumerate(columns):
             letter = chr(ord("A") + i)

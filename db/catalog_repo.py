@@ -28,6 +28,7 @@ from app.core.items import (
     ServiceType,
 )
 from app.core.search import SearchEntry, readings
+from app.core.workdays import LimitUnit
 from db.models import ItemVersionRow, MaterialRow, QuestionRow
 
 
@@ -48,6 +49,9 @@ def content_hash(item: Item) -> str:
             for m in item.materials
         ],
     }  # fmt: skip
+    units = [item.statutory_unit.value, item.promised_unit.value]
+    if units != [LimitUnit.WORKING.value] * 2:  # hashes of items without units stay as they were
+        payload["units"] = units
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -69,6 +73,7 @@ def _head_values(item: Item, digest: str, now: datetime, source: str) -> dict[st
         code=item.code, version=item.version, name=item.name, kind=item.kind.value,
         department=item.department, service_type=item.service_type.value,
         statutory_days=item.statutory_days, promised_days=item.promised_days, fee=item.fee,
+        statutory_unit=item.statutory_unit.value, promised_unit=item.promised_unit.value,
         fee_standard=item.fee_standard, legal_basis=item.legal_basis,
         conditions=item.conditions, procedure=item.procedure, place=item.place,
         phone=item.phone, content_hash=digest, is_current=True, imported_at=now, source=source,
@@ -180,6 +185,8 @@ def to_item(row: ItemVersionRow) -> Item:
         service_type=ServiceType(row.service_type),
         statutory_days=row.statutory_days,
         promised_days=row.promised_days,
+        statutory_unit=LimitUnit(row.statutory_unit),
+        promised_unit=LimitUnit(row.promised_unit),
         version=row.version,
         fee=row.fee,
         fee_standard=row.fee_standard,

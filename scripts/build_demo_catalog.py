@@ -114,6 +114,8 @@ class DemoItem:
     fee_standard: str = "不收费"
     place: str = PLACE
     version: str = VERSION
+    statutory_unit: str = "工作日"  # or 自然日 where the law counts in 日
+    promised_unit: str = "工作日"
 
 
 def q(code: str, text: str, options: str) -> Question:
@@ -1006,11 +1008,17 @@ ITEMS: tuple[DemoItem, ...] = (
         name="个体工商户注销登记",
         kind=LICENSING,
         dept=SJ,
-        service_type=ON_THE_SPOT,
-        statutory_days=3,
-        promised_days=0,
+        # Not 即办: under the simplified procedure the registration office first sends the
+        # application to the tax and other departments, and deregisters when none objects
+        # within 10 days (条例第三十三条); then registers within 3 working days (第十九条).
+        service_type=PROMISED,
+        statutory_days=15,
+        statutory_unit="自然日",
+        promised_days=15,
+        promised_unit="自然日",
+        version="2026.2",
         legal_basis=(
-            "《中华人民共和国市场主体登记管理条例》第三十一条、第三十三条；"
+            "《中华人民共和国市场主体登记管理条例》第十九条、第三十一条、第三十三条；"
             "《促进个体工商户发展条例》；《中华人民共和国市场主体登记管理条例实施细则》"
         ),
         conditions=(
@@ -1021,7 +1029,8 @@ ITEMS: tuple[DemoItem, ...] = (
         procedure=(
             "1.受理：经营者提交注销申请及材料；"
             "2.审查：核查是否存在被吊销、列入经营异常名录、未办结涉税事项等情形；"
-            "3.决定：材料齐全、符合法定形式的当场办理注销登记，收回营业执照；"
+            "3.决定：简易注销的，登记机关将注销申请推送税务等有关部门，10日内无异议的办理"
+            "注销登记；普通注销材料齐全、符合法定形式的予以注销登记，收回营业执照；"
             "4.办结：注销信息通过国家企业信用信息公示系统公示。"
         ),
         questions=(
@@ -1147,8 +1156,12 @@ ITEMS: tuple[DemoItem, ...] = (
         kind=PUBLIC_SERVICE,
         dept=GA,
         service_type=PROMISED,
+        # 《居住证暂行条例》第九条: 15日, natural days (not 工作日)
         statutory_days=15,
+        statutory_unit="自然日",
         promised_days=10,
+        promised_unit="自然日",
+        version="2026.2",
         fee_standard="首次申领免收工本费",
         legal_basis="《居住证暂行条例》第二条、第九条、第十条",
         conditions=(
@@ -1373,7 +1386,9 @@ ITEM_COLUMNS = (
     ("实施主体", 26),
     ("办件类型", 10),
     ("法定时限", 10),
+    ("法定时限单位", 8),
     ("承诺时限", 10),
+    ("承诺时限单位", 8),
     ("是否收费", 10),
     ("收费标准", 24),
     ("设定依据", 50),
@@ -1409,7 +1424,9 @@ def item_row(item: DemoItem) -> list[object]:
         department,
         item.service_type,
         item.statutory_days,
+        item.statutory_unit,
         item.promised_days,
+        item.promised_unit,
         "是" if item.fee else "否",
         item.fee_standard,
         item.legal_basis,

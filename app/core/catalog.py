@@ -3,7 +3,9 @@
 The file layout (Excel workbook or its JSON mirror) is three sheets:
 
 - ``事项``: 事项编码, 事项名称, 事项类型, 实施主体, 办件类型, 法定时限, 承诺时限, 是否收费,
-  收费标准, 设定依据, 受理条件, 办理流程, 办理地点, 咨询电话, 版本
+  收费标准, 设定依据, 受理条件, 办理流程, 办理地点, 咨询电话, 版本; optional: 法定时限单位,
+  承诺时限单位 (工作日 / 自然日; empty: what the limit cell says — "15日" is 自然日 — or
+  else 工作日)
 - ``情形``: 事项编码, 情形编码, 问题, 选项 (options separated by ``;``)
 - ``材料``: 事项编码, 序号, 材料名称, 材料形式, 份数, 必要性, 适用情形, 受理标准, 来源渠道,
   空白表格, 示例样表
@@ -37,6 +39,7 @@ from app.core.items import (
     clean_token,
     sorted_materials,
 )
+from app.core.workdays import LIMIT_UNIT_ALIASES, LimitUnit, limit_text
 
 SHEET_ITEMS = "事项"
 SHEET_QUESTIONS = "情形"
@@ -46,6 +49,8 @@ ITEM_COLUMNS = (
     "事项编码", "事项名称", "事项类型", "实施主体", "办件类型", "法定时限", "承诺时限",
     "是否收费", "收费标准", "设定依据", "受理条件", "办理流程", "办理地点", "咨询电话", "版本",
 )  # fmt: skip
+# Optional 事项 columns: a file without them is read with their defaults.
+ITEM_OPTIONAL_COLUMNS = ("法定时限单位", "承诺时限单位")
 QUESTION_COLUMNS = ("事项编码", "情形编码", "问题", "选项")
 MATERIAL_COLUMNS = (
     "事项编码", "序号", "材料名称", "材料形式", "份数", "必要性", "适用情形", "受理标准",
@@ -55,6 +60,16 @@ SHEETS: Mapping[str, tuple[str, ...]] = {
     SHEET_ITEMS: ITEM_COLUMNS,
     SHEET_QUESTIONS: QUESTION_COLUMNS,
     SHEET_MATERIALS: MATERIAL_COLUMNS,
+}
+
+# What an export writes: the optional unit columns beside their limits.
+EXPORT_SHEETS: Mapping[str, tuple[str, ...]] = {
+    **SHEETS,
+    SHEET_ITEMS: tuple(
+        c
+        for column in ITEM_COLUMNS
+        for c in ((column, column + "单位") if column in ("法定时限", "承诺时限") else (column,))
+    ),
 }
 
 _T = TypeVar("_T")
@@ -152,6 +167,37 @@ def _choice(
         allowed = "、".join(dict.fromkeys(str(v) for v in aliases.values()))
         p.add(sheet, rownum, column, f"“{text}”不是有效值，应为：{allowed}")
     return value
+
+
+_UNIT_SUFFIX = re.compile(r"(个?工作日|日|天)$")
+
+
+def _unit(
+    p: _Collector, rownum: int, row: Mapping[str, object], limit_column: str
+) -> LimitUnit | None:
+    """The unit of a limit: its own column, else what the limit cell says (15日),
+    else 工作日. A unit column that contradicts the cell is a problem."""
+    column = limit_column + "单位"
+    said = _UNIT_SUFFIX.search(
+        clean_token(row.get(limit_column))
+        if not isinstance(row.get(limit_column), int | float)
+        else ""
+    )
+    implied = LIMIT_UNIT_ALIASES[said.group(1)] if said else None
+    text = _text(row, column)
+    if not text:
+        return implied or LimitUnit.WORKING
+    unit = LIMIT_UNIT_ALIASES.get(clean_token(text))
+    if unit is None:
+        p.add(SHEET_ITEMS, rownum, column, f"“{text}”不是有效值，应为：工作日、自然日")
+        return None
+    if implied is not None and implied is not unit:
+        p.add(
+            SHEET_ITEMS, rownum, column,
+            f"“{text}”与{limit_column}“{_text(row, limit_column)}”所写的单位不一致",
+        )  # fmt: skip
+        return None
+    return unit
 
 
 def _check_headers(p: _Collector, name: str, sheet: Sheet | None) -> bool:
@@ -275,12 +321,20 @@ def _parse_item_row(
     service_type = _choice(p, s, rownum, row, "办件类型", SERVICE_TYPE_ALIASES)
     statutory = _int(p, s, rownum, row, "法定时限", minimum=0)
     promised = _int(p, s, rownum, row, "承诺时限", minimum=0)
-    if statutory is not None and promised is not None and statutory and promised > statutory:
+    statutory_unit = _unit(p, rownum, row, "法定时限")
+    promised_unit = _unit(p, rownum, row, "承诺时限")
+    if (
+        statutory and promised is not None and statutory_unit and promised_unit
+        # N working days take at least N natural days: only that much can be compared
+        and (statutory_unit is promised_unit or promised_unit is LimitUnit.WORKING)
+        and promised > statutory
+    ):  # fmt: skip
         p.add(
             s,
             rownum,
             "承诺时限",
-            f"承诺时限（{promised}个工作日）不能超过法定时限（{statutory}个工作日）",
+            f"承诺时限（{limit_text(promised, promised_unit)}）不能超过法定时限"
+            f"（{limit_text(statutory, statutory_unit)}）",
         )
     fee_text = clean_token(row.get("是否收费")).lower()
     fee = fee_text in _YES
@@ -299,6 +353,8 @@ def _parse_item_row(
         "service_type": service_type,
         "statutory_days": statutory,
         "promised_days": promised,
+        "statutory_unit": statutory_unit,
+        "promised_unit": promised_unit,
         "version": version,
         "fee": fee,
         "fee_standard": _text(row, "收费标准"),
@@ -426,7 +482,9 @@ def item_rows(
         "实施主体": item.department,
         "办件类型": item.service_type.value,
         "法定时限": item.statutory_days,
+        "法定时限单位": item.statutory_unit.value,
         "承诺时限": item.promised_days,
+        "承诺时限单位": item.promised_unit.value,
         "是否收费": "是" if item.fee else "否",
         "收费标准": item.fee_standard,
         "设定依据": item.legal_basis,

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.core.workdays import LimitUnit
+
 
 class ItemKind(StrEnum):
     LICENSING = "行政许可"
@@ -169,6 +171,8 @@ class Item:
     phone: str = ""
     questions: tuple[Question, ...] = ()
     materials: tuple[Material, ...] = field(default=())
+    statutory_unit: LimitUnit = LimitUnit.WORKING  # 法定时限: 工作日 or 自然日 (日)
+    promised_unit: LimitUnit = LimitUnit.WORKING  # 承诺时限
 
     def question(self, ref: str) -> Question | None:
         for q in self.questions:

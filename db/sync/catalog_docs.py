@@ -15,6 +15,7 @@ from app.core.items import (
     Question,
     ServiceType,
 )
+from app.core.workdays import LimitUnit
 
 
 def item_to_doc(item: Item) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def item_to_doc(item: Item) -> dict[str, Any]:
         "code": item.code, "name": item.name, "kind": item.kind.value,
         "department": item.department, "service_type": item.service_type.value,
         "statutory_days": item.statutory_days, "promised_days": item.promised_days,
+        "statutory_unit": item.statutory_unit.value, "promised_unit": item.promised_unit.value,
         "version": item.version, "fee": item.fee, "fee_standard": item.fee_standard,
         "legal_basis": item.legal_basis, "conditions": item.conditions,
         "procedure": item.procedure, "place": item.place, "phone": item.phone,
@@ -46,6 +48,9 @@ def doc_to_item(doc: dict[str, Any]) -> Item:
         service_type=ServiceType(doc["service_type"]),
         statutory_days=int(doc["statutory_days"]),
         promised_days=int(doc["promised_days"]),
+        # documents from before limits had units are in working days
+        statutory_unit=LimitUnit(doc.get("statutory_unit", LimitUnit.WORKING.value)),
+        promised_unit=LimitUnit(doc.get("promised_unit", LimitUnit.WORKING.value)),
         version=doc["version"],
         fee=bool(doc["fee"]),
         fee_standard=doc["fee_standard"],
