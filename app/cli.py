@@ -14,6 +14,7 @@ from collections.abc import Callable
 # Packages that contribute sub-commands; each module has add_cli(subparsers).
 _CLI_MODULES = (
     "app.cli_core",
+    "app.cli_calendar",
     "app.cli_catalog",
     "app.cli_sync",
     "devices.cli",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.clock import Clock, SystemClock, clock_from_env
 from app.core.paths import resource
 from app.core.search import ItemIndex
 from app.core.workdays import CalendarError, WorkCalendar, load_calendar_dir, years_from_docs
@@ -31,6 +32,7 @@ class AppContext:
     settings: Settings
     calendar: WorkCalendar
     _index: ItemIndex | None = field(default=None, repr=False)
+    clock: Clock = field(default_factory=SystemClock)  # the program's one clock
 
     @property
     def centre(self) -> str:
@@ -56,7 +58,11 @@ class AppContext:
 
 
 def open_context(
-    db: str | None = None, data_dir: str | None = None, *, demo: bool = True
+    db: str | None = None,
+    data_dir: str | None = None,
+    *,
+    demo: bool = True,
+    clock: Clock | None = None,
 ) -> AppContext:
     """Open (creating if needed) the local store; on an empty store in the embedded
     default, load the demo catalogue so a new workstation is usable at once."""
@@ -72,24 +78,24 @@ def open_context(
     from db.models import CalendarYearRow
 
     with store.session() as s:
-        docs = list(s.scalars(select(CalendarYearRow.doc)))
+        docs = [(r.doc, r.origin) for r in s.scalars(select(CalendarYearRow))]
     calendar = with_pulled_calendar(calendar, docs)
-    context = AppContext(folder, store, settings, calendar)
+    context = AppContext(folder, store, settings, calendar, clock=clock or clock_from_env())
     if demo and not str(settings.get("central_url")).strip():  # else it comes from the county
         ensure_demo_catalogue(context)
     return context
 
 
-def with_pulled_calendar(calendar: WorkCalendar, docs: list[object]) -> WorkCalendar:
-    """The shipped calendar with the years pulled from the county over it; a pulled
-    year that does not read is reported and the shipped data kept."""
-    if not docs:
-        return calendar
-    try:
-        return calendar.overlaid(years_from_docs(docs))
-    except (CalendarError, ValueError, TypeError) as exc:
-        log.error("calendar from the county unreadable, using the shipped one: %s", exc)
-        return calendar
+def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]]) -> WorkCalendar:
+    """The shipped calendar with the years pulled from the county (or imported here)
+    over it; a year that does not read is reported and the shipped data kept."""
+    years = []
+    for doc, origin in docs:
+        try:
+            years.extend(years_from_docs([doc], origin=origin))
+        except (CalendarError, ValueError, TypeError) as exc:
+            log.error("stored calendar year unreadable (%s), left out: %s", origin, exc)
+    return calendar.overlaid(years) if years else calendar
 
 
 def ensure_demo_catalogue(context: AppContext) -> int:

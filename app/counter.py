@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.caseno import looks_like_case_number
 from app.core.check import MaterialOutcome, Status
+from app.core.clock import Clock
 from app.core.identity import normalise
 from app.core.intake import (
     Applicant,
@@ -65,9 +66,12 @@ class ReturningStart:
 
 
 class CounterService:
-    def __init__(self, store: Store, calendar: WorkCalendar, centre: str, workstation: str) -> None:
+    def __init__(
+        self, store: Store, calendar: WorkCalendar, centre: str, workstation: str, clock: Clock
+    ) -> None:
         self.store = store
         self.calendar = calendar
+        self.clock = clock
         self.centre = centre
         self.workstation = workstation
 
@@ -102,7 +106,7 @@ class CounterService:
 
             saved = save_case(
                 s, intake, calendar=self.calendar, centre=self.centre,
-                workstation=self.workstation, now=now,
+                workstation=self.workstation, now=now or self.clock.now(),
             )  # fmt: skip
             if draft_key:
                 delete_draft(s, draft_key)
@@ -163,7 +167,7 @@ class CounterService:
         with self.store.session() as s, s.begin():
             from db.draft_repo import save_draft
 
-            save_draft(s, key, state)
+            save_draft(s, key, state, self.clock.now())
 
     def load_draft(self, key: str) -> tuple[datetime, dict[str, Any]] | None:
         with self.store.session() as s:

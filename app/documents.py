@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.core.identity import normalise
 from app.core.ids import uuid7
 from app.core.items import Medium, ServiceType
+from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
 from db.catalog_repo import item_version
 from db.models import CaseRow, PrintLogRow
@@ -163,7 +164,13 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         materials=received,
         notice_lines=lines,
         promised_date=row.promised_date,
-        promised_days=item.promised_days if row.promised_date else None,
+        promised_days=(row.limit_days if row.limit_days is not None else item.promised_days)
+        if row.promised_date
+        else None,
+        promised_unit=LimitUnit(row.limit_unit),
+        promised_note=estimate_sentence(estimated_years_in(row.calendar_basis))
+        if row.promised_estimated
+        else "",
         refusal_reason=row.decision_reason,
         refusal_basis=row.legal_basis,
         deferred_supply_date=row.supply_by,

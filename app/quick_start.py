@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from app.context import AppContext, with_pulled_calendar
 from app.core.accounts import Clerk
+from app.core.clock import clock_from_env
 from app.core.paths import resource
 from app.core.search import ItemIndex, SearchEntry
 from app.core.workdays import load_calendar_dir
@@ -119,7 +120,10 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
                 "SELECT id, code, name, pinyin_full, pinyin_initials FROM item_version "
                 "WHERE is_current ORDER BY code"
             ).fetchall()
-            calendar_docs = [r[0] for r in con.execute("SELECT doc FROM calendar_year")]
+            calendar_docs = [
+                (doc, origin)  # JSON text: years_from_docs reads it
+                for doc, origin in con.execute("SELECT doc, origin FROM calendar_year")
+            ]
             clerk_rows = con.execute(
                 "SELECT login, name, window_no, backup_for, role, active FROM clerk ORDER BY login"
             ).fetchall()
@@ -138,5 +142,12 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
     settings = Settings.load(folder / "settings.json")
     calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), calendar_docs)
     store = DeferredStore(url)
-    context = AppContext(folder, store, settings, calendar, ItemIndex(entries))  # type: ignore[arg-type]
+    context = AppContext(
+        folder,
+        store,
+        settings,
+        calendar,
+        ItemIndex(entries),
+        clock=clock_from_env(),  # type: ignore[arg-type]
+    )
     return QuickStart(context, clerks)

@@ -110,7 +110,7 @@ def bench_save(count: int = 300) -> None:
             found = current_version(s, "370999-MZ-001")
         assert found
         vid, item = found
-        service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
+        service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock)
         outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
         timings = []
         now = datetime(2026, 3, 2, 9, 0)

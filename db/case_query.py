@@ -154,6 +154,11 @@ class CaseListRow:
     completed_at: datetime | None
     clerk_name: str
     window_no: str
+    # how promised_date was counted (see CaseRow)
+    limit_days: int | None = None
+    limit_unit: str = "工作日"
+    promised_estimated: bool = False
+    calendar_basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +189,10 @@ _LIST_COLUMNS = (
     CaseRow.completed_at,
     CaseRow.clerk_name,
     CaseRow.window_no,
+    CaseRow.limit_days,
+    CaseRow.limit_unit,
+    CaseRow.promised_estimated,
+    CaseRow.calendar_basis,
 )
 
 

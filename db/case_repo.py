@@ -27,6 +27,12 @@ from db.models import (
 )
 from db.sync.outbox import enqueue, enqueue_case_change
 
+# Case columns the county's schema does not have (the audit entry carries the
+# promised-date basis up).
+LOCAL_ONLY = frozenset(
+    {"item_version_id", "limit_days", "limit_unit", "promised_estimated", "calendar_basis"}
+)
+
 
 class IntakeRejected(ValueError):
     def __init__(self, problems: list[str]) -> None:
@@ -40,6 +46,7 @@ class SavedCase:
     case_no: str
     promised_date: date | None
     status: str
+    estimate_note: str = ""  # set when promised_date was counted on an estimated year
 
 
 def next_sequence(session: Session, workstation: str, day: date) -> int:
@@ -62,22 +69,23 @@ def save_case(
     calendar: WorkCalendar,
     centre: str,
     workstation: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SavedCase:
     """Write the intake as a case in the caller's transaction (commit is the caller's).
 
-    Raises IntakeRejected (nothing written) when the intake breaks a rule, and
-    CalendarNotCovered when the promised date falls in a year without calendar data."""
-    now = now or datetime.now()
+    Raises IntakeRejected (nothing written) when the intake breaks a rule. A promised
+    date that reaches into a year without the official arrangement is counted on the
+    estimate and recorded as such (never refused)."""
     today = now.date()
     problems = intake_problems(intake, today)
     if problems:
         raise IntakeRejected(problems)
     result = intake.check()
     item = intake.item
-    promised: date | None = None
+    due = None
     if intake.decision in (Decision.ACCEPT, Decision.ACCEPT_DEFERRED):
-        promised = calendar.add_working_days(today, item.promised_days)
+        due = calendar.due(today, item.promised_days, item.promised_unit)
+    promised = due.date if due else None
 
     previous_id: uuid.UUID | None = None
     if intake.previous_case_no:
@@ -102,6 +110,10 @@ def save_case(
         legal_basis=intake.legal_basis,
         promised_date=promised,
         supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
+        limit_days=due.days if due else None,
+        limit_unit=due.unit.value if due else item.promised_unit.value,
+        promised_estimated=bool(due and due.estimated),
+        calendar_basis=due.basis_text if due else "",
         accepted_at=now,
         completed_at=now if intake.completes_on_the_spot else None,
         clerk=intake.clerk,
@@ -162,6 +174,11 @@ def save_case(
         "item_version": item.version,
         "window": intake.window_no,
     }
+    if due is not None:  # how the promised date was counted goes up with the audit entry
+        detail["promised"] = {
+            "date": due.date.isoformat(), "limit": due.days, "unit": due.unit.value,
+            "estimated": due.estimated, "calendar": due.basis_text,
+        }  # fmt: skip
     if intake.on_behalf_of:
         detail["on_behalf_of"] = intake.on_behalf_of
     if intake.previous_case_no:
@@ -191,7 +208,7 @@ def save_case(
         )
     session.execute(insert(AuditRow), audit)
     # The outbox row is part of this transaction: the case goes up exactly when it exists.
-    central_case = {k: v for k, v in case_values.items() if k != "item_version_id"}
+    central_case = {k: v for k, v in case_values.items() if k not in LOCAL_ONLY}
     central_case["item_version"] = item.version
     enqueue(
         session,
@@ -208,7 +225,9 @@ def save_case(
     )
     if previous_id is not None:
         _mark_corrected(session, previous_id, case_no, intake.clerk, now)
-    return SavedCase(case_id, case_no, promised, status.value)
+    return SavedCase(
+        case_id, case_no, promised, status.value, due.estimate_note() if due else ""
+    )
 
 
 def _mark_corrected(

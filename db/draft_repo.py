@@ -12,10 +12,10 @@ from db.models import DraftRow
 
 
 def save_draft(
-    session: Session, key: str, state: dict[str, Any], now: datetime | None = None
+    session: Session, key: str, state: dict[str, Any], now: datetime
 ) -> None:
     row = session.get(DraftRow, key)
-    when = now or datetime.now()
+    when = now
     if row is None:
         session.add(DraftRow(key=key, updated_at=when, state=state))
     else:

@@ -23,6 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.core.ids import uuid7
@@ -58,6 +61,10 @@ class ItemVersionRow(Base):
     service_type: Mapped[str] = mapped_column(String(8))
     statutory_days: Mapped[int] = mapped_column(Integer)
     promised_days: Mapped[int] = mapped_column(Integer)
+    statutory_unit: Mapped[str] = mapped_column(
+        String(8), default="工作日", server_default="工作日"
+    )
+    promised_unit: Mapped[str] = mapped_column(String(8), default="工作日", server_default="工作日")
     fee: Mapped[bool] = mapped_column(Boolean, default=False)
     fee_standard: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
@@ -153,6 +160,13 @@ class CaseRow(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     supply_by: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺补交日期
+    # how promised_date was counted: the limit, and the calendar years it went through
+    limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    limit_unit: Mapped[str] = mapped_column(String(8), default="工作日", server_default="工作日")
+    promised_estimated: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )  # counted on a year whose official arrangement was not yet known
+    calendar_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     clerk: Mapped[str] = mapped_column(String(64))
@@ -423,3 +437,5 @@ class CalendarYearRow(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict[str, object]] = mapped_column(JSON)
+    # where it came from: 县中心, or 导入 FILE (a standalone workstation's import)
+    origin: Mapped[str] = mapped_column(String(200), default="县中心", server_default="县中心")

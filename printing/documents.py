@@ -19,6 +19,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
 
 from app.core.items import Item, Material, ServiceType
+from app.core.workdays import LimitUnit, limit_text
 from printing.barcode128 import BarcodeFlowable, Code128Pattern, code128
 from printing.fonts import FONT_NAME, GlyphCheck
 from printing.layout import (
@@ -251,8 +252,12 @@ def _promise_text(case: CaseDoc) -> str:
         return "本事项为即办件，当场办结。"
     if case.promised_date is None:
         raise DocumentError("承诺件缺少承诺办结日期，不能打印受理通知书")
-    days = f"（承诺时限{case.promised_days}个工作日）" if case.promised_days else ""
-    return f"本事项承诺于{fmt_date(case.promised_date)}前办结{days}。"
+    days = (
+        f"（承诺时限{limit_text(case.promised_days, case.promised_unit)}）"
+        if case.promised_days
+        else ""
+    )
+    return f"本事项承诺于{fmt_date(case.promised_date)}前办结{days}。{case.promised_note}"
 
 
 def _require(case: CaseDoc, decisions: tuple[Decision, ...], doc: DocKind) -> None:
@@ -324,8 +329,9 @@ def render_receipt(
 def _promised_short(case: CaseDoc) -> str:
     if case.service_type is ServiceType.ON_THE_SPOT:
         return "即办件，当场办结"
-    days = f"（{case.promised_days}个工作日）" if case.promised_days else ""
-    return f"{fmt_date(case.promised_date)}前{days}"
+    days = f"（{limit_text(case.promised_days, case.promised_unit)}）" if case.promised_days else ""
+    estimated = "（估算）" if case.promised_note else ""
+    return f"{fmt_date(case.promised_date)}前{days}{estimated}"
 
 
 def _materials_table(d: _Doc, case: CaseDoc) -> Flowable:
@@ -682,7 +688,12 @@ def render_guide(
                 ("事项名称", item.name),
                 ("事项编码", item.code, "事项类型", item.kind.value),
                 ("实施部门", item.department, "办件类型", item.service_type.value),
-                ("法定时限", f"{item.statutory_days}个工作日", "承诺时限", _days(item)),
+                (
+                    "法定时限",
+                    limit_text(item.statutory_days, item.statutory_unit),
+                    "承诺时限",
+                    _days(item),
+                ),
                 ("是否收费", "收费" if item.fee else "不收费", "标准版本", item.version),
                 ("办理地点", item.place or hall.address),
                 ("咨询电话", item.phone or hall.phone, "监督电话", hall.supervision_phone),
@@ -713,8 +724,8 @@ def render_guide(
     section("五、办理流程", item.procedure, "办理流程")
     section(
         "六、办理时限",
-        f"法定办结时限{item.statutory_days}个工作日，承诺办结时限{_days(item)}"
-        "（不含法定节假日，按工作日计算）。",
+        f"法定办结时限{limit_text(item.statutory_days, item.statutory_unit)}，"
+        f"承诺办结时限{_days(item)}{_counting(item)}。",
         "办理时限",
     )
     section(
@@ -741,7 +752,18 @@ def render_guide(
 def _days(item: Item) -> str:
     if item.service_type is ServiceType.ON_THE_SPOT:
         return "即办（当场办结）"
-    return f"{item.promised_days}个工作日"
+    return limit_text(item.promised_days, item.promised_unit)
+
+
+def _counting(item: Item) -> str:
+    """How the limits are counted, in the words a guide uses."""
+    units = {item.statutory_unit, item.promised_unit}
+    parts = []
+    if LimitUnit.WORKING in units:
+        parts.append("工作日不含法定节假日和休息日")
+    if LimitUnit.NATURAL in units:
+        parts.append("以“日”计的时限按自然日计算，期满日为法定节假日的顺延至节后第一个工作日")
+    return "（" + "；".join(parts) + "）"
 
 
 def _situation_text(item: Item, m: Material) -> str:

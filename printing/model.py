@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from app.core.items import Medium, ServiceType
+from app.core.workdays import LimitUnit
 
 
 class DocumentError(ValueError):
@@ -141,7 +142,10 @@ class CaseDoc:
     materials: tuple[ReceivedMaterial, ...] = ()
     notice_lines: tuple[NoticeLine, ...] = ()
     promised_date: date | None = None
-    promised_days: int | None = None  # working days, shown beside the date
+    promised_days: int | None = None  # the limit, shown beside the date
+    promised_unit: LimitUnit = LimitUnit.WORKING
+    # one sentence when the date was counted on an estimated year (else empty)
+    promised_note: str = ""
     refusal_reason: str = ""
     refusal_basis: str = ""
     deferred_supply_date: date | None = None  # 容缺: the date the applicant promised

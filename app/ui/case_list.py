@@ -37,7 +37,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.intake import CaseStatus
-from app.core.workdays import CalendarNotCovered, DeadlineStatus, WorkCalendar
+from app.core.workdays import (
+    DeadlineStatus,
+    LimitUnit,
+    WorkCalendar,
+    estimate_sentence,
+    estimated_years_in,
+    official_due,
+)
 from db.case_query import (
     PAGE_SIZE,
     After,
@@ -88,7 +95,7 @@ class CaseListModel(QAbstractTableModel):
         store: Store,
         calendar: WorkCalendar,
         *,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date],
         page_size: int = PAGE_SIZE,
         parent: QObject | None = None,
     ) -> None:
@@ -174,11 +181,35 @@ class CaseListModel(QAbstractTableModel):
         when the calendar lacks the year (the date is still shown, without colour)."""
         if row.promised_date is None or row.status not in _RUNNING or row.completed_at:
             return None
-        try:
-            lamp = self._calendar.status(today, row.promised_date)
-        except CalendarNotCovered:
-            return None
+        lamp = self._calendar.status(today, self._due(row)[0])
         return None if lamp is DeadlineStatus.NORMAL else lamp
+
+    def set_calendar(self, calendar: WorkCalendar) -> None:
+        """Count with another calendar (an official year arrived): lamps again."""
+        self._calendar = calendar
+        today = self._today()
+        self._lamps = [self._lamp(r, today) for r in self._rows]
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1)
+            )
+
+    def _due(self, row: CaseListRow) -> tuple[date, str]:
+        """The date supervision counts to, and a note on it. A date counted on an
+        estimated year that is official now is counted again on the official calendar
+        (the printed date stays on record, shown beside it)."""
+        assert row.promised_date is not None
+        if not row.promised_estimated or row.limit_days is None:
+            return row.promised_date, ""
+        recount = official_due(
+            self._calendar, row.accepted_at.date(), row.limit_days, LimitUnit(row.limit_unit),
+            row.calendar_basis,
+        )  # fmt: skip
+        if recount is None:
+            return row.promised_date, self.tr("估算")
+        if recount[0] == row.promised_date:
+            return row.promised_date, ""
+        return recount[0], self.tr("原告知 %1").replace("%1", row.promised_date.isoformat())
 
     def _deadline_tip(self, row: CaseListRow) -> str | None:
         """Working days left or overdue, computed on hover only (an old overdue case
@@ -186,13 +217,23 @@ class CaseListModel(QAbstractTableModel):
         if row.promised_date is None or row.status not in _RUNNING or row.completed_at:
             return None
         today = self._today()
-        try:
-            left = self._calendar.remaining(today, row.promised_date)
-        except CalendarNotCovered as exc:
-            return str(exc)
-        if left < 0 or today > row.promised_date:
-            return self.tr("已超过承诺办结日 %n 个工作日", "", max(-left, 0))
-        return self.tr("距承诺办结日还有 %n 个工作日", "", left)
+        due, note = self._due(row)
+        left = self._calendar.remaining(today, due)
+        if left < 0 or today > due:
+            tip = self.tr("已超过承诺办结日 %n 个工作日", "", max(-left, 0))
+        else:
+            tip = self.tr("距承诺办结日还有 %n 个工作日", "", left)
+        if row.promised_estimated and note:
+            years = estimated_years_in(row.calendar_basis)
+            if note == self.tr("估算"):
+                tip += "\n" + estimate_sentence(years)
+            else:
+                tip += "\n" + self.tr(
+                    "受理时按估算日历告知 %1；%2年正式安排公布后按正式安排计算为 %3"
+                ).replace("%1", row.promised_date.isoformat()).replace(
+                    "%2", "、".join(map(str, years))
+                ).replace("%3", due.isoformat())
+        return tip
 
     # ------------------------------------------------------------ reading
 
@@ -265,7 +306,8 @@ class CaseListModel(QAbstractTableModel):
         if col == COL_PROMISED:
             if row.promised_date is None:
                 return "—"
-            text = row.promised_date.isoformat()
+            due, note = self._due(row) if row.status in _RUNNING else (row.promised_date, "")
+            text = due.isoformat() + (f"（{note}）" if note else "")
             return f"{text} {lamp.value}" if lamp is not None else text
         if col == COL_CLERK:
             return (
@@ -292,7 +334,7 @@ class CaseListPanel(QWidget):
         calendar: WorkCalendar,
         parent: QWidget | None = None,
         *,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date],
         period: Period = Period.WEEK,
     ) -> None:
         super().__init__(parent)

@@ -11,7 +11,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
 from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
 from app.core.items import Item, ServiceType
-from app.core.workdays import CalendarNotCovered, WorkCalendar
+from app.core.text import clause
+from app.core.workdays import Due, WorkCalendar, limit_text
 from app.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
@@ -65,6 +66,7 @@ class Operator:
     name: str
     window_no: str
     on_behalf_of: str = ""
+    role: str = "clerk"  # the account's role (clerk / chief / manager)
 
 
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -81,35 +83,50 @@ def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 
 
 class AcceptDialog(QDialog):
-    def __init__(self, item: Item, promised: date, on_the_spot: bool, parent: QWidget) -> None:
+    def __init__(self, item: Item, due: Due, on_the_spot: bool, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("确认受理"))
         text = (
             self.tr("即办件：受理并当场办结《%1》。").replace("%1", item.name)
             if on_the_spot
-            else self.tr("受理《%1》，承诺%2个工作日内办结，承诺办结日期：%3。")
+            else self.tr("受理《%1》，承诺%2内办结，承诺办结日期：%3。")
             .replace("%1", item.name)
-            .replace("%2", str(item.promised_days))
-            .replace("%3", promised.isoformat())
+            .replace("%2", limit_text(due.days, due.unit))
+            .replace("%3", due.date.isoformat())
         )
         label = QLabel(text, self)
         label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
+        if due.estimated and not on_the_spot:
+            layout.addWidget(estimate_mark(due, self))
         buttons = _dialog_buttons(self, self.tr("受理并打印回执"))
         layout.addWidget(buttons)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus()
 
 
+def estimate_mark(due: Due, parent: QWidget) -> QLabel:
+    """The 估算 mark beside a promised date counted on an estimated year; the reason
+    on hover."""
+    mark = QLabel(parent.tr("估算：%1").replace("%1", due.estimate_note()), parent)
+    mark.setObjectName("estimateMark")
+    mark.setWordWrap(True)
+    mark.setStyleSheet("color: #8a4b00; background: #fff3cd; padding: 4px;")
+    mark.setToolTip("\n".join(y.source for y in due.basis if not y.official))
+    return mark
+
+
 class DeferredDialog(QDialog):
-    def __init__(self, lines: tuple[NoticeLine, ...], default: date, parent: QWidget) -> None:
+    def __init__(
+        self, lines: tuple[NoticeLine, ...], default: date, today: date, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("容缺受理"))
         self.date = QDateEdit(QDate(default.year, default.month, default.day), self)
         self.date.setObjectName("supplyBy")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setMinimumDate(QDate.currentDate())
+        self.date.setMinimumDate(QDate(today.year, today.month, today.day))
         names = "、".join(n.material for n in lines)
         label = QLabel(
             self.tr("容缺材料：%1\n申请人承诺在以下日期前补交：").replace("%1", names), self
@@ -513,7 +530,7 @@ class IntakePanel(QWidget):
             },
             "outcomes": {str(k): outcome_to_json(v) for k, v in self.checklist.outcomes().items()},
             "returning_case_no": self.returning.case_no if self.returning else "",
-            "saved_at": datetime.now().isoformat(timespec="seconds"),
+            "saved_at": self.service.clock.now().isoformat(timespec="seconds"),
         }
 
     def _save_draft(self) -> None:
@@ -639,21 +656,14 @@ class IntakePanel(QWidget):
             self.applicant.first_field().setFocus()
             return
         item = intake.item
-        today = date.today()
+        today = self.service.clock.today()
         if decision is Decision.ACCEPT:
-            try:
-                promised = self.calendar.add_working_days(today, item.promised_days)
-            except CalendarNotCovered as exc:
-                self._warn(self.tr("无法计算承诺办结日期"), str(exc))
-                return
-            dialog: QDialog = AcceptDialog(item, promised, intake.completes_on_the_spot, self)
+            due = self.calendar.due(today, item.promised_days, item.promised_unit)
+            dialog: QDialog = AcceptDialog(item, due, intake.completes_on_the_spot, self)
             self._confirm(dialog, lambda: intake)
         elif decision is Decision.ACCEPT_DEFERRED:
-            try:
-                default = self.calendar.add_working_days(today, 5)
-            except CalendarNotCovered:
-                default = today + timedelta(days=7)
-            deferred = DeferredDialog(result.notice, default, self)
+            default = self.calendar.add_working_days(today, 5)
+            deferred = DeferredDialog(result.notice, default, today, self)
             self._confirm(
                 deferred, lambda: self.build_intake(decision, supply_by=deferred.supply_by())
             )
@@ -678,7 +688,7 @@ class IntakePanel(QWidget):
     def _save(self, intake: Intake | None) -> None:
         if intake is None:
             return
-        problems = intake_problems(intake, date.today())
+        problems = intake_problems(intake, self.service.clock.today())
         if problems:
             self._warn(self.tr("不能保存"), "\n".join(problems))
             return
@@ -699,6 +709,8 @@ class IntakePanel(QWidget):
         text = self.tr("已保存：%1 %2").replace("%1", saved.case_no).replace("%2", saved.status)
         if saved.promised_date and saved.status not in ("已办结",):
             text += self.tr("，承诺办结日期 %1").replace("%1", saved.promised_date.isoformat())
+            if saved.estimate_note:
+                text += self.tr("（估算）")
         self.message.emit(text)
         self.clear()
         self.saved.emit(saved, intake)
@@ -713,8 +725,8 @@ class IntakePanel(QWidget):
         else:
             self._warn(
                 self.tr("保存失败"),
-                self.tr("办件没有保存（%1）。已填写的内容仍在本窗口并保存在草稿中，请稍后重试；"
-                        "如反复失败，请联系技术人员。").replace("%1", str(exc)),
+                self.tr("办件没有保存：%1。已填写的内容仍在本窗口并保存在草稿中，请稍后重试；"
+                        "如反复失败，请联系技术人员。").replace("%1", clause(str(exc))),
             )  # fmt: skip
         self._draft_timer.start()
 

@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
     from printing.documents import DocKind
+from app.core.workdays import WorkCalendar
+from app.ui.calendar_dialog import MANAGER_ROLES, CalendarDialog
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self.show_message)
         self.service = CounterService(
-            context.store, context.calendar, context.centre, context.workstation
+            context.store, context.calendar, context.centre, context.workstation, context.clock
         )
         self._documents: DocumentService | None = None
 
@@ -397,7 +399,9 @@ class MainWindow(QMainWindow):
             from app.ui.case_view import CaseView
 
             page = QSplitter(Qt.Orientation.Horizontal, self.cases_page)
-            self._case_list = CaseListPanel(self.context.store, self.context.calendar, page)
+            self._case_list = CaseListPanel(
+                self.context.store, self.context.calendar, page, today=self.context.clock.today
+            )
             self._case_view = CaseView(self.context.store, page)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
@@ -434,6 +438,8 @@ class MainWindow(QMainWindow):
         sync = self.menuBar().addMenu(self.tr("同步(&S)"))
         add(sync, self.tr("立即与县中心同步"), QKeySequence("Ctrl+Shift+S"), self.sync_now)
         add(sync, self.tr("同步冲突与拒收记录……"), None, self.show_sync_issues)
+        cal = self.menuBar().addMenu(self.tr("日历(&C)"))
+        add(cal, self.tr("工作日历与估算日期变更……"), None, self.show_calendar)
         view = self.menuBar().addMenu(self.tr("视图(&V)"))
         for i in range(3):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
@@ -441,6 +447,29 @@ class MainWindow(QMainWindow):
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
         large.setCheckable(True)
         large.setChecked(bool(self.context.settings.get("large_font")))
+
+    def show_calendar(self) -> CalendarDialog:
+        from app.calendar_service import CalendarService
+
+        dialog = CalendarDialog(
+            CalendarService(self.context.store, self.context.clock),
+            self.runner,
+            may_import=self.operator.role in MANAGER_ROLES,
+            on_calendar=self.calendar_changed,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def calendar_changed(self, calendar: WorkCalendar) -> None:
+        """An official year arrived: count with it from now on (the deadline lights
+        of the case list too)."""
+        self.context.calendar = calendar
+        self.service.calendar = calendar
+        self.intake.calendar = calendar
+        if self._case_list is not None:
+            self._case_list.model.set_calendar(calendar)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.intake)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.clock import SystemClock
 from app.core.intake import Applicant, Intake
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
@@ -20,7 +21,9 @@ def main(url: str, tag: str) -> None:
         found = current_version(s, "370999-MZ-001")
     assert found is not None
     vid, item = found
-    service = CounterService(store, load_calendar_dir(resource("calendar")), "370999101", "A1")
+    service = CounterService(
+        store, load_calendar_dir(resource("calendar")), "370999101", "A1", SystemClock()
+    )
     outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
     print("READY", flush=True)
     n = 0

@@ -125,7 +125,7 @@ def test_deadline_lamps(sqlite_store: Store) -> None:
     assert lamp(rows[seed.refused]) is None and lamp(rows[seed.correction]) is None
 
 
-def test_a_year_without_calendar_shows_the_date_without_colour(sqlite_store: Store) -> None:
+def test_a_year_without_its_calendar_file_is_watched_on_the_estimate(sqlite_store: Store) -> None:
     seed = seed_cases(sqlite_store)
     bulk_cases(sqlite_store, seed.version_id, 1, start=datetime(2030, 3, 1, 9),
                workstation="F1", promised_date=date(2030, 3, 8))  # fmt: skip
@@ -134,8 +134,11 @@ def test_a_year_without_calendar_shows_the_date_without_colour(sqlite_store: Sto
     assert m.data(m.index(0, COL_PROMISED)) == "2030-03-08"
     assert m.data(m.index(0, COL_PROMISED), LAMP_ROLE) is None
     assert m.data(m.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
-    assert "2030" in str(m.data(m.index(0, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
-    overdue = model(sqlite_store, today=date(2030, 3, 11))  # past the date: red needs no calendar
+    tip = str(m.data(m.index(0, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
+    assert "还有 4 个工作日" in tip  # Tue 5 … Fri 8 on the estimated 2030
+    near = model(sqlite_store, today=date(2030, 3, 6))
+    assert near.data(near.index(0, COL_PROMISED), LAMP_ROLE) == "黄灯"
+    overdue = model(sqlite_store, today=date(2030, 3, 11))
     assert overdue.data(overdue.index(0, COL_PROMISED), LAMP_ROLE) == "红灯"
 
 

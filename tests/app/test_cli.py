@@ -30,10 +30,13 @@ def test_deadline_prints_the_due_date_on_its_last_line() -> None:
     assert result.stdout.strip().splitlines()[-1] == "2026-02-26"
 
 
-def test_deadline_outside_the_calendar_is_an_error_not_a_guess() -> None:
-    result = run("deadline", "--from", "2027-03-01", "--days", "5")
-    assert result.returncode == 2
-    assert "2027年" in result.stderr and result.stdout == ""
+def test_deadline_in_a_year_without_its_calendar_is_estimated_and_says_so() -> None:
+    result = run("deadline", "--from", "2027-03-01", "--days", "5", "--today", "2027-03-01")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "2027-03-08"
+    assert any(line.startswith("2027年日历：估算") for line in lines)
+    assert "该日期在国务院公布2027年节假日安排之前计算" in result.stdout
 
 
 def test_deadline_bad_date() -> None:

@@ -4,6 +4,7 @@ program really starts that way."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -132,8 +133,7 @@ def test_calendar_years_pulled_from_the_county_are_used_on_both_paths(tmp_path: 
     _prepared(tmp_path)
     ctx = open_context(data_dir=str(tmp_path))
     assert not ctx.calendar.covers(date(2027, 1, 4))
-    doc = {"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}],
-           "workdays": []}  # fmt: skip
+    doc = json.loads((ROOT / "tests" / "data" / "cn-2027-sample.json").read_text("utf-8"))
     with ctx.store.session() as s, s.begin():
         s.add(CalendarYearRow(year=2027, version=1, doc=doc))
     ctx.close()

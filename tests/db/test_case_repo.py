@@ -9,7 +9,7 @@ from app.core.check import Decision, MaterialOutcome, Status
 from app.core.intake import Applicant, ApplicantKind, Intake
 from app.core.items import ServiceType
 from app.core.paths import resource
-from app.core.workdays import CalendarNotCovered, load_calendar_dir
+from app.core.workdays import load_calendar_dir
 from db.case_repo import IntakeRejected, get_case, save_case
 from db.catalog_repo import current_version, import_items
 from db.models import AuditRow, CaseMaterialRow, CaseRow, NoticeLineRow
@@ -157,10 +157,18 @@ def test_rule_breaking_intakes_write_nothing(sqlite_store: Store) -> None:
             assert s.scalar(select(func.count()).select_from(table)) == 0
 
 
-def test_a_failure_inside_the_transaction_leaves_no_trace(sqlite_store: Store) -> None:
+def test_a_failure_inside_the_transaction_leaves_no_trace(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     vid, it = _stored_item(sqlite_store)
-    with pytest.raises(CalendarNotCovered):
-        _save(sqlite_store, _intake(vid, it, Decision.ACCEPT), now=datetime(2026, 12, 30, 10))
+
+    def full_disk(*_args: object, **_kw: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:  # fails after the case rows were written
+        m.setattr("db.case_repo.enqueue", full_disk)
+        with pytest.raises(OSError, match="disk full"):
+            _save(sqlite_store, _intake(vid, it, Decision.ACCEPT), now=datetime(2026, 12, 30, 10))
     with sqlite_store.session() as s:
         assert s.scalar(select(func.count()).select_from(CaseRow)) == 0
     # the sequence was not consumed either

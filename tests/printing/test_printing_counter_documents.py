@@ -21,7 +21,7 @@ from tests.factories import demo_intake
 
 def _save(ctx: AppContext, decision: Decision, missing: int | None = None) -> str:
     intake = demo_intake(ctx.store, decision, missing=missing, name="张秀英")
-    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
+    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock)
     return service.save_intake(intake, now=datetime(2026, 3, 2, 9, 30)).case_no  # type: ignore[arg-type]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.clock import SystemClock
 from app.core.intake import Applicant, Intake
 from app.core.items import Item
 from app.core.paths import resource
@@ -42,6 +43,10 @@ def demo_items() -> tuple[Item, ...]:
     return tuple(parsed.items)
 
 
+# Sync runs at the machine's time (CI runs these tests again under faketime).
+CLOCK = SystemClock()
+
+
 @functools.cache
 def calendar() -> Any:
     return load_calendar_dir(resource("calendar"))
@@ -66,7 +71,7 @@ def save_cases(
         found = current_version(s, DEMO_CODE)
     assert found is not None
     vid, item = found
-    service = CounterService(store, calendar(), centre, ws)
+    service = CounterService(store, calendar(), centre, ws, CLOCK)
     outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
     if decision is Decision.CORRECTION:
         outcomes[2] = MaterialOutcome(Status.MISSING)

@@ -35,6 +35,7 @@ from db.sync.client import SyncError
 from db.sync.outbox import enqueue, enqueue_case_change, enqueue_queue_summary, pending_count
 from tests.sync.conftest import CENTRE_A, Central, client
 from tests.sync.helpers import (
+    CLOCK,
     DEMO_CODE,
     admin_count,
     assert_agree,
@@ -137,7 +138,7 @@ def test_changes_to_one_case_keep_their_order(central: Central, ws: Store) -> No
     from tests.sync.helpers import calendar
 
     [first] = save_cases(ws, 1, decision=Decision.CORRECTION)
-    service = CounterService(ws, calendar(), CENTRE_A, "A1")
+    service = CounterService(ws, calendar(), CENTRE_A, "A1", CLOCK)
     start = service.returning_start(first)
     assert start is not None
     from app.core.check import MaterialOutcome, Status
@@ -475,7 +476,7 @@ def _deferred(ws: Store) -> list[str]:
         decision=Decision.ACCEPT_DEFERRED, clerk="wangfang", clerk_name="王芳", window_no="1",
         supply_by=date.today() + timedelta(days=10),
     )  # fmt: skip
-    saved = CounterService(ws, calendar(), CENTRE_A, "A1").save_intake(intake)
+    saved = CounterService(ws, calendar(), CENTRE_A, "A1", CLOCK).save_intake(intake)
     assert saved.status == "容缺受理"
     return [saved.case_no]
 
@@ -526,7 +527,9 @@ def test_outbox_row_is_in_the_same_transaction_as_the_case(ws: Store) -> None:
         clerk="wangfang", clerk_name="王芳", window_no="1",
     )  # fmt: skip
     with ws.session() as s, s.begin():
-        save_case(s, intake, calendar=calendar(), centre=CENTRE_A, workstation="A1")
+        save_case(
+            s, intake, calendar=calendar(), centre=CENTRE_A, workstation="A1", now=CLOCK.now()
+        )
         s.rollback()
     with ws.session() as s:
         assert s.scalars(select(SyncOutboxRow)).all() == []
