@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.core.clock import Clock, SystemClock
 from app.core.identity import normalise
 from app.core.ids import uuid7
 from app.core.items import Medium, ServiceType
@@ -198,8 +198,11 @@ class DocumentService:
         settings: Settings,
         data_dir: Path,
         dispatcher: PrintDispatcher | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock or SystemClock()
         self.settings = settings
         self.folder = data_dir / "documents"
         self._dispatcher = dispatcher
@@ -257,7 +260,7 @@ class DocumentService:
                 case_id=case_id,
                 ref=case_no,
                 what=kind.value,
-                at=datetime.now(),
+                at=self.clock.now(),
                 who=who,
                 copies=copies,
                 printer=printer,
