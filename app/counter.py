@@ -96,17 +96,32 @@ class CounterService:
             missed = not_on_earlier_notice(intake.check(), set(notice_keys))
             if missed:
                 intake = replace(intake, extra={**intake.extra, "not_on_previous_notice": missed})
-        with self.store.session() as s, s.begin():
-            from db.case_repo import save_case
-            from db.draft_repo import delete_draft
+        from sqlalchemy.exc import IntegrityError
 
-            saved = save_case(
-                s, intake, calendar=self.calendar, centre=self.centre,
-                workstation=self.workstation, now=now,
-            )  # fmt: skip
-            if draft_key:
-                delete_draft(s, draft_key)
-        log.info("case saved: %s %s", saved.case_no, saved.status)
+        from db.case_repo import case_for_intake, save_case
+        from db.draft_repo import delete_draft
+
+        try:
+            with self.store.session() as s, s.begin():
+                saved = save_case(
+                    s, intake, calendar=self.calendar, centre=self.centre,
+                    workstation=self.workstation, now=now,
+                )  # fmt: skip
+                if draft_key and not saved.already_saved:
+                    delete_draft(s, draft_key)
+        except IntegrityError:
+            if intake.intake_id is None:
+                raise
+            # another save of this very intake (a second process, a retry) won the race
+            with self.store.session() as s:
+                winner = case_for_intake(s, intake.intake_id)
+            if winner is None:
+                raise
+            saved = winner
+        if saved.already_saved:
+            log.warning("intake %s was already saved as %s", intake.intake_id, saved.case_no)
+        else:
+            log.info("case saved: %s %s", saved.case_no, saved.status)
         return saved
 
     # ------------------------------------------------------------ returning applicants

@@ -40,6 +40,19 @@ class SavedCase:
     case_no: str
     promised_date: date | None
     status: str
+    already_saved: bool = False  # the intake had been saved before: this is that case
+
+
+def case_for_intake(session: Session, intake_id: uuid.UUID) -> SavedCase | None:
+    """The case an intake was already saved as, if any."""
+    row = session.execute(
+        select(CaseRow.id, CaseRow.case_no, CaseRow.promised_date, CaseRow.status).where(
+            CaseRow.intake_id == intake_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return SavedCase(row.id, row.case_no, row.promised_date, row.status, already_saved=True)
 
 
 def next_sequence(session: Session, workstation: str, day: date) -> int:
@@ -67,7 +80,14 @@ def save_case(
     """Write the intake as a case in the caller's transaction (commit is the caller's).
 
     Raises IntakeRejected (nothing written) when the intake breaks a rule, and
-    CalendarNotCovered when the promised date falls in a year without calendar data."""
+    CalendarNotCovered when the promised date falls in a year without calendar data.
+    An intake already saved (same ``intake_id``) writes nothing and returns its case;
+    a concurrent save of the same intake fails on the unique ``intake_id`` instead
+    (the caller then finds the winner with ``case_for_intake``)."""
+    if intake.intake_id is not None:
+        existing = case_for_intake(session, intake.intake_id)
+        if existing is not None:
+            return existing
     now = now or datetime.now()
     today = now.date()
     problems = intake_problems(intake, today)
@@ -114,6 +134,7 @@ def save_case(
         previous_case_id=previous_id,
         application_id=None,
         row_version=1,
+        intake_id=intake.intake_id,
     )
     session.execute(insert(CaseRow).values(case_values))
     applicant_values = dict(
@@ -191,7 +212,9 @@ def save_case(
         )
     session.execute(insert(AuditRow), audit)
     # The outbox row is part of this transaction: the case goes up exactly when it exists.
-    central_case = {k: v for k, v in case_values.items() if k != "item_version_id"}
+    central_case = {
+        k: v for k, v in case_values.items() if k not in ("item_version_id", "intake_id")
+    }
     central_case["item_version"] = item.version
     enqueue(
         session,

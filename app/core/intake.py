@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,6 +113,8 @@ class Intake:
     supply_by: date | None = None  # 容缺受理: the date the applicant promises
     on_behalf_of: str = ""  # AB角: whose post this clerk is covering
     previous_case_no: str = ""  # a returning applicant's earlier 补正 case
+    # the intake's own id, made when the clerk starts it: saving it twice gives one case
+    intake_id: uuid.UUID | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def check(self) -> CheckResult:
