@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.core.caseno import looks_like_case_number
@@ -31,7 +31,7 @@ from app.core.workdays import WorkCalendar
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from db.case_repo import SavedCase
+    from db.case_repo import SavedCase, UnprintedCase
     from db.models import CaseRow
     from db.store import Store
 
@@ -123,6 +123,13 @@ class CounterService:
         else:
             log.info("case saved: %s %s", saved.case_no, saved.status)
         return saved
+
+    def unprinted(self, day: date) -> list[UnprintedCase]:
+        """This workstation's cases of ``day`` whose documents never came out."""
+        with self.store.session() as s:
+            from db.case_repo import unprinted_cases
+
+            return unprinted_cases(s, day, self.workstation)
 
     # ------------------------------------------------------------ returning applicants
 

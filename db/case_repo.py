@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
@@ -24,6 +24,7 @@ from db.models import (
     CaseRow,
     CaseSequenceRow,
     NoticeLineRow,
+    PrintLogRow,
 )
 from db.sync.outbox import enqueue, enqueue_case_change
 
@@ -262,3 +263,41 @@ def get_case(session: Session, case_no: str) -> CaseRow | None:
 
 def sequence_rows(session: Session) -> list[CaseSequenceRow]:
     return list(session.scalars(select(CaseSequenceRow)))
+
+
+@dataclass(frozen=True, slots=True)
+class UnprintedCase:
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    decision: str
+
+
+def unprinted_cases(session: Session, day: date, workstation: str) -> list[UnprintedCase]:
+    """Cases saved on ``day`` at this workstation none of whose documents ever came
+    out: no print-log row that printed, nor one that kept the PDF for want of a
+    printer. The program stopped between the save and the printer, or every try
+    failed."""
+    start = datetime.combine(day, time())
+    came_out = select(PrintLogRow.case_id).where(
+        PrintLogRow.case_id.is_not(None),
+        or_(PrintLogRow.success.is_(True), PrintLogRow.printer == ""),
+    )
+    rows = session.execute(
+        select(
+            CaseRow.case_no,
+            CaseRow.accepted_at,
+            CaseRow.item_name,
+            CaseRow.applicant_name,
+            CaseRow.decision,
+        )
+        .where(
+            CaseRow.accepted_at >= start,
+            CaseRow.accepted_at < start + timedelta(days=1),
+            CaseRow.workstation == workstation,
+            CaseRow.id.not_in(came_out),
+        )
+        .order_by(CaseRow.accepted_at)
+    )
+    return [UnprintedCase(*row) for row in rows]

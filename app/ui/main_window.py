@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -548,10 +549,12 @@ class MainWindow(QMainWindow):
         )
 
     def store_opened(self, offer_draft: bool = True) -> None:
-        """What waits for the store: the draft offered back, the queue panel, the
-        devices this PC drives, central sync, and the top bar's live states."""
+        """What waits for the store: the draft offered back and today's unprinted
+        documents (unless ``offer_draft`` is off), the queue panel, the devices this PC
+        drives, central sync, and the top bar's live states."""
         if offer_draft:
             self.offer_draft()
+            self.offer_unprinted(date.today())
         self.start_queue()
         self.start_devices()
         self.watch_state("devices", self.device_state)
@@ -697,6 +700,31 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(answered)
         box.open()
+
+    def offer_unprinted(self, today: date) -> None:
+        """After a crash between the save and the printer: today's cases whose
+        documents never came out, offered for 补打."""
+        if not self.context.settings.get("print_after_save"):
+            return  # this counter prints on request only: nothing was promised
+
+        def found(cases: list[Any]) -> None:
+            if not cases:
+                return
+            from app.ui.unprinted import UnprintedDialog
+
+            dialog = UnprintedDialog(cases, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: [self.print_case(no) for no in dialog.chosen()])
+            dialog.open()
+            self.show_message(
+                self.tr("今日有 %1 件办件的文书尚未打印").replace("%1", str(len(cases)))
+            )
+
+        self.runner.submit(
+            lambda: self.service.unprinted(today),
+            on_done=found,
+            on_error=lambda exc: log.warning("unprinted cases not checked: %s", exc),
+        )
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main/geometry")
