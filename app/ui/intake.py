@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
 from app.core.ids import uuid7
 from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
-from app.core.items import Item, ServiceType
+from app.core.items import Item, Necessity, ServiceType
 from app.core.workdays import CalendarNotCovered, WorkCalendar
 from app.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
@@ -327,6 +327,8 @@ class IntakePanel(QWidget):
         # this intake's own id: every save of it gives the same one case
         self.intake_id: uuid.UUID | None = None
         self._decision_dialog: QDialog | None = None  # one decision dialog at a time
+        # the status bar names why a decision was blocked: taken back once it is fixed
+        self._blocked: tuple[str, Decision] | None = None
         self._saving = False
         self._restoring = False
 
@@ -468,6 +470,16 @@ class IntakePanel(QWidget):
 
     def _touched(self) -> None:
         result = self.check()
+        if self._blocked is not None:
+            what, decision = self._blocked
+            fixed = (
+                not self.applicant.problems()
+                if what == "applicant"
+                else result is None or result.is_allowed(decision)
+            )
+            if fixed:
+                self._blocked = None
+                self.message.emit("")  # the problem it named is gone: no stale message
         self.decisions.show_result(
             result, self.item is not None and self.item.service_type is ServiceType.ON_THE_SPOT
         )
@@ -573,6 +585,7 @@ class IntakePanel(QWidget):
         self.version_id = None
         self.returning = None
         self.intake_id = None
+        self._blocked = None
         self.returning_banner.hide()
         self.header.setText(self.tr("请按 F2 检索事项，回车选定"))
         self.situations.set_item(None)
@@ -644,11 +657,14 @@ class IntakePanel(QWidget):
                 .replace("%1", decision.value)
                 .replace("%2", result.why_not[decision])
             )
+            self._blocked = ("materials", decision)
+            self._focus_material_at_fault(result)
             return
         applicant_problems = self.applicant.show_problems(final=True)
         if applicant_problems:
             self.message.emit(self.tr("申请人信息有误：") + "；".join(applicant_problems.values()))
-            self.applicant.first_field().setFocus()
+            self._blocked = ("applicant", decision)
+            self.applicant.field_at_fault(applicant_problems).setFocus()
             return
         item = intake.item
         today = date.today()
@@ -681,6 +697,19 @@ class IntakePanel(QWidget):
                     legal_basis=refuse.basis.text().strip(),
                 ),
             )
+
+    def _focus_material_at_fault(self, result: CheckResult) -> None:
+        """After a blocked decision: the unanswered situation, or the first material
+        that is not satisfied, gets the cursor."""
+        first = self.situations.first_field()
+        if result.unanswered and first is not None:
+            first.setFocus()
+            return
+        self.table.setFocus()
+        for row, state in enumerate(result.applicable):
+            if not state.satisfied and state.material.necessity is not Necessity.OPTIONAL:
+                self.table.select_row(row)
+                return
 
     def _confirm(self, dialog: QDialog, make: Callable[[], Intake | None]) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

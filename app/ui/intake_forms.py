@@ -194,10 +194,7 @@ class ApplicantForm(QGroupBox):
         """Mark the fields with problems. While typing (final=False) a field that is
         still empty or being typed is not nagged about; on save, everything is shown."""
         problems = self.problems()
-        fields = {
-            "name": self.name, "id_no": self.id_no, "legal_rep": self.legal_rep,
-            "phone": self.phone, "agent_name": self.agent_name, "agent_id_no": self.agent_id_no,
-        }  # fmt: skip
+        fields = self._checked_fields()
         shown: dict[str, str] = {}
         for key, message in problems.items():
             edit = fields.get(key)
@@ -212,6 +209,21 @@ class ApplicantForm(QGroupBox):
         self.errors.setText("\n".join(shown.values()))
         self._shown_problems = shown
         return problems
+
+    def _checked_fields(self) -> dict[str, QLineEdit]:
+        """The fields a problem can be about, in the order of the form."""
+        return {
+            "name": self.name, "id_no": self.id_no, "legal_rep": self.legal_rep,
+            "phone": self.phone, "agent_name": self.agent_name, "agent_id_no": self.agent_id_no,
+            "agent_phone": self.agent_phone,
+        }  # fmt: skip
+
+    def field_at_fault(self, problems: Mapping[str, str]) -> QWidget:
+        """The first field of the form that a problem is about (to put the cursor there)."""
+        for key, edit in self._checked_fields().items():
+            if key in problems:
+                return edit
+        return self.first_field()
 
     def first_field(self) -> QWidget:
         return self.kind

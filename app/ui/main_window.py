@@ -644,6 +644,9 @@ class MainWindow(QMainWindow):
             )
 
     def _print_failed(self, case_no: str, kinds: Sequence[DocKind] | None, text: str) -> None:
+        self.show_message(
+            self.tr("打印失败：办件 %1 已保存，文书没有打印出来").replace("%1", case_no)
+        )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             self.tr("打印失败"),
