@@ -36,6 +36,8 @@ class SituationForm(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("情形"))
         self._layout = QFormLayout(self)
+        # at a large font a long question puts its answer on the next line, uncut
+        self._layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._combos: dict[str, QComboBox] = {}
         self._empty = QLabel(self.tr("本事项无需选择情形"), self)
         self._layout.addRow(self._empty)
@@ -53,6 +55,8 @@ class SituationForm(QGroupBox):
             combo = QComboBox(self)
             combo.setObjectName(f"situation_{q.code}")
             combo.addItems(list(q.options))
+            # the answer is never cut, also after switching to the large font
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             if given.get(q.code) in q.options:
                 combo.setCurrentText(given[q.code])
             combo.currentIndexChanged.connect(self.changed)
@@ -111,9 +115,15 @@ class ApplicantForm(QGroupBox):
         agent.addWidget(self.agent_name, 2)
         agent.addWidget(self.agent_id_no, 3)
         agent.addWidget(self.agent_phone, 2)
-        self.agent_name.setPlaceholderText(self.tr("代办人姓名"))
-        self.agent_id_no.setPlaceholderText(self.tr("代办人身份证号码"))
-        self.agent_phone.setPlaceholderText(self.tr("代办人电话"))
+        # short placeholders: the row is already labelled 委托代办, and a narrow field
+        # (large font) cut "代办人身份证号码" to "代办人…"; the full name is the tooltip
+        for edit, short, full in (
+            (self.agent_name, self.tr("姓名"), self.tr("代办人姓名")),
+            (self.agent_id_no, self.tr("身份证号码"), self.tr("代办人身份证号码")),
+            (self.agent_phone, self.tr("电话"), self.tr("代办人电话")),
+        ):
+            edit.setPlaceholderText(short)
+            edit.setToolTip(full)
         form.addRow(self.has_agent, agent)
         layout = QVBoxLayout(self)
         layout.addLayout(form)

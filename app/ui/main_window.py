@@ -402,7 +402,9 @@ class MainWindow(QMainWindow):
             self._case_view = CaseView(self.context.store, page)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
-            page.setSizes([700, 600])
+            # the list as wide as its essential columns need, the case view the rest
+            wanted = max(700, self._case_list.needed_width() + 8)
+            page.setSizes([wanted, max(400, self.tabs.width() - wanted)])
             self._case_list.case_opened.connect(self._case_view.show_case)
             self._case_view.reprint_requested.connect(self._reprint)
             layout = self.cases_page.layout()

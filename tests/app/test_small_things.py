@@ -164,3 +164,43 @@ def test_a_decision_blocked_by_materials_goes_to_the_first_material_at_fault(
     assert window.message.text().startswith("不能受理")
     kb.press(KEY.Key_Space, times=4)
     assert window.message.text() == ""
+
+
+@pytest.mark.gui
+def test_a_long_defect_reason_does_not_push_the_standard_off_screen(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    from app.core.check import Status
+
+    window.resize(1366, 768)
+    pick_item(window, keyboard, "zdshbz")
+    table = window.intake.table
+    before = table.columnWidth(7)
+    window.intake.checklist.mark(2, Status.DEFECTIVE, "权利人姓名与申请人不一致，" * 40)
+    qtbot.wait(50)
+    assert table.columnWidth(7) == before
+    standard = table.horizontalHeader().sectionViewportPosition(8)
+    assert standard + 60 < table.viewport().width()  # 受理标准 starts well inside the view
+    index = window.intake.checklist.index(2, 7)
+    assert index.data(Qt.ItemDataRole.ToolTipRole).startswith("权利人姓名")  # all of it here
+
+
+@pytest.mark.gui
+def test_the_case_list_shows_the_item_name_whole(qtbot: QtBot, window: MainWindow) -> None:
+    from app.ui.case_list import COL_ITEM
+    from app.ui.fonts import install_font
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font = app.font()
+    install_font(app)  # the counter's own font and size, as at a real counter
+    try:
+        window.resize(1366, 768)
+        window.tabs.setCurrentIndex(1)
+        panel = window.case_list
+        qtbot.wait(50)
+        metrics = panel.table.fontMetrics()
+        wanted = metrics.horizontalAdvance("个体工商户设立登记") + 8  # the "个…"
+        assert panel.table.columnWidth(COL_ITEM) >= wanted
+    finally:
+        app.setFont(font)
