@@ -87,13 +87,30 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _no_screen() -> bool:
+    """True (after saying so on stderr) when there is no screen for a window."""
+    import os
+
+    from app.screen import missing_screen
+
+    problem = missing_screen(os.environ)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return True
+    return False
+
+
 def _simulator_window(polled: list[int], seconds: float | None, tcp: bool | None = None) -> int:
+    if _no_screen():
+        return 1
     from app.ui.device_simulators import run_windows
 
     return run_windows(polled, seconds, tcp=tcp)
 
 
 def _run_gui(args: argparse.Namespace) -> int:
+    if _no_screen():
+        return 1  # the environment, not a bug: exit code 1
     from app.ui.queue.roles import resolve_role
 
     if resolve_role(args) != "counter":
@@ -111,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(with_commands=_command(argv) not in (None, "run") or "-h" in argv)
+    asks_help = "-h" in argv or "--help" in argv
+    parser = build_parser(with_commands=_command(argv) not in (None, "run") or asks_help)
     args = parser.parse_args(argv)
     if args.command is None:  # plain `yichuang`: the window with default options
         defaults = argparse.ArgumentParser()

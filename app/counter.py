@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.core.caseno import looks_like_case_number
@@ -32,7 +32,7 @@ from app.core.workdays import WorkCalendar
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from db.case_repo import SavedCase
+    from db.case_repo import SavedCase, UnprintedCase
     from db.models import CaseRow
     from db.store import Store
 
@@ -100,18 +100,40 @@ class CounterService:
             missed = not_on_earlier_notice(intake.check(), set(notice_keys))
             if missed:
                 intake = replace(intake, extra={**intake.extra, "not_on_previous_notice": missed})
-        with self.store.session() as s, s.begin():
-            from db.case_repo import save_case
-            from db.draft_repo import delete_draft
+        from sqlalchemy.exc import IntegrityError
 
-            saved = save_case(
-                s, intake, calendar=self.calendar, centre=self.centre,
-                workstation=self.workstation, now=now or self.clock.now(),
-            )  # fmt: skip
-            if draft_key:
-                delete_draft(s, draft_key)
-        log.info("case saved: %s %s", saved.case_no, saved.status)
+        from db.case_repo import case_for_intake, save_case
+        from db.draft_repo import delete_draft
+
+        try:
+            with self.store.session() as s, s.begin():
+                saved = save_case(
+                    s, intake, calendar=self.calendar, centre=self.centre,
+                    workstation=self.workstation, now=now or self.clock.now(),
+                )  # fmt: skip
+                if draft_key and not saved.already_saved:
+                    delete_draft(s, draft_key)
+        except IntegrityError:
+            if intake.intake_id is None:
+                raise
+            # another save of this very intake (a second process, a retry) won the race
+            with self.store.session() as s:
+                winner = case_for_intake(s, intake.intake_id)
+            if winner is None:
+                raise
+            saved = winner
+        if saved.already_saved:
+            log.warning("intake %s was already saved as %s", intake.intake_id, saved.case_no)
+        else:
+            log.info("case saved: %s %s", saved.case_no, saved.status)
         return saved
+
+    def unprinted(self, day: date) -> list[UnprintedCase]:
+        """This workstation's cases of ``day`` whose documents never came out."""
+        with self.store.session() as s:
+            from db.case_repo import unprinted_cases
+
+            return unprinted_cases(s, day, self.workstation)
 
     # ------------------------------------------------------------ returning applicants
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
@@ -24,14 +24,16 @@ from db.models import (
     CaseRow,
     CaseSequenceRow,
     NoticeLineRow,
+    PrintLogRow,
 )
 from db.sync.outbox import enqueue, enqueue_case_change
 
 # Case columns the county's schema does not have (the audit entry carries the
 # promised-date basis up).
 LOCAL_ONLY = frozenset(
-    {"item_version_id", "limit_days", "limit_unit", "promised_estimated", "calendar_basis"}
-)
+    {"item_version_id", "intake_id", "limit_days", "limit_unit", "promised_estimated",
+     "calendar_basis"}
+)  # fmt: skip
 
 
 class IntakeRejected(ValueError):
@@ -47,6 +49,19 @@ class SavedCase:
     promised_date: date | None
     status: str
     estimate_note: str = ""  # set when promised_date was counted on an estimated year
+    already_saved: bool = False  # the intake had been saved before: this is that case
+
+
+def case_for_intake(session: Session, intake_id: uuid.UUID) -> SavedCase | None:
+    """The case an intake was already saved as, if any."""
+    row = session.execute(
+        select(CaseRow.id, CaseRow.case_no, CaseRow.promised_date, CaseRow.status).where(
+            CaseRow.intake_id == intake_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return SavedCase(row.id, row.case_no, row.promised_date, row.status, already_saved=True)
 
 
 def next_sequence(session: Session, workstation: str, day: date) -> int:
@@ -75,7 +90,14 @@ def save_case(
 
     Raises IntakeRejected (nothing written) when the intake breaks a rule. A promised
     date that reaches into a year without the official arrangement is counted on the
-    estimate and recorded as such (never refused)."""
+    estimate and recorded as such (never refused).
+    An intake already saved (same ``intake_id``) writes nothing and returns its case;
+    a concurrent save of the same intake fails on the unique ``intake_id`` instead
+    (the caller then finds the winner with ``case_for_intake``)."""
+    if intake.intake_id is not None:
+        existing = case_for_intake(session, intake.intake_id)
+        if existing is not None:
+            return existing
     today = now.date()
     problems = intake_problems(intake, today)
     if problems:
@@ -126,6 +148,7 @@ def save_case(
         previous_case_id=previous_id,
         application_id=None,
         row_version=1,
+        intake_id=intake.intake_id,
     )
     session.execute(insert(CaseRow).values(case_values))
     applicant_values = dict(
@@ -258,3 +281,41 @@ def get_case(session: Session, case_no: str) -> CaseRow | None:
 
 def sequence_rows(session: Session) -> list[CaseSequenceRow]:
     return list(session.scalars(select(CaseSequenceRow)))
+
+
+@dataclass(frozen=True, slots=True)
+class UnprintedCase:
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    decision: str
+
+
+def unprinted_cases(session: Session, day: date, workstation: str) -> list[UnprintedCase]:
+    """Cases saved on ``day`` at this workstation none of whose documents ever came
+    out: no print-log row that printed, nor one that kept the PDF for want of a
+    printer. The program stopped between the save and the printer, or every try
+    failed."""
+    start = datetime.combine(day, time())
+    came_out = select(PrintLogRow.case_id).where(
+        PrintLogRow.case_id.is_not(None),
+        or_(PrintLogRow.success.is_(True), PrintLogRow.printer == ""),
+    )
+    rows = session.execute(
+        select(
+            CaseRow.case_no,
+            CaseRow.accepted_at,
+            CaseRow.item_name,
+            CaseRow.applicant_name,
+            CaseRow.decision,
+        )
+        .where(
+            CaseRow.accepted_at >= start,
+            CaseRow.accepted_at < start + timedelta(days=1),
+            CaseRow.workstation == workstation,
+            CaseRow.id.not_in(came_out),
+        )
+        .order_by(CaseRow.accepted_at)
+    )
+    return [UnprintedCase(*row) for row in rows]

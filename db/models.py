@@ -181,6 +181,9 @@ class CaseRow(Base):
     )
     application_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)  # 联办 visit
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The counter's own id of the intake this case came from: one intake, at most one
+    # case, whatever keys, retries or processes try to save it again. Local only.
+    intake_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
 
     item_version: Mapped[ItemVersionRow] = relationship()
     applicant: Mapped[ApplicantRow] = relationship(

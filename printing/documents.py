@@ -562,6 +562,10 @@ def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
         return "补齐后办理"
     when = case.supply_date(line)
     if when is None:
+        # A 补正 decision accepts nothing: a 容缺 material missing in it is one more
+        # thing to bring, with no date. Only an accepted 容缺 case must have one.
+        if case.decision is not Decision.ACCEPT_DEFERRED:
+            return "补齐后办理"
         raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
     return f"容缺，{fmt_date(when)}前补交"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,8 +75,8 @@ def applicant_problems(a: Applicant, today: date | None = None) -> dict[str, str
             problems["id_no"] = result.message
     elif not a.id_no.strip():
         problems["id_no"] = "请填写证件号码"
-    if a.phone and not _phone_ok(a.phone):
-        problems["phone"] = "联系电话应为11位手机号或带区号的固定电话"
+    if a.phone and not phone_ok(a.phone):
+        problems["phone"] = PHONE_PROBLEM
     if a.has_agent:
         if not a.agent_name.strip():
             problems["agent_name"] = "请填写代办人姓名"
@@ -84,14 +86,25 @@ def applicant_problems(a: Applicant, today: date | None = None) -> dict[str, str
                 problems["agent_id_no"] = "代办人" + result.message
         elif not a.agent_id_no.strip():
             problems["agent_id_no"] = "请填写代办人证件号码"
+        if a.agent_phone and not phone_ok(a.agent_phone):
+            problems["agent_phone"] = "代办人" + PHONE_PROBLEM
     return problems
 
 
-def _phone_ok(phone: str) -> bool:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("1"):
+_MOBILE = re.compile(r"(?:\+?86|0086)?1[3-9]\d{9}")
+# area code 0xx or 0xxx, then a local number of 7 or 8 digits (never starting 0),
+# then an optional extension (分机)
+_FIXED = re.compile(r"(?:0\d{2,3}-?|\(0\d{2,3}\))[1-9]\d{6,7}(?:(?:-|转)\d{1,6})?")
+PHONE_PROBLEM = "联系电话应为11位手机号，或带区号的固定电话（如0531-87654321，分机可写-8021）"
+
+
+def phone_ok(phone: str) -> bool:
+    """An 11-digit mobile (1[3-9]…, spaces or dashes allowed), or a fixed line with its
+    area code and an optional extension."""
+    text = phone.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+    if _MOBILE.fullmatch(text.replace("-", "")):
         return True
-    return 7 <= len(digits) <= 12 and len(digits) == len(phone.replace("-", "").replace(" ", ""))
+    return _FIXED.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,8 @@ class Intake:
     supply_by: date | None = None  # 容缺受理: the date the applicant promises
     on_behalf_of: str = ""  # AB角: whose post this clerk is covering
     previous_case_no: str = ""  # a returning applicant's earlier 补正 case
+    # the intake's own id, made when the clerk starts it: saving it twice gives one case
+    intake_id: uuid.UUID | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def check(self) -> CheckResult:

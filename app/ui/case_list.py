@@ -505,7 +505,7 @@ class CaseListPanel(QWidget):
         }
         for col, width in self._widths.items():
             header.resizeSection(col, width)
-        self._item_width = metrics.horizontalAdvance("城乡居民基本养老") + 16
+        self._item_width = metrics.horizontalAdvance("城乡居民基本养老保险") + 16
         header.setMinimumSectionSize(metrics.horizontalAdvance("序号") + 16)
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
@@ -515,6 +515,12 @@ class CaseListPanel(QWidget):
         table = self.table
         extra = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
         return sum(self._widths.values()) + self._item_width + extra
+
+    def needed_width(self) -> int:
+        """The table width at which the columns that are never hidden show whole
+        (事项 too: at less it reads "个…")."""
+        optional = sum(w for c, w in self._widths.items() if c in OPTIONAL_COLUMNS)
+        return self.full_width() - optional
 
     def _fit_columns(self) -> None:
         """Hide the optional columns, least useful first, until the rest fit."""

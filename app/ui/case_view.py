@@ -79,10 +79,20 @@ def _fields(pairs: list[tuple[str, str]], columns: int = 2) -> str:
     )
 
 
-def _grid(headers: list[tuple[str, int]], rows: list[list[str]]) -> str:
-    """A bordered table; each header carries its share of the width in percent."""
-    head = "".join(f"<th width='{w}%'>{h}</th>" for h, w in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+def _grid(
+    headers: list[tuple[str, int]], rows: list[list[str]], nowrap: frozenset[int] = frozenset()
+) -> str:
+    """A bordered table; each header carries its share of the width in percent. The
+    ``nowrap`` columns (short words: 收到, 必需) never break inside a word."""
+
+    def cell(tag: str, i: int, text: str, width: str = "") -> str:
+        style = " style='white-space: nowrap'" if i in nowrap else ""
+        return f"<{tag}{width}{style}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, h, f" width='{w}%'") for i, (h, w) in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows
+    )
     return (
         "<table class='g' border='1' cellspacing='0' cellpadding='3' width='100%'>"
         f"<tr>{head}</tr>{body}</table>"
@@ -181,6 +191,7 @@ def case_html(d: CaseDetail) -> str:
                     ("说明", 24),
                 ],
                 rows,
+                nowrap=frozenset({0, 2, 3, 4, 5, 6}),
             ),
         ]
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -187,6 +188,8 @@ class ChecklistModel(QAbstractTableModel):
         ):
             return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 7 and self._outcomes.get(m.seq, MaterialOutcome()).reason:
+                return self._outcomes[m.seq].reason  # the 说明 column shows it cut short
             return m.standard or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3, 6):
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -242,10 +245,25 @@ class ChecklistView(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        # 说明 is as long as the clerk's reason: a set width, the rest in its tooltip, so
+        # a long reason never pushes 受理标准 off the screen
+        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(1, 220)
+        self._size_columns()
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
         self.reason_dialog = ReasonDialog  # replaceable in tests
+
+    def _size_columns(self) -> None:
+        """Widths that follow the font (the large font too)."""
+        metrics = self.fontMetrics()
+        self.setColumnWidth(1, metrics.horizontalAdvance("个体工商户登记（备案）申请书") + 12)
+        self.setColumnWidth(7, metrics.horizontalAdvance("信息与申请人不一致") + 12)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_columns()
 
     def current_row(self) -> int:
         row = self.currentIndex().row()

@@ -1163,6 +1163,9 @@ def run_windows(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     install_font(app)
+    from app.ui.translations import install_qt_translations
+
+    install_qt_translations(app)
     use_tcp = not hasattr(os, "openpty") if tcp is None else tcp
     try:
         bench = SimulatorBench(polled=polled, tcp=use_tcp)

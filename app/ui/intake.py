@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -35,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
+from app.core.ids import uuid7
 from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
-from app.core.items import Item, ServiceType
+from app.core.items import Item, Necessity, ServiceType
 from app.core.text import clause
 from app.core.workdays import Due, WorkCalendar, limit_text
 from app.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
@@ -339,6 +341,11 @@ class IntakePanel(QWidget):
         self.item: Item | None = None
         self.version_id: int | None = None
         self.returning: ReturningStart | None = None
+        # this intake's own id: every save of it gives the same one case
+        self.intake_id: uuid.UUID | None = None
+        self._decision_dialog: QDialog | None = None  # one decision dialog at a time
+        # the status bar names why a decision was blocked: taken back once it is fixed
+        self._blocked: tuple[str, Decision] | None = None
         self._saving = False
         self._restoring = False
 
@@ -432,6 +439,7 @@ class IntakePanel(QWidget):
             return
         self.returning = None
         self.returning_banner.hide()
+        self.intake_id = uuid7()
         self._set_item(found[0], found[1], None, {})
         self.applicant.clear()
         self.focus_first_field()
@@ -479,6 +487,16 @@ class IntakePanel(QWidget):
 
     def _touched(self) -> None:
         result = self.check()
+        if self._blocked is not None:
+            what, decision = self._blocked
+            fixed = (
+                not self.applicant.problems()
+                if what == "applicant"
+                else result is None or result.is_allowed(decision)
+            )
+            if fixed:
+                self._blocked = None
+                self.message.emit("")  # the problem it named is gone: no stale message
         self.decisions.show_result(
             result, self.item is not None and self.item.service_type is ServiceType.ON_THE_SPOT
         )
@@ -530,6 +548,7 @@ class IntakePanel(QWidget):
             },
             "outcomes": {str(k): outcome_to_json(v) for k, v in self.checklist.outcomes().items()},
             "returning_case_no": self.returning.case_no if self.returning else "",
+            "intake_id": str(self.intake_id) if self.intake_id else "",
             "saved_at": self.service.clock.now().isoformat(timespec="seconds"),
         }
 
@@ -553,6 +572,8 @@ class IntakePanel(QWidget):
             returning_no = state.get("returning_case_no") or ""
             self.returning = self.service.returning_start(returning_no) if returning_no else None
             outcomes = {int(k): outcome_from_json(v) for k, v in state.get("outcomes", {}).items()}
+            stored_id = state.get("intake_id") or ""
+            self.intake_id = uuid.UUID(stored_id) if stored_id else uuid7()
             self._set_item(found[0], found[1], dict(state.get("answers", {})), outcomes)
             a = state.get("applicant", {})
             self.applicant.set_applicant(
@@ -580,6 +601,8 @@ class IntakePanel(QWidget):
         self.item = None
         self.version_id = None
         self.returning = None
+        self.intake_id = None
+        self._blocked = None
         self.returning_banner.hide()
         self.header.setText(self.tr("请按 F2 检索事项，回车选定"))
         self.situations.set_item(None)
@@ -606,6 +629,7 @@ class IntakePanel(QWidget):
             self.message.emit(self.tr("找不到办件 %1").replace("%1", case_no))
             return False
         self.returning = start
+        self.intake_id = uuid7()
         self._set_item(start.item_version_id, start.item, dict(start.answers), dict(start.outcomes))
         self.applicant.set_applicant(start.applicant)
         self.returning_banner.show()
@@ -632,12 +656,13 @@ class IntakePanel(QWidget):
             window_no=op.window_no,
             on_behalf_of=op.on_behalf_of,
             previous_case_no=self.returning.case_no if self.returning else "",
+            intake_id=self.intake_id,
             **extra,
         )
 
     def decide(self, decision: Decision) -> None:
-        if self._saving:
-            return
+        if self._saving or self._decision_dialog is not None:
+            return  # a second F5 while the first is being confirmed or saved
         intake = self.build_intake(decision)
         if intake is None:
             self.message.emit(self.tr("请先选择事项（F2）"))
@@ -649,11 +674,14 @@ class IntakePanel(QWidget):
                 .replace("%1", decision.value)
                 .replace("%2", result.why_not[decision])
             )
+            self._blocked = ("materials", decision)
+            self._focus_material_at_fault(result)
             return
         applicant_problems = self.applicant.show_problems(final=True)
         if applicant_problems:
             self.message.emit(self.tr("申请人信息有误：") + "；".join(applicant_problems.values()))
-            self.applicant.first_field().setFocus()
+            self._blocked = ("applicant", decision)
+            self.applicant.field_at_fault(applicant_problems).setFocus()
             return
         item = intake.item
         today = self.service.clock.today()
@@ -680,13 +708,31 @@ class IntakePanel(QWidget):
                 ),
             )
 
+    def _focus_material_at_fault(self, result: CheckResult) -> None:
+        """After a blocked decision: the unanswered situation, or the first material
+        that is not satisfied, gets the cursor."""
+        first = self.situations.first_field()
+        if result.unanswered and first is not None:
+            first.setFocus()
+            return
+        self.table.setFocus()
+        for row, state in enumerate(result.applicable):
+            if not state.satisfied and state.material.necessity is not Necessity.OPTIONAL:
+                self.table.select_row(row)
+                return
+
     def _confirm(self, dialog: QDialog, make: Callable[[], Intake | None]) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._decision_dialog = dialog
+        dialog.finished.connect(self._dialog_closed)
         dialog.accepted.connect(lambda: self._save(make()))
         dialog.open()
 
+    def _dialog_closed(self) -> None:
+        self._decision_dialog = None
+
     def _save(self, intake: Intake | None) -> None:
-        if intake is None:
+        if intake is None or self._saving:
             return
         problems = intake_problems(intake, self.service.clock.today())
         if problems:

@@ -36,6 +36,8 @@ class SituationForm(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("情形"))
         self._layout = QFormLayout(self)
+        # at a large font a long question puts its answer on the next line, uncut
+        self._layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._combos: dict[str, QComboBox] = {}
         self._empty = QLabel(self.tr("本事项无需选择情形"), self)
         self._layout.addRow(self._empty)
@@ -53,6 +55,8 @@ class SituationForm(QGroupBox):
             combo = QComboBox(self)
             combo.setObjectName(f"situation_{q.code}")
             combo.addItems(list(q.options))
+            # the answer is never cut, also after switching to the large font
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             if given.get(q.code) in q.options:
                 combo.setCurrentText(given[q.code])
             combo.currentIndexChanged.connect(self.changed)
@@ -111,9 +115,15 @@ class ApplicantForm(QGroupBox):
         agent.addWidget(self.agent_name, 2)
         agent.addWidget(self.agent_id_no, 3)
         agent.addWidget(self.agent_phone, 2)
-        self.agent_name.setPlaceholderText(self.tr("代办人姓名"))
-        self.agent_id_no.setPlaceholderText(self.tr("代办人身份证号码"))
-        self.agent_phone.setPlaceholderText(self.tr("代办人电话"))
+        # short placeholders: the row is already labelled 委托代办, and a narrow field
+        # (large font) cut "代办人身份证号码" to "代办人…"; the full name is the tooltip
+        for edit, short, full in (
+            (self.agent_name, self.tr("姓名"), self.tr("代办人姓名")),
+            (self.agent_id_no, self.tr("身份证号码"), self.tr("代办人身份证号码")),
+            (self.agent_phone, self.tr("电话"), self.tr("代办人电话")),
+        ):
+            edit.setPlaceholderText(short)
+            edit.setToolTip(full)
         form.addRow(self.has_agent, agent)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -194,10 +204,7 @@ class ApplicantForm(QGroupBox):
         """Mark the fields with problems. While typing (final=False) a field that is
         still empty or being typed is not nagged about; on save, everything is shown."""
         problems = self.problems()
-        fields = {
-            "name": self.name, "id_no": self.id_no, "legal_rep": self.legal_rep,
-            "phone": self.phone, "agent_name": self.agent_name, "agent_id_no": self.agent_id_no,
-        }  # fmt: skip
+        fields = self._checked_fields()
         shown: dict[str, str] = {}
         for key, message in problems.items():
             edit = fields.get(key)
@@ -212,6 +219,21 @@ class ApplicantForm(QGroupBox):
         self.errors.setText("\n".join(shown.values()))
         self._shown_problems = shown
         return problems
+
+    def _checked_fields(self) -> dict[str, QLineEdit]:
+        """The fields a problem can be about, in the order of the form."""
+        return {
+            "name": self.name, "id_no": self.id_no, "legal_rep": self.legal_rep,
+            "phone": self.phone, "agent_name": self.agent_name, "agent_id_no": self.agent_id_no,
+            "agent_phone": self.agent_phone,
+        }  # fmt: skip
+
+    def field_at_fault(self, problems: Mapping[str, str]) -> QWidget:
+        """The first field of the form that a problem is about (to put the cursor there)."""
+        for key, edit in self._checked_fields().items():
+            if key in problems:
+                return edit
+        return self.first_field()
 
     def first_field(self) -> QWidget:
         return self.kind

@@ -59,6 +59,9 @@ def run_gui(args: argparse.Namespace) -> int:
             print(str(exc), file=sys.stderr)
             return 1
     install_font(app, large=bool(context.settings.get("large_font")))
+    from app.ui.translations import install_qt_translations
+
+    install_qt_translations(app)
     if quick is None:
         from app.ui.first_start import needs_first_start, run_first_start
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -405,7 +406,9 @@ class MainWindow(QMainWindow):
             self._case_view = CaseView(self.context.store, page)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
-            page.setSizes([700, 600])
+            # the list as wide as its essential columns need, the case view the rest
+            wanted = max(700, self._case_list.needed_width() + 8)
+            page.setSizes([wanted, max(400, self.tabs.width() - wanted)])
             self._case_list.case_opened.connect(self._case_view.show_case)
             self._case_view.reprint_requested.connect(self._reprint)
             layout = self.cases_page.layout()
@@ -577,10 +580,12 @@ class MainWindow(QMainWindow):
         )
 
     def store_opened(self, offer_draft: bool = True) -> None:
-        """What waits for the store: the draft offered back, the queue panel, the
-        devices this PC drives, central sync, and the top bar's live states."""
+        """What waits for the store: the draft offered back and today's unprinted
+        documents (unless ``offer_draft`` is off), the queue panel, the devices this PC
+        drives, central sync, and the top bar's live states."""
         if offer_draft:
             self.offer_draft()
+            self.offer_unprinted(date.today())
         self.start_queue()
         self.start_devices()
         self.watch_state("devices", self.device_state)
@@ -670,6 +675,9 @@ class MainWindow(QMainWindow):
             )
 
     def _print_failed(self, case_no: str, kinds: Sequence[DocKind] | None, text: str) -> None:
+        self.show_message(
+            self.tr("打印失败：办件 %1 已保存，文书没有打印出来").replace("%1", case_no)
+        )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             self.tr("打印失败"),
@@ -726,6 +734,31 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(answered)
         box.open()
+
+    def offer_unprinted(self, today: date) -> None:
+        """After a crash between the save and the printer: today's cases whose
+        documents never came out, offered for 补打."""
+        if not self.context.settings.get("print_after_save"):
+            return  # this counter prints on request only: nothing was promised
+
+        def found(cases: list[Any]) -> None:
+            if not cases:
+                return
+            from app.ui.unprinted import UnprintedDialog
+
+            dialog = UnprintedDialog(cases, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: [self.print_case(no) for no in dialog.chosen()])
+            dialog.open()
+            self.show_message(
+                self.tr("今日有 %1 件办件的文书尚未打印").replace("%1", str(len(cases)))
+            )
+
+        self.runner.submit(
+            lambda: self.service.unprinted(today),
+            on_done=found,
+            on_error=lambda exc: log.warning("unprinted cases not checked: %s", exc),
+        )
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main/geometry")

@@ -186,3 +186,26 @@ def test_a_case_keeps_its_item_version_after_a_new_version(sqlite_store: Store) 
         case = get_case(s, saved.case_no)
         assert case and case.item_version.version == "1" and len(case.item_version.materials) == 7
         assert case.promised_date == date(2026, 2, 26)
+
+
+def _check_one_intake_one_case(store: Store) -> None:
+    from app.core.ids import uuid7
+
+    vid, it = _stored_item(store)
+    intake = _intake(vid, it, Decision.ACCEPT, intake_id=uuid7())
+    first = _save(store, intake)
+    again = _save(store, intake)
+    assert (again.case_no, again.already_saved) == (first.case_no, True)
+    other = _save(store, _intake(vid, it, Decision.ACCEPT, intake_id=uuid7()))
+    assert other.case_no.endswith("-0002")  # the retry took no sequence number
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(CaseRow)) == 2
+
+
+def test_one_intake_saved_twice_is_one_case_sqlite(sqlite_store: Store) -> None:
+    _check_one_intake_one_case(sqlite_store)
+
+
+@pytest.mark.pg
+def test_one_intake_saved_twice_is_one_case_postgresql(pg_store: Store) -> None:
+    _check_one_intake_one_case(pg_store)

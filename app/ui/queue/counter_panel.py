@@ -419,9 +419,16 @@ class QueuePanel(QWidget):
             if t.recalls:
                 parts.append(self.tr("已重呼%1次").replace("%1", str(t.recalls)))
             self.current_info.setText(" · ".join(parts))
+        # one line however many cases: the count and the latest, all of them in the tooltip
+        # (a list of every case pushed the buttons down with each case)
         self.cases_label.setText(
-            self.tr("已关联办件：%1").replace("%1", "、".join(self.linked)) if self.linked else ""
+            self.tr("已关联办件 %1 件，最近：%2")
+            .replace("%1", str(len(self.linked)))
+            .replace("%2", self.linked[-1])
+            if self.linked
+            else ""
         )
+        self.cases_label.setToolTip("\n".join(self.linked))
         self.cases_label.setVisible(bool(self.linked))
         if snap is None or mine is None:
             self.next_label.setText("")

@@ -56,6 +56,9 @@ def run_role(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     settings = Settings.load(folder / "settings.json")
     install_font(app, large=bool(settings.get("large_font")))
+    from app.ui.translations import install_qt_translations
+
+    install_qt_translations(app)
     hall = str(settings.get("hall_name"))
     service = QueueService(queue_url(str(settings.get("queue_url")), folder))
     closers: list[Any] = [service.close]

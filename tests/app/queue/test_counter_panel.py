@@ -82,7 +82,7 @@ def test_call_recall_and_finish_with_the_case_linked(
     wait(lambda: panel.status.text() == "已第1次重呼 A001")
     wait(lambda: "已重呼1次" in panel.current_info.text())
     panel.link_case(CASE)
-    assert panel.cases_label.text() == f"已关联办件：{CASE}"
+    assert panel.cases_label.text() == f"已关联办件 1 件，最近：{CASE}"
     with qtbot.waitSignal(panel.ticket_finished) as finished:
         press(qtbot, Qt.Key.Key_F12)
     assert finished.args == ["A001", [CASE]]
@@ -90,6 +90,26 @@ def test_call_recall_and_finish_with_the_case_linked(
     assert other.ticket(a1).case_nos == (CASE,)
     wait(lambda: panel.current_label.text() == "—")
     wait(lambda: "今日已办结 1 人" in panel.state.text())
+
+
+def test_linked_cases_take_one_line_however_many(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    other.issue_ticket("ZH")
+    wait(lambda: "A001" in panel.next_label.text())
+    press(qtbot, Qt.Key.Key_F10)
+    wait(lambda: panel.current_label.text() == "A001")
+    panel.link_case(CASE)
+    qtbot.wait(50)
+    top = panel.buttons[next(iter(panel.buttons))].mapTo(panel, panel.rect().topLeft()).y()
+    cases = [CASE[:-1] + str(n) for n in range(1, 9)]
+    for case_no in cases:
+        panel.link_case(case_no)
+    qtbot.wait(50)
+    assert panel.cases_label.text() == f"已关联办件 8 件，最近：{cases[-1]}"
+    assert panel.cases_label.toolTip().splitlines() == [CASE, *cases[1:]]
+    assert panel.buttons[next(iter(panel.buttons))].mapTo(panel, panel.rect().topLeft()).y() == top
 
 
 def test_calling_the_next_finishes_the_current_with_its_cases(
