@@ -326,8 +326,11 @@ class _Raw:
             "WHERE c.window_no = :w" + ("" if sqlite else " FOR UPDATE OF c")
         )
         # the same, with the ticket being served. After waiting for the lock (the same
-        # window's key pressed twice) PostgreSQL may show that ticket as it was: it
-        # is then finished only if still being served (see finish_and_record)
+        # window's key pressed twice) PostgreSQL re-checks only the locked row: the
+        # joined ticket may be the one it served before, or none at all (issue 20:
+        # the second "next" then stranded the first one's ticket). call_next then
+        # reads it again with current_ticket; a ticket no longer being served is
+        # not finished (see finish_and_record)
         self.lock_counter_current = self.sql(
             "SELECT c.id, c.active, c.paused, c.pause_reason, c.current_ticket_id, c.state, "
             "h.config_version, "
@@ -1173,6 +1176,13 @@ class QueueStore:
                 )
             state = CounterState.from_dict(row["state"])
             current = raw.ticket_row(first[0][0][7:]) if first[0][0][7] is not None else None
+            if row["current_ticket_id"] is not None and (
+                current is None or current["id"] != row["current_ticket_id"]
+            ):
+                # PostgreSQL, after waiting for the lock while another press of this
+                # window's key committed: the locking read re-checked only the counter's
+                # row and joined nothing; read the ticket it now serves on its own
+                current = raw.ticket_row(tx.one(raw.current_ticket, {"w": window_no}))
             pending: list[Step] = []  # sent with the claim: finish the one being served
             if current is not None and current["status"] == CALLED:
                 if not finish_current:
