@@ -56,13 +56,16 @@ from app.core.queue_policy import (
     CounterSpec,
     CounterState,
     Evaluation,
+    Presence,
     QueuePolicy,
     QueueRuleError,
     Rule,
+    Staleness,
     TicketKind,
     TicketStatus,
     after_manual_call,
     business_day,
+    call_staleness,
     choose_next,
     evaluation_problems,
     hours_text,
@@ -80,6 +83,7 @@ from db.queue_models import (
     QueueEventRow,
     QueueHallRow,
     QueueTicketRow,
+    QueueWindowPresenceRow,
 )
 from db.store import StoreError, create_store_engine, migrate
 
@@ -94,6 +98,7 @@ TKT = cast(Table, QueueTicketRow.__table__)
 CALL = cast(Table, QueueCallRow.__table__)
 EVAL = cast(Table, QueueEvaluationRow.__table__)
 EVT = cast(Table, QueueEventRow.__table__)
+PRES = cast(Table, QueueWindowPresenceRow.__table__)
 
 WAITING = TicketStatus.WAITING.value
 CALLED = TicketStatus.CALLED.value
@@ -123,6 +128,7 @@ class Action:
     PAUSE = "暂停服务"
     RESUME = "恢复服务"
     FINISH = "办结"
+    INTERRUPTED = "呼叫中断"  # a new run of a window's program found its call open
     EVALUATE = "评价"
     EXPIRE = "日终清号"
     SET_CATEGORY = "设置类别"
@@ -173,6 +179,18 @@ class QueueEvent:
     ticket: str
     reason: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleCall:
+    """A call whose window died or that is older than the hall allows: the clerk
+    recalls, skips or finishes it knowingly; the time since ``since`` is downtime,
+    never service."""
+
+    window_no: str
+    ticket: TicketInfo
+    since: datetime
+    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,13 +315,17 @@ TICKET_COLS = (
     "id", "seq", "day", "category_id", "issued_category_id", "number", "display", "kind",
     "priority", "note", "status", "issued_at", "issued_by", "enqueued_at", "target_counter_id",
     "counter_id", "current_call_id", "called_at", "clerk", "call_rule", "recalls", "case_nos",
-    "finished_at",
+    "finished_at", "live_at", "downtime_s",
 )  # fmt: skip
+PRESENCE_COLS = ("program", "since", "seen_at", "lapsed_at")
 _UUIDS = {
     "id", "category_id", "issued_category_id", "target_counter_id", "counter_id",
     "current_call_id", "ticket_id", "current_ticket_id",
 }  # fmt: skip
-_MOMENTS = {"issued_at", "enqueued_at", "called_at", "finished_at", "ended_at", "at"}
+_MOMENTS = {
+    "issued_at", "enqueued_at", "called_at", "finished_at", "ended_at", "at", "live_at", "since",
+    "seen_at", "lapsed_at",
+}  # fmt: skip
 _T = ", ".join(TICKET_COLS)
 LANE_COLS = ("id", "seq", "category_id", "priority", "target_counter_id")
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
@@ -335,9 +357,16 @@ class _Raw:
             "SELECT c.id, c.active, c.paused, c.pause_reason, c.current_ticket_id, c.state, "
             "h.config_version, "
             + ", ".join(f"t.{col}" for col in TICKET_COLS)
+            + ", "
+            + ", ".join(f"p.{col}" for col in PRESENCE_COLS)
             + " FROM queue_counter c JOIN queue_hall h ON h.id = 1 "
             "LEFT JOIN queue_ticket t ON t.id = c.current_ticket_id "
+            "LEFT JOIN queue_window_presence p ON p.window_no = c.window_no "
             "WHERE c.window_no = :w" + ("" if sqlite else " FOR UPDATE OF c")
+        )
+        self.presence = self.sql(
+            "SELECT program, since, seen_at, lapsed_at FROM queue_window_presence "
+            "WHERE window_no = :w"
         )
         self.config_version = self.sql("SELECT config_version FROM queue_hall WHERE id = 1")
         self.ticket = self.sql(f"SELECT {_T} FROM queue_ticket WHERE id = :t")
@@ -359,16 +388,16 @@ class _Raw:
             "WHERE id = :t AND status = :called RETURNING *), "
             "i AS (INSERT INTO queue_call (id, ticket_id, counter_id, window_no, clerk, "
             "category_id, priority, day, enqueued_at, called_at, ended_at, outcome, recalls, "
-            "rule) SELECT COALESCE(d.current_call_id, CAST(:call AS uuid)), d.id, d.counter_id, "
+            "rule, downtime_s) SELECT COALESCE(d.current_call_id, CAST(:call AS uuid)), d.id, d.counter_id, "
             ":window_no, d.clerk, d.category_id, d.priority, CAST(:day AS date), d.enqueued_at, "
-            "d.called_at, d.finished_at, :outcome, d.recalls, d.call_rule FROM d) "
+            "d.called_at, d.finished_at, :outcome, d.recalls, d.call_rule, d.downtime_s FROM d) "
             "SELECT id, display FROM d"
         )
         # claim a waiting ticket unless another counter is claiming it at this moment;
         # on PostgreSQL the first free one of the policy's ranked choices, in one go
         set_called = (
             "UPDATE queue_ticket SET status = :called, counter_id = :ctr, current_call_id = :call, "
-            "called_at = :now, clerk = :clerk, recalls = 0, "
+            "called_at = :now, live_at = :now, downtime_s = 0, clerk = :clerk, recalls = 0, "
         )
         self.claim = self.sql(
             f"{set_called}call_rule = :rule WHERE id = (SELECT id FROM queue_ticket "
@@ -384,6 +413,21 @@ class _Raw:
         )
         self.save_counter = self.sql(
             "UPDATE queue_counter SET current_ticket_id = :cur, state = :state WHERE id = :c"
+        )
+        self.lock_presence = self.sql(
+            "SELECT program, since, seen_at, lapsed_at FROM queue_window_presence "
+            "WHERE window_no = :w" + lock
+        )
+        self.insert_presence = self.sql(
+            "INSERT INTO queue_window_presence (window_no, program, since, seen_at) "
+            "VALUES (:w, :program, :now, :now) ON CONFLICT (window_no) DO NOTHING"
+        )
+        self.seen = self.sql(
+            "UPDATE queue_window_presence SET seen_at = :now WHERE window_no = :w AND seen_at < :now"
+        )
+        self.new_run = self.sql(
+            "UPDATE queue_window_presence SET program = :program, since = :now, seen_at = :now, "
+            "lapsed_at = seen_at WHERE window_no = :w"
         )
         self.clear_counter = self.sql(
             "UPDATE queue_counter SET current_ticket_id = NULL WHERE id = :c"
@@ -407,9 +451,9 @@ class _Raw:
 
         self.insert_call = self.sql(
             "INSERT INTO queue_call (id, ticket_id, counter_id, window_no, clerk, category_id, "
-            "priority, day, enqueued_at, called_at, ended_at, outcome, recalls, rule) VALUES "
-            "(:id, :ticket_id, :counter_id, :window_no, :clerk, :category_id, :priority, :day, "
-            ":enqueued_at, :called_at, :ended_at, :outcome, :recalls, :rule)"
+            "priority, day, enqueued_at, called_at, ended_at, outcome, recalls, rule, downtime_s) "
+            "VALUES (:id, :ticket_id, :counter_id, :window_no, :clerk, :category_id, :priority, "
+            ":day, :enqueued_at, :called_at, :ended_at, :outcome, :recalls, :rule, :downtime_s)"
         )
         self.day_counter = self.sql(
             "INSERT INTO queue_day_counter (category_id, day, last_no, issued) "
@@ -1100,7 +1144,7 @@ class QueueStore:
                 "status": WAITING, "issued_at": now, "issued_by": actor, "enqueued_at": now,
                 "target_counter_id": None, "counter_id": None, "current_call_id": None,
                 "called_at": None, "clerk": "", "call_rule": "", "recalls": 0, "case_nos": [],
-                "finished_at": None,
+                "finished_at": None, "live_at": None, "downtime_s": 0.0,
             }  # fmt: skip
             ahead = tx.one(raw.ahead, {"waiting": WAITING, "c": raw.uid(cat.id)})[0]
             # the ticket takes its place from the hall row, in the same last step
@@ -1164,6 +1208,8 @@ class QueueStore:
                 steps.append((raw.lanes(cfg, ctr, 0), self._lane_params(cfg, ctr, now)))
             first = tx.batch(steps)
             row = self._counter_row([r[:7] for r in first[0]], window_no)
+            joined = first[0][0]
+            n = 7 + len(TICKET_COLS)
             if cfg is None or ctr is None or cfg.version != row["config_version"]:
                 cfg = self._config(tx, row["config_version"])
                 ctr = cfg.counter(window_no)
@@ -1175,7 +1221,7 @@ class QueueStore:
                     f"{window_no}号窗口已暂停服务（{row['pause_reason']}），请先恢复服务"
                 )
             state = CounterState.from_dict(row["state"])
-            current = raw.ticket_row(first[0][0][7:]) if first[0][0][7] is not None else None
+            current = raw.ticket_row(joined[7:n]) if joined[7] is not None else None
             if row["current_ticket_id"] is not None and (
                 current is None or current["id"] != row["current_ticket_id"]
             ):
@@ -1187,6 +1233,8 @@ class QueueStore:
             if current is not None and current["status"] == CALLED:
                 if not finish_current:
                     raise QueueError(f"{current['display']}还在办理，请先办结、过号或转移")
+                presence = self._presence(joined[n:])
+                self._refuse_stale(cfg, current, presence, now)
                 pending = self._finish_steps(cfg, ctr, current, now)
             finished = False
             busy: list[uuid.UUID] = []  # tried, but another counter had it at that moment
@@ -1386,6 +1434,10 @@ class QueueStore:
             if ticket is not None and ticket["status"] == CALLED:
                 raise QueueError(f"{ticket['display']}还在办理，请先办结、过号或转移")
             return []
+        ticket = raw.ticket_row(tx.one(raw.ticket, {"t": raw.uid(current)}))
+        if ticket is not None and ticket["status"] == CALLED:
+            presence = self._presence(tx.one(raw.presence, {"w": ctr.window_no}))
+            self._refuse_stale(cfg, ticket, presence, now)
         done = raw.ticket_row(
             tx.one(
                 raw.finish_current,
@@ -1429,14 +1481,17 @@ class QueueStore:
         return self._info(cfg, ticket)
 
     def _insert_call(
-        self, tx: _Tx, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime
-    ) -> None:
-        tx.run(*self._call_row(cfg, ticket, outcome, now))
+        self, tx: _Tx, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome,
+        now: datetime, stale: Staleness | None = None,
+    ) -> None:  # fmt: skip
+        tx.run(*self._call_row(cfg, ticket, outcome, now, stale))
 
     def _call_row(
-        self, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime
-    ) -> Step:
-        """The row of the ticket's call that just ended (its fields are on the ticket)."""
+        self, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime,
+        stale: Staleness | None = None,
+    ) -> Step:  # fmt: skip
+        """The row of the ticket's call that just ended (its fields are on the ticket);
+        a ``stale`` call was down from its ``since``."""
         raw = self._raw
         spec = cfg.by_id[ticket["category_id"]].spec
         return raw.insert_call, {
@@ -1449,10 +1504,14 @@ class QueueStore:
             "enqueued_at": raw.moment(ticket["enqueued_at"]),
             "called_at": raw.moment(ticket["called_at"]), "ended_at": raw.moment(now),
             "outcome": outcome.value, "recalls": ticket["recalls"], "rule": ticket["call_rule"],
+            "downtime_s": _downtime(ticket, stale, now),
         }  # fmt: skip
 
-    def _current(self, tx: _Tx, window_no: str) -> tuple[_Config, dict[str, Any], dict[str, Any]]:
-        """The counter and the ticket it is serving, both locked."""
+    def _current(
+        self, tx: _Tx, window_no: str, now: datetime
+    ) -> tuple[_Config, dict[str, Any], dict[str, Any], Staleness | None]:
+        """The counter and the ticket it is serving, both locked, and whether that
+        call is stale."""
         row = self._lock_counter(tx, window_no)
         cfg = self._config(tx, row["config_version"])
         ticket = None
@@ -1462,7 +1521,31 @@ class QueueStore:
             )
         if ticket is None or ticket["status"] != CALLED:
             raise QueueError(f"{window_no}号窗口当前没有正在办理的号")
-        return cfg, row, ticket
+        presence = self._presence(tx.one(self._raw.presence, {"w": window_no}))
+        return cfg, row, ticket, self._staleness(cfg, ticket, presence, now)
+
+    def _presence(self, values: Sequence[Any] | None) -> Presence | None:
+        if values is None or values[0] is None:
+            return None
+        p = self._raw.row(PRESENCE_COLS, values)
+        return Presence(p["program"], p["since"], p["seen_at"], p["lapsed_at"])
+
+    @staticmethod
+    def _staleness(
+        cfg: _Config, ticket: Mapping[str, Any], presence: Presence | None, now: datetime
+    ) -> Staleness | None:
+        live = ticket["live_at"] or ticket["called_at"]
+        return None if live is None else call_staleness(live, presence, cfg.policy, now)
+
+    def _refuse_stale(
+        self, cfg: _Config, ticket: Mapping[str, Any], presence: Presence | None, now: datetime
+    ) -> None:
+        """A "next" never ends a stale call behind the clerk's back."""
+        stale = self._staleness(cfg, ticket, presence, now)
+        if stale is not None:
+            raise QueueError(
+                f"{ticket['display']}的呼叫已中断（{stale.why}），请先重呼、过号或办结"
+            )
 
     def _end(
         self,
@@ -1473,9 +1556,10 @@ class QueueStore:
         outcome: CallOutcome,
         now: datetime,
         values: dict[str, Any],
+        stale: Staleness | None = None,
     ) -> None:
         """End the current call: the call row, the ticket, the counter."""
-        self._insert_call(tx, cfg, ticket, outcome, now)
+        self._insert_call(tx, cfg, ticket, outcome, now, stale)
         tx.conn.execute(
             update(TKT).where(TKT.c.id == ticket["id"]).values(current_call_id=None, **values)
         )
@@ -1486,17 +1570,23 @@ class QueueStore:
         ticket is marked 过号 instead, and the log says why."""
         now = now or datetime.now()
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             limit = cfg.policy.recall_limit
             if ticket["recalls"] >= limit:
                 self._end(tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now,
-                          {"status": SKIPPED})  # fmt: skip
+                          {"status": SKIPPED}, stale)  # fmt: skip
                 action, skipped, recalls = Action.AUTO_SKIP, True, ticket["recalls"]
                 reason = f"重呼{limit}次未到，自动过号"
-            else:
+            else:  # live again from now; a stale call's downtime is set apart
                 recalls = ticket["recalls"] + 1
-                tx.conn.execute(update(TKT).where(TKT.c.id == ticket["id"]).values(recalls=recalls))
+                tx.conn.execute(
+                    update(TKT)
+                    .where(TKT.c.id == ticket["id"])
+                    .values(recalls=recalls, live_at=now, downtime_s=_downtime(ticket, stale, now))
+                )
                 action, skipped, reason = Action.RECALL, False, f"第{recalls}次重呼"
+                if stale is not None:
+                    reason += f"（呼叫中断后：{stale.why}）"
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": action, "window_no": window_no,
@@ -1514,8 +1604,10 @@ class QueueStore:
         if not reason.strip():
             raise QueueError("请填写过号原因")
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
-            self._end(tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now, {"status": SKIPPED})
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
+            self._end(
+                tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now, {"status": SKIPPED}, stale
+            )
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": Action.SKIP, "window_no": window_no,
@@ -1541,14 +1633,18 @@ class QueueStore:
             except CaseNumberError as exc:
                 raise QueueError(str(exc)) from None
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             self._end(tx, cfg, counter_row, ticket, CallOutcome.DONE, now,
-                      {"status": DONE, "finished_at": now, "case_nos": cases})  # fmt: skip
+                      {"status": DONE, "finished_at": now, "case_nos": cases}, stale)  # fmt: skip
+            detail: dict[str, Any] = {"case_nos": cases}
+            if stale is not None:
+                detail |= {"stale_since": stale.since.isoformat(), "stale": stale.why,
+                           "downtime_s": _downtime(ticket, stale, now)}  # fmt: skip
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": Action.FINISH, "window_no": window_no,
                   "ticket_id": ticket["id"], "ticket": ticket["display"],
-                  "detail": {"case_nos": cases}}],
+                  "reason": "呼叫中断后办结" if stale else "", "detail": detail}],
             )  # fmt: skip
             return self._ticket_info(tx.conn, cfg, ticket["id"])
 
@@ -1570,7 +1666,7 @@ class QueueStore:
         if (to_category is None) == (to_window is None):
             raise QueueError("请选择转到的业务类别或窗口（只选一个）")
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             category, target = ticket["category_id"], None
             detail: dict[str, Any] = {}
             if to_category is not None:
@@ -1588,7 +1684,7 @@ class QueueStore:
                 detail["to_window"] = to_window
             keep = cfg.policy.transfer_keeps_place if keep_place is None else keep_place
             detail["keep_place"] = keep
-            self._insert_call(tx, cfg, ticket, CallOutcome.TRANSFERRED, now)
+            self._insert_call(tx, cfg, ticket, CallOutcome.TRANSFERRED, now, stale)
             tx.run(self._raw.clear_counter, {"c": self._raw.uid(counter_row["id"])})
             self._commit_events(
                 tx,
@@ -1682,6 +1778,41 @@ class QueueStore:
                 [{"at": now, "actor": clerk, "action": Action.PAUSE if paused else Action.RESUME,
                   "window_no": window_no, "reason": reason}],
             )  # fmt: skip
+
+    def heartbeat(self, window_no: str, *, program: str, now: datetime | None = None) -> bool:
+        """The window's program is alive (send it every third of the hall's
+        ``window_lease_s``); ``program`` is an id each start of the program makes.
+        True when this begins a new run after an earlier one (another ``program``:
+        the same one back after its lease ran out, say a cut link, goes on with its
+        run and its calls are live again). A call an earlier run left open is
+        then logged (呼叫中断), so the manager's and the counter's screens hear of
+        it; it stays 已呼叫 until the clerk recalls, skips or finishes it. Nothing
+        is logged otherwise: heartbeats move no event number."""
+        now = now or datetime.now()
+        raw = self._raw
+        with self._write() as tx:
+            cfg = self._config(tx)
+            key = {"w": window_no, "program": program, "now": raw.moment(now)}
+            if tx.run(raw.insert_presence, key):
+                return False  # the window's first heartbeat ever
+            was = self._presence(tx.one(raw.lock_presence, {"w": window_no}))
+            assert was is not None
+            if was.program == program:  # back after a lapse (a cut link) is the same run
+                tx.run(raw.seen, key)
+                return False
+            tx.run(raw.new_run, key)
+            ticket = raw.ticket_row(tx.one(raw.current_ticket, {"w": window_no}))
+            if ticket is not None and ticket["status"] == CALLED:
+                stale = self._staleness(cfg, ticket, Presence(program, now, now, was.seen_at), now)
+                if stale is not None:
+                    self._commit_events(
+                        tx,
+                        [{"at": now, "actor": program, "action": Action.INTERRUPTED,
+                          "window_no": window_no, "ticket_id": ticket["id"],
+                          "ticket": ticket["display"], "reason": stale.why,
+                          "detail": {"since": stale.since.isoformat()}}],
+                    )  # fmt: skip
+            return True
 
     def evaluate(
         self,
@@ -1896,6 +2027,40 @@ class QueueStore:
             for r in rows
         ]  # fmt: skip
 
+    def stale_calls(self, *, now: datetime | None = None) -> list[StaleCall]:
+        """Calls whose window died or that are older than the hall allows, by window:
+        for the manager view and the restarted counter."""
+        now = now or datetime.now()
+        with self._read() as conn:
+            cfg = self._config(conn)
+            rows = conn.execute(
+                select(CTR.c.window_no.label("window"), TKT,
+                       *(PRES.c[c].label(f"p_{c}") for c in PRESENCE_COLS))
+                .select_from(
+                    CTR.join(TKT, and_(TKT.c.id == CTR.c.current_ticket_id,
+                                       TKT.c.status == CALLED))
+                    .outerjoin(PRES, PRES.c.window_no == CTR.c.window_no)
+                )
+                .where(CTR.c.active.is_(True))
+                .order_by(CTR.c.window_no)
+            ).all()  # fmt: skip
+        out = []
+        for r in rows:
+            m = r._mapping
+            presence = (
+                Presence(m["p_program"], m["p_since"], m["p_seen_at"], m["p_lapsed_at"])
+                if m["p_program"] is not None
+                else None
+            )
+            stale = self._staleness(cfg, cast(Mapping[str, Any], m), presence, now)
+            if stale is not None:
+                out.append(StaleCall(m["window"], self._info(cfg, m), stale.since, stale.why))
+        return out
+
+    def stale_call(self, window_no: str, *, now: datetime | None = None) -> StaleCall | None:
+        """This window's call, if it is stale."""
+        return next((s for s in self.stale_calls(now=now) if s.window_no == window_no), None)
+
     def last_finished(self, window_no: str) -> TicketInfo | None:
         """The ticket this window finished last: the one its evaluator rates."""
         with self._read() as conn:
@@ -1921,7 +2086,8 @@ class QueueStore:
             ).all()  # by the (category, day, number) index
             calls = conn.execute(
                 select(CALL.c.category_id, CALL.c.clerk, CALL.c.enqueued_at, CALL.c.called_at,
-                       CALL.c.ended_at, CALL.c.outcome).where(CALL.c.day == day)
+                       CALL.c.ended_at, CALL.c.outcome, CALL.c.downtime_s)
+                .where(CALL.c.day == day)
             ).all()  # fmt: skip
             open_calls = conn.execute(  # every ticket being served is a counter's current one
                 select(TKT.c.category_id, TKT.c.clerk, TKT.c.enqueued_at, TKT.c.called_at).where(
@@ -1938,9 +2104,13 @@ class QueueStore:
         total = _Acc()
         by_cat: dict[str, _Acc] = defaultdict(_Acc)
         by_clerk: dict[str, _Acc] = defaultdict(_Acc)
-        for cat_id, clerk, enqueued, called, ended, outcome in calls:
+        for cat_id, clerk, enqueued, called, ended, outcome, down in calls:
             wait = (called - enqueued).total_seconds()
-            service = None if outcome == SKIPPED_CALL else (ended - called).total_seconds()
+            service = (
+                None
+                if outcome == SKIPPED_CALL
+                else max(0.0, (ended - called).total_seconds() - (down or 0.0))
+            )
             for acc in (total, by_cat[codes[cat_id]], by_clerk[clerk]):
                 acc.add_call(wait, service, outcome)
         for cat_id, clerk, enqueued, called in open_calls:
@@ -2010,6 +2180,14 @@ class QueueStore:
             target_window=target.window_no if target else None, recalls=row["recalls"],
             case_nos=tuple(row["case_nos"] or ()),
         )  # fmt: skip
+
+
+def _downtime(ticket: Mapping[str, Any], stale: Staleness | None, now: datetime) -> float:
+    """Seconds of the ticket's call in progress its window was down, up to ``now``."""
+    down = float(ticket.get("downtime_s") or 0.0)
+    if stale is not None:
+        down += max(0.0, (now - stale.since).total_seconds())
+    return down
 
 
 def _checked(spec: CategorySpec) -> CategorySpec:

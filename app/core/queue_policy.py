@@ -142,6 +142,10 @@ class QueuePolicy:
     recall_limit: int = 2  # 重呼 allowed per call; the next recall marks 过号 itself
     transfer_keeps_place: bool = True  # 转移: keep the original place, or go to the end
     reactivate_keeps_place: bool = False  # 过号恢复: keep the original place, or the end
+    # a window's program is taken as gone after this long without a heartbeat
+    window_lease_s: int = 60
+    # a call older than this (since its call or last recall) is stale; 0: no limit
+    stale_call_minutes: int = 0
 
     def problems(self) -> list[str]:
         out = []
@@ -159,6 +163,14 @@ class QueuePolicy:
             out.append("“转移后保留原排队位置”应为是或否")
         if not isinstance(self.reactivate_keeps_place, bool):
             out.append("“过号恢复后保留原排队位置”应为是或否")
+        if not _is_int(self.window_lease_s) or not 15 <= self.window_lease_s <= 3600:
+            out.append(
+                f"窗口程序无响应判定时间应为15至3600秒之间的整数，现在是{self.window_lease_s}"
+            )
+        if not _is_int(self.stale_call_minutes) or not 0 <= self.stale_call_minutes <= 1440:
+            out.append(
+                f"呼叫超时应为0至1440分钟之间的整数（0表示不限），现在是{self.stale_call_minutes}"
+            )
         return out
 
     def checked(self) -> QueuePolicy:
@@ -176,6 +188,56 @@ class QueuePolicy:
         written by an older or newer program still load."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ---------------------------------------------------------------- a window that died
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A window's program as its heartbeats show it: the current run (``program``,
+    an id each start of the program makes) began at ``since`` and was last seen at
+    ``seen_at``; ``lapsed_at`` is the last heartbeat of the run before it."""
+
+    program: str
+    since: datetime
+    seen_at: datetime
+    lapsed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    since: datetime  # the call stopped being live at this moment
+    why: str  # for people, in Chinese
+
+
+def call_staleness(
+    live_at: datetime, presence: Presence | None, policy: QueuePolicy, now: datetime
+) -> Staleness | None:
+    """Whether the call at a window, live since ``live_at`` (its call or last
+    recall), is stale at ``now``, and since when; None when it is live.
+
+    - The window's program that made the call is gone: a later run of it took the
+      window (the call is stale from the earlier run's last heartbeat), or it has
+      sent no heartbeat for ``window_lease_s`` (stale from its last one, for as
+      long as it sends none).
+    - The call is older than the hall's ``stale_call_minutes`` (stale from then).
+
+    A window that never sent a heartbeat (a caller keypad alone) is judged by age
+    only. Never before ``live_at``: time before the call is no downtime."""
+    found: list[Staleness] = []
+    if presence is not None:
+        if presence.since > live_at:
+            last = max(live_at, presence.lapsed_at or live_at)
+            found.append(Staleness(last, f"窗口程序在{last:%H:%M}后中断，已重新启动"))
+        elif (now - presence.seen_at).total_seconds() > policy.window_lease_s:
+            last = max(live_at, presence.seen_at)
+            found.append(Staleness(last, f"窗口程序自{presence.seen_at:%H:%M}起无响应"))
+    if policy.stale_call_minutes:
+        limit = live_at + timedelta(minutes=policy.stale_call_minutes)
+        if now > limit:
+            found.append(Staleness(limit, f"呼叫已超过{policy.stale_call_minutes}分钟"))
+    return min(found, key=lambda s: s.since) if found else None
 
 
 def _is_int(value: object) -> bool:
