@@ -14,6 +14,8 @@ an error each screen shows while it keeps retrying, never a crash.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import uuid
 from collections import defaultdict
@@ -44,6 +46,7 @@ from db.queue_store import (
     QueueEvent,
     QueueStore,
     RecallResult,
+    StaleCall,
     TicketInfo,
 )
 from db.store import StoreError, database_url
@@ -214,6 +217,8 @@ class HallSnapshot:
     skipped: list[TicketInfo]  # 过号 tickets that may be put back (today's)
     current: dict[str, TicketInfo] = field(default_factory=dict)  # window → being served
     policy: QueuePolicy = field(default_factory=QueuePolicy)
+    # window → its call, when the window died or the call is older than the hall allows
+    stale: dict[str, StaleCall] = field(default_factory=dict)
 
     def category(self, code: str) -> CategoryState | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -284,6 +289,8 @@ class QueueService:
         self._opener = opener
         self._lock = threading.RLock()
         self._store: QueueStore | None = None
+        # this run of the program, in its windows' heartbeats: a restart is a new run
+        self.program = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     # ------------------------------------------------------------ the store
 
@@ -361,6 +368,11 @@ class QueueService:
         def job(s: QueueStore) -> TicketInfo | None:
             now = self.clock()
             if case_nos:
+                stale = s.stale_call(window_no, now=now)
+                if stale is not None:  # finished knowingly (F12), never by "next"
+                    raise QueueError(
+                        f"{stale.ticket.display}的呼叫已中断（{stale.why}），请先重呼、过号或办结"
+                    )
                 with _suppress_no_current(window_no):
                     s.finish(window_no, clerk=clerk, case_nos=case_nos, now=now)
             return s.call_next(window_no, clerk=clerk, now=now)
@@ -416,6 +428,14 @@ class QueueService:
                 s.resume(window_no, clerk=clerk, reason=reason, now=self.clock())
 
         self.run(job)
+
+    def heartbeat(self, window_no: str) -> bool:
+        """This window's program is alive (every third of the hall's window_lease_s);
+        True when it took the window over from an earlier run."""
+        return self.run(lambda s: s.heartbeat(window_no, program=self.program, now=self.clock()))
+
+    def stale_call(self, window_no: str) -> StaleCall | None:
+        return self.run(lambda s: s.stale_call(window_no, now=self.clock()))
 
     def policy(self) -> QueuePolicy:
         return self.run(lambda s: s.policy())
@@ -490,8 +510,9 @@ class QueueService:
                 found = s.find_ticket(w.current, now=now)
                 if found is not None and found.status is TicketStatus.CALLED:
                     current[w.window_no] = found
+        stale = {c.window_no: c for c in s.stale_calls(now=now)}
         return HallSnapshot(
-            now, last_event, categories, windows, waiting, skipped, current, s.policy()
+            now, last_event, categories, windows, waiting, skipped, current, s.policy(), stale
         )
 
 

@@ -19,7 +19,7 @@ from app.queue_service import (
     queue_url,
     seed_demo,
 )
-from db.queue_store import QueueStore
+from db.queue_store import QueueError, QueueStore
 from db.store import StoreError
 
 
@@ -146,3 +146,32 @@ def test_no_printer_or_a_dead_one_is_reported_in_chinese(
         [{"kind": "ticket_printer", "vendor": "nobody", "port": {"url": "x"}}], "大厅"
     )
     assert not bad.configured and "小票打印机设置有误" in bad.problem
+
+
+def test_a_dead_windows_call_is_in_the_snapshot_and_next_does_not_finish_it(
+    hall_url: str, tmp_path: Path
+) -> None:
+    """Issue 20, point 2: a counter program dies after its call; its restart sees it."""
+    now = [datetime(2026, 3, 2, 9, 0)]
+    first = QueueService(hall_url, seed=True, clock=lambda: now[0])
+    restarted = QueueService(hall_url, clock=lambda: now[0])
+    try:
+        assert first.program != restarted.program  # each start of the program is a run
+        first.issue("ZH")
+        first.issue("ZH")
+        first.heartbeat("1")
+        called = first.call_next("1", clerk="wangfang")
+        assert called is not None
+        first.close()  # the program dies
+        now[0] = datetime(2026, 3, 2, 9, 30)
+        assert restarted.heartbeat("1") is True
+        snap = restarted.snapshot()
+        assert set(snap.stale) == {"1"} and snap.stale["1"].ticket.display == called.display
+        assert restarted.stale_call("1") == snap.stale["1"]
+        with pytest.raises(QueueError, match="中断"):  # not even with the cases linked
+            restarted.call_next("1", clerk="wangfang", case_nos=["370999101-A1-20260302-0001"])
+        restarted.skip("1", clerk="wangfang", reason="窗口程序中断，叫号未到")
+        assert restarted.snapshot().stale == {}
+    finally:
+        first.close()
+        restarted.close()
