@@ -14,13 +14,14 @@ an error each screen shows while it keeps retrying, never a crash.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -340,9 +341,12 @@ class QueueService:
         self, category: str, *, kind: TicketKind = TicketKind.NORMAL, note: str = "",
         actor: str = "kiosk",
     ) -> TicketInfo:  # fmt: skip
-        return self.run(
-            lambda s: s.issue_ticket(category, kind=kind, note=note, actor=actor, now=self.clock())
-        )
+        def job(s: QueueStore) -> TicketInfo:
+            now = self.clock()
+            ticket = s.issue_ticket(category, kind=kind, note=note, actor=actor, now=now)
+            return _with_estimate(s, ticket, now)
+
+        return self.run(job)
 
     def check_in(self, category: str, booking_no: str, *, actor: str = "kiosk") -> TicketInfo:
         """预约签到: an appointment ticket with its booking number, unless that number
@@ -354,9 +358,10 @@ class QueueService:
             found = s.appointment_ticket(booking_no, now=now)
             if found is not None:
                 raise AlreadyCheckedIn(found)
-            return s.issue_ticket(
+            ticket = s.issue_ticket(
                 category, kind=TicketKind.APPOINTMENT, note=booking_no, actor=actor, now=now
             )
+            return _with_estimate(s, ticket, now)
 
         return self.run(job)
 
@@ -516,6 +521,35 @@ class QueueService:
         )
 
 
+def _with_estimate(s: QueueStore, ticket: TicketInfo, now: datetime) -> TicketInfo:
+    """The ticket with "您前面还有 N 人" as the hall's rule will call them and the
+    estimated wait; the store's plain count when no estimate can be made (no open
+    window serves it yet) or the store failed to make one (the ticket is issued)."""
+    try:
+        estimate = s.wait_estimate(ticket.id, now=now)
+    except (QueueError, StoreError):
+        log.warning("no waiting estimate for %s", ticket.display, exc_info=True)
+        return ticket
+    if estimate is None:
+        return ticket
+    return replace(ticket, waiting_ahead=estimate.people, estimated_wait_s=estimate.wait_s)
+
+
+def wait_minutes(seconds: float | None) -> int | None:
+    """An estimated wait in whole minutes, rounded up (to 5 minutes beyond a quarter
+    hour: an estimate, not a promise)."""
+    if seconds is None:
+        return None
+    minutes = max(1, math.ceil(seconds / 60))
+    return 5 * math.ceil(minutes / 5) if minutes > 15 else minutes
+
+
+def wait_text(seconds: float | None) -> str:
+    """预计等候约 N 分钟 for the printed ticket, or ""."""
+    minutes = wait_minutes(seconds)
+    return "" if minutes is None else f"预计等候约 {minutes} 分钟"
+
+
 def _window(c: CounterInfo, served: int) -> WindowState:
     return WindowState(c.window_no, c.name, c.paused, c.pause_reason, c.current, c.weights, served)
 
@@ -630,6 +664,7 @@ class TicketPrinterLink:
             number=ticket.display,
             category=category,
             people_ahead=ticket.waiting_ahead or 0,
+            expected_wait=wait_text(ticket.estimated_wait_s),
             issued_at=ticket.issued_at,
             hall_name=self.hall_name,
         )

@@ -49,6 +49,7 @@ from app.core.caseno import CaseNumber, CaseNumberError
 from app.core.ids import uuid7
 from app.core.queue_policy import (
     GREEN_REASONS,
+    Ahead,
     CallOutcome,
     Candidate,
     CategorySpec,
@@ -56,6 +57,7 @@ from app.core.queue_policy import (
     CounterSpec,
     CounterState,
     Evaluation,
+    HallCounter,
     Presence,
     QueuePolicy,
     QueueRuleError,
@@ -63,7 +65,9 @@ from app.core.queue_policy import (
     Staleness,
     TicketKind,
     TicketStatus,
+    Waiting,
     after_manual_call,
+    ahead_of,
     business_day,
     call_staleness,
     choose_next,
@@ -158,7 +162,10 @@ class TicketInfo:
     target_window: str | None  # transferred to this window
     recalls: int
     case_nos: tuple[str, ...]
-    waiting_ahead: int | None = None  # set when issued: tickets of the category ahead
+    # set when issued: tickets of the category ahead (the store's quick count); the
+    # kiosk's service puts what the hall's rule will call first (wait_estimate)
+    waiting_ahead: int | None = None
+    estimated_wait_s: float | None = None  # from wait_estimate, when the day has figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +186,17 @@ class QueueEvent:
     ticket: str
     reason: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitEstimate:
+    """What the hall's rule will call before a waiting ticket (``ahead_of``), and
+    the wait that makes with the day's mean service time (None before any)."""
+
+    people: int
+    services: float  # service times until it is called
+    service_s: float | None  # the day's mean service time used
+    wait_s: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -2026,6 +2044,73 @@ class QueueStore:
                         r.pause_reason, r.display)
             for r in rows
         ]  # fmt: skip
+
+    def wait_estimate(
+        self, ticket_id: uuid.UUID, *, now: datetime | None = None
+    ) -> WaitEstimate | None:
+        """How many the hall's rule will call before this waiting ticket at the
+        windows that can call it, playing the rule forward from every open window's
+        state (``ahead_of``), and the wait from the day's mean service time — of
+        the ticket's category, else of the whole hall. None when the ticket is not
+        waiting or no open window serves it."""
+        now = now or datetime.now()
+        with self._read() as conn:
+            cfg = self._config(conn)
+            mine = conn.execute(
+                select(TKT.c.status, TKT.c.category_id).where(TKT.c.id == ticket_id)
+            ).first()
+            if mine is None or mine.status != WAITING:
+                return None
+            rows = conn.execute(
+                select(TKT.c.id, TKT.c.seq, TKT.c.day, TKT.c.category_id, TKT.c.priority,
+                       TKT.c.target_counter_id).where(text(WAITING_SQL))
+            ).all()  # fmt: skip
+            busy_t = TKT.alias("busy")
+            counters = conn.execute(
+                select(CTR.c.id, CTR.c.window_no, CTR.c.state, busy_t.c.id.label("serving"))
+                .select_from(
+                    CTR.outerjoin(
+                        busy_t,
+                        and_(busy_t.c.id == CTR.c.current_ticket_id, busy_t.c.status == CALLED),
+                    )
+                )
+                .where(CTR.c.active.is_(True), CTR.c.paused.is_(False))
+                .order_by(CTR.c.window_no)
+            ).all()
+        waiting = []
+        for r in rows:
+            spec = cfg.by_id[r.category_id].spec
+            if (
+                r.target_counter_id is None
+                and not spec.carry_over
+                and r.day < business_day(now, spec.reset_time)
+            ):
+                continue  # never called again (the daily reset expires it)
+            target = cfg.counter_by_id.get(r.target_counter_id) if r.target_counter_id else None
+            waiting.append(
+                Waiting(
+                    Candidate(str(r.id), r.seq, spec.code, bool(r.priority)),
+                    target.window_no if target else None,
+                )
+            )
+        hall = [
+            HallCounter(c.window_no, cfg.counters[c.window_no].weights,
+                        CounterState.from_dict(c.state), c.serving is not None)
+            for c in counters
+            if c.window_no in cfg.counters
+        ]  # fmt: skip
+        ahead: Ahead | None = ahead_of(str(ticket_id), waiting, hall, cfg.policy)
+        if ahead is None:
+            return None
+        spec = cfg.by_id[mine.category_id].spec
+        stats = self.day_stats(business_day(now, spec.reset_time))
+        own = stats.by_category.get(spec.code)
+        mean = own.service.mean if own is not None and own.service.count else None
+        if mean is None:
+            mean = stats.total.service.mean
+        return WaitEstimate(
+            ahead.people, ahead.services, mean, None if mean is None else ahead.services * mean
+        )
 
     def stale_calls(self, *, now: datetime | None = None) -> list[StaleCall]:
         """Calls whose window died or that are older than the hall allows, by window:

@@ -26,9 +26,11 @@ differ, a sequence cannot.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from itertools import pairwise
@@ -475,6 +477,98 @@ def choose_next(
     if preferred.seq - oldest.seq >= policy.max_jump:
         return Choice(oldest, state.after(oldest.priority), Rule.JUMP_LIMIT)
     return Choice(preferred, state.after(preferred.priority, credits), rule)
+
+
+# ---------------------------------------------------------------- waiting estimates
+
+
+@dataclass(frozen=True, slots=True)
+class HallCounter:
+    """An open window, for an estimate: what it serves, its class pattern, and
+    whether it is serving somebody now."""
+
+    window_no: str
+    weights: Mapping[str, int]
+    state: CounterState = field(default_factory=CounterState)
+    busy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A waiting ticket, for an estimate (``candidate.direct`` is not used)."""
+
+    candidate: Candidate
+    target_window: str | None = None  # transferred to this window
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    people: int  # tickets called before it at the windows that can call it
+    services: float  # service times until it is called (a busy window: half one left)
+
+
+SIMULATED_CALLS = 5000  # an estimate gives up beyond this (the store's plain count stands)
+
+
+def ahead_of(
+    target: str,
+    waiting: Sequence[Waiting],
+    counters: Sequence[HallCounter],
+    policy: QueuePolicy,
+    *,
+    limit: int = SIMULATED_CALLS,
+) -> Ahead | None:
+    """Play the hall's rule forward until ``target`` (a ticket ref) is called: every
+    open window calls by ``choose_next`` from its own state as soon as it is free,
+    each service taking the same time (one unit; a busy window is free after half
+    of one), windows free at the same moment in window order, nobody new arriving.
+    None when no open window can call the ticket (or past ``limit`` calls)."""
+    lanes: dict[tuple[str, str, bool], deque[Candidate]] = defaultdict(deque)
+    target_lane: tuple[str, str, bool] | None = None
+    for item in sorted(waiting, key=lambda item: item.candidate.seq):
+        c, to = item.candidate, item.target_window
+        key = (to, "", c.priority) if to else ("", c.category, c.priority)
+        lanes[key].append(replace(c, direct=bool(to)))
+        if c.ref == target:
+            target_lane = key
+    if target_lane is None:
+        return None
+    eligible = {
+        c.window_no
+        for c in counters
+        if (target_lane[0] == c.window_no) or (not target_lane[0] and target_lane[1] in c.weights)
+    }
+    if not eligible:
+        return None
+    order = {c.window_no: i for i, c in enumerate(counters)}
+    states = {c.window_no: c.state for c in counters}
+    free = [(0.5 if c.busy else 0.0, order[c.window_no], c) for c in counters]
+    heapq.heapify(free)
+    people = 0
+    for _ in range(limit):
+        if not free:
+            return None
+        at, i, counter = heapq.heappop(free)
+        w = counter.window_no
+        heads = [lane[0] for p in (False, True) if (lane := lanes.get((w, "", p)))]
+        heads += [
+            lane[0]
+            for code in counter.weights
+            for p in (False, True)
+            if (lane := lanes.get(("", code, p)))
+        ]
+        choice = choose_next(heads, counter.weights, states[w], policy)
+        if choice is None:
+            continue  # this window has nobody left to call: it drops out
+        if choice.candidate.ref == target:
+            return Ahead(people, at)
+        chosen = choice.candidate
+        key = (w, "", chosen.priority) if chosen.direct else ("", chosen.category, chosen.priority)
+        lanes[key].popleft()
+        states[w] = choice.state
+        people += w in eligible
+        heapq.heappush(free, (at + 1.0, i, counter))
+    return None
 
 
 def after_manual_call(state: CounterState, candidate: Candidate) -> CounterState:

@@ -175,3 +175,38 @@ def test_a_dead_windows_call_is_in_the_snapshot_and_next_does_not_finish_it(
     finally:
         first.close()
         restarted.close()
+
+
+def test_an_issued_ticket_says_what_the_rule_calls_first_and_the_expected_wait(
+    hall_url: str,
+) -> None:
+    """Issue 20, point 4: a priority ticket is not told the whole category is ahead."""
+    from app.core.queue_policy import CounterSpec
+    from app.queue_service import wait_minutes, wait_text
+
+    now = [datetime(2026, 3, 2, 9, 0)]
+    svc = QueueService(hall_url, clock=lambda: now[0])
+    store = QueueStore.open(hall_url)
+    try:
+        store.save_category(CategorySpec("ZH", "综合受理", "A"), actor="t", now=now[0])
+        store.save_counter(CounterSpec("1", "一号窗口", {"ZH": 1}), actor="t", now=now[0])
+        for _ in range(4):
+            svc.issue("ZH")
+        store.call_next("1", clerk="c", now=now[0])
+        now[0] = datetime(2026, 3, 2, 9, 10)  # A001 served 10 minutes
+        store.call_next("1", clerk="c", now=now[0])  # A002, being served
+        green = svc.issue("ZH", kind=TicketKind.GREEN, note="老年人")
+        assert green.waiting_ahead == 0  # called next, before A003 and A004
+        assert green.estimated_wait_s == 5 * 60  # about half a service left at window 1
+        normal = svc.issue("ZH")
+        assert normal.waiting_ahead == 3  # the green ticket, A003, A004
+        assert normal.estimated_wait_s == 3.5 * 10 * 60
+        assert (wait_minutes(normal.estimated_wait_s), wait_text(None)) == (35, "")
+        assert (wait_minutes(61), wait_minutes(16 * 60), wait_text(59)) == (
+            2,
+            20,
+            "预计等候约 1 分钟",
+        )
+    finally:
+        store.close()
+        svc.close()
