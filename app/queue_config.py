@@ -46,7 +46,11 @@ POLICY_LABELS = {
     "recall_limit": "重呼次数上限",
     "transfer_keeps_place": "转移后保留原排队位置",
     "reactivate_keeps_place": "过号恢复后保留原排队位置",
+    "window_lease_s": "窗口程序无响应判定（秒）",
+    "stale_call_minutes": "呼叫超时（分钟）",
 }
+# added after files were first exported: a file without them keeps the default
+POLICY_OPTIONAL = frozenset({"window_lease_s", "stale_call_minutes"})
 CATEGORY_LABELS = {
     "code": "类别代码",
     "name": "类别名称",
@@ -331,7 +335,7 @@ def _policy(value: Any, problems: list[str]) -> QueuePolicy | None:
         if key not in POLICY_KEYS:
             problems.append(f"policy：不认识的键“{key}”（可用的键：{'、'.join(POLICY_KEYS)}）")
     for key in POLICY_KEYS:
-        if key not in value:
+        if key not in value and key not in POLICY_OPTIONAL:
             problems.append(f"policy.{key}：缺少“{POLICY_LABELS[key]}”")
     policy = QueuePolicy.from_dict(value)  # missing keys: the default, to check the rest
     problems.extend(f"policy：{p}" for p in policy.problems())

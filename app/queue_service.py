@@ -14,11 +14,14 @@ an error each screen shows while it keeps retrying, never a crash.
 from __future__ import annotations
 
 import logging
+import math
+import os
+import socket
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +47,7 @@ from db.queue_store import (
     QueueEvent,
     QueueStore,
     RecallResult,
+    StaleCall,
     TicketInfo,
 )
 from db.store import StoreError, database_url
@@ -214,6 +218,8 @@ class HallSnapshot:
     skipped: list[TicketInfo]  # 过号 tickets that may be put back (today's)
     current: dict[str, TicketInfo] = field(default_factory=dict)  # window → being served
     policy: QueuePolicy = field(default_factory=QueuePolicy)
+    # window → its call, when the window died or the call is older than the hall allows
+    stale: dict[str, StaleCall] = field(default_factory=dict)
 
     def category(self, code: str) -> CategoryState | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -284,6 +290,8 @@ class QueueService:
         self._opener = opener
         self._lock = threading.RLock()
         self._store: QueueStore | None = None
+        # this run of the program, in its windows' heartbeats: a restart is a new run
+        self.program = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     # ------------------------------------------------------------ the store
 
@@ -333,9 +341,12 @@ class QueueService:
         self, category: str, *, kind: TicketKind = TicketKind.NORMAL, note: str = "",
         actor: str = "kiosk",
     ) -> TicketInfo:  # fmt: skip
-        return self.run(
-            lambda s: s.issue_ticket(category, kind=kind, note=note, actor=actor, now=self.clock())
-        )
+        def job(s: QueueStore) -> TicketInfo:
+            now = self.clock()
+            ticket = s.issue_ticket(category, kind=kind, note=note, actor=actor, now=now)
+            return _with_estimate(s, ticket, now)
+
+        return self.run(job)
 
     def check_in(self, category: str, booking_no: str, *, actor: str = "kiosk") -> TicketInfo:
         """预约签到: an appointment ticket with its booking number, unless that number
@@ -347,9 +358,10 @@ class QueueService:
             found = s.appointment_ticket(booking_no, now=now)
             if found is not None:
                 raise AlreadyCheckedIn(found)
-            return s.issue_ticket(
+            ticket = s.issue_ticket(
                 category, kind=TicketKind.APPOINTMENT, note=booking_no, actor=actor, now=now
             )
+            return _with_estimate(s, ticket, now)
 
         return self.run(job)
 
@@ -361,6 +373,11 @@ class QueueService:
         def job(s: QueueStore) -> TicketInfo | None:
             now = self.clock()
             if case_nos:
+                stale = s.stale_call(window_no, now=now)
+                if stale is not None:  # finished knowingly (F12), never by "next"
+                    raise QueueError(
+                        f"{stale.ticket.display}的呼叫已中断（{stale.why}），请先重呼、过号或办结"
+                    )
                 with _suppress_no_current(window_no):
                     s.finish(window_no, clerk=clerk, case_nos=case_nos, now=now)
             return s.call_next(window_no, clerk=clerk, now=now)
@@ -416,6 +433,14 @@ class QueueService:
                 s.resume(window_no, clerk=clerk, reason=reason, now=self.clock())
 
         self.run(job)
+
+    def heartbeat(self, window_no: str) -> bool:
+        """This window's program is alive (every third of the hall's window_lease_s);
+        True when it took the window over from an earlier run."""
+        return self.run(lambda s: s.heartbeat(window_no, program=self.program, now=self.clock()))
+
+    def stale_call(self, window_no: str) -> StaleCall | None:
+        return self.run(lambda s: s.stale_call(window_no, now=self.clock()))
 
     def policy(self) -> QueuePolicy:
         return self.run(lambda s: s.policy())
@@ -490,9 +515,39 @@ class QueueService:
                 found = s.find_ticket(w.current, now=now)
                 if found is not None and found.status is TicketStatus.CALLED:
                     current[w.window_no] = found
+        stale = {c.window_no: c for c in s.stale_calls(now=now)}
         return HallSnapshot(
-            now, last_event, categories, windows, waiting, skipped, current, s.policy()
+            now, last_event, categories, windows, waiting, skipped, current, s.policy(), stale
         )
+
+
+def _with_estimate(s: QueueStore, ticket: TicketInfo, now: datetime) -> TicketInfo:
+    """The ticket with "您前面还有 N 人" as the hall's rule will call them and the
+    estimated wait; the store's plain count when no estimate can be made (no open
+    window serves it yet) or the store failed to make one (the ticket is issued)."""
+    try:
+        estimate = s.wait_estimate(ticket.id, now=now)
+    except (QueueError, StoreError):
+        log.warning("no waiting estimate for %s", ticket.display, exc_info=True)
+        return ticket
+    if estimate is None:
+        return ticket
+    return replace(ticket, waiting_ahead=estimate.people, estimated_wait_s=estimate.wait_s)
+
+
+def wait_minutes(seconds: float | None) -> int | None:
+    """An estimated wait in whole minutes, rounded up (to 5 minutes beyond a quarter
+    hour: an estimate, not a promise)."""
+    if seconds is None:
+        return None
+    minutes = max(1, math.ceil(seconds / 60))
+    return 5 * math.ceil(minutes / 5) if minutes > 15 else minutes
+
+
+def wait_text(seconds: float | None) -> str:
+    """预计等候约 N 分钟 for the printed ticket, or ""."""
+    minutes = wait_minutes(seconds)
+    return "" if minutes is None else f"预计等候约 {minutes} 分钟"
 
 
 def _window(c: CounterInfo, served: int) -> WindowState:
@@ -609,6 +664,7 @@ class TicketPrinterLink:
             number=ticket.display,
             category=category,
             people_ahead=ticket.waiting_ahead or 0,
+            expected_wait=wait_text(ticket.estimated_wait_s),
             issued_at=ticket.issued_at,
             hall_name=self.hall_name,
         )

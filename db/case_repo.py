@@ -248,9 +248,7 @@ def save_case(
     )
     if previous_id is not None:
         _mark_corrected(session, previous_id, case_no, intake.clerk, now)
-    return SavedCase(
-        case_id, case_no, promised, status.value, due.estimate_note() if due else ""
-    )
+    return SavedCase(case_id, case_no, promised, status.value, due.estimate_note() if due else "")
 
 
 def _mark_corrected(

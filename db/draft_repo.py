@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 from db.models import DraftRow
 
 
-def save_draft(
-    session: Session, key: str, state: dict[str, Any], now: datetime
-) -> None:
+def save_draft(session: Session, key: str, state: dict[str, Any], now: datetime) -> None:
     row = session.get(DraftRow, key)
     when = now
     if row is None:

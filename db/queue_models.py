@@ -21,6 +21,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -164,6 +165,10 @@ class QueueTicketRow(Base):
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     case_nos: Mapped[list[str]] = mapped_column(JSON, default=list)  # cases made at the counter
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # the call in progress was last live (called or recalled) at this moment
+    live_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # seconds of the call in progress its window was down (a stale call recalled)
+    downtime_s: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
 
 
 class QueueCallRow(Base):
@@ -186,6 +191,22 @@ class QueueCallRow(Base):
     outcome: Mapped[str] = mapped_column(String(8))  # CallOutcome
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     rule: Mapped[str] = mapped_column(String(32))  # why this ticket (Rule)
+    # seconds of the call its window was down: not service (ended − called − this)
+    downtime_s: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+
+
+class QueueWindowPresenceRow(Base):
+    """A window's program, as its heartbeats show it: not logged (one row a window,
+    updated in place); a new run of the program that finds a call of an earlier
+    run still open logs 呼叫中断."""
+
+    __tablename__ = "queue_window_presence"
+
+    window_no: Mapped[str] = mapped_column(String(8), primary_key=True)
+    program: Mapped[str] = mapped_column(String(64))  # made by each start of the program
+    since: Mapped[datetime] = mapped_column(DateTime)  # this run's first heartbeat
+    seen_at: Mapped[datetime] = mapped_column(DateTime)  # its latest
+    lapsed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # run before
 
 
 class QueueEvaluationRow(Base):

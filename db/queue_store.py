@@ -49,6 +49,7 @@ from app.core.caseno import CaseNumber, CaseNumberError
 from app.core.ids import uuid7
 from app.core.queue_policy import (
     GREEN_REASONS,
+    Ahead,
     CallOutcome,
     Candidate,
     CategorySpec,
@@ -56,13 +57,19 @@ from app.core.queue_policy import (
     CounterSpec,
     CounterState,
     Evaluation,
+    HallCounter,
+    Presence,
     QueuePolicy,
     QueueRuleError,
     Rule,
+    Staleness,
     TicketKind,
     TicketStatus,
+    Waiting,
     after_manual_call,
+    ahead_of,
     business_day,
+    call_staleness,
     choose_next,
     evaluation_problems,
     hours_text,
@@ -80,6 +87,7 @@ from db.queue_models import (
     QueueEventRow,
     QueueHallRow,
     QueueTicketRow,
+    QueueWindowPresenceRow,
 )
 from db.store import StoreError, create_store_engine, migrate
 
@@ -94,6 +102,7 @@ TKT = cast(Table, QueueTicketRow.__table__)
 CALL = cast(Table, QueueCallRow.__table__)
 EVAL = cast(Table, QueueEvaluationRow.__table__)
 EVT = cast(Table, QueueEventRow.__table__)
+PRES = cast(Table, QueueWindowPresenceRow.__table__)
 
 WAITING = TicketStatus.WAITING.value
 CALLED = TicketStatus.CALLED.value
@@ -123,6 +132,7 @@ class Action:
     PAUSE = "暂停服务"
     RESUME = "恢复服务"
     FINISH = "办结"
+    INTERRUPTED = "呼叫中断"  # a new run of a window's program found its call open
     EVALUATE = "评价"
     EXPIRE = "日终清号"
     SET_CATEGORY = "设置类别"
@@ -152,7 +162,10 @@ class TicketInfo:
     target_window: str | None  # transferred to this window
     recalls: int
     case_nos: tuple[str, ...]
-    waiting_ahead: int | None = None  # set when issued: tickets of the category ahead
+    # set when issued: tickets of the category ahead (the store's quick count); the
+    # kiosk's service puts what the hall's rule will call first (wait_estimate)
+    waiting_ahead: int | None = None
+    estimated_wait_s: float | None = None  # from wait_estimate, when the day has figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +186,29 @@ class QueueEvent:
     ticket: str
     reason: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitEstimate:
+    """What the hall's rule will call before a waiting ticket (``ahead_of``), and
+    the wait that makes with the day's mean service time (None before any)."""
+
+    people: int
+    services: float  # service times until it is called
+    service_s: float | None  # the day's mean service time used
+    wait_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaleCall:
+    """A call whose window died or that is older than the hall allows: the clerk
+    recalls, skips or finishes it knowingly; the time since ``since`` is downtime,
+    never service."""
+
+    window_no: str
+    ticket: TicketInfo
+    since: datetime
+    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,13 +333,17 @@ TICKET_COLS = (
     "id", "seq", "day", "category_id", "issued_category_id", "number", "display", "kind",
     "priority", "note", "status", "issued_at", "issued_by", "enqueued_at", "target_counter_id",
     "counter_id", "current_call_id", "called_at", "clerk", "call_rule", "recalls", "case_nos",
-    "finished_at",
+    "finished_at", "live_at", "downtime_s",
 )  # fmt: skip
+PRESENCE_COLS = ("program", "since", "seen_at", "lapsed_at")
 _UUIDS = {
     "id", "category_id", "issued_category_id", "target_counter_id", "counter_id",
     "current_call_id", "ticket_id", "current_ticket_id",
 }  # fmt: skip
-_MOMENTS = {"issued_at", "enqueued_at", "called_at", "finished_at", "ended_at", "at"}
+_MOMENTS = {
+    "issued_at", "enqueued_at", "called_at", "finished_at", "ended_at", "at", "live_at", "since",
+    "seen_at", "lapsed_at",
+}  # fmt: skip
 _T = ", ".join(TICKET_COLS)
 LANE_COLS = ("id", "seq", "category_id", "priority", "target_counter_id")
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
@@ -326,15 +366,25 @@ class _Raw:
             "WHERE c.window_no = :w" + ("" if sqlite else " FOR UPDATE OF c")
         )
         # the same, with the ticket being served. After waiting for the lock (the same
-        # window's key pressed twice) PostgreSQL may show that ticket as it was: it
-        # is then finished only if still being served (see finish_and_record)
+        # window's key pressed twice) PostgreSQL re-checks only the locked row: the
+        # joined ticket may be the one it served before, or none at all (issue 20:
+        # the second "next" then stranded the first one's ticket). call_next then
+        # reads it again with current_ticket; a ticket no longer being served is
+        # not finished (see finish_and_record)
         self.lock_counter_current = self.sql(
             "SELECT c.id, c.active, c.paused, c.pause_reason, c.current_ticket_id, c.state, "
             "h.config_version, "
             + ", ".join(f"t.{col}" for col in TICKET_COLS)
+            + ", "
+            + ", ".join(f"p.{col}" for col in PRESENCE_COLS)
             + " FROM queue_counter c JOIN queue_hall h ON h.id = 1 "
             "LEFT JOIN queue_ticket t ON t.id = c.current_ticket_id "
+            "LEFT JOIN queue_window_presence p ON p.window_no = c.window_no "
             "WHERE c.window_no = :w" + ("" if sqlite else " FOR UPDATE OF c")
+        )
+        self.presence = self.sql(
+            "SELECT program, since, seen_at, lapsed_at FROM queue_window_presence "
+            "WHERE window_no = :w"
         )
         self.config_version = self.sql("SELECT config_version FROM queue_hall WHERE id = 1")
         self.ticket = self.sql(f"SELECT {_T} FROM queue_ticket WHERE id = :t")
@@ -356,16 +406,16 @@ class _Raw:
             "WHERE id = :t AND status = :called RETURNING *), "
             "i AS (INSERT INTO queue_call (id, ticket_id, counter_id, window_no, clerk, "
             "category_id, priority, day, enqueued_at, called_at, ended_at, outcome, recalls, "
-            "rule) SELECT COALESCE(d.current_call_id, CAST(:call AS uuid)), d.id, d.counter_id, "
+            "rule, downtime_s) SELECT COALESCE(d.current_call_id, CAST(:call AS uuid)), d.id, d.counter_id, "
             ":window_no, d.clerk, d.category_id, d.priority, CAST(:day AS date), d.enqueued_at, "
-            "d.called_at, d.finished_at, :outcome, d.recalls, d.call_rule FROM d) "
+            "d.called_at, d.finished_at, :outcome, d.recalls, d.call_rule, d.downtime_s FROM d) "
             "SELECT id, display FROM d"
         )
         # claim a waiting ticket unless another counter is claiming it at this moment;
         # on PostgreSQL the first free one of the policy's ranked choices, in one go
         set_called = (
             "UPDATE queue_ticket SET status = :called, counter_id = :ctr, current_call_id = :call, "
-            "called_at = :now, clerk = :clerk, recalls = 0, "
+            "called_at = :now, live_at = :now, downtime_s = 0, clerk = :clerk, recalls = 0, "
         )
         self.claim = self.sql(
             f"{set_called}call_rule = :rule WHERE id = (SELECT id FROM queue_ticket "
@@ -381,6 +431,21 @@ class _Raw:
         )
         self.save_counter = self.sql(
             "UPDATE queue_counter SET current_ticket_id = :cur, state = :state WHERE id = :c"
+        )
+        self.lock_presence = self.sql(
+            "SELECT program, since, seen_at, lapsed_at FROM queue_window_presence "
+            "WHERE window_no = :w" + lock
+        )
+        self.insert_presence = self.sql(
+            "INSERT INTO queue_window_presence (window_no, program, since, seen_at) "
+            "VALUES (:w, :program, :now, :now) ON CONFLICT (window_no) DO NOTHING"
+        )
+        self.seen = self.sql(
+            "UPDATE queue_window_presence SET seen_at = :now WHERE window_no = :w AND seen_at < :now"
+        )
+        self.new_run = self.sql(
+            "UPDATE queue_window_presence SET program = :program, since = :now, seen_at = :now, "
+            "lapsed_at = seen_at WHERE window_no = :w"
         )
         self.clear_counter = self.sql(
             "UPDATE queue_counter SET current_ticket_id = NULL WHERE id = :c"
@@ -404,9 +469,9 @@ class _Raw:
 
         self.insert_call = self.sql(
             "INSERT INTO queue_call (id, ticket_id, counter_id, window_no, clerk, category_id, "
-            "priority, day, enqueued_at, called_at, ended_at, outcome, recalls, rule) VALUES "
-            "(:id, :ticket_id, :counter_id, :window_no, :clerk, :category_id, :priority, :day, "
-            ":enqueued_at, :called_at, :ended_at, :outcome, :recalls, :rule)"
+            "priority, day, enqueued_at, called_at, ended_at, outcome, recalls, rule, downtime_s) "
+            "VALUES (:id, :ticket_id, :counter_id, :window_no, :clerk, :category_id, :priority, "
+            ":day, :enqueued_at, :called_at, :ended_at, :outcome, :recalls, :rule, :downtime_s)"
         )
         self.day_counter = self.sql(
             "INSERT INTO queue_day_counter (category_id, day, last_no, issued) "
@@ -1097,7 +1162,7 @@ class QueueStore:
                 "status": WAITING, "issued_at": now, "issued_by": actor, "enqueued_at": now,
                 "target_counter_id": None, "counter_id": None, "current_call_id": None,
                 "called_at": None, "clerk": "", "call_rule": "", "recalls": 0, "case_nos": [],
-                "finished_at": None,
+                "finished_at": None, "live_at": None, "downtime_s": 0.0,
             }  # fmt: skip
             ahead = tx.one(raw.ahead, {"waiting": WAITING, "c": raw.uid(cat.id)})[0]
             # the ticket takes its place from the hall row, in the same last step
@@ -1161,6 +1226,8 @@ class QueueStore:
                 steps.append((raw.lanes(cfg, ctr, 0), self._lane_params(cfg, ctr, now)))
             first = tx.batch(steps)
             row = self._counter_row([r[:7] for r in first[0]], window_no)
+            joined = first[0][0]
+            n = 7 + len(TICKET_COLS)
             if cfg is None or ctr is None or cfg.version != row["config_version"]:
                 cfg = self._config(tx, row["config_version"])
                 ctr = cfg.counter(window_no)
@@ -1172,11 +1239,20 @@ class QueueStore:
                     f"{window_no}号窗口已暂停服务（{row['pause_reason']}），请先恢复服务"
                 )
             state = CounterState.from_dict(row["state"])
-            current = raw.ticket_row(first[0][0][7:]) if first[0][0][7] is not None else None
+            current = raw.ticket_row(joined[7:n]) if joined[7] is not None else None
+            if row["current_ticket_id"] is not None and (
+                current is None or current["id"] != row["current_ticket_id"]
+            ):
+                # PostgreSQL, after waiting for the lock while another press of this
+                # window's key committed: the locking read re-checked only the counter's
+                # row and joined nothing; read the ticket it now serves on its own
+                current = raw.ticket_row(tx.one(raw.current_ticket, {"w": window_no}))
             pending: list[Step] = []  # sent with the claim: finish the one being served
             if current is not None and current["status"] == CALLED:
                 if not finish_current:
                     raise QueueError(f"{current['display']}还在办理，请先办结、过号或转移")
+                presence = self._presence(joined[n:])
+                self._refuse_stale(cfg, current, presence, now)
                 pending = self._finish_steps(cfg, ctr, current, now)
             finished = False
             busy: list[uuid.UUID] = []  # tried, but another counter had it at that moment
@@ -1376,6 +1452,10 @@ class QueueStore:
             if ticket is not None and ticket["status"] == CALLED:
                 raise QueueError(f"{ticket['display']}还在办理，请先办结、过号或转移")
             return []
+        ticket = raw.ticket_row(tx.one(raw.ticket, {"t": raw.uid(current)}))
+        if ticket is not None and ticket["status"] == CALLED:
+            presence = self._presence(tx.one(raw.presence, {"w": ctr.window_no}))
+            self._refuse_stale(cfg, ticket, presence, now)
         done = raw.ticket_row(
             tx.one(
                 raw.finish_current,
@@ -1419,14 +1499,17 @@ class QueueStore:
         return self._info(cfg, ticket)
 
     def _insert_call(
-        self, tx: _Tx, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime
-    ) -> None:
-        tx.run(*self._call_row(cfg, ticket, outcome, now))
+        self, tx: _Tx, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome,
+        now: datetime, stale: Staleness | None = None,
+    ) -> None:  # fmt: skip
+        tx.run(*self._call_row(cfg, ticket, outcome, now, stale))
 
     def _call_row(
-        self, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime
-    ) -> Step:
-        """The row of the ticket's call that just ended (its fields are on the ticket)."""
+        self, cfg: _Config, ticket: Mapping[str, Any], outcome: CallOutcome, now: datetime,
+        stale: Staleness | None = None,
+    ) -> Step:  # fmt: skip
+        """The row of the ticket's call that just ended (its fields are on the ticket);
+        a ``stale`` call was down from its ``since``."""
         raw = self._raw
         spec = cfg.by_id[ticket["category_id"]].spec
         return raw.insert_call, {
@@ -1439,10 +1522,14 @@ class QueueStore:
             "enqueued_at": raw.moment(ticket["enqueued_at"]),
             "called_at": raw.moment(ticket["called_at"]), "ended_at": raw.moment(now),
             "outcome": outcome.value, "recalls": ticket["recalls"], "rule": ticket["call_rule"],
+            "downtime_s": _downtime(ticket, stale, now),
         }  # fmt: skip
 
-    def _current(self, tx: _Tx, window_no: str) -> tuple[_Config, dict[str, Any], dict[str, Any]]:
-        """The counter and the ticket it is serving, both locked."""
+    def _current(
+        self, tx: _Tx, window_no: str, now: datetime
+    ) -> tuple[_Config, dict[str, Any], dict[str, Any], Staleness | None]:
+        """The counter and the ticket it is serving, both locked, and whether that
+        call is stale."""
         row = self._lock_counter(tx, window_no)
         cfg = self._config(tx, row["config_version"])
         ticket = None
@@ -1452,7 +1539,31 @@ class QueueStore:
             )
         if ticket is None or ticket["status"] != CALLED:
             raise QueueError(f"{window_no}号窗口当前没有正在办理的号")
-        return cfg, row, ticket
+        presence = self._presence(tx.one(self._raw.presence, {"w": window_no}))
+        return cfg, row, ticket, self._staleness(cfg, ticket, presence, now)
+
+    def _presence(self, values: Sequence[Any] | None) -> Presence | None:
+        if values is None or values[0] is None:
+            return None
+        p = self._raw.row(PRESENCE_COLS, values)
+        return Presence(p["program"], p["since"], p["seen_at"], p["lapsed_at"])
+
+    @staticmethod
+    def _staleness(
+        cfg: _Config, ticket: Mapping[str, Any], presence: Presence | None, now: datetime
+    ) -> Staleness | None:
+        live = ticket["live_at"] or ticket["called_at"]
+        return None if live is None else call_staleness(live, presence, cfg.policy, now)
+
+    def _refuse_stale(
+        self, cfg: _Config, ticket: Mapping[str, Any], presence: Presence | None, now: datetime
+    ) -> None:
+        """A "next" never ends a stale call behind the clerk's back."""
+        stale = self._staleness(cfg, ticket, presence, now)
+        if stale is not None:
+            raise QueueError(
+                f"{ticket['display']}的呼叫已中断（{stale.why}），请先重呼、过号或办结"
+            )
 
     def _end(
         self,
@@ -1463,9 +1574,10 @@ class QueueStore:
         outcome: CallOutcome,
         now: datetime,
         values: dict[str, Any],
+        stale: Staleness | None = None,
     ) -> None:
         """End the current call: the call row, the ticket, the counter."""
-        self._insert_call(tx, cfg, ticket, outcome, now)
+        self._insert_call(tx, cfg, ticket, outcome, now, stale)
         tx.conn.execute(
             update(TKT).where(TKT.c.id == ticket["id"]).values(current_call_id=None, **values)
         )
@@ -1476,17 +1588,23 @@ class QueueStore:
         ticket is marked 过号 instead, and the log says why."""
         now = now or datetime.now()
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             limit = cfg.policy.recall_limit
             if ticket["recalls"] >= limit:
                 self._end(tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now,
-                          {"status": SKIPPED})  # fmt: skip
+                          {"status": SKIPPED}, stale)  # fmt: skip
                 action, skipped, recalls = Action.AUTO_SKIP, True, ticket["recalls"]
                 reason = f"重呼{limit}次未到，自动过号"
-            else:
+            else:  # live again from now; a stale call's downtime is set apart
                 recalls = ticket["recalls"] + 1
-                tx.conn.execute(update(TKT).where(TKT.c.id == ticket["id"]).values(recalls=recalls))
+                tx.conn.execute(
+                    update(TKT)
+                    .where(TKT.c.id == ticket["id"])
+                    .values(recalls=recalls, live_at=now, downtime_s=_downtime(ticket, stale, now))
+                )
                 action, skipped, reason = Action.RECALL, False, f"第{recalls}次重呼"
+                if stale is not None:
+                    reason += f"（呼叫中断后：{stale.why}）"
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": action, "window_no": window_no,
@@ -1504,8 +1622,10 @@ class QueueStore:
         if not reason.strip():
             raise QueueError("请填写过号原因")
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
-            self._end(tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now, {"status": SKIPPED})
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
+            self._end(
+                tx, cfg, counter_row, ticket, CallOutcome.SKIPPED, now, {"status": SKIPPED}, stale
+            )
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": Action.SKIP, "window_no": window_no,
@@ -1531,14 +1651,18 @@ class QueueStore:
             except CaseNumberError as exc:
                 raise QueueError(str(exc)) from None
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             self._end(tx, cfg, counter_row, ticket, CallOutcome.DONE, now,
-                      {"status": DONE, "finished_at": now, "case_nos": cases})  # fmt: skip
+                      {"status": DONE, "finished_at": now, "case_nos": cases}, stale)  # fmt: skip
+            detail: dict[str, Any] = {"case_nos": cases}
+            if stale is not None:
+                detail |= {"stale_since": stale.since.isoformat(), "stale": stale.why,
+                           "downtime_s": _downtime(ticket, stale, now)}  # fmt: skip
             self._commit_events(
                 tx,
                 [{"at": now, "actor": clerk, "action": Action.FINISH, "window_no": window_no,
                   "ticket_id": ticket["id"], "ticket": ticket["display"],
-                  "detail": {"case_nos": cases}}],
+                  "reason": "呼叫中断后办结" if stale else "", "detail": detail}],
             )  # fmt: skip
             return self._ticket_info(tx.conn, cfg, ticket["id"])
 
@@ -1560,7 +1684,7 @@ class QueueStore:
         if (to_category is None) == (to_window is None):
             raise QueueError("请选择转到的业务类别或窗口（只选一个）")
         with self._write() as tx:
-            cfg, counter_row, ticket = self._current(tx, window_no)
+            cfg, counter_row, ticket, stale = self._current(tx, window_no, now)
             category, target = ticket["category_id"], None
             detail: dict[str, Any] = {}
             if to_category is not None:
@@ -1578,7 +1702,7 @@ class QueueStore:
                 detail["to_window"] = to_window
             keep = cfg.policy.transfer_keeps_place if keep_place is None else keep_place
             detail["keep_place"] = keep
-            self._insert_call(tx, cfg, ticket, CallOutcome.TRANSFERRED, now)
+            self._insert_call(tx, cfg, ticket, CallOutcome.TRANSFERRED, now, stale)
             tx.run(self._raw.clear_counter, {"c": self._raw.uid(counter_row["id"])})
             self._commit_events(
                 tx,
@@ -1672,6 +1796,41 @@ class QueueStore:
                 [{"at": now, "actor": clerk, "action": Action.PAUSE if paused else Action.RESUME,
                   "window_no": window_no, "reason": reason}],
             )  # fmt: skip
+
+    def heartbeat(self, window_no: str, *, program: str, now: datetime | None = None) -> bool:
+        """The window's program is alive (send it every third of the hall's
+        ``window_lease_s``); ``program`` is an id each start of the program makes.
+        True when this begins a new run after an earlier one (another ``program``:
+        the same one back after its lease ran out, say a cut link, goes on with its
+        run and its calls are live again). A call an earlier run left open is
+        then logged (呼叫中断), so the manager's and the counter's screens hear of
+        it; it stays 已呼叫 until the clerk recalls, skips or finishes it. Nothing
+        is logged otherwise: heartbeats move no event number."""
+        now = now or datetime.now()
+        raw = self._raw
+        with self._write() as tx:
+            cfg = self._config(tx)
+            key = {"w": window_no, "program": program, "now": raw.moment(now)}
+            if tx.run(raw.insert_presence, key):
+                return False  # the window's first heartbeat ever
+            was = self._presence(tx.one(raw.lock_presence, {"w": window_no}))
+            assert was is not None
+            if was.program == program:  # back after a lapse (a cut link) is the same run
+                tx.run(raw.seen, key)
+                return False
+            tx.run(raw.new_run, key)
+            ticket = raw.ticket_row(tx.one(raw.current_ticket, {"w": window_no}))
+            if ticket is not None and ticket["status"] == CALLED:
+                stale = self._staleness(cfg, ticket, Presence(program, now, now, was.seen_at), now)
+                if stale is not None:
+                    self._commit_events(
+                        tx,
+                        [{"at": now, "actor": program, "action": Action.INTERRUPTED,
+                          "window_no": window_no, "ticket_id": ticket["id"],
+                          "ticket": ticket["display"], "reason": stale.why,
+                          "detail": {"since": stale.since.isoformat()}}],
+                    )  # fmt: skip
+            return True
 
     def evaluate(
         self,
@@ -1886,6 +2045,107 @@ class QueueStore:
             for r in rows
         ]  # fmt: skip
 
+    def wait_estimate(
+        self, ticket_id: uuid.UUID, *, now: datetime | None = None
+    ) -> WaitEstimate | None:
+        """How many the hall's rule will call before this waiting ticket at the
+        windows that can call it, playing the rule forward from every open window's
+        state (``ahead_of``), and the wait from the day's mean service time — of
+        the ticket's category, else of the whole hall. None when the ticket is not
+        waiting or no open window serves it."""
+        now = now or datetime.now()
+        with self._read() as conn:
+            cfg = self._config(conn)
+            mine = conn.execute(
+                select(TKT.c.status, TKT.c.category_id).where(TKT.c.id == ticket_id)
+            ).first()
+            if mine is None or mine.status != WAITING:
+                return None
+            rows = conn.execute(
+                select(TKT.c.id, TKT.c.seq, TKT.c.day, TKT.c.category_id, TKT.c.priority,
+                       TKT.c.target_counter_id).where(text(WAITING_SQL))
+            ).all()  # fmt: skip
+            busy_t = TKT.alias("busy")
+            counters = conn.execute(
+                select(CTR.c.id, CTR.c.window_no, CTR.c.state, busy_t.c.id.label("serving"))
+                .select_from(
+                    CTR.outerjoin(
+                        busy_t,
+                        and_(busy_t.c.id == CTR.c.current_ticket_id, busy_t.c.status == CALLED),
+                    )
+                )
+                .where(CTR.c.active.is_(True), CTR.c.paused.is_(False))
+                .order_by(CTR.c.window_no)
+            ).all()
+        waiting = []
+        for r in rows:
+            spec = cfg.by_id[r.category_id].spec
+            if (
+                r.target_counter_id is None
+                and not spec.carry_over
+                and r.day < business_day(now, spec.reset_time)
+            ):
+                continue  # never called again (the daily reset expires it)
+            target = cfg.counter_by_id.get(r.target_counter_id) if r.target_counter_id else None
+            waiting.append(
+                Waiting(
+                    Candidate(str(r.id), r.seq, spec.code, bool(r.priority)),
+                    target.window_no if target else None,
+                )
+            )
+        hall = [
+            HallCounter(c.window_no, cfg.counters[c.window_no].weights,
+                        CounterState.from_dict(c.state), c.serving is not None)
+            for c in counters
+            if c.window_no in cfg.counters
+        ]  # fmt: skip
+        ahead: Ahead | None = ahead_of(str(ticket_id), waiting, hall, cfg.policy)
+        if ahead is None:
+            return None
+        spec = cfg.by_id[mine.category_id].spec
+        stats = self.day_stats(business_day(now, spec.reset_time))
+        own = stats.by_category.get(spec.code)
+        mean = own.service.mean if own is not None and own.service.count else None
+        if mean is None:
+            mean = stats.total.service.mean
+        return WaitEstimate(
+            ahead.people, ahead.services, mean, None if mean is None else ahead.services * mean
+        )
+
+    def stale_calls(self, *, now: datetime | None = None) -> list[StaleCall]:
+        """Calls whose window died or that are older than the hall allows, by window:
+        for the manager view and the restarted counter."""
+        now = now or datetime.now()
+        with self._read() as conn:
+            cfg = self._config(conn)
+            rows = conn.execute(
+                select(CTR.c.window_no.label("window"), TKT,
+                       *(PRES.c[c].label(f"p_{c}") for c in PRESENCE_COLS))
+                .select_from(
+                    CTR.join(TKT, and_(TKT.c.id == CTR.c.current_ticket_id,
+                                       TKT.c.status == CALLED))
+                    .outerjoin(PRES, PRES.c.window_no == CTR.c.window_no)
+                )
+                .where(CTR.c.active.is_(True))
+                .order_by(CTR.c.window_no)
+            ).all()  # fmt: skip
+        out = []
+        for r in rows:
+            m = r._mapping
+            presence = (
+                Presence(m["p_program"], m["p_since"], m["p_seen_at"], m["p_lapsed_at"])
+                if m["p_program"] is not None
+                else None
+            )
+            stale = self._staleness(cfg, cast(Mapping[str, Any], m), presence, now)
+            if stale is not None:
+                out.append(StaleCall(m["window"], self._info(cfg, m), stale.since, stale.why))
+        return out
+
+    def stale_call(self, window_no: str, *, now: datetime | None = None) -> StaleCall | None:
+        """This window's call, if it is stale."""
+        return next((s for s in self.stale_calls(now=now) if s.window_no == window_no), None)
+
     def last_finished(self, window_no: str) -> TicketInfo | None:
         """The ticket this window finished last: the one its evaluator rates."""
         with self._read() as conn:
@@ -1911,7 +2171,8 @@ class QueueStore:
             ).all()  # by the (category, day, number) index
             calls = conn.execute(
                 select(CALL.c.category_id, CALL.c.clerk, CALL.c.enqueued_at, CALL.c.called_at,
-                       CALL.c.ended_at, CALL.c.outcome).where(CALL.c.day == day)
+                       CALL.c.ended_at, CALL.c.outcome, CALL.c.downtime_s)
+                .where(CALL.c.day == day)
             ).all()  # fmt: skip
             open_calls = conn.execute(  # every ticket being served is a counter's current one
                 select(TKT.c.category_id, TKT.c.clerk, TKT.c.enqueued_at, TKT.c.called_at).where(
@@ -1928,9 +2189,13 @@ class QueueStore:
         total = _Acc()
         by_cat: dict[str, _Acc] = defaultdict(_Acc)
         by_clerk: dict[str, _Acc] = defaultdict(_Acc)
-        for cat_id, clerk, enqueued, called, ended, outcome in calls:
+        for cat_id, clerk, enqueued, called, ended, outcome, down in calls:
             wait = (called - enqueued).total_seconds()
-            service = None if outcome == SKIPPED_CALL else (ended - called).total_seconds()
+            service = (
+                None
+                if outcome == SKIPPED_CALL
+                else max(0.0, (ended - called).total_seconds() - (down or 0.0))
+            )
             for acc in (total, by_cat[codes[cat_id]], by_clerk[clerk]):
                 acc.add_call(wait, service, outcome)
         for cat_id, clerk, enqueued, called in open_calls:
@@ -2000,6 +2265,14 @@ class QueueStore:
             target_window=target.window_no if target else None, recalls=row["recalls"],
             case_nos=tuple(row["case_nos"] or ()),
         )  # fmt: skip
+
+
+def _downtime(ticket: Mapping[str, Any], stale: Staleness | None, now: datetime) -> float:
+    """Seconds of the ticket's call in progress its window was down, up to ``now``."""
+    down = float(ticket.get("downtime_s") or 0.0)
+    if stale is not None:
+        down += max(0.0, (now - stale.since).total_seconds())
+    return down
 
 
 def _checked(spec: CategorySpec) -> CategorySpec:

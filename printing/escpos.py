@@ -253,6 +253,8 @@ def build_ticket(ticket: TicketDoc, profile: PaperProfile = PAPER_80) -> EscPosR
     p.size(4, 4).bold().line(ticket.number, "号码").bold(False)
     p.size(1, 1).feed(1)
     p.line(f"您前面还有 {ticket.people_ahead} 人等候", "等候人数")
+    if ticket.expected_wait:
+        p.line(ticket.expected_wait, "预计等候")
     p.line(f"取号时间：{fmt_datetime_short(ticket.issued_at)}", "取号时间")
     p.align(Align.LEFT).rule()
     for hint in ticket.notes:

@@ -167,4 +167,5 @@ class TicketDoc:
     people_ahead: int
     issued_at: datetime
     hall_name: str
+    expected_wait: str = ""  # 预计等候约 N 分钟, from the day's service times
     notes: tuple[str, ...] = field(default=("请留意叫号，过号需重新取号。",))

@@ -26,9 +26,11 @@ differ, a sequence cannot.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from itertools import pairwise
@@ -142,6 +144,10 @@ class QueuePolicy:
     recall_limit: int = 2  # 重呼 allowed per call; the next recall marks 过号 itself
     transfer_keeps_place: bool = True  # 转移: keep the original place, or go to the end
     reactivate_keeps_place: bool = False  # 过号恢复: keep the original place, or the end
+    # a window's program is taken as gone after this long without a heartbeat
+    window_lease_s: int = 60
+    # a call older than this (since its call or last recall) is stale; 0: no limit
+    stale_call_minutes: int = 0
 
     def problems(self) -> list[str]:
         out = []
@@ -159,6 +165,14 @@ class QueuePolicy:
             out.append("“转移后保留原排队位置”应为是或否")
         if not isinstance(self.reactivate_keeps_place, bool):
             out.append("“过号恢复后保留原排队位置”应为是或否")
+        if not _is_int(self.window_lease_s) or not 15 <= self.window_lease_s <= 3600:
+            out.append(
+                f"窗口程序无响应判定时间应为15至3600秒之间的整数，现在是{self.window_lease_s}"
+            )
+        if not _is_int(self.stale_call_minutes) or not 0 <= self.stale_call_minutes <= 1440:
+            out.append(
+                f"呼叫超时应为0至1440分钟之间的整数（0表示不限），现在是{self.stale_call_minutes}"
+            )
         return out
 
     def checked(self) -> QueuePolicy:
@@ -176,6 +190,56 @@ class QueuePolicy:
         written by an older or newer program still load."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ---------------------------------------------------------------- a window that died
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A window's program as its heartbeats show it: the current run (``program``,
+    an id each start of the program makes) began at ``since`` and was last seen at
+    ``seen_at``; ``lapsed_at`` is the last heartbeat of the run before it."""
+
+    program: str
+    since: datetime
+    seen_at: datetime
+    lapsed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    since: datetime  # the call stopped being live at this moment
+    why: str  # for people, in Chinese
+
+
+def call_staleness(
+    live_at: datetime, presence: Presence | None, policy: QueuePolicy, now: datetime
+) -> Staleness | None:
+    """Whether the call at a window, live since ``live_at`` (its call or last
+    recall), is stale at ``now``, and since when; None when it is live.
+
+    - The window's program that made the call is gone: a later run of it took the
+      window (the call is stale from the earlier run's last heartbeat), or it has
+      sent no heartbeat for ``window_lease_s`` (stale from its last one, for as
+      long as it sends none).
+    - The call is older than the hall's ``stale_call_minutes`` (stale from then).
+
+    A window that never sent a heartbeat (a caller keypad alone) is judged by age
+    only. Never before ``live_at``: time before the call is no downtime."""
+    found: list[Staleness] = []
+    if presence is not None:
+        if presence.since > live_at:
+            last = max(live_at, presence.lapsed_at or live_at)
+            found.append(Staleness(last, f"窗口程序在{last:%H:%M}后中断，已重新启动"))
+        elif (now - presence.seen_at).total_seconds() > policy.window_lease_s:
+            last = max(live_at, presence.seen_at)
+            found.append(Staleness(last, f"窗口程序自{presence.seen_at:%H:%M}起无响应"))
+    if policy.stale_call_minutes:
+        limit = live_at + timedelta(minutes=policy.stale_call_minutes)
+        if now > limit:
+            found.append(Staleness(limit, f"呼叫已超过{policy.stale_call_minutes}分钟"))
+    return min(found, key=lambda s: s.since) if found else None
 
 
 def _is_int(value: object) -> bool:
@@ -413,6 +477,98 @@ def choose_next(
     if preferred.seq - oldest.seq >= policy.max_jump:
         return Choice(oldest, state.after(oldest.priority), Rule.JUMP_LIMIT)
     return Choice(preferred, state.after(preferred.priority, credits), rule)
+
+
+# ---------------------------------------------------------------- waiting estimates
+
+
+@dataclass(frozen=True, slots=True)
+class HallCounter:
+    """An open window, for an estimate: what it serves, its class pattern, and
+    whether it is serving somebody now."""
+
+    window_no: str
+    weights: Mapping[str, int]
+    state: CounterState = field(default_factory=CounterState)
+    busy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A waiting ticket, for an estimate (``candidate.direct`` is not used)."""
+
+    candidate: Candidate
+    target_window: str | None = None  # transferred to this window
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    people: int  # tickets called before it at the windows that can call it
+    services: float  # service times until it is called (a busy window: half one left)
+
+
+SIMULATED_CALLS = 5000  # an estimate gives up beyond this (the store's plain count stands)
+
+
+def ahead_of(
+    target: str,
+    waiting: Sequence[Waiting],
+    counters: Sequence[HallCounter],
+    policy: QueuePolicy,
+    *,
+    limit: int = SIMULATED_CALLS,
+) -> Ahead | None:
+    """Play the hall's rule forward until ``target`` (a ticket ref) is called: every
+    open window calls by ``choose_next`` from its own state as soon as it is free,
+    each service taking the same time (one unit; a busy window is free after half
+    of one), windows free at the same moment in window order, nobody new arriving.
+    None when no open window can call the ticket (or past ``limit`` calls)."""
+    lanes: dict[tuple[str, str, bool], deque[Candidate]] = defaultdict(deque)
+    target_lane: tuple[str, str, bool] | None = None
+    for item in sorted(waiting, key=lambda item: item.candidate.seq):
+        c, to = item.candidate, item.target_window
+        key = (to, "", c.priority) if to else ("", c.category, c.priority)
+        lanes[key].append(replace(c, direct=bool(to)))
+        if c.ref == target:
+            target_lane = key
+    if target_lane is None:
+        return None
+    eligible = {
+        c.window_no
+        for c in counters
+        if (target_lane[0] == c.window_no) or (not target_lane[0] and target_lane[1] in c.weights)
+    }
+    if not eligible:
+        return None
+    order = {c.window_no: i for i, c in enumerate(counters)}
+    states = {c.window_no: c.state for c in counters}
+    free = [(0.5 if c.busy else 0.0, order[c.window_no], c) for c in counters]
+    heapq.heapify(free)
+    people = 0
+    for _ in range(limit):
+        if not free:
+            return None
+        at, i, counter = heapq.heappop(free)
+        w = counter.window_no
+        heads = [lane[0] for p in (False, True) if (lane := lanes.get((w, "", p)))]
+        heads += [
+            lane[0]
+            for code in counter.weights
+            for p in (False, True)
+            if (lane := lanes.get(("", code, p)))
+        ]
+        choice = choose_next(heads, counter.weights, states[w], policy)
+        if choice is None:
+            continue  # this window has nobody left to call: it drops out
+        if choice.candidate.ref == target:
+            return Ahead(people, at)
+        chosen = choice.candidate
+        key = (w, "", chosen.priority) if chosen.direct else ("", chosen.category, chosen.priority)
+        lanes[key].popleft()
+        states[w] = choice.state
+        people += w in eligible
+        heapq.heappush(free, (at + 1.0, i, counter))
+    return None
 
 
 def after_manual_call(state: CounterState, candidate: Candidate) -> CounterState:

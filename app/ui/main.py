@@ -149,7 +149,9 @@ def _sign_in(
         if clerk is None:
             print(f"没有账号 {login}", file=sys.stderr)
             return None
-        return SignedIn(Operator(clerk.login, clerk.name, window or clerk.window_no or "1", role=clerk.role), "")
+        return SignedIn(
+            Operator(clerk.login, clerk.name, window or clerk.window_no or "1", role=clerk.role), ""
+        )
     if as_login:  # a demo account only (the demo hall's counters)
         from app.ui.signin import demo_sign_in
         from db.clerk_repo import SignInFailed
@@ -179,7 +181,8 @@ def _signed_in(seat: Seat) -> SignedIn:
 
     behalf = f"{seat.on_behalf_of_name}（{seat.on_behalf_of}）" if seat.on_behalf_of else ""
     return SignedIn(
-        Operator(seat.clerk.login, seat.clerk.name, seat.window_no, behalf, seat.clerk.role), seat.record_id
+        Operator(seat.clerk.login, seat.clerk.name, seat.window_no, behalf, seat.clerk.role),
+        seat.record_id,
     )
 
 

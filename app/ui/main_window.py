@@ -562,7 +562,9 @@ class MainWindow(QMainWindow):
             from app.documents import DocumentService
 
             ctx = self.context
-            self._documents = DocumentService(ctx.store, ctx.settings, ctx.data_dir, clock=ctx.clock)
+            self._documents = DocumentService(
+                ctx.store, ctx.settings, ctx.data_dir, clock=ctx.clock
+            )
         return self._documents
 
     def open_store(self, then: Any = None) -> None:

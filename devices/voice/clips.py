@@ -142,7 +142,7 @@ def text_of_filename(name: str) -> str:
 # Clips shipped in resources/voice: enough for the default template and any variant
 # made of these words.
 SHIPPED_VOCABULARY: tuple[str, ...] = (
-    *"零一二三四五六七八九十百千万",
+    *"零一二三四五六七八九十百千万两",
     *"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "请",
     "号",

@@ -2,7 +2,9 @@
 
 Ticket numbers are read digit by digit (A105 → A 一 零 五, as every calling system
 does, so 015 keeps its zero); window numbers are read as a quantity (10 → 十,
-21 → 二十一, 101 → 一百零一). Each returned item is the text of one voice clip.
+21 → 二十一, 101 → 一百零一). A 2 before 百, 千 and a bare 万 is read 两, as people
+say it (两百, 两千零五, 两万); before 十 and as the last digit it stays 二 (二十,
+十二, 二十万). Each returned item is the text of one voice clip.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from devices.text import CallTemplate
 
 DIGITS = "零一二三四五六七八九"
 _UNITS = ("千", "百", "十", "")
+LIANG = "两"  # 2 as a count of 百, 千 or 万
 LIMIT = 10**8
 
 
@@ -26,7 +29,9 @@ def _section(n: int, leading: bool) -> list[str]:
         if zero_pending:
             out.append("零")
             zero_pending = False
-        if not (digit == 1 and unit == "十" and not started and leading):
+        if digit == 2 and unit in ("千", "百"):
+            out.append(LIANG)
+        elif not (digit == 1 and unit == "十" and not started and leading):
             out.append(DIGITS[digit])
         if unit:
             out.append(unit)
@@ -35,7 +40,8 @@ def _section(n: int, leading: bool) -> list[str]:
 
 
 def read_integer(n: int) -> list[str]:
-    """10 → [十]; 21 → [二, 十, 一]; 101 → [一, 百, 零, 一]; 10010 → 一万零一十."""
+    """10 → [十]; 21 → [二, 十, 一]; 101 → [一, 百, 零, 一]; 10010 → 一万零一十;
+    2005 → [两, 千, 零, 五]; 20000 → 两万."""
     if not 0 <= n < LIMIT:
         raise ValueError(f"数字 {n} 超出可朗读的范围（0–{LIMIT - 1}）")
     if n == 0:
@@ -43,7 +49,8 @@ def read_integer(n: int) -> list[str]:
     high, low = divmod(n, 10000)
     if not high:
         return _section(low, leading=True)
-    out = [*_section(high, leading=True), "万"]
+    out = [LIANG] if high == 2 else _section(high, leading=True)
+    out.append("万")
     if low:
         if low < 1000:
             out.append("零")

@@ -436,3 +436,27 @@ def test_evaluation_levels() -> None:
 def test_ticket_kinds() -> None:
     assert not TicketKind.NORMAL.priority
     assert TicketKind.GREEN.priority and TicketKind.APPOINTMENT.priority
+
+
+# ---------------------------------------------------------------- waiting estimates
+
+
+def test_ahead_of_plays_the_rule_forward() -> None:
+    from app.core.queue_policy import Ahead, HallCounter, Waiting, ahead_of
+
+    def t(ref: str, seq: int, cat: str = "A", prio: bool = False) -> Waiting:
+        return Waiting(Candidate(ref, seq, cat, prio))
+
+    policy = QueuePolicy(priority_run=1, normal_run=2)
+    waiting = [t("a1", 1), t("a2", 2), t("a3", 3), t("g", 4, prio=True), t("b1", 5, "B")]
+    one = [HallCounter("1", {"A": 1})]
+    assert ahead_of("g", waiting, one, policy) == Ahead(0, 0.0)  # priority first
+    assert ahead_of("a3", waiting, one, policy) == Ahead(3, 3.0)  # g, a1, a2
+    assert ahead_of("b1", waiting, one, policy) is None  # nobody serves B
+    busy = [HallCounter("1", {"A": 1}, busy=True), HallCounter("2", {"B": 1})]
+    # window 2 calls only B: it never counts for an A ticket
+    assert ahead_of("a2", waiting, busy, policy) == Ahead(2, 2.5)
+    sent = [*waiting, Waiting(Candidate("x", 6, "B"), target_window="1")]
+    # sent to window 1: first of its class there, after the priority ticket
+    assert ahead_of("x", sent, busy, policy) == Ahead(1, 1.5)
+    assert ahead_of("a3", waiting, one, policy, limit=2) is None

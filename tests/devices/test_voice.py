@@ -55,12 +55,20 @@ READINGS = {
     105: "一百零五",
     110: "一百一十",
     111: "一百一十一",
-    200: "二百",
+    12: "十二",
+    22: "二十二",
+    200: "两百",
+    202: "两百零二",
+    220: "两百二十",
+    1200: "一千两百",
     1000: "一千",
     1001: "一千零一",
     1010: "一千零一十",
     1100: "一千一百",
-    2019: "二千零一十九",
+    2000: "两千",
+    2005: "两千零五",
+    2019: "两千零一十九",
+    2222: "两千两百二十二",
     9999: "九千九百九十九",
     10000: "一万",
     10001: "一万零一",
@@ -68,6 +76,14 @@ READINGS = {
     10100: "一万零一百",
     100000: "十万",
     120034: "十二万零三十四",
+    20000: "两万",
+    20002: "两万零二",
+    22000: "两万两千",
+    200000: "二十万",
+    220000: "二十二万",
+    2000000: "两百万",
+    20000000: "两千万",
+    12000: "一万两千",
     99999999: "九千九百九十九万九千九百九十九",
 }
 
@@ -90,6 +106,9 @@ def test_read_integer_never_doubles_zero_or_ends_with_it(n: int) -> None:
     assert "零零" not in reading
     assert not reading.endswith("零")
     assert not reading.startswith("一十")
+    # 两 only before 百, 千 and a bare 万; 二 before 十 and as the last digit
+    assert "两十" not in reading and not reading.endswith("两")
+    assert "二百" not in reading and "二千" not in reading
 
 
 def test_ticket_numbers_are_read_digit_by_digit() -> None:
@@ -105,6 +124,14 @@ def test_window_numbers_are_read_as_quantities() -> None:
     assert read_window("21") == ["二", "十", "一"]
     assert read_window(101) == ["一", "百", "零", "一"]
     assert read_window("B2") == ["B", "二"]
+    assert read_window(2005) == ["两", "千", "零", "五"]  # issue 20: not 二千零五
+    assert read_window("2000") == ["两", "千"]
+    assert read_window(12) == ["十", "二"] and read_window(2) == ["二"]
+
+
+def test_every_word_of_a_reading_has_a_shipped_clip() -> None:
+    for n in (2, 12, 20, 200, 2005, 22000, 99999999):
+        assert set(read_integer(n)) <= set(SHIPPED_VOCABULARY)
 
 
 def test_announcement_words_follow_the_template() -> None:

@@ -64,6 +64,9 @@ def test_ticket_structure() -> None:
     assert "您前面还有 6 人等候".encode("gb18030") in data
     assert b"2025-03-17 09:41" in data
     assert data.index(HANZI_ON) < data.index("示范县".encode("gb18030"))
+    assert "预计等候".encode("gb18030") not in data  # no figures yet, no estimate
+    timed = build_ticket(replace(sample_ticket(), expected_wait="预计等候约 25 分钟")).data
+    assert "您前面还有 6 人等候\n预计等候约 25 分钟".encode("gb18030") in timed
 
 
 def test_receipt_text_content(accepted: CaseDoc, hall: HallSettings) -> None:

@@ -251,6 +251,22 @@ class PolicyDialog(_SavingDialog):
         grid.setColumnStretch(2, 1)
         layout.addWidget(calls)
 
+        stale = QGroupBox(self.tr("呼叫中断"), self)
+        grid = QGridLayout(stale)
+        self.window_lease = _spin(stale, "windowLease", 0, 9999)
+        _explained(
+            grid, 0, self.tr("窗口程序无响应判定（秒）"), self.window_lease,
+            self.tr("窗口程序这么久没有联系排队系统，视为已退出；\n"
+                    "它正在办理的号显示为“呼叫中断”，中断的时间不计入办理时长。"),
+        )  # fmt: skip
+        self.stale_minutes = _spin(stale, "staleCallMinutes", 0, 9999)
+        _explained(
+            grid, 1, self.tr("呼叫超时（分钟）"), self.stale_minutes,
+            self.tr("叫号或重呼后超过这么久仍未办结，也视为呼叫中断；\n0 表示不限。"),
+        )  # fmt: skip
+        grid.setColumnStretch(2, 1)
+        layout.addWidget(stale)
+
         promise = QGroupBox(self.tr("这些数字保证"), self)
         promise_layout = QVBoxLayout(promise)
         self.guarantees = QLabel("", promise)
@@ -271,7 +287,8 @@ class PolicyDialog(_SavingDialog):
         edit = self.reason.lineEdit()
         assert edit is not None
         edit.returnPressed.connect(self.save)
-        for box in (self.max_jump, self.priority_run, self.normal_run, self.recall_limit):
+        for box in (self.max_jump, self.priority_run, self.normal_run, self.recall_limit,
+                    self.window_lease, self.stale_minutes):  # fmt: skip
             box.valueChanged.connect(self._update)
         for check in (self.transfer_keeps, self.reactivate_keeps):
             check.toggled.connect(self._update)
@@ -286,7 +303,8 @@ class PolicyDialog(_SavingDialog):
 
     def _enable(self, on: bool) -> None:
         for w in (self.max_jump, self.priority_run, self.normal_run, self.recall_limit,
-                  self.transfer_keeps, self.reactivate_keeps, self.reason):  # fmt: skip
+                  self.window_lease, self.stale_minutes, self.transfer_keeps,
+                  self.reactivate_keeps, self.reason):  # fmt: skip
             w.setEnabled(on)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(on)
 
@@ -296,6 +314,8 @@ class PolicyDialog(_SavingDialog):
         self.priority_run.setValue(policy.priority_run)
         self.normal_run.setValue(policy.normal_run)
         self.recall_limit.setValue(policy.recall_limit)
+        self.window_lease.setValue(policy.window_lease_s)
+        self.stale_minutes.setValue(policy.stale_call_minutes)
         self.transfer_keeps.setChecked(policy.transfer_keeps_place)
         self.reactivate_keeps.setChecked(policy.reactivate_keeps_place)
         self.status.setText(
@@ -313,6 +333,8 @@ class PolicyDialog(_SavingDialog):
             priority_run=self.priority_run.value(),
             normal_run=self.normal_run.value(),
             recall_limit=self.recall_limit.value(),
+            window_lease_s=self.window_lease.value(),
+            stale_call_minutes=self.stale_minutes.value(),
             transfer_keeps_place=self.transfer_keeps.isChecked(),
             reactivate_keeps_place=self.reactivate_keeps.isChecked(),
         )

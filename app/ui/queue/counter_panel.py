@@ -12,6 +12,12 @@ Link the cases made for the ticket being served with ``link_case(case_no)`` (e.g
 from the intake's ``saved`` signal): F12, or F10's automatic finish, records them on
 the ticket. ``finish(case_nos)`` finishes with given numbers. ``ticket_called``
 (display, ticket id) tells the window a new applicant is at the counter.
+
+The panel sends the window's heartbeat (every third of the hall's
+``window_lease_s``). A call this window made before its program died — or one older
+than the hall allows — is shown as interrupted (呼叫中断): F10 will not finish it,
+the clerk recalls (F11), skips (Shift+F10) or finishes (F12) it knowingly, and the
+time the window was down is not counted as service.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -81,6 +87,7 @@ class QueuePanel(QWidget):
         self.snapshot: HallSnapshot | None = None
         self.current: TicketInfo | None = None
         self.paused = False
+        self.pause_reason = ""
         self.linked: list[str] = []
         # asked before F10 calls the next applicant; False keeps the current one (the
         # counter window asks when an intake is half done)
@@ -88,6 +95,8 @@ class QueuePanel(QWidget):
         self.busy = False
         self.dialog: Any = None
         self._started = False
+        self._beat = QTimer(self)
+        self._beat.timeout.connect(self.heartbeat)
         self._build()
         self._actions()
         self._render()
@@ -185,7 +194,28 @@ class QueuePanel(QWidget):
     def start(self) -> None:
         if not self._started:
             self._started = True
+            self.heartbeat()
             self.watcher.start()
+            self._beat.start(self._beat_ms())
+
+    def heartbeat(self) -> None:
+        """Tell the hall this window's program is alive (on the worker)."""
+
+        def done(took_over: bool) -> None:
+            if took_over:
+                self.watcher.refresh()  # an interrupted call of an earlier run shows
+
+        def failed(exc: BaseException) -> None:
+            log.warning("queue heartbeat of window %s failed: %s", self.window_no, exc)
+
+        window_no = self.window_no
+        self.runner.submit(lambda: self.service.heartbeat(window_no), done, failed)
+
+    def _beat_ms(self) -> int:
+        lease = (
+            self.snapshot.policy.window_lease_s if self.snapshot else QueuePolicy().window_lease_s
+        )
+        return max(5_000, lease * 1000 // 3)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -194,6 +224,7 @@ class QueuePanel(QWidget):
     def shutdown(self) -> None:
         """Stop polling; the panel's own worker finishes its job and stops."""
         self.watcher.stop()
+        self._beat.stop()
         if self._own_runner:
             self.runner.shutdown()
 
@@ -280,7 +311,7 @@ class QueuePanel(QWidget):
                 lambda: self.service.set_paused(
                     self.window_no, True, clerk=self.clerk, reason=reason
                 ),
-                lambda _: self._paused(True),
+                lambda _: self._paused(True, reason),
             )
 
         self._open(dialog, accepted)
@@ -366,8 +397,9 @@ class QueuePanel(QWidget):
         self._say(text)
         self._render()
 
-    def _paused(self, paused: bool) -> None:
+    def _paused(self, paused: bool, reason: str = "") -> None:
         self.paused = paused
+        self.pause_reason = reason
         self._say(self.tr("已暂停服务") if paused else self.tr("已恢复服务"))
         self._render()
 
@@ -385,6 +417,9 @@ class QueuePanel(QWidget):
             )
         else:
             self.paused = mine.paused
+            self.pause_reason = mine.pause_reason
+            if self._beat.isActive() and self._beat.interval() != self._beat_ms():
+                self._beat.setInterval(self._beat_ms())  # the hall changed its lease
             current = snap.current.get(self.window_no)
             if (current.id if current else None) != (self.current.id if self.current else None):
                 self.linked = []
@@ -397,7 +432,7 @@ class QueuePanel(QWidget):
         if snap is None:
             self.state.setText(self.tr("正在连接排队系统…"))
         elif self.paused:
-            reason = mine.pause_reason if mine else ""
+            reason = self.pause_reason
             self.state.setText(self.tr("暂停服务：%1").replace("%1", reason or "—"))
         else:
             served = mine.served_today if mine else 0
@@ -409,6 +444,7 @@ class QueuePanel(QWidget):
         if self.current is None:
             self.current_label.setText(self.tr("—"))
             self.current_info.setText(self.tr("当前没有正在办理的号"))
+            self.current_info.setStyleSheet("")
         else:
             t = self.current
             self.current_label.setText(t.display)
@@ -418,7 +454,14 @@ class QueuePanel(QWidget):
             parts.append(self.tr("%1 叫号").replace("%1", clock_text(t.called_at)))
             if t.recalls:
                 parts.append(self.tr("已重呼%1次").replace("%1", str(t.recalls)))
-            self.current_info.setText(" · ".join(parts))
+            text = " · ".join(parts)
+            stale = snap.stale.get(self.window_no) if snap else None
+            if stale is not None and stale.ticket.id == t.id:
+                text += "\n" + self.tr("呼叫已中断（%1），请重呼、过号或办结").replace(
+                    "%1", stale.why
+                )
+            self.current_info.setText(text)
+            self.current_info.setStyleSheet("color: #b00020;" if stale else "")
         # one line however many cases: the count and the latest, all of them in the tooltip
         # (a list of every case pushed the buttons down with each case)
         self.cases_label.setText(

@@ -49,6 +49,7 @@ from app.queue_service import (
     QueueService,
     TicketPrinterLink,
     error_text,
+    wait_minutes,
 )
 from app.ui.queue.common import QueueWatcher, date_text
 from app.ui.tasks import TaskRunner
@@ -630,9 +631,11 @@ class KioskWindow(QWidget):
         elif ticket.kind is TicketKind.GREEN:
             self.ticket_kind.setText(self.tr("绿色通道 · 优先叫号"))
         self._clear_appointment()
-        self.ticket_ahead.setText(
-            self.tr("您前面还有 %1 人等候").replace("%1", str(ticket.waiting_ahead or 0))
-        )
+        ahead = self.tr("您前面还有 %1 人等候").replace("%1", str(ticket.waiting_ahead or 0))
+        minutes = wait_minutes(ticket.estimated_wait_s)
+        if minutes is not None:
+            ahead += self.tr("，预计等候约 %1 分钟").replace("%1", str(minutes))
+        self.ticket_ahead.setText(ahead)
         self.ticket_time.setText(
             self.tr("取号时间：%1").replace("%1", f"{ticket.issued_at:%Y-%m-%d %H:%M}")
         )

@@ -215,7 +215,7 @@ class ManagerWindow(QMainWindow):
         longest = max((c.longest_wait_s or 0 for c in snap.categories), default=0)
         open_windows = sum(1 for w in snap.windows if not w.paused)
         served = sum(w.served_today for w in snap.windows)
-        self.summary.setText(
+        summary = (
             self.tr("等候 %1 人 · 最长等候 %2 · 开放窗口 %3/%4 · 今日已办结 %5 人")
             .replace("%1", str(total))
             .replace("%2", minutes_text(longest) if total else "—")
@@ -223,6 +223,15 @@ class ManagerWindow(QMainWindow):
             .replace("%4", str(len(snap.windows)))
             .replace("%5", str(served))
         )
+        if snap.stale:
+            summary += (
+                self.tr(" · 呼叫中断 %1 个（%2）")
+                .replace("%1", str(len(snap.stale)))
+                .replace(
+                    "%2", "、".join(f"{w}号窗口{c.ticket.display}" for w, c in snap.stale.items())
+                )
+            )
+        self.summary.setText(summary)
         names = {c.code: c.name for c in snap.categories}
         self.categories.set_rows(
             [c.code for c in snap.categories],
@@ -248,10 +257,11 @@ class ManagerWindow(QMainWindow):
             since = (
                 minutes_text((now - cur.called_at).total_seconds()) if cur and cur.called_at else ""
             )
+            stale = snap.stale.get(w.window_no)
             rows.append(
                 (
                     self.tr("%1号窗口").replace("%1", w.window_no),
-                    w.state_text,
+                    self.tr("呼叫中断：%1").replace("%1", stale.why) if stale else w.state_text,
                     w.current or "—",
                     since or "—",
                     str(w.served_today),
@@ -260,7 +270,7 @@ class ManagerWindow(QMainWindow):
                     ),
                 )
             )
-            colors.append("#b00020" if w.paused else None)
+            colors.append("#b00020" if w.paused or stale else None)
         self.windows.set_rows([w.window_no for w in snap.windows], rows, colors)
         self.waiting.set_rows(
             [t.id for t in snap.waiting],

@@ -196,3 +196,22 @@ def test_a_store_error_is_shown_and_the_panel_keeps_working(
     panel.call_next()
     wait(lambda: "已暂停服务（系统维护）" in panel.error.text())
     wait(lambda: panel.state.text() == "暂停服务：系统维护")
+
+
+def test_a_restarted_counter_shows_its_interrupted_call_and_finishes_it_knowingly(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    panel = counter.panel
+    a1 = other.issue_ticket("ZH").id
+    other.issue_ticket("ZH")
+    other.heartbeat("1", program="the-run-that-died")  # the program before this one
+    other.call_next("1", clerk="wangfang")
+    wait(lambda: panel.current_label.text() == "A001")
+    panel.heartbeat()  # this run's next heartbeat takes the window over
+    wait(lambda: "呼叫已中断" in panel.current_info.text())
+    press(qtbot, Qt.Key.Key_F10)  # "next" does not finish it behind the clerk's back
+    wait(lambda: "中断" in panel.error.text())
+    assert other.ticket(a1).status is TicketStatus.CALLED
+    press(qtbot, Qt.Key.Key_F12)  # knowingly
+    wait(lambda: other.ticket(a1).status is TicketStatus.DONE)
+    wait(lambda: panel.current_label.text() == "—")

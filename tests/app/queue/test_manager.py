@@ -144,3 +144,14 @@ def test_a_refused_operation_is_shown_and_the_view_goes_on(
     manager.dialog._accept()
     wait(lambda: manager.error.text() == "1号窗口当前没有正在办理的号")
     wait(lambda: column(manager.windows, 2)[0] == "—")
+
+
+def test_the_manager_sees_an_interrupted_call(
+    manager: ManagerWindow, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    other.heartbeat("1", program="counter-1-first-run")
+    other.finish("1", clerk="wangfang")  # A010, called before this run began
+    other.call_next("1", clerk="wangfang")
+    other.heartbeat("1", program="counter-1-restarted")  # it died and came back
+    wait(lambda: "呼叫中断 1 个（1号窗口" in manager.summary.text())
+    assert column(manager.windows, 1)[0].startswith("呼叫中断：窗口程序在")

@@ -19,7 +19,7 @@ from app.queue_service import (
     queue_url,
     seed_demo,
 )
-from db.queue_store import QueueStore
+from db.queue_store import QueueError, QueueStore
 from db.store import StoreError
 
 
@@ -146,3 +146,67 @@ def test_no_printer_or_a_dead_one_is_reported_in_chinese(
         [{"kind": "ticket_printer", "vendor": "nobody", "port": {"url": "x"}}], "大厅"
     )
     assert not bad.configured and "小票打印机设置有误" in bad.problem
+
+
+def test_a_dead_windows_call_is_in_the_snapshot_and_next_does_not_finish_it(
+    hall_url: str, tmp_path: Path
+) -> None:
+    """Issue 20, point 2: a counter program dies after its call; its restart sees it."""
+    now = [datetime(2026, 3, 2, 9, 0)]
+    first = QueueService(hall_url, seed=True, clock=lambda: now[0])
+    restarted = QueueService(hall_url, clock=lambda: now[0])
+    try:
+        assert first.program != restarted.program  # each start of the program is a run
+        first.issue("ZH")
+        first.issue("ZH")
+        first.heartbeat("1")
+        called = first.call_next("1", clerk="wangfang")
+        assert called is not None
+        first.close()  # the program dies
+        now[0] = datetime(2026, 3, 2, 9, 30)
+        assert restarted.heartbeat("1") is True
+        snap = restarted.snapshot()
+        assert set(snap.stale) == {"1"} and snap.stale["1"].ticket.display == called.display
+        assert restarted.stale_call("1") == snap.stale["1"]
+        with pytest.raises(QueueError, match="中断"):  # not even with the cases linked
+            restarted.call_next("1", clerk="wangfang", case_nos=["370999101-A1-20260302-0001"])
+        restarted.skip("1", clerk="wangfang", reason="窗口程序中断，叫号未到")
+        assert restarted.snapshot().stale == {}
+    finally:
+        first.close()
+        restarted.close()
+
+
+def test_an_issued_ticket_says_what_the_rule_calls_first_and_the_expected_wait(
+    hall_url: str,
+) -> None:
+    """Issue 20, point 4: a priority ticket is not told the whole category is ahead."""
+    from app.core.queue_policy import CounterSpec
+    from app.queue_service import wait_minutes, wait_text
+
+    now = [datetime(2026, 3, 2, 9, 0)]
+    svc = QueueService(hall_url, clock=lambda: now[0])
+    store = QueueStore.open(hall_url)
+    try:
+        store.save_category(CategorySpec("ZH", "综合受理", "A"), actor="t", now=now[0])
+        store.save_counter(CounterSpec("1", "一号窗口", {"ZH": 1}), actor="t", now=now[0])
+        for _ in range(4):
+            svc.issue("ZH")
+        store.call_next("1", clerk="c", now=now[0])
+        now[0] = datetime(2026, 3, 2, 9, 10)  # A001 served 10 minutes
+        store.call_next("1", clerk="c", now=now[0])  # A002, being served
+        green = svc.issue("ZH", kind=TicketKind.GREEN, note="老年人")
+        assert green.waiting_ahead == 0  # called next, before A003 and A004
+        assert green.estimated_wait_s == 5 * 60  # about half a service left at window 1
+        normal = svc.issue("ZH")
+        assert normal.waiting_ahead == 3  # the green ticket, A003, A004
+        assert normal.estimated_wait_s == 3.5 * 10 * 60
+        assert (wait_minutes(normal.estimated_wait_s), wait_text(None)) == (35, "")
+        assert (wait_minutes(61), wait_minutes(16 * 60), wait_text(59)) == (
+            2,
+            20,
+            "预计等候约 1 分钟",
+        )
+    finally:
+        store.close()
+        svc.close()
