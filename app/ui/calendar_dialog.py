@@ -72,8 +72,8 @@ class CalendarDialog(QDialog):
         layout.addWidget(
             QLabel(self.tr("各年份的节假日安排（未公布正式安排的年份按法定节假日估算）："), self)
         )
-        self.years = _table(self, [self.tr("年份"), self.tr("类别"), self.tr("来自"),
-                                   self.tr("依据"), self.tr("按估算计算的在办件")], "calendarYears")  # fmt: skip
+        self.years = _table(self, [self.tr("年份"), self.tr("类别"), self.tr("估算在办件"),
+                                   self.tr("来自"), self.tr("依据")], "calendarYears")  # fmt: skip
         layout.addWidget(self.years, 2)
         self.changes_label = QLabel(self)
         self.changes_label.setObjectName("changesLabel")
@@ -113,8 +113,8 @@ class CalendarDialog(QDialog):
     def _show(self, years: list[YearStatus], changes: list[DateChange]) -> None:
         _fill(
             self.years,
-            [[str(y.year), self.tr("正式") if y.official else self.tr("估算"), y.origin, y.source,
-              str(y.open_cases) if y.open_cases else ""] for y in years],
+            [[str(y.year), self.tr("正式") if y.official else self.tr("估算"),
+              str(y.open_cases) if y.open_cases else "", y.origin, y.source] for y in years],
             [y.source for y in years],
         )  # fmt: skip
         self.show_changes(changes)
