@@ -74,6 +74,11 @@ def keyboard(qtbot: QtBot) -> Keyboard:
 
 
 def show_window(qtbot: QtBot, win: MainWindow) -> MainWindow:
+    # a dialog an earlier test left open would take this window's keys
+    while (left := QApplication.activeModalWidget()) is not None:
+        left.close()
+        left.deleteLater()
+        QApplication.processEvents()
     qtbot.addWidget(win)
     win.show()
     win.activateWindow()

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.clock import SystemClock
 from app.core.intake import Applicant, Intake
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
@@ -23,7 +24,9 @@ def main(url: str, intake_id: str, start_at: float) -> None:
         found = current_version(s, "370999-MZ-001")
     assert found is not None
     vid, item = found
-    service = CounterService(store, load_calendar_dir(resource("calendar")), "370999101", "A1")
+    service = CounterService(
+        store, load_calendar_dir(resource("calendar")), "370999101", "A1", SystemClock()
+    )
     outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
     intake = Intake(
         item=item, item_version_id=vid, answers={}, outcomes=outcomes,

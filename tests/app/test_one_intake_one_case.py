@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from app.context import open_context
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.clock import SystemClock
 from app.core.ids import uuid7
 from app.core.intake import Applicant, Intake
 from app.core.paths import resource
@@ -147,7 +148,7 @@ def _race_threads(store: Store, n: int = 4) -> None:
     errors: list[BaseException] = []
 
     def save() -> None:
-        service = CounterService(store, calendar, "370999101", "A1")
+        service = CounterService(store, calendar, "370999101", "A1", SystemClock())
         barrier.wait()
         try:
             results.append(service.save_intake(intake, now=NOW))

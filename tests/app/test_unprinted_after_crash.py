@@ -38,7 +38,7 @@ def _save(ctx: AppContext, decision: Decision, at: datetime, name: str = "张秀
             if m.necessity is Necessity.DEFERRABLE:
                 outcomes[m.seq] = MaterialOutcome(Status.MISSING)
         intake = replace(intake, outcomes=outcomes, supply_by=date(2026, 6, 8))
-    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
+    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock)
     return service.save_intake(intake, now=at).case_no
 
 
@@ -51,7 +51,7 @@ def test_the_service_lists_todays_cases_whose_documents_never_came_out(
     printed = _save(ctx, Decision.CORRECTION, datetime(2026, 6, 1, 9, 5))
     docs = DocumentService(ctx.store, ctx.settings, ctx.data_dir)
     docs.produce(printed, who="wangfang")  # no printer set: the PDF is kept, as configured
-    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation)
+    service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock)
     assert [c.case_no for c in service.unprinted(TODAY)] == [crashed]
     assert [c.case_no for c in service.unprinted(date(2026, 5, 29))] == [yesterday]
     docs.produce(crashed, who="wangfang")
