@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.core.clock import clock_from_env
+
 # SQLAlchemy and Qt are imported inside the handlers.
 
 
@@ -110,7 +112,7 @@ def _seed(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from db.store import StoreError
 
-    day = date.today()
+    day = clock_from_env().today()
     if getattr(args, "day", None):
         try:
             day = date.fromisoformat(args.day)
@@ -155,7 +157,7 @@ def _close_day(args: argparse.Namespace) -> int:
     from db.store import StoreError
 
     service = _service(args)
-    day = date.today() - timedelta(days=1)
+    day = clock_from_env().today() - timedelta(days=1)
     try:
         expired = service.close_day(actor="cli")
         stats = service.day_stats(day)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
+from app.core.clock import clock_from_env
 from app.core.queue_policy import (
     CategorySpec,
     CounterSpec,
@@ -281,12 +282,12 @@ class QueueService:
         url: str,
         *,
         seed: bool = False,
-        clock: Callable[[], datetime] = datetime.now,
+        clock: Callable[[], datetime] | None = None,  # default: the program's clock
         opener: Callable[[str], QueueStore] = QueueStore.open,
     ) -> None:
         self.url = url
         self.seed = seed
-        self.clock = clock
+        self.clock = clock or clock_from_env().now
         self._opener = opener
         self._lock = threading.RLock()
         self._store: QueueStore | None = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.core.clock import clock_from_env
+
 # First two digits of a resident ID: province-level division (GB/T 2260).
 _PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -62,7 +64,7 @@ def check_resident_id(number: str, today: date | None = None) -> IdCheck:
         birth = None
         problems.append(f"第7–14位出生日期“{n[6:14]}”不是有效日期")
     if birth is not None:
-        if birth > (today or date.today()):
+        if birth > (today or clock_from_env().today()):  # callers pass the context's clock
             problems.append(f"出生日期{birth.isoformat()}晚于今天")
         elif birth.year < 1900:
             problems.append(f"出生日期{birth.isoformat()}早于1900年")

@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
         # the embedded default's hall is the demo hall; a real hall is set up by its
         # manager (yichuang queue …) and is never seeded
-        service = QueueService(url, seed=bool(ctx.settings.get("demo_clerks")))
+        service = QueueService(url, seed=bool(ctx.settings.get("demo_clerks")), clock=ctx.clock.now)
         panel = QueuePanel(
             service, self.operator.window_no, self.operator.login, self.queue_dock,
             clerk_name=self.operator.name,
@@ -587,7 +587,7 @@ class MainWindow(QMainWindow):
         drives, central sync, and the top bar's live states."""
         if offer_draft:
             self.offer_draft()
-            self.offer_unprinted(date.today())
+            self.offer_unprinted(self.context.clock.today())
         self.start_queue()
         self.start_devices()
         self.watch_state("devices", self.device_state)

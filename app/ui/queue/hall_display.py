@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QResizeEvent
@@ -230,7 +229,7 @@ class HallDisplay(QWidget):
         self._clock.stop()
 
     def _tick_clock(self) -> None:
-        text = date_text(datetime.now())
+        text = date_text(self.service.clock())
         if self.clock.text() != text:
             self.clock.setText(text)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -518,7 +517,7 @@ class KioskWindow(QWidget):
         super().closeEvent(event)
 
     def _tick(self) -> None:
-        self.clock.setText(date_text(datetime.now()))
+        self.clock.setText(date_text(self.service.clock()))
 
     # ------------------------------------------------------------ the queue
 
