@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -114,6 +114,9 @@ class TopBar(QWidget):
 
 
 class MainWindow(QMainWindow):
+    # a sync with the county finished (emitted on the sync thread, handled on this one)
+    synced = Signal()
+
     def __init__(
         self, context: AppContext, operator: Operator, parent: QWidget | None = None
     ) -> None:
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self.show_message)
+        self.synced.connect(self.reload_calendar)
         self.service = CounterService(
             context.store, context.calendar, context.centre, context.workstation, context.clock
         )
@@ -272,6 +276,7 @@ class MainWindow(QMainWindow):
             lambda: client_from_settings(store, ctx.settings, credentials),
             interval_s=float(ctx.settings.get("sync_interval_s")),
         )
+        self.sync.subscribe(lambda status: None if status.running else self.synced.emit())
         self.sync.start()
 
     def sync_now(self) -> None:
@@ -464,6 +469,31 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def reload_calendar(self) -> None:
+        """After a sync: take the calendar years the county may have sent, and say so
+        when an official year arrived that moves estimated dates."""
+        from app.calendar_service import CalendarService
+
+        service = CalendarService(self.context.store, self.context.clock)
+        known = set(self.context.calendar.years)
+        self.runner.submit(
+            lambda: (service.calendar(), service.changes()),
+            on_done=lambda result: self._calendar_reloaded(known, *result),
+        )
+
+    def _calendar_reloaded(self, known: set[int], calendar: WorkCalendar, changes: list) -> None:  # type: ignore[type-arg]
+        arrived = sorted(set(calendar.years) - known)
+        if not arrived:
+            return
+        self.calendar_changed(calendar)
+        years = "、".join(f"{y}年" for y in arrived)
+        text = self.tr("县中心发来%1正式节假日安排").replace("%1", years)
+        if changes:
+            text += self.tr(
+                "：%1件在办办件的承诺日期按估算告知、与正式安排不同，见“日历 → 工作日历”"
+            ).replace("%1", str(len(changes)))
+        self.show_message(text)
 
     def calendar_changed(self, calendar: WorkCalendar) -> None:
         """An official year arrived: count with it from now on (the deadline lights

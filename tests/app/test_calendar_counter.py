@@ -200,3 +200,24 @@ def test_calendar_import_from_the_command_line(tmp_path: Path) -> None:
     deadline = _cli(data, "deadline", "--from", "2027-01-25", "--days", "20")
     assert deadline.stdout.strip().splitlines()[-1] == "2027-03-01"
     assert "估算" not in deadline.stdout
+
+
+def test_a_year_the_county_sends_is_taken_after_the_sync_and_said(
+    qtbot: QtBot, keyboard: Keyboard, december: AppContext
+) -> None:
+    import json
+
+    window = show_window(qtbot, MainWindow(december, MANAGER))
+    try:
+        assert isinstance(december.clock, FixedClock)
+        december.clock.set("2027-01-25T09:00")
+        _accept_low_income(qtbot, window, keyboard)  # estimated: due 2027-02-26
+        doc = json.loads(SAMPLE_2027.read_text("utf-8"))
+        with december.store.session() as s, s.begin():  # as the pull stores it
+            s.add(CalendarYearRow(year=2027, version=1, doc=doc, origin="县中心"))
+        window.synced.emit()  # what the sync thread does after a sync
+        qtbot.waitUntil(lambda: window.context.calendar.is_official(2027))
+        assert window.intake.calendar.is_official(2027)
+        assert "县中心发来2027年正式节假日安排：1件在办办件" in window.message.text()
+    finally:
+        window.runner.shutdown()
