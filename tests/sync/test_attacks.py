@@ -335,3 +335,40 @@ def test_a_county_writer_still_holds_the_horizon_so_nothing_is_skipped(
         assert got[first] == got[second] == "已办结"
     finally:
         slow.close()
+
+
+# ---------------------------------------------------------------- 6. minor
+
+
+def test_a_centre_cannot_list_other_centres_sessions(
+    central: Central, stations: dict[str, Store]
+) -> None:
+    b_conn = client(stations["B1"], central, CENTRE_B, "B1").connect()
+    try:
+        pid = b_conn.info.backend_pid
+        # the county sees the session, under a name that tells no centre or workstation
+        assert (
+            admin_count(
+                central.admin_url, "SELECT application_name FROM pg_stat_activity WHERE pid = %s",
+                [pid],
+            )
+            == "yichuang-sync"
+        )  # fmt: skip
+        with _connect(central, CENTRE_A) as conn:
+            for query in (
+                "SELECT usename, application_name FROM pg_stat_activity",
+                "SELECT * FROM pg_stat_get_activity(NULL)",
+                "SELECT pg_stat_get_backend_userid(b) FROM pg_stat_get_backend_idset() b",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(query)
+    finally:
+        b_conn.close()
+
+
+def test_dynamic_sql_quotes_identifiers() -> None:
+    from db.central import sql
+
+    for text in (sql.ROWWISE_V3, sql.push_function_v3(("cases",))):
+        assert "format('SELECT %I.%I($1, $2, $3, $4)'" in text
+        assert "_apply_%s" not in text
