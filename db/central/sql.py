@@ -875,6 +875,21 @@ BEGIN
 END $fn$;""",
 )
 assert "install_id = NULL" in ADMIN_FUNCTIONS_V3
+# A county status change must not wait, holding the horizon, for a row lock that a
+# centre's open push transaction holds on its own case: it fails at once instead (the
+# IT person retries), so no centre can hold back the others' downloads through it.
+_WAITING = "  SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;\n"
+assert ADMIN_FUNCTIONS_V3.count(_WAITING) == 1
+ADMIN_FUNCTIONS_V3 = ADMIN_FUNCTIONS_V3.replace(
+    _WAITING,
+    """  BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE NOWAIT;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC013',
+      MESSAGE = format('办件 %s 正在由工作站同步，县中心暂不能修改，请稍后重试。', p_case_no);
+  END;
+""",
+)
 
 ADD_WORKSTATION = f"""
 CREATE OR REPLACE FUNCTION {API}.add_workstation_v1(p_centre text, p_ws text, p_install uuid)

@@ -6,6 +6,7 @@ transaction that froze every centre's downloads."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -307,6 +308,43 @@ def test_a_centre_holding_a_transaction_open_delays_no_other_centres_download(
             assert status == "已办结", f"minute {minute}: B's download was held back by A"
         # A's transaction is still open all along
         assert holder.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    finally:
+        holder.close()
+
+
+def test_a_centre_holding_its_own_case_locked_cannot_make_a_county_writer_wait(
+    central: Central, stations: dict[str, Store]
+) -> None:
+    """A's open push transaction locks A's case; a county status change on that case
+    would wait for it while holding the horizon. It fails at once instead, and B's
+    download goes on."""
+    with stations["A1"].session() as s:
+        a_no = s.scalars(select(CaseRow.case_no)).first()
+    with stations["B1"].session() as s:
+        b_no = s.scalars(select(CaseRow.case_no)).first()
+    assert a_no and b_no
+    a_row = admin_count(
+        central.admin_url, "SELECT to_jsonb(c) FROM yc.cases c WHERE case_no = %s", [a_no]
+    )
+    holder = psycopg.connect(
+        libpq_url(central.centre_url(CENTRE_A)), password=central.logins[CENTRE_A].password
+    )
+    try:
+        holder.execute("SET idle_in_transaction_session_timeout = 0")
+        reply = _push(holder, central, CENTRE_A, "A1",
+                      {"cases": [dict(a_row, row_version=5, ws_seq=50)]})  # fmt: skip
+        assert reply["applied"] == 1  # A's case row is now locked until A commits
+        started = time.monotonic()
+        with pytest.raises(admin.CentralAdminError, match="正在由工作站同步"):
+            admin.set_case_status(central.admin_url, a_no, "已办结", "县审批局")
+        assert time.monotonic() - started < 5
+        admin.set_case_status(central.admin_url, b_no, "已办结", "县审批局")
+        b = stations["B1"]
+        client(b, central, CENTRE_B, "B1").sync_once()
+        with b.session() as s:
+            assert (
+                s.scalars(select(CaseRow.status).where(CaseRow.case_no == b_no)).one() == "已办结"
+            )
     finally:
         holder.close()
 
