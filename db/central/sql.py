@@ -825,8 +825,15 @@ def push_function_v3(tables: tuple[str, ...]) -> str:
 HORIZON = f"""
 CREATE OR REPLACE FUNCTION {SCHEMA}.pull_horizon() RETURNS xid8
 LANGUAGE plpgsql {HELPER} AS $fn$
-DECLARE snap pg_snapshot := pg_current_snapshot(); writer xid8;
+DECLARE snap pg_snapshot; writer xid8;
 BEGIN
+  -- the horizon holds for the statement snapshots of READ COMMITTED only: under a
+  -- transaction snapshot, writers that finished since would be skipped
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC008',
+      MESSAGE = '下载须在 READ COMMITTED 事务中进行（一窗通程序自动如此）。';
+  END IF;
+  snap := pg_current_snapshot();
   SELECT min(x) INTO writer
     FROM pg_snapshot_xip(snap) AS x
    WHERE (x::text::numeric % 4294967296)::bigint IN (

@@ -312,6 +312,21 @@ def test_a_centre_holding_a_transaction_open_delays_no_other_centres_download(
         holder.close()
 
 
+def test_a_pull_under_a_transaction_snapshot_is_refused(
+    central: Central, stations: dict[str, Store]
+) -> None:
+    conn = psycopg.connect(
+        libpq_url(central.centre_url(CENTRE_A)), password=central.logins[CENTRE_A].password
+    )
+    try:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with pytest.raises(psycopg.Error) as refused:
+            _pull(conn, central, CENTRE_A, "A1")
+        assert refused.value.sqlstate == "YC008"
+    finally:
+        conn.close()
+
+
 def test_a_centre_holding_its_own_case_locked_cannot_make_a_county_writer_wait(
     central: Central, stations: dict[str, Store]
 ) -> None:
