@@ -322,10 +322,10 @@ class SyncClient:
                     .values(batch_seq=HELD_BATCH)
                 )
                 state.put(s, state.REFUSED_AT, now.isoformat(timespec="seconds"))
-            # refusals of rows that have now gone up are history, not a problem
-            delivered = in_batch - held
+            # earlier refusals of this batch's rows are replaced: by nothing when the
+            # row has now gone up, by the new refusal when it was refused again
             for old in s.scalars(select(SyncQuarantineRow)):
-                if old.batch_seq == batch.seq or _ws_seq_of(old.payload) in delivered:
+                if old.batch_seq == batch.seq or _ws_seq_of(old.payload) in in_batch:
                     s.delete(old)
             for q in quarantined:
                 s.add(

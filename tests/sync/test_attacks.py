@@ -166,13 +166,21 @@ def test_a_refused_row_is_never_marked_sent_and_goes_up_once_the_county_allows_i
         refused = s.scalars(select(SyncQuarantineRow)).all()
         # …and it is visible: the case (number taken) and its rows (no such case)
         assert any("重复" in q.reason for q in refused)
+        listed = len(refused)
     # syncing again at once does not hammer the county with it
+    assert c.sync_once().batches == 0
+    # after the retry interval it is sent again, refused again, listed once
+    clock[0] = DAY + timedelta(hours=2)
+    assert c.sync_once().quarantined == listed
+    with b.session() as s:
+        assert pending_count(s) == 1
+        assert len(s.scalars(select(SyncQuarantineRow)).all()) == listed
     assert c.sync_once().batches == 0
     # the county removes the planted row; after the retry interval the case goes up
     with psycopg.connect(libpq_url(central.admin_url), autocommit=True) as conn:
         conn.execute("DELETE FROM yc.cases WHERE case_no = %s AND applicant_name = '占号99'",
                      [planted])  # fmt: skip
-    clock[0] = DAY + timedelta(hours=2)
+    clock[0] = DAY + timedelta(hours=4)
     report = c.sync_once()
     assert report.quarantined == 0 and report.pending == 0
     with b.session() as s:
