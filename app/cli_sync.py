@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,17 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("case_no")
     p.add_argument("status")
     p.add_argument("--actor", default="县中心")
+    p = admin(
+        "add-workstation",
+        "登记中心的工作站代码（工作站不能自行登记；可绑定到工作站显示的安装号）",
+        _add_workstation,
+    )
+    p.add_argument("centre", help="中心代码")
+    p.add_argument("workstation", help="工作站代码（2位大写字母或数字，中心内不得重复）")
+    p.add_argument(
+        "--install-id",
+        help="只允许这台电脑使用（安装号见工作站的拒收提示）；不填则绑定第一台同步的电脑",
+    )
     p = admin("release-workstation", "释放工作站代码（更换电脑后允许新电脑使用）", _release)
     p.add_argument("centre")
     p.add_argument("workstation")
@@ -89,6 +101,8 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(handler=_sync_once)
     ss = s.add_subparsers(dest="sync_command", metavar="ACTION")
     p = ss.add_parser("status", help="显示同步状态、拒收与冲突")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
     p.set_defaults(handler=_sync_status)
     p = ss.add_parser("set-up", help="设置县中心地址并把同步密码存入系统钥匙串")
     p.add_argument(
@@ -99,13 +113,22 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--sslmode", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
     )
-    p.add_argument("--centre", help="中心代码（默认沿用设置）")
-    p.add_argument("--workstation", help="工作站代码（县中心分配，2位）")
+    p.add_argument("--centre", required=True, help="中心代码（县中心开通中心时给出）")
+    p.add_argument("--workstation", required=True, help="工作站代码（县中心登记的2位代码，如 A1）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    p.add_argument(
+        "--password-file",
+        type=Path,
+        help="无人值守：从此文件读取密码（只允许运行同步的用户读取，chmod 600），不用系统钥匙串",
+    )
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
     p.set_defaults(handler=_sync_set_up)
     p = ss.add_parser(
         "first-start", help="新工作站首次启动：从县中心下载目录、日历与账号（显示进度）"
     )
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="本地数据库 URL 或 SQLite 文件路径")
     p.set_defaults(handler=_first_start)
 
 
@@ -160,18 +183,29 @@ def _central_upgrade(args: argparse.Namespace) -> int:
     return _admin_call(args, run)
 
 
-def _print_login(login: Any, url: str) -> None:
+def _station_url(role: str, url: str) -> str:
     from sqlalchemy.engine import make_url
 
     u = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    station_url = (
-        f"postgresql://{login.role}@{u.host or '县中心地址'}:{u.port or 5432}/{u.database}"
+    return f"postgresql://{role}@{u.host or '县中心地址'}:{u.port or 5432}/{u.database}"
+
+
+def _set_up_line(role: str, centre: str, workstation: str, url: str) -> str:
+    return (
+        f"yichuang sync set-up --url {_station_url(role, url)} "
+        f"--centre {centre} --workstation {workstation}"
     )
+
+
+def _print_login(login: Any, url: str) -> None:
     print(f"中心：{login.code} {login.name}")
     print(f"同步账号：{login.role}")
     print(f"密码：{login.password}")
-    print("密码只显示这一次，请当面交给该中心的管理员，在每台工作站上运行：")
-    print(f"  yichuang sync set-up --url {station_url}")
+    print("密码只显示这一次，请当面交给该中心的管理员。")
+    print("每台工作站先由县中心登记工作站代码（中心内不得重复，如 A1、A2）：")
+    print(f"  yichuang central add-workstation {login.code} 工作站代码 --url …")
+    print("再在该工作站上运行（add-workstation 会显示填好代码的这一行）：")
+    print(f"  {_set_up_line(login.role, login.code, '工作站代码', url)}")
 
 
 def _add_centre(args: argparse.Namespace) -> int:
@@ -290,6 +324,30 @@ def _set_status(args: argparse.Namespace) -> int:
     return _admin_call(args, run)
 
 
+def _add_workstation(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        code = args.workstation.strip().upper()
+        result = admin.add_workstation(url, args.centre, code, args.install_id)
+        role = admin.centre_role(url, args.centre)
+        bound = result.get("install_id")
+        state = "已登记" if result.get("added") else "早已登记"
+        print(
+            f"工作站 {args.centre}-{code} {state}"
+            + (
+                f"，只允许安装号 {str(bound)[:8]}… 的电脑使用。"
+                if bound
+                else "，第一台用它同步的电脑将绑定此代码。"
+            )
+        )
+        print("在该工作站上运行：")
+        print(f"  {_set_up_line(role, args.centre, code, url)}")
+        return 0
+
+    return _admin_call(args, run)
+
+
 def _release(args: argparse.Namespace) -> int:
     from db.central import admin
 
@@ -315,9 +373,11 @@ def _central_status(args: argparse.Namespace) -> int:
                 f"拒收 {c['quarantined']}，冲突 {c['conflicts']}"
             )
         for w in info["workstations"]:
+            seen = f"{w['last_seen']:%Y-%m-%d %H:%M}" if w["last_seen"] else "尚未同步"
+            install = f"{w['install_id'][:8]}…" if w["install_id"] else "未绑定"
             print(
                 f"  工作站 {w['centre']}-{w['code']}：已收 {w['batches']} 批，"
-                f"最近 {w['last_seen']:%Y-%m-%d %H:%M}，安装号 {w['install_id'][:8]}…"
+                f"最近 {seen}，安装号 {install}"
             )
         return 0
 
@@ -398,8 +458,6 @@ def _sync_status(args: argparse.Namespace) -> int:
 
 def _sync_set_up(args: argparse.Namespace) -> int:
     from app.credentials import account_for
-    from app.sync_service import client_from_settings
-    from db.sync.client import SyncError
 
     if "://" not in args.url or "@" not in args.url:
         print("县中心地址应形如 postgresql://账号@主机/数据库（不含密码）", file=sys.stderr)
@@ -407,6 +465,18 @@ def _sync_set_up(args: argparse.Namespace) -> int:
     if ":" in args.url.split("://", 1)[1].split("@", 1)[0]:
         print("地址中不要写密码：密码单独输入，只保存在系统钥匙串中", file=sys.stderr)
         return 2
+    workstation = args.workstation.strip().upper()
+    if not re.match(r"^[A-Z0-9]{2}$", workstation):
+        print(
+            f"工作站代码“{args.workstation}”无效：应为县中心登记的2位大写字母或数字（如 A1）",
+            file=sys.stderr,
+        )
+        return 2
+    if not re.match(r"^\d{6,12}$", args.centre):
+        print(f"中心代码“{args.centre}”无效：应为6至12位数字", file=sys.stderr)
+        return 2
+    if args.password_file is not None:
+        return _set_up_with_file(args, workstation)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -416,36 +486,67 @@ def _sync_set_up(args: argparse.Namespace) -> int:
         return 2
     ctx = _context(args)
     try:
-        ctx.settings.set("central_url", args.url)
-        if args.sslmode:
-            ctx.settings.set("central_sslmode", args.sslmode)
-        if args.centre:
-            ctx.settings.set("centre_code", args.centre)
-        if args.workstation:
-            ctx.settings.set("workstation", args.workstation.upper())
+        _save_set_up(ctx, args, workstation, password_file="")
         credentials = CREDENTIALS_FACTORY()
         kept = credentials.set(account_for(args.url), password)
-        ctx.settings.save()
         if not kept:
-            print("本机没有可用的系统钥匙串：密码不会保存到磁盘，程序每次启动时会询问。")
-        try:
-            client = client_from_settings(ctx.store, ctx.settings, credentials)
-            assert client is not None
-            info = client.server_info()
-        except SyncError as exc:
-            print(f"设置已保存，但现在连不上县中心：{exc.message}", file=sys.stderr)
-            return 1
-        if info.get("centre") != ctx.settings.get("centre_code"):
             print(
-                f"此账号属于中心 {info.get('centre')}，而本机设置的中心代码为 "
-                f"{ctx.settings.get('centre_code')}：请用 --centre 改正。",
-                file=sys.stderr,
+                "本机没有可用的系统钥匙串：密码不会保存到磁盘，程序每次启动时会询问。"
+                "无人值守的电脑请改用密码文件（--password-file，见 docs/sync.md）。"
             )
-            return 2
-        print(f"已连接县中心（{info.get('centre_name')}，结构版本 {info.get('schema')}）。")
-        return 0
+        return _check_set_up(ctx, credentials)
     finally:
         ctx.close()
+
+
+def _save_set_up(ctx: Any, args: argparse.Namespace, workstation: str, password_file: str) -> None:
+    ctx.settings.set("central_url", args.url)
+    if args.sslmode:
+        ctx.settings.set("central_sslmode", args.sslmode)
+    ctx.settings.set("centre_code", args.centre)
+    ctx.settings.set("workstation", workstation)
+    ctx.settings.set("central_password_file", password_file)
+    ctx.settings.save()
+
+
+def _set_up_with_file(args: argparse.Namespace, workstation: str) -> int:
+    from app.credentials import CredentialFileError, read_password_file
+
+    path = args.password_file.expanduser().resolve()
+    try:
+        read_password_file(path)  # checked now, read again at every sync; never stored
+    except CredentialFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    ctx = _context(args)
+    try:
+        _save_set_up(ctx, args, workstation, password_file=str(path))
+        print(f"同步密码从文件 {path} 读取（不用系统钥匙串）。")
+        return _check_set_up(ctx, CREDENTIALS_FACTORY())
+    finally:
+        ctx.close()
+
+
+def _check_set_up(ctx: Any, credentials: Credentials) -> int:
+    from app.sync_service import client_from_settings
+    from db.sync.client import SyncError
+
+    try:
+        client = client_from_settings(ctx.store, ctx.settings, credentials)
+        assert client is not None
+        info = client.server_info()
+    except SyncError as exc:
+        print(f"设置已保存，但现在连不上县中心：{exc.message}", file=sys.stderr)
+        return 1
+    if info.get("centre") != ctx.settings.get("centre_code"):
+        print(
+            f"此账号属于中心 {info.get('centre')}，而本机设置的中心代码为 "
+            f"{ctx.settings.get('centre_code')}：请用 --centre 改正。",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"已连接县中心（{info.get('centre_name')}，结构版本 {info.get('schema')}）。")
+    return 0
 
 
 def _first_start(args: argparse.Namespace) -> int:

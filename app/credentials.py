@@ -6,14 +6,23 @@ points): Windows Credential Manager on Windows, the macOS Keychain on macOS, the
 Secret Service (GNOME Keyring, KWallet) on Linux when one answers. Where none is
 available the password is asked for at start-up and kept in memory for that session
 only; plaintext files (keyrings.alt) are never used.
+
+Unattended machines without a keyring (a Linux service, no Secret Service) use a
+password file the county IT person writes: setting ``central_password_file``, or a
+systemd credential named ``yichuang-central`` (``LoadCredential=``). The program only
+reads it, refuses it when anyone but the service user could read it, and never
+writes the password to a log or a message.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import stat
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from keyring.backend import KeyringBackend
@@ -22,6 +31,63 @@ from keyring.errors import KeyringError, PasswordDeleteError
 log = logging.getLogger("yichuang.credentials")
 
 SERVICE = "yichuang-central"
+SYSTEMD_CREDENTIAL = "yichuang-central"  # name under $CREDENTIALS_DIRECTORY
+
+
+class CredentialFileError(RuntimeError):
+    """The password file cannot be used; the message is Chinese and says what to do
+    (it never contains the password)."""
+
+
+def systemd_credential_path() -> Path | None:
+    """The systemd credential ``yichuang-central`` when the service was given one."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    if not directory:
+        return None
+    path = Path(directory) / SYSTEMD_CREDENTIAL
+    return path if path.exists() else None
+
+
+def read_password_file(path: Path) -> str:
+    """The password from the first line of ``path``: a regular file owned by this
+    user that no other user may read, write or run (mode 600 or 400)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise CredentialFileError(
+            f"找不到同步密码文件 {path}。请按 docs/sync.md 建立该文件（chmod 600），"
+            "或运行 yichuang sync set-up 重新设置。"
+        ) from exc
+    except OSError as exc:
+        raise CredentialFileError(
+            f"无法读取同步密码文件 {path}（{exc.strerror}）。"
+            "该文件须是属于运行同步的用户的普通文件（不能是链接），权限 600。"
+        ) from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CredentialFileError(f"同步密码文件 {path} 不是普通文件，已拒绝使用。")
+        if sys.platform != "win32":
+            if info.st_uid != os.geteuid():
+                raise CredentialFileError(
+                    f"同步密码文件 {path} 不属于运行同步的用户（文件属主 uid {info.st_uid}，"
+                    f"当前用户 uid {os.geteuid()}），已拒绝使用。请运行：chown 运行同步的用户 {path}"
+                )
+            if info.st_mode & 0o077:
+                raise CredentialFileError(
+                    f"同步密码文件 {path} 的权限过宽（{stat.filemode(info.st_mode)}，"
+                    f"{oct(info.st_mode & 0o777)}）：只允许运行同步的用户读取，其他用户不得读写，"
+                    f"已拒绝使用。请运行：chmod 600 {path}"
+                )
+        raw = fh.read(4096)
+    try:
+        password = raw.decode("utf-8").splitlines()[0].strip() if raw.strip() else ""
+    except UnicodeDecodeError as exc:
+        raise CredentialFileError(f"同步密码文件 {path} 不是 UTF-8 文本，已拒绝使用。") from exc
+    if not password:
+        raise CredentialFileError(f"同步密码文件 {path} 是空的：请在第一行写入县中心分配的密码。")
+    return password
 
 
 class MemoryKeyring(KeyringBackend):

@@ -79,6 +79,12 @@ REGISTRY: tuple[Setting, ...] = (
         "prefer",
         "连接县中心数据库的 TLS 模式（disable/prefer/require/verify-full）",
     ),
+    Setting(
+        "central_password_file",
+        str,
+        "",
+        "无人值守同步的密码文件（只允许运行同步的用户读取，chmod 600）；留空用系统钥匙串",
+    ),
     Setting("sync_interval_s", int, 30, "自动同步间隔（秒）"),
 )
 _BY_KEY = {s.key: s for s in REGISTRY}

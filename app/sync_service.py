@@ -12,10 +12,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.credentials import Credentials, account_for
+from app.credentials import (
+    CredentialFileError,
+    Credentials,
+    account_for,
+    read_password_file,
+    systemd_credential_path,
+)
 from app.settings import Settings
 from db.models import SyncConflictRow, SyncQuarantineRow
 from db.store import Store
@@ -63,9 +70,16 @@ def _parse(value: str) -> datetime | None:
 
 
 def read_status(store: Store, configured: bool) -> SyncStatus:
+    """The status as the local store remembers it. ``online`` is the outcome of the last
+    sync (True: it succeeded and no error since; False: it ended with an error; None:
+    never synced), so `sync status` right after a successful sync says 在线."""
     with store.session() as s:
+        last_success = _parse(state.get(s, state.LAST_SUCCESS))
+        last_error = state.get(s, state.LAST_ERROR)
+        online = False if last_error else (True if last_success else None)
         return SyncStatus(
             configured=configured,
+            online=online if configured else None,
             pending=pending_count(s),
             quarantined=int(s.scalar(select(func.count()).select_from(SyncQuarantineRow)) or 0),
             conflicts=int(s.scalar(select(func.count()).select_from(SyncConflictRow)) or 0),
@@ -76,6 +90,29 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
         )
 
 
+def password_for(url: str, settings: Settings, credentials: Credentials) -> str:
+    """The central password: from the password file when one is set (setting
+    ``central_password_file``, or the systemd credential ``yichuang-central``), else
+    from the OS keyring (or asked for). Raises SyncError (kind auth) with a Chinese
+    message that never contains the password."""
+    configured = str(settings.get("central_password_file")).strip()
+    path = Path(configured) if configured else systemd_credential_path()
+    if path is not None:
+        try:
+            return read_password_file(path)
+        except CredentialFileError as exc:
+            raise SyncError(str(exc), "auth") from exc
+    password = credentials.get(account_for(url))
+    if not password:
+        raise SyncError(
+            "没有县中心同步密码：请运行 yichuang sync set-up 输入县中心分配的密码（存入系统钥匙串）；"
+            "没有系统钥匙串的无人值守电脑用密码文件：yichuang sync set-up … --password-file 文件"
+            "（见 docs/sync.md）。",
+            "auth",
+        )
+    return password
+
+
 def client_from_settings(
     store: Store, settings: Settings, credentials: Credentials
 ) -> SyncClient | None:
@@ -84,12 +121,7 @@ def client_from_settings(
     url = str(settings.get("central_url")).strip()
     if not url:
         return None
-    password = credentials.get(account_for(url))
-    if not password:
-        raise SyncError(
-            "没有县中心同步密码：请运行 yichuang sync set-up（或在设置中）输入县中心分配的密码。",
-            "auth",
-        )
+    password = password_for(url, settings, credentials)
     return SyncClient(
         store,
         CentralConfig(

@@ -141,6 +141,7 @@ class Scratch:
     def client(self, store: Store, ws: str = "A1") -> Any:
         from db.sync.client import CentralConfig, SyncClient
 
+        admin.add_workstation(self.url, CENTRE, ws)  # the county registers it (c0003)
         url = make_url(self.url).set(username=self.login.role).render_as_string(False)
         return SyncClient(
             store, CentralConfig(url, self.login.password, CENTRE, ws, sslmode="disable")

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,8 +122,45 @@ def init_central(url: str, prefix: str = "yc", revision: str = "head") -> Roles:
                 db, pgsql.Identifier(roles.centre_group), pgsql.Identifier(roles.admin)
             )
         )
+        _hide_other_sessions(cur, roles)
     _upgrade(url, prefix, revision)
     return roles
+
+
+# Functions behind pg_stat_activity that tell one login who else is connected (role,
+# application name). PUBLIC may call them by default, in every database.
+SESSION_FUNCTIONS = (
+    "pg_stat_get_activity(integer)",
+    "pg_stat_get_backend_userid(integer)",
+    "pg_stat_get_backend_activity(integer)",
+)
+
+
+def _hide_other_sessions(cur: psycopg.Cursor[Any], roles: Roles) -> None:
+    """In this database, centre logins may not list the server's sessions (which
+    would show other centres' logins and application names); the admin role may.
+    Only a superuser can change these grants: otherwise the county's DBA is told."""
+    cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    row = cur.fetchone()
+    if not row or not row[0]:
+        print(
+            "提示：init 不是以超级用户运行，未能对各中心隐藏 pg_stat_activity；"
+            "请数据库管理员按 docs/sync.md 执行相应的 REVOKE。",
+            file=sys.stderr,
+        )
+        return
+    admin = pgsql.Identifier(roles.admin)
+    cur.execute(
+        pgsql.SQL("REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC; "
+                  "GRANT SELECT ON pg_catalog.pg_stat_activity TO {}").format(admin)
+    )  # fmt: skip
+    for fn in SESSION_FUNCTIONS:
+        cur.execute(
+            pgsql.SQL("REVOKE EXECUTE ON FUNCTION pg_catalog.{} FROM PUBLIC").format(pgsql.SQL(fn))
+        )
+        cur.execute(
+            pgsql.SQL("GRANT EXECUTE ON FUNCTION pg_catalog.{} TO {}").format(pgsql.SQL(fn), admin)
+        )
 
 
 def installed_prefix(url: str) -> str:
@@ -338,6 +376,33 @@ def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str
     return result
 
 
+def add_workstation(
+    url: str, centre: str, workstation: str, install_id: str | None = None
+) -> dict[str, Any]:
+    """Register a workstation code to a centre (the county's act: a workstation never
+    registers itself). With ``install_id`` the code is bound to that computer; without,
+    to the first computer that syncs with it."""
+    code = workstation.strip().upper()
+    if not WORKSTATION.match(code):
+        raise CentralAdminError(f"工作站代码“{workstation}”无效：应为2位大写字母或数字")
+    if install_id is not None and not re.match(r"^[0-9a-fA-F-]{36}$", install_id):
+        raise CentralAdminError(f"安装号“{install_id}”无效：应为工作站显示的完整安装号")
+    result: dict[str, Any] = _call(
+        url, f"SELECT {API}.add_workstation_v1(%s, %s, %s::uuid)", [centre, code, install_id]
+    )
+    return result
+
+
+def centre_role(url: str, centre: str) -> str:
+    """The login role of a centre (for the set-up line shown to the IT person)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT role_name FROM yc.centre WHERE code = %s", [centre])
+        row = cur.fetchone()
+    if row is None:
+        raise CentralAdminError(f"没有中心 {centre}")
+    return str(row[0])
+
+
 def release_workstation(url: str, centre: str, workstation: str) -> bool:
     return bool(_call(url, f"SELECT {API}.release_workstation_v1(%s, %s)", [centre, workstation]))
 
@@ -358,7 +423,7 @@ def overview(url: str) -> dict[str, Any]:
             for r in cur.fetchall()
         ]  # fmt: skip
         cur.execute(
-            "SELECT centre_code, code, install_id::text, last_batch_seq, schema_version,"
+            "SELECT centre_code, code, coalesce(install_id::text, ''), last_batch_seq, schema_version,"
             " last_seen FROM yc.workstation ORDER BY centre_code, code"
         )
         stations = [

@@ -612,3 +612,356 @@ CREATE POLICY centre_own ON yc.{table} USING ({column} = {mine_direct})
 CREATE POLICY via_functions ON yc.{table} TO "{roles.owner}" USING ({visible}) WITH CHECK ({visible});
 CREATE POLICY admin_reads ON yc.{table} FOR SELECT TO "{roles.admin}" USING (true);
 """
+
+
+# ---------------------------------------------------------------- c0003 (issue 13)
+#
+# The county trusts only what it can check: the authenticated login (session_user)
+# and the workstations the county registered to it. The generators above stay as the
+# released revisions c0001/c0002 ran them; c0003 replaces the functions with these.
+
+CHANGE_WRITER_MODES = (
+    "RowExclusiveLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+)
+# Every county function that writes the change log takes this lock first, before its
+# transaction has an id: the pull horizon then sees it (below). A centre login can
+# never take it: it has no privilege on schema yc, and pushes never write the log.
+LOCK_CHANGE_LOG = f"LOCK TABLE {SCHEMA}.change_log IN ROW EXCLUSIVE MODE;"
+
+
+def caller_checks_v3() -> str:
+    """Like caller_checks, but a workstation must have been registered by the county
+    (``central add-workstation``); the first install id that uses a registered code is
+    bound to it, another one is refused."""
+    return """
+  SELECT code INTO me FROM centre WHERE role_name = session_user;
+  IF me IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC001',
+      MESSAGE = format('账号 %s 不是任何中心的同步账号，县中心拒绝同步。请用县中心为本中心分配的账号（yichuang sync set-up）。', session_user);
+  END IF;
+  SELECT schema_version INTO cur FROM install;
+  v := (req->>'schema')::int;
+  IF v IS NULL OR v > cur THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC002',
+      MESSAGE = format('县中心数据库结构版本为 %s，本工作站程序为 %s，县中心尚未升级。请县中心管理员运行 yichuang central upgrade；在此之前办件照常保存在本机，不会丢失。', cur, coalesce(v::text, '未知'));
+  ELSIF v < cur - 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC002',
+      MESSAGE = format('本工作站程序过旧（同步结构版本 %s，县中心为 %s），县中心不再接收。请升级一窗通后再同步；办件保存在本机，不会丢失。', v, cur);
+  END IF;
+  IF req->>'centre' IS DISTINCT FROM me THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC003',
+      MESSAGE = format('本机设置的中心代码 %s 与同步账号所属中心 %s 不符，县中心拒收。请检查本机设置中的中心代码或同步账号。', coalesce(req->>'centre', '（空）'), me);
+  END IF;
+  ws := req->>'workstation';
+  IF ws IS NULL OR ws !~ '^[A-Z0-9]{2}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC003', MESSAGE = format('工作站代码“%s”无效，应为2位大写字母或数字。', coalesce(ws, ''));
+  END IF;
+  IF coalesce(req->>'install_id', '') !~ '^[0-9a-f-]{36}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC003', MESSAGE = '本机安装号无效，县中心拒绝同步。';
+  END IF;
+  SELECT * INTO wsrow FROM workstation WHERE centre_code = me AND code = ws FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC007',
+      MESSAGE = format('工作站 %s-%s 尚未在县中心登记，县中心拒绝同步。请县中心管理员运行：yichuang central add-workstation %s %s（本机安装号 %s…）。本机办件已保存，不会丢失。', me, ws, me, ws, left(req->>'install_id', 8));
+  END IF;
+  IF wsrow.install_id IS NULL THEN
+    -- registered by the county without an install id: bound to the first one that syncs
+    UPDATE workstation SET install_id = (req->>'install_id')::uuid, machine = coalesce(req->>'machine', '')
+      WHERE centre_code = me AND code = ws;
+    wsrow.install_id := (req->>'install_id')::uuid;
+  ELSIF wsrow.install_id IS DISTINCT FROM (req->>'install_id')::uuid THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC004',
+      MESSAGE = format('工作站代码 %s 已由另一台电脑（安装号 %s…）使用，县中心拒绝同步，以免两台电脑的办件编号重复。复制的系统盘或更换的电脑须由县中心分配新的工作站代码（或由县中心管理员释放旧代码：yichuang central release-workstation %s %s）。本机办件已保存，不会丢失。', ws, left(wsrow.install_id::text, 8), me, ws);
+  END IF;
+  UPDATE workstation SET last_seen = now(), schema_version = v WHERE centre_code = me AND code = ws;
+  IF v < cur THEN
+    notice := format('本工作站程序比县中心旧一个版本（%s / %s），仍可同步。请尽快升级一窗通。', v, cur);
+  END IF;
+"""
+
+
+COUNTY_ACTOR = "县中心"
+
+
+def apply_child_function_v3(spec: Spec) -> str:
+    """A child row may only hang on a case of the pushing workstation; an audit entry
+    must name that workstation and may not speak as the county."""
+    cols = ", ".join(quote(c) for c in spec.columns)
+    checks = ["WHEN s.centre_code IS DISTINCT FROM me THEN '中心代码与本中心不符'"]
+    if spec.child_of_case:
+        checks.append(
+            "WHEN NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id AND c.workstation = ws) "
+            "THEN '所属办件在县中心不存在，或属于其他中心或本中心的其他工作站'"
+        )
+    if spec.name == "audit_entry":
+        checks.append(
+            "WHEN s.workstation IS DISTINCT FROM ws THEN '审计记录的工作站与上传的工作站不符'"
+        )
+        checks.append(
+            f"WHEN s.actor = '{COUNTY_ACTOR}' OR s.detail->>'source' = 'county' "
+            f"THEN '“{COUNTY_ACTOR}”的记录只能由县中心产生'"
+        )
+    if spec.mode == "versioned":
+        sets = ", ".join(
+            f"{quote(c)} = excluded.{quote(c)}" for c in spec.columns if c not in spec.key
+        )
+        on_conflict = f"DO UPDATE SET {sets} WHERE {spec.name}.version < excluded.version"
+        dedupe = f"SELECT DISTINCT ON ({', '.join(spec.key)}) * FROM raw ORDER BY {', '.join(spec.key)}, ws_seq DESC"
+    else:
+        on_conflict = "DO NOTHING"
+        dedupe = "SELECT * FROM raw"
+    whens = "\n        ".join(checks)
+    return f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._apply_{spec.name}(rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+DECLARE qj jsonb; n bigint;
+BEGIN
+  WITH raw AS (SELECT * FROM jsonb_populate_recordset(NULL::{SCHEMA}.{spec.name}, rows)),
+  src AS ({dedupe}),
+  chk AS (
+    SELECT s.*, CASE
+        {whens}
+      END AS why
+    FROM src s),
+  {_quarantine_cte(spec.name, _key_text(spec, "chk"))},
+  ins AS (
+    INSERT INTO {spec.name} ({cols})
+    SELECT {cols} FROM chk WHERE chk.why IS NULL
+    ON CONFLICT ({", ".join(spec.key)}) {on_conflict}
+    RETURNING 1)
+  SELECT (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM q), (SELECT count(*) FROM ins)
+    INTO qj, n;
+  RETURN jsonb_build_object('applied', n, 'quarantined', qj, 'conflicts', '[]'::jsonb);
+END $fn$;
+"""
+
+
+def apply_cases_function_v3() -> str:
+    """A case must carry the pushing login's centre, the pushing (registered)
+    workstation, and a case number made of both: no centre can take another's number."""
+    cols = ", ".join(CASE_COLUMNS)
+    return f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._apply_cases(rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+DECLARE qj jsonb; cj jsonb; n bigint;
+BEGIN
+  WITH src AS (
+    SELECT DISTINCT ON (id) * FROM jsonb_populate_recordset(NULL::{SCHEMA}.cases, rows)
+    ORDER BY id, ws_seq DESC),
+  chk AS (
+    SELECT s.*, e.status AS e_status, e.row_version AS e_version, (e.id IS NOT NULL) AS e_exists,
+      CASE
+        WHEN s.centre_code IS DISTINCT FROM me THEN '中心代码与本中心不符'
+        WHEN s.workstation IS DISTINCT FROM ws THEN '办件的工作站代码与上传的工作站不符'
+        WHEN s.case_no IS NULL OR s.case_no !~ '^[0-9]{{6,12}}-[A-Z0-9]{{2}}-[0-9]{{8}}-[0-9]{{4}}$'
+          OR split_part(s.case_no, '-', 1) <> me OR split_part(s.case_no, '-', 2) <> ws
+          THEN format('办件编号 %s 不属于本中心的工作站 %s-%s：编号须以“%s-%s-”开头', s.case_no, me, ws, me, ws)
+        WHEN e.id IS NOT NULL AND (e.workstation IS DISTINCT FROM ws OR e.case_no IS DISTINCT FROM s.case_no)
+          THEN '该办件属于本中心的其他工作站，或编号与县中心记录不符'
+        WHEN s.status IS NULL OR NOT (s.status = ANY (status_list())) THEN '办件状态无效'
+      END AS why
+    FROM src s LEFT JOIN cases e ON e.id = s.id),
+  {_quarantine_cte("cases", "chk.id::text")},
+  cf AS (
+    INSERT INTO conflict (centre_code, workstation, tbl, row_key, rule, message, detail)
+    SELECT me, ws, 'cases', chk.case_no, 'case_status_forward_only',
+      format('办件 %s：县中心状态为“%s”，本机上传“%s”。办件状态只能前进，以县中心已处理的状态为准，本机将在下次下载时更新。',
+             chk.case_no, chk.e_status, chk.status),
+      jsonb_build_object('central', chk.e_status, 'local', chk.status,
+                         'central_version', chk.e_version, 'local_version', chk.row_version)
+    FROM chk
+    WHERE chk.why IS NULL AND chk.e_exists AND chk.status <> chk.e_status
+      AND NOT status_forward(chk.e_status, chk.status)
+    RETURNING jsonb_build_object('tbl', tbl, 'key', row_key, 'rule', rule, 'message', message,
+                                 'detail', detail) AS j),
+  ins AS (
+    INSERT INTO cases ({cols})
+    SELECT {cols} FROM chk WHERE chk.why IS NULL
+    ON CONFLICT (id) DO UPDATE SET
+      status = excluded.status, completed_at = excluded.completed_at,
+      supply_by = excluded.supply_by,
+      row_version = GREATEST(cases.row_version, excluded.row_version),
+      ws_seq = excluded.ws_seq
+    WHERE (status_forward(cases.status, excluded.status)
+       OR (cases.status = excluded.status AND cases.row_version < excluded.row_version))
+      AND cases.workstation = ws
+    RETURNING 1)
+  SELECT (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM q),
+         (SELECT coalesce(jsonb_agg(j), '[]'::jsonb) FROM cf),
+         (SELECT count(*) FROM ins)
+    INTO qj, cj, n;
+  RETURN jsonb_build_object('applied', n, 'quarantined', qj, 'conflicts', cj);
+END $fn$;
+"""
+
+
+ROWWISE_V3 = ROWWISE.replace(
+    f"EXECUTE format('SELECT {SCHEMA}._apply_%s($1, $2, $3, $4)', tbl)",
+    f"EXECUTE format('SELECT %I.%I($1, $2, $3, $4)', '{SCHEMA}', '_apply_' || tbl)",
+)
+assert ROWWISE_V3 != ROWWISE
+
+
+def push_function_v3(tables: tuple[str, ...]) -> str:
+    text = push_function(tables).replace(caller_checks(), caller_checks_v3())
+    old = f"EXECUTE format('SELECT {SCHEMA}._apply_%s($1, $2, $3, $4)', tname)"
+    new = f"EXECUTE format('SELECT %I.%I($1, $2, $3, $4)', '{SCHEMA}', '_apply_' || tname)"
+    assert old in text and caller_checks_v3() in text
+    return text.replace(old, new)
+
+
+# The pull horizon. c0001 bounded a pull by pg_snapshot_xmin: the oldest transaction
+# running anywhere, so one centre holding a transaction open froze every centre's
+# downloads. Only transactions that write the change log matter: every such writer
+# holds a write lock on yc.change_log from before it has a transaction id (county
+# functions take LOCK_CHANGE_LOG first thing; the trigger would take it on insert).
+# The bound is the oldest running transaction id among those lock holders, else the
+# snapshot's xmax. pg_locks and the snapshot's xip list need no privilege, and a
+# centre login can take no write lock on yc.change_log (no privilege on schema yc,
+# and its pushes never write the log), so nothing a centre does moves the bound.
+HORIZON = f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}.pull_horizon() RETURNS xid8
+LANGUAGE plpgsql {HELPER} AS $fn$
+DECLARE snap pg_snapshot; writer xid8;
+BEGIN
+  -- the horizon holds for the statement snapshots of READ COMMITTED only: under a
+  -- transaction snapshot, writers that finished since would be skipped
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC008',
+      MESSAGE = '下载须在 READ COMMITTED 事务中进行（一窗通程序自动如此）。';
+  END IF;
+  snap := pg_current_snapshot();
+  SELECT min(x) INTO writer
+    FROM pg_snapshot_xip(snap) AS x
+   WHERE (x::text::numeric % 4294967296)::bigint IN (
+      SELECT t.transactionid::text::bigint
+        FROM pg_locks w
+        JOIN pg_locks t ON t.virtualtransaction = w.virtualtransaction
+                       AND t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted
+       WHERE w.locktype = 'relation'
+         AND w.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND w.relation = '{SCHEMA}.change_log'::regclass
+         AND w.mode IN ({", ".join(f"'{m}'" for m in CHANGE_WRITER_MODES)}));
+  RETURN coalesce(writer, pg_snapshot_xmax(snap));
+END $fn$;
+"""
+
+PULL_V3 = PULL.replace(caller_checks(), caller_checks_v3()).replace(
+    "bound := pg_snapshot_xmin(pg_current_snapshot());", "bound := pull_horizon();"
+)
+assert "pull_horizon()" in PULL_V3 and caller_checks_v3() in PULL_V3
+
+
+def _locked(fn_sql: str, name: str) -> str:
+    """Insert LOCK_CHANGE_LOG as the first statement of an admin function's body."""
+    head = f"CREATE OR REPLACE FUNCTION {API}.{name}("
+    start = fn_sql.index(head)
+    begin = fn_sql.index("BEGIN\n", start) + len("BEGIN\n")
+    return fn_sql[:begin] + f"  {LOCK_CHANGE_LOG}\n" + fn_sql[begin:]
+
+
+ADMIN_FUNCTIONS_V3 = ADMIN_FUNCTIONS
+for _name in ("publish_items_v1", "publish_calendar_v1", "upsert_clerk_v1", "set_case_status_v1"):
+    ADMIN_FUNCTIONS_V3 = _locked(ADMIN_FUNCTIONS_V3, _name)
+ADMIN_FUNCTIONS_V3 = ADMIN_FUNCTIONS_V3.replace(
+    """BEGIN
+  DELETE FROM workstation WHERE centre_code = p_centre AND code = p_ws;
+  RETURN FOUND;
+END $fn$;""",
+    """DECLARE bound boolean;
+BEGIN
+  -- the code stays registered; the next computer that syncs with it is bound to it
+  SELECT install_id IS NOT NULL INTO bound FROM workstation
+    WHERE centre_code = p_centre AND code = p_ws FOR UPDATE;
+  UPDATE workstation SET install_id = NULL, last_batch_seq = 0, machine = ''
+    WHERE centre_code = p_centre AND code = p_ws;
+  RETURN coalesce(bound, false);
+END $fn$;""",
+)
+assert "install_id = NULL" in ADMIN_FUNCTIONS_V3
+# A county status change must not wait, holding the horizon, for a row lock that a
+# centre's open push transaction holds on its own case: it fails at once instead (the
+# IT person retries), so no centre can hold back the others' downloads through it.
+_WAITING = "  SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;\n"
+assert ADMIN_FUNCTIONS_V3.count(_WAITING) == 1
+ADMIN_FUNCTIONS_V3 = ADMIN_FUNCTIONS_V3.replace(
+    _WAITING,
+    """  BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE NOWAIT;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC013',
+      MESSAGE = format('办件 %s 正在由工作站同步，县中心暂不能修改，请稍后重试。', p_case_no);
+  END;
+""",
+)
+
+ADD_WORKSTATION = f"""
+CREATE OR REPLACE FUNCTION {API}.add_workstation_v1(p_centre text, p_ws text, p_install uuid)
+RETURNS jsonb LANGUAGE plpgsql {DEFINER} AS $fn$
+-- The county registers a workstation code to a centre, optionally bound to an install
+-- id (shown by a refused workstation); without one, the first computer that syncs
+-- with the code is bound to it.
+DECLARE w record;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM centre WHERE code = p_centre) THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC012', MESSAGE = format('没有中心 %s。', p_centre);
+  END IF;
+  IF p_ws IS NULL OR p_ws !~ '^[A-Z0-9]{{2}}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC012',
+      MESSAGE = format('工作站代码“%s”无效，应为2位大写字母或数字。', coalesce(p_ws, ''));
+  END IF;
+  INSERT INTO workstation (centre_code, code, install_id, registered_by)
+    VALUES (p_centre, p_ws, p_install, session_user)
+    ON CONFLICT (centre_code, code) DO NOTHING;
+  IF FOUND THEN
+    RETURN jsonb_build_object('added', true, 'install_id', p_install);
+  END IF;
+  SELECT * INTO w FROM workstation WHERE centre_code = p_centre AND code = p_ws FOR UPDATE;
+  IF p_install IS NOT NULL AND w.install_id IS NULL THEN
+    UPDATE workstation SET install_id = p_install WHERE centre_code = p_centre AND code = p_ws;
+    RETURN jsonb_build_object('added', false, 'install_id', p_install);
+  END IF;
+  IF p_install IS NOT NULL AND w.install_id <> p_install THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC004',
+      MESSAGE = format('工作站代码 %s-%s 已由另一台电脑（安装号 %s…）使用；确需更换电脑时先运行 yichuang central release-workstation %s %s。',
+                       p_centre, p_ws, left(w.install_id::text, 8), p_centre, p_ws);
+  END IF;
+  RETURN jsonb_build_object('added', false, 'install_id', w.install_id);
+END $fn$;
+"""
+
+LOG_CHANGE_V3 = f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}.log_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = {SCHEMA}, pg_temp AS $fn$
+BEGIN
+  IF TG_TABLE_NAME = 'item_version' THEN
+    INSERT INTO change_log (tbl, key, key2) VALUES ('item_version', NEW.code, NEW.version);
+  ELSIF TG_TABLE_NAME = 'calendar_year' THEN
+    INSERT INTO change_log (tbl, key) VALUES ('calendar_year', NEW.year::text);
+  ELSIF TG_TABLE_NAME = 'clerk' THEN
+    INSERT INTO change_log (tbl, key, centre_code) VALUES ('clerk', NEW.login, NEW.centre_code);
+  ELSIF TG_TABLE_NAME = 'cases' THEN
+    -- a push touches only the pushing workstation's own cases, which do not come back
+    -- to it: a push never writes the change log (so no centre login ever holds the
+    -- write lock the pull horizon looks for)
+    IF nullif(current_setting('yc.push_ws', true), '') IS NULL THEN
+      INSERT INTO change_log (tbl, key, centre_code, workstation, origin)
+        VALUES ('cases', NEW.id::text, NEW.centre_code, NEW.workstation, 'county');
+    END IF;
+  END IF;
+  RETURN NULL;
+END $fn$;
+"""
+
+ADMIN_FUNCTION_SIGNATURES_V3 = (*ADMIN_FUNCTION_SIGNATURES, "add_workstation_v1(text, text, uuid)")
+
+
+def grants_v3(roles: Roles) -> str:
+    extra = f"""
+GRANT EXECUTE ON FUNCTION {API}.add_workstation_v1(text, text, uuid) TO "{roles.admin}";
+REVOKE EXECUTE ON FUNCTION {SCHEMA}.pull_horizon() FROM PUBLIC;
+"""
+    return grants(roles) + extra

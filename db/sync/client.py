@@ -38,6 +38,10 @@ SYNC_SCHEMA = 2  # the central schema version this program speaks (db/central mi
 Progress = Callable[[int, int, str], None]
 
 KEEP_SENT_DAYS = 30  # acknowledged outbox rows are kept this long, then removed
+# An outbox row the county refused (quarantined) is never marked sent: it is held with
+# this batch number (no real batch has it), counted as pending, listed as refused, and
+# sent again in a new batch once ``retry_refused_s`` has passed.
+HELD_BATCH = 0
 
 
 class SyncError(RuntimeError):
@@ -61,6 +65,7 @@ class CentralConfig:
     schema: int = SYNC_SCHEMA
     batch_rows: int = 1000  # outbox rows (≈ cases) per batch
     pull_limit: int = 1000
+    retry_refused_s: int = 3600  # a row the county refused is sent again after this
 
 
 @dataclass
@@ -134,9 +139,15 @@ class _Batch:
 
 
 class SyncClient:
-    def __init__(self, store: Store, config: CentralConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: CentralConfig,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
         self.store = store
         self.config = config
+        self.clock = clock  # local wall time for bookkeeping only; it orders nothing
 
     # ------------------------------------------------------------ connection
 
@@ -152,7 +163,9 @@ class SyncClient:
                 password=c.password or None,
                 sslmode=c.sslmode or "prefer",
                 connect_timeout=c.connect_timeout,
-                application_name=f"yichuang-sync {c.centre}-{c.workstation}",
+                # no centre or workstation code: pg_stat_activity shows every login the
+                # application names of all sessions
+                application_name="yichuang-sync",
                 keepalives=1,
                 keepalives_idle=30,
                 keepalives_interval=10,
@@ -193,18 +206,42 @@ class SyncClient:
 
     # ------------------------------------------------------------ push
 
-    def _form_batch(self, identity: dict[str, Any]) -> _Batch | None:
+    def _release_held(self, now: datetime) -> None:
+        """Rows the county refused go out again (in a new batch) once the retry
+        interval since the last refusal has passed."""
+        with self.store.session() as s, s.begin():
+            state.lock(s)
+            last = state.get(s, state.REFUSED_AT)
+            if last and now < datetime.fromisoformat(last) + timedelta(
+                seconds=self.config.retry_refused_s
+            ):
+                return
+            s.execute(
+                update(SyncOutboxRow)
+                .where(SyncOutboxRow.batch_seq == HELD_BATCH, SyncOutboxRow.sent_at.is_(None))
+                .values(batch_seq=None)
+            )
+
+    def _form_batch(
+        self, identity: dict[str, Any], exclude: frozenset[int] = frozenset()
+    ) -> _Batch | None:
         with self.store.session() as s, s.begin():
             state.lock(s)
             open_seq = s.scalar(
                 select(func.min(SyncOutboxRow.batch_seq)).where(
-                    SyncOutboxRow.batch_seq.is_not(None), SyncOutboxRow.sent_at.is_(None)
+                    SyncOutboxRow.batch_seq.is_not(None),
+                    SyncOutboxRow.batch_seq != HELD_BATCH,
+                    SyncOutboxRow.sent_at.is_(None),
                 )
             )
             if open_seq is None:
                 rows = s.execute(
                     select(SyncOutboxRow.seq, SyncOutboxRow.payload)
-                    .where(SyncOutboxRow.sent_at.is_(None), SyncOutboxRow.batch_seq.is_(None))
+                    .where(
+                        SyncOutboxRow.sent_at.is_(None),
+                        SyncOutboxRow.batch_seq.is_(None),
+                        SyncOutboxRow.seq.not_in(exclude),
+                    )
                     .order_by(SyncOutboxRow.seq)
                     .limit(self.config.batch_rows)
                 ).all()
@@ -219,6 +256,7 @@ class SyncClient:
                         SyncOutboxRow.seq <= rows[-1].seq,
                         SyncOutboxRow.sent_at.is_(None),
                         SyncOutboxRow.batch_seq.is_(None),
+                        SyncOutboxRow.seq.not_in(exclude),
                     )
                     .values(batch_seq=bseq)
                 )
@@ -246,19 +284,49 @@ class SyncClient:
         request = json.dumps(head, ensure_ascii=False)[:-1] + ',"tables":' + body + "}"
         return _Batch(bseq, first, last, len(rows), request)
 
-    def _record_push(self, batch: _Batch, reply: dict[str, Any], report: SyncReport) -> None:
+    def _record_push(self, batch: _Batch, reply: dict[str, Any], report: SyncReport) -> set[int]:
+        """Mark the batch's rows sent, except those the county refused: they are held
+        (never marked sent) and listed in the local quarantine. Returns the held seqs."""
         from db.models import SyncConflictRow, SyncQuarantineRow
 
-        now = datetime.now()
+        now = self.clock()
         quarantined = reply.get("quarantined") or []
         conflicts = reply.get("conflicts") or []
+        refused = {_ws_seq(q) for q in quarantined} - {None}
+        held = {int(seq) for seq in refused if seq is not None}
+        if quarantined and not held:
+            # a refusal that names no outbox row: hold the whole batch rather than lose it
+            held = set(range(batch.first, batch.last + 1))
         with self.store.session() as s, s.begin():
+            in_batch = set(
+                s.scalars(
+                    select(SyncOutboxRow.seq).where(
+                        SyncOutboxRow.batch_seq == batch.seq, SyncOutboxRow.sent_at.is_(None)
+                    )
+                )
+            )
+            held &= in_batch
             s.execute(
                 update(SyncOutboxRow)
-                .where(SyncOutboxRow.batch_seq == batch.seq, SyncOutboxRow.sent_at.is_(None))
+                .where(
+                    SyncOutboxRow.batch_seq == batch.seq,
+                    SyncOutboxRow.sent_at.is_(None),
+                    SyncOutboxRow.seq.not_in(held),
+                )
                 .values(sent_at=now)
             )
-            s.query(SyncQuarantineRow).filter(SyncQuarantineRow.batch_seq == batch.seq).delete()
+            if held:
+                s.execute(
+                    update(SyncOutboxRow)
+                    .where(SyncOutboxRow.seq.in_(held))
+                    .values(batch_seq=HELD_BATCH)
+                )
+                state.put(s, state.REFUSED_AT, now.isoformat(timespec="seconds"))
+            # earlier refusals of this batch's rows are replaced: by nothing when the
+            # row has now gone up, by the new refusal when it was refused again
+            for old in s.scalars(select(SyncQuarantineRow)):
+                if old.batch_seq == batch.seq or _ws_seq_of(old.payload) in in_batch:
+                    s.delete(old)
             for q in quarantined:
                 s.add(
                     SyncQuarantineRow(
@@ -285,18 +353,21 @@ class SyncClient:
             report.notice = str(reply["notice"])
         for q in quarantined:
             log.warning("county refused %s %s: %s", q.get("tbl"), q.get("key"), q.get("reason"))
+        return held
 
     def push(self, conn: psycopg.Connection[Any], report: SyncReport | None = None) -> SyncReport:
         report = report or SyncReport()
         identity = self._identity()
+        self._release_held(self.clock())
+        held: set[int] = set()  # refused in this push: not sent again before the interval
         while True:
-            batch = self._form_batch(identity)
+            batch = self._form_batch(identity, frozenset(held))
             if batch is None:
                 return report
             row = conn.execute("SELECT yc_api.sync_push_v1(%s::jsonb)", [batch.request]).fetchone()
             assert row is not None
             # the county has committed: only now is the batch marked sent here
-            self._record_push(batch, row[0], report)
+            held |= self._record_push(batch, row[0], report)
             log.info("pushed batch %d (%d rows, %s)", batch.seq, batch.rows, row[0].get("status"))
 
     # ------------------------------------------------------------ pull
@@ -362,7 +433,7 @@ class SyncClient:
             self._remember_error(exc.message)
             raise
         with self.store.session() as s, s.begin():
-            state.put(s, state.LAST_SUCCESS, datetime.now().isoformat(timespec="seconds"))
+            state.put(s, state.LAST_SUCCESS, self.clock().isoformat(timespec="seconds"))
             state.put(s, state.LAST_ERROR, "")
             state.put(s, state.NOTICE, report.notice)
             report.pending = pending_count(s)
@@ -371,7 +442,7 @@ class SyncClient:
             s.execute(
                 delete(SyncOutboxRow).where(
                     SyncOutboxRow.sent_at.is_not(None),
-                    SyncOutboxRow.sent_at < datetime.now() - timedelta(days=KEEP_SENT_DAYS),
+                    SyncOutboxRow.sent_at < self.clock() - timedelta(days=KEEP_SENT_DAYS),
                 )
             )
         return report
@@ -380,9 +451,23 @@ class SyncClient:
         try:
             with self.store.session() as s, s.begin():
                 state.put(s, state.LAST_ERROR, message)
-                state.put(s, state.LAST_ERROR_AT, datetime.now().isoformat(timespec="seconds"))
+                state.put(s, state.LAST_ERROR_AT, self.clock().isoformat(timespec="seconds"))
         except Exception:  # the local store itself is the problem: the caller shows it
             log.exception("could not record the sync error")
+
+
+def _ws_seq_of(row: Any) -> int | None:
+    try:
+        return (
+            int(row["ws_seq"]) if isinstance(row, dict) and row.get("ws_seq") is not None else None
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _ws_seq(quarantined: dict[str, Any]) -> int | None:
+    """The outbox row a refused row came from (each pushed row carries its ws_seq)."""
+    return _ws_seq_of(quarantined.get("row"))
 
 
 def first_sync(store: Store, client: SyncClient, progress: Progress) -> SyncReport:

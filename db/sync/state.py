@@ -21,6 +21,7 @@ LAST_SUCCESS = "last_success"
 LAST_ERROR = "last_error"
 LAST_ERROR_AT = "last_error_at"
 NOTICE = "notice"
+REFUSED_AT = "refused_at"  # when the county last refused a row (held rows wait)
 
 
 def get(session: Session, key: str, default: str = "") -> str:

@@ -24,7 +24,9 @@ CENTRE_B = "370999102"
 class Central:
     admin_url: str  # superuser on the test database
     prefix: str
+    revision: str = "head"
     logins: dict[str, admin.CentreLogin] = field(default_factory=dict)
+    registered: set[tuple[str, str]] = field(default_factory=set)
 
     def centre_url(self, code: str) -> str:
         login = self.logins[code]
@@ -34,7 +36,16 @@ class Central:
             .render_as_string(hide_password=False)
         )
 
+    def register(self, code: str, workstation: str) -> None:
+        """The county registers the workstation (idempotent)."""
+        if self.revision in ("c0001", "c0002"):
+            return  # before c0003 a workstation registered itself at its first sync
+        if (code, workstation) not in self.registered:
+            admin.add_workstation(self.admin_url, code, workstation)
+            self.registered.add((code, workstation))
+
     def config(self, code: str, workstation: str = "A1", **kw: object) -> CentralConfig:
+        self.register(code, workstation)
         return CentralConfig(
             url=self.centre_url(code),
             password=self.logins[code].password,
@@ -74,7 +85,7 @@ def central_factory(pg_server: str) -> Iterator[Callable[..., Central]]:
         name, url = _make_db(pg_server)
         made.append((name, prefix))
         admin.init_central(url, prefix=prefix, revision=revision)
-        central = Central(url, prefix)
+        central = Central(url, prefix, revision)
         for code in centres:
             central.logins[code] = admin.add_centre(url, code, f"测试中心{code[-3:]}")
         return central

@@ -32,6 +32,7 @@ def test_first_start_then_online_at_the_counter(
 
     admin.publish_items(central.admin_url, demo_items())
     admin.upsert_clerk(central.admin_url, CENTRE_A, "wangfang", "王芳", "s3cret", window_no="1")
+    central.register(CENTRE_A, "A1")  # the county registers the workstation
     url = central.centre_url(CENTRE_A)
     (tmp_path / "settings.json").write_text(
         json.dumps({"central_url": url, "centre_code": CENTRE_A, "workstation": "A1",

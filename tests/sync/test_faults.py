@@ -82,6 +82,7 @@ def test_sigkill_mid_push_50_trials(
 ) -> None:
     store = workstation("killed")
     load_demo(store)
+    central.register(CENTRE_A, "A1")
     store_url = store.engine.url.render_as_string(hide_password=False)
     store.close()
     login = central.logins[CENTRE_A]

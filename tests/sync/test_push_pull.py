@@ -176,7 +176,8 @@ def test_a_refused_row_is_quarantined_and_never_blocks_the_rest(
                                      "actor": "x", "action": "x", "detail": {}}]})  # fmt: skip
     save_cases(ws, 2, tag="后")
     report = client(ws, central).sync_once()
-    assert report.quarantined == 2 and report.pending == 0
+    # the two refused rows are held, never marked sent (issue 13): pending and listed
+    assert report.quarantined == 2 and report.pending == 2
     with ws.session() as s:
         reasons = [q.reason for q in s.scalars(select(SyncQuarantineRow))]
     assert any("所属办件" in r for r in reasons)

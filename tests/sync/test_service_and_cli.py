@@ -141,7 +141,11 @@ def test_commands_from_an_empty_server_to_a_synced_workstation(
             line.split("：", 1)[1] for line in out.splitlines() if line.startswith("密码：")
         )
         set_up = next(line.strip() for line in out.splitlines() if "sync set-up" in line)
-        station_url = set_up.split("--url ", 1)[1]
+        assert "--centre 370999101 --workstation 工作站代码" in set_up
+        code, out, err = _run(["central", "add-workstation", CENTRE_A, "b2", "--url", url], capsys)
+        assert code == 0, err
+        set_up = next(line.strip() for line in out.splitlines() if "sync set-up" in line)
+        assert set_up.endswith(f"--centre {CENTRE_A} --workstation B2")
         code, out, err = _run(["central", "add-centre", "12ab", "x", "--url", url], capsys)
         assert code == 2 and "6至12位数字" in err
         code, out, _ = _run(
@@ -164,9 +168,10 @@ def test_commands_from_an_empty_server_to_a_synced_workstation(
         assert code == 0
 
         data = tmp_path / "station"
+        # the printed line, as it stands, plus where this station keeps its data
         code, out, err = _run(
-            ["--data-dir", str(data), "sync", "set-up", "--url", station_url, "--sslmode", "disable",
-             "--centre", CENTRE_A, "--workstation", "b2", "--password-stdin"],
+            ["--data-dir", str(data), *set_up.split()[1:], "--sslmode", "disable",
+             "--password-stdin"],
             capsys, stdin=password + "\n",
         )  # fmt: skip
         assert code == 0, err
@@ -193,7 +198,8 @@ def test_commands_from_an_empty_server_to_a_synced_workstation(
         assert code == 0, err
         assert "上传 2 条变更" in out and "待上传 0" in out
         code, out, _ = _run(["--data-dir", str(data), "sync", "status"], capsys)
-        assert "在线" not in out and "待上传 0" in out
+        # right after a successful sync: not "尚未连接" (issue 13)
+        assert "尚未连接" not in out and "在线" in out and "待上传 0" in out
         code, out, _ = _run(["central", "status", "--url", url], capsys)
         assert "办件 2" in out and "工作站 370999101-B2" in out
         code, out, err = _run(["--data-dir", str(data), "sync"], capsys)
@@ -225,7 +231,18 @@ def test_set_up_refuses_a_password_in_the_url(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = _run(
-        ["--data-dir", str(tmp_path), "sync", "set-up", "--url", "postgresql://yc_1:pw@h/db"],
+        [
+            "--data-dir",
+            str(tmp_path),
+            "sync",
+            "set-up",
+            "--url",
+            "postgresql://yc_1:pw@h/db",
+            "--centre",
+            CENTRE_A,
+            "--workstation",
+            "A1",
+        ],
         capsys,
     )
     assert code == 2 and "不要写密码" in err

@@ -81,6 +81,8 @@ def test_county_a_version_behind_tells_the_workstation_and_writes_nothing(
     assert admin_count(old.admin_url, "SELECT count(*) FROM yc.cases") == 0
     assert admin_count(old.admin_url, "SELECT count(*) FROM yc.inbox") == 0
     admin.upgrade_central(old.admin_url)
+    old.revision = "head"
+    old.register(CENTRE_A, "A1")  # from c0003 the county registers workstations
     status = service.run_once()
     assert (status.last_error, status.pending) == ("", 0)
     assert_agree(ws, old.admin_url)
