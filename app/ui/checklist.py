@@ -258,7 +258,7 @@ class ChecklistView(QTableView):
         """Widths that follow the font (the large font too)."""
         metrics = self.fontMetrics()
         self.setColumnWidth(1, metrics.horizontalAdvance("个体工商户登记（备案）申请书") + 12)
-        self.setColumnWidth(7, metrics.horizontalAdvance("信息与申请人不一致") + 12)
+        self.setColumnWidth(7, metrics.horizontalAdvance("复印件不清晰") + 12)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

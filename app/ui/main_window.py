@@ -529,6 +529,10 @@ class MainWindow(QMainWindow):
             font = app.font()
             font.setPointSize(LARGE_POINT_SIZE if on else BASE_POINT_SIZE)
             app.setFont(font)
+        if self.queue_dock is not None:
+            # a dock that grew with the large font never shrinks back by itself; at
+            # its own width it leaves the intake the room the large font needs
+            self.resizeDocks([self.queue_dock], [QUEUE_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.context.settings.set("large_font", bool(on))
 
     # ------------------------------------------------------------ events

@@ -204,3 +204,25 @@ def test_the_case_list_shows_the_item_name_whole(qtbot: QtBot, window: MainWindo
         assert panel.table.columnWidth(COL_ITEM) >= wanted
     finally:
         app.setFont(font)
+
+
+@pytest.mark.gui
+def test_the_queue_dock_goes_back_to_its_width_after_the_large_font(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from app.ui.main_window import QUEUE_DOCK_WIDTH
+
+    dock = window.queue_dock
+    assert dock is not None
+    window.resize(1366, 768)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font = app.font()
+    try:
+        window._toggle_font(True)
+        window.resizeDocks([dock], [QUEUE_DOCK_WIDTH + 150], Qt.Orientation.Horizontal)
+        qtbot.waitUntil(lambda: dock.width() > QUEUE_DOCK_WIDTH + 100)  # grown meanwhile
+        window._toggle_font(False)
+        qtbot.waitUntil(lambda: abs(dock.width() - QUEUE_DOCK_WIDTH) <= 4)
+    finally:
+        app.setFont(font)

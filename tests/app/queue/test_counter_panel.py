@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -215,3 +216,29 @@ def test_a_restarted_counter_shows_its_interrupted_call_and_finishes_it_knowingl
     press(qtbot, Qt.Key.Key_F12)  # knowingly
     wait(lambda: other.ticket(a1).status is TicketStatus.DONE)
     wait(lambda: panel.current_label.text() == "—")
+
+
+def test_the_panel_follows_the_font_back_from_large(qtbot: QtBot, service: QueueService) -> None:
+    from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.font()
+    large = QFont(before)
+    large.setPointSize(LARGE_POINT_SIZE)
+    app.setFont(large)  # started with the large font (Ctrl+Shift+L last time)
+    try:
+        win = Counter(service)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        normal = QFont(before)
+        normal.setPointSize(BASE_POINT_SIZE)
+        app.setFont(normal)  # and back
+        qtbot.wait(50)
+        assert win.panel.title.font().pointSize() == BASE_POINT_SIZE
+        assert win.panel.title.font().bold()
+        assert win.panel.current_label.font().pixelSize() == 44
+    finally:
+        app.setFont(before)
+        win.panel.shutdown()
