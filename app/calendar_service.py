@@ -32,7 +32,7 @@ from app.core.workdays import (
     check_year_doc,
     load_calendar_dir,
     review_estimates,
-    years_from_docs,
+    with_stored_years,
 )
 
 if TYPE_CHECKING:
@@ -169,16 +169,10 @@ class CalendarService:
     def calendar(self) -> WorkCalendar:
         from db.calendar_repo import stored_years
 
-        base = load_calendar_dir(resource("calendar"))
         with self.store.session() as s:
             rows = stored_years(s)
-        years = []
-        for doc, origin in rows:
-            try:
-                years.extend(years_from_docs([doc], origin=origin))
-            except (CalendarError, ValueError, TypeError):
-                continue  # reported where the program loads it (app/context.py)
-        return base.overlaid(years)
+        # an unreadable year is reported where the program loads it (app/context.py)
+        return with_stored_years(load_calendar_dir(resource("calendar")), rows)
 
     def import_file(self, path: Path, *, check_only: bool = False) -> ImportResult:
         """Check the whole file, then (unless check_only) store the year. Raises

@@ -15,7 +15,7 @@ from app.core.workdays import (
     WorkCalendar,
     limit_text,
     load_calendar_dir,
-    years_from_docs,
+    with_stored_years,
 )
 
 
@@ -92,15 +92,9 @@ def program_calendar(db: str | None, data_dir: str | None) -> WorkCalendar:
     from db.calendar_repo import stored_years_fast
     from db.location import database_url, sqlite_file
 
-    calendar = load_calendar_dir(resource("calendar"))
     path = sqlite_file(database_url(db, data_dir))
-    years = []
-    for doc, origin in stored_years_fast(path) if path else []:
-        try:
-            years.extend(years_from_docs([doc], origin=origin))
-        except (CalendarError, ValueError, TypeError):
-            continue
-    return calendar.overlaid(years) if years else calendar
+    rows = stored_years_fast(path) if path else []
+    return with_stored_years(load_calendar_dir(resource("calendar")), rows)
 
 
 def _weekday(day: date) -> str:

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 from app.core.clock import Clock, SystemClock, clock_from_env
 from app.core.paths import resource
 from app.core.search import ItemIndex
-from app.core.workdays import CalendarError, WorkCalendar, load_calendar_dir, years_from_docs
+from app.core.workdays import (
+    WorkCalendar,
+    load_calendar_dir,
+    with_stored_years,
+)
 from app.settings import Settings
 from db.location import database_url, default_data_dir
 
@@ -89,13 +93,11 @@ def open_context(
 def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]]) -> WorkCalendar:
     """The shipped calendar with the years pulled from the county (or imported here)
     over it; a year that does not read is reported and the shipped data kept."""
-    years = []
-    for doc, origin in docs:
-        try:
-            years.extend(years_from_docs([doc], origin=origin))
-        except (CalendarError, ValueError, TypeError) as exc:
-            log.error("stored calendar year unreadable (%s), left out: %s", origin, exc)
-    return calendar.overlaid(years) if years else calendar
+
+    def report(origin: str, exc: Exception) -> None:
+        log.error("stored calendar year unreadable (%s), left out: %s", origin, exc)
+
+    return with_stored_years(calendar, docs, report)
 
 
 def ensure_demo_catalogue(context: AppContext) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -378,6 +378,24 @@ def years_from_docs(docs: Iterable[Any], origin: str = "县中心") -> list[Year
         data = json.loads(doc) if isinstance(doc, str) else doc
         out.append(YearCalendar.from_dict(data, origin=origin))
     return out
+
+
+def with_stored_years(
+    calendar: WorkCalendar,
+    rows: Iterable[tuple[Any, str]],
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> WorkCalendar:
+    """``calendar`` with the stored years (doc, origin) — from the county or imported
+    here — put over it. A year that does not read is left out (and handed to
+    ``on_error``): the shipped data or the estimate stands in for it."""
+    years = []
+    for doc, origin in rows:
+        try:
+            years.extend(years_from_docs([doc], origin=origin))
+        except (CalendarError, ValueError, TypeError) as exc:
+            if on_error is not None:
+                on_error(origin, exc)
+    return calendar.overlaid(years) if years else calendar
 
 
 def load_calendar_dir(directory: Path) -> WorkCalendar:
