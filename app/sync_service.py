@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-
+from app.core.sync_records import SyncIssues
 from app.credentials import (
     CredentialFileError,
     Credentials,
@@ -24,9 +23,8 @@ from app.credentials import (
     systemd_credential_path,
 )
 from app.settings import Settings
-from db.models import SyncConflictRow, SyncQuarantineRow
 from db.store import Store
-from db.sync import state
+from db.sync import issues, state
 from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport
 from db.sync.outbox import pending_count
 
@@ -74,6 +72,7 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
     sync (True: it succeeded and no error since; False: it ended with an error; None:
     never synced), so `sync status` right after a successful sync says 在线."""
     with store.session() as s:
+        quarantined, conflicts = issues.counts(s)
         last_success = _parse(state.get(s, state.LAST_SUCCESS))
         last_error = state.get(s, state.LAST_ERROR)
         online = False if last_error else (True if last_success else None)
@@ -81,13 +80,19 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
             configured=configured,
             online=online if configured else None,
             pending=pending_count(s),
-            quarantined=int(s.scalar(select(func.count()).select_from(SyncQuarantineRow)) or 0),
-            conflicts=int(s.scalar(select(func.count()).select_from(SyncConflictRow)) or 0),
+            quarantined=quarantined,
+            conflicts=conflicts,
             last_success=_parse(state.get(s, state.LAST_SUCCESS)),
             last_error=state.get(s, state.LAST_ERROR),
             last_error_at=_parse(state.get(s, state.LAST_ERROR_AT)),
             notice=state.get(s, state.NOTICE),
         )
+
+
+def read_issues(store: Store, *, newest_first: bool = True, limit: int | None = None) -> SyncIssues:
+    """The conflicts met and the rows the county refused, kept on this workstation."""
+    with store.session() as s:
+        return issues.read_issues(s, newest_first=newest_first, limit=limit)
 
 
 def password_for(url: str, settings: Settings, credentials: Credentials) -> str:

@@ -287,9 +287,10 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("正在与县中心同步……"))
 
     def show_sync_issues(self) -> None:
+        from app.sync_service import read_issues
         from app.ui.sync_view import SyncIssuesDialog
 
-        dialog = SyncIssuesDialog(self.context.store.get(), self)
+        dialog = SyncIssuesDialog(read_issues(self.context.store.get()), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
