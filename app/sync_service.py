@@ -25,7 +25,7 @@ from app.credentials import (
 from app.settings import Settings
 from db.store import Store
 from db.sync import issues, state
-from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport
+from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport, first_sync
 from db.sync.outbox import pending_count
 
 log = logging.getLogger("yichuang.sync")
@@ -137,6 +137,36 @@ def client_from_settings(
             sslmode=str(settings.get("central_sslmode")),
         ),
     )
+
+
+def needs_first_start(store: Store, settings: Settings) -> bool:
+    """Central sync is set up and this store has no catalogue or no clerks yet."""
+    if not str(settings.get("central_url")).strip():
+        return False
+    with store.session() as s:
+        return not state.has_catalogue_and_clerks(s)
+
+
+def first_start(
+    store: Store,
+    settings: Settings,
+    credentials: Credentials,
+    progress: Callable[[int, int, str], None],
+) -> str | None:
+    """The first pull of a new workstation (catalogue, calendar, clerks), reporting
+    ``progress(done, total, message)`` from the calling thread. None when the
+    workstation is usable, else what went wrong, in Chinese, for the person."""
+    try:
+        client = client_from_settings(store, settings, credentials)
+        if client is None:
+            raise SyncError("未设置县中心地址（central_url）", "config")
+        first_sync(store, client, progress)
+    except SyncError as exc:
+        return exc.message
+    except Exception as exc:  # shown to the person; the log has the rest
+        log.exception("first start failed")
+        return str(exc)
+    return None
 
 
 class SyncService:

@@ -7,10 +7,10 @@ import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from db.models import SyncStateRow
+from db.models import ClerkRow, ItemVersionRow, SyncStateRow
 
 INSTALL_ID = "install_id"
 MACHINE = "machine"
@@ -37,6 +37,14 @@ def put(session: Session, key: str, value: str) -> None:
         ),
         {"k": key, "v": value},
     )
+
+
+def has_catalogue_and_clerks(session: Session) -> bool:
+    """The store can serve a counter: a catalogue and clerk accounts (a new workstation
+    has neither until its first pull)."""
+    items = session.scalar(select(func.count()).select_from(ItemVersionRow))
+    clerks = session.scalar(select(func.count()).select_from(ClerkRow))
+    return bool(items) and bool(clerks)
 
 
 def lock(session: Session) -> None:
