@@ -32,7 +32,7 @@ from app.core.workdays import WorkCalendar
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from db.case_repo import SavedCase, UnprintedCase
+    from app.core.case_records import SavedCase, UnprintedCase
     from db.models import CaseRow
     from db.store import Store
 

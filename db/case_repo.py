@@ -5,12 +5,12 @@ written, or none is."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from app.core.case_records import IntakeRejected, SavedCase, UnprintedCase
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
 from app.core.check import Decision
 from app.core.ids import uuid7
@@ -34,22 +34,6 @@ LOCAL_ONLY = frozenset(
     {"item_version_id", "intake_id", "limit_days", "limit_unit", "promised_estimated",
      "calendar_basis"}
 )  # fmt: skip
-
-
-class IntakeRejected(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("；".join(problems))
-
-
-@dataclass(frozen=True, slots=True)
-class SavedCase:
-    id: uuid.UUID
-    case_no: str
-    promised_date: date | None
-    status: str
-    estimate_note: str = ""  # set when promised_date was counted on an estimated year
-    already_saved: bool = False  # the intake had been saved before: this is that case
 
 
 def case_for_intake(session: Session, intake_id: uuid.UUID) -> SavedCase | None:
@@ -279,15 +263,6 @@ def get_case(session: Session, case_no: str) -> CaseRow | None:
 
 def sequence_rows(session: Session) -> list[CaseSequenceRow]:
     return list(session.scalars(select(CaseSequenceRow)))
-
-
-@dataclass(frozen=True, slots=True)
-class UnprintedCase:
-    case_no: str
-    accepted_at: datetime
-    item_name: str
-    applicant_name: str
-    decision: str
 
 
 def unprinted_cases(session: Session, day: date, workstation: str) -> list[UnprintedCase]:

@@ -215,3 +215,31 @@ class CaseDetail:
     notice: tuple[NoticeInfo, ...] = ()
     timeline: tuple[TimelineEntry, ...] = field(default=())
     printed: tuple[PrintedInfo, ...] = ()
+
+
+# ---------------------------------------------------------------- saving
+
+
+class IntakeRejected(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCase:
+    id: uuid.UUID
+    case_no: str
+    promised_date: date | None
+    status: str
+    estimate_note: str = ""  # set when promised_date was counted on an estimated year
+    already_saved: bool = False  # the intake had been saved before: this is that case
+
+
+@dataclass(frozen=True, slots=True)
+class UnprintedCase:
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    decision: str

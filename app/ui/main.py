@@ -48,7 +48,7 @@ def run_gui(args: argparse.Namespace) -> int:
         context = quick.context
     else:
         from app.context import open_context
-        from db.store import StoreError
+        from app.core.errors import StoreError
 
         try:
             context = open_context(args.db, args.data_dir)
