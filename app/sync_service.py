@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from app.core.listeners import Listeners
 from app.core.sync_records import SyncIssues
 from app.credentials import (
     CredentialFileError,
@@ -186,7 +187,7 @@ class SyncService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._listeners: Listeners[SyncStatus] = Listeners("sync status")
         self._status = SyncStatus()
         self.last_report: SyncReport | None = None
 
@@ -197,17 +198,14 @@ class SyncService:
         with self._lock:
             return self._status
 
-    def subscribe(self, listener: Callable[[SyncStatus], None]) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        """Status changes, on the sync thread; returns the unsubscribe."""
+        return self._listeners.add(listener)
 
     def _publish(self, status: SyncStatus) -> None:
         with self._lock:
             self._status = status
-        for listener in list(self._listeners):
-            try:
-                listener(status)
-            except Exception:  # a listener's bug must not stop sync
-                log.exception("sync status listener failed")
+        self._listeners.publish(status)  # a listener's bug never stops sync
 
     def refresh(self) -> SyncStatus:
         """Re-read pending count and the rest from the local store (e.g. after a save)."""
