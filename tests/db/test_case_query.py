@@ -17,7 +17,7 @@ from app.core.case_records import (
     read_search,
 )
 from app.core.check import Decision, MaterialOutcome, Status
-from app.core.intake import Applicant, ApplicantKind, Intake
+from app.core.intake import Applicant, ApplicantKind, Intake, record_intake
 from app.core.items import Item
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
@@ -93,7 +93,7 @@ def save(
         **kw,  # type: ignore[arg-type]
     )  # fmt: skip
     with store.session() as s, s.begin():
-        saved = save_case(s, intake, calendar=CAL, centre=CENTRE, workstation="A1", now=now)
+        saved = save_case(s, record_intake(intake, CAL, now), centre=CENTRE, workstation="A1")
     return saved.case_no
 
 
