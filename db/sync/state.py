@@ -7,7 +7,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.models import ClerkRow, ItemVersionRow, SyncStateRow
@@ -42,9 +42,8 @@ def put(session: Session, key: str, value: str) -> None:
 def has_catalogue_and_clerks(session: Session) -> bool:
     """The store can serve a counter: a catalogue and clerk accounts (a new workstation
     has neither until its first pull)."""
-    items = session.scalar(select(func.count()).select_from(ItemVersionRow))
-    clerks = session.scalar(select(func.count()).select_from(ClerkRow))
-    return bool(items) and bool(clerks)
+    has_item = session.scalars(select(ItemVersionRow.id).limit(1)).first() is not None
+    return has_item and session.scalars(select(ClerkRow.login).limit(1)).first() is not None
 
 
 def lock(session: Session) -> None:
