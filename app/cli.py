@@ -13,13 +13,13 @@ from collections.abc import Callable
 
 # Packages that contribute sub-commands; each module has add_cli(subparsers).
 _CLI_MODULES = (
-    "app.cli_core",
-    "app.cli_calendar",
-    "app.cli_catalog",
-    "app.cli_sync",
+    "app.commands.domain",
+    "app.commands.calendar",
+    "app.commands.catalog",
+    "app.commands.sync",
     "devices.cli",
     "printing.cli",
-    "app.cli_hall",
+    "app.commands.hall",
 )
 
 
