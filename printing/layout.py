@@ -11,7 +11,6 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib import textsplit as rl_textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -30,19 +29,105 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import paragraph as rl_paragraph
 
+from printing import linebreak
 from printing.fonts import FONT_NAME, GlyphCheck, cjk_font
 
-_CJK_NO_LINE_START = "，。、；：？！）》」』】〕…—％"
+def _split_text(
+    word: str, max_widths: Any, font_name: str, font_size: float, encoding: str = "utf8"
+) -> list[list[Any]]:
+    """reportlab's ``wordSplit`` (one-style CJK paragraphs), by our rules:
+    returns ``[[extra space, line text], ...]``."""
+    widths = max_widths if isinstance(max_widths, list | tuple) else [max_widths]
+
+    def limit(n: int) -> float:
+        return float(widths[min(n, len(widths) - 1)])
+
+    def measure(text: str) -> float:
+        return float(stringWidth(text, font_name, font_size))
+
+    lines = linebreak.wrap(word, measure, limit)
+    return [[limit(n) - measure(text), text] for n, text in enumerate(lines)]
+
+
+def _split_frags(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "utf8") -> Any:
+    """reportlab's ``cjkFragSplit`` (mixed-style CJK paragraphs), by our rules."""
+    widths = max_widths if isinstance(max_widths, list | tuple) else [max_widths]
+    glyphs: list[Any] = []
+    for f in frags:
+        text = f.text.decode(encoding) if isinstance(f.text, bytes) else f.text
+        if text:
+            glyphs.extend(rl_paragraph.cjkU(t, f, encoding) for t in text)
+        else:
+            glyphs.append(rl_paragraph.cjkU(text, f, encoding))
+    # hard line breaks (<br/>) cut the paragraph into runs laid out one by one
+    runs: list[tuple[list[Any], bool]] = []
+    run: list[Any] = []
+    for g in glyphs:
+        run.append(g)
+        if hasattr(g.frag, "lineBreak"):
+            runs.append((run, True))
+            run = []
+    if run or not runs:
+        runs.append((run, False))
+    lines: list[Any] = []
+
+    def limit(n: int) -> float:
+        return float(widths[min(len(lines) + n, len(widths) - 1)])
+
+    for run, hard in runs:
+        parts = linebreak.units("".join(run))
+        if not parts:  # only a line break (or empty glyphs): an empty line
+            used = sum(_width(g) for g in run)
+            lines.append(
+                rl_paragraph.makeCJKParaLine(run, limit(0), used, limit(0) - used, hard, calc_bounds)
+            )
+            continue
+        owner = [gi for gi, g in enumerate(run) for _ in range(len(g))]
+        bounds, offset = [0], 0
+        for part in parts[:-1]:
+            offset += len(part)
+            bounds.append(owner[offset])
+        bounds.append(len(run))
+        # a unit's glyphs; empty glyphs (a <br/>, an empty fragment) go with the unit before
+        unit_glyphs = [run[bounds[k] : bounds[k + 1]] for k in range(len(parts))]
+        broken = linebreak.break_units(
+            [sum(_width(g) for g in ug) for ug in unit_glyphs],
+            limit,
+            texts=parts,
+            char_widths=lambda k: [_width(g) for g in unit_glyphs[k] if len(g)],
+        )
+        for n, line in enumerate(broken):
+            picked: list[Any] = []
+            for k, start, stop in line:
+                ug = unit_glyphs[k]
+                if stop == -1:
+                    picked.extend(ug)
+                    continue
+                chars = [i for i, g in enumerate(ug) if len(g)]
+                first = 0 if start == 0 else chars[start]
+                end = len(ug) if stop >= len(chars) else chars[stop]
+                picked.extend(ug[first:end])
+            used = sum(_width(g) for g in picked)
+            max_w = limit(0)
+            last = n == len(broken) - 1
+            lines.append(
+                rl_paragraph.makeCJKParaLine(
+                    picked, max_w, used, max_w - used, hard and last, calc_bounds
+                )
+            )
+    return rl_paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _width(glyph: Any) -> float:
+    return float(glyph.width)
 
 
 def _teach_cjk_line_breaking() -> None:
-    """reportlab's CJK wrapping lets full-width commas, colons etc. start a line.
-    Adding them to its "cannot start a line" set (kept in two modules: one for
-    single-style paragraphs, one for mixed) makes them hang at the end of the
-    previous line instead, as Chinese typesetting requires. Idempotent."""
-    for module in (rl_paragraph, rl_textsplit):
-        have: str = module.ALL_CANNOT_START
-        module.ALL_CANNOT_START = have + "".join(ch for ch in _CJK_NO_LINE_START if ch not in have)
+    """Chinese line breaking for every CJK paragraph: reportlab's own cuts between
+    any two characters (hanging one closing mark at most); ours keeps dates,
+    numbers, 文号 and brackets whole (``printing.linebreak``). Idempotent."""
+    rl_paragraph.wordSplit = _split_text
+    rl_paragraph.cjkFragSplit = _split_frags
 
 
 _teach_cjk_line_breaking()
@@ -103,6 +188,7 @@ def make_styles(base: float) -> Styles:
             leading=(base + 1) * 1.4,
             spaceBefore=base * 0.4,
             spaceAfter=base * 0.2,
+            keepWithNext=1,  # a heading never ends a page
             **common,
         ),
         right=ParagraphStyle(
@@ -215,6 +301,12 @@ class Writer:
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), _HEAD_GREY))
             style.append(("ALIGN", (0, 0), (-1, 0), "CENTER"))
+            # keep rows with their neighbours: never the header with one row alone at
+            # a page's foot, never the last row alone on a new page
+            rows = len(data)
+            style.append(("NOSPLIT", (0, 0), (-1, min(2, rows - 1))))
+            if rows > 4:
+                style.append(("NOSPLIT", (0, rows - 2), (-1, rows - 1)))
         for col in shade_cols:
             style.append(("BACKGROUND", (col, 0), (col, -1), _LABEL_GREY))
         for col in center_cols:
