@@ -98,9 +98,9 @@ def main() -> int:
     base = sample_case(Decision.NOTICE)
     lines = tuple(
         replace(base.notice_lines[i % len(base.notice_lines)], material=f"第{i + 1}项材料")
-        for i in range(20)
+        for i in range(20 - len(base.notice_lines))
     )
-    notice_case = replace(base, notice_lines=lines)
+    notice_case = replace(base, notice_lines=base.notice_lines + lines)  # the real ones stay
 
     def notice(i: int) -> bytes:
         return render_notice(

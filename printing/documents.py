@@ -37,6 +37,7 @@ from printing.model import (
     DocumentError,
     MissingChar,
     NoticeLine,
+    uncovered_materials,
 )
 from printing.qr import QrFlowable
 from printing.settings import HallSettings, SettingsError
@@ -265,6 +266,30 @@ def _require(case: CaseDoc, decisions: tuple[Decision, ...], doc: DocKind) -> No
         raise DocumentError(f"该办件的决定为“{case.decision.value}”，不能打印{doc.value}")
 
 
+def _require_covered(case: CaseDoc, doc: DocKind) -> None:
+    """一次性告知: the documents of a case say everything at once. A material the
+    standard requires in the case's situation that was neither received nor listed
+    would send the applicant away a second time: refuse to print."""
+    left = uncovered_materials(case)
+    if left:
+        raise DocumentError(
+            f"{doc.value}未列出以下尚未收齐的申请材料：{'、'.join(left)}。"
+            "请在材料核验中逐项标记后重新生成，不能打印不完整的文书"
+        )
+
+
+def _applicant_signers(a: ApplicantInfo, mark: str) -> list[str]:
+    """Who signs for the applicant's side: the applicant (an organisation seals),
+    and the agent, if any, on a line of their own as 代办人 / 经办人."""
+    if a.is_org:
+        lines = [f"申请单位：{a.name}（盖章）"]
+    else:
+        lines = [f"申请人：{a.name}{mark}"]
+    if a.agent_name:
+        lines.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}{mark}")
+    return lines
+
+
 # ---------------------------------------------------------------- 受理通知书
 
 
@@ -274,6 +299,7 @@ def render_receipt(
     """受理通知书 on A4, or 受理回执 on an 80 mm roll (``roll=True``)."""
     kind = DocKind.RECEIPT_ROLL if roll else DocKind.RECEIPT
     _require(case, (Decision.ACCEPT, Decision.ACCEPT_DEFERRED), kind)
+    _require_accepted_materials(case, kind)
     if roll:
         return _receipt_roll(case, hall, mask)
     d = _Doc(hall)
@@ -324,6 +350,19 @@ def render_receipt(
         footer_right=f"受理编号：{case.case_no}",
     )
     return RenderResult(kind, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+def _require_accepted_materials(case: CaseDoc, doc: DocKind) -> None:
+    """An accepted case has every material in hand, but the 容缺 ones it lists."""
+    _require_covered(case, doc)
+    if case.standard is None:
+        return
+    if case.decision is Decision.ACCEPT and case.notice_lines:
+        names = "、".join(line.material for line in case.notice_lines)
+        raise DocumentError(f"材料未收齐（{names}），不能按“受理”打印{doc.value}")
+    blocking = [line.material for line in case.notice_lines if not line.deferrable]
+    if blocking:
+        raise DocumentError(f"非容缺材料未收齐（{'、'.join(blocking)}），不能打印{doc.value}")
 
 
 def _promised_short(case: CaseDoc) -> str:
@@ -476,10 +515,13 @@ def _receipt_roll(case: CaseDoc, hall: HallSettings, mask: bool) -> RenderResult
 
 def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
     """一次性告知书: every missing or defective material, in one notice."""
-    if not case.notice_lines:
-        raise DocumentError("没有需要补正的材料，无需打印一次性告知书")
     if case.decision is Decision.REFUSE:
         raise DocumentError("该办件的决定为“不予受理”，应打印不予受理通知书")
+    if case.standard is None:
+        raise DocumentError("缺少事项标准，无法核对告知内容是否完整，不能打印一次性告知书")
+    _require_covered(case, DocKind.NOTICE)
+    if not case.notice_lines:
+        raise DocumentError("没有需要补正的材料，无需打印一次性告知书")
     d = _Doc(hall)
     footer = d.footer_text(hall.hall_name)
     w = d.w
@@ -540,10 +582,7 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
         ),
         Spacer(1, 4 * mm),
         d.signature_block(
-            [
-                f"窗口工作人员：{case.clerk_name}（签字）",
-                f"申请人：{a.agent_name or a.name}（签字）",
-            ]
+            [f"窗口工作人员：{case.clerk_name}（签字）", *_applicant_signers(a, "（签字）")]
         ),
     ]
     seal = d.seal_and_date(case.accepted_at)
@@ -558,14 +597,13 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
 
 
 def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
-    if not line.deferrable:
+    # A 补正 decision accepts nothing: a 容缺 material missing in it is one more
+    # thing to bring before the case is taken, never with a date. Only a case
+    # accepted under 容缺 gives its deferred materials a date.
+    if not line.deferrable or case.decision is not Decision.ACCEPT_DEFERRED:
         return "补齐后办理"
     when = case.supply_date(line)
     if when is None:
-        # A 补正 decision accepts nothing: a 容缺 material missing in it is one more
-        # thing to bring, with no date. Only an accepted 容缺 case must have one.
-        if case.decision is not Decision.ACCEPT_DEFERRED:
-            return "补齐后办理"
         raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
     return f"容缺，{fmt_date(when)}前补交"
 
@@ -573,9 +611,13 @@ def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
 # ---------------------------------------------------------------- 容缺受理承诺书
 
 
-def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = True) -> RenderResult:
-    """容缺受理承诺书: the applicant promises to supply the deferred materials by a date."""
+def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = False) -> RenderResult:
+    """容缺受理承诺书: the applicant promises to supply the deferred materials by a date.
+
+    A promise carries legal liability: the identity numbers print whole (``mask``
+    is for a copy shown on screen)."""
     _require(case, (Decision.ACCEPT_DEFERRED,), DocKind.PROMISE)
+    _require_accepted_materials(case, DocKind.PROMISE)
     d = _Doc(hall)
     footer = d.footer_text(hall.hall_name)
     w = d.w
@@ -610,7 +652,7 @@ def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = True) -> R
         _deferred_table(d, case),
         Spacer(1, 6 * mm),
     ]
-    signers = [f"承诺人：{a.name}（签字/盖章）"]
+    signers = [f"承诺人：{a.name}（{'盖章' if a.is_org else '签字'}）"]
     if a.agent_name:
         signers.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}（签字）")
     signers.append(f"窗口工作人员：{case.clerk_name}（签字）")
@@ -643,9 +685,9 @@ def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
     story += [
         w.p(_salutation(a), "申请人姓名"),
         w.raw(
-            w.markup(f"您于{fmt_date(case.accepted_at.date())}提出的“", "文书")
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}申请办理的“", "文书")
             + w.markup(case.item_name, "事项名称")
-            + w.markup(f"”申请（事项编码：{case.item_code}），经审查，决定不予受理。", "文书"),
+            + w.markup(f"”事项（事项编码：{case.item_code}），经审查，决定不予受理。", "文书"),
             w.s.para,
         ),
         w.raw("<b>不予受理的理由：</b>" + w.markup(case.refusal_reason, "不予受理理由"), w.s.para),
@@ -659,7 +701,7 @@ def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
         d.signature_block(
             [
                 f"经办人：{case.clerk_name}（{window_label(case.window_no)}）",
-                f"申请人签收：{a.agent_name or a.name}",
+                *(line.replace("：", "签收：", 1) for line in _applicant_signers(a, "")),
             ]
         ),
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.core.items import Medium, ServiceType
+from app.core.items import Item, Medium, Necessity, ServiceType
 from app.core.workdays import LimitUnit
 
 
@@ -149,6 +149,10 @@ class CaseDoc:
     refusal_reason: str = ""
     refusal_basis: str = ""
     deferred_supply_date: date | None = None  # 容缺: the date the applicant promised
+    # The item standard the case was taken under: a notice is checked against it
+    # (it must name every applicable material not brought), the refusal names its
+    # deciding body and remedies' addressees, the receipt its result delivery.
+    standard: Item | None = None
 
     @property
     def deferred_lines(self) -> tuple[NoticeLine, ...]:
@@ -156,6 +160,45 @@ class CaseDoc:
 
     def supply_date(self, line: NoticeLine) -> date | None:
         return line.supply_deadline or self.deferred_supply_date
+
+
+def notice_line(material: str, problem: str, requirement: str, deferrable: bool) -> NoticeLine:
+    """A notice line from the material check's words (``app.core.check``: 缺少,
+    未提交, 份数不足（…）, 有误：reason), as the documents print it."""
+    if problem.startswith("有误"):
+        reason = problem.removeprefix("有误").removeprefix("：")
+        return NoticeLine(material, Problem.DEFECTIVE, reason, requirement, deferrable)
+    reason = "未提交" if problem in ("缺少", "未提交", "") else problem
+    return NoticeLine(material, Problem.MISSING, reason, requirement, deferrable)
+
+
+def uncovered_materials(case: CaseDoc) -> list[str]:
+    """What the case's documents would leave unsaid: every material the item
+    standard requires in the case's situation (非必需 ones aside) that was neither
+    received in the copies required nor listed on the notice. One entry, a
+    sentence, when a situation question was not answered."""
+    item = case.standard
+    if item is None:
+        return []
+    answers: dict[str, str] = {}
+    for question, answer in case.answers:
+        q = item.question(question)
+        if q is not None:
+            answers[q.code] = answer
+    unanswered = [q.text for q in item.unanswered(answers)]
+    if unanswered:
+        return [f"（办理情形未选择：{'、'.join(unanswered)}）"]
+    received: dict[str, int] = {}
+    for m in case.materials:
+        received[m.name] = received.get(m.name, 0) + m.copies
+    listed = {line.material for line in case.notice_lines}
+    return [
+        m.name
+        for m in item.applicable_materials(answers)
+        if m.necessity is not Necessity.OPTIONAL
+        and m.name not in listed
+        and received.get(m.name, 0) < m.copies
+    ]
 
 
 @dataclass(frozen=True, slots=True)

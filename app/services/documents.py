@@ -40,9 +40,8 @@ from printing.model import (
     CaseDoc,
     Decision,
     IdType,
-    NoticeLine,
-    Problem,
     ReceivedMaterial,
+    notice_line,
 )
 from printing.outcome import PrintOutcome
 from printing.settings import HallSettings
@@ -139,14 +138,7 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         if m.status == "收到"
     )
     lines = tuple(
-        NoticeLine(
-            material=n.material,
-            problem=Problem.DEFECTIVE if n.problem.startswith("有误") else Problem.MISSING,
-            reason=n.problem.removeprefix("有误：") if n.problem.startswith("有误") else n.problem,
-            requirement=n.requirement,
-            deferrable=n.deferrable,
-        )
-        for n in row.notice_lines
+        notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in row.notice_lines
     )
     return CaseDoc(
         case_no=row.case_no,
@@ -174,6 +166,7 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         refusal_reason=row.decision_reason,
         refusal_basis=row.legal_basis,
         deferred_supply_date=row.supply_by,
+        standard=item,
     )
 
 

@@ -29,7 +29,7 @@ from printing.documents import (
     render_test_page,
 )
 from printing.model import CaseDoc, Decision, DocumentError, ReceivedMaterial
-from printing.samples import many_materials_item, sample_item
+from printing.samples import many_materials_item, sample_case, sample_item
 from printing.settings import HallSettings
 from printing.text import fmt_date, mask_id, mask_phone
 
@@ -82,7 +82,7 @@ def test_receipt_materials_table_lists_medium_and_copies(
 ) -> None:
     case = replace(
         accepted,
-        materials=(ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章"),),
+        materials=(*accepted.materials, ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章")),
     )
     text = pdf_text(render_receipt(case, hall).pdf)
     assert "独一无二的证明材料复印件7加盖公章" in text
@@ -137,7 +137,10 @@ def test_receipt_roll_is_80mm_wide_and_fits_its_content(
 def test_roll_grows_with_the_number_of_materials(accepted: CaseDoc, hall: HallSettings) -> None:
     many = replace(
         accepted,
-        materials=tuple(ReceivedMaterial(f"材料{i}", Medium.COPY, 1) for i in range(1, 41)),
+        materials=(
+            *accepted.materials,
+            *(ReceivedMaterial(f"材料{i}", Medium.COPY, 1) for i in range(1, 41)),
+        ),
     )
     short_h = _page_sizes(render_receipt(accepted, hall, roll=True).pdf)[0][1]
     long_result = render_receipt(many, hall, roll=True)
@@ -305,19 +308,25 @@ def test_notice_lists_every_line_with_reason_and_requirement(
         assert squash(line.reason) in text
         assert squash(line.requirement) in text
     assert text.count("有误") >= 2 and text.count("缺少") >= 2
-    assert "容缺，2025年3月24日前补交" in text  # the deferrable line's deadline
-    assert text.count("补齐后办理") == 3
+    # a 补正 notice accepts nothing: every line, 容缺 or not, is brought before the case
+    assert any(line.deferrable for line in notice_case.notice_lines)
+    assert text.count("补齐后办理") == len(notice_case.notice_lines) == 5
+    assert "容缺" not in text and "前补交" not in text
     for question, answer in notice_case.answers:
         assert squash(question) in text and squash(answer) in text
     assert squash(NO_MORE_MATERIALS) in text
-    assert "窗口工作人员：王丽（签字）" in text and "申请人：李建国（签字）" in text
+    # the applicant signs as the applicant; the agent on a line of their own
+    assert "窗口工作人员：王丽（签字）" in text
+    assert "申请人：张秀英（签字）" in text and "代办人：李建国（签字）" in text
+    assert "申请人：李建国" not in text
 
 
 def test_notice_with_many_lines_paginates_with_repeated_header(
     notice_case: CaseDoc, hall: HallSettings
 ) -> None:
     line = notice_case.notice_lines[1]
-    lines = tuple(replace(line, material=f"第{i}号缺少的材料") for i in range(1, 41))
+    extra = tuple(replace(line, material=f"第{i}号缺少的材料") for i in range(1, 41))
+    lines = (*notice_case.notice_lines, *extra)
     result = render_notice(replace(notice_case, notice_lines=lines), hall)
     pages = [squash(t) for t in pdf_pages_text(result.pdf)]
     assert result.pages == len(pages) >= 2
@@ -334,7 +343,7 @@ def test_notice_with_many_lines_paginates_with_repeated_header(
 
 def test_notice_needs_lines(notice_case: CaseDoc, hall: HallSettings) -> None:
     with pytest.raises(DocumentError, match="无需打印一次性告知书"):
-        render_notice(replace(notice_case, notice_lines=()), hall)
+        render_notice(replace(sample_case(Decision.ACCEPT), decision=Decision.NOTICE), hall)
 
 
 def test_deferrable_line_needs_a_deadline(deferred: CaseDoc, hall: HallSettings) -> None:
@@ -353,8 +362,10 @@ def test_promise_lists_deferred_materials_and_date(deferred: CaseDoc, hall: Hall
     for line in deferred.deferred_lines:
         assert squash(line.material) in text and squash(line.requirement) in text
     assert text.count("2025年3月24日前") == len(deferred.deferred_lines)
-    assert "承诺人：张秀英（签字/盖章）" in text and "代办人：李建国（签字）" in text
-    assert "370982********1241" in text
+    assert "承诺人：张秀英（签字）" in text and "代办人：李建国（签字）" in text
+    # a promise carries legal liability: identity numbers print whole
+    assert "370982196505121241" in text and "370982198809230016" in text
+    assert "********" not in text
 
 
 def test_promise_only_for_deferred_acceptance(accepted: CaseDoc, hall: HallSettings) -> None:
