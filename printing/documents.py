@@ -56,9 +56,14 @@ NO_MORE_MATERIALS = (
     "本告知书已一次性告知全部需补正的材料，申请人按本告知书补齐后，"
     "窗口不再要求提交告知书以外的材料。"
 )
-REMEDIES = (
-    "如不服本决定，可在收到本通知书之日起60日内依法申请行政复议，或者在6个月内依法提起行政诉讼。"
-)
+
+
+def remedies_text(review_body: str, court: str) -> str:
+    """The remedies sentence of a decision, naming to whom each goes."""
+    return (
+        f"如不服本决定，可以自收到本通知书之日起60日内向{review_body}申请行政复议，"
+        f"或者自收到本通知书之日起6个月内向{court}提起行政诉讼。"
+    )
 
 
 class DocKind(StrEnum):
@@ -105,13 +110,17 @@ class _Doc:
         self.warnings: list[str] = []
 
     def header(
-        self, title: str, case_no: str | None
+        self, title: str, case_no: str | None, *, issuer: str = ""
     ) -> tuple[list[Flowable], Code128Pattern | None]:
-        """Hall (with logo) left, case barcode right, then the title."""
+        """Issuer (the hall unless said, with its logo) left, case barcode right, then
+        the title."""
         w = self.w
         left: list[Flowable] = []
         logo = self._logo(14 * mm)
-        name = w.p(self.hall.hall_name, "服务中心名称", w.s.heading)
+        if issuer:
+            name = w.p(issuer, "作出决定的机关", w.s.heading)
+        else:
+            name = w.p(self.hall.hall_name, "服务中心名称", w.s.heading)
         if logo is not None:
             inner = Table([[logo, name]], colWidths=[17 * mm, None])
             inner.setStyle(_plain())
@@ -176,13 +185,9 @@ class _Doc:
         table.setStyle(_plain(valign="BOTTOM", bottom=8))
         return table
 
-    def seal_and_date(self, when: datetime) -> list[Flowable]:
-        w = self.w
-        return [
-            Spacer(1, 4 * mm),
-            w.p(f"{self.hall.hall_name}（盖章）", "服务中心名称", w.s.right),
-            w.p(fmt_date(when.date()), "日期", w.s.right),
-        ]
+    def seal_and_date(self, when: datetime, issuer: str = "") -> list[Flowable]:
+        """The issuer's name and the date, with the seal's area kept clear."""
+        return [self.w.seal_area(f"{issuer or self.hall.hall_name}（盖章）", fmt_date(when.date()))]
 
 
 def _boxed(style: ParagraphStyle) -> ParagraphStyle:
@@ -281,10 +286,7 @@ def _require_covered(case: CaseDoc, doc: DocKind) -> None:
 def _applicant_signers(a: ApplicantInfo, mark: str) -> list[str]:
     """Who signs for the applicant's side: the applicant (an organisation seals),
     and the agent, if any, on a line of their own as 代办人 / 经办人."""
-    if a.is_org:
-        lines = [f"申请单位：{a.name}（盖章）"]
-    else:
-        lines = [f"申请人：{a.name}{mark}"]
+    lines = [f"申请单位：{a.name}（盖章）" if a.is_org else f"申请人：{a.name}{mark}"]
     if a.agent_name:
         lines.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}{mark}")
     return lines
@@ -331,6 +333,7 @@ def render_receipt(
                 ("事项编码", case.item_code, "标准版本", case.item_version),
                 ("实施部门", case.department, "办件类型", case.service_type.value),
                 ("承诺办结", _promised_short(case)),
+                ("结果送达", hall.delivery_of(case.standard)),
                 ("受理窗口", window_label(case.window_no), "受理人", case.clerk_name),
             ]
         ),
@@ -408,21 +411,32 @@ def _deferred_table(d: _Doc, case: CaseDoc) -> Flowable:
     )
 
 
+SEAL_COLUMN = 72 * mm
+
+
 def _closing_block(d: _Doc, case: CaseDoc) -> Flowable:
-    """Phones and where to ask, the seal line and date, and the QR code beside them."""
+    """Phones, where and when to ask, and the QR code on the left; the seal's area
+    (name, date, room for the seal) on the right, clear of the code."""
     w = d.w
     text: list[Flowable] = [
-        w.p(f"咨询查询电话：{d.hall.phone}　　监督电话：{d.hall.supervision_phone}", "电话"),
+        w.p(f"咨询查询电话：{d.hall.phone}", "电话"),
+        w.p(f"监督电话：{d.hall.supervision_phone}", "电话"),
         w.p(d.hall.query_note, "查询说明", w.s.small),
         w.p(f"办理地点：{d.hall.address}", "地址", w.s.small),
-        *d.seal_and_date(case.accepted_at),
     ]
+    if d.hall.office_hours:
+        text.append(w.p(f"办公时间：{d.hall.office_hours}", "办公时间", w.s.small))
+    left: list[Flowable] | Table = text
     qr = d.qr(case, 22 * mm)
-    if qr is None:
-        return KeepTogether([Spacer(1, 4 * mm), *text])
+    if qr is not None:
+        left = Table(
+            [[[qr, w.p("扫码查询进度", style=w.s.small)], text]],
+            colWidths=[26 * mm, A4_WIDTH - SEAL_COLUMN - 26 * mm],
+        )
+        left.setStyle(_plain(valign="BOTTOM"))
     block = Table(
-        [[text, [qr, w.p("扫码查询进度", style=w.s.center)]]],
-        colWidths=[A4_WIDTH - 38 * mm, 38 * mm],
+        [[left, d.seal_and_date(case.accepted_at)]],
+        colWidths=[A4_WIDTH - SEAL_COLUMN, SEAL_COLUMN],
     )
     block.setStyle(_plain(valign="BOTTOM"))
     return KeepTogether([Spacer(1, 4 * mm), block])
@@ -459,6 +473,7 @@ def _roll_story(
     line("受理时间", fmt_datetime(case.accepted_at), "受理时间")
     line("受理窗口", f"{window_label(case.window_no)}　受理人：{case.clerk_name}", "受理人")
     line("承诺办结", _promised_short(case), "承诺办结")
+    line("结果送达", hall.delivery_of(case.standard), "结果送达")
     story.append(w.p("已收取材料：", style=s.small))
     for i, m in enumerate(case.materials, start=1):
         story.append(
@@ -491,6 +506,8 @@ def _roll_story(
         w.p(f"咨询电话：{hall.phone}", "电话", s.small),
         w.p(f"监督电话：{hall.supervision_phone}", "电话", s.small),
     ]
+    if hall.office_hours:
+        story.append(w.p(f"办公时间：{hall.office_hours}", "办公时间", s.small))
     qr = d.qr(case, 26 * mm)
     if qr is not None:
         story += [Spacer(1, 1.5 * mm), qr, w.p("扫码查询办理进度", style=s.center)]
@@ -681,21 +698,36 @@ def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
     footer = d.footer_text(hall.hall_name)
     w = d.w
     a = case.applicant
-    story, pattern = d.header(DocKind.REFUSAL.value, case.case_no)
+    # The decision is the administrative body's that holds the power (the item's
+    # 实施主体); the hall's window received the application and hands this over.
+    body = case.department.strip()
+    if not body:
+        raise DocumentError("事项标准未写明实施主体，不能以其名义作出不予受理决定")
+    review_body, court = hall.remedies_of(case.standard)
+    if not review_body.strip() or not court.strip():
+        raise DocumentError(
+            "不予受理通知书须写明行政复议机关和行政诉讼管辖法院：请在事项标准"
+            "（复议机关、管辖法院）或大厅设置中填写"
+        )
+    story, pattern = d.header(DocKind.REFUSAL.value, case.case_no, issuer=body)
     story += [
         w.p(_salutation(a), "申请人姓名"),
         w.raw(
-            w.markup(f"您于{fmt_date(case.accepted_at.date())}申请办理的“", "文书")
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}向", "文书")
+            + w.markup(hall.hall_name, "服务中心名称")
+            + w.markup(f"{window_label(case.window_no)}申请办理的“", "文书")
             + w.markup(case.item_name, "事项名称")
-            + w.markup(f"”事项（事项编码：{case.item_code}），经审查，决定不予受理。", "文书"),
+            + w.markup(
+                f"”事项（事项编码：{case.item_code}），经审查，本机关决定不予受理。", "文书"
+            ),
             w.s.para,
         ),
         w.raw("<b>不予受理的理由：</b>" + w.markup(case.refusal_reason, "不予受理理由"), w.s.para),
         w.raw("<b>法律依据：</b>" + w.markup(case.refusal_basis, "法律依据"), w.s.para),
-        w.p(REMEDIES, style=w.s.para),
+        w.p(remedies_text(review_body, court), "救济途径", w.s.para),
         w.p(f"咨询电话：{hall.phone}；监督电话：{hall.supervision_phone}。", "电话", w.s.para),
     ]
-    story += d.seal_and_date(case.accepted_at)
+    story += d.seal_and_date(case.accepted_at, issuer=body)
     story += [
         Spacer(1, 8 * mm),
         d.signature_block(
@@ -723,6 +755,7 @@ def render_guide(
 ) -> RenderResult:
     """办事指南 of one item version, for the applicant to take home."""
     printed_at = printed_at or datetime.now()
+    review_body, court = hall.remedies_of(item)
     d = _Doc(hall)
     footer = d.footer_text(f"{item.code}　版本 {item.version}")
     w = d.w
@@ -742,7 +775,10 @@ def render_guide(
                 ),
                 ("是否收费", "收费" if item.fee else "不收费", "标准版本", item.version),
                 ("办理地点", item.place or hall.address),
+                ("办公时间", hall.office_hours or "—"),
+                ("结果送达", hall.delivery_of(item)),
                 ("咨询电话", item.phone or hall.phone, "监督电话", hall.supervision_phone),
+                ("复议机关", review_body or "—", "管辖法院", court or "—"),
             ]
         ),
     ]
@@ -781,10 +817,18 @@ def render_guide(
     )
     section(
         "八、办理地点和咨询监督",
-        f"办理地点：{item.place or hall.address}\n咨询电话：{item.phone or hall.phone}\n"
-        f"监督电话：{hall.supervision_phone}",
+        f"办理地点：{item.place or hall.address}\n"
+        + (f"办公时间：{hall.office_hours}\n" if hall.office_hours else "")
+        + f"咨询电话：{item.phone or hall.phone}\n监督电话：{hall.supervision_phone}",
         "办理地点",
     )
+    if review_body and court:
+        section(
+            "九、救济途径",
+            f"申请人对{item.department}作出的决定不服的，可以自知道该决定之日起60日内向"
+            f"{review_body}申请行政复议，或者自知道该决定之日起6个月内向{court}提起行政诉讼。",
+            "救济途径",
+        )
     story += d.footnote()
     pdf, pages = build_a4(
         story,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from app.core.items import ServiceType
+from app.core.workdays import limit_text
 from printing.model import (
     MARKER,
     CaseDoc,
@@ -31,6 +32,7 @@ from printing.settings import HallSettings
 from printing.text import (
     applicant_id_text,
     fmt_date,
+    fmt_datetime,
     fmt_datetime_short,
     mask_phone,
     text_columns,
@@ -255,7 +257,8 @@ def build_ticket(ticket: TicketDoc, profile: PaperProfile = PAPER_80) -> EscPosR
     p.line(f"您前面还有 {ticket.people_ahead} 人等候", "等候人数")
     if ticket.expected_wait:
         p.line(ticket.expected_wait, "预计等候")
-    p.line(f"取号时间：{fmt_datetime_short(ticket.issued_at)}", "取号时间")
+    p.line(f"取号时间：{fmt_datetime(ticket.issued_at)}", "取号时间")
+    p.bold().line("本号当日有效", "提示").bold(False)
     p.align(Align.LEFT).rule()
     for hint in ticket.notes:
         p.line(hint, "提示")
@@ -297,8 +300,13 @@ def build_receipt_text(
     if case.service_type is ServiceType.ON_THE_SPOT:
         p.label("承诺办结", "即办件，当场办结", "承诺办结")
     else:
-        days = f"（{case.promised_days}个工作日）" if case.promised_days else ""
+        days = (
+            f"（{limit_text(case.promised_days, case.promised_unit)}）"
+            if case.promised_days
+            else ""
+        )
         p.label("承诺办结", f"{fmt_date(case.promised_date)}前{days}", "承诺办结")
+    p.label("结果送达", hall.delivery_of(case.standard), "结果送达")
     p.rule()
     p.line("已收取材料：")
     for i, m in enumerate(case.materials, start=1):
@@ -314,6 +322,8 @@ def build_receipt_text(
     p.rule()
     p.label("咨询电话", hall.phone, "电话")
     p.label("监督电话", hall.supervision_phone, "电话")
+    if hall.office_hours:
+        p.label("办公时间", hall.office_hours, "办公时间")
     p.line("请妥善保管本回执，凭受理编号查询、领取结果。")
     note = missing_footnote(p.missing)
     if note is not None:

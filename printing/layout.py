@@ -32,6 +32,7 @@ from reportlab.platypus import paragraph as rl_paragraph
 from printing import linebreak
 from printing.fonts import FONT_NAME, GlyphCheck, cjk_font
 
+
 def _split_text(
     word: str, max_widths: Any, font_name: str, font_size: float, encoding: str = "utf8"
 ) -> list[list[Any]]:
@@ -79,7 +80,9 @@ def _split_frags(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str =
         if not parts:  # only a line break (or empty glyphs): an empty line
             used = sum(_width(g) for g in run)
             lines.append(
-                rl_paragraph.makeCJKParaLine(run, limit(0), used, limit(0) - used, hard, calc_bounds)
+                rl_paragraph.makeCJKParaLine(
+                    run, limit(0), used, limit(0) - used, hard, calc_bounds
+                )
             )
             continue
         owner = [gi for gi, g in enumerate(run) for _ in range(len(g))]
@@ -94,7 +97,7 @@ def _split_frags(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str =
             [sum(_width(g) for g in ug) for ug in unit_glyphs],
             limit,
             texts=parts,
-            char_widths=lambda k: [_width(g) for g in unit_glyphs[k] if len(g)],
+            char_widths=_char_widths(unit_glyphs),
         )
         for n, line in enumerate(broken):
             picked: list[Any] = []
@@ -120,6 +123,13 @@ def _split_frags(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str =
 
 def _width(glyph: Any) -> float:
     return float(glyph.width)
+
+
+def _char_widths(unit_glyphs: list[list[Any]]) -> Callable[[int], list[float]]:
+    def widths(k: int) -> list[float]:
+        return [_width(g) for g in unit_glyphs[k] if len(g)]
+
+    return widths
 
 
 def _teach_cjk_line_breaking() -> None:
@@ -241,6 +251,50 @@ class Title(Flowable):  # type: ignore[misc]
         canv.restoreState()
 
 
+SEAL_DIAMETER = 42 * mm
+"""The largest round seal a hall uses (公章 of a county body: 42 mm); the area kept
+clear for it is this wide and tall, centred on the date as GB/T 9704 places it."""
+
+
+class SealArea(Flowable):  # type: ignore[misc]
+    """The issuer's name over the date, with room for the seal and nothing else.
+
+    The date is right-aligned four characters in from the right edge (GB/T 9704:
+    成文日期右空四字), the name is centred over the date, and a square of
+    ``SEAL_DIAMETER`` centred on the date lies inside this flowable, which is never
+    split: no code, table or text of the document can come under the seal.
+    ``seal_centre`` (points from the flowable's lower left) says where it goes."""
+
+    def __init__(self, issuer: str, date_text: str, size: float) -> None:
+        super().__init__()
+        self.issuer = issuer
+        self.date_text = date_text
+        self.size = size
+        self.seal_centre = (0.0, 0.0)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.height = SEAL_DIAMETER + 2 * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, size = self.canv, self.size
+        date_w = stringWidth(self.date_text, FONT_NAME, size)
+        right = self.width - 4 * size
+        if right - date_w < SEAL_DIAMETER / 2 - date_w / 2:  # a narrow column: less indent
+            right = self.width
+        cx = right - date_w / 2
+        cy = self.height / 2
+        self.seal_centre = (cx, cy)
+        canv.saveState()
+        canv.setFont(FONT_NAME, size)
+        canv.drawCentredString(cx, cy - size * 0.35, self.date_text)
+        issuer_w = stringWidth(self.issuer, FONT_NAME, size)
+        ix = min(cx, self.width - issuer_w / 2)  # centred over the date, never past the edge
+        canv.drawCentredString(ix, cy - size * 0.35 + size * 1.8, self.issuer)
+        canv.restoreState()
+
+
 class Writer:
     """Builds paragraphs and tables, passing every string through one GlyphCheck."""
 
@@ -261,6 +315,9 @@ class Writer:
 
     def title(self, text: str, space_after: float = 0.0) -> Title:
         return Title(self.check.clean(text, "标题"), self.s.title_size, space_after)
+
+    def seal_area(self, issuer: str, date_text: str) -> SealArea:
+        return SealArea(self.check.clean(issuer, "盖章单位"), date_text, self.s.body.fontSize)
 
     def cell(self, text: str, where: str, width: float, *, head: bool = False) -> str | Flowable:
         """A table cell: a plain string when it fits on one line (much faster to lay

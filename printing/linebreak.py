@@ -57,7 +57,7 @@ _WHOLE = re.compile(
             r"\d{4}年\d{1,2}月(?:\d{1,2}日)?",
             r"\d{1,2}月\d{1,2}日",
             r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2}:\d{2})?",
-            r"\d{1,2}:\d{2}(?::\d{2})?",
+            r"\d{1,2}:\d{2}(?:[—–~～-]{1,2}\d{1,2}:\d{2})?",  # 9:00—12:00 too
             # a number with its unit
             _NUM + "(?:" + _UNITS + ")",
             # codes, numbers, versions, phone numbers, URLs, ASCII words

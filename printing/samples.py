@@ -13,7 +13,6 @@ from typing import Any
 
 from app.core.check import Decision as CheckDecision
 from app.core.check import MaterialOutcome, Status, check_materials
-
 from app.core.items import (
     Condition,
     Item,
@@ -121,7 +120,7 @@ def sample_item() -> Item:
     return Item(
         code="11370982MB1527465X4000117001",
         name="最低生活保障申请",
-        kind=ItemKind.OTHER,
+        kind=ItemKind.PAYMENT,
         department="示范县民政局",
         service_type=ServiceType.PROMISED,
         statutory_days=30,
@@ -194,9 +193,7 @@ def case_from_check(
     lines = tuple(
         notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in result.notice
     )
-    situation = tuple(
-        (q.text, answers[q.code]) for q in item.questions if q.code in answers
-    )
+    situation = tuple((q.text, answers[q.code]) for q in item.questions if q.code in answers)
     base: dict[str, Any] = dict(
         item_code=item.code,
         item_name=item.name,
@@ -220,9 +217,7 @@ SAMPLE_ANSWERS = {"who": "委托代办", "disabled": "是", "married": "离异�
 
 def _received(item: Item, *seqs: int) -> dict[int, MaterialOutcome]:
     return {
-        m.seq: MaterialOutcome(Status.RECEIVED, m.copies)
-        for m in item.materials
-        if m.seq in seqs
+        m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials if m.seq in seqs
     }
 
 
@@ -241,9 +236,7 @@ def sample_case(decision: Decision = Decision.ACCEPT) -> CaseDoc:
     )
     every = [m.seq for m in item.materials]
     if decision is Decision.ACCEPT:
-        return case_from_check(
-            item, SAMPLE_ANSWERS, _received(item, *every), decision, **common
-        )
+        return case_from_check(item, SAMPLE_ANSWERS, _received(item, *every), decision, **common)
     if decision is Decision.ACCEPT_DEFERRED:
         outcomes = _received(item, 1, 2, 3, 4, 7, 8)
         outcomes[5] = MaterialOutcome(Status.MISSING)

@@ -99,6 +99,10 @@ def hall_settings(settings: Settings) -> HallSettings:
         phone=str(settings.get("hall_phone")),
         supervision_phone=str(settings.get("supervision_phone")),
         qr_template=template,
+        review_body=str(settings.get("review_body")),
+        court=str(settings.get("court")),
+        delivery=str(settings.get("result_delivery")),
+        office_hours=str(settings.get("office_hours")),
     )
 
 

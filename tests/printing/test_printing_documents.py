@@ -19,8 +19,8 @@ from app.core.items import Medium, ServiceType
 from printing.barcode128 import QUIET_MODULES, BarcodeInputError, code128
 from printing.documents import (
     NO_MORE_MATERIALS,
-    REMEDIES,
     DocKind,
+    remedies_text,
     render_guide,
     render_notice,
     render_promise,
@@ -82,7 +82,10 @@ def test_receipt_materials_table_lists_medium_and_copies(
 ) -> None:
     case = replace(
         accepted,
-        materials=(*accepted.materials, ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章")),
+        materials=(
+            *accepted.materials,
+            ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章"),
+        ),
     )
     text = pdf_text(render_receipt(case, hall).pdf)
     assert "独一无二的证明材料复印件7加盖公章" in text
@@ -391,8 +394,41 @@ def test_refusal_gives_reason_basis_and_remedies(refused: CaseDoc, hall: HallSet
     _assert_common(text, refused, hall)
     assert squash(refused.refusal_reason) in text
     assert squash(refused.refusal_basis) in text
-    assert squash(REMEDIES) in text
     assert "60日内" in text and "6个月内" in text and "行政复议" in text and "行政诉讼" in text
+    # to whom: the hall's defaults, the item naming none
+    assert squash(remedies_text("示范县人民政府", "示范县人民法院")) in text
+    assert "向示范县人民政府申请行政复议" in text and "向示范县人民法院提起行政诉讼" in text
+    # "提出的“…申请”申请" said 申请 twice
+    assert "申请”申请" not in text and "申请办理的“最低生活保障申请”事项" in text
+
+
+def test_refusal_is_the_deciding_bodys_and_names_its_addressees(
+    refused: CaseDoc, hall: HallSettings
+) -> None:
+    assert refused.standard is not None
+    item = replace(refused.standard, review_body="示范市民政局", court="示范市示范区人民法院")
+    text = pdf_text(render_refusal(replace(refused, standard=item), hall).pdf)
+    # issued in the name of the body that holds the power, sealed by it
+    assert "示范县民政局（盖章）" in text and "本机关决定不予受理" in text
+    assert f"{squash(hall.hall_name)}（盖章）" not in text
+    assert text.index("示范县民政局") < text.index("不予受理通知书")  # the issuer heads it
+    # the item's own addressees win over the hall's
+    assert "向示范市民政局申请行政复议" in text and "向示范市示范区人民法院提起行政诉讼" in text
+    assert "示范县人民政府" not in text
+
+
+def test_refusal_without_addressees_is_refused(refused: CaseDoc, hall: HallSettings) -> None:
+    with pytest.raises(DocumentError, match="行政复议机关和行政诉讼管辖法院"):
+        render_refusal(refused, replace(hall, review_body="", court=""))
+
+
+def test_refusal_signed_for_by_applicant_and_agent(refused: CaseDoc, hall: HallSettings) -> None:
+    alone = pdf_text(render_refusal(refused, hall).pdf)
+    assert "申请人签收：张秀英" in alone and "代办人" not in alone
+    agent = replace(refused.applicant, agent_name="李建国", agent_id_number="370982198809230016")
+    text = pdf_text(render_refusal(replace(refused, applicant=agent), hall).pdf)
+    assert "申请人签收：张秀英" in text and "代办人签收：李建国" in text
+    assert "申请人签收：李建国" not in text
 
 
 @pytest.mark.parametrize(
@@ -442,6 +478,19 @@ def test_guide_shows_every_element_of_the_standard(hall: HallSettings) -> None:
     assert "申请方式：委托代办" in text
     assert "来源：公安机关" in text and "空白表格：窗口领取或网上下载" in text
     assert "打印时间：2025年3月17日09:00" in text
+    assert "事项类型行政给付" in text  # a national type, not 其他
+    assert "复议机关示范县人民政府" in text and "管辖法院示范县人民法院" in text
+    assert "九、救济途径" in text and "向示范县人民政府申请行政复议" in text
+    assert squash(f"办公时间{hall.office_hours}") in text
+    assert squash(f"结果送达{hall.delivery}") in text
+
+
+def test_guide_uses_the_items_own_addressees_and_delivery(hall: HallSettings) -> None:
+    item = replace(sample_item(), review_body="示范市人民政府", court="示范市中级人民法院",
+                   delivery="邮寄送达")  # fmt: skip
+    text = pdf_text(render_guide(item, hall).pdf)
+    assert "复议机关示范市人民政府" in text and "管辖法院示范市中级人民法院" in text
+    assert "结果送达邮寄送达" in text and "示范县人民法院" not in text
 
 
 def test_guide_with_fees(hall: HallSettings) -> None:
