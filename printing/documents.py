@@ -51,6 +51,7 @@ from printing.text import (
 )
 
 A4_WIDTH = 210 * mm - 2 * A4_MARGIN_X  # 170 mm of text width
+SEAL_COLUMN = 72 * mm  # the right part of a closing block: issuer, date, room for the seal
 
 NO_MORE_MATERIALS = (
     "本告知书已一次性告知全部需补正的材料，申请人按本告知书补齐后，"
@@ -184,6 +185,23 @@ class _Doc:
         table = Table(rows, colWidths=[58 * mm, 52 * mm, 60 * mm])
         table.setStyle(_plain(valign="BOTTOM", bottom=8))
         return table
+
+    def signed_and_sealed(self, lines: list[str], when: datetime, issuer: str = "") -> Flowable:
+        """Signature lines on the left (each with its date under it), the seal's area
+        on the right, kept together on one page."""
+        w = self.w
+        rows: list[list[Flowable | str]] = []
+        for label in lines:
+            rows.append([w.p(label, "签字栏"), w.p("________________")])
+            rows.append(["", w.p("日期：_____年___月___日", style=w.s.small)])
+        signs = Table(rows, colWidths=[56 * mm, A4_WIDTH - SEAL_COLUMN - 56 * mm])
+        signs.setStyle(_plain(valign="BOTTOM", bottom=3))
+        block = Table(
+            [[signs, self.seal_and_date(when, issuer)]],
+            colWidths=[A4_WIDTH - SEAL_COLUMN, SEAL_COLUMN],
+        )
+        block.setStyle(_plain(valign="MIDDLE"))
+        return KeepTogether([Spacer(1, 3 * mm), block])
 
     def seal_and_date(self, when: datetime, issuer: str = "") -> list[Flowable]:
         """The issuer's name and the date, with the seal's area kept clear."""
@@ -325,7 +343,7 @@ def render_receipt(
             w.s.para,
         ),
         Spacer(1, 3 * mm),
-        w.p("一、事项信息", style=w.s.heading),
+        *w.heading("一、事项信息"),
         d.kv_table(
             [
                 ("受理编号", case.case_no, "受理时间", fmt_datetime(case.accepted_at)),
@@ -337,13 +355,13 @@ def render_receipt(
                 ("受理窗口", window_label(case.window_no), "受理人", case.clerk_name),
             ]
         ),
-        w.p("二、申请人信息", style=w.s.heading),
+        *w.heading("二、申请人信息"),
         d.kv_table(_applicant_rows(a, mask), _WHERE),
-        w.p("三、已收取材料", style=w.s.heading),
+        *w.heading("三、已收取材料"),
     ]
     story.append(_materials_table(d, case))
     if case.decision is Decision.ACCEPT_DEFERRED:
-        story += [w.p("四、容缺材料（须按期补交）", style=w.s.heading), _deferred_table(d, case)]
+        story += [*w.heading("四、容缺材料（须按期补交）"), _deferred_table(d, case)]
     closing = _closing_block(d, case)
     story += [*d.footnote(), closing]
     pdf, pages = build_a4(
@@ -410,8 +428,6 @@ def _deferred_table(d: _Doc, case: CaseDoc) -> Flowable:
         center_cols=(0,),
     )
 
-
-SEAL_COLUMN = 72 * mm
 
 
 def _closing_block(d: _Doc, case: CaseDoc) -> Flowable:
@@ -576,7 +592,7 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
             center_cols=(0, 2),
         )
     )
-    story += [w.p("本告知所依据的办理情形：", style=w.s.heading)]
+    story += [*w.heading("本告知所依据的办理情形：")]
     if case.answers:
         story.append(
             w.grid(
@@ -597,13 +613,14 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
             f"咨询电话：{hall.phone}；如对告知内容有异议，可拨打监督电话：{hall.supervision_phone}。",
             "电话",
         ),
-        Spacer(1, 4 * mm),
-        d.signature_block(
-            [f"窗口工作人员：{case.clerk_name}（签字）", *_applicant_signers(a, "（签字）")]
-        ),
     ]
-    seal = d.seal_and_date(case.accepted_at)
-    story += d.footnote() + seal
+    story += d.footnote()
+    story.append(
+        d.signed_and_sealed(
+            [f"窗口工作人员：{case.clerk_name}（签字）", *_applicant_signers(a, "（签字）")],
+            case.accepted_at,
+        )
+    )
     pdf, pages = build_a4(
         story,
         title=f"{DocKind.NOTICE.value} {case.case_no}",
@@ -727,17 +744,17 @@ def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
         w.p(remedies_text(review_body, court), "救济途径", w.s.para),
         w.p(f"咨询电话：{hall.phone}；监督电话：{hall.supervision_phone}。", "电话", w.s.para),
     ]
-    story += d.seal_and_date(case.accepted_at, issuer=body)
-    story += [
-        Spacer(1, 8 * mm),
-        d.signature_block(
+    story += d.footnote()
+    story.append(
+        d.signed_and_sealed(
             [
                 f"经办人：{case.clerk_name}（{window_label(case.window_no)}）",
                 *(line.replace("：", "签收：", 1) for line in _applicant_signers(a, "")),
-            ]
-        ),
-    ]
-    story += d.footnote()
+            ],
+            case.accepted_at,
+            issuer=body,
+        )
+    )
     pdf, pages = build_a4(
         story,
         title=f"{DocKind.REFUSAL.value} {case.case_no}",
@@ -784,12 +801,12 @@ def render_guide(
     ]
 
     def section(title: str, text: str, where: str) -> None:
-        story.append(w.p(title, style=w.s.heading))
+        story.extend(w.heading(title))
         story.append(w.p(text.strip() or "无", where))
 
     section("一、设定依据", item.legal_basis, "设定依据")
     section("二、受理条件", item.conditions, "受理条件")
-    story.append(w.p("三、办理情形", style=w.s.heading))
+    story += w.heading("三、办理情形")
     if item.questions:
         story.append(
             w.grid(
@@ -801,7 +818,7 @@ def render_guide(
         )
     else:
         story.append(w.p("本事项不区分办理情形。"))
-    story.append(w.p("四、申请材料", style=w.s.heading))
+    story += w.heading("四、申请材料")
     story.append(_guide_materials(d, item))
     section("五、办理流程", item.procedure, "办理流程")
     section(
@@ -864,8 +881,10 @@ def _situation_text(item: Item, m: Material) -> str:
         q = item.question(c.question)
         label = q.text if q is not None else c.question
         options = [o for o in (q.options if q else ()) if o in c.options] or sorted(c.options)
-        parts.append(f"{label}：{'／'.join(options)}")
-    return "；".join(parts)
+        # the options on a line of their own: a narrow column then breaks between
+        # the question and its answers, not inside an answer (已/婚)
+        parts.append(f"{label}：\n{'／'.join(options)}")
+    return "；\n".join(parts)
 
 
 def _guide_materials(d: _Doc, item: Item) -> Flowable:

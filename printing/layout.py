@@ -19,6 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     LayoutError,
@@ -198,7 +199,6 @@ def make_styles(base: float) -> Styles:
             leading=(base + 1) * 1.4,
             spaceBefore=base * 0.4,
             spaceAfter=base * 0.2,
-            keepWithNext=1,  # a heading never ends a page
             **common,
         ),
         right=ParagraphStyle(
@@ -251,6 +251,7 @@ class Title(Flowable):  # type: ignore[misc]
         canv.restoreState()
 
 
+HEADING_ROOM = 30 * mm
 SEAL_DIAMETER = 42 * mm
 """The largest round seal a hall uses (公章 of a county body: 42 mm); the area kept
 clear for it is this wide and tall, centred on the date as GB/T 9704 places it."""
@@ -315,6 +316,12 @@ class Writer:
 
     def title(self, text: str, space_after: float = 0.0) -> Title:
         return Title(self.check.clean(text, "标题"), self.s.title_size, space_after)
+
+    def heading(self, text: str) -> list[Flowable]:
+        """A section heading that never ends a page: what follows needs room for a
+        few lines, or the heading goes to the next page with it. (keepWithNext
+        would move a whole table that could have started here.)"""
+        return [CondPageBreak(HEADING_ROOM), self.p(text, "标题", self.s.heading)]
 
     def seal_area(self, issuer: str, date_text: str) -> SealArea:
         return SealArea(self.check.clean(issuer, "盖章单位"), date_text, self.s.body.fontSize)

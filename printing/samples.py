@@ -266,7 +266,7 @@ def sample_case(decision: Decision = Decision.ACCEPT) -> CaseDoc:
         notice_lines=(),
         refusal_reason=(
             "申请人户籍不在本县，本事项应向户籍所在地乡镇人民政府（街道办事处）提出申请，"
-            "不属于本中心受理范围。"
+            "不属于本机关管辖范围。"
         ),
         refusal_basis=(
             "《社会救助暂行办法》第十一条第一款：申请最低生活保障，"
