@@ -429,7 +429,6 @@ def _deferred_table(d: _Doc, case: CaseDoc) -> Flowable:
     )
 
 
-
 def _closing_block(d: _Doc, case: CaseDoc) -> Flowable:
     """Phones, where and when to ask, and the QR code on the left; the seal's area
     (name, date, room for the seal) on the right, clear of the code."""
@@ -941,7 +940,11 @@ def render_test_page(
             [
                 ("打印机", printer),
                 ("打印时间", fmt_datetime(when)),
-                ("内嵌字体", "文泉驿微米黑（WenQuanYi Micro Hei），无需在本机安装中文字体"),
+                (
+                    "内嵌字体",
+                    "文泉驿微米黑（WenQuanYi Micro Hei）；标题：文鼎PL简报宋"
+                    "（AR PL SungtiL GB）。无需在本机安装中文字体",
+                ),
                 ("测试文字", "一窗受理 一次告知 限时办结 容缺受理 0123456789 ABCDEFG abcdefg"),
             ]
         ),

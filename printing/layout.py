@@ -31,7 +31,7 @@ from reportlab.platypus import (
 from reportlab.platypus import paragraph as rl_paragraph
 
 from printing import linebreak
-from printing.fonts import FONT_NAME, GlyphCheck, cjk_font
+from printing.fonts import FONT_NAME, GlyphCheck, cjk_font, title_font
 
 
 def _split_text(
@@ -215,23 +215,26 @@ def make_styles(base: float) -> Styles:
             spaceAfter=base,
             **common,
         ),
-        title_size=base * 2 if base >= 10 else base * 1.5,
+        # GB/T 9704: the title in 2号 (22 pt) on A4; the roll keeps it smaller
+        title_size=22.0 if base >= 10 else base * 1.5,
     )
 
 
 class Title(Flowable):  # type: ignore[misc]
-    """A centred document title, emboldened by stroking the glyph outlines (the
-    bundled font has a single weight)."""
+    """A centred document title in the Song title face (see ``fonts.title_font``),
+    emboldened by stroking the glyph outlines (the bundled fonts have one weight)."""
 
     def __init__(self, text: str, size: float, space_after: float = 0.0) -> None:
         super().__init__()
         self.text = text
         self.size = size
         self.spaceAfter = space_after
+        self.font = FONT_NAME
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        natural = stringWidth(self.text, FONT_NAME, self.size)
+        self.font = title_font(self.text)
+        natural = stringWidth(self.text, self.font, self.size)
         if natural > avail_width:  # shrink rather than run off the page
             self.size *= avail_width / natural
         self.height = self.size * 1.5
@@ -242,9 +245,10 @@ class Title(Flowable):  # type: ignore[misc]
         canv.saveState()
         text = canv.beginText()
         text.setTextRenderMode(2)  # fill and stroke: a faux bold
-        canv.setLineWidth(self.size / 40)
-        text.setFont(FONT_NAME, self.size)
-        width = canv.stringWidth(self.text, FONT_NAME, self.size)
+        # a light Song stroked thicker reads as 标宋; the Hei needs less
+        canv.setLineWidth(self.size / (24 if self.font != FONT_NAME else 40))
+        text.setFont(self.font, self.size)
+        width = canv.stringWidth(self.text, self.font, self.size)
         text.setTextOrigin((self.width - width) / 2, self.size * 0.35)
         text.textOut(self.text)
         canv.drawText(text)

@@ -535,11 +535,22 @@ def test_font_is_embedded_as_a_subset(
     out = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     assert rows, out
+    names = set()
     for row in rows:
         name, emb, sub, uni = row[0], row[-5], row[-4], row[-3]
-        assert "WenQuanYiMicroHei" in name, out  # no other font, e.g. no Helvetica
+        # the body font and the title's Song face, no other (e.g. no Helvetica)
+        assert "WenQuanYiMicroHei" in name or "BousungEG-Light-GB" in name, out
         assert re.match(r"^[A-Z]{6}\+", name), out  # subset tag
         assert (emb, sub, uni) == ("yes", "yes", "yes"), out
+        names.add(name.split("+")[1])
+    assert names == {"WenQuanYiMicroHei-0", "BousungEG-Light-GB"}, out
+
+
+def test_titles_take_the_song_face_when_it_has_every_character() -> None:
+    from printing.fonts import FONT_NAME, TITLE_FONT_NAME, title_font
+
+    assert title_font("不予受理通知书") == TITLE_FONT_NAME
+    assert title_font("吉𠮷") == FONT_NAME  # a character the GB 2312 face lacks
 
 
 def test_pdf_is_reproducible(accepted: CaseDoc, hall: HallSettings) -> None:
