@@ -75,6 +75,9 @@ def test_receipt_a4_shows_the_case(accepted: CaseDoc, hall: HallSettings) -> Non
     assert "2025年3月17日10:24" in text  # accepted at
     assert hall.phone in text and hall.supervision_phone in text
     assert "第1页共1页" in text
+    # how the result reaches the applicant, and when the hall is open
+    assert squash(f"结果送达{hall.delivery}") in text
+    assert squash(f"办公时间：{hall.office_hours}") in text
 
 
 def test_receipt_materials_table_lists_medium_and_copies(
