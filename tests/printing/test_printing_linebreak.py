@@ -80,3 +80,19 @@ def test_pdf_paragraph_keeps_hard_breaks() -> None:
     para = w.raw("<b>第一行</b>" + w.markup("办理地点：示范县\n咨询电话：0538-1234567", "t"))
     lines = _lines(para, 400)
     assert lines == ["第一行办理地点：示范县", "咨询电话：0538-1234567"]
+
+
+def test_no_page_holds_a_lone_table_row() -> None:
+    """Guides of 6 to 30 materials: the materials table never leaves one row alone
+    at a page's foot or top (the rows keep their neighbours)."""
+    from printing_support import pdf_pages_text, squash
+
+    from printing.documents import render_guide
+    from printing.samples import many_materials_item, sample_hall
+
+    for count in range(6, 31, 2):
+        item = many_materials_item(count)
+        pages = [squash(t) for t in pdf_pages_text(render_guide(item, sample_hall()).pdf)]
+        rows = [sum(f"第{i}项证明材料（示例）" in t for i in range(1, count + 1)) for t in pages]
+        assert sum(rows) == count
+        assert all(n == 0 or n >= 2 for n in rows), (count, rows)
