@@ -33,7 +33,6 @@ from printing.text import (
     applicant_id_text,
     fmt_date,
     fmt_datetime,
-    fmt_datetime_short,
     mask_phone,
     text_columns,
     window_label,
@@ -295,7 +294,7 @@ def build_receipt_text(
     if a.agent_name:
         p.label("经办人" if a.is_org else "代办人", a.agent_name, "代办人姓名")
     p.label("受理结果", case.decision.value, "受理结果")
-    p.label("受理时间", fmt_datetime_short(case.accepted_at), "受理时间")
+    p.label("受理时间", fmt_datetime(case.accepted_at), "受理时间")
     p.label("受理窗口", f"{window_label(case.window_no)}  受理人：{case.clerk_name}", "受理人")
     if case.service_type is ServiceType.ON_THE_SPOT:
         p.label("承诺办结", "即办件，当场办结", "承诺办结")

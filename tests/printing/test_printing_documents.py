@@ -585,3 +585,15 @@ def test_roll_height_falls_back_when_the_estimate_is_short() -> None:
     pdf = build_roll(lambda: [Liar()], title="t")
     (_, height), *rest = _page_sizes(pdf)
     assert rest == [] and height > 400
+
+
+def test_an_organisation_seals_and_its_agent_signs_as_jingbanren(
+    notice_case: CaseDoc, hall: HallSettings
+) -> None:
+    org = replace(
+        notice_case.applicant, name="示范县某某商贸有限公司", is_org=True,
+        credit_code="91370982MA3C4XYZ1Q", legal_rep="赵六", agent_name="钱七",
+    )  # fmt: skip
+    text = pdf_text(render_notice(replace(notice_case, applicant=org), hall).pdf)
+    assert "申请单位：示范县某某商贸有限公司（盖章）" in text
+    assert "经办人：钱七（签字）" in text and "申请人：钱七" not in text
