@@ -96,3 +96,20 @@ def test_no_page_holds_a_lone_table_row() -> None:
         rows = [sum(f"第{i}项证明材料（示例）" in t for i in range(1, count + 1)) for t in pages]
         assert sum(rows) == count
         assert all(n == 0 or n >= 2 for n in rows), (count, rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet="受理材料年月日号第条AB12.-〔〕（）《》“”，。：； \n", max_size=120),
+    st.integers(min_value=1, max_value=40),
+    st.booleans(),
+)
+def test_pdf_lines_lose_nothing_whatever_the_text(text: str, chars: int, mixed: bool) -> None:
+    w = Writer(make_styles(10.5), GlyphCheck())
+    half = len(text) // 2
+    if mixed:
+        para = w.raw("<b>" + w.markup(text[:half], "t") + "</b>" + w.markup(text[half:], "t"))
+    else:
+        para = w.p(text)
+    lines = _lines(para, chars * 10.5)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
