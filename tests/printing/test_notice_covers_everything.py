@@ -12,10 +12,10 @@ from datetime import datetime
 import pytest
 from printing_support import pdf_text, squash
 
-from app.catalog_files import read_catalog
 from app.core.check import MaterialOutcome, Status
 from app.core.items import Item, Necessity
 from app.core.paths import resource
+from app.services.catalog_files import read_catalog
 from printing.documents import render_notice, render_receipt
 from printing.model import CaseDoc, Decision, DocumentError
 from printing.samples import case_from_check, sample_applicant, sample_case, sample_hall

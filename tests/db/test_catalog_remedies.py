@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog_files import read_catalog, write_catalog
 from app.core.catalog import EXPORT_SHEETS, ITEM_COLUMNS
 from app.core.items import ItemKind
+from app.services.catalog_files import read_catalog, write_catalog
 from db.catalog_repo import content_hash, current_items, import_items
 from db.store import Store
 from db.sync.catalog_docs import doc_to_item, item_to_doc
