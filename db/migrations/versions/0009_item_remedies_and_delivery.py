@@ -1,7 +1,7 @@
 """item standard: 复议机关 and 管辖法院 (where an applicant turns against a decision),
 结果送达方式 (how the result reaches the applicant); empty means the hall's defaults
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0011'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
