@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
 
+from app.core.check import Decision
 from app.core.items import Item, Material, ServiceType
 from app.core.workdays import LimitUnit, limit_text
 from printing.barcode128 import BarcodeFlowable, Code128Pattern, code128
@@ -33,7 +34,6 @@ from printing.layout import (
 from printing.model import (
     ApplicantInfo,
     CaseDoc,
-    Decision,
     DocumentError,
     MissingChar,
     NoticeLine,

@@ -17,17 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from app.core.check import Decision
 from app.core.items import ServiceType
 from app.core.workdays import limit_text
-from printing.model import (
-    MARKER,
-    CaseDoc,
-    Decision,
-    DocumentError,
-    MissingChar,
-    TicketDoc,
-    missing_footnote,
-)
+from printing.model import MARKER, CaseDoc, DocumentError, MissingChar, TicketDoc, missing_footnote
 from printing.settings import HallSettings
 from printing.text import (
     applicant_id_text,

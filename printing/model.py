@@ -1,8 +1,8 @@
 """What a printed document needs, as small immutable values.
 
-These are deliberately independent of the case model in ``db``/``app.core``: the
-application fills them from whatever it stores, and ``printing`` never reaches into
-the database. Every string here is printed as given (no normalisation), so a name
+They use the domain's types (decisions, identity document types, item standards from
+``app.core``) and are independent of storage: the application fills them from
+whatever it stores, and ``printing`` never reaches into the database. Every string here is printed as given (no normalisation), so a name
 with a rare character is printed, or reported, exactly as recorded.
 """
 
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from app.core.check import Decision
+from app.core.intake import IdType
 from app.core.items import Item, Medium, Necessity, ServiceType
 from app.core.workdays import LimitUnit
 
@@ -52,25 +54,6 @@ def missing_footnote(missing: tuple[MissingChar, ...]) -> str | None:
     )
 
 
-class Decision(StrEnum):
-    """The outcome of an intake at the window, which decides the documents printed."""
-
-    ACCEPT = "受理"
-    ACCEPT_DEFERRED = "容缺受理"  # accepted; listed materials follow by a promised date
-    NOTICE = "补正告知"  # not yet: one-time notice of everything missing or defective
-    REFUSE = "不予受理"
-
-
-class IdType(StrEnum):
-    ID_CARD = "居民身份证"
-    PASSPORT = "护照"
-    HK_MACAO_PERMIT = "港澳居民来往内地通行证"
-    TAIWAN_PERMIT = "台湾居民来往大陆通行证"
-    FOREIGNER_RESIDENCE = "外国人永久居留身份证"
-    CREDIT_CODE = "统一社会信用代码"
-    OTHER = "其他证件"
-
-
 class Problem(StrEnum):
     MISSING = "缺少"
     DEFECTIVE = "有误"
@@ -82,14 +65,14 @@ class ApplicantInfo:
     name, ``credit_code`` its 统一社会信用代码 and ``legal_rep`` its 法定代表人."""
 
     name: str
-    id_type: IdType = IdType.ID_CARD
+    id_type: IdType = IdType.RESIDENT_ID
     id_number: str = ""
     phone: str = ""
     is_org: bool = False
     credit_code: str = ""
     legal_rep: str = ""
     agent_name: str = ""  # 代办人 / 经办人, empty when the applicant came in person
-    agent_id_type: IdType = IdType.ID_CARD
+    agent_id_type: IdType = IdType.RESIDENT_ID
     agent_id_number: str = ""
     agent_phone: str = ""
     address: str = ""

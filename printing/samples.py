@@ -11,8 +11,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from app.core.check import Decision as CheckDecision
-from app.core.check import MaterialOutcome, Status, check_materials
+from app.core.check import Decision, MaterialOutcome, Status, check_materials
+from app.core.intake import IdType
 from app.core.items import (
     Condition,
     Item,
@@ -23,15 +23,7 @@ from app.core.items import (
     Question,
     ServiceType,
 )
-from printing.model import (
-    ApplicantInfo,
-    CaseDoc,
-    Decision,
-    IdType,
-    ReceivedMaterial,
-    TicketDoc,
-    notice_line,
-)
+from printing.model import ApplicantInfo, CaseDoc, ReceivedMaterial, TicketDoc, notice_line
 from printing.settings import HallSettings
 
 SAMPLE_CASE_NO = "SF0101-20250317-0042"
@@ -155,7 +147,7 @@ def sample_hall() -> HallSettings:
 def sample_applicant() -> ApplicantInfo:
     return ApplicantInfo(
         name="张秀英",
-        id_type=IdType.ID_CARD,
+        id_type=IdType.RESIDENT_ID,
         id_number="370982196505121241",
         phone="13800001234",
         agent_name="李建国",
@@ -176,14 +168,8 @@ def case_from_check(
     ``outcomes`` in the situation ``answers`` (question codes) gives the materials
     received and the notice lines. ``fields`` fill the rest of the CaseDoc."""
     result = check_materials(item, answers, outcomes)
-    allowed = {
-        Decision.ACCEPT: CheckDecision.ACCEPT,
-        Decision.ACCEPT_DEFERRED: CheckDecision.ACCEPT_DEFERRED,
-        Decision.NOTICE: CheckDecision.CORRECTION,
-        Decision.REFUSE: CheckDecision.REFUSE,
-    }[decision]
-    if not result.is_allowed(allowed):
-        raise ValueError(f"the check does not allow {decision}: {result.why_not[allowed]}")
+    if not result.is_allowed(decision):
+        raise ValueError(f"the check does not allow {decision}: {result.why_not[decision]}")
     received = tuple(
         ReceivedMaterial(st.material.name, st.material.medium, st.outcome.copies, note)
         for st in result.applicable
@@ -245,7 +231,7 @@ def sample_case(decision: Decision = Decision.ACCEPT) -> CaseDoc:
             item, SAMPLE_ANSWERS, outcomes, decision,
             deferred_supply_date=date(2025, 3, 24), **common,
         )  # fmt: skip
-    if decision is Decision.NOTICE:
+    if decision is Decision.CORRECTION:
         outcomes = _received(item, 1, 2, 3)
         outcomes[4] = MaterialOutcome(Status.DEFECTIVE, 0, "成年家庭成员张明未签字")
         outcomes[5] = MaterialOutcome(Status.MISSING)

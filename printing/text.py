@@ -6,7 +6,9 @@ import re
 from datetime import date, datetime
 
 from printing import linebreak
-from printing.model import ApplicantInfo, IdType
+from printing.model import ApplicantInfo
+
+CREDIT_CODE_LABEL = "统一社会信用代码"
 
 
 def mask_id(number: str) -> str:
@@ -37,7 +39,7 @@ def applicant_id_text(applicant: ApplicantInfo, *, mask: bool = True) -> tuple[s
 
     An organisation's credit code is public and never masked."""
     if applicant.is_org:
-        return IdType.CREDIT_CODE.value, applicant.credit_code or applicant.id_number
+        return CREDIT_CODE_LABEL, applicant.credit_code or applicant.id_number
     value = mask_id(applicant.id_number) if mask else applicant.id_number
     return applicant.id_type.value, value
 

@@ -35,7 +35,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-VERSION = "2026.2"  # 2026.2: national item types, 送达方式 (issue 15); a published version never changes
+VERSION = (
+    "2026.2"  # 2026.2: national item types, 送达方式 (issue 15); a published version never changes
+)
 COUNTY = "示范县"
 PLACE = "示范县城关镇便民服务中心一楼综合受理窗口（城关镇人民路88号）"
 

@@ -12,12 +12,12 @@ from datetime import datetime
 import pytest
 from printing_support import pdf_text, squash
 
-from app.core.check import MaterialOutcome, Status
+from app.core.check import Decision, MaterialOutcome, Status
 from app.core.items import Item, Necessity
 from app.core.paths import resource
 from app.services.catalog_files import read_catalog
 from printing.documents import render_notice, render_receipt
-from printing.model import CaseDoc, Decision, DocumentError
+from printing.model import CaseDoc, DocumentError
 from printing.samples import case_from_check, sample_applicant, sample_case, sample_hall
 
 
@@ -41,7 +41,7 @@ SITUATIONS = _situations()
 
 def _notice(item: Item, answers: dict[str, str], outcomes: dict[int, MaterialOutcome]) -> CaseDoc:
     return case_from_check(
-        item, answers, outcomes, Decision.NOTICE,
+        item, answers, outcomes, Decision.CORRECTION,
         case_no="SF0101-20250317-0043", applicant=sample_applicant(), clerk_name="王丽",
         window_no="3", accepted_at=datetime(2025, 3, 17, 10, 24),
     )  # fmt: skip
@@ -85,7 +85,7 @@ def test_a_received_material_short_of_copies_must_be_listed(k: int) -> None:
 
 
 def test_the_sample_notice_lists_what_its_situation_requires() -> None:
-    case = sample_case(Decision.NOTICE)
+    case = sample_case(Decision.CORRECTION)
     assert ("申请人婚姻状况", "离异或丧偶") in case.answers
     text = pdf_text(render_notice(case, sample_hall()).pdf)
     assert "结婚证或离婚证明" in text  # required by 离异或丧偶: the old sample left it out
@@ -93,11 +93,11 @@ def test_the_sample_notice_lists_what_its_situation_requires() -> None:
 
 def test_a_notice_without_its_standard_is_refused() -> None:
     with pytest.raises(DocumentError, match="缺少事项标准"):
-        render_notice(replace(sample_case(Decision.NOTICE), standard=None), sample_hall())
+        render_notice(replace(sample_case(Decision.CORRECTION), standard=None), sample_hall())
 
 
 def test_an_unanswered_situation_is_refused() -> None:
-    case = sample_case(Decision.NOTICE)
+    case = sample_case(Decision.CORRECTION)
     with pytest.raises(DocumentError, match="办理情形未选择"):
         render_notice(replace(case, answers=case.answers[:1]), sample_hall())
 

@@ -15,6 +15,7 @@ from barcode.codex import Code128
 from printing_support import need_tool, pdf_pages_text, pdf_text, squash
 from pypdf import PdfReader
 
+from app.core.check import Decision
 from app.core.items import Medium, ServiceType
 from printing.barcode128 import QUIET_MODULES, BarcodeInputError, code128
 from printing.documents import (
@@ -28,7 +29,7 @@ from printing.documents import (
     render_refusal,
     render_test_page,
 )
-from printing.model import CaseDoc, Decision, DocumentError, ReceivedMaterial
+from printing.model import CaseDoc, DocumentError, ReceivedMaterial
 from printing.samples import many_materials_item, sample_case, sample_item
 from printing.settings import HallSettings
 from printing.text import fmt_date, mask_id, mask_phone
@@ -155,7 +156,7 @@ def test_roll_grows_with_the_number_of_materials(accepted: CaseDoc, hall: HallSe
     assert "材料40（复印件×1）" in pdf_text(long_result.pdf)
 
 
-@pytest.mark.parametrize("decision", [Decision.NOTICE, Decision.REFUSE])
+@pytest.mark.parametrize("decision", [Decision.CORRECTION, Decision.REFUSE])
 def test_receipt_needs_an_acceptance(
     decision: Decision, accepted: CaseDoc, hall: HallSettings
 ) -> None:
@@ -349,7 +350,7 @@ def test_notice_with_many_lines_paginates_with_repeated_header(
 
 def test_notice_needs_lines(notice_case: CaseDoc, hall: HallSettings) -> None:
     with pytest.raises(DocumentError, match="无需打印一次性告知书"):
-        render_notice(replace(sample_case(Decision.ACCEPT), decision=Decision.NOTICE), hall)
+        render_notice(replace(sample_case(Decision.ACCEPT), decision=Decision.CORRECTION), hall)
 
 
 def test_deferrable_line_needs_a_deadline(deferred: CaseDoc, hall: HallSettings) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from printing_support import GOLDEN
 
+from app.core.check import Decision
 from printing.escpos import (
     HANZI_OFF,
     HANZI_ON,
@@ -25,7 +26,7 @@ from printing.escpos import (
     build_receipt_text,
     build_ticket,
 )
-from printing.model import CaseDoc, Decision, DocumentError
+from printing.model import CaseDoc, DocumentError
 from printing.samples import sample_ticket
 from printing.settings import HallSettings
 from printing.text import text_columns

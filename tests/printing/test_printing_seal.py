@@ -16,8 +16,9 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 from printing_support import need_tool, unavailable
 
+from app.core.check import Decision
 from printing.documents import RenderResult, render_notice, render_receipt, render_refusal
-from printing.model import CaseDoc, Decision
+from printing.model import CaseDoc
 from printing.samples import sample_case, sample_hall
 from printing.settings import HallSettings
 
@@ -80,7 +81,7 @@ def _scan(image: Image.Image, tmp_path: Path) -> set[str]:
 SEALED: dict[str, tuple[Decision, Callable[[CaseDoc, HallSettings], RenderResult]]] = {
     "受理通知书": (Decision.ACCEPT, render_receipt),
     "受理通知书（容缺）": (Decision.ACCEPT_DEFERRED, render_receipt),
-    "一次性告知书": (Decision.NOTICE, render_notice),
+    "一次性告知书": (Decision.CORRECTION, render_notice),
     "不予受理通知书": (Decision.REFUSE, render_refusal),
 }
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from printing.model import ApplicantInfo, IdType
+from app.core.intake import IdType
+from printing.model import ApplicantInfo
 from printing.settings import HallSettings, SettingsError, check_qr_template
 from printing.text import (
     NO_LINE_START,
@@ -46,7 +47,7 @@ def test_mask_phone() -> None:
 
 
 def test_applicant_id_text() -> None:
-    person = ApplicantInfo("张三", IdType.ID_CARD, "370982196505121241")
+    person = ApplicantInfo("张三", IdType.RESIDENT_ID, "370982196505121241")
     assert applicant_id_text(person) == ("居民身份证", "370982********1241")
     assert applicant_id_text(person, mask=False) == ("居民身份证", "370982196505121241")
     org = ApplicantInfo("某公司", is_org=True, credit_code="91370982MA3C4XYZ1Q")
