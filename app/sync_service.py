@@ -8,6 +8,7 @@ bar (online/offline, pending count, last success, last error, conflicts) and cal
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -154,6 +155,7 @@ class SyncService:
         self._listeners: list[Callable[[SyncStatus], None]] = []
         self._status = SyncStatus()
         self.last_report: SyncReport | None = None
+        self.busy = False  # the last sync found the county's connections full
 
     # ------------------------------------------------------------ status
 
@@ -192,11 +194,13 @@ class SyncService:
         if client is None:
             return self._finish(False, None, "")
         self._publish(replace(self.status, configured=True, running=True))
+        self.busy = False
         try:
             self.last_report = client.sync_once()
         except SyncError as exc:
             log.warning("sync failed (%s): %s", exc.kind, exc.message)
-            return self._finish(True, exc.kind not in ("offline",), exc.message)
+            self.busy = exc.kind == "busy"
+            return self._finish(True, exc.kind not in ("offline", "busy"), exc.message)
         except Exception as exc:  # a bug or a local-store failure: shown, never fatal
             log.exception("sync failed")
             return self._finish(True, None, f"同步出错：{exc}")
@@ -227,8 +231,16 @@ class SyncService:
             self._thread.join(timeout)
             self._thread = None
 
+    def next_wait(self) -> float:
+        """Seconds to the next sync: the interval; after a "connections full" refusal a
+        random 0.5–1.5 × the interval, so that the workstations turned away together do
+        not all come back in the same second."""
+        if self.busy:
+            return self.interval_s * random.uniform(0.5, 1.5)
+        return self.interval_s
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.run_once()
-            self._wake.wait(self.interval_s)
+            self._wake.wait(self.next_wait())
             self._wake.clear()
