@@ -29,6 +29,12 @@ a typical one is well below). They are threads spread over ``YICHUANG_BENCH_PROC
 ``YICHUANG_BENCH_STATUS_PER_S`` (2) cases a second. The run lasts
 ``YICHUANG_BENCH_SECONDS`` (120) after all workstations have made first contact.
 
+Connections: each sync connects and disconnects. ``YICHUANG_BENCH_BOUNCER=1`` puts a
+real pgbouncer in transaction mode between the workstations and PostgreSQL (a pool of
+``YICHUANG_BENCH_POOL`` (2) server connections per centre login; tests/sync/bouncer.py):
+the workstations still connect per sync, to the bouncer, and the server's sessions
+stay open with their caches warm.
+
 Heavy: run it alone, ``flock /tmp/bench.lock python bench/bench_sync_county.py``.
 PostgreSQL as in bench_sync.py (``YICHUANG_BENCH_PG``).
 """
@@ -276,6 +282,8 @@ def main() -> None:
     per_centre_limit = int(
         os.environ.get("YICHUANG_BENCH_CENTRE_LIMIT", str(admin.CENTRE_CONNECTION_LIMIT))
     )
+    use_bouncer = os.environ.get("YICHUANG_BENCH_BOUNCER", "") not in ("", "0")
+    pool = int(os.environ.get("YICHUANG_BENCH_POOL", "2"))
     server = make_url(PG).set(drivername="postgresql").render_as_string(False)
     prefix, name = f"ycb{uuid.uuid4().hex[:8]}", f"yc_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as conn:
@@ -286,6 +294,7 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     mstop, go = ctx.Event(), ctx.Event()
     procs: list[Any] = []
+    cleanups: list[Any] = []
     try:
         admin.init_central(url, prefix=prefix)
         centres = [centre_code(n + 1) for n in range(-(-stations_n // PER_CENTRE))]
@@ -300,8 +309,19 @@ def main() -> None:
         load_demo(store)
         store.close()
 
+        bouncer_port = None
+        if use_bouncer:
+            from tests.sync.bouncer import pgbouncer
+
+            bouncing = pgbouncer(url, [lg.role for lg in logins.values()], pool)
+            bouncer_port = bouncing.__enter__()
+            cleanups.append(lambda: bouncing.__exit__(None, None, None))
+
         def station_url(centre: str) -> str:
-            return make_url(url).set(username=logins[centre].role).render_as_string(False)
+            target = make_url(url).set(username=logins[centre].role)
+            if bouncer_port is not None:
+                target = target.set(host="127.0.0.1", port=bouncer_port)
+            return target.render_as_string(False)
 
         stations = []
         for i in range(stations_n):
@@ -403,6 +423,7 @@ def main() -> None:
         figure("county_workstations", stations_n, "n")
         figure("county_centres", len(centres), "n")
         figure("county_centre_connection_limit", per_centre_limit, "n")
+        figure("county_pgbouncer_pool", pool if use_bouncer else 0, "n")
         figure("county_seconds", seconds, "s")
         figure("county_cases_saved", len(saved), "n")
         figure("county_cases_arrived", len(up), "n")
@@ -438,6 +459,8 @@ def main() -> None:
             proc.join(30)
             if proc.is_alive():
                 proc.terminate()
+        for cleanup in cleanups:
+            cleanup()
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.drop_roles(server, prefix)
