@@ -100,6 +100,11 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--per-centre", type=int, help="把各中心同步账号的连接上限设为此数")
     p.add_argument("--centre", help="只修改这个中心的上限（与 --per-centre 同用）")
+    admin(
+        "pgbouncer-userlist",
+        "输出 PgBouncer 的 auth_file（各中心同步账号及其 SCRAM 校验值，不含密码）",
+        _pgbouncer_userlist,
+    )
 
     s = sub.add_parser("sync", help="与县中心同步（--once 同步一次后退出）")
     s.add_argument("--once", action="store_true", help="上传并下载一次后退出（供脚本使用）")
@@ -403,6 +408,16 @@ def _budget_warning(budget: Any) -> str:
         f"{max(1, budget.for_centres // max(1, len(budget.centres)))}，"
         "或提高 max_connections（见 docs/sync.md“连接数”）。"
     )
+
+
+def _pgbouncer_userlist(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        sys.stdout.write(admin.pgbouncer_userlist(url))
+        return 0
+
+    return _admin_call(args, run)
 
 
 def _central_connections(args: argparse.Namespace) -> int:

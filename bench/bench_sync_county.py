@@ -297,6 +297,9 @@ def main() -> None:
     cleanups: list[Any] = []
     try:
         admin.init_central(url, prefix=prefix)
+        with psycopg.connect(server, autocommit=True) as conn:
+            # the functions' own time at the server (pg_stat_user_functions)
+            conn.execute(f"ALTER DATABASE \"{name}\" SET track_functions = 'pl'")
         centres = [centre_code(n + 1) for n in range(-(-stations_n // PER_CENTRE))]
         # the centre being probed and the one holding on are extra: not among the n
         probe_centre, holder_centre = centre_code(900), centre_code(901)
@@ -313,7 +316,7 @@ def main() -> None:
         if use_bouncer:
             from tests.sync.bouncer import pgbouncer
 
-            bouncing = pgbouncer(url, [lg.role for lg in logins.values()], pool)
+            bouncing = pgbouncer(url, admin.pgbouncer_userlist(url), pool)
             bouncer_port = bouncing.__enter__()
             cleanups.append(lambda: bouncing.__exit__(None, None, None))
 
@@ -410,6 +413,14 @@ def main() -> None:
         for proc in procs:
             proc.join(60)
         with psycopg.connect(url) as conn:
+            fn_ms = {
+                r[0]: (int(r[1]), float(r[2]))
+                for r in conn.execute(
+                    "SELECT funcname, calls, total_time / greatest(calls, 1)"
+                    " FROM pg_stat_user_functions WHERE schemaname = 'yc_api'"
+                ).fetchall()
+            }
+            size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
             received = dict(
                 conn.execute(
                     "SELECT case_no, extract(epoch FROM received_at) FROM yc.cases"
@@ -441,6 +452,11 @@ def main() -> None:
         figure("county_sync_p95", p95(merged["durations"]), "s")
         figure("county_sync_median", statistics.median(merged["durations"] or [0]), "s")
         figure("county_syncs_turned_away", merged["counts"]["busy"], "n")
+        for fn in ("sync_push_v1", "sync_pull_v1"):
+            calls, mean = fn_ms.get(fn, (0, float("nan")))
+            figure(f"county_server_{fn}_calls", calls, "n")
+            figure(f"county_server_{fn}_mean", mean, "ms")
+        figure("county_database_size", (size[0] if size else 0) / 1e6, "MB")
         figure("county_sync_errors", merged["counts"]["errors"], "n")
         figure("county_status_locked_by_push", county_busy.get("locked", 0), "n")
         figure("county_held_txn_seconds", held_s if still_held else 0.0, "s")

@@ -310,6 +310,31 @@ def set_connection_limit(url: str, limit: int, centre: str | None = None) -> Con
         return _budget(cur)
 
 
+def pgbouncer_userlist(url: str) -> str:
+    """PgBouncer's auth file for this installation's centre logins: each login with its
+    SCRAM verifier (never a password), so PgBouncer checks the workstation's password
+    and logs in to PostgreSQL as that same login (SCRAM pass-through). Needs a
+    superuser (pg_authid)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(
+                "SELECT a.rolname, a.rolpassword FROM yc.centre c"
+                " JOIN pg_authid a ON a.rolname = c.role_name ORDER BY c.code"
+            )
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CentralAdminError(
+                "读取各中心账号的 SCRAM 校验值需要数据库超级用户（postgres）"
+            ) from exc
+        lines = []
+        for role, secret in cur.fetchall():
+            if not str(secret or "").startswith("SCRAM-SHA-256$"):
+                raise CentralAdminError(
+                    f"账号 {role} 没有 SCRAM 校验值：请先运行 yichuang central reset-password"
+                )
+            lines.append(f'"{role}" "{secret}"')
+    return "\n".join(lines) + "\n"
+
+
 def add_centre(
     url: str,
     code: str,

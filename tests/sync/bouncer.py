@@ -12,14 +12,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 from sqlalchemy.engine import make_url
-
-from db.central.admin import libpq_url
 
 
 def binary() -> str | None:
@@ -37,10 +34,10 @@ def free_port() -> int:
 
 @contextmanager
 def pgbouncer(
-    admin_url: str, roles: Iterable[str], pool_size: int, port: int | None = None
+    admin_url: str, userlist: str, pool_size: int, port: int | None = None
 ) -> Iterator[int]:
-    """Run pgbouncer for the database of ``admin_url`` (a superuser: it reads the
-    verifiers), letting in ``roles``; yields the port."""
+    """Run pgbouncer for the database of ``admin_url`` with ``userlist`` as its auth
+    file; yields the port."""
     import pwd
 
     exe = binary()
@@ -48,15 +45,8 @@ def pgbouncer(
     run_as = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
     folder = Path(tempfile.mkdtemp(prefix="yc-bouncer-"))
     server = make_url(admin_url)
-    users = []
-    with psycopg.connect(libpq_url(admin_url)) as conn:
-        for role in roles:
-            row = conn.execute(
-                "SELECT rolpassword FROM pg_authid WHERE rolname = %s", [role]
-            ).fetchone()
-            assert row is not None and str(row[0]).startswith("SCRAM-SHA-256$")
-            users.append(f'"{role}" "{row[0]}"')
-    (folder / "userlist.txt").write_text("\n".join(users) + "\n")
+    # the auth file as the county IT person makes it: yichuang central pgbouncer-userlist
+    (folder / "userlist.txt").write_text(userlist)
     (folder / "userlist.txt").chmod(0o600)
     port = port or free_port()
     db = server.database
@@ -73,6 +63,8 @@ auth_file = {folder / "userlist.txt"}
 pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = 2000
+log_connections = 0
+log_disconnections = 0
 logfile = {folder / "pgbouncer.log"}
 pidfile = {folder / "pgbouncer.pid"}
 """
@@ -80,7 +72,7 @@ pidfile = {folder / "pgbouncer.pid"}
     if run_as is not None:
         for path in (folder, *folder.iterdir()):
             os.chown(path, run_as.pw_uid, run_as.pw_gid)
-    command = [exe, str(folder / "pgbouncer.ini")]
+    command = [exe, "--quiet", str(folder / "pgbouncer.ini")]
     if run_as is not None:
         proc = subprocess.Popen(
             command, user=run_as.pw_uid, group=run_as.pw_gid, extra_groups=[], cwd=folder

@@ -41,8 +41,9 @@ POOL = 2  # server connections per centre login
 @pytest.fixture
 def bouncer(central: Central) -> Iterator[int]:
     """pgbouncer on a port of its own in front of the test's county database."""
-    roles = [login.role for login in central.logins.values()]
-    with pgbouncer(central.admin_url, roles, POOL) as port:
+    userlist = admin.pgbouncer_userlist(central.admin_url)
+    assert all(login.password not in userlist for login in central.logins.values())
+    with pgbouncer(central.admin_url, userlist, POOL) as port:
         yield port
 
 
@@ -190,3 +191,19 @@ def test_the_bouncer_queues_a_centre_beyond_its_pool_instead_of_refusing(
     finally:
         for store, _c, _n in made:
             store.close()
+
+
+def test_the_userlist_command_prints_the_verifiers_never_a_password(
+    central: Central, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app import cli
+
+    assert cli.main(["central", "pgbouncer-userlist", "--url", central.admin_url]) == 0
+    out = capsys.readouterr().out
+    assert out == admin.pgbouncer_userlist(central.admin_url)
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        f'"{central.logins[c].role}"' for c in sorted(central.logins)
+    ]
+    assert all(line.split()[1].startswith('"SCRAM-SHA-256$4096:') for line in lines)
+    assert all(login.password not in out for login in central.logins.values())
