@@ -267,6 +267,22 @@ def _probe(
                 break
 
 
+def _session_cost(client: Any) -> tuple[float, float]:
+    """Median seconds of a pull as the first call of a new connection, and of the next
+    pull on the same connection (a new PostgreSQL session compiles the functions and
+    fills its caches; through PgBouncer the server session is an old one)."""
+    identity = client._identity()
+    req = json.dumps(dict(identity, after_xid="0", after_seq=0, limit=1, count=False))
+    first, again = [], []
+    for _ in range(30):
+        with client.connect() as conn:
+            for out in (first, again):
+                started = time.perf_counter()
+                conn.execute("SELECT yc_api.sync_pull_v1(%s::jsonb)", [req]).fetchone()
+                out.append(time.perf_counter() - started)
+    return statistics.median(first), statistics.median(again)
+
+
 def main() -> None:
     from db.central import admin
     from db.store import open_store
@@ -359,6 +375,7 @@ def main() -> None:
             station_url(probe_centre), logins[probe_centre].password, probe_centre, "Z9",
             sslmode="disable"))  # fmt: skip
         probe.sync_once()
+        new_session, same_session = _session_cost(probe)
         holder_path = tmp / "holder.sqlite3"
         shutil.copyfile(template, holder_path)
         holder_store = open_store(f"sqlite:///{holder_path}")
@@ -389,6 +406,8 @@ def main() -> None:
             threading.Thread(target=_sampler, args=(url, name, stop, totals, per_role)),
             threading.Thread(target=_probe, args=(url, probe, probe_store, stop, probe_out)),
         ]
+        with psycopg.connect(url) as conn:
+            size_before = conn.execute("SELECT pg_database_size(current_database())").fetchone()
         go.set()
         for t in threads:
             t.start()
@@ -456,7 +475,12 @@ def main() -> None:
             calls, mean = fn_ms.get(fn, (0, float("nan")))
             figure(f"county_server_{fn}_calls", calls, "n")
             figure(f"county_server_{fn}_mean", mean, "ms")
+        figure("county_pull_first_in_connection_median", new_session * 1000, "ms")
+        figure("county_pull_again_in_connection_median", same_session * 1000, "ms")
         figure("county_database_size", (size[0] if size else 0) / 1e6, "MB")
+        if size and size_before and up:
+            grown = (size[0] - size_before[0]) / len(up)
+            figure("county_database_growth_per_case", grown / 1e3, "kB")
         figure("county_sync_errors", merged["counts"]["errors"], "n")
         figure("county_status_locked_by_push", county_busy.get("locked", 0), "n")
         figure("county_held_txn_seconds", held_s if still_held else 0.0, "s")
