@@ -273,7 +273,8 @@ def _session_cost(client: Any) -> tuple[float, float]:
     fills its caches; through PgBouncer the server session is an old one)."""
     identity = client._identity()
     req = json.dumps(dict(identity, after_xid="0", after_seq=0, limit=1, count=False))
-    first, again = [], []
+    first: list[float] = []
+    again: list[float] = []
     for _ in range(30):
         with client.connect() as conn:
             for out in (first, again):
@@ -440,7 +441,7 @@ def main() -> None:
                 ).fetchall()
             }
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-            received = dict(
+            received: dict[str, float] = dict(
                 conn.execute(
                     "SELECT case_no, extract(epoch FROM received_at) FROM yc.cases"
                 ).fetchall()
