@@ -115,10 +115,11 @@ def _message(exc: psycopg.Error) -> str:
 # A refused connection carries no SQLSTATE in psycopg (libpq gives only the text), so
 # "too many connections" (53300) is known by its words, English or the server's
 # zh_CN translation: the centre login's CONNECTION LIMIT, the server's max_connections,
-# and the slots kept for superusers.
+# and the slots kept for superusers; through PgBouncer, its client limit and a sync
+# that waited in its queue longer than query_wait_timeout.
 _TOO_MANY = (
     "too many connections", "too many clients", "remaining connection slots",
-    "连接过多", "连接槽位",
+    "连接过多", "连接槽位", "no more connections allowed", "query_wait_timeout",
 )  # fmt: skip
 
 BUSY_MESSAGE = (

@@ -233,6 +233,8 @@ def test_many_workstations_of_one_centre_share_its_cap_and_lose_nothing(
         'FATAL:  角色 "yc_370999101" 的连接过多',
         "FATAL:  客户端连接过多",
         "FATAL:  剩余连接槽位保留给超级用户的非复制连接",
+        "ERROR:  no more connections allowed (max_client_conn)",  # PgBouncer
+        "ERROR:  query_wait_timeout",  # PgBouncer: waited in its queue too long
     ],
 )
 def test_every_form_of_a_full_server_is_told_as_busy(server_says: str) -> None:
