@@ -268,3 +268,26 @@ def test_the_connections_command_shows_and_sets_the_caps(
         assert _limit(central, CENTRE_A) == 2
     finally:
         held.close()
+
+
+def test_an_older_county_over_the_budget_is_told_at_upgrade(
+    central: Central, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before issue 13 every centre login had CONNECTION LIMIT 20: 5 centres promised
+    the whole server to the workstations. `central upgrade` and `central connections`
+    say so and give the command that fixes it."""
+    for n in range(3, 6):
+        admin.add_centre(central.admin_url, f"37099910{n}", f"中心{n}")
+    with psycopg.connect(admin.libpq_url(central.admin_url), autocommit=True) as conn:
+        for login in admin.connection_budget(central.admin_url).centres:
+            conn.execute(f'ALTER ROLE "{login.role}" CONNECTION LIMIT 20')
+    assert not admin.connection_budget(central.admin_url).ok
+    assert cli.main(["central", "upgrade", "--url", central.admin_url]) == 0
+    err = capsys.readouterr().err
+    assert "合计 100 个" in err and "yichuang central connections --per-centre" in err
+    assert cli.main(["central", "connections", "--url", central.admin_url]) == 1
+    capsys.readouterr()
+    assert cli.main(
+        ["central", "connections", "--per-centre", "3", "--url", central.admin_url]
+    ) == 0  # fmt: skip
+    assert admin.connection_budget(central.admin_url).ok
