@@ -456,6 +456,7 @@ def main() -> None:
         figure("county_centre_connection_limit", per_centre_limit, "n")
         figure("county_pgbouncer_pool", pool if use_bouncer else 0, "n")
         figure("county_seconds", seconds, "s")
+        figure("county_sync_interval", interval, "s")
         figure("county_cases_saved", len(saved), "n")
         figure("county_cases_arrived", len(up), "n")
         figure("county_cases_missing", len(late), "n")
