@@ -34,10 +34,10 @@ def free_port() -> int:
 
 @contextmanager
 def pgbouncer(
-    admin_url: str, userlist: str, pool_size: int, port: int | None = None
+    admin_url: str, userlist: str, pool_size: int, port: int | None = None, extra: str = ""
 ) -> Iterator[int]:
     """Run pgbouncer for the database of ``admin_url`` with ``userlist`` as its auth
-    file; yields the port."""
+    file (``extra``: more lines for its [pgbouncer] section); yields the port."""
     import pwd
 
     exe = binary()
@@ -67,6 +67,7 @@ log_connections = 0
 log_disconnections = 0
 logfile = {folder / "pgbouncer.log"}
 pidfile = {folder / "pgbouncer.pid"}
+{extra}
 """
     )
     if run_as is not None:

@@ -207,3 +207,41 @@ def test_the_userlist_command_prints_the_verifiers_never_a_password(
     ]
     assert all(line.split()[1].startswith('"SCRAM-SHA-256$4096:') for line in lines)
     assert all(login.password not in out for login in central.logins.values())
+
+
+def test_a_monitoring_login_reads_the_pools(central: Central) -> None:
+    """docs/sync.md: the county's monitoring login (stats_users, its verifier appended
+    to the auth file) reads SHOW POOLS: one pool per centre login."""
+    monitor = f"{central.prefix}_monitor"
+    with psycopg.connect(admin.libpq_url(central.admin_url), autocommit=True) as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute(f"CREATE ROLE \"{monitor}\" LOGIN PASSWORD 'watch-the-pools'")
+        row = conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s",
+            [monitor],
+        ).fetchone()
+    assert row is not None
+    userlist = admin.pgbouncer_userlist(central.admin_url) + f'"{monitor}" "{row[0]}"\n'
+    with pgbouncer(central.admin_url, userlist, POOL, extra=f"stats_users = {monitor}") as port:
+        for code in (CENTRE_A, CENTRE_B):
+            with _connect(central, code, port) as conn:
+                conn.execute("SELECT yc_api.server_info_v1()")
+        with psycopg.connect(
+            f"postgresql://{monitor}@127.0.0.1:{port}/pgbouncer",
+            password="watch-the-pools",
+            autocommit=True,
+        ) as console:
+            cur = console.execute("SHOW POOLS")
+            names = [d.name for d in cur.description or []]
+            pools = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        users = {p["user"] for p in pools if p["database"] != "pgbouncer"}
+        assert users == {central.logins[CENTRE_A].role, central.logins[CENTRE_B].role}
+        assert all("cl_waiting" in p and "maxwait" in p for p in pools)
+        # the monitoring login is no centre: the county database does not let it in
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(
+                admin.libpq_url(_via(central, CENTRE_A, port)).replace(
+                    central.logins[CENTRE_A].role, monitor
+                ),
+                password="watch-the-pools",
+            ).close()
