@@ -163,8 +163,9 @@ def test_many_workstations_of_one_centre_share_its_cap_and_lose_nothing(
     central: Central, tmp_path: Path
 ) -> None:
     """Eight workstations of one centre capped at 2 connections sync at once, again and
-    again: the server never shows more than 2 sessions of the login, some syncs are
-    turned away, and every case arrives exactly once."""
+    again: the server never shows more than 2 sessions of the login, syncs are turned
+    away (every first attempt is, while two other syncs hold the cap), and every case
+    arrives exactly once."""
     from db.store import open_store
 
     admin.set_connection_limit(central.admin_url, 2, CENTRE_A)
@@ -189,7 +190,17 @@ def test_many_workstations_of_one_centre_share_its_cap_and_lose_nothing(
                 ).fetchone()
                 peak[0] = max(peak[0], int(row[0]) if row else 0)
 
+    start = threading.Barrier(len(stations) + 1)
+
     def run(store: Store, c: SyncClient) -> None:
+        try:
+            c.sync_once()
+            first = "synced"
+        except SyncError as exc:
+            first = exc.kind
+        with lock:
+            turned_away[0] += first == "busy"
+        start.wait(60)  # every first attempt made while the cap was held
         for attempt in range(400):
             try:
                 if c.sync_once().pending == 0 and attempt >= 3:
@@ -201,16 +212,21 @@ def test_many_workstations_of_one_centre_share_its_cap_and_lose_nothing(
 
     watch = threading.Thread(target=sampler)
     watch.start()
+    held = [_login(central), _login(central)]  # two other syncs hold the cap
     threads = [threading.Thread(target=run, args=(s, c)) for s, c, _ in stations]
     for t in threads:
         t.start()
+    start.wait(60)
+    assert turned_away[0] == len(stations)
+    for conn in held:
+        conn.close()
     for t in threads:
         t.join(300)
     stop.set()
     watch.join()
     try:
         assert peak[0] <= 2
-        assert turned_away[0] > 0  # the cap was really reached
+        assert turned_away[0] >= len(stations)  # the cap was really reached
         for store, _c, numbers in stations:
             assert read_status(store, True).pending == 0
             assert admin_count(
