@@ -220,6 +220,9 @@ class SyncClient:
                 keepalives_count=3,
                 tcp_user_timeout=60_000,  # unacknowledged data: a dead link is noticed
                 autocommit=True,  # each function call is one central transaction
+                # nothing is prepared on the server: behind PgBouncer in transaction
+                # mode the next call may run in another server session
+                prepare_threshold=None,
             )
         except psycopg.Error as exc:
             raise translate(exc, self.host) from exc

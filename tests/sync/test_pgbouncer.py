@@ -245,3 +245,31 @@ def test_a_monitoring_login_reads_the_pools(central: Central) -> None:
                 ),
                 password="watch-the-pools",
             ).close()
+
+
+def test_many_pages_and_batches_in_one_sync_go_through_the_bouncer(
+    central: Central, bouncer: int, workstation: Callable[..., Store]
+) -> None:
+    """A sync that sends many batches (a day offline) or pulls many pages (first start)
+    runs the same statement many times on one connection. psycopg prepares a statement
+    on the server from its fifth run; in transaction mode the next run may land on
+    another server session, where it was never prepared. The client prepares nothing."""
+    store = workstation("a1")
+    load_demo(store)
+    numbers = save_cases(store, 9, tag="离线一天")
+    central.register(CENTRE_A, "A1")
+    c = SyncClient(
+        store,
+        CentralConfig(
+            _via(central, CENTRE_A, bouncer), central.logins[CENTRE_A].password, CENTRE_A,
+            "A1", sslmode="disable", batch_rows=1, pull_limit=1,
+        ),
+    )  # fmt: skip
+    report = c.sync_once()
+    assert report.batches == 9 and report.pending == 0
+    for no in numbers:
+        admin.set_case_status(central.admin_url, no, "已办结", "县审批局")
+    assert c.sync_once().pulled == 9
+    with store.session() as s:
+        done = s.scalars(select(CaseRow.status).where(CaseRow.case_no.in_(numbers))).all()
+    assert done == ["已办结"] * 9
