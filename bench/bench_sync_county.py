@@ -64,7 +64,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.bench_sync import PG, figure  # noqa: E402
 
-PER_CENTRE = 15
+PER_CENTRE = int(os.environ.get("YICHUANG_BENCH_PER_CENTRE", "15"))  # workstations a centre
 DAY = datetime(2026, 6, 1, 9, 0)  # case numbers and deadlines: a fixed covered day
 WS_CODES = [a + b for a in "ABCDEFGHJKLMNPQRSTUVWXY" for b in "123456789"]
 
