@@ -46,12 +46,15 @@ class SyncStatus:
     last_error: str = ""
     last_error_at: datetime | None = None
     notice: str = ""  # e.g. "this program is one version behind the county"
+    busy: bool = False  # the last sync was turned away: the county's connections were full
 
     def text(self) -> str:
         """One line for the top bar."""
         if not self.configured:
             return "未设置县中心同步"
         link = {True: "在线", False: "离线", None: "尚未连接"}[self.online]
+        if self.busy and not self.online:
+            link = "县中心繁忙"
         parts = ["同步中…" if self.running else link]
         parts.append(f"待上传 {self.pending}")
         if self.last_success:
@@ -180,7 +183,7 @@ class SyncService:
         """Re-read pending count and the rest from the local store (e.g. after a save)."""
         current = self.status
         fresh = read_status(self.store, current.configured)
-        status = replace(fresh, online=current.online, running=current.running)
+        status = replace(fresh, online=current.online, running=current.running, busy=current.busy)
         self._publish(status)
         return status
 
@@ -200,14 +203,20 @@ class SyncService:
         except SyncError as exc:
             log.warning("sync failed (%s): %s", exc.kind, exc.message)
             self.busy = exc.kind == "busy"
-            return self._finish(True, exc.kind not in ("offline", "busy"), exc.message)
+            return self._finish(
+                True, exc.kind not in ("offline", "busy"), exc.message, busy=self.busy
+            )
         except Exception as exc:  # a bug or a local-store failure: shown, never fatal
             log.exception("sync failed")
             return self._finish(True, None, f"同步出错：{exc}")
         return self._finish(True, True, "")
 
-    def _finish(self, configured: bool, online: bool | None, error: str) -> SyncStatus:
-        status = replace(read_status(self.store, configured), online=online, running=False)
+    def _finish(
+        self, configured: bool, online: bool | None, error: str, busy: bool = False
+    ) -> SyncStatus:
+        status = replace(
+            read_status(self.store, configured), online=online, running=False, busy=busy
+        )
         if error and not status.last_error:
             status = replace(status, last_error=error, last_error_at=datetime.now())
         self._publish(status)

@@ -15,6 +15,7 @@ import pytest
 
 from app import cli
 from app.sync_service import SyncService, read_status
+from app.ui.sync_view import connection_state
 from db.central import admin
 from db.central.admin import CentralAdminError
 from db.store import Store
@@ -128,7 +129,13 @@ def test_a_workstation_turned_away_says_so_loses_nothing_and_syncs_later(
         service = SyncService(store, lambda: c, interval_s=30.0)
         after = service.run_once()
         assert after.online is False and after.last_error == BUSY_MESSAGE and after.pending == 3
-        assert service.busy
+        assert service.busy and after.busy
+        # the top bar: the county is busy (not "offline"), the cases go up later
+        text, level, detail = connection_state(after)
+        assert text.startswith("县中心繁忙 · 待上传 3") and text.endswith(
+            "办件照常受理，稍后自动上传"
+        )
+        assert level == "error" and BUSY_MESSAGE in detail
         assert all(15.0 <= service.next_wait() <= 45.0 for _ in range(50))
     finally:
         busy.close()
@@ -136,7 +143,8 @@ def test_a_workstation_turned_away_says_so_loses_nothing_and_syncs_later(
     # the connection is free again: the next turn sends everything, once
     after = service.run_once()
     assert after.online is True and after.pending == 0 and after.last_error == ""
-    assert not service.busy and service.next_wait() == 30.0
+    assert not service.busy and not after.busy and service.next_wait() == 30.0
+    assert connection_state(after)[0].startswith("在线")
     assert admin_count(
         central.admin_url, "SELECT count(*) FROM yc.cases WHERE case_no = ANY(%s)", [numbers]
     ) == 3  # fmt: skip
