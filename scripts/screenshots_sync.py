@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.context import open_context  # noqa: E402
 from app.core.clock import FixedClock  # noqa: E402
-from app.sync_service import SyncService  # noqa: E402
+from app.services.sync import SyncService  # noqa: E402
 from app.ui.fonts import install_font  # noqa: E402
 from app.ui.intake import Operator  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402

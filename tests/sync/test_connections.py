@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from app import cli
-from app.sync_service import SyncService, read_status
+from app.services.sync import SyncService, read_status
 from app.ui.sync_view import connection_state
 from db.central import admin
 from db.central.admin import CentralAdminError
