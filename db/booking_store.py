@@ -523,6 +523,11 @@ class BookingStore:
 
     # ------------------------------------------------------------ reading
 
+    def grace(self) -> Grace:
+        """The hall's check-in times around a slot (its queue rules)."""
+        with self.queue._read() as conn:
+            return self._grace(self.queue._config(conn))
+
     def find(self, number: str, *, now: datetime) -> BookingInfo | None:
         """A booking by its number (for clerks: no proof asked)."""
         with self.queue._read() as conn:

@@ -65,6 +65,14 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if name == "stats":
             p.add_argument("--day", help="业务日，如 2026-03-02（默认今天）")
         p.set_defaults(handler=handler)
+    p = qsub.add_parser(
+        "import-bookings",
+        help="导入省平台预约文件（CSV 或 xlsx，格式见 docs/bookings.md）：有一行不对则整份不导入",
+    )
+    p.add_argument("file", help="预约文件")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）")
+    p.set_defaults(handler=_import_bookings)
     _add_config_cli(qsub)
 
 
@@ -119,10 +127,13 @@ def _stats(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"业务日“{args.day}”不是有效日期，应写成 2026-03-02 的形式", file=sys.stderr)
             return 2
+    from app.services.bookings import BookingService
+
     service = _service(args)
     try:
         stats = service.day_stats(day)
         names = {c.code: c.name for c in service.run(lambda s: s.categories())}
+        bookings = BookingService(service).day(day).figures
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -148,6 +159,37 @@ def _stats(args: argparse.Namespace) -> int:
         print(line(f"类别 {names.get(code, code)}", g))
     for clerk, g in sorted(stats.by_clerk.items()):
         print(line(f"人员 {clerk or '—'}", g))
+    print(
+        f"预约\t预约 {bookings.booked}\t已签到 {bookings.checked_in}\t爽约 {bookings.no_shows}"
+        f"\t待签到 {bookings.expected}\t已取消 {bookings.cancelled}"
+    )
+    return 0
+
+
+def _import_bookings(args: argparse.Namespace) -> int:
+    from app.services.bookings import BookingService, ImportRefused
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        result = BookingService(service).import_file(Path(args.file), actor="cli")
+    except ImportRefused as exc:
+        print(
+            f"{Path(args.file).name} 未导入（没有写入任何预约），请改正后重新导入：",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(
+        f"已导入 {result.added} 条预约"
+        + (f"，{result.already} 条此前已导入" if result.already else "")
+    )
     return 0
 
 

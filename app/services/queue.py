@@ -141,14 +141,6 @@ def queue_url(setting: str, data_dir: str | Path) -> str:
     return f"sqlite:///{(Path(data_dir) / 'queue.sqlite3').resolve()}"
 
 
-class AlreadyCheckedIn(QueueError):
-    """The booking number was checked in today already; ``ticket`` is its ticket."""
-
-    def __init__(self, ticket: TicketInfo) -> None:
-        super().__init__(f"此预约号今日已签到，号码为 {ticket.display}")
-        self.ticket = ticket
-
-
 def error_text(exc: BaseException) -> str:
     """What a screen shows for a failed operation, in Chinese."""
     if isinstance(exc, QueueError):
@@ -345,23 +337,6 @@ class QueueService:
         def job(s: QueueStore) -> TicketInfo:
             now = self.clock()
             ticket = s.issue_ticket(category, kind=kind, note=note, actor=actor, now=now)
-            return _with_estimate(s, ticket, now)
-
-        return self.run(job)
-
-    def check_in(self, category: str, booking_no: str, *, actor: str = "kiosk") -> TicketInfo:
-        """预约签到: an appointment ticket with its booking number, unless that number
-        was checked in today already (``AlreadyCheckedIn``). One job under the
-        service's lock, so two taps of one kiosk cannot both get a ticket."""
-
-        def job(s: QueueStore) -> TicketInfo:
-            now = self.clock()
-            found = s.appointment_ticket(booking_no, now=now)
-            if found is not None:
-                raise AlreadyCheckedIn(found)
-            ticket = s.issue_ticket(
-                category, kind=TicketKind.APPOINTMENT, note=booking_no, actor=actor, now=now
-            )
             return _with_estimate(s, ticket, now)
 
         return self.run(job)
