@@ -16,7 +16,9 @@ when and why, behind a SQLAlchemy URL.
   screen that polls ``events_after(n)`` never misses an event committed late.
 
 Listeners (hall display, counter panel, manager view) poll ``last_event_no()`` — one
-row, one column — and read ``events_after(n)`` or a fresh snapshot when it moves.
+row, one column — and read ``events_after(n)`` or a fresh snapshot when it moves; on
+PostgreSQL every write also NOTIFYs ``NOTIFY_CHANNEL`` as it commits, so a listener
+with a QueueWaker (db/queue_notify.py) looks at once instead of at its next poll.
 Times are passed in (``now``) so tests and replays are exact; the default is the
 local clock, which is recorded but never used to order the queue.
 
@@ -363,6 +365,7 @@ _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 LANE_DEPTH = 4  # tickets read per lane: room for fallbacks when others claim the first
 RANKED = 8  # the policy's choices tried in one claim (PostgreSQL)
 CHECKPOINT_EVERY = 200  # SQLite: a process's writes between its WAL checkpoints
+NOTIFY_CHANNEL = "yichuang_queue"  # PostgreSQL: NOTIFY with the event number, per write
 
 
 class _Raw:
@@ -536,7 +539,9 @@ class _Raw:
                 f"ticket, reason, detail) SELECT h.last_event - {events - 1} + v.i, v.at, "
                 "v.actor, v.action, v.window_no, v.ticket_id, v.ticket, v.reason, v.detail "
                 f"FROM h, (VALUES {rows}) AS v(i, at, actor, action, window_no, ticket_id, ticket, "
-                "reason, detail)) SELECT last_event, last_seq FROM h"
+                "reason, detail)) SELECT last_event, last_seq FROM h, "
+                # wakes every listener (db/queue_notify.py) when this commits
+                f"LATERAL pg_notify('{NOTIFY_CHANNEL}', h.last_event::text) AS n"
             )
         return found
 

@@ -40,6 +40,7 @@ from app.core.queue_policy import (
     issuing_open,
 )
 from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
+from db.queue_notify import QueueWaker
 from db.queue_store import (
     Action,
     CounterInfo,
@@ -287,6 +288,11 @@ class QueueService:
         self.program = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
     # ------------------------------------------------------------ the store
+
+    def waker(self, on_change: Callable[[], None]) -> QueueWaker:
+        """A QueueWaker on this hall's store (not started): ``on_change`` on its own
+        thread as soon as any process commits a queue change."""
+        return QueueWaker(self.url, on_change)
 
     def _open(self) -> QueueStore:
         if self._store is None:
