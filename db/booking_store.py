@@ -561,25 +561,36 @@ class BookingStore:
 
     def day_figures(self, day: date, *, now: datetime) -> BookingDay:
         """Booked, checked in, no-shows (爽约) and cancelled on a day."""
+        return self._figures(day, now)[None]
+
+    def category_figures(self, day: date, *, now: datetime) -> dict[str, BookingDay]:
+        """The same per category code (the categories with bookings that day)."""
+        out = self._figures(day, now)
+        return {k: v for k, v in out.items() if k is not None}
+
+    def _figures(self, day: date, now: datetime) -> dict[str | None, BookingDay]:
         with self.queue._read() as conn:
             cfg = self.queue._config(conn)
             grace = self._grace(cfg)
             rows = conn.execute(
-                select(BOOKING.c.status, BOOKING.c.end, func.count())
+                select(BOOKING.c.category_id, BOOKING.c.status, BOOKING.c.end, func.count())
                 .where(BOOKING.c.day == day)
-                .group_by(BOOKING.c.status, BOOKING.c.end)
+                .group_by(BOOKING.c.category_id, BOOKING.c.status, BOOKING.c.end)
             ).all()
-        booked = checked = no_shows = cancelled = 0
-        for status, end, count in rows:
-            if status == BookingStatus.CANCELLED.value:
-                cancelled += count
-                continue
-            booked += count
-            if status == BookingStatus.CHECKED_IN.value:
-                checked += count
-            elif now > grace.closes(day, _t(end)):
-                no_shows += count
-        return BookingDay(day, booked, checked, no_shows, cancelled)
+        counts: dict[str | None, list[int]] = {None: [0, 0, 0, 0]}
+        for category_id, status, end, count in rows:
+            code = cfg.by_id[category_id].spec.code
+            for key in (None, code):
+                c = counts.setdefault(key, [0, 0, 0, 0])  # booked, checked, no-show, cancelled
+                if status == BookingStatus.CANCELLED.value:
+                    c[3] += count
+                    continue
+                c[0] += count
+                if status == BookingStatus.CHECKED_IN.value:
+                    c[1] += count
+                elif now > grace.closes(day, _t(end)):
+                    c[2] += count
+        return {k: BookingDay(day, *v) for k, v in counts.items()}
 
     def _info(self, cfg: _Config, row: Any, now: datetime) -> BookingInfo:
         spec = cfg.by_id[row.category_id].spec

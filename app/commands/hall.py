@@ -204,7 +204,10 @@ def _close_day(args: argparse.Namespace) -> int:
         expired = service.close_day(actor="cli")
         stats = service.day_stats(day)
         version = service.run(lambda s: s.last_event_no())
-        summarised = summarise_day(_data_dir(args), stats, version)
+        from app.booking_service import BookingService
+
+        bookings = BookingService(service).category_figures(day)
+        summarised = summarise_day(_data_dir(args), stats, version, bookings)
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -216,10 +219,13 @@ def _close_day(args: argparse.Namespace) -> int:
     return 0
 
 
-def summarise_day(folder: Path, stats: Any, version: int) -> int:
+def summarise_day(
+    folder: Path, stats: Any, version: int, bookings: dict[str, Any] | None = None
+) -> int:
     """A queue day's figures per category into the local outbox, for the county (the
     figures the seeds ask for: tickets, served, no-shows, waits, service times,
-    satisfaction). ``version`` is the queue's event number, so a later summary of the
+    satisfaction; and the category's appointments under ``bookings``: booked,
+    checked in, no-shows, cancelled). ``version`` is the queue's event number, so a later summary of the
     same day replaces an earlier one at the county. Returns the categories written;
     nothing when central sync is not set up on this machine."""
     from dataclasses import asdict
@@ -237,6 +243,10 @@ def summarise_day(folder: Path, stats: Any, version: int) -> int:
             for code, group in stats.by_category.items():
                 figures = asdict(group)
                 figures["no_show_rate"] = group.no_show_rate
+                if bookings and code in bookings:
+                    booked = asdict(bookings[code])
+                    booked.pop("day", None)
+                    figures["bookings"] = booked
                 enqueue_queue_summary(
                     s, day=stats.day, category=code, source=source, figures=figures,
                     version=version,

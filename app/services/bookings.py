@@ -205,6 +205,12 @@ class BookingService:
 
         return self.queue.run(job)
 
+    def category_figures(self, day: date) -> dict[str, BookingDay]:
+        """A day's booking figures per category code (the county's day summary)."""
+        return self.queue.run(
+            lambda s: BookingStore(s).category_figures(day, now=self.queue.clock())
+        )
+
     # ------------------------------------------------------------ import
 
     def import_file(self, path: Path, *, actor: str) -> ImportResult:
