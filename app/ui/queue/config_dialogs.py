@@ -265,22 +265,24 @@ class PolicyDialog(_SavingDialog):
             self.tr("叫号或重呼后超过这么久仍未办结，也视为呼叫中断；\n0 表示不限。"),
         )  # fmt: skip
         grid.setColumnStretch(2, 1)
-        layout.addWidget(stale)
+        side = QHBoxLayout()  # two small groups side by side: the dialog fits 768 px
+        side.addWidget(stale, 3)
+        layout.addLayout(side)
 
         booking = QGroupBox(self.tr("预约签到"), self)
         grid = QGridLayout(booking)
         self.booking_early = _spin(booking, "bookingEarly", 0, 9999)
         _explained(
             grid, 0, self.tr("提前签到（分钟）"), self.booking_early,
-            self.tr("预约时段开始前这么久起可以签到。"),
+            self.tr("时段开始前这么久起可以签到。"),
         )  # fmt: skip
         self.booking_late = _spin(booking, "bookingLate", 0, 9999)
         _explained(
             grid, 1, self.tr("迟到签到（分钟）"), self.booking_late,
-            self.tr("预约时段结束后这么久以内仍可签到；再晚即为爽约。"),
+            self.tr("时段结束后这么久以内仍可签到，\n再晚即为爽约。"),
         )  # fmt: skip
         grid.setColumnStretch(2, 1)
-        layout.addWidget(booking)
+        side.addWidget(booking, 2)
 
         promise = QGroupBox(self.tr("这些数字保证"), self)
         promise_layout = QVBoxLayout(promise)
