@@ -74,6 +74,8 @@ BOOKING_MIN, BOOKING_MAX = 4, 32
 KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
 PROOF_MAX = 4
 KIOSK_SLOTS = 8  # slots listed on the check-in page
+MISSES_BEFORE_PAUSE = 3  # "not found" answers in a row before the kiosk pauses check-in
+PAUSE_AFTER_MISSES_MS = 30_000  # slows down someone trying numbers at the kiosk
 
 
 def booking_number(typed: str) -> tuple[str, str | None]:
@@ -180,6 +182,10 @@ class KioskWindow(QWidget):
         self.service = service
         self.bookings = BookingService(service)
         self.booking_day: BookingDayView | None = None
+        self.misses = 0  # "not found" answers in a row
+        self._cool = QTimer(self)
+        self._cool.setSingleShot(True)
+        self._cool.timeout.connect(self._cooled)
         self.printer = printer
         self.materials = materials
         self._own_runner = runner is None
@@ -629,6 +635,7 @@ class KioskWindow(QWidget):
 
     def _issued(self, ticket: TicketInfo) -> None:
         self.busy = False
+        self.misses = 0
         self.last_ticket = ticket
         self.ticket_number.setText(ticket.display)
         self.ticket_category.setText(ticket.category_name)
@@ -756,6 +763,9 @@ class KioskWindow(QWidget):
         if self.busy or self.pages.currentWidget() is not self.appointment_page:
             return
         self._touched()
+        if self._cool.isActive():
+            self._booking_problem(self._cool_text())
+            return
         booking, problem = booking_number(self.booking_input.text())
         if problem is not None:
             texts = {
@@ -783,6 +793,17 @@ class KioskWindow(QWidget):
             self._check_in_failed,
         )
 
+    def _cool_text(self) -> str:
+        return self.tr("多次没有找到预约，请核对后%1秒再试，或到服务台由工作人员为您签到").replace(
+            "%1", str(PAUSE_AFTER_MISSES_MS // 1000)
+        )
+
+    def _cooled(self) -> None:
+        self._cool.stop()
+        self.check_in_button.setEnabled(True)
+        if self.booking_hint.text() == self._cool_text():
+            self.booking_hint.setText("")
+
     def _booking_problem(self, text: str) -> None:
         self.booking_hint.setStyleSheet("color: #b00020;")
         self.booking_hint.setText(text)
@@ -795,6 +816,14 @@ class KioskWindow(QWidget):
             return
         self._touched()
         self.proof_input.clear()  # typed again, whatever was wrong
+        if isinstance(exc, BookingError) and exc.refusal is not None:
+            self.misses = self.misses + 1 if exc.refusal.value == "not_found" else 0
+        if self.misses >= MISSES_BEFORE_PAUSE:
+            self.misses = 0
+            self._cool.start(PAUSE_AFTER_MISSES_MS)
+            self.check_in_button.setEnabled(False)
+            self._booking_problem(self._cool_text())
+            return
         text = error_text(exc)
         if not isinstance(exc, BookingError) and ("无法访问" in text or "不可用" in text):
             text = UNREACHABLE.replace("正在重试…", "请稍后再试或联系工作人员")

@@ -194,6 +194,30 @@ def test_a_scanned_booking_goes_on_to_the_proof(
     win.close()
 
 
+def test_the_kiosk_pauses_check_in_after_numbers_are_tried(
+    qtbot: QtBot, service: QueueService, store: BookingStore
+) -> None:
+    number = book(store, time(9), time(9, 30))
+    win = make_kiosk(qtbot, service)
+    qtbot.mouseClick(win.appointment_button, Qt.MouseButton.LeftButton)
+    pause = "多次没有找到预约，请核对后30秒再试，或到服务台由工作人员为您签到"
+    for tried in ("YY1208-AAAAAA", "YY1208-AAAAAB", "YY1208-AAAAAC"):
+        check_in(qtbot, win, tried, "5678")
+        wait_until(qtbot, lambda: "没有找到" in win.booking_hint.text() or
+                   win.booking_hint.text() == pause)  # fmt: skip
+    assert win.booking_hint.text() == pause and not win.check_in_button.isEnabled()
+    before = store.queue.last_event_no()
+    win.booking_input.setText(number)
+    win.proof_input.setText("5678")
+    win.check_in()  # the scanner's Enter: refused too, without asking the store
+    assert win.booking_hint.text() == pause and store.queue.last_event_no() == before
+    win._cool.timeout.emit()  # thirty seconds later
+    assert win.check_in_button.isEnabled() and win.booking_hint.text() == ""
+    with qtbot.waitSignal(win.issued, timeout=5000):
+        check_in(qtbot, win, number, "5678")
+    win.close()
+
+
 # ---------------------------------------------------------------- the counter
 
 
