@@ -119,6 +119,9 @@ class QueueWaker:
         self.wakes += 1
         try:
             self.on_change()
+        except RuntimeError as exc:  # the listener is gone (a Qt object deleted at exit)
+            log.debug("queue waker: the listener is gone (%s); stopping", exc)
+            self._stop.set()
         except Exception:  # the listener's bug must not stop the waker
             log.exception("queue waker: on_change failed")
 

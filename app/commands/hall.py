@@ -204,7 +204,7 @@ def _close_day(args: argparse.Namespace) -> int:
         expired = service.close_day(actor="cli")
         stats = service.day_stats(day)
         version = service.run(lambda s: s.last_event_no())
-        from app.booking_service import BookingService
+        from app.services.bookings import BookingService
 
         bookings = BookingService(service).category_figures(day)
         summarised = summarise_day(_data_dir(args), stats, version, bookings)

@@ -110,7 +110,7 @@ def _terminate(admin: str, pid: int) -> None:
 def test_the_bridge_polls_while_notifications_are_lost_and_listens_again(
     pg_url: str, pg_server: str
 ) -> None:
-    from app.hall_devices import HallDeviceBridge
+    from app.services.hall_devices import HallDeviceBridge
     from devices.framing import pinganlihe
     from devices.hub import DeviceHub
     from devices.settings import DeviceKind, DeviceSettings, PortSettings

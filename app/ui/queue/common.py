@@ -75,7 +75,9 @@ class QueueWatcher(QObject):
         self._woken.connect(self._wake)
         self.waker: Any = None  # a QueueWaker
         if wake:
-            self.waker = service.waker(self._woken.emit)
+            waker = self.waker = service.waker(self._woken.emit)
+            # never left running after the watcher (a window closed without stop())
+            self.destroyed.connect(lambda *_: waker.close(timeout=1.0))
 
     def start(self) -> None:
         self._stopped = False
