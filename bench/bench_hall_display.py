@@ -152,7 +152,7 @@ def run(calls: int, pg: str | None) -> int:
         name = "call_visible_on_display_pg_s" if pg else "call_visible_on_display_s"
         figure(name, p95(latencies), "s")
         print(f"# median {statistics.median(latencies):.3f} s, max {max(latencies):.3f} s, "
-              f"{len(latencies)} calls, display polls every 0.2 s")  # fmt: skip
+              f"{len(latencies)} calls; the display is woken by the store (NOTIFY or the file watch), its 0.2 s poll the fallback")  # fmt: skip
     return 0
 
 
