@@ -329,12 +329,11 @@ def priority_screens(out: Path) -> None:
         kiosk.resize(1920, 1080)
         kiosk.show()
         kiosk.start()
-        wait_until(lambda: len(kiosk.appointment_buttons) == 4)
+        wait_until(lambda: len(kiosk.buttons) == 4)
         kiosk.open_appointment()
-        kiosk.choose_appointment("SB")
-        for key in "YY2026112":
+        for key in "YY1208-K7Q2":
             kiosk.type_key(key)
-        shoot(kiosk, out / "kiosk-appointment.png")
+        shoot(kiosk, out / "kiosk-appointment-typing.png")
         kiosk.close()
 
         manager = ManagerWindow(service, "chenzhuren", hall)

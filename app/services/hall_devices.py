@@ -17,17 +17,20 @@ Threads, and why nothing waits on a device:
   raised into the queue or the caller.
 
 How soon a call reaches the strip: an operation made in this process can `wake()`
-the bridge at once; otherwise it notices a change by polling `last_event_no()` every
-`poll_interval_s` (0.15 s), and, on a SQLite store, by looking at the database
-files' size and time every `hint_interval_s` (0.02 s) — a stat, no query — so a call
-from another counter on the same machine shows within a few tens of milliseconds.
+the bridge at once; on PostgreSQL every queue write NOTIFYs and the bridge's
+QueueWaker (db/queue_notify.py), LISTENing on a connection of its own, wakes it as
+the write commits; on a SQLite store the bridge looks at the database files' size
+and time every `hint_interval_s` (0.02 s) — a stat, no query — so a call from
+another counter shows within a few tens of milliseconds. Polling `last_event_no()`
+stays as the fallback: every `poll_interval_s` (0.15 s) while there is no live
+notification connection — the waker wakes the bridge when it loses it, and
+reconnects — and every `listen_poll_s` (2 s) as a safety net while there is.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import queue
 import threading
 import time
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from db.queue_notify import QueueWaker, file_signature
 from db.queue_store import Action, CounterInfo, QueueError, QueueEvent, QueueStore
 from devices.displays import FramedDisplay
 from devices.errors import DeviceError
@@ -223,6 +227,8 @@ class HallDeviceBridge:
         evaluate_on_finish: bool = False,
         owns_hub: bool = True,
         owns_voice: bool = True,
+        listen: bool = True,
+        listen_poll_s: float = 2.0,
     ) -> None:
         if isinstance(queue_store, QueueStore):
             given = queue_store
@@ -260,6 +266,9 @@ class HallDeviceBridge:
         self._hint_seen: object = None
         self._ready = threading.Event()
         self._deferred: list[tuple[str, str]] = []  # notices to show after following
+        self.waker: QueueWaker | None = None  # PostgreSQL: LISTEN for queue changes
+        self.listen = listen
+        self.listen_poll_s = listen_poll_s  # the poll while LISTEN is live
 
         self.windows: dict[str, _Window] = {}
         self.hall_displays: list[FramedDisplay] = []
@@ -317,6 +326,9 @@ class HallDeviceBridge:
             if thread.is_alive():
                 log.error("排队设备线程未能在 %.1f 秒内结束", timeout)
         self._running = False
+        waker, self.waker = self.waker, None
+        if waker is not None:
+            waker.close()
         if self._owns_hub:
             self.hub.close()
         if self._owns_voice and self.voice is not None:
@@ -465,7 +477,7 @@ class HallDeviceBridge:
                     or self._hint_moved()
                 ):
                     self._follow(store)
-                    next_poll = time.monotonic() + self.poll_interval_s
+                    next_poll = time.monotonic() + self._poll_s()
                 # a key's message goes up after the events the key itself caused
                 deferred, self._deferred = self._deferred, []
                 for window, text in deferred:
@@ -489,6 +501,14 @@ class HallDeviceBridge:
                 messages.append(self._inbox.get_nowait())
             except queue.Empty:
                 return messages
+
+    def _poll_s(self) -> float:
+        """Polling is the fallback: while notifications arrive (PostgreSQL's LISTEN
+        is live) a slow safety-net poll, else every ``poll_interval_s``."""
+        waker = self.waker
+        if waker is not None and waker.active:
+            return max(self.poll_interval_s, self.listen_poll_s)
+        return self.poll_interval_s
 
     def _wait_s(self, now: float, next_poll: float, retry_at: float) -> float:
         """Until the next poll, file check, message to take down, or store retry."""
@@ -528,6 +548,9 @@ class HallDeviceBridge:
                     log.debug("关闭排队数据库失败", exc_info=True)
             return False
         self._store = store
+        if self.listen and self.waker is None and store.engine.dialect.name == "postgresql":
+            url = store.engine.url.render_as_string(hide_password=False)
+            self.waker = QueueWaker(url, self.wake).start()
         self._hint = _change_hint(store) if self.hint_interval_s is not None else None
         self._hint_seen = self._hint() if self._hint is not None else None
         if self._last_no is None:  # first start: show where every window is now
@@ -798,20 +821,7 @@ def _change_hint(store: QueueStore) -> Callable[[], object] | None:
     url = store.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    files = (Path(url.database), Path(url.database + "-wal"))
-
-    def signature() -> object:
-        out: list[tuple[int, int] | None] = []
-        for path in files:
-            try:
-                st = os.stat(path)
-            except OSError:
-                out.append(None)
-            else:
-                out.append((st.st_mtime_ns, st.st_size))
-        return tuple(out)
-
-    return signature
+    return file_signature(url.database)
 
 
 # --- from settings --------------------------------------------------------------------------
