@@ -54,16 +54,9 @@ from app.core.booking import (
 from app.core.identity import mask_id, normalise
 from app.core.ids import uuid7
 from app.core.queue_policy import QueuePolicy, TicketKind
+from app.core.queue_records import QueueError, TicketInfo
 from db.booking_models import QueueBookingRow, QueueSlotRow
-from db.queue_store import (
-    TICKET_DISPLAY,
-    TICKET_ID,
-    QueueError,
-    QueueStore,
-    TicketInfo,
-    _Config,
-    _Tx,
-)
+from db.queue_store import TICKET_DISPLAY, TICKET_ID, QueueStore, _Config, _Tx
 
 SLOT = cast(Table, QueueSlotRow.__table__)
 BOOKING = cast(Table, QueueBookingRow.__table__)

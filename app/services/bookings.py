@@ -24,6 +24,7 @@ from app.core.booking import (
     parse_import,
     proof_problem,
 )
+from app.core.queue_records import TicketInfo
 from app.services.queue import QueueService, _with_estimate
 from db.booking_store import (
     BookingDay,
@@ -34,7 +35,6 @@ from db.booking_store import (
     ImportResult,
     SlotInfo,
 )
-from db.queue_store import TicketInfo
 
 __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDay",

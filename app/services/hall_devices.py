@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.core.queue_records import Action, CounterInfo, QueueError, QueueEvent
 from db.queue_notify import QueueWaker, file_signature
-from db.queue_store import Action, CounterInfo, QueueError, QueueEvent, QueueStore
+from db.queue_store import QueueStore
 from devices.displays import FramedDisplay
 from devices.errors import DeviceError
 from devices.events import EvaluationResult, Key, KeyEvent

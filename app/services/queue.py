@@ -39,19 +39,19 @@ from app.core.queue_policy import (
     hours_text,
     issuing_open,
 )
-from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
-from db.queue_notify import QueueWaker
-from db.queue_store import (
+from app.core.queue_records import (
     Action,
     CounterInfo,
     DayStats,
     QueueError,
     QueueEvent,
-    QueueStore,
     RecallResult,
     StaleCall,
     TicketInfo,
 )
+from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
+from db.queue_notify import QueueWaker
+from db.queue_store import QueueStore
 from db.store import StoreError, database_url
 
 log = logging.getLogger("yichuang.queue.service")

@@ -23,9 +23,10 @@ from app.core.booking import (
     parse_import,
 )
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketKind, TicketStatus
+from app.core.queue_records import Action
 from db.booking_models import QueueBookingRow, QueueSlotRow
 from db.booking_store import BookingAction, BookingError, BookingStore, ImportRefused
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 DAY = date(2026, 12, 8)  # a Tuesday
 NOW = datetime(2026, 12, 7, 15, 0)  # the day before: bookings are made

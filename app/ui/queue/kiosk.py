@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
@@ -41,7 +40,9 @@ from PySide6.QtWidgets import (
 
 from app.core.booking import proof_problem
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import TicketInfo
 from app.services.bookings import BookingDayView, BookingError, BookingService
+from app.services.catalogue import MaterialsLookup
 from app.services.queue import (
     NOT_PRINTED,
     UNREACHABLE,
@@ -55,12 +56,10 @@ from app.services.queue import (
 )
 from app.ui.queue.common import QueueWatcher, date_text
 from app.ui.tasks import TaskRunner
-from db.queue_store import TicketInfo
 
 log = logging.getLogger("yichuang.ui.queue")
 
 # item code(s) → [(item name, [material lines])]
-MaterialsLookup = Callable[[Sequence[str]], list[tuple[str, list[str]]]]
 
 BLUE = "#1f4e79"
 BACK = "#f3f7fc"
@@ -852,23 +851,3 @@ class KioskWindow(QWidget):
         self.notice.setText(text)
         if text and not sticky:
             self._notice_timer.start(8000)
-
-
-def materials_from_catalogue(store: Any) -> MaterialsLookup:
-    """The current standard's materials of each item, from the local catalogue."""
-
-    def lookup(codes: Sequence[str]) -> list[tuple[str, list[str]]]:
-        from db.catalog_repo import current_version
-
-        out = []
-        with store.session() as s:
-            for code in codes:
-                found = current_version(s, code)
-                if found is None:
-                    continue
-                item = found[1]
-                lines = [f"{m.name}（{m.requirement()}）" for m in item.materials]
-                out.append((item.name, lines))
-        return out
-
-    return lookup

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import TicketInfo
 from app.services.bookings import BookingDayView, BookingService, ImportRefused, ImportResult
 from app.services.queue import (
     NOT_PRINTED,
@@ -72,7 +73,6 @@ from app.ui.queue.dialogs import (
 )
 from app.ui.queue.priority_dialogs import GreenChannelDialog
 from app.ui.tasks import TaskRunner
-from db.queue_store import TicketInfo
 
 OVERDUE_S = 30 * 60  # a wait this long is shown in red
 

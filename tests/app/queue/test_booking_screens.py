@@ -19,13 +19,14 @@ from pytestqt.qtbot import QtBot
 from app.core.booking import BookingInput, BookingSource, day_slots
 from app.core.clock import FixedClock
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import Action
 from app.services.queue import QueueService, TicketPrinterLink, queue_url
 from app.ui.queue.booking_dialog import BookingDialog
 from app.ui.queue.counter_panel import QueuePanel
 from app.ui.queue.kiosk import KioskWindow
 from app.ui.queue.manager import ManagerWindow
 from db.booking_store import BookingAction, BookingStore
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 pytestmark = pytest.mark.gui
 

@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import Action
 from app.services.queue import QueueService, TicketPrinterLink
 from app.ui.queue.kiosk import KioskWindow
 from app.ui.queue.manager import ManagerWindow
 from app.ui.queue.priority_dialogs import GreenChannelDialog
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 pytestmark = pytest.mark.gui
 
