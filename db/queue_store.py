@@ -1846,6 +1846,18 @@ class QueueStore:
             for r in rows
         ]  # fmt: skip
 
+    def actors_at_window(self, window_no: str, since: datetime, limit: int = 50) -> list[str]:
+        """Who acted at ``window_no`` since ``since``, newest first (a keypad's window
+        worked from a counter on another PC)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(EVT.c.actor)
+                .where(EVT.c.window_no == window_no, EVT.c.at >= since)
+                .order_by(EVT.c.no.desc())
+                .limit(limit)
+            ).all()
+        return [str(r.actor) for r in rows]
+
     def ticket(self, ticket_id: uuid.UUID) -> TicketInfo:
         with self._read() as conn:
             return self._ticket_info(conn, self._config(conn), ticket_id)

@@ -37,9 +37,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.core.clock import Clock, clock_from_env
 from app.core.queue_records import Action, CounterInfo, QueueError, QueueEvent
 from db.queue_notify import QueueWaker, file_signature
 from db.queue_store import QueueStore
@@ -908,48 +910,40 @@ def start_demo_devices(
 # --- who is at a window -----------------------------------------------------------------------
 
 
-def window_clerks(local_url: str, queue_url: str) -> Callable[[str], str | None]:
+def window_clerks(
+    local_url: str, queue_url: str, clock: Clock | None = None
+) -> Callable[[str], str | None]:
     """``clerk_for_window`` for a bridge: the clerk signed in at that window on this
     machine's store today (open sign-in), else the clerk who last acted at that
     window in the hall's queue today (a counter on another PC), else None — and a
     keypad at a window nobody has worked at today is refused.
 
-    Called on the bridge's thread; each call opens short-lived connections, which is
-    fine for a key pressed now and then."""
-    from datetime import datetime
+    Called on the bridge's thread, which owns the two stores it opens here (on the
+    first key press: a bridge nobody presses opens nothing)."""
+    from db.clerk_repo import active_logins, signed_in_at
+    from db.store import Store, open_store
 
-    from sqlalchemy import create_engine, text
-
-    local = create_engine(local_url)
-    hall = create_engine(queue_url)
+    the_clock = clock or clock_from_env()
+    opened: dict[str, Store | QueueStore] = {}
 
     def clerk(window_no: str) -> str | None:
-        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        today = midnight.isoformat(" ")  # compares as the stored text on SQLite too
+        midnight = datetime.combine(the_clock.today(), datetime.min.time())
         try:
-            with local.connect() as conn:
-                logins = {r[0] for r in conn.execute(text("SELECT login FROM clerk WHERE active"))}
-                row = conn.execute(
-                    text(
-                        "SELECT login FROM sign_in WHERE window_no = :w AND signed_out_at IS NULL"
-                        " AND signed_in_at >= :today ORDER BY signed_in_at DESC LIMIT 1"
-                    ),
-                    {"w": window_no, "today": today},
-                ).first()
-            if row is not None:
-                return str(row[0])
-            with hall.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT actor FROM queue_event WHERE window_no = :w AND at >= :today"
-                        " ORDER BY no DESC LIMIT 50"
-                    ),
-                    {"w": window_no, "today": today},
-                ).all()
+            if "local" not in opened:
+                opened["local"] = open_store(local_url, upgrade=False)
+                opened["hall"] = QueueStore.open(queue_url, upgrade=False)
+            local, hall = opened["local"], opened["hall"]
+            assert isinstance(local, Store) and isinstance(hall, QueueStore)
+            with local.session() as s:
+                logins = active_logins(s)
+                here = signed_in_at(s, window_no, midnight)
+            if here is not None:
+                return here
+            actors = hall.actors_at_window(window_no, midnight)
         except Exception as exc:  # the caller refuses the key with 系统忙
             log.warning("who is at window %s: %s", window_no, exc)
             raise
-        return next((str(r[0]) for r in rows if r[0] in logins), None)
+        return next((a for a in actors if a in logins), None)
 
     return clerk
 
