@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING
 from app.context import AppContext, with_pulled_calendar
 from app.core.accounts import Clerk
 from app.core.clock import clock_from_env
-from app.core.paths import resource
 from app.core.search import ItemIndex, SearchEntry
-from app.core.workdays import load_calendar_dir
+from app.core.workdays import shipped_calendar
 from app.settings import Settings
 from db.location import database_url, default_data_dir, head_by_reading_scripts, sqlite_file
 
@@ -140,7 +139,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
     ]
     clerks = [Clerk(lg, nm, w or "", b or "", r, bool(a)) for lg, nm, w, b, r, a in clerk_rows]
     settings = Settings.load(folder / "settings.json")
-    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), calendar_docs)
+    calendar = with_pulled_calendar(shipped_calendar(), calendar_docs)
     store = DeferredStore(url)
     context = AppContext(
         folder,
