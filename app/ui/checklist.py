@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -252,10 +252,9 @@ class ChecklistView(QTableView):
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
         # the other columns follow their contents: when they change, share out again
-        header.sectionResized.connect(
-            lambda col, _old, _new: self._size_columns() if col not in (1, 7, 8) else None
-        )
-        self._size_columns()
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
+        model.modelReset.connect(self._size_columns)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
         self.reason_dialog = ReasonDialog  # replaceable in tests
@@ -265,6 +264,19 @@ class ChecklistView(QTableView):
         their usual widths when they fit; with the large font on a 1366×768 screen they
         give way (the full text is in the tooltip) so that 受理标准 keeps at least eight
         characters in view and the table never scrolls sideways."""
+        if self._fitting or not self.isVisible() or self.checklist.rowCount() == 0:
+            return  # our own setColumnWidth below, a section it resized; nothing to show
+        self._fitting = True
+        try:
+            self._share_width()
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column not in (1, 7, 8):
+            self._size_columns()
+
+    def _share_width(self) -> None:
         metrics = self.fontMetrics()
         pad = 12
         name = metrics.horizontalAdvance("个体工商户登记（备案）申请书") + pad
@@ -285,6 +297,10 @@ class ChecklistView(QTableView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._size_columns()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self._size_columns()
 
     def current_row(self) -> int:
