@@ -232,6 +232,7 @@ def test_ordinary_documents_never_load_the_fallback_fonts() -> None:
         "from printing.samples import sample_case, sample_hall\n"
         "case = sample_case()\n"
         "render_receipt(case, sample_hall())\n"
+        "assert fonts.runs('第一行\\n第二行') == [(fonts.FONT_NAME, '第一行\\n第二行')]\n"
         "print(fonts._fallbacks is None)\n"
         "rare = replace(case.applicant, name='吉\\U00020bb7')\n"
         "render_receipt(replace(case, applicant=rare), sample_hall())\n"
