@@ -109,7 +109,11 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
     in one transaction: a quarter of a second less than running every migration
     (tests/db/test_store.py checks that both make the same schema), and a first start
     killed half-way leaves an empty file, not half a schema. False (nothing done) when
-    the database is not SQLite or not empty — then Alembic takes over."""
+    the database is not SQLite or not empty — then Alembic takes over.
+
+    A new store runs no migration code: a future migration that adds rows (not only
+    schema) must have them made for new stores too (none does today; 0008 only updates
+    rows that exist)."""
     if engine.dialect.name != "sqlite":
         return False
     from sqlalchemy import inspect, text
