@@ -6,16 +6,17 @@ Built once at start-up and passed to windows through their constructors.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.clock import Clock, SystemClock, clock_from_env
 from app.core.paths import resource
-from app.core.search import ItemIndex
+from app.core.search import ItemIndex, Readings, load_readings, readings_with
 from app.core.workdays import (
     WorkCalendar,
-    load_calendar_dir,
+    shipped_calendar,
     with_stored_years,
 )
 from app.settings import Settings
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the window is up (see app/quick_star
 log = logging.getLogger("yichuang.app")
 
 DEMO_CATALOG = "catalog/demo-catalog.xlsx"
+DEMO_READINGS = "catalog/demo-catalog.readings.json"  # scripts/build_demo_catalog.py
 
 
 @dataclass
@@ -83,7 +85,7 @@ def open_context(
 
     with store.session() as s:
         docs = stored_years(s)
-    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), docs)
+    calendar = with_pulled_calendar(shipped_calendar(), docs)
     context = AppContext(folder, store, settings, calendar, clock=clock or clock_from_env())
     if demo and not str(settings.get("central_url")).strip():  # else it comes from the county
         ensure_demo_catalogue(context)
@@ -100,6 +102,20 @@ def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]])
     return with_stored_years(calendar, docs, report)
 
 
+def demo_readings() -> Callable[[str], Readings]:
+    """The pinyin of the demo items, computed when the catalogue was built (any name
+    not in the file is computed now)."""
+    import json
+
+    try:
+        data = json.loads(resource(DEMO_READINGS).read_text(encoding="utf-8"))
+        known = load_readings(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("demo readings unreadable, computing them: %s", exc)
+        known = {}
+    return readings_with(known)
+
+
 def ensure_demo_catalogue(context: AppContext) -> int:
     """Import the shipped demo catalogue when the store has no items. Returns how many
     items were added."""
@@ -113,7 +129,7 @@ def ensure_demo_catalogue(context: AppContext) -> int:
     if not parsed.ok:  # a broken build, not a user error
         raise RuntimeError("demo catalogue invalid: " + "; ".join(map(str, parsed.problems)))
     with context.store.session() as s, s.begin():
-        import_items(s, parsed.items, source="demo-catalog.xlsx")
+        import_items(s, parsed.items, source="demo-catalog.xlsx", readings_of=demo_readings())
     context.catalogue_changed()
     log.info("demo catalogue loaded: %d items", len(parsed.items))
     return len(parsed.items)

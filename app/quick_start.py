@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING
 from app.context import AppContext, with_pulled_calendar
 from app.core.accounts import Clerk
 from app.core.clock import clock_from_env
-from app.core.paths import resource
 from app.core.search import ItemIndex
-from app.core.workdays import load_calendar_dir
+from app.core.workdays import shipped_calendar
 from app.settings import Settings
 from db.location import database_url, default_data_dir, head_by_reading_scripts, sqlite_file
 from db.quick_read import read_first_window
@@ -128,7 +127,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
     if first is None:
         return None
     settings = Settings.load(folder / "settings.json")
-    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), first.calendar_docs)
+    calendar = with_pulled_calendar(shipped_calendar(), first.calendar_docs)
     store = DeferredStore(url)
     context = AppContext(
         folder,

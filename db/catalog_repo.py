@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from app.core.items import (
     Question,
     ServiceType,
 )
-from app.core.search import SearchEntry, readings
+from app.core.search import Readings, SearchEntry, readings
 from app.core.workdays import LimitUnit
 from db.models import ItemVersionRow, MaterialRow, QuestionRow
 
@@ -70,8 +70,10 @@ class ImportReport:
         return not self.conflicts
 
 
-def _head_values(item: Item, digest: str, now: datetime, source: str) -> dict[str, object]:
-    full, initials = readings(item.name)
+def _head_values(
+    item: Item, digest: str, now: datetime, source: str, readings_of: Callable[[str], Readings]
+) -> dict[str, object]:
+    full, initials = readings_of(item.name)
     return dict(
         code=item.code, version=item.version, name=item.name, kind=item.kind.value,
         department=item.department, service_type=item.service_type.value,
@@ -140,10 +142,15 @@ def plan_import(session: Session, items: Sequence[Item]) -> ImportReport:
 
 
 def import_items(
-    session: Session, items: Sequence[Item], source: str = "", now: datetime | None = None
+    session: Session,
+    items: Sequence[Item],
+    source: str = "",
+    now: datetime | None = None,
+    readings_of: Callable[[str], Readings] = readings,
 ) -> ImportReport:
     """Add new item versions in the caller's transaction. Nothing is written when any
-    item conflicts with a published version."""
+    item conflicts with a published version. ``readings_of`` gives each name's pinyin
+    for the search (computed, or looked up for the shipped catalogue)."""
     report = plan_import(session, items)
     if not report.ok:
         return report
@@ -165,7 +172,7 @@ def import_items(
     # Core bulk inserts: one round trip per few hundred rows instead of ORM units of work.
     result = session.execute(
         insert(ItemVersionRow).returning(ItemVersionRow.id, sort_by_parameter_order=True),
-        [_head_values(item, content_hash(item), now, source) for item in new],
+        [_head_values(item, content_hash(item), now, source, readings_of) for item in new],
     )
     questions: list[dict[str, object]] = []
     materials: list[dict[str, object]] = []

@@ -7,7 +7,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -30,7 +29,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import paragraph as rl_paragraph
 
-from printing import linebreak
+from printing import fonts, linebreak
 from printing.fonts import FONT_NAME, GlyphCheck, cjk_font, title_font
 
 
@@ -234,7 +233,10 @@ class Title(Flowable):  # type: ignore[misc]
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
         self.font = title_font(self.text)
-        natural = stringWidth(self.text, self.font, self.size)
+        if self.font == FONT_NAME:  # the body face, with the fallbacks for rare characters
+            natural = fonts.text_width(self.text, self.size)
+        else:
+            natural = stringWidth(self.text, self.font, self.size)
         if natural > avail_width:  # shrink rather than run off the page
             self.size *= avail_width / natural
         self.height = self.size * 1.5
@@ -243,15 +245,22 @@ class Title(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         canv = self.canv
         canv.saveState()
-        text = canv.beginText()
-        text.setTextRenderMode(2)  # fill and stroke: a faux bold
-        # a light Song stroked thicker reads as 标宋; the Hei needs less
-        canv.setLineWidth(self.size / (24 if self.font != FONT_NAME else 40))
-        text.setFont(self.font, self.size)
-        width = canv.stringWidth(self.text, self.font, self.size)
-        text.setTextOrigin((self.width - width) / 2, self.size * 0.35)
-        text.textOut(self.text)
-        canv.drawText(text)
+        if self.font == FONT_NAME:  # run by run: a rare character in its fallback face
+            canv.setLineWidth(self.size / 40)
+            width = fonts.text_width(self.text, self.size)
+            x = (self.width - width) / 2
+            # render mode 2, fill and stroke: a faux bold
+            fonts.draw_text(canv, x, self.size * 0.35, self.text, self.size, render_mode=2)
+        else:
+            text = canv.beginText()
+            text.setTextRenderMode(2)  # fill and stroke: a faux bold
+            # a light Song stroked thicker reads as 标宋
+            canv.setLineWidth(self.size / 24)
+            text.setFont(self.font, self.size)
+            width = canv.stringWidth(self.text, self.font, self.size)
+            text.setTextOrigin((self.width - width) / 2, self.size * 0.35)
+            text.textOut(self.text)
+            canv.drawText(text)
         canv.restoreState()
 
 
@@ -308,8 +317,9 @@ class Writer:
         self.check = check
 
     def markup(self, text: str, where: str) -> str:
-        """Escaped paragraph markup for ``text`` (newlines become line breaks)."""
-        return escape(self.check.clean(text, where)).replace("\n", "<br/>")
+        """Escaped paragraph markup for ``text`` (newlines become line breaks; a rare
+        character is set in the fallback font that has it)."""
+        return fonts.markup(self.check.clean(text, where)).replace("\n", "<br/>")
 
     def p(self, text: str, where: str = "文书", style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(self.markup(text, where), style or self.s.body)
@@ -331,15 +341,18 @@ class Writer:
         return SealArea(self.check.clean(issuer, "盖章单位"), date_text, self.s.body.fontSize)
 
     def cell(self, text: str, where: str, width: float, *, head: bool = False) -> str | Flowable:
-        """A table cell: a plain string when it fits on one line (much faster to lay
-        out), otherwise a wrapping paragraph."""
+        """A table cell: a plain string when it fits on one line in the main font
+        (much faster to lay out), otherwise a paragraph (wrapping, or with a rare
+        character in a fallback font)."""
         clean = self.check.clean(text, where)
         style = self.s.cell_head if head else self.s.cell
-        if "\n" not in clean and (
-            stringWidth(clean, FONT_NAME, style.fontSize) <= width - 2 * CELL_PAD - 0.5
+        if (
+            "\n" not in clean
+            and stringWidth(clean, FONT_NAME, style.fontSize) <= width - 2 * CELL_PAD - 0.5
+            and all(name == FONT_NAME for name, _ in fonts.runs(clean))
         ):
             return clean
-        return Paragraph(escape(clean).replace("\n", "<br/>"), style)
+        return Paragraph(fonts.markup(clean).replace("\n", "<br/>"), style)
 
     def table(
         self,
@@ -472,9 +485,10 @@ def _numbered_canvas(footer_left: str, footer_right: str) -> type[Canvas]:
             y = A4_MARGIN_BOTTOM - 8 * mm
             self.drawCentredString(width / 2, y, f"第 {number} 页 共 {total} 页")
             if footer_left:
-                self.drawString(A4_MARGIN_X, y, footer_left)
+                fonts.draw_text(self, A4_MARGIN_X, y, footer_left, 8)
             if footer_right:
-                self.drawRightString(width - A4_MARGIN_X, y, footer_right)
+                right = width - A4_MARGIN_X - fonts.text_width(footer_right, 8)
+                fonts.draw_text(self, right, y, footer_right, 8)
             self.restoreState()
 
     return NumberedCanvas

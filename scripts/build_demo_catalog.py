@@ -27,6 +27,7 @@ Items that tests rely on:
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from app.core.search import readings_table
 
 VERSION = (
     "2026.2"  # 2026.2: national item types, 送达方式 (issue 15); a published version never changes
@@ -1521,6 +1525,11 @@ def main(argv: list[str]) -> int:
     build(ITEMS, path)
     materials = sum(len(item.materials) for item in ITEMS)
     print(f"wrote {path}: {len(ITEMS)} items, {materials} materials")
+    # the items' pinyin, so a new workstation's first start need not load pypinyin
+    readings = path.with_suffix(".readings.json")
+    table = readings_table(item.name for item in ITEMS)
+    readings.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {readings}")
     return 0
 
 

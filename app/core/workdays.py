@@ -75,9 +75,11 @@ class YearCalendar:
     origin: str = ""  # where this program got it: 程序自带 / 县中心 / 导入 …
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], origin: str = "") -> YearCalendar:
+    def from_dict(
+        cls, data: Mapping[str, Any], origin: str = "", *, statutory_check: bool = True
+    ) -> YearCalendar:
         """Read one year in the file form; raises CalendarError listing every problem."""
-        cal, problems = check_year_doc(data, origin)
+        cal, problems = check_year_doc(data, origin, statutory_check=statutory_check)
         if cal is None:
             where = f"{origin}：" if origin else ""
             raise CalendarError(where + "；".join(problems), problems)
@@ -131,12 +133,17 @@ def _day(value: object, what: str, problems: list[str]) -> date | None:
         return None
 
 
-def check_year_doc(data: object, origin: str = "") -> tuple[YearCalendar | None, list[str]]:
+def check_year_doc(
+    data: object, origin: str = "", *, statutory_check: bool = True
+) -> tuple[YearCalendar | None, list[str]]:
     """Check one year in the file form, listing every problem in Chinese.
 
     Beside the form, the content must make sense: dates inside the year, ranges in
     order, a 调休 day on a weekend and not also a holiday, and none of the statutory
-    holidays a working day (which catches a file of the wrong year or a typo)."""
+    holidays a working day (which catches a file of the wrong year or a typo). That
+    last check needs the lunar calendar (50 ms to load); ``statutory_check=False``
+    leaves it out for the files shipped with the program, which the test suite checks
+    whole (tests/core/test_workdays.py)."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
         return None, ['日历文件应为一个对象：{"year": …, "holidays": […], "workdays": […]}']
@@ -194,7 +201,7 @@ def check_year_doc(data: object, origin: str = "") -> tuple[YearCalendar | None,
         elif work.weekday() < 5:
             problems.append(f"调休上班日{work.isoformat()}不是周末")
         workdays[work] = str(entry.get("name") or "调休上班")
-    if not problems:
+    if not problems and statutory_check:
         from app.core.holiday_rules import statutory_days
 
         for day, name in sorted(statutory_days(year).items()):
@@ -358,14 +365,17 @@ class WorkCalendar:
         return DeadlineStatus.NORMAL
 
 
-def load_calendar_files(paths: Iterable[Path], origin: str = "程序自带") -> WorkCalendar:
+def load_calendar_files(
+    paths: Iterable[Path], origin: str = "程序自带", *, statutory_check: bool = True
+) -> WorkCalendar:
     years = []
     for path in paths:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise CalendarError(f"无法读取日历文件 {path.name}（{exc}）") from exc
-        years.append(YearCalendar.from_dict(data, origin=f"{origin}（{path.name}）"))
+        where = f"{origin}（{path.name}）"
+        years.append(YearCalendar.from_dict(data, origin=where, statutory_check=statutory_check))
     return WorkCalendar(years)
 
 
@@ -398,8 +408,16 @@ def with_stored_years(
     return calendar.overlaid(years) if years else calendar
 
 
-def load_calendar_dir(directory: Path) -> WorkCalendar:
-    return load_calendar_files(sorted(directory.glob("*.json")))
+def load_calendar_dir(directory: Path, *, statutory_check: bool = True) -> WorkCalendar:
+    return load_calendar_files(sorted(directory.glob("*.json")), statutory_check=statutory_check)
+
+
+def shipped_calendar() -> WorkCalendar:
+    """The years shipped with the program (resources/calendar), read at every start:
+    their form is checked, their content was checked whole by the tests."""
+    from app.core.paths import resource
+
+    return load_calendar_dir(resource("calendar"), statutory_check=False)
 
 
 @dataclass(frozen=True, slots=True)

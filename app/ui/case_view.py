@@ -7,6 +7,7 @@ import logging
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -109,8 +110,15 @@ table.g th { background: #eef2f7; font-weight: normal; color: #333333; }
 """
 
 
-def case_html(d: CaseDetail) -> str:
+NARROW_WIDTH = 560
+"""Below this many pixels (the case view beside the list on a 1366×768 screen is about
+400) the fields go one to a row and the material table folds 必要性 and 应交 into the
+name, so names and ID numbers do not break into slivers."""
+
+
+def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
     """The case as HTML for a QTextBrowser (every value escaped)."""
+    columns = 1 if narrow else 2
     decision_colour = {"不予受理": "#b00020", "补正": "#a05a00", "容缺受理": "#8a5a00"}.get(
         d.decision, "#1b5e20"
     )
@@ -132,7 +140,7 @@ def case_html(d: CaseDetail) -> str:
         ("经办人", clerk),
         ("办结时间", _e(f"{d.completed_at:%Y-%m-%d %H:%M}" if d.completed_at else "")),
     ]
-    parts = [f"<style>{_CSS}</style>", f"<h2>{_e(d.case_no)}</h2>", _fields(head)]
+    parts = [f"<style>{_CSS}</style>", f"<h2>{_e(d.case_no)}</h2>", _fields(head, columns)]
 
     decision: list[tuple[str, str]] = []
     if d.reason:
@@ -162,13 +170,32 @@ def case_html(d: CaseDetail) -> str:
                 (f"代办人{_e(a.agent_id_type)}", _e(a.agent_id_no)),
                 ("代办人电话", _e(a.agent_phone)),
             ]
-        parts += ["<h3>申请人</h3>", _fields(who)]
+        parts += ["<h3>申请人</h3>", _fields(who, columns)]
 
     if d.answers:
         answers = [(_e(x.question), _e(x.answer)) for x in d.answers]
-        parts += ["<h3>办理情形</h3>", _fields(answers)]
+        parts += ["<h3>办理情形</h3>", _fields(answers, columns)]
 
-    if d.materials:
+    if d.materials and narrow:
+        rows = []
+        for m in d.materials:
+            colour = _MATERIAL_COLOURS.get(m.status, "#000000")
+            rows.append([
+                str(m.seq),
+                f"{_e(m.name)}<br><small>{_e(m.necessity)} · 应交{m.required_copies}份</small>",
+                _e(m.medium), f"<span style='color:{colour}'><b>{_e(m.status)}</b></span>",
+                str(m.copies), escape(m.reason),
+            ])  # fmt: skip
+        headers = [
+            ("序号", 7),
+            ("材料名称", 43),
+            ("形式", 14),
+            ("核验", 10),
+            ("收到", 8),
+            ("说明", 18),
+        ]
+        parts += ["<h3>材料</h3>", _grid(headers, rows, nowrap=frozenset({0, 2, 3, 4}))]
+    elif d.materials:
         rows = []
         for m in d.materials:
             colour = _MATERIAL_COLOURS.get(m.status, "#000000")
@@ -232,6 +259,7 @@ class CaseView(QWidget):
         super().__init__(parent)
         self._cases = cases
         self._detail: CaseDetail | None = None
+        self._rendered_narrow = False
         self._reprint_buttons: dict[str, QPushButton] = {}
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("caseBrowser")
@@ -289,9 +317,22 @@ class CaseView(QWidget):
             self.clear(self.tr("未找到办件 %1").replace("%1", case_no))
             return False
         self._detail = detail
-        self.browser.setHtml(case_html(detail))
+        self._render()
         self._set_documents(detail)
         return True
+
+    def _narrow(self) -> bool:
+        return self.browser.viewport().width() < NARROW_WIDTH
+
+    def _render(self) -> None:
+        if self._detail is not None:
+            self._rendered_narrow = self._narrow()
+            self.browser.setHtml(case_html(self._detail, narrow=self._rendered_narrow))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._detail is not None and self._narrow() != self._rendered_narrow:
+            self._render()  # the splitter moved, or the window changed size
 
     def _set_documents(self, detail: CaseDetail | None) -> None:
         """The print log of the case, and a button for each document it can have again."""

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -190,6 +190,8 @@ class ChecklistModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 7 and self._outcomes.get(m.seq, MaterialOutcome()).reason:
                 return self._outcomes[m.seq].reason  # the 说明 column shows it cut short
+            if col == 1:  # the name may be cut short too (large font)
+                return f"{m.name}\n{m.standard}" if m.standard else m.name
             return m.standard or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3, 6):
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -249,21 +251,57 @@ class ChecklistView(QTableView):
         # a long reason never pushes 受理标准 off the screen
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
-        self._size_columns()
+        # the other columns follow their contents: when they change, share out again
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
+        model.modelReset.connect(self._size_columns)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
         self.reason_dialog = ReasonDialog  # replaceable in tests
 
     def _size_columns(self) -> None:
-        """Widths that follow the font (the large font too)."""
+        """Widths that follow the font and the room there is: 材料名称 and 说明 get
+        their usual widths when they fit; with the large font on a 1366×768 screen they
+        give way (the full text is in the tooltip) so that 受理标准 keeps at least eight
+        characters in view and the table never scrolls sideways."""
+        if self._fitting or not self.isVisible() or self.checklist.rowCount() == 0:
+            return  # our own setColumnWidth below, a section it resized; nothing to show
+        self._fitting = True
+        try:
+            self._share_width()
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column not in (1, 7, 8):
+            self._size_columns()
+
+    def _share_width(self) -> None:
         metrics = self.fontMetrics()
-        self.setColumnWidth(1, metrics.horizontalAdvance("个体工商户登记（备案）申请书") + 12)
-        self.setColumnWidth(7, metrics.horizontalAdvance("复印件不清晰") + 12)
+        pad = 12
+        name = metrics.horizontalAdvance("个体工商户登记（备案）申请书") + pad
+        reason = metrics.horizontalAdvance("复印件不清晰") + pad
+        header = self.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in (0, 2, 3, 4, 5, 6))
+        room = self.viewport().width() - fixed - metrics.horizontalAdvance("受理标准受理标准")
+        if room < name + reason:
+            reason = max(metrics.horizontalAdvance("已过期") + pad, min(reason, room // 4))
+            name = max(metrics.horizontalAdvance("居民身份证") + pad, room - reason)
+        self.setColumnWidth(1, name)
+        self.setColumnWidth(7, reason)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._size_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._size_columns()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._size_columns()
 
     def current_row(self) -> int:
         row = self.currentIndex().row()

@@ -1,4 +1,5 @@
-"""The bundled CJK font, so Chinese shows on machines that have none."""
+"""The bundled CJK font, so Chinese shows on machines that have none, and the fallback
+fonts after it for rare characters in names (𠮷, 䶮) that it lacks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from app.core.paths import CJK_FONT_FILE, resource
+from app.core.paths import CJK_FONT_FILE, FALLBACK_FONT_FILES, resource
 
 log = logging.getLogger("yichuang.ui")
 
@@ -15,13 +16,27 @@ BASE_POINT_SIZE = 11
 LARGE_POINT_SIZE = 14
 
 
-def install_font(app: QApplication, large: bool = False) -> str:
-    """Register the bundled font and make it the application font; returns its family."""
-    font_id = QFontDatabase.addApplicationFont(str(resource(CJK_FONT_FILE)))
+def _add(file: str) -> str | None:
+    """Register one font file with Qt (a few milliseconds: Qt reads the outlines only
+    when a character needs them); its family, or None if it cannot be loaded."""
+    font_id = QFontDatabase.addApplicationFont(str(resource(file)))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:
-        log.error("bundled font %s could not be loaded", CJK_FONT_FILE)
-        return app.font().family()
-    font = QFont(families[0], LARGE_POINT_SIZE if large else BASE_POINT_SIZE)
-    app.setFont(font)
+        log.error("bundled font %s could not be loaded", file)
+        return None
     return families[0]
+
+
+def install_font(app: QApplication, large: bool = False) -> str:
+    """Register the bundled fonts and make them the application font: Micro Hei first,
+    then the fallbacks, so a character Micro Hei lacks is drawn from the first that has
+    it (on every platform, not only where fontconfig would find them); returns the
+    main family."""
+    main = _add(CJK_FONT_FILE)
+    if main is None:
+        return app.font().family()
+    fallbacks = [family for family in map(_add, FALLBACK_FONT_FILES) if family is not None]
+    font = QFont(main, LARGE_POINT_SIZE if large else BASE_POINT_SIZE)
+    font.setFamilies([main, *fallbacks])
+    app.setFont(font)
+    return main

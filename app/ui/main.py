@@ -61,7 +61,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from app.ui.translations import install_qt_translations
 
     install_qt_translations(app)
-    if quick is None:
+    if quick is None and str(context.settings.get("central_url")).strip():
         from app.ui.first_start import needs_first_start, run_first_start
 
         if needs_first_start(context) and not run_first_start(context):

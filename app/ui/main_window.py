@@ -29,13 +29,13 @@ from app.services.counter import CounterService
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
     from printing.documents import DocKind
 from app.core.workdays import WorkCalendar
-from app.ui.calendar_dialog import MANAGER_ROLES, CalendarDialog
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -464,6 +464,7 @@ class MainWindow(QMainWindow):
 
     def show_calendar(self) -> CalendarDialog:
         from app.services.calendar import CalendarService
+        from app.ui.calendar_dialog import MANAGER_ROLES, CalendarDialog
 
         dialog = CalendarDialog(
             CalendarService(self.context.store, self.context.clock),

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
 from db.models import Base
-from db.store import StoreError, current_revision, database_url, head_revision, migrate, open_store
+from db.store import (
+    StoreError,
+    create_store_engine,
+    current_revision,
+    database_url,
+    head_revision,
+    migrate,
+    open_store,
+    upgrade_with_alembic,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sqlite_store_is_wal_with_foreign_keys(tmp_path: Path) -> None:
@@ -23,12 +36,130 @@ def test_sqlite_store_is_wal_with_foreign_keys(tmp_path: Path) -> None:
 
 
 def test_migrations_build_exactly_the_models_on_sqlite(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     try:
-        _assert_schema_matches_models(store.engine)
-        migrate(store.engine)  # a second run is a no-op
+        upgrade_with_alembic(engine)  # every migration from nothing, as Alembic runs them
+        _assert_schema_matches_models(engine)
+        assert current_revision(engine) == head_revision()
+        migrate(engine)  # a second run is a no-op
+    finally:
+        engine.dispose()
+
+
+def _texts(options: object) -> dict[str, str]:
+    """An index's dialect options (a partial index's WHERE clause) as text."""
+    return {k: " ".join(str(v).split()) for k, v in dict(options or {}).items()}  # type: ignore[call-overload]
+
+
+def _schema(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Everything SQLite keeps of each table, as the inspector reads it back."""
+    ins = inspect(engine)
+    out: dict[str, object] = {}
+    for t in sorted(ins.get_table_names()):
+        out[t] = (
+            sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in ins.get_columns(t)
+            ),
+            ins.get_pk_constraint(t),
+            sorted(str(sorted(fk.items())) for fk in ins.get_foreign_keys(t)),
+            sorted(
+                str(sorted({**i, "dialect_options": _texts(i.get("dialect_options"))}.items()))
+                for i in ins.get_indexes(t)
+            ),
+            sorted(str(sorted(u.items())) for u in ins.get_unique_constraints(t)),
+            sorted(
+                (c["name"], " ".join(c["sqltext"].split())) for c in ins.get_check_constraints(t)
+            ),
+        )
+    return out
+
+
+def test_a_new_sqlite_store_is_made_from_the_models_as_the_migrations_make_it(
+    tmp_path: Path,
+) -> None:
+    """A new workstation's store is created from the models in one step (no Alembic);
+    it must be the very schema the migrations build, down to constraint names,
+    defaults, checks and indexes, and stamped so later migrations apply."""
+    migrated = create_store_engine(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+    upgrade_with_alembic(migrated)
+    store = open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    try:
+        assert _schema(store.engine) == _schema(migrated)
+        assert current_revision(store.engine) == head_revision()
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
         store.close()
+        migrated.dispose()
+
+
+def test_creating_a_new_store_needs_no_alembic(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from db.store import open_store\n"
+        f"open_store('sqlite:///{tmp_path / 'n.sqlite3'}').close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False"]
+
+
+def test_a_creation_that_fails_half_way_leaves_an_empty_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when the first start is killed while creating the tables: nothing half-made
+    stays, and the next start creates the store whole."""
+    url = f"sqlite:///{tmp_path / 'k.sqlite3'}"
+    real = Base.metadata.create_all
+
+    def half(bind, **_kw):  # type: ignore[no-untyped-def]
+        real(bind, tables=Base.metadata.sorted_tables[:10])
+        raise OSError("killed")
+
+    monkeypatch.setattr(Base.metadata, "create_all", half)
+    with pytest.raises(OSError, match="killed"):
+        open_store(url)
+    engine = create_store_engine(url)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+    monkeypatch.setattr(Base.metadata, "create_all", real)
+    store = open_store(url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert "cases" in inspect(store.engine).get_table_names()
+    finally:
+        store.close()
+
+
+def test_two_processes_creating_one_new_store_both_open_it(tmp_path: Path) -> None:
+    """The demo hall starts several programs on one data folder at once."""
+    db = tmp_path / "shared.sqlite3"
+    code = (
+        "import sys, time\n"
+        "from db.store import open_store\n"
+        "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
+        f"s = open_store('sqlite:///{db}')\n"
+        "from db.store import current_revision\n"
+        "print(current_revision(s.engine))\n"
+    )
+    import time
+
+    start = str(time.time() + 1.5)  # both past their imports, then at the same moment
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, start],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(3)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {head_revision()}
 
 
 @pytest.mark.pg
