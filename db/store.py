@@ -115,8 +115,7 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
         return False
     from sqlalchemy import inspect, text
 
-    import db.queue_models  # noqa: F401  (the hall queue's tables are in the metadata too)
-    from db.models import Base
+    from db.schema import metadata
 
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
@@ -128,7 +127,7 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
             if inspect(conn).get_table_names():
                 conn.exec_driver_sql("ROLLBACK")
                 return False  # another process made it meanwhile, or it is not new
-            Base.metadata.create_all(conn)
+            metadata().create_all(conn)
             conn.execute(
                 text(
                     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "

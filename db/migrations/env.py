@@ -6,12 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import db.booking_models  # (appointments, beside the queue)
-import db.queue_models  # noqa: F401  (the hall queue's tables)
-from db.models import Base
+from db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def _run(connection: object) -> None:

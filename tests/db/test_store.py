@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from db.models import Base
+from db.schema import metadata
 from db.store import (
     StoreError,
     create_store_engine,
@@ -83,7 +84,13 @@ def test_a_new_sqlite_store_is_made_from_the_models_as_the_migrations_make_it(
     defaults, checks and indexes, and stamped so later migrations apply."""
     migrated = create_store_engine(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
     upgrade_with_alembic(migrated)
-    store = open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    # made in a fresh process, as a new workstation makes it: no model module that
+    # another test imported may fill the metadata for it
+    new = tmp_path / "new.sqlite3"
+    code = f"from db.store import open_store\nopen_store('sqlite:///{new}').close()\n"
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    store = open_store(f"sqlite:///{new}")
     try:
         assert _schema(store.engine) == _schema(migrated)
         assert current_revision(store.engine) == head_revision()
@@ -177,7 +184,7 @@ def _assert_schema_matches_models(engine) -> None:  # type: ignore[no-untyped-de
     from alembic.migration import MigrationContext
 
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata())
     assert diff == []
     names = set(inspect(engine).get_table_names())
     assert {"item_version", "material", "cases", "audit_entry", "notice_line"} <= names
