@@ -10,10 +10,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 # Packages that contribute sub-commands; each module has add_cli(subparsers).
 _CLI_MODULES = (
     "app.cli_core",
+    "app.cli_ops",
     "app.cli_calendar",
     "app.cli_catalog",
     "app.cli_sync",
@@ -108,9 +110,74 @@ def _simulator_window(polled: list[int], seconds: float | None, tcp: bool | None
     return run_windows(polled, seconds, tcp=tcp)
 
 
+def data_folder(args: argparse.Namespace) -> Path:
+    """The data folder of this run: --data-dir, else the folder of a --db SQLite file,
+    else the user's data folder. Logs, backups and the running lock live there."""
+    from db.location import default_data_dir, sqlite_file
+
+    if getattr(args, "data_dir", None):
+        return Path(args.data_dir)
+    db = getattr(args, "db", None)
+    if db:
+        from db.location import database_url
+
+        path = sqlite_file(database_url(db))
+        if path is not None:
+            return path.parent
+    return default_data_dir()
+
+
 def _run_gui(args: argparse.Namespace) -> int:
     if _no_screen():
         return 1  # the environment, not a bug: exit code 1
+    from app.data_lock import FolderBusy, hold_running
+
+    folder = data_folder(args)
+    try:
+        running = hold_running(folder)
+    except FolderBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        _install_crash_handler(args, folder)
+        _start_daily_backup(args, folder)
+        return _run_role(args)
+    finally:
+        running.release()
+
+
+def _install_crash_handler(args: argparse.Namespace, folder: Path) -> None:
+    """The exception hooks, once, for every role: a crash log and one dialog."""
+    import os
+
+    from app import crash
+    from app.core.clock import clock_from_env
+
+    notify = None
+    quiet = bool(getattr(args, "no_crash_dialog", False)) or bool(
+        os.environ.get("YICHUANG_NO_CRASH_DIALOG")
+    )
+    if not quiet:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.crash_dialog import CrashNotifier
+
+        if QApplication.instance() is None:
+            QApplication(sys.argv[:1])
+        notify = CrashNotifier()
+    crash.install(folder, clock_from_env(), notify)
+
+
+def _start_daily_backup(args: argparse.Namespace, folder: Path) -> None:
+    from app.backup_service import start_daily_backups
+    from db.location import database_url, sqlite_file
+
+    db_file = sqlite_file(database_url(getattr(args, "db", None), folder))
+    if db_file is not None:
+        start_daily_backups(db_file, folder)
+
+
+def _run_role(args: argparse.Namespace) -> int:
     from app.ui.queue.roles import resolve_role
 
     if resolve_role(args) != "counter":
@@ -131,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     asks_help = "-h" in argv or "--help" in argv
     parser = build_parser(with_commands=_command(argv) not in (None, "run") or asks_help)
     args = parser.parse_args(argv)
+    from app.logs import configure_logging
+
+    configure_logging(data_folder(args))
     if args.command is None:  # plain `yichuang`: the window with default options
         defaults = argparse.ArgumentParser()
         _add_run_args(defaults)

@@ -106,9 +106,37 @@ def migrate(engine: Engine) -> None:
     current = current_revision(engine)
     if current is not None and current not in known:
         raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
+    if current is not None:
+        _backup_before_migration(engine, current, head)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _backup_before_migration(engine: Engine, current: str, head: str | None) -> None:
+    """A newer program is about to change an existing local database: keep a copy of
+    it as it was (``backups/premigrate-REV-….sqlite3``), so an upgrade that goes wrong
+    can be undone with ``yichuang restore``. A backup that cannot be made stops the
+    migration (the data matter more than starting)."""
+    from app.core.clock import clock_from_env
+    from db.backup import BackupError, backup, backups_dir, prune
+    from db.location import sqlite_file
+
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is None or not path.is_file():
+        return
+    try:
+        made = backup(path, clock_from_env().now(), kind="premigrate", label=current)
+        prune(backups_dir(path), keep=DEFAULT_PREMIGRATE_KEEP)
+    except (BackupError, OSError) as exc:
+        raise StoreError(
+            f"升级数据库结构（{current} → {head}）前的备份失败：{exc}。数据库未改动；"
+            "请检查磁盘空间后再启动。"
+        ) from exc
+    log.info("backup before migrating %s -> %s: %s", current, head, made.name)
+
+
+DEFAULT_PREMIGRATE_KEEP = 14
 
 
 @dataclass
