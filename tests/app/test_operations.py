@@ -164,7 +164,13 @@ def test_the_crash_dialog_says_what_where_and_that_cases_are_safe(qtbot, tmp_pat
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.ui.crash_dialog import CrashNotifier
+    from app.ui.fonts import install_font
+    from app.ui.translations import install_qt_translations, remove_qt_translations
 
+    app = QApplication.instance()
+    font = app.font()  # type: ignore[union-attr]
+    install_font(app)  # type: ignore[arg-type]
+    install_qt_translations(app)  # type: ignore[arg-type]
     notifier = CrashNotifier()
     handler = crash.install(tmp_path, FixedClock(datetime(2026, 6, 1, 10, 0)), notifier)
     try:
@@ -179,9 +185,11 @@ def test_the_crash_dialog_says_what_where_and_that_cases_are_safe(qtbot, tmp_pat
     assert isinstance(box, QMessageBox)
     text = box.text()
     assert "KeyError" in text and str(handler.last_log) in text and "已保存的办件不受影响" in text
-    box.grab().save(str(tmp_path / "crash.png"))
+    box.grab().save(str(ROOT / "docs" / "screenshots" / "crash-dialog.png"))
     box.close()
     QApplication.processEvents()
+    remove_qt_translations(app)  # type: ignore[arg-type]
+    app.setFont(font)  # type: ignore[union-attr]
 
 
 def test_the_program_window_installs_the_hooks_and_holds_the_folder(tmp_path: Path) -> None:
@@ -342,3 +350,64 @@ def test_a_migration_on_start_is_preceded_by_a_backup(tmp_path: Path) -> None:
     assert _count(made[0], "SELECT count(*) FROM alembic_version WHERE version_num='0007'") == 1
     open_store(f"sqlite:///{db}").close()  # at head: no migration, no backup
     assert len(list((tmp_path / "backups").iterdir())) == 1
+
+
+# ------------------------------------------------------------------ the log viewer
+
+
+@pytest.mark.gui
+def test_managers_read_the_log_in_a_read_only_viewer_clerks_have_no_such_menu(  # type: ignore[no-untyped-def]
+    qtbot, app_context, logs_to
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.fonts import install_font
+    from app.ui.intake import Operator
+    from app.ui.main_window import MainWindow
+    from app.ui.translations import install_qt_translations, remove_qt_translations
+    from tests.app.conftest import CLERK, show_window
+
+    app = QApplication.instance()
+    font = app.font()  # type: ignore[union-attr]
+    install_font(app)  # type: ignore[arg-type]  # as at a real counter, for the picture
+    install_qt_translations(app)  # type: ignore[arg-type]
+    logs_to(app_context.data_dir)
+    logging.getLogger("yichuang.sync").error("sync failed: 县中心无法连接")
+    logging.getLogger("yichuang.printing").info("document receipt of 370999101-A1-20260601-0001")
+    _flush()
+    clerk = show_window(qtbot, MainWindow(app_context, CLERK))
+    try:
+        titles = [a.text() for a in clerk.menuBar().actions()]
+        assert "管理(&M)" not in titles
+    finally:
+        clerk.runner.shutdown()
+        clerk.close()
+    manager = show_window(
+        qtbot, MainWindow(app_context, Operator("chenzhuren", "陈主任", "1", role="manager"))
+    )
+    try:
+        menu = next(a.menu() for a in manager.menuBar().actions() if a.text() == "管理(&M)")
+        action = next(a for a in menu.actions() if a.text() == "运行日志……")
+        action.trigger()
+        from app.ui.log_viewer import LogViewer
+
+        viewer = next(w for w in manager.findChildren(LogViewer))
+        qtbot.waitExposed(viewer)
+        assert viewer.text.isReadOnly()
+        shown = viewer.text.toPlainText()
+        assert "sync failed: 县中心无法连接" in shown and "document receipt" in shown
+        viewer.level.setCurrentIndex(2)  # errors only
+        assert "sync failed" in viewer.text.toPlainText()
+        assert "document receipt" not in viewer.text.toPlainText()
+        viewer.level.setCurrentIndex(0)
+        viewer.find.setText("370999101-A1")
+        assert viewer.text.toPlainText().count("\n") == 0 and "receipt" in viewer.text.toPlainText()
+        viewer.find.setText("")
+        viewer.resize(1000, 360)
+        viewer.grab().save(str(ROOT / "docs" / "screenshots" / "log-viewer.png"))
+        viewer.close()
+    finally:
+        manager.runner.shutdown()
+        manager.close()
+        remove_qt_translations(app)  # type: ignore[arg-type]
+        app.setFont(font)  # type: ignore[union-attr]
