@@ -108,9 +108,31 @@ def migrate(engine: Engine) -> None:
         raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
     if current is not None:
         _backup_before_migration(engine, current, head)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # Batch mode rebuilds a table (create a copy, DROP the old one). With
+            # foreign keys on, that DROP deletes every child row through ON DELETE
+            # CASCADE: an upgrade emptied the applicants, materials, notice lines,
+            # audit and print log of every case. Keys are off while migrating (the
+            # pragma only takes effect outside a transaction) and checked before commit.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"数据库结构升级后有 {len(broken)} 处数据引用不一致（{broken[0][0]}），"
+                            "升级已撤销，数据库未改动。请联系县中心技术人员。"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def _backup_before_migration(engine: Engine, current: str, head: str | None) -> None:
