@@ -81,6 +81,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）"
     )
+    p.add_argument("--quit-at-signin", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--as",
         dest="as_login",

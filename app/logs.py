@@ -90,6 +90,7 @@ def configure_logging(data_dir: Path | None, *, level: int = logging.INFO) -> Pa
             handler.setLevel(level)
             root.addHandler(handler)
             _installed.append(handler)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 8 lines a start
     logging.captureWarnings(True)
     return path
 
