@@ -196,7 +196,11 @@ def check_keyring() -> str:
 def check_calendar() -> str:
     from app.cli_core import program_calendar
     from app.core.clock import clock_from_env
+    from app.core.paths import resource
 
+    shipped = sorted(p.name for p in resource("calendar").glob("*.json"))
+    if not shipped:  # the counter would count every year on estimates: a broken install
+        raise CheckFailed(f"没有随程序发布的日历文件（{resource('calendar')}）")
     today = clock_from_env().today()
     calendar = program_calendar(None, tempfile.gettempdir() + "/yichuang-selftest-none")
     year = calendar.year(today.year)
@@ -204,7 +208,10 @@ def check_calendar() -> str:
     if due.date <= today:
         raise CheckFailed(f"{today} 起5个工作日算得 {due.date}")
     kind = "正式" if calendar.is_official(today.year) else "估算（尚无官方安排）"
-    return f"{today.year}年：{kind}，{year.source}；{today} 起5个工作日到 {due.date}"
+    return (
+        f"{today.year}年：{kind}，{year.source}；{today} 起5个工作日到 {due.date}"
+        f"（随程序发布：{'、'.join(shipped)}）"
+    )
 
 
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
