@@ -40,9 +40,13 @@ def breakdown(top: int = 15) -> list[tuple[str, int]]:
     internal = BUNDLE / "_internal"
     pieces: list[tuple[str, int]] = []
     for entry in internal.iterdir():
+        if entry.is_symlink():  # PyInstaller links Qt's libraries up here: counted once
+            continue
         if entry.name == "PySide6":
             qt_lib = entry / "Qt" / "lib"
             for lib in qt_lib.iterdir() if qt_lib.is_dir() else ():
+                if lib.is_symlink():
+                    continue
                 pieces.append((str(lib.relative_to(BUNDLE)), _size(lib)))
             rest = _size(entry) - _size(qt_lib)
             pieces.append(("_internal/PySide6 (bindings, plugins, translations)", rest))
