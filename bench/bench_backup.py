@@ -88,7 +88,7 @@ def main() -> int:
 
         def run_backup() -> None:
             t = time.perf_counter()
-            out.append(backup(work, datetime.now(), kind="auto"))
+            out.append(backup(work, clock.now(), kind="auto"))
             took.append(time.perf_counter() - t)
             done.set()
 
