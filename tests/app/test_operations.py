@@ -411,3 +411,30 @@ def test_managers_read_the_log_in_a_read_only_viewer_clerks_have_no_such_menu(  
         manager.close()
         remove_qt_translations(app)  # type: ignore[arg-type]
         app.setFont(font)  # type: ignore[union-attr]
+
+
+def test_the_window_program_turns_an_error_in_a_slot_into_a_crash_log(tmp_path: Path) -> None:
+    """The real entry point (`yichuang run`) in a subprocess, with a slot that fails
+    half a second after the window is up: a crash log, the message on stderr, and the
+    program goes on until it is closed."""
+    data = tmp_path / "data"
+    code = (
+        "import sys\n"
+        "from app.ui.main_window import MainWindow\n"
+        "def broken(self): raise RuntimeError('warm-up failed')\n"
+        "MainWindow.warm_up = broken\n"
+        "from app.cli import main\n"
+        f"sys.exit(main(['run', '--data-dir', {str(data)!r}, '--as', 'wangfang',"
+        " '--quit-after', '3']))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+               YICHUANG_NO_CRASH_DIALOG="1")  # fmt: skip
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=180)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    crashes = list((data / "logs").glob("crash-*.log"))
+    assert len(crashes) == 1, r.stderr
+    body = crashes[0].read_text(encoding="utf-8")
+    assert "RuntimeError: warm-up failed" in body and "thread: MainThread" in body
+    assert "一窗通程序错误（RuntimeError）" in r.stderr and str(crashes[0]) in r.stderr
+    assert "uncaught RuntimeError" in (data / "logs" / LOG_FILE).read_text(encoding="utf-8")
