@@ -208,5 +208,25 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in vars(defaults.parse_args([])).items():
             setattr(args, key, value)
         return _run_gui(args)
-    result: int = args.handler(args)
-    return result
+    if args.command in _UNLOCKED:
+        result: int = args.handler(args)
+        return result
+    # every other command may write the data folder's database: it holds the folder
+    # like a window does, so a restore cannot replace the file under it
+    from app.data_lock import FolderBusy, hold_running
+
+    try:
+        running = hold_running(data_folder(args))
+    except (FolderBusy, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        result = args.handler(args)
+        return result
+    finally:
+        running.release()
+
+
+# Commands that need no hold on the data folder: the window takes its own (run), a
+# restore takes the folder for itself, the others only read or touch no database.
+_UNLOCKED = frozenset({"run", "restore", "selftest", "idcheck", "deadline", "backup"})

@@ -438,3 +438,24 @@ def test_the_window_program_turns_an_error_in_a_slot_into_a_crash_log(tmp_path: 
     assert "RuntimeError: warm-up failed" in body and "thread: MainThread" in body
     assert "一窗通程序错误（RuntimeError）" in r.stderr and str(crashes[0]) in r.stderr
     assert "uncaught RuntimeError" in (data / "logs" / LOG_FILE).read_text(encoding="utf-8")
+
+
+def test_a_command_running_on_the_folder_holds_off_a_restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`yichuang sync` (or any command that writes) holds the folder like a window."""
+    import app.cli_calendar as cal
+    from app.cli import main
+    from app.data_lock import running_programs
+
+    seen: list[list[int]] = []
+    real = cal._status
+
+    def spying(args):  # type: ignore[no-untyped-def]
+        seen.append(running_programs(tmp_path))
+        return real(args)
+
+    monkeypatch.setattr(cal, "_status", spying)
+    assert main(["--data-dir", str(tmp_path), "calendar", "status"]) == 0
+    assert seen == [[os.getpid()]]  # held while the command ran
+    assert running_programs(tmp_path) == []  # and let go after
