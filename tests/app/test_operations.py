@@ -459,3 +459,29 @@ def test_a_command_running_on_the_folder_holds_off_a_restore(
     assert main(["--data-dir", str(tmp_path), "calendar", "status"]) == 0
     assert seen == [[os.getpid()]]  # held while the command ran
     assert running_programs(tmp_path) == []  # and let go after
+
+
+def test_the_window_programs_backup_thread_makes_the_days_backup(tmp_path: Path) -> None:
+    import time
+
+    from app.backup_service import start_daily_backups
+    from app.settings import Settings
+    from db.backup import list_backups
+
+    clock = FixedClock(datetime(2026, 6, 1, 9, 0))
+    _saved_cases(tmp_path, 1, clock)
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("backup_keep", 2)
+    settings.save()
+    stop = start_daily_backups(tmp_path / "yichuang.sqlite3", tmp_path, clock, 0, 0.02)
+    try:
+        for day in (1, 2, 3):
+            clock.set(datetime(2026, 6, day, 9, 0))
+            deadline = time.monotonic() + 20
+            while not any(b.taken.day == day for b in list_backups(tmp_path / "backups")):
+                assert time.monotonic() < deadline, f"no backup on day {day}"
+                time.sleep(0.02)
+    finally:
+        stop.set()
+    time.sleep(0.1)
+    assert [b.taken.day for b in list_backups(tmp_path / "backups")] == [3, 2]  # keep 2
