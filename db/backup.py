@@ -262,6 +262,13 @@ def restore(
                 "以免县中心拒收或编号重复；如现有数据库确已损坏或丢失，请加 --current-lost 再试"
                 "（县中心须为本机释放工作站代码后才能继续同步）。"
             ) from exc
+        mine = {ws for ws, _ in current.sequences}
+        theirs = {ws for ws, _ in restored.sequences}
+        if mine and theirs and not mine & theirs:
+            raise BackupError(
+                f"备份文件 {backup_file.name} 来自另一个工作站（{'、'.join(sorted(theirs))}），"
+                f"本机为 {'、'.join(sorted(mine))}，不能恢复到本机。请核对备份文件。"
+            )
         if current.unsent and not allow_unsent_loss:
             raise BackupError(
                 f"现有数据库中有 {current.unsent} 条变更尚未上传县中心，恢复后它们只留在被替换的文件中。"

@@ -485,3 +485,26 @@ def test_the_window_programs_backup_thread_makes_the_days_backup(tmp_path: Path)
         stop.set()
     time.sleep(0.1)
     assert [b.taken.day for b in list_backups(tmp_path / "backups")] == [3, 2]  # keep 2
+
+
+def test_restore_refuses_another_workstations_backup(tmp_path: Path) -> None:
+    from app.settings import Settings
+    from db.backup import BackupError, backup, restore
+    from db.store import alembic_config
+
+    clock = FixedClock(datetime(2026, 6, 1, 9, 0))
+    other = tmp_path / "a2"
+    settings = Settings(other / "settings.json")
+    settings.set("workstation", "A2")
+    settings.save()
+    _saved_cases(other, 1, clock)
+    theirs = backup(other / "yichuang.sqlite3", clock.now())
+    mine = tmp_path / "a1"
+    _saved_cases(mine, 1, clock)
+    from alembic.script import ScriptDirectory
+
+    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    with pytest.raises(BackupError, match="来自另一个工作站（A2），本机为 A1"):
+        restore(theirs, mine / "yichuang.sqlite3", clock.now(), known_revisions=known,
+                allow_unsent_loss=True)  # fmt: skip
+    assert _count(mine / "yichuang.sqlite3", "SELECT count(*) FROM cases") == 1
