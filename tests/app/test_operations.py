@@ -508,3 +508,27 @@ def test_restore_refuses_another_workstations_backup(tmp_path: Path) -> None:
         restore(theirs, mine / "yichuang.sqlite3", clock.now(), known_revisions=known,
                 allow_unsent_loss=True)  # fmt: skip
     assert _count(mine / "yichuang.sqlite3", "SELECT count(*) FROM cases") == 1
+
+
+def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    clock = FixedClock(datetime(2026, 6, 1, 9, 0))
+    first = _saved_cases(tmp_path, 2, clock)
+    assert main(["--data-dir", str(tmp_path), "backup"]) == 0
+    made = capsys.readouterr().out
+    backup_file = Path(made.split("已备份到 ")[1].split("（")[0])
+    later = _saved_cases(tmp_path, 1, clock)  # never synced: restore must say so
+    assert main(["--data-dir", str(tmp_path), "restore", str(backup_file)]) == 1
+    assert "3 条变更尚未上传县中心" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "restore", str(tmp_path / "nope.sqlite3")]) == 2
+    assert main(["--data-dir", str(tmp_path), "restore", str(backup_file), "--discard-unsent"]) == 0
+    out = capsys.readouterr().out
+    assert "已从" in out and "原数据库另存为" in out and "提高了 1 个日期的办件编号" in out
+    assert _count(tmp_path / "yichuang.sqlite3", "SELECT count(*) FROM cases") == 2
+    # the number given after the backup is not given again
+    again = _saved_cases(tmp_path, 1, clock)
+    assert again[0] not in first + later and again[0].endswith("-0004")
+    assert main(["--data-dir", str(tmp_path), "backup", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "manual" in listing and "replaced" in listing
