@@ -56,8 +56,9 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     for name in _CLI_MODULES if with_commands else ():
         module = importlib.import_module(name)
         if name == "devices.cli":  # devices/ knows no Qt: the window is injected
-            module.WINDOW_RUNNER = _simulator_window
-        module.add_cli(sub)
+            module.add_cli(sub, window_runner=_simulator_window)
+        else:
+            module.add_cli(sub)
     return parser
 
 

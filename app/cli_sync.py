@@ -432,10 +432,7 @@ def _sync_once(args: argparse.Namespace) -> int:
 
 
 def _sync_status(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from app.sync_service import read_status
-    from db.models import SyncConflictRow, SyncQuarantineRow
+    from app.sync_service import read_issues, read_status
 
     ctx = _context(args)
     try:
@@ -446,11 +443,11 @@ def _sync_status(args: argparse.Namespace) -> int:
             print(f"最近错误（{status.last_error_at:%Y-%m-%d %H:%M}）：{status.last_error}")
         if status.notice:
             print(status.notice)
-        with ctx.store.session() as s:
-            for q in s.scalars(select(SyncQuarantineRow).order_by(SyncQuarantineRow.id).limit(50)):
-                print(f"拒收 第{q.batch_seq}批 {q.tbl} {q.row_key}：{q.reason}")
-            for c in s.scalars(select(SyncConflictRow).order_by(SyncConflictRow.id).limit(50)):
-                print(f"冲突 {c.at:%Y-%m-%d %H:%M} {c.message}")
+        kept = read_issues(ctx.store, newest_first=False, limit=50)
+        for q in kept.refused:
+            print(f"拒收 第{q.batch_seq}批 {q.table} {q.row_key}：{q.reason}")
+        for c in kept.conflicts:
+            print(f"冲突 {c.at:%Y-%m-%d %H:%M} {c.message}")
         return 0
     finally:
         ctx.close()

@@ -76,14 +76,11 @@ def open_context(
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(database_url(db, folder))
     settings = Settings.load(folder / "settings.json")
-    calendar = load_calendar_dir(resource("calendar"))
-    from sqlalchemy import select
-
-    from db.models import CalendarYearRow
+    from db.calendar_repo import stored_years
 
     with store.session() as s:
-        docs = [(r.doc, r.origin) for r in s.scalars(select(CalendarYearRow))]
-    calendar = with_pulled_calendar(calendar, docs)
+        docs = stored_years(s)
+    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), docs)
     context = AppContext(folder, store, settings, calendar, clock=clock or clock_from_env())
     if demo and not str(settings.get("central_url")).strip():  # else it comes from the county
         ensure_demo_catalogue(context)
@@ -103,14 +100,11 @@ def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]])
 def ensure_demo_catalogue(context: AppContext) -> int:
     """Import the shipped demo catalogue when the store has no items. Returns how many
     items were added."""
-    from sqlalchemy import func, select
-
     from app.catalog_files import read_catalog
-    from db.catalog_repo import import_items
-    from db.models import ItemVersionRow
+    from db.catalog_repo import has_any_item, import_items
 
     with context.store.session() as s:
-        if s.scalar(select(func.count()).select_from(ItemVersionRow)):
+        if has_any_item(s):
             return 0
     parsed = read_catalog(resource(DEMO_CATALOG))
     if not parsed.ok:  # a broken build, not a user error

@@ -25,6 +25,7 @@ from app.core.intake import (
     Intake,
     not_on_earlier_notice,
     prefill_from_earlier,
+    record_intake,
 )
 from app.core.items import Item, material_key
 from app.core.workdays import WorkCalendar
@@ -32,7 +33,7 @@ from app.core.workdays import WorkCalendar
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from db.case_repo import SavedCase, UnprintedCase
+    from app.core.case_records import SavedCase, UnprintedCase
     from db.models import CaseRow
     from db.store import Store
 
@@ -107,12 +108,13 @@ class CounterService:
 
         try:
             with self.store.session() as s, s.begin():
-                saved = save_case(
-                    s, intake, calendar=self.calendar, centre=self.centre,
-                    workstation=self.workstation, now=now or self.clock.now(),
-                )  # fmt: skip
-                if draft_key and not saved.already_saved:
-                    delete_draft(s, draft_key)
+                # a retry of an intake already saved gives its case, whatever changed since
+                saved = case_for_intake(s, intake.intake_id) if intake.intake_id else None
+                if saved is None:
+                    record = record_intake(intake, self.calendar, now or self.clock.now())
+                    saved = save_case(s, record, centre=self.centre, workstation=self.workstation)
+                    if draft_key:
+                        delete_draft(s, draft_key)
         except IntegrityError:
             if intake.intake_id is None:
                 raise

@@ -95,6 +95,21 @@ class DeferredStore:
                 self._store.close()
 
 
+def open_in_background(store: object) -> None:
+    """Open a deferred store on a thread of its own, ahead of need (while the clerk types
+    the password); a failure is reported by whoever needs the store next."""
+    if not isinstance(store, DeferredStore) or store.ready:
+        return
+
+    def open_quietly() -> None:
+        try:
+            store.get()
+        except Exception as exc:  # reported again where it matters
+            log.warning("opening the local store failed: %s", exc)
+
+    threading.Thread(target=open_quietly, name="store-open", daemon=True).start()
+
+
 @dataclass(frozen=True)
 class QuickStart:
     context: AppContext

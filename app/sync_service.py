@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-
+from app.core.listeners import Listeners
+from app.core.sync_records import SyncIssues
 from app.credentials import (
     CredentialFileError,
     Credentials,
@@ -24,10 +24,9 @@ from app.credentials import (
     systemd_credential_path,
 )
 from app.settings import Settings
-from db.models import SyncConflictRow, SyncQuarantineRow
 from db.store import Store
-from db.sync import state
-from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport
+from db.sync import issues, state
+from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport, first_sync
 from db.sync.outbox import pending_count
 
 log = logging.getLogger("yichuang.sync")
@@ -74,6 +73,7 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
     sync (True: it succeeded and no error since; False: it ended with an error; None:
     never synced), so `sync status` right after a successful sync says 在线."""
     with store.session() as s:
+        quarantined, conflicts = issues.counts(s)
         last_success = _parse(state.get(s, state.LAST_SUCCESS))
         last_error = state.get(s, state.LAST_ERROR)
         online = False if last_error else (True if last_success else None)
@@ -81,13 +81,19 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
             configured=configured,
             online=online if configured else None,
             pending=pending_count(s),
-            quarantined=int(s.scalar(select(func.count()).select_from(SyncQuarantineRow)) or 0),
-            conflicts=int(s.scalar(select(func.count()).select_from(SyncConflictRow)) or 0),
+            quarantined=quarantined,
+            conflicts=conflicts,
             last_success=_parse(state.get(s, state.LAST_SUCCESS)),
             last_error=state.get(s, state.LAST_ERROR),
             last_error_at=_parse(state.get(s, state.LAST_ERROR_AT)),
             notice=state.get(s, state.NOTICE),
         )
+
+
+def read_issues(store: Store, *, newest_first: bool = True, limit: int | None = None) -> SyncIssues:
+    """The conflicts met and the rows the county refused, kept on this workstation."""
+    with store.session() as s:
+        return issues.read_issues(s, newest_first=newest_first, limit=limit)
 
 
 def password_for(url: str, settings: Settings, credentials: Credentials) -> str:
@@ -134,6 +140,36 @@ def client_from_settings(
     )
 
 
+def needs_first_start(store: Store, settings: Settings) -> bool:
+    """Central sync is set up and this store has no catalogue or no clerks yet."""
+    if not str(settings.get("central_url")).strip():
+        return False
+    with store.session() as s:
+        return not state.has_catalogue_and_clerks(s)
+
+
+def first_start(
+    store: Store,
+    settings: Settings,
+    credentials: Credentials,
+    progress: Callable[[int, int, str], None],
+) -> str | None:
+    """The first pull of a new workstation (catalogue, calendar, clerks), reporting
+    ``progress(done, total, message)`` from the calling thread. None when the
+    workstation is usable, else what went wrong, in Chinese, for the person."""
+    try:
+        client = client_from_settings(store, settings, credentials)
+        if client is None:
+            raise SyncError("未设置县中心地址（central_url）", "config")
+        first_sync(store, client, progress)
+    except SyncError as exc:
+        return exc.message
+    except Exception as exc:  # shown to the person; the log has the rest
+        log.exception("first start failed")
+        return str(exc)
+    return None
+
+
 class SyncService:
     """Runs ``sync_once`` every ``interval_s`` seconds and on ``sync_now()``, on its own
     thread. Listeners get a fresh SyncStatus after every change, on that thread."""
@@ -151,7 +187,7 @@ class SyncService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._listeners: Listeners[SyncStatus] = Listeners("sync status")
         self._status = SyncStatus()
         self.last_report: SyncReport | None = None
 
@@ -162,17 +198,14 @@ class SyncService:
         with self._lock:
             return self._status
 
-    def subscribe(self, listener: Callable[[SyncStatus], None]) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        """Status changes, on the sync thread; returns the unsubscribe."""
+        return self._listeners.add(listener)
 
     def _publish(self, status: SyncStatus) -> None:
         with self._lock:
             self._status = status
-        for listener in list(self._listeners):
-            try:
-                listener(status)
-            except Exception:  # a listener's bug must not stop sync
-                log.exception("sync status listener failed")
+        self._listeners.publish(status)  # a listener's bug never stops sync
 
     def refresh(self) -> SyncStatus:
         """Re-read pending count and the rest from the local store (e.g. after a save)."""

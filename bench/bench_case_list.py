@@ -200,10 +200,12 @@ def measure(path: Path) -> dict[str, object]:
     t0 = time.perf_counter()
     from PySide6.QtCore import QCoreApplication
 
+    from app.core.case_records import CaseFilter, Period
     from app.core.paths import resource
     from app.core.workdays import load_calendar_dir
+    from app.services.cases import CaseReader
     from app.ui.case_list import CaseListModel
-    from db.case_query import CaseFilter, Period, list_cases
+    from db.case_query import list_cases
     from db.store import Store, create_store_engine, migrate
 
     t_import = time.perf_counter()
@@ -225,7 +227,7 @@ def measure(path: Path) -> dict[str, object]:
 
         end = date.fromisoformat(s.get_one(SettingRow, "bench_end_date").value)
     t_end = time.perf_counter()
-    model = CaseListModel(store, calendar, today=lambda: end)
+    model = CaseListModel(CaseReader(store), calendar, today=lambda: end)
     model.set_filter(CaseFilter(period=Period.WEEK))
     t_first = time.perf_counter()
     assert model.rowCount() == 200, model.rowCount()
@@ -326,6 +328,7 @@ def measure_panel(path: Path) -> dict[str, object]:
 
     from app.core.paths import resource
     from app.core.workdays import load_calendar_dir
+    from app.services.cases import CaseReader
     from app.ui.case_list import CaseListPanel
     from db.models import SettingRow
     from db.store import open_store
@@ -336,7 +339,7 @@ def measure_panel(path: Path) -> dict[str, object]:
     calendar = load_calendar_dir(resource("calendar"))
     with store.session() as s:
         end = date.fromisoformat(s.get_one(SettingRow, "bench_end_date").value)
-    panel = CaseListPanel(store, calendar, today=lambda: end)
+    panel = CaseListPanel(CaseReader(store), calendar, today=lambda: end)
     panel.resize(1280, 640)
     panel.show()
     app.processEvents()

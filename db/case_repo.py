@@ -5,17 +5,15 @@ written, or none is."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from app.core.case_records import IntakeRejected, SavedCase, UnprintedCase
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
-from app.core.check import Decision
 from app.core.ids import uuid7
-from app.core.intake import CaseStatus, Intake, intake_problems, status_for
-from app.core.workdays import WorkCalendar
+from app.core.intake import CaseRecord, CaseStatus
 from db.models import (
     ApplicantRow,
     AuditRow,
@@ -34,22 +32,6 @@ LOCAL_ONLY = frozenset(
     {"item_version_id", "intake_id", "limit_days", "limit_unit", "promised_estimated",
      "calendar_basis"}
 )  # fmt: skip
-
-
-class IntakeRejected(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("；".join(problems))
-
-
-@dataclass(frozen=True, slots=True)
-class SavedCase:
-    id: uuid.UUID
-    case_no: str
-    promised_date: date | None
-    status: str
-    estimate_note: str = ""  # set when promised_date was counted on an estimated year
-    already_saved: bool = False  # the intake had been saved before: this is that case
 
 
 def case_for_intake(session: Session, intake_id: uuid.UUID) -> SavedCase | None:
@@ -77,48 +59,25 @@ def next_sequence(session: Session, workstation: str, day: date) -> int:
     return value
 
 
-def save_case(
-    session: Session,
-    intake: Intake,
-    *,
-    calendar: WorkCalendar,
-    centre: str,
-    workstation: str,
-    now: datetime,
-) -> SavedCase:
-    """Write the intake as a case in the caller's transaction (commit is the caller's).
+def save_case(session: Session, record: CaseRecord, *, centre: str, workstation: str) -> SavedCase:
+    """Write a decided case (app/core/intake.record_intake) in the caller's transaction
+    (commit is the caller's): the case with its number, applicant, answers, materials,
+    notice, audit and the outbox row that takes it to the county.
 
-    Raises IntakeRejected (nothing written) when the intake breaks a rule. A promised
-    date that reaches into a year without the official arrangement is counted on the
-    estimate and recorded as such (never refused).
-    An intake already saved (same ``intake_id``) writes nothing and returns its case;
-    a concurrent save of the same intake fails on the unique ``intake_id`` instead
+    The caller first looks for the intake's case (``case_for_intake``): this writes a
+    new one. A concurrent save of the same intake fails on the unique ``intake_id``
     (the caller then finds the winner with ``case_for_intake``)."""
-    if intake.intake_id is not None:
-        existing = case_for_intake(session, intake.intake_id)
-        if existing is not None:
-            return existing
+    intake, due, now = record.intake, record.due, record.accepted_at
     today = now.date()
-    problems = intake_problems(intake, today)
-    if problems:
-        raise IntakeRejected(problems)
-    result = intake.check()
     item = intake.item
-    due = None
-    if intake.decision in (Decision.ACCEPT, Decision.ACCEPT_DEFERRED):
-        due = calendar.due(today, item.promised_days, item.promised_unit)
-    promised = due.date if due else None
-
     previous_id: uuid.UUID | None = None
     if intake.previous_case_no:
         previous_id = session.scalar(
             select(CaseRow.id).where(CaseRow.case_no == intake.previous_case_no)
         )
-
     seq = next_sequence(session, workstation, today)
     case_no = str(CaseNumber(centre, workstation, today, seq))
     case_id = uuid7()
-    status = status_for(intake)
     a = intake.applicant
     case_values = dict(
         id=case_id,
@@ -127,17 +86,17 @@ def save_case(
         item_code=item.code,
         item_name=item.name,
         decision=intake.decision.value,
-        status=status.value,
+        status=record.status.value,
         decision_reason=intake.reason,
         legal_basis=intake.legal_basis,
-        promised_date=promised,
-        supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
+        promised_date=record.promised_date,
+        supply_by=record.supply_by,
         limit_days=due.days if due else None,
         limit_unit=due.unit.value if due else item.promised_unit.value,
         promised_estimated=bool(due and due.estimated),
         calendar_basis=due.basis_text if due else "",
         accepted_at=now,
-        completed_at=now if intake.completes_on_the_spot else None,
+        completed_at=record.completed_at,
         clerk=intake.clerk,
         clerk_name=intake.clerk_name,
         on_behalf_of=intake.on_behalf_of,
@@ -178,57 +137,22 @@ def save_case(
          "medium": s.material.medium.value, "necessity": s.material.necessity.value,
          "required_copies": s.material.copies, "status": s.outcome.status.value,
          "copies": s.outcome.copies, "reason": s.outcome.reason}
-        for s in result.applicable
+        for s in record.materials
     ]  # fmt: skip
     if materials:
         session.execute(insert(CaseMaterialRow), materials)
     notice = [
         {"case_id": case_id, "seq": n.seq, "material": n.material, "problem": n.problem,
          "requirement": n.requirement, "deferrable": n.deferrable}
-        for n in result.notice
+        for n in record.notice
     ]  # fmt: skip
-    if notice and intake.decision in (Decision.CORRECTION, Decision.ACCEPT_DEFERRED):
+    if notice:
         session.execute(insert(NoticeLineRow), notice)
-    else:
-        notice = []
-    detail: dict[str, object] = {
-        "decision": intake.decision.value,
-        "status": status.value,
-        "item_version": item.version,
-        "window": intake.window_no,
-    }
-    if due is not None:  # how the promised date was counted goes up with the audit entry
-        detail["promised"] = {
-            "date": due.date.isoformat(), "limit": due.days, "unit": due.unit.value,
-            "estimated": due.estimated, "calendar": due.basis_text,
-        }  # fmt: skip
-    if intake.on_behalf_of:
-        detail["on_behalf_of"] = intake.on_behalf_of
-    if intake.previous_case_no:
-        detail["previous_case_no"] = intake.previous_case_no
-    detail.update(intake.extra)
     audit = [
-        dict(
-            id=uuid7(),
-            case_id=case_id,
-            at=now,
-            actor=intake.clerk,
-            action="办结" if intake.completes_on_the_spot else intake.decision.value,
-            detail=detail,
-        )
-    ]
-    missed = intake.extra.get("not_on_previous_notice")
-    if missed:
-        audit.append(
-            dict(
-                id=uuid7(),
-                case_id=case_id,
-                at=now,
-                actor=intake.clerk,
-                action="一次性告知遗漏",
-                detail={"previous_case_no": intake.previous_case_no, "materials": missed},
-            )
-        )
+        dict(id=uuid7(), case_id=case_id, at=now, actor=intake.clerk, action=note.action,
+             detail=dict(note.detail))
+        for note in record.audit
+    ]  # fmt: skip
     session.execute(insert(AuditRow), audit)
     # The outbox row is part of this transaction: the case goes up exactly when it exists.
     central_case = {k: v for k, v in case_values.items() if k not in LOCAL_ONLY}
@@ -248,7 +172,10 @@ def save_case(
     )
     if previous_id is not None:
         _mark_corrected(session, previous_id, case_no, intake.clerk, now)
-    return SavedCase(case_id, case_no, promised, status.value, due.estimate_note() if due else "")
+    return SavedCase(
+        case_id, case_no, record.promised_date, record.status.value,
+        due.estimate_note() if due else "",
+    )  # fmt: skip
 
 
 def _mark_corrected(
@@ -279,15 +206,6 @@ def get_case(session: Session, case_no: str) -> CaseRow | None:
 
 def sequence_rows(session: Session) -> list[CaseSequenceRow]:
     return list(session.scalars(select(CaseSequenceRow)))
-
-
-@dataclass(frozen=True, slots=True)
-class UnprintedCase:
-    case_no: str
-    accepted_at: datetime
-    item_name: str
-    applicant_name: str
-    decision: str
 
 
 def unprinted_cases(session: Session, day: date, workstation: str) -> list[UnprintedCase]:

@@ -253,6 +253,11 @@ def current_version(session: Session, code: str) -> tuple[int, Item] | None:
     return (row.id, to_item(row)) if row else None
 
 
+def has_any_item(session: Session) -> bool:
+    """Any item version at all, current or not: the store has had a catalogue."""
+    return session.scalars(select(ItemVersionRow.id).limit(1)).first() is not None
+
+
 def count_items(session: Session) -> int:
     query = select(func.count()).select_from(ItemVersionRow).where(ItemVersionRow.is_current)
     return int(session.scalar(query) or 0)

@@ -11,6 +11,7 @@ from app.core.accounts import (
     DEMO_PASSWORD,
     Clerk,
     SeatDecision,
+    SignInFailed,
     hash_password,
     seat,
     verify_password,
@@ -54,10 +55,6 @@ def post_owner(session: Session, window_no: str) -> Clerk | None:
         select(ClerkRow).where(ClerkRow.window_no == window_no, ClerkRow.active)
     ).first()
     return _clerk(row) if row else None
-
-
-class SignInFailed(ValueError):
-    pass
 
 
 def sign_in(

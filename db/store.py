@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from app.core.errors import StoreError as StoreError  # re-exported: raised here
 from db.location import (
     APP_NAME as APP_NAME,  # re-exported: callers know these from here
 )
@@ -27,10 +28,6 @@ from db.location import database_url as database_url
 from db.location import default_data_dir as default_data_dir
 
 log = logging.getLogger("yichuang.db")
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message is for people, in Chinese."""
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -19,22 +19,22 @@ from typing import Any
 
 from devices.errors import DeviceError
 from devices.events import Decoded, DisplayTarget, Key, Satisfaction
-from devices.framing import VENDORS, display_framing, hex_bytes
+from devices.framing import VENDOR_TITLES, VENDORS, display_framing, hex_bytes
 from devices.framing import yichuang as generic
 from devices.printer import QUERIES, is_status_byte, parse_status, status_query
 from devices.settings import PortSettings
 from devices.transport import _describe, open_port
 
-VENDOR_TITLES = {"pinganlihe": "平安力合", "ruize": "瑞泽", "yichuang": "一窗通通用协议"}
-
-WINDOW_RUNNER: Callable[..., int] | None = None
+WindowRunner = Callable[..., int]
 """`devices simulate --window`: shows the simulators in a window, called with the
 --polled addresses and --seconds (and tcp=True with --tcp); returns the exit code.
-devices/ imports no Qt, so the application sets this (app/cli.py, to
-app.ui.device_simulators.run_windows)."""
+devices/ imports no Qt, so the application passes one to ``add_cli`` (app/cli.py
+passes app.ui.device_simulators.run_windows)."""
 
 
-def add_cli(subparsers: Any) -> None:
+def add_cli(subparsers: Any, *, window_runner: WindowRunner | None = None) -> None:
+    """The ``devices`` command; ``window_runner`` serves ``simulate --window`` (None:
+    this program has no simulator window)."""
     devices = subparsers.add_parser("devices", help="排队叫号设备：协议帧、端口探测、模拟器、语音")
     devices.set_defaults(handler=lambda args: _usage(devices))
     sub = devices.add_subparsers(dest="devices_command", metavar="ACTION")
@@ -85,7 +85,7 @@ def add_cli(subparsers: Any) -> None:
         action="store_true",
         help="用本机 TCP 端口（socket://127.0.0.1:端口）代替 pty（Windows 上总是如此）",
     )
-    simulate.set_defaults(handler=cmd_simulate)
+    simulate.set_defaults(handler=cmd_simulate, window_runner=window_runner)
 
     clips = sub.add_parser("voice-clips", help="用 espeak-ng 生成叫号语音片段")
     clips.add_argument("--out", default="resources/voice", help="输出目录（默认 resources/voice）")
@@ -216,13 +216,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     tcp = bool(getattr(args, "tcp", False))
     if getattr(args, "window", False):
-        if WINDOW_RUNNER is None:
+        runner: WindowRunner | None = getattr(args, "window_runner", None)
+        if runner is None:
             return _error("此程序不带模拟设备窗口；去掉 --window 可在命令行中运行模拟设备")
         if not tcp:  # the runner picks TCP itself where there are no ptys
-            return WINDOW_RUNNER(list(args.polled), args.seconds)
-        if "tcp" not in inspect.signature(WINDOW_RUNNER).parameters:
+            return runner(list(args.polled), args.seconds)
+        if "tcp" not in inspect.signature(runner).parameters:
             return _error("此程序的模拟设备窗口不支持 --tcp（无 pty 的系统上窗口自动使用 TCP）")
-        return WINDOW_RUNNER(list(args.polled), args.seconds, tcp=True)
+        return runner(list(args.polled), args.seconds, tcp=True)
     from devices.framing import pinganlihe, ruize
     from devices.simulate import EscPosResponder, describe, open_simulator, pty_available
 

@@ -11,8 +11,9 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
+from app.core.listeners import Listeners
 from devices.events import (
     AckFrame,
     Decoded,
@@ -28,33 +29,6 @@ from devices.transport import Transport, TransportStatus
 log = logging.getLogger("devices.inputs")
 
 T = TypeVar("T")
-
-
-class _Listeners(Generic[T]):
-    def __init__(self, owner: str) -> None:
-        self._owner = owner
-        self._lock = threading.Lock()
-        self._items: list[Callable[[T], None]] = []
-
-    def add(self, listener: Callable[[T], None]) -> Callable[[], None]:
-        with self._lock:
-            self._items.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                if listener in self._items:
-                    self._items.remove(listener)
-
-        return remove
-
-    def publish(self, event: T) -> None:
-        with self._lock:
-            items = list(self._items)
-        for listener in items:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("%s: 事件监听器出错", self._owner)
 
 
 class InputBus:
@@ -117,7 +91,7 @@ class GenericKeypad:
         self.bus = bus
         self.address = address
         self.name = name or f"呼叫器 {address}"
-        self._listeners: _Listeners[KeyEvent] = _Listeners(self.name)
+        self._listeners: Listeners[KeyEvent] = Listeners(self.name)
         bus.attach(address, self._on_frame)
 
     def subscribe(self, listener: Callable[[KeyEvent], None]) -> Callable[[], None]:
@@ -160,7 +134,7 @@ class GenericEvaluator:
         self.utf8 = utf8
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
-        self._listeners: _Listeners[EvaluationResult] = _Listeners(self.name)
+        self._listeners: Listeners[EvaluationResult] = Listeners(self.name)
         bus.attach(address, self._on_frame)
 
     def subscribe(self, listener: Callable[[EvaluationResult], None]) -> Callable[[], None]:

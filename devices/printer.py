@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from app.core.listeners import Listeners
 from devices.transport import Transport, TransportStatus
 
 log = logging.getLogger("devices.printer")
@@ -118,7 +119,7 @@ class EscPosTicketPrinter:
         self._outstanding: deque[int] = deque()
         self._answers: dict[int, int] = {}
         self._timer: threading.Timer | None = None
-        self._listeners: list[Callable[[PrinterStatus], None]] = []
+        self._listeners: Listeners[PrinterStatus] = Listeners(self.name)
         self._last: PrinterStatus | None = None
         transport.add_receiver(self._on_bytes)
 
@@ -134,15 +135,7 @@ class EscPosTicketPrinter:
         return self.transport.status
 
     def subscribe(self, listener: Callable[[PrinterStatus], None]) -> Callable[[], None]:
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def request_status(self) -> None:
         with self._lock:
@@ -211,10 +204,4 @@ class EscPosTicketPrinter:
 
     def _publish(self, status: PrinterStatus) -> None:
         self._last = status
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(status)
-            except Exception:
-                log.exception("%s: 打印机状态监听器出错", self.name)
+        self._listeners.publish(status)

@@ -28,6 +28,7 @@ from typing import Protocol
 
 import serial
 
+from app.core.listeners import Listeners
 from devices.errors import SettingsError
 from devices.settings import PortSettings
 
@@ -254,7 +255,7 @@ class Transport:
         self._broken: BaseException | None = None
         self._activity = False  # bytes moved since the last failure: reset backoff
         self._last_write_error: BaseException | None = None
-        self._listeners: list[StatusListener] = []
+        self._listeners: Listeners[StatusEvent] = Listeners(self.name)
         self._receivers: list[Receiver] = []
         self._status = TransportStatus(settings.url, LinkState.IDLE)
         self._port: Port | None = None
@@ -278,15 +279,7 @@ class Transport:
 
     def subscribe(self, listener: StatusListener) -> Callable[[], None]:
         """Status events arrive on the transport's threads. Returns an unsubscribe."""
-        with self._cond:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._cond:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def add_receiver(self, receiver: Receiver) -> None:
         """Bytes read from the port go to every receiver, on the reader thread."""
@@ -574,12 +567,7 @@ class Transport:
     def _emit(self, reason: StatusReason) -> None:
         with self._cond:
             event = StatusEvent(self.name, reason, replace(self._status, pending=len(self._queue)))
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("%s: 状态监听器出错", self.name)
+        self._listeners.publish(event)
 
 
 _ERRNO_TEXT = {

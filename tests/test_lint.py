@@ -53,3 +53,68 @@ def test_the_program_reads_the_time_from_one_clock() -> None:
         if hits and rel not in _CLOCK_LEFT:
             found[rel] = hits
     assert not found, f"read the time from the context's clock instead: {found}"
+
+
+# ------------------------------------------------------------------ the one-way rule
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (lazy imports inside functions count;
+    TYPE_CHECKING-only imports count too: a type from the store is still the store's)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def _under(module: str, *packages: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def _breaches(
+    folder: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        bad = sorted(m for m in _imports(path) if _under(m, *forbidden) and not _under(m, *allowed))
+        if bad:
+            found[path.relative_to(ROOT).as_posix()] = bad
+    return found
+
+
+def test_the_domain_imports_no_qt_no_sql_and_nothing_above_it() -> None:
+    assert not _breaches(
+        "app/core",
+        ("PySide6", "sqlalchemy", "sqlite3", "alembic", "psycopg", "db", "printing", "devices",
+         "app"),
+        allowed=("app.core",),
+    )  # fmt: skip
+
+
+def test_storage_printing_and_devices_know_only_the_domain_of_app() -> None:
+    for folder in ("db", "printing", "devices"):
+        assert not _breaches(folder, ("app",), allowed=("app.core",)), folder
+
+
+# Widgets ask services; they never reach the store. What is left is listed with the
+# reason it may stay for now; nothing new may join it, and the list only shrinks.
+_UI_STORE_LEFT = {
+    "app/ui/queue/manager.py": "queue value types still live in db/queue_store.py",
+    "app/ui/queue/counter_panel.py": "queue value types still live in db/queue_store.py",
+    "app/ui/queue/kiosk.py": "queue value types; the catalogue version for 预约",
+    "app/ui/queue/priority_dialogs.py": "queue value types still live in db/queue_store.py",
+    "app/ui/queue/roles.py": "the queue processes' data folder and database URL",
+}
+
+
+def test_widgets_never_touch_the_store() -> None:
+    found = _breaches("app/ui", ("db", "sqlalchemy", "sqlite3", "alembic", "psycopg"))
+    new = {path: mods for path, mods in found.items() if path not in _UI_STORE_LEFT}
+    assert not new, f"call a service (app/services, app/*_service.py) instead: {new}"
+    gone = sorted(set(_UI_STORE_LEFT) - set(found))
+    assert not gone, f"no longer reaches the store: take it off _UI_STORE_LEFT: {gone}"

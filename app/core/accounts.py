@@ -58,6 +58,22 @@ class Clerk:
     active: bool = True
 
 
+class SignInFailed(ValueError):
+    """Wrong password, a disabled account or a window this clerk may not take; the
+    message is for the clerk, in Chinese."""
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """A clerk signed in at a window (covering ``on_behalf_of``'s post when AB角)."""
+
+    clerk: Clerk
+    window_no: str
+    on_behalf_of: str  # login of the post owner when covering (AB角)
+    on_behalf_of_name: str
+    record_id: str  # the sign-in record, closed at sign-out
+
+
 @dataclass(frozen=True, slots=True)
 class SeatDecision:
     allowed: bool

@@ -6,12 +6,21 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from app.core.check import CheckResult, Decision, MaterialOutcome, check_materials
+from app.core.case_records import IntakeRejected
+from app.core.check import (
+    CheckResult,
+    Decision,
+    MaterialOutcome,
+    MaterialState,
+    NoticeLine,
+    check_materials,
+)
 from app.core.identity import check_credit_code, check_resident_id
 from app.core.items import Item, Necessity, ServiceType
+from app.core.workdays import Due, WorkCalendar
 
 
 class ApplicantKind(StrEnum):
@@ -171,6 +180,93 @@ def status_for(intake: Intake) -> CaseStatus:
         Decision.CORRECTION: CaseStatus.AWAITING_CORRECTION,
         Decision.REFUSE: CaseStatus.REFUSED,
     }[intake.decision]
+
+
+# ---------------------------------------------------------------- the case to store
+
+
+@dataclass(frozen=True, slots=True)
+class AuditNote:
+    """An entry of the case's timeline, as the intake decided it."""
+
+    action: str
+    detail: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """A checked intake, complete and decided: everything a new case is, except its
+    number and ids, which the store gives when it writes it (in one transaction)."""
+
+    intake: Intake
+    status: CaseStatus
+    accepted_at: datetime
+    due: Due | None  # the promised date and how it was counted (受理 and 容缺受理 only)
+    supply_by: date | None  # 容缺受理 only
+    completed_at: datetime | None  # 即办件 done in the same step
+    materials: tuple[MaterialState, ...]  # every applicable material, as checked
+    notice: tuple[NoticeLine, ...]  # the one-time notice, for 补正 and 容缺受理 only
+    audit: tuple[AuditNote, ...]
+
+    @property
+    def promised_date(self) -> date | None:
+        return self.due.date if self.due else None
+
+
+_WITH_NOTICE = (Decision.CORRECTION, Decision.ACCEPT_DEFERRED)
+
+
+def record_intake(intake: Intake, calendar: WorkCalendar, now: datetime) -> CaseRecord:
+    """Check the intake and decide the case it becomes. Raises IntakeRejected (with
+    every problem) when it breaks a rule. A promised date that reaches into a year
+    without the official arrangement is counted on the estimate and says so."""
+    today = now.date()
+    problems = intake_problems(intake, today)
+    if problems:
+        raise IntakeRejected(problems)
+    result = intake.check()
+    item = intake.item
+    due = None
+    if intake.decision in (Decision.ACCEPT, Decision.ACCEPT_DEFERRED):
+        due = calendar.due(today, item.promised_days, item.promised_unit)
+    status = status_for(intake)
+    detail: dict[str, object] = {
+        "decision": intake.decision.value,
+        "status": status.value,
+        "item_version": item.version,
+        "window": intake.window_no,
+    }
+    if due is not None:  # how the promised date was counted goes up with the audit entry
+        detail["promised"] = {
+            "date": due.date.isoformat(), "limit": due.days, "unit": due.unit.value,
+            "estimated": due.estimated, "calendar": due.basis_text,
+        }  # fmt: skip
+    if intake.on_behalf_of:
+        detail["on_behalf_of"] = intake.on_behalf_of
+    if intake.previous_case_no:
+        detail["previous_case_no"] = intake.previous_case_no
+    detail.update(intake.extra)
+    action = "办结" if intake.completes_on_the_spot else intake.decision.value
+    audit = [AuditNote(action, detail)]
+    missed = intake.extra.get("not_on_previous_notice")
+    if missed:  # the earlier notice left out what is asked for now
+        audit.append(
+            AuditNote(
+                "一次性告知遗漏",
+                {"previous_case_no": intake.previous_case_no, "materials": missed},
+            )
+        )
+    return CaseRecord(
+        intake=intake,
+        status=status,
+        accepted_at=now,
+        due=due,
+        supply_by=intake.supply_by if intake.decision is Decision.ACCEPT_DEFERRED else None,
+        completed_at=now if intake.completes_on_the_spot else None,
+        materials=result.applicable,
+        notice=result.notice if intake.decision in _WITH_NOTICE else (),
+        audit=tuple(audit),
+    )
 
 
 # ---------------------------------------------------------------- returning applicants

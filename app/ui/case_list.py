@@ -34,8 +34,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.case_records import (
+    PAGE_SIZE,
+    After,
+    CaseFilter,
+    CaseListRow,
+    Period,
+    SearchKind,
+)
+from app.core.errors import StoreError
 from app.core.intake import CaseStatus
 from app.core.workdays import (
     DeadlineStatus,
@@ -45,16 +53,7 @@ from app.core.workdays import (
     estimated_years_in,
     official_due,
 )
-from db.case_query import (
-    PAGE_SIZE,
-    After,
-    CaseFilter,
-    CaseListRow,
-    Period,
-    SearchKind,
-    list_cases,
-)
-from db.store import Store
+from app.services.cases import CaseReader
 
 log = logging.getLogger("yichuang.ui")
 
@@ -92,7 +91,7 @@ class CaseListModel(QAbstractTableModel):
 
     def __init__(
         self,
-        store: Store,
+        cases: CaseReader,
         calendar: WorkCalendar,
         *,
         today: Callable[[], date],
@@ -100,7 +99,7 @@ class CaseListModel(QAbstractTableModel):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._store = store
+        self._cases = cases
         self._calendar = calendar
         self._today = today
         self._page_size = page_size
@@ -153,18 +152,10 @@ class CaseListModel(QAbstractTableModel):
             return
         today = self._today()
         try:
-            with self._store.session() as session:
-                page = list_cases(
-                    session, self._filter, self._after, limit=self._page_size, today=today
-                )
-        except SQLAlchemyError as exc:
-            log.warning("case list query failed: %s", exc)
+            page = self._cases.page(self._filter, self._after, today=today, limit=self._page_size)
+        except StoreError as exc:
             self._more = False
-            self.failed.emit(
-                self.tr("无法读取办件列表：%1").replace(
-                    "%1", str(getattr(exc, "orig", None) or exc)
-                )
-            )
+            self.failed.emit(self.tr("无法读取办件列表：%1").replace("%1", str(exc)))
             return
         self._after = page.after
         self._more = page.after is not None
@@ -330,7 +321,7 @@ class CaseListPanel(QWidget):
 
     def __init__(
         self,
-        store: Store,
+        cases: CaseReader,
         calendar: WorkCalendar,
         parent: QWidget | None = None,
         *,
@@ -338,7 +329,7 @@ class CaseListPanel(QWidget):
         period: Period = Period.WEEK,
     ) -> None:
         super().__init__(parent)
-        self.model = CaseListModel(store, calendar, today=today, parent=self)
+        self.model = CaseListModel(cases, calendar, today=today, parent=self)
 
         self.search = QLineEdit(self)
         self.search.setObjectName("caseSearchEdit")

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from db.case_query import CaseDetail, case_detail
-from db.store import Store
+from app.core.case_records import CaseDetail
+from app.core.errors import StoreError
+from app.services.cases import CaseReader
 
 log = logging.getLogger("yichuang.ui")
 
@@ -228,9 +228,9 @@ class CaseView(QWidget):
 
     reprint_requested = Signal(str, str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, cases: CaseReader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._store = store
+        self._cases = cases
         self._detail: CaseDetail | None = None
         self._reprint_buttons: dict[str, QPushButton] = {}
         self.browser = QTextBrowser(self)
@@ -281,10 +281,8 @@ class CaseView(QWidget):
     def show_case(self, case_no: str) -> bool:
         """Load and show the case; False (and a message) when it cannot be shown."""
         try:
-            with self._store.session() as session:
-                detail = case_detail(session, case_no)
-        except SQLAlchemyError as exc:
-            log.warning("case %s could not be read: %s", case_no, exc)
+            detail = self._cases.detail(case_no)
+        except StoreError:
             self.clear(self.tr("无法读取办件 %1：数据库错误").replace("%1", case_no))
             return False
         if detail is None:

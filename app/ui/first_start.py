@@ -5,7 +5,6 @@ progress bar. The pull runs on a worker thread; the dialog only shows its progre
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -18,15 +17,10 @@ if TYPE_CHECKING:
 def needs_first_start(context: AppContext) -> bool:
     """Central sync is set up and this store has no catalogue or no clerks yet."""
     if not str(context.settings.get("central_url")).strip():
-        return False
-    from sqlalchemy import func, select
+        return False  # without loading the sync modules
+    from app.sync_service import needs_first_start as needs
 
-    from db.models import ClerkRow, ItemVersionRow
-
-    with context.store.session() as s:
-        items = s.scalar(select(func.count()).select_from(ItemVersionRow))
-        clerks = s.scalar(select(func.count()).select_from(ClerkRow))
-    return not items or not clerks
+    return needs(context.store, context.settings)
 
 
 class _Progress(QObject):
@@ -79,8 +73,8 @@ _CANCELLED = object()
 def _attempt(context: AppContext, credentials: Any, parent: QWidget | None) -> object:
     """One pull with the progress dialog: None when done, the error message, or
     _CANCELLED when the person chose 退出 while it ran."""
-    from app.sync_service import client_from_settings
-    from db.sync.client import SyncError, first_sync
+    from app.sync_service import first_start
+    from app.ui.tasks import TaskRunner
 
     dialog = QProgressDialog("正在连接县中心……", "退出", 0, 0, parent)
     dialog.setObjectName("firstStart")
@@ -106,20 +100,12 @@ def _attempt(context: AppContext, credentials: Any, parent: QWidget | None) -> o
     bridge.step.connect(step)
     bridge.done.connect(finished)
     store = context.store.get()
-
-    def work() -> None:
-        try:
-            client = client_from_settings(store, context.settings, credentials)
-            if client is None:
-                raise SyncError("未设置县中心地址（central_url）", "config")
-            first_sync(store, client, bridge.step.emit)
-        except SyncError as exc:
-            bridge.done.emit(exc.message)
-        except Exception as exc:  # shown to the person; the log has the rest
-            bridge.done.emit(f"{exc}")
-        else:
-            bridge.done.emit(None)
-
-    threading.Thread(target=work, name="first-start", daemon=True).start()
+    runner = TaskRunner(dialog, name="first-start")
+    runner.submit(
+        lambda: first_start(store, context.settings, credentials, bridge.step.emit),
+        on_done=bridge.done.emit,
+        on_error=lambda exc: bridge.done.emit(str(exc)),
+    )
     dialog.exec()
+    runner.shutdown(timeout=0)  # a cancelled pull ends on its own; the next try continues
     return outcome[0] if outcome else _CANCELLED

@@ -47,7 +47,7 @@ from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from db.case_repo import SavedCase
+    from app.core.case_records import SavedCase
 
 log = logging.getLogger("yichuang.ui")
 
@@ -762,7 +762,7 @@ class IntakePanel(QWidget):
         self.saved.emit(saved, intake)
 
     def _save_failed(self, exc: BaseException) -> None:
-        from db.case_repo import IntakeRejected  # loaded: a save was attempted
+        from app.core.case_records import IntakeRejected
 
         self._saving = False
         self.decisions.setEnabled(True)

@@ -6,16 +6,15 @@ import argparse
 import logging
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.context import AppContext
-    from app.core.accounts import Clerk
+    from app.core.accounts import Clerk, Seat
+    from app.services.clerks import ClerkService
     from app.ui.intake import Operator
-    from app.ui.signin import Seat
 
 log = logging.getLogger("yichuang.ui")
 
@@ -49,7 +48,7 @@ def run_gui(args: argparse.Namespace) -> int:
         context = quick.context
     else:
         from app.context import open_context
-        from db.store import StoreError
+        from app.core.errors import StoreError
 
         try:
             context = open_context(args.db, args.data_dir)
@@ -117,10 +116,7 @@ def run_gui(args: argparse.Namespace) -> int:
         print("counter ready", flush=True)
     code = app.exec()
     if signed_in.record_id:
-        from db.clerk_repo import sign_out
-
-        with context.store.session() as s, s.begin():
-            sign_out(s, signed_in.record_id)
+        _accounts(context).sign_out(signed_in.record_id)
     context.close()
     return int(code)
 
@@ -136,14 +132,9 @@ def _sign_in(
     clerks: the accounts read by the quick start (None: read them from the store)."""
     from app.ui.intake import Operator
 
-    if clerks is None:
-        from db.clerk_repo import ensure_demo_clerks, list_clerks
-
-        central = bool(str(context.settings.get("central_url")).strip())
-        with context.store.session() as s, s.begin():
-            if not central and ensure_demo_clerks(s):  # else the county's accounts
-                context.settings.set("demo_clerks", True)
-            clerks = list_clerks(s)
+    accounts = _accounts(context)
+    if clerks is None:  # a standalone workstation gets the demo accounts, else the county's
+        clerks = accounts.accounts(context.settings)
     demo = bool(context.settings.get("demo_clerks"))
     as_login = getattr(args, "as_login", None)
     if as_login and (getattr(args, "screenshot", None) or getattr(args, "quit_after_ready", False)):
@@ -156,23 +147,21 @@ def _sign_in(
             Operator(clerk.login, clerk.name, window or clerk.window_no or "1", role=clerk.role), ""
         )
     if as_login:  # a demo account only (the demo hall's counters)
-        from app.ui.signin import demo_sign_in
-        from db.clerk_repo import SignInFailed
+        from app.core.accounts import SignInFailed
 
         login, _, window = as_login.partition("@")
         try:
-            seat = demo_sign_in(context.store, login, window)
+            seat = accounts.demo_sign_in(login, window)
         except SignInFailed as exc:
             print(f"--as 只能用于演示账号（密码为演示密码）：{exc}", file=sys.stderr)
             return None
         return _signed_in(seat)
+    # open the store while the clerk types the password
+    from app.quick_start import open_in_background
     from app.ui.signin import SignInDialog
 
-    # open the store while the clerk types the password
-    threading.Thread(target=_open_quietly, args=(context,), name="store-open", daemon=True).start()
-    dialog = SignInDialog(
-        context.store, str(context.settings.get("window_no")), demo, clerks=clerks
-    )
+    open_in_background(context.store)
+    dialog = SignInDialog(accounts, str(context.settings.get("window_no")), demo, clerks=clerks)
     if getattr(args, "quit_at_signin", False):  # the bundle's start-up benchmark
         from PySide6.QtCore import QTimer
 
@@ -187,6 +176,12 @@ def _sign_in(
     return _signed_in(dialog.seat)
 
 
+def _accounts(context: AppContext) -> ClerkService:
+    from app.services.clerks import ClerkService
+
+    return ClerkService(context.store, context.clock)
+
+
 def _signed_in(seat: Seat) -> SignedIn:
     from app.ui.intake import Operator
 
@@ -195,11 +190,3 @@ def _signed_in(seat: Seat) -> SignedIn:
         Operator(seat.clerk.login, seat.clerk.name, seat.window_no, behalf, seat.clerk.role),
         seat.record_id,
     )
-
-
-def _open_quietly(context: AppContext) -> None:
-    """Open the store ahead of need; a failure is reported by whoever needs it next."""
-    try:
-        context.store.get()
-    except Exception as exc:  # reported again where it matters
-        log.warning("opening the local store failed: %s", exc)

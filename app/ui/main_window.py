@@ -288,9 +288,10 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("正在与县中心同步……"))
 
     def show_sync_issues(self) -> None:
+        from app.sync_service import read_issues
         from app.ui.sync_view import SyncIssuesDialog
 
-        dialog = SyncIssuesDialog(self.context.store.get(), self)
+        dialog = SyncIssuesDialog(read_issues(self.context.store.get()), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -402,14 +403,16 @@ class MainWindow(QMainWindow):
 
     def _build_cases_page(self) -> tuple[CaseListPanel, CaseView]:
         if self._case_list is None or self._case_view is None:
+            from app.services.cases import CaseReader
             from app.ui.case_list import CaseListPanel
             from app.ui.case_view import CaseView
 
             page = QSplitter(Qt.Orientation.Horizontal, self.cases_page)
+            cases = CaseReader(self.context.store)
             self._case_list = CaseListPanel(
-                self.context.store, self.context.calendar, page, today=self.context.clock.today
+                cases, self.context.calendar, page, today=self.context.clock.today
             )
-            self._case_view = CaseView(self.context.store, page)
+            self._case_view = CaseView(cases, page)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             # the list as wide as its essential columns need, the case view the rest

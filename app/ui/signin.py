@@ -1,10 +1,11 @@
-"""Sign-in at the counter: clerk, password, window. AB角 covering is recorded."""
+"""Sign-in at the counter: clerk, password, window. AB角 covering is recorded.
+
+The check runs on a worker (the store may still be opening, and the password hash
+is deliberately slow); a second Enter while it runs does nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,40 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.accounts import DEMO_PASSWORD, Clerk
-
-if TYPE_CHECKING:
-    from db.store import Store
-
-
-@dataclass(frozen=True, slots=True)
-class Seat:
-    clerk: Clerk
-    window_no: str
-    on_behalf_of: str  # login of the post owner when covering (AB角)
-    on_behalf_of_name: str
-    record_id: str
-
-
-def demo_sign_in(store: Store, login: str, window_no: str = "") -> Seat:
-    """``--as LOGIN[@WINDOW]`` for a demo account (the demo hall starts its counters
-    this way): the same sign-in as typing the demo password, recorded like one, so it
-    opens nothing that typing 123456 would not. Raises SignInFailed otherwise."""
-    from db.clerk_repo import list_clerks, sign_in
-
-    with store.session() as s, s.begin():
-        clerks = {c.login: c for c in list_clerks(s)}
-        own = clerks[login].window_no if login in clerks else ""
-        window = window_no or own or "1"
-        clerk, decision, record = sign_in(s, login, DEMO_PASSWORD, window)
-    owner = clerks.get(decision.on_behalf_of)
-    return Seat(clerk, window, decision.on_behalf_of, owner.name if owner else "", record)
+from app.core.accounts import DEMO_PASSWORD, Clerk, Seat, SignInFailed
+from app.core.errors import StoreError
+from app.services.clerks import ClerkService
+from app.ui.tasks import TaskRunner
 
 
 class SignInDialog(QDialog):
     def __init__(
         self,
-        store: Store,
+        accounts: ClerkService,
         default_window: str,
         demo: bool,
         parent: QWidget | None = None,
@@ -60,14 +37,13 @@ class SignInDialog(QDialog):
         """clerks: the accounts when the caller has them already (the quick start reads
         them without the ORM); otherwise they are read from the store."""
         super().__init__(parent)
-        self.store = store
+        self.accounts = accounts
         self.seat: Seat | None = None
+        self._checking = False
+        self._runner: TaskRunner | None = None  # started at the first try
         self.setWindowTitle(self.tr("一窗通 · 登录"))
         if clerks is None:
-            from db.clerk_repo import list_clerks
-
-            with store.session() as s:
-                clerks = list_clerks(s)
+            clerks = accounts.accounts()
         self._clerks = {c.login: c for c in clerks if c.active}
         self.login = QComboBox(self)
         self.login.setEditable(True)
@@ -95,6 +71,7 @@ class SignInDialog(QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
+        self.buttons = buttons
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -118,34 +95,64 @@ class SignInDialog(QDialog):
         if clerk is not None and clerk.window_no:
             self.window_no.setText(clerk.window_no)
 
+    @property
+    def checking(self) -> bool:
+        """A sign-in is being checked (the buttons are off until it answers)."""
+        return self._checking
+
     def _try(self) -> None:
+        if self._checking:  # a second Enter while the first is checked
+            return
         login = self.login.currentText().strip()
         if not login:
             self.message.setText(self.tr("请输入账号"))
             self.login.setFocus()
             return
-        from db.clerk_repo import SignInFailed, sign_in  # the store is open or opening
-        from db.store import StoreError
+        self._set_checking(True)
+        self.message.setText(self.tr("正在登录……"))
+        password, window = self.password.text(), self.window_no.text()
+        if self._runner is None:
+            self._runner = TaskRunner(self, name="sign-in")
+        self._runner.submit(
+            lambda: self.accounts.sign_in(login, password, window, self._clerks.values()),
+            on_done=self._signed_in,
+            on_error=self._refused,
+        )
 
-        try:
-            with self.store.session() as s, s.begin():
-                clerk, decision, record = sign_in(
-                    s, login, self.password.text(), self.window_no.text().strip()
-                )
-        except StoreError as exc:
+    def _set_checking(self, on: bool) -> None:
+        self._checking = on
+        self.buttons.setEnabled(not on)
+        self.login.setEnabled(not on)
+        self.password.setReadOnly(on)
+        self.window_no.setReadOnly(on)
+
+    def _signed_in(self, seat: Seat) -> None:
+        self._set_checking(False)
+        self.seat = seat
+        self.message.clear()
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_checking(False)
+        if isinstance(exc, StoreError):
             self.message.setText(self.tr("无法打开本地数据库：%1").replace("%1", str(exc)))
             return
-        except SignInFailed as exc:
+        if isinstance(exc, SignInFailed):
             self.message.setText(str(exc))
-            self.password.selectAll()
-            self.password.setFocus()
+        else:
+            self.message.setText(
+                self.tr("登录失败：%1").replace("%1", str(exc) or type(exc).__name__)
+            )
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def reject(self) -> None:
+        if self._checking:  # Esc while the sign-in is recorded: its answer decides
             return
-        owner = self._clerks.get(decision.on_behalf_of)
-        self.seat = Seat(
-            clerk,
-            self.window_no.text().strip(),
-            decision.on_behalf_of,
-            owner.name if owner else "",
-            record,
-        )
-        self.accept()
+        super().reject()
+
+    def done(self, result: int) -> None:
+        if self._runner is not None:  # nothing is running: its thread just ends
+            self._runner.shutdown(timeout=0)
+            self._runner = None
+        super().done(result)

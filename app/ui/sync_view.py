@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
+    from app.core.sync_records import SyncIssues
     from app.sync_service import SyncStatus
-    from db.store import Store
 
 # what the top bar says, as (text, level, detail)
 State = tuple[str, str, str]
@@ -77,36 +77,21 @@ class SyncIssuesDialog(QDialog):
     """Every conflict met while syncing (with the rule that settled it) and every row
     the county refused — visible, as the sync rules promise (docs/sync.md)."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, issues: SyncIssues, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncIssues")
         self.setWindowTitle(self.tr("同步冲突与拒收记录"))
         self.resize(1000, 520)
-        from sqlalchemy import select
-
-        from db.models import SyncConflictRow, SyncQuarantineRow
-
-        with store.session() as s:
-            conflicts = s.scalars(select(SyncConflictRow).order_by(SyncConflictRow.id.desc())).all()
-            refused = s.scalars(
-                select(SyncQuarantineRow).order_by(SyncQuarantineRow.id.desc())
-            ).all()
-            self.conflicts = _table(
-                [self.tr("时间"), self.tr("方向"), self.tr("数据"), self.tr("记录"), self.tr("规则"),
-                 self.tr("说明")],
-                [(_when(c.at), "上传" if c.side == "push" else "下载", c.tbl, c.row_key, c.rule,
-                  c.message) for c in conflicts],
-            )  # fmt: skip
-            self.refused = _table(
-                [
-                    self.tr("时间"),
-                    self.tr("批次"),
-                    self.tr("数据"),
-                    self.tr("记录"),
-                    self.tr("原因"),
-                ],
-                [(_when(q.at), str(q.batch_seq), q.tbl, q.row_key, q.reason) for q in refused],
-            )
+        conflicts, refused = issues.conflicts, issues.refused
+        self.conflicts = _table(
+            [self.tr("时间"), self.tr("方向"), self.tr("数据"), self.tr("记录"), self.tr("规则"),
+             self.tr("说明")],
+            [(_when(c.at), c.direction, c.table, c.row_key, c.rule, c.message) for c in conflicts],
+        )  # fmt: skip
+        self.refused = _table(
+            [self.tr("时间"), self.tr("批次"), self.tr("数据"), self.tr("记录"), self.tr("原因")],
+            [(_when(q.at), str(q.batch_seq), q.table, q.row_key, q.reason) for q in refused],
+        )
         tabs = QTabWidget(self)
         tabs.addTab(self.conflicts, self.tr("冲突（%1）").replace("%1", str(len(conflicts))))
         tabs.addTab(self.refused, self.tr("县中心拒收（%1）").replace("%1", str(len(refused))))

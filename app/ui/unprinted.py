@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from db.case_repo import UnprintedCase
+    from app.core.case_records import UnprintedCase
 
 
 class UnprintedDialog(QDialog):

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from db.models import SyncStateRow
+from db.models import ClerkRow, ItemVersionRow, SyncStateRow
 
 INSTALL_ID = "install_id"
 MACHINE = "machine"
@@ -37,6 +37,13 @@ def put(session: Session, key: str, value: str) -> None:
         ),
         {"k": key, "v": value},
     )
+
+
+def has_catalogue_and_clerks(session: Session) -> bool:
+    """The store can serve a counter: a catalogue and clerk accounts (a new workstation
+    has neither until its first pull)."""
+    has_item = session.scalars(select(ItemVersionRow.id).limit(1)).first() is not None
+    return has_item and session.scalars(select(ClerkRow.login).limit(1)).first() is not None
 
 
 def lock(session: Session) -> None:

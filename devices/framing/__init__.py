@@ -98,6 +98,8 @@ def hex_bytes(data: bytes) -> str:
 
 
 VENDORS = ("pinganlihe", "ruize", "yichuang")
+# how people name each protocol (the devices command, the simulator window)
+VENDOR_TITLES = {"pinganlihe": "平安力合", "ruize": "瑞泽", "yichuang": "一窗通通用协议"}
 
 
 def display_framing(vendor: str) -> DisplayFraming:

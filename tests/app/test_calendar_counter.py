@@ -19,12 +19,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.context import AppContext, open_context
+from app.core.case_records import CaseFilter
 from app.core.clock import FixedClock
 from app.documents import case_doc, hall_settings, render
+from app.services.cases import CaseReader
 from app.ui.case_list import COL_PROMISED, CaseListModel
 from app.ui.intake import Operator
 from app.ui.main_window import MainWindow
-from db.case_query import CaseFilter
 from db.models import AuditRow, CalendarYearRow, CaseRow
 from printing.documents import DocKind
 from tests.app.conftest import CLERK, Keyboard, show_window
@@ -124,7 +125,9 @@ def test_the_official_year_lists_the_moved_dates_and_the_lights_follow_it(
             assert s.get(CaseRow, moves.id).promised_date == date(2027, 2, 26)  # type: ignore[union-attr]
             assert s.get(CalendarYearRow, 2027).origin.startswith("导入")  # type: ignore[union-attr]
         clock.set("2027-02-27T09:00")  # past the estimate, before the official date
-        model = CaseListModel(december.store, window.context.calendar, today=clock.today)
+        model = CaseListModel(
+            CaseReader(december.store), window.context.calendar, today=clock.today
+        )
         model.set_filter(CaseFilter())
         qtbot.waitUntil(lambda: model.rowCount() == 2)
         shown = {model.row_at(r).case_no: r for r in range(model.rowCount())}

@@ -7,7 +7,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
+from app.core.case_records import CaseFilter, Period
 from app.core.check import Decision
+from app.services.cases import CaseReader
 from app.ui.case_list import (
     CASE_NO_ROLE,
     COL_APPLICANT,
@@ -21,7 +23,6 @@ from app.ui.case_list import (
     CaseListPanel,
 )
 from app.ui.case_view import CaseView
-from db.case_query import CaseFilter, Period
 from db.store import Store
 from tests.db.test_case_query import (
     CAL,
@@ -45,13 +46,13 @@ def seeded(sqlite_store: Store) -> Seeded:
 
 
 def model(store: Store, today: date = TODAY) -> CaseListModel:
-    m = CaseListModel(store, CAL, today=lambda: today)
+    m = CaseListModel(CaseReader(store), CAL, today=lambda: today)
     m.set_filter(CaseFilter())
     return m
 
 
 def panel(qtbot: QtBot, store: Store, **kw: object) -> CaseListPanel:
-    widget = CaseListPanel(store, CAL, today=lambda: TODAY, **kw)  # type: ignore[arg-type]
+    widget = CaseListPanel(CaseReader(store), CAL, today=lambda: TODAY, **kw)  # type: ignore[arg-type]
     qtbot.addWidget(widget)
     widget.resize(1280, 600)
     widget.show()
@@ -259,7 +260,7 @@ def test_a_narrow_list_hides_the_optional_columns_first(
 
 
 def view(qtbot: QtBot, store: Store) -> CaseView:
-    widget = CaseView(store)
+    widget = CaseView(CaseReader(store))
     qtbot.addWidget(widget)
     widget.resize(700, 700)
     widget.show()

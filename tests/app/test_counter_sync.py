@@ -59,6 +59,7 @@ def test_offline_the_counter_works_and_counts_what_waits(
 def test_conflicts_and_refused_rows_are_listed(qtbot: QtBot, window: MainWindow) -> None:
     from datetime import datetime
 
+    from app.sync_service import read_issues
     from app.ui.sync_view import SyncIssuesDialog
     from db.models import SyncConflictRow, SyncQuarantineRow
 
@@ -69,7 +70,7 @@ def test_conflicts_and_refused_rows_are_listed(qtbot: QtBot, window: MainWindow)
                               message="本机状态已办结，县中心为已受理：保留本机状态", detail={}))  # fmt: skip
         s.add(SyncQuarantineRow(at=datetime(2026, 3, 2, 9, 1), batch_seq=7, tbl="case_material",
                                 row_key="x", reason="县中心拒收：材料所属办件不存在", payload={}))  # fmt: skip
-    dialog = SyncIssuesDialog(store)
+    dialog = SyncIssuesDialog(read_issues(store))
     qtbot.addWidget(dialog)
     assert dialog.conflicts.rowCount() == 1 and dialog.refused.rowCount() == 1
     assert dialog.conflicts.item(0, 1).text() == "下载"

@@ -15,9 +15,6 @@ from pytestqt.qtbot import QtBot
 
 import devices.cli
 from app.ui.device_simulators import (
-    PaperLine,
-    PaperMark,
-    PaperRollDecoder,
     SimulatorBench,
     SimulatorWindow,
     run_windows,
@@ -26,7 +23,7 @@ from devices.events import DisplayTarget, EvaluationFrame, Key, KeyFrame, Satisf
 from devices.framing import pinganlihe, ruize
 from devices.framing import yichuang as generic
 from devices.printer import QUERIES, parse_status, status_query
-from printing.escpos import EscPos, build_ticket
+from printing.escpos import build_ticket
 from printing.model import TicketDoc
 
 pytestmark = [
@@ -184,38 +181,22 @@ def test_tcp_ports_where_there_are_no_ptys(qtbot: QtBot) -> None:
         win.close()
 
 
-def test_paper_decoder_survives_any_split_and_reads_barcodes() -> None:
-    job = EscPos().init()
-    assert job.barcode128("370999101-A1-20261129-0007", module=1)
-    data = build_ticket(TICKET).data + job.cut().finish().data
-    whole = PaperRollDecoder().feed(data)
-    decoder = PaperRollDecoder()
-    split = [item for b in data for item in decoder.feed(bytes([b]))]
-    assert split == whole
-    lines = [item for item in whole if isinstance(item, PaperLine)]
-    number = next(line for line in lines if line.text == "A015")
-    assert number.align == 1 and number.runs[0].bold and number.runs[0].height == 4
-    assert PaperMark("barcode", "370999101-A1-20261129-0007") in whole
-    assert whole.count(PaperMark("cut")) == 2
-
-
 def test_the_window_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], qtbot: QtBot
 ) -> None:
     import argparse
 
-    def run(argv: list[str]) -> int:
+    def run(argv: list[str], window_runner: devices.cli.WindowRunner | None = None) -> int:
         parser = argparse.ArgumentParser()
-        devices.cli.add_cli(parser.add_subparsers(dest="command"))
+        devices.cli.add_cli(parser.add_subparsers(dest="command"), window_runner=window_runner)
         args = parser.parse_args(argv)
         result: int = args.handler(args)
         return result
 
-    monkeypatch.setattr(devices.cli, "WINDOW_RUNNER", None)
     assert run(["devices", "simulate", "--window"]) == 2
     assert "--window" in capsys.readouterr().err
-    monkeypatch.setattr(devices.cli, "WINDOW_RUNNER", run_windows)
-    assert run(["devices", "simulate", "--window", "--seconds", "0.2", "--polled", "7"]) == 0
+    argv = ["devices", "simulate", "--window", "--seconds", "0.2", "--polled", "7"]
+    assert run(argv, run_windows) == 0
     out = capsys.readouterr().out
     assert out.count("/dev/") == 8 and "模拟设备已关闭" in out  # for people, and for programs
     ports = dict(line.split()[1:] for line in out.splitlines() if line.startswith("port "))

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app.context import open_context
+from app.core.case_records import SavedCase
 from app.core.check import Decision, MaterialOutcome, Status
 from app.core.clock import SystemClock
 from app.core.ids import uuid7
@@ -26,7 +27,6 @@ from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
 from app.counter import CounterService
 from app.ui.main_window import MainWindow
-from db.case_repo import SavedCase
 from db.catalog_repo import current_version
 from db.models import CaseRow
 from db.store import Store

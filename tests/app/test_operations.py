@@ -94,10 +94,10 @@ def test_no_personal_data_in_the_log_after_an_intake(tmp_path: Path, logs_to) ->
     from dataclasses import replace
 
     from app.context import open_context
+    from app.core.case_records import IntakeRejected
     from app.core.intake import Applicant
     from app.counter import CounterService
     from app.documents import DocumentService
-    from db.case_repo import IntakeRejected
 
     path = logs_to(tmp_path, logging.DEBUG)
     clock = FixedClock(datetime(2026, 6, 1, 10, 0))

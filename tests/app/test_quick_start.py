@@ -19,6 +19,7 @@ from sqlalchemy import text
 from app.context import open_context
 from app.core.search import ItemIndex
 from app.quick_start import DeferredStore, quick_context
+from app.services.clerks import ClerkService
 from app.ui.signin import SignInDialog
 from db.catalog_repo import search_entries
 from db.clerk_repo import ensure_demo_clerks, list_clerks
@@ -94,7 +95,9 @@ def test_signing_in_on_the_quick_path(qtbot: QtBot, tmp_path: Path, keyboard: Ke
     _prepared(tmp_path)
     quick = quick_context(None, str(tmp_path))
     assert quick is not None
-    dialog = SignInDialog(quick.context.store, "2", demo=True, clerks=quick.clerks)
+    dialog = SignInDialog(
+        ClerkService(quick.context.store, quick.context.clock), "2", demo=True, clerks=quick.clerks
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()

@@ -8,22 +8,20 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert, select
 
-from app.core.check import Decision, MaterialOutcome, Status
-from app.core.intake import Applicant, ApplicantKind, Intake
-from app.core.items import Item
-from app.core.paths import resource
-from app.core.workdays import load_calendar_dir
-from db.case_query import (
+from app.core.case_records import (
     After,
     CaseFilter,
     CaseListRow,
     Period,
     SearchKind,
-    case_detail,
-    list_cases,
-    prefix_day_range,
     read_search,
 )
+from app.core.check import Decision, MaterialOutcome, Status
+from app.core.intake import Applicant, ApplicantKind, Intake, record_intake
+from app.core.items import Item
+from app.core.paths import resource
+from app.core.workdays import load_calendar_dir
+from db.case_query import case_detail, list_cases, prefix_day_range
 from db.case_repo import save_case
 from db.catalog_repo import current_version, import_items
 from db.models import CaseRow, PrintLogRow
@@ -95,7 +93,7 @@ def save(
         **kw,  # type: ignore[arg-type]
     )  # fmt: skip
     with store.session() as s, s.begin():
-        saved = save_case(s, intake, calendar=CAL, centre=CENTRE, workstation="A1", now=now)
+        saved = save_case(s, record_intake(intake, CAL, now), centre=CENTRE, workstation="A1")
     return saved.case_no
 
 

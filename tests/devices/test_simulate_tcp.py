@@ -37,9 +37,9 @@ from devices.simulate import (
 WAIT = 10.0
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], window_runner: devices.cli.WindowRunner | None = None) -> int:
     parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers(dest="command"))
+    add_cli(parser.add_subparsers(dest="command"), window_runner=window_runner)
     args = parser.parse_args(argv)
     result: int = args.handler(args)
     return result
@@ -57,16 +57,15 @@ def test_window_with_tcp_needs_a_runner_that_takes_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr(devices.cli, "WINDOW_RUNNER", lambda polled, seconds: 0)
-    assert run(["devices", "simulate", "--window", "--tcp"]) == 2
+    old_runner = lambda polled, seconds: 0  # noqa: E731
+    assert run(["devices", "simulate", "--window", "--tcp"], old_runner) == 2
     assert "不支持 --tcp" in capsys.readouterr().err
 
     def runner(polled: list[int], seconds: float | None, *, tcp: bool = False) -> int:
         calls.append((polled, seconds, tcp))
         return 0
 
-    monkeypatch.setattr(devices.cli, "WINDOW_RUNNER", runner)
-    assert run(["devices", "simulate", "--window", "--tcp", "--polled", "3"]) == 0
+    assert run(["devices", "simulate", "--window", "--tcp", "--polled", "3"], runner) == 0
     assert calls == [([3], None, True)]
 
 

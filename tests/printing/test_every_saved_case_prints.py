@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.context import AppContext, open_context
 from app.core.check import Decision, MaterialOutcome, Status
-from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
+from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems, record_intake
 from app.core.items import Item, Necessity
 from app.documents import case_doc, hall_settings, kinds_for, render
 from db.case_repo import save_case
@@ -105,10 +105,8 @@ def test_every_case_the_check_lets_through_prints_all_its_documents(
         if intake_problems(intake, TODAY):
             return  # the counter refuses to save it: nothing to print
         with context.store.session() as s, s.begin():
-            saved = save_case(
-                s, intake, calendar=context.calendar, centre=context.centre,
-                workstation=context.workstation, now=NOW,
-            )  # fmt: skip
+            record = record_intake(intake, context.calendar, NOW)
+            saved = save_case(s, record, centre=context.centre, workstation=context.workstation)
         with context.store.session() as s:
             doc = case_doc(s, saved.case_no)
         kinds = set(kinds_for(intake.decision.value)) | set(kinds_for(intake.decision.value, True))

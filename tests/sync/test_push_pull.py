@@ -511,7 +511,7 @@ def test_first_start_without_a_published_catalogue_says_so(
 
 
 def test_outbox_row_is_in_the_same_transaction_as_the_case(ws: Store) -> None:
-    from app.core.intake import Intake
+    from app.core.intake import Intake, record_intake
     from db.case_repo import save_case
     from db.catalog_repo import current_version
     from tests.sync.helpers import calendar
@@ -528,9 +528,8 @@ def test_outbox_row_is_in_the_same_transaction_as_the_case(ws: Store) -> None:
         clerk="wangfang", clerk_name="王芳", window_no="1",
     )  # fmt: skip
     with ws.session() as s, s.begin():
-        save_case(
-            s, intake, calendar=calendar(), centre=CENTRE_A, workstation="A1", now=CLOCK.now()
-        )
+        record = record_intake(intake, calendar(), CLOCK.now())
+        save_case(s, record, centre=CENTRE_A, workstation="A1")
         s.rollback()
     with ws.session() as s:
         assert s.scalars(select(SyncOutboxRow)).all() == []

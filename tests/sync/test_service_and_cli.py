@@ -246,3 +246,39 @@ def test_set_up_refuses_a_password_in_the_url(
         capsys,
     )
     assert code == 2 and "不要写密码" in err
+
+
+def test_sync_status_lists_refused_rows_and_conflicts_oldest_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sync status` shows what the county refused and the conflicts settled, oldest
+    first and at most 50 of each; the counter's dialog reads the same rows newest first."""
+    from datetime import datetime, timedelta
+
+    from app.context import open_context
+    from app.sync_service import read_issues, read_status
+    from db.models import SyncConflictRow, SyncQuarantineRow
+
+    ctx = open_context(data_dir=str(tmp_path), demo=False)
+    start = datetime(2026, 3, 2, 9, 0)
+    try:
+        with ctx.store.session() as s, s.begin():
+            for i in range(55):
+                s.add(SyncQuarantineRow(at=start + timedelta(minutes=i), batch_seq=i + 1,
+                                        tbl="cases", row_key=f"row-{i}", reason=f"原因{i}",
+                                        payload={}))  # fmt: skip
+            s.add(SyncConflictRow(at=start, side="push", tbl="cases", row_key="k", rule="r",
+                                  message="本机保留", detail={}))  # fmt: skip
+        status = read_status(ctx.store, configured=True)
+        assert (status.quarantined, status.conflicts) == (55, 1)
+        newest = read_issues(ctx.store)
+        assert newest.refused[0].row_key == "row-54" and len(newest.refused) == 55
+        assert newest.conflicts[0].direction == "上传"
+    finally:
+        ctx.close()
+    code, out, _ = _run(["--data-dir", str(tmp_path), "sync", "status"], capsys)
+    assert code == 0
+    refused = [line for line in out.splitlines() if line.startswith("拒收")]
+    assert len(refused) == 50
+    assert refused[0] == "拒收 第1批 cases row-0：原因0" and refused[-1].endswith("原因49")
+    assert "冲突 2026-03-02 09:00 本机保留" in out

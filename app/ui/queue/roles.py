@@ -297,12 +297,11 @@ def _panel(
 
 def _sign_out(folder: Path, args: argparse.Namespace, record_id: str) -> None:
     from app.context import open_context
-    from db.clerk_repo import sign_out
+    from app.services.clerks import ClerkService
 
     context = open_context(getattr(args, "db", None), str(folder), demo=False)
     try:
-        with context.store.session() as s, s.begin():
-            sign_out(s, record_id)
+        ClerkService(context.store, context.clock).sign_out(record_id)
     finally:
         context.close()
 
@@ -313,25 +312,24 @@ def _panel_clerk(
     """(login, name, window, sign-in record): ``--as LOGIN[@WINDOW]`` when the data folder uses the
     demo accounts (or for screenshots), else the sign-in dialog."""
     from app.context import open_context
-    from db.clerk_repo import ensure_demo_clerks, list_clerks
+    from app.services.clerks import ClerkService
 
     context = open_context(getattr(args, "db", None), str(folder))
+    accounts = ClerkService(context.store, context.clock)
     try:
-        with context.store.session() as s, s.begin():
-            demo = ensure_demo_clerks(s) or bool(settings.get("demo_clerks"))
+        demo = accounts.ensure_demo_accounts() or bool(settings.get("demo_clerks"))
         window_arg = getattr(args, "window", None)
         as_login = getattr(args, "as_login", None)
         if as_login and (demo or getattr(args, "screenshot", None)):
             login, _, window = as_login.partition("@")
-            with context.store.session() as s:
-                clerk = next((c for c in list_clerks(s) if c.login == login), None)
+            clerk = next((c for c in accounts.accounts() if c.login == login), None)
             if clerk is None:
                 print(f"没有账号 {login}", file=sys.stderr)
                 return "", "", "", ""
             return clerk.login, clerk.name, window or window_arg or clerk.window_no or "1", ""
         from app.ui.signin import SignInDialog
 
-        dialog = SignInDialog(context.store, window_arg or str(settings.get("window_no")), demo)
+        dialog = SignInDialog(accounts, window_arg or str(settings.get("window_no")), demo)
         if dialog.exec() != dialog.DialogCode.Accepted or dialog.seat is None:
             return "", "", "", ""
         seat = dialog.seat
