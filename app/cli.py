@@ -14,14 +14,14 @@ from pathlib import Path
 
 # Packages that contribute sub-commands; each module has add_cli(subparsers).
 _CLI_MODULES = (
-    "app.cli_core",
-    "app.cli_ops",
-    "app.cli_calendar",
-    "app.cli_catalog",
-    "app.cli_sync",
+    "app.commands.domain",
+    "app.commands.ops",
+    "app.commands.calendar",
+    "app.commands.catalog",
+    "app.commands.sync",
     "devices.cli",
     "printing.cli",
-    "app.cli_hall",
+    "app.commands.hall",
 )
 
 
@@ -171,7 +171,7 @@ def _install_crash_handler(args: argparse.Namespace, folder: Path) -> None:
 
 
 def _start_daily_backup(args: argparse.Namespace, folder: Path) -> None:
-    from app.backup_service import start_daily_backups
+    from app.services.backup import start_daily_backups
     from db.location import database_url, sqlite_file
 
     db_file = sqlite_file(database_url(getattr(args, "db", None), folder))

@@ -100,7 +100,7 @@ def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]])
 def ensure_demo_catalogue(context: AppContext) -> int:
     """Import the shipped demo catalogue when the store has no items. Returns how many
     items were added."""
-    from app.catalog_files import read_catalog
+    from app.services.catalog_files import read_catalog
     from db.catalog_repo import has_any_item, import_items
 
     with context.store.session() as s:

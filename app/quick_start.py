@@ -15,7 +15,6 @@ folder, a migration due, a damaged file, or a PostgreSQL URL.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +24,11 @@ from app.context import AppContext, with_pulled_calendar
 from app.core.accounts import Clerk
 from app.core.clock import clock_from_env
 from app.core.paths import resource
-from app.core.search import ItemIndex, SearchEntry
+from app.core.search import ItemIndex
 from app.core.workdays import load_calendar_dir
 from app.settings import Settings
 from db.location import database_url, default_data_dir, head_by_reading_scripts, sqlite_file
+from db.quick_read import read_first_window
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -124,45 +124,18 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
     path = sqlite_file(url)
     if path is None or not path.is_file():
         return None
-    head = head_by_reading_scripts()
-    try:
-        con = sqlite3.connect(path, timeout=5)
-        try:
-            stored = con.execute("SELECT version_num FROM alembic_version").fetchone()
-            if head is None or stored is None or stored[0] != head:
-                return None
-            rows = con.execute(
-                "SELECT id, code, name, pinyin_full, pinyin_initials FROM item_version "
-                "WHERE is_current ORDER BY code"
-            ).fetchall()
-            calendar_docs = [
-                (doc, origin)  # JSON text: years_from_docs reads it
-                for doc, origin in con.execute("SELECT doc, origin FROM calendar_year")
-            ]
-            clerk_rows = con.execute(
-                "SELECT login, name, window_no, backup_for, role, active FROM clerk ORDER BY login"
-            ).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error as exc:  # the ordinary path explains it properly
-        log.info("quick start not possible (%s); opening the ordinary way", exc)
+    first = read_first_window(path, head_by_reading_scripts())
+    if first is None:
         return None
-    if not rows or not clerk_rows:
-        return None
-    entries = [
-        SearchEntry(code, name, vid, tuple(full.split()), tuple(initials.split()))
-        for vid, code, name, full, initials in rows
-    ]
-    clerks = [Clerk(lg, nm, w or "", b or "", r, bool(a)) for lg, nm, w, b, r, a in clerk_rows]
     settings = Settings.load(folder / "settings.json")
-    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), calendar_docs)
+    calendar = with_pulled_calendar(load_calendar_dir(resource("calendar")), first.calendar_docs)
     store = DeferredStore(url)
     context = AppContext(
         folder,
         store,
         settings,
         calendar,
-        ItemIndex(entries),
+        ItemIndex(first.entries),
         clock=clock_from_env(),  # type: ignore[arg-type]
     )
-    return QuickStart(context, clerks)
+    return QuickStart(context, first.clerks)

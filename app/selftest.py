@@ -180,7 +180,7 @@ def check_serial() -> str:
 def check_keyring() -> str:
     if sys.platform.startswith("linux"):
         import keyring.backends.SecretService  # noqa: F401  (must be in the bundle)
-    from app.credentials import secure_backend
+    from app.services.credentials import secure_backend
 
     backend = secure_backend()
     if backend is None:
@@ -194,7 +194,7 @@ def check_keyring() -> str:
 
 
 def check_calendar() -> str:
-    from app.cli_core import program_calendar
+    from app.commands.domain import program_calendar
     from app.core.clock import clock_from_env
     from app.core.paths import resource
 

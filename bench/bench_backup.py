@@ -1,6 +1,6 @@
 """The daily backup of a 1,000,000-case local database while the counter saves cases.
 
-The counter's process makes the daily backup on a thread (app/backup_service.py), so
+The counter's process makes the daily backup on a thread (app/services/backup.py), so
 this does the same: cases are saved on the main thread through the counter's saving
 path, one after another, while ``db.backup.backup`` copies the file with SQLite's
 online backup API on a thread. Figures:
@@ -42,13 +42,13 @@ def p95(samples: list[float]) -> float:
 
 
 def main() -> int:
-    from app.catalog_files import read_catalog
     from app.core.check import Decision, MaterialOutcome, Status
     from app.core.clock import SystemClock
     from app.core.intake import Applicant, Intake
     from app.core.paths import resource
     from app.core.workdays import load_calendar_dir
-    from app.counter import CounterService
+    from app.services.catalog_files import read_catalog
+    from app.services.counter import CounterService
     from bench.bench_case_list import database
     from db.backup import backup
     from db.catalog_repo import current_version, import_items

@@ -70,7 +70,7 @@ def bench_check() -> None:
 
 
 def bench_import() -> None:
-    from app.catalog_files import read_catalog, write_catalog
+    from app.services.catalog_files import read_catalog, write_catalog
     from db.catalog_repo import import_items
     from db.store import open_store
 

@@ -101,7 +101,7 @@ def bench_save(count: int = 300) -> None:
     from app.context import open_context
     from app.core.check import Decision, MaterialOutcome, Status
     from app.core.intake import Applicant, Intake
-    from app.counter import CounterService
+    from app.services.counter import CounterService
     from db.catalog_repo import current_version
 
     with tempfile.TemporaryDirectory() as data:

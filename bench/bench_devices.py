@@ -12,7 +12,7 @@
     figure queue_call_to_strip_bytes_ms VALUE ms
         p95 over 40 calls of the time from QueueStore.call_next() returning (the
         counter's own store, this thread) to the strip's whole 平安力合 frame being
-        readable on the pty master, through the hall bridge (app/hall_devices.py) on
+        readable on the pty master, through the hall bridge (app/services/hall_devices.py) on
         its own thread with its own store on the same SQLite file: it notices the
         commit by the database files' stat (every 20 ms), reads the new events and
         queues the frame. Nobody tells it: this is also how a call made by another
@@ -97,7 +97,7 @@ def strip28(sim: PtySimulator, transport: Transport) -> float:
 def queue_call_to_strip(tmp: Path, *, wake: bool, hint: bool) -> float:
     """p95 ms from call_next() returning to the strip frame readable on the pty."""
     from app.core.queue_policy import CategorySpec, CounterSpec
-    from app.hall_devices import HallDeviceBridge
+    from app.services.hall_devices import HallDeviceBridge
     from db.queue_store import QueueStore
     from devices.hub import DeviceHub
     from devices.settings import DeviceKind, DeviceSettings

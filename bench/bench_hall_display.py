@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.queue_service import QueueService, queue_url  # noqa: E402
+from app.services.queue import QueueService, queue_url  # noqa: E402
 from db.queue_store import QueueStore  # noqa: E402
 
 

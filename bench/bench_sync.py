@@ -49,8 +49,8 @@ def figure(name: str, value: float, unit: str) -> None:
 
 
 def _demo(store: Store) -> tuple[int, Any]:
-    from app.catalog_files import read_catalog
     from app.core.paths import resource
+    from app.services.catalog_files import read_catalog
     from db.catalog_repo import current_version, import_items
 
     parsed = read_catalog(resource("catalog", "demo-catalog.xlsx"))

@@ -49,7 +49,7 @@ def shoot(widget: QWidget, path: Path) -> None:
 
 def _serving(folder: Path, window: MainWindow) -> None:
     """A few people waiting and one at window 1, so the queue dock shows a real day."""
-    from app.queue_service import queue_url, seed_demo
+    from app.services.queue import queue_url, seed_demo
     from db.queue_store import QueueStore
 
     store = QueueStore.open(queue_url("", folder))
@@ -194,7 +194,7 @@ def queue_screens(out: Path) -> None:
     """The hall queue's screens (issue 5) on a demo hall in mid-morning: the kiosk and
     the hall display at 1920×1080, the manager view at 1366×768, a counter panel at
     the width of the counter window's side panel."""
-    from app.queue_service import QueueService, demo_traffic, queue_url
+    from app.services.queue import QueueService, demo_traffic, queue_url
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.queue.hall_display import HallDisplay
     from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
@@ -261,7 +261,7 @@ def queue_config_screens(out: Path) -> None:
     from typing import Any
 
     from app.core.queue_policy import parse_hours
-    from app.queue_service import QueueService, queue_url
+    from app.services.queue import QueueService, queue_url
     from app.ui.queue.manager import ManagerWindow
 
     with tempfile.TemporaryDirectory() as data:
@@ -316,7 +316,7 @@ def queue_config_screens(out: Path) -> None:
 def priority_screens(out: Path) -> None:
     """Priority tickets on the demo hall: the kiosk's 预约签到 page with a booking
     number being typed, and the manager's 绿色通道取号 dialog before and after."""
-    from app.queue_service import QueueService, demo_traffic, queue_url
+    from app.services.queue import QueueService, demo_traffic, queue_url
     from app.ui.queue.kiosk import KioskWindow
     from app.ui.queue.manager import ManagerWindow
 

@@ -38,9 +38,9 @@ _CLOCK_READS = ("date.today()", "datetime.now()", "QDate.currentDate()",
 _CLOCK_LEFT = {
     "app/core/clock.py": "the clock itself",
     "app/ui/device_simulators.py": "simulated hardware logs its own wall time",
-    "app/hall_devices.py": "the device bridge's keypad sign-in window (a queue process)",
-    "app/queue_service.py": "seed_demo's default when no time is given",
-    "app/sync_service.py": "time of the last sync error, for display",
+    "app/services/hall_devices.py": "the device bridge's keypad sign-in window (a queue process)",
+    "app/services/queue.py": "seed_demo's default when no time is given",
+    "app/services/sync.py": "time of the last sync error, for display",
 }
 
 

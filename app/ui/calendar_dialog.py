@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.calendar_service import CalendarService, ImportResult, YearStatus
 from app.core.workdays import CalendarError, DateChange, WorkCalendar
+from app.services.calendar import CalendarService, ImportResult, YearStatus
 from app.ui.tasks import TaskRunner
 
 MANAGER_ROLES = ("manager", "chief")

@@ -18,7 +18,7 @@ def needs_first_start(context: AppContext) -> bool:
     """Central sync is set up and this store has no catalogue or no clerks yet."""
     if not str(context.settings.get("central_url")).strip():
         return False  # without loading the sync modules
-    from app.sync_service import needs_first_start as needs
+    from app.services.sync import needs_first_start as needs
 
     return needs(context.store, context.settings)
 
@@ -32,7 +32,7 @@ def run_first_start(context: AppContext, parent: QWidget | None = None) -> bool:
     """Pull from the county with a progress dialog; True when the workstation is
     usable. On failure the person may retry or quit; nothing half-pulled is used
     (the next try continues from where the pull stopped)."""
-    from app.credentials import Credentials, account_for
+    from app.services.credentials import Credentials, account_for
     from app.ui.sync_view import ask_password
 
     url = str(context.settings.get("central_url")).strip()
@@ -73,7 +73,7 @@ _CANCELLED = object()
 def _attempt(context: AppContext, credentials: Any, parent: QWidget | None) -> object:
     """One pull with the progress dialog: None when done, the error message, or
     _CANCELLED when the person chose 退出 while it ran."""
-    from app.sync_service import first_start
+    from app.services.sync import first_start
     from app.ui.tasks import TaskRunner
 
     dialog = QProgressDialog("正在连接县中心……", "退出", 0, 0, parent)

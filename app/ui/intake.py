@@ -41,7 +41,7 @@ from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
 from app.core.items import Item, Necessity, ServiceType
 from app.core.text import clause
 from app.core.workdays import Due, WorkCalendar, limit_text
-from app.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
+from app.services.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner

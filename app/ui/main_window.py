@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.counter import CounterService
+from app.services.counter import CounterService
 
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.context import AppContext
-    from app.documents import DocumentService, PrintReport
+    from app.services.documents import DocumentService, PrintReport
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
     from app.ui.guide_view import GuideView
@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         Cases saved while a ticket is being served are linked to it at 办结."""
         if self.queue_dock is None or self.queue_panel is not None:
             return
-        from app.queue_service import QueueService, queue_url
+        from app.services.queue import QueueService, queue_url
         from app.ui.queue.counter_panel import QueuePanel
 
         ctx = self.context
@@ -235,8 +235,8 @@ class MainWindow(QMainWindow):
         ctx = self.context
         if ctx.settings.get("devices_role") != "counter" or self.bridge is not None:
             return
-        from app.hall_devices import build_bridge, window_clerks
-        from app.queue_service import queue_url
+        from app.services.hall_devices import build_bridge, window_clerks
+        from app.services.queue import queue_url
         from devices.errors import SettingsError
 
         url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
@@ -257,8 +257,8 @@ class MainWindow(QMainWindow):
         url = str(ctx.settings.get("central_url")).strip()
         if not url or self.sync is not None:
             return
-        from app.credentials import Credentials, account_for
-        from app.sync_service import SyncService, client_from_settings
+        from app.services.credentials import Credentials, account_for
+        from app.services.sync import SyncService, client_from_settings
         from app.ui.sync_view import ask_password
 
         credentials = Credentials.from_system()
@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("正在与县中心同步……"))
 
     def show_sync_issues(self) -> None:
-        from app.sync_service import read_issues
+        from app.services.sync import read_issues
         from app.ui.sync_view import SyncIssuesDialog
 
         dialog = SyncIssuesDialog(read_issues(self.context.store.get()), self)
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         from app.ui.sync_view import connection_state
 
         if self.sync is None:
-            from app.sync_service import SyncStatus
+            from app.services.sync import SyncStatus
 
             status = SyncStatus(configured=False)
         else:
@@ -310,8 +310,8 @@ class MainWindow(QMainWindow):
     def device_state(self) -> LinkState:
         """The top bar's devices entry: the hall queue link (when this window has the
         queue panel) and the queue hardware driven from this machine (the status
-        file the hall display's program keeps, see app/hall_devices.py)."""
-        from app.hall_devices import read_status
+        file the hall display's program keeps, see app/services/hall_devices.py)."""
+        from app.services.hall_devices import read_status
 
         parts: list[str] = []
         details: list[str] = []
@@ -473,7 +473,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_calendar(self) -> CalendarDialog:
-        from app.calendar_service import CalendarService
+        from app.services.calendar import CalendarService
 
         dialog = CalendarDialog(
             CalendarService(self.context.store, self.context.clock),
@@ -489,7 +489,7 @@ class MainWindow(QMainWindow):
     def reload_calendar(self) -> None:
         """After a sync: take the calendar years the county may have sent, and say so
         when an official year arrived that moves estimated dates."""
-        from app.calendar_service import CalendarService
+        from app.services.calendar import CalendarService
 
         service = CalendarService(self.context.store, self.context.clock)
         known = set(self.context.calendar.years)
@@ -609,7 +609,7 @@ class MainWindow(QMainWindow):
         """The document service, built on first use — on the worker thread, where the
         print jobs run, so loading reportlab never freezes the window."""
         if self._documents is None:
-            from app.documents import DocumentService
+            from app.services.documents import DocumentService
 
             ctx = self.context
             self._documents = DocumentService(

@@ -1,7 +1,7 @@
 """The counter window's side of central sync: the top bar's connection entry, the
 password prompt, "sync now", and the list of conflicts and refused rows.
 
-The sync itself runs on its own thread (app/sync_service.py); this module only reads
+The sync itself runs on its own thread (app/services/sync.py); this module only reads
 its status snapshot and asks it to run.
 """
 
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from app.core.sync_records import SyncIssues
-    from app.sync_service import SyncStatus
+    from app.services.sync import SyncStatus
 
 # what the top bar says, as (text, level, detail)
 State = tuple[str, str, str]

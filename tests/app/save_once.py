@@ -13,7 +13,7 @@ from app.core.clock import SystemClock
 from app.core.intake import Applicant, Intake
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
-from app.counter import CounterService
+from app.services.counter import CounterService
 from db.catalog_repo import current_version
 from db.store import open_store
 

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from app.context import AppContext, open_context
 from app.core.case_records import CaseFilter
 from app.core.clock import FixedClock
-from app.documents import case_doc, hall_settings, render
 from app.services.cases import CaseReader
+from app.services.documents import case_doc, hall_settings, render
 from app.ui.case_list import COL_PROMISED, CaseListModel
 from app.ui.intake import Operator
 from app.ui.main_window import MainWindow

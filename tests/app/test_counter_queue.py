@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.check import Decision
 from app.core.queue_policy import TicketStatus
-from app.queue_service import queue_url
+from app.services.queue import queue_url
 from app.ui.main_window import MainWindow
 from db.queue_store import QueueStore
 from tests.app.conftest import Keyboard
@@ -73,7 +73,7 @@ def test_the_top_bar_shows_the_queue_and_the_devices_of_this_machine(
 ) -> None:
     import time
 
-    from app.hall_devices import BridgeStatus, DeviceHealth, write_status
+    from app.services.hall_devices import BridgeStatus, DeviceHealth, write_status
     from devices.settings import DeviceKind
     from devices.transport import LinkState as Link
 

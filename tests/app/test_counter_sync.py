@@ -23,12 +23,12 @@ def test_without_sync_the_top_bar_says_standalone(window: MainWindow) -> None:
 def test_offline_the_counter_works_and_counts_what_waits(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.credentials
+    import app.services.credentials
     import app.ui.sync_view
-    from app.credentials import MemoryKeyring
+    from app.services.credentials import MemoryKeyring
 
     asked: list[str] = []
-    monkeypatch.setattr(app.credentials, "secure_backend", MemoryKeyring)
+    monkeypatch.setattr(app.services.credentials, "secure_backend", MemoryKeyring)
     monkeypatch.setattr(
         app.ui.sync_view, "ask_password", lambda _parent, prompt: asked.append(prompt) or "pw"
     )
@@ -59,7 +59,7 @@ def test_offline_the_counter_works_and_counts_what_waits(
 def test_conflicts_and_refused_rows_are_listed(qtbot: QtBot, window: MainWindow) -> None:
     from datetime import datetime
 
-    from app.sync_service import read_issues
+    from app.services.sync import read_issues
     from app.ui.sync_view import SyncIssuesDialog
     from db.models import SyncConflictRow, SyncQuarantineRow
 

@@ -25,7 +25,7 @@ from app.core.ids import uuid7
 from app.core.intake import Applicant, Intake
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
-from app.counter import CounterService
+from app.services.counter import CounterService
 from app.ui.main_window import MainWindow
 from db.catalog_repo import current_version
 from db.models import CaseRow
@@ -176,7 +176,7 @@ def test_threads_saving_one_intake_on_sqlite_give_one_case(tmp_path: Path) -> No
 
 @pytest.mark.pg
 def test_threads_saving_one_intake_on_postgresql_give_one_case(pg_store: Store) -> None:
-    from app.catalog_files import read_catalog
+    from app.services.catalog_files import read_catalog
     from db.catalog_repo import import_items
     from tests.conftest import DEMO_CATALOG
 

@@ -96,8 +96,8 @@ def test_no_personal_data_in_the_log_after_an_intake(tmp_path: Path, logs_to) ->
     from app.context import open_context
     from app.core.case_records import IntakeRejected
     from app.core.intake import Applicant
-    from app.counter import CounterService
-    from app.documents import DocumentService
+    from app.services.counter import CounterService
+    from app.services.documents import DocumentService
 
     path = logs_to(tmp_path, logging.DEBUG)
     clock = FixedClock(datetime(2026, 6, 1, 10, 0))
@@ -257,7 +257,7 @@ def test_restore_and_a_starting_program_exclude_each_other(tmp_path: Path) -> No
 
 def _saved_cases(folder: Path, n: int, clock: FixedClock) -> list[str]:
     from app.context import open_context
-    from app.counter import CounterService
+    from app.services.counter import CounterService
 
     ctx = open_context(None, str(folder), clock=clock)
     try:
@@ -303,7 +303,7 @@ def test_backup_command_while_cases_are_saved_is_consistent(tmp_path: Path) -> N
 
     def keep_saving() -> None:
         from app.context import open_context
-        from app.counter import CounterService
+        from app.services.counter import CounterService
 
         ctx = open_context(None, str(tmp_path), clock=clock)
         service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, clock)
@@ -444,7 +444,7 @@ def test_a_command_running_on_the_folder_holds_off_a_restore(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`yichuang sync` (or any command that writes) holds the folder like a window."""
-    import app.cli_calendar as cal
+    import app.commands.calendar as cal
     from app.cli import main
     from app.data_lock import running_programs
 
@@ -464,7 +464,7 @@ def test_a_command_running_on_the_folder_holds_off_a_restore(
 def test_the_window_programs_backup_thread_makes_the_days_backup(tmp_path: Path) -> None:
     import time
 
-    from app.backup_service import start_daily_backups
+    from app.services.backup import start_daily_backups
     from app.settings import Settings
     from db.backup import list_backups
 

@@ -16,8 +16,8 @@ from app.context import AppContext
 from app.core.check import Decision, MaterialOutcome, Status
 from app.core.intake import Intake
 from app.core.items import Necessity
-from app.counter import CounterService
-from app.documents import DocumentService
+from app.services.counter import CounterService
+from app.services.documents import DocumentService
 from app.ui.main_window import MainWindow
 from db.models import PrintLogRow
 from tests.app.conftest import CLERK, show_window

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog_files import read_catalog, write_catalog
 from app.core.items import Medium, Necessity, ServiceType
+from app.services.catalog_files import read_catalog, write_catalog
 from tests.workbooks import ITEM_ROW, MATERIAL_ROWS, QUESTION_ROWS, write_book
 
 

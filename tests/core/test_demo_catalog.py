@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.catalog_files import read_catalog
 from app.core.items import Necessity, ServiceType
+from app.services.catalog_files import read_catalog
 from tests.conftest import DEMO_CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog_files import read_catalog, write_catalog
 from app.core.catalog import ITEM_COLUMNS
 from app.core.paths import resource
 from app.core.workdays import LimitUnit
+from app.services.catalog_files import read_catalog, write_catalog
 from tests.workbooks import ITEM_ROW, write_book
 
 WITH_UNITS = {"事项": (*ITEM_COLUMNS, "法定时限单位", "承诺时限单位")}

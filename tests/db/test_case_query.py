@@ -468,7 +468,7 @@ def test_case_detail_carries_the_print_log(store: Store, seeded: Seeded) -> None
 
 
 def add_print_log(store: Store, case_no: str) -> None:
-    """Two print-log entries as app.documents writes them: one sent, one not."""
+    """Two print-log entries as app.services.documents writes them: one sent, one not."""
     with store.session() as s, s.begin():
         case_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
         for n, (what, printer, ok, message) in enumerate([

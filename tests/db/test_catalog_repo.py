@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.catalog_files import read_catalog
+from app.services.catalog_files import read_catalog
 from db.catalog_repo import all_versions, current_items, current_version, import_items
 from db.models import ItemVersionRow, MaterialRow
 from db.store import Store

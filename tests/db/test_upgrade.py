@@ -34,8 +34,8 @@ def _old_install(tmp_path: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
 
 def test_a_newer_program_migrates_an_older_database_and_keeps_its_data(tmp_path: Path) -> None:
     from app.context import open_context
-    from app.counter import CounterService
-    from app.documents import DocumentService
+    from app.services.counter import CounterService
+    from app.services.documents import DocumentService
     from db.case_query import case_detail
     from db.clerk_repo import sign_in
     from db.store import current_revision, head_revision

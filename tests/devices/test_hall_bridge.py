@@ -20,7 +20,7 @@ import pytest
 from device_helpers import FAST, Recorder, returns_promptly
 
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketStatus
-from app.hall_devices import (
+from app.services.hall_devices import (
     BridgeStatus,
     HallDeviceBridge,
     StripTexts,

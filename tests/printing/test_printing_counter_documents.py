@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.context import AppContext
 from app.core.check import Decision
-from app.counter import CounterService
-from app.documents import DocumentService, kinds_for
+from app.services.counter import CounterService
+from app.services.documents import DocumentService, kinds_for
 from db.models import CaseRow, PrintLogRow
 from printing.documents import DocKind
 from tests.factories import demo_intake

@@ -15,7 +15,7 @@ from app.core.intake import Applicant, Intake
 from app.core.items import Item
 from app.core.paths import resource
 from app.core.workdays import load_calendar_dir
-from app.counter import CounterService
+from app.services.counter import CounterService
 from db.catalog_repo import current_version, import_items
 from db.central.admin import libpq_url
 from db.store import Store
@@ -36,7 +36,7 @@ COMPARED = {
 
 @functools.cache
 def demo_items() -> tuple[Item, ...]:
-    from app.catalog_files import read_catalog
+    from app.services.catalog_files import read_catalog
 
     parsed = read_catalog(resource("catalog", "demo-catalog.xlsx"))
     assert parsed.ok

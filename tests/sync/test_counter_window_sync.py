@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.context import open_context
 from app.core.check import Decision
-from app.credentials import MemoryKeyring, account_for
+from app.services.credentials import MemoryKeyring, account_for
 from app.ui.first_start import needs_first_start, run_first_start
 from app.ui.intake import Operator
 from app.ui.main_window import MainWindow
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.gui
 def test_first_start_then_online_at_the_counter(
     qtbot: QtBot, central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.credentials
+    import app.services.credentials
 
     admin.publish_items(central.admin_url, demo_items())
     admin.upsert_clerk(central.admin_url, CENTRE_A, "wangfang", "王芳", "s3cret", window_no="1")
@@ -41,7 +41,7 @@ def test_first_start_then_online_at_the_counter(
     )  # fmt: skip
     keyring = MemoryKeyring()  # the OS keyring of this machine, in a test
     keyring.set_password("yichuang-central", account_for(url), central.logins[CENTRE_A].password)
-    monkeypatch.setattr(app.credentials, "secure_backend", lambda: keyring)
+    monkeypatch.setattr(app.services.credentials, "secure_backend", lambda: keyring)
 
     context = open_context(data_dir=str(tmp_path))
     assert needs_first_start(context)  # no demo catalogue on a county workstation

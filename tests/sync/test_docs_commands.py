@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from app import cli, cli_sync
+from app import cli
+from app.commands import sync as cli_sync
 from app.core.paths import resource
-from app.credentials import Credentials, MemoryKeyring
+from app.services.credentials import Credentials, MemoryKeyring
 from db.central import admin
 
 pytestmark = pytest.mark.pg

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.credentials import CredentialFileError, Credentials, read_password_file
+from app.services.credentials import CredentialFileError, Credentials, read_password_file
+from app.services.sync import SyncService, client_from_settings, password_for
 from app.settings import Settings
-from app.sync_service import SyncService, client_from_settings, password_for
 from db.store import Store
 from db.sync.client import SyncError
 from tests.sync.conftest import CENTRE_A, Central

@@ -134,7 +134,7 @@ def test_lost_acknowledgement_then_more_cases(
 
 
 def test_changes_to_one_case_keep_their_order(central: Central, ws: Store) -> None:
-    from app.counter import CounterService
+    from app.services.counter import CounterService
     from tests.sync.helpers import calendar
 
     [first] = save_cases(ws, 1, decision=Decision.CORRECTION)
@@ -212,7 +212,7 @@ def test_print_log_and_queue_summary_go_up(central: Central, ws: Store) -> None:
 def test_documents_service_writes_the_print_log_outbox_row(
     central: Central, tmp_path: Path, ws: Store
 ) -> None:
-    from app.documents import DocumentService
+    from app.services.documents import DocumentService
     from app.settings import Settings
 
     [no] = save_cases(ws, 1)
@@ -460,7 +460,7 @@ def _deferred(ws: Store) -> list[str]:
 
     from app.core.check import MaterialOutcome, Status
     from app.core.intake import Applicant, Intake
-    from app.counter import CounterService
+    from app.services.counter import CounterService
     from db.catalog_repo import current_version
     from tests.sync.helpers import calendar
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app import cli, cli_sync
-from app.credentials import Credentials, MemoryKeyring, account_for, secure_backend
-from app.sync_service import SyncService, SyncStatus
+from app import cli
+from app.commands import sync as cli_sync
+from app.services.credentials import Credentials, MemoryKeyring, account_for, secure_backend
+from app.services.sync import SyncService, SyncStatus
 from db.central import admin
 from db.store import Store
 from db.sync.client import CentralConfig, SyncClient
@@ -256,7 +257,7 @@ def test_sync_status_lists_refused_rows_and_conflicts_oldest_first(
     from datetime import datetime, timedelta
 
     from app.context import open_context
-    from app.sync_service import read_issues, read_status
+    from app.services.sync import read_issues, read_status
     from db.models import SyncConflictRow, SyncQuarantineRow
 
     ctx = open_context(data_dir=str(tmp_path), demo=False)

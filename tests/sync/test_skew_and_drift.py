@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.sync_service import SyncService
+from app.services.sync import SyncService
 from db.central import admin
 from db.models import ClerkRow, SyncOutboxRow
 from db.store import Store

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.queue_service import UNREACHABLE, PollResult, QueueService
+from app.services.queue import UNREACHABLE, PollResult, QueueService
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui.queue")

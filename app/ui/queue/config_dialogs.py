@@ -44,7 +44,8 @@ from app.core.queue_policy import (
     QueueRuleError,
     parse_hours,
 )
-from app.queue_config import (
+from app.services.queue import QueueService, error_text
+from app.services.queue_config import (
     POLICY_LABELS,
     HallConfig,
     counter_problems,
@@ -55,7 +56,6 @@ from app.queue_config import (
     split_codes,
     weights_text,
 )
-from app.queue_service import QueueService, error_text
 from app.ui.queue.common import RowsModel, open_keeping_focus
 from app.ui.queue.dialogs import ReasonDialog
 from app.ui.tasks import TaskRunner

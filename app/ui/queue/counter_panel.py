@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.queue_policy import Candidate, CounterState, QueuePolicy, TicketKind, choose_next
-from app.queue_service import HallSnapshot, PollResult, QueueService, error_text
+from app.services.queue import HallSnapshot, PollResult, QueueService, error_text
 from app.ui.queue.common import QueueWatcher, clock_text, minutes_text, open_keeping_focus
 from app.ui.queue.dialogs import PAUSE_REASONS, SKIP_REASONS, ReasonDialog, TransferDialog
 from app.ui.tasks import TaskRunner

@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.queue_service import CallShown, HallSnapshot, PollResult, QueueService
+from app.services.queue import CallShown, HallSnapshot, PollResult, QueueService
 from app.ui.queue.common import QueueWatcher, date_text
 from app.ui.tasks import TaskRunner
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.queue_policy import TicketKind
-from app.queue_service import (
+from app.services.queue import (
     NOT_PRINTED,
     HallSnapshot,
     PollResult,

@@ -39,7 +39,7 @@ def run_role(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.queue_service import QueueService, queue_url
+    from app.services.queue import QueueService, queue_url
     from app.settings import Settings
     from app.ui.fonts import install_font
     from db.store import default_data_dir
@@ -76,7 +76,7 @@ def run_role(args: argparse.Namespace) -> int:
         if stop_devices is not None:
             closers.insert(0, stop_devices)
     elif role == "manager":
-        from app.queue_service import TicketPrinterLink
+        from app.services.queue import TicketPrinterLink
         from app.ui.queue.manager import ManagerWindow
 
         printer = TicketPrinterLink(settings.get("devices"), hall)  # green-channel tickets
@@ -168,7 +168,7 @@ def _actor(args: argparse.Namespace, default: str) -> str:
 def _kiosk(
     service: Any, settings: Any, folder: Path, args: argparse.Namespace, closers: list[Any]
 ) -> Any:
-    from app.queue_service import TicketPrinterLink
+    from app.services.queue import TicketPrinterLink
     from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
 
     materials = None
@@ -205,8 +205,8 @@ def _device_bridge(settings: Any, folder: Path, args: argparse.Namespace) -> Any
     is driven from the hall display's PC, where the RS-485 bus and the speakers are:
     the `devices` and `voice` settings of that machine. A device problem is logged
     and never stops the display."""
-    from app.hall_devices import build_bridge, window_clerks
-    from app.queue_service import queue_url
+    from app.services.hall_devices import build_bridge, window_clerks
+    from app.services.queue import queue_url
     from db.location import database_url
     from devices.errors import SettingsError
 
@@ -230,7 +230,7 @@ def _publish_status(bridge: Any, folder: Path) -> Any:
     stops the bridge and removes the file."""
     import threading
 
-    from app.hall_devices import STATUS_FILE, write_status
+    from app.services.hall_devices import STATUS_FILE, write_status
 
     stop = threading.Event()
     lock = threading.Lock()  # status changes arrive on the devices' threads

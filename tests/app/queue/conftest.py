@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.queue_service import QueueService, queue_url
+from app.services.queue import QueueService, queue_url
 from db.queue_store import QueueStore
 
 

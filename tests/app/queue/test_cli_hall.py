@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.queue_service import QueueService, queue_url
+from app.services.queue import QueueService, queue_url
 from app.ui.queue.roles import resolve_role
 
 ROOT = Path(__file__).resolve().parents[3]

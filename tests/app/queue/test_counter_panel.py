@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import TicketStatus
-from app.queue_service import QueueService
+from app.services.queue import QueueService
 from app.ui.queue.counter_panel import KEYS, QueuePanel
 from db.queue_store import QueueStore
 

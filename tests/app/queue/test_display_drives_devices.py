@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_hall import prepare_demo_hall
+from app.commands.hall import prepare_demo_hall
 from app.context import open_context
-from app.queue_service import queue_url
+from app.services.queue import queue_url
 from app.settings import Settings
 from db.clerk_repo import sign_in
 from db.queue_store import QueueStore

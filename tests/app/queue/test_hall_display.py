@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.queue_service import UNREACHABLE, QueueService, demo_traffic, queue_url
+from app.services.queue import UNREACHABLE, QueueService, demo_traffic, queue_url
 from app.ui.queue.hall_display import HallDisplay
 from db.queue_store import QueueStore
 from db.store import StoreError

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import CategorySpec, TicketStatus
-from app.queue_service import NOT_PRINTED, QueueService, TicketPrinterLink
+from app.services.queue import NOT_PRINTED, QueueService, TicketPrinterLink
 from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
 from db.queue_store import QueueStore
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import TicketStatus
-from app.queue_service import QueueService, demo_traffic
+from app.services.queue import QueueService, demo_traffic
 from app.ui.queue.common import RowsModel
 from app.ui.queue.manager import ManagerWindow
 from db.queue_store import Action, QueueStore

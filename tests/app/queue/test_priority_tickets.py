@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import TicketKind, TicketStatus
-from app.queue_service import AlreadyCheckedIn, QueueService, TicketPrinterLink
+from app.services.queue import AlreadyCheckedIn, QueueService, TicketPrinterLink
 from app.ui.queue.kiosk import KioskWindow, booking_number
 from app.ui.queue.manager import ManagerWindow
 from app.ui.queue.priority_dialogs import GreenChannelDialog

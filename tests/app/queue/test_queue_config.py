@@ -12,7 +12,8 @@ import pytest
 
 from app.cli import main
 from app.core.queue_policy import CategorySpec, CounterSpec, QueuePolicy, parse_hours
-from app.queue_config import (
+from app.services.queue import QueueService, queue_url
+from app.services.queue_config import (
     ConfigError,
     HallConfig,
     export_config,
@@ -21,7 +22,6 @@ from app.queue_config import (
     policy_guarantees,
     to_json,
 )
-from app.queue_service import QueueService, queue_url
 from db.queue_store import Action, QueueStore
 
 

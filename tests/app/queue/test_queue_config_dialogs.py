@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import CategorySpec, QueuePolicy, parse_hours
-from app.queue_service import QueueService
+from app.services.queue import QueueService
 from app.ui.queue.config_dialogs import (
     CategoriesDialog,
     CategoryEditor,

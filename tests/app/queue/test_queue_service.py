@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.queue_policy import CategorySpec, TicketKind
-from app.queue_service import (
+from app.services.queue import (
     DEMO_CATEGORIES,
     NOT_PRINTED,
     PrintFailed,
@@ -182,7 +182,7 @@ def test_an_issued_ticket_says_what_the_rule_calls_first_and_the_expected_wait(
 ) -> None:
     """Issue 20, point 4: a priority ticket is not told the whole category is ahead."""
     from app.core.queue_policy import CounterSpec
-    from app.queue_service import wait_minutes, wait_text
+    from app.services.queue import wait_minutes, wait_text
 
     now = [datetime(2026, 3, 2, 9, 0)]
     svc = QueueService(hall_url, clock=lambda: now[0])

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.cli import main
-from app.cli_hall import prepare_demo_hall
+from app.commands.hall import prepare_demo_hall
 from app.context import open_context
-from app.queue_service import queue_url
+from app.services.queue import queue_url
 from app.settings import Settings
 from db.models import SyncOutboxRow
 from db.queue_store import QueueStore

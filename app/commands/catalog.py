@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.catalog_files import read_catalog, write_catalog
+from app.services.catalog_files import read_catalog, write_catalog
 
 if TYPE_CHECKING:
     from app.core.catalog import CatalogParse

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.listeners import Listeners
 from app.core.sync_records import SyncIssues
-from app.credentials import (
+from app.services.credentials import (
     CredentialFileError,
     Credentials,
     account_for,

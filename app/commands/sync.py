@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.credentials import Credentials
+    from app.services.credentials import Credentials
 
 ADMIN_URL_ENV = "YICHUANG_CENTRAL_ADMIN_URL"
 
@@ -29,7 +29,7 @@ def _ask_in_terminal(prompt: str) -> str | None:
 
 
 def _system_credentials() -> Credentials:
-    from app.credentials import Credentials
+    from app.services.credentials import Credentials
 
     return Credentials.from_system(ask=_ask_in_terminal)
 
@@ -243,7 +243,7 @@ def _add_admin(args: argparse.Namespace) -> int:
 
 
 def _publish_catalog(args: argparse.Namespace) -> int:
-    from app.catalog_files import read_catalog
+    from app.services.catalog_files import read_catalog
     from db.central import admin
 
     parsed = read_catalog(args.file)
@@ -394,7 +394,7 @@ def _context(args: argparse.Namespace) -> Any:
 
 
 def _sync_once(args: argparse.Namespace) -> int:
-    from app.sync_service import SyncService, client_from_settings
+    from app.services.sync import SyncService, client_from_settings
     from db.store import StoreError
 
     if not args.once:
@@ -432,7 +432,7 @@ def _sync_once(args: argparse.Namespace) -> int:
 
 
 def _sync_status(args: argparse.Namespace) -> int:
-    from app.sync_service import read_issues, read_status
+    from app.services.sync import read_issues, read_status
 
     ctx = _context(args)
     try:
@@ -454,7 +454,7 @@ def _sync_status(args: argparse.Namespace) -> int:
 
 
 def _sync_set_up(args: argparse.Namespace) -> int:
-    from app.credentials import account_for
+    from app.services.credentials import account_for
 
     if "://" not in args.url or "@" not in args.url:
         print("县中心地址应形如 postgresql://账号@主机/数据库（不含密码）", file=sys.stderr)
@@ -507,7 +507,7 @@ def _save_set_up(ctx: Any, args: argparse.Namespace, workstation: str, password_
 
 
 def _set_up_with_file(args: argparse.Namespace, workstation: str) -> int:
-    from app.credentials import CredentialFileError, read_password_file
+    from app.services.credentials import CredentialFileError, read_password_file
 
     path = args.password_file.expanduser().resolve()
     try:
@@ -525,7 +525,7 @@ def _set_up_with_file(args: argparse.Namespace, workstation: str) -> int:
 
 
 def _check_set_up(ctx: Any, credentials: Credentials) -> int:
-    from app.sync_service import client_from_settings
+    from app.services.sync import client_from_settings
     from db.sync.client import SyncError
 
     try:
@@ -547,7 +547,7 @@ def _check_set_up(ctx: Any, credentials: Credentials) -> int:
 
 
 def _first_start(args: argparse.Namespace) -> int:
-    from app.sync_service import client_from_settings
+    from app.services.sync import client_from_settings
     from db.sync.client import SyncError, first_sync
 
     ctx = _context(args)

@@ -78,7 +78,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _service(args: argparse.Namespace, *, seed: bool = False):  # type: ignore[no-untyped-def]
-    from app.queue_service import QueueService, queue_url
+    from app.services.queue import QueueService, queue_url
     from app.settings import Settings
 
     folder = _data_dir(args)
@@ -89,7 +89,7 @@ def _service(args: argparse.Namespace, *, seed: bool = False):  # type: ignore[n
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from app.queue_service import DEMO_CATEGORIES, DEMO_COUNTERS, seed_demo
+    from app.services.queue import DEMO_CATEGORIES, DEMO_COUNTERS, seed_demo
     from db.store import StoreError
 
     service = _service(args)
@@ -240,7 +240,7 @@ def _add_config_cli(qsub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _config_export(args: argparse.Namespace) -> int:
-    from app.queue_config import export_config
+    from app.services.queue_config import export_config
     from db.store import StoreError
 
     service = _service(args)
@@ -262,7 +262,7 @@ def _config_export(args: argparse.Namespace) -> int:
 
 
 def _config_import(args: argparse.Namespace) -> int:
-    from app.queue_config import ConfigError, import_config
+    from app.services.queue_config import ConfigError, import_config
     from db.store import StoreError
 
     path = Path(args.file)
@@ -331,7 +331,7 @@ def prepare_demo_hall(folder: Path, *, fresh: bool = False) -> None:
     """The demo data folder: catalogue, demo clerks, the demo hall's queue set-up —
     made here, once, before the roles start, so they never race to create them."""
     from app.context import open_context
-    from app.queue_service import QueueService, queue_url
+    from app.services.queue import QueueService, queue_url
     from db.clerk_repo import ensure_demo_clerks
 
     folder.mkdir(parents=True, exist_ok=True)

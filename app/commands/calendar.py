@@ -29,8 +29,8 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from app.calendar_service import CalendarService
     from app.context import open_context
+    from app.services.calendar import CalendarService
 
     context = open_context(args.db, args.data_dir, demo=False)
     return context, CalendarService(context.store, context.clock)
