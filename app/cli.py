@@ -216,16 +216,20 @@ def main(argv: list[str] | None = None) -> int:
     # like a window does, so a restore cannot replace the file under it
     from app.data_lock import FolderBusy, hold_running
 
+    running = None
     try:
         running = hold_running(data_folder(args))
-    except (FolderBusy, OSError) as exc:
+    except FolderBusy as exc:  # a restore is replacing the database
         print(str(exc), file=sys.stderr)
         return 1
+    except OSError:  # a folder that cannot be written: the command says what it needs
+        pass
     try:
         result = args.handler(args)
         return result
     finally:
-        running.release()
+        if running is not None:
+            running.release()
 
 
 # Commands that need no hold on the data folder: the window takes its own (run), a
