@@ -19,7 +19,10 @@ from app.core.workdays import (
     with_stored_years,
 )
 from app.settings import Settings
-from db.location import database_url, default_data_dir
+
+# re-exported: windows and commands find the data folder and the store URL here
+from db.location import database_url as database_url
+from db.location import default_data_dir as default_data_dir
 
 if TYPE_CHECKING:  # SQLAlchemy loads after the window is up (see app/quick_start.py)
     from db.store import Store

@@ -36,6 +36,20 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("hall_address", str, "示范县城关镇人民路88号", "大厅地址"),
     Setting("hall_phone", str, "0538-1230100", "咨询电话"),
     Setting("supervision_phone", str, "12345", "监督电话"),
+    # Centre-level defaults for what an item standard may leave empty (issue 15)
+    Setting(
+        "review_body",
+        str,
+        "示范县人民政府",
+        "行政复议机关（事项未写明时，印在不予受理通知书和办事指南上）",
+    ),
+    Setting("court", str, "示范县人民法院", "行政诉讼管辖法院（事项未写明时）"),
+    Setting(
+        "result_delivery", str, "窗口领取；申请人可选择邮寄送达", "办理结果送达方式（事项未写明时）"
+    ),
+    Setting(
+        "office_hours", str, "周一至周五 9:00—12:00，13:30—17:30（法定节假日除外）", "办公时间"
+    ),
     Setting("window_no", str, "1", "默认窗口号"),
     Setting("warn_days", int, 2, "到期前多少个工作日亮黄灯"),
     Setting("large_font", bool, False, "大字体"),

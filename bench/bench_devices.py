@@ -23,11 +23,16 @@
     figure queue_call_to_strip_bytes_polled_ms VALUE ms
         the same with the file check off: the bridge polls last_event_no() every
         150 ms, as it does on a PostgreSQL store (no target; it shows the poll).
+    figure queue_call_to_strip_bytes_pg_ms VALUE ms
+        the same on a PostgreSQL queue store (a scratch database): the bridge is
+        woken by the write's NOTIFY (db/queue_notify.py), its safety-net poll every 2 s.
+    figure queue_call_to_strip_bytes_pg_polled_ms VALUE ms
+        the same without LISTEN: the 150 ms poll alone, as before issue 20.
     Each call comes after a random pause of 0–200 ms, so calls fall anywhere in the
     bridge's polling cycle.
 
 Targets: call_to_bytes_ms ≤ 50, strip28_wire_ratio ≤ 1.2, queue_call_to_strip_bytes_ms
-≤ 50. Figures are wall-clock latencies: other processes loading the machine's cores
+≤ 50, queue_call_to_strip_bytes_pg_ms ≤ 50. Figures are wall-clock latencies: other processes loading the machine's cores
 while it runs make them worse.
 """
 
@@ -94,7 +99,9 @@ def strip28(sim: PtySimulator, transport: Transport) -> float:
     return elapsed / limit
 
 
-def queue_call_to_strip(tmp: Path, *, wake: bool, hint: bool) -> float:
+def queue_call_to_strip(
+    tmp: Path, *, wake: bool, hint: bool, url: str | None = None, listen: bool = True
+) -> float:
     """p95 ms from call_next() returning to the strip frame readable on the pty."""
     from app.core.queue_policy import CategorySpec, CounterSpec
     from app.services.hall_devices import HallDeviceBridge
@@ -102,7 +109,7 @@ def queue_call_to_strip(tmp: Path, *, wake: bool, hint: bool) -> float:
     from devices.hub import DeviceHub
     from devices.settings import DeviceKind, DeviceSettings
 
-    url = f"sqlite:///{tmp / f'queue-{wake}-{hint}.sqlite3'}"
+    url = url or f"sqlite:///{tmp / f'queue-{wake}-{hint}.sqlite3'}"
     counter = QueueStore.open(url)
     framing = pinganlihe.PinganliheFraming()
     try:
@@ -119,11 +126,18 @@ def queue_call_to_strip(tmp: Path, *, wake: bool, hint: bool) -> float:
                 hub,
                 clerk_for_window=lambda window: "bench",
                 hint_interval_s=0.02 if hint else None,
+                listen=listen,
             )
             with bridge:
                 transport = hub.transports[sim.path]
                 if not bridge.wait_ready(10.0) or not sim.wait_frames(1, 10.0):
                     raise SystemExit("bench: the bridge did not start")
+                if listen and url.startswith("postgresql"):
+                    deadline = time.monotonic() + 10
+                    while not (bridge.waker and bridge.waker.active):
+                        if time.monotonic() > deadline:
+                            raise SystemExit("bench: the bridge is not listening")
+                        time.sleep(0.01)
                 latencies = []
                 jitter = random.Random(6)
                 for _ in range(SAMPLES):
@@ -188,6 +202,18 @@ def main() -> int:
             queue_call_to_strip(folder, wake=False, hint=False),
             "ms",
         )
+        from bench.bench_queue import drop_pg_database, pg_database
+
+        for listen, name in ((True, "pg"), (False, "pg_polled")):
+            pg = pg_database()
+            if pg is None:
+                break
+            try:
+                latency = queue_call_to_strip(folder, wake=False, hint=False, url=pg,
+                                              listen=listen)  # fmt: skip
+            finally:
+                drop_pg_database(pg)
+            figure(f"queue_call_to_strip_bytes_{name}_ms", latency, "ms")
     return 0
 
 

@@ -2,6 +2,10 @@
 statistics of a 1,000-ticket day.
 
     queue_call_next_p95_pg_ms      loopback PostgreSQL, 15 counter processes   target ≤ 20
+    queue_call_next_p95_pg_one_core_busy_ms
+                                   the same while another process keeps one core
+                                   busy (a spinning loop), as a PC running the
+                                   counter and other work at once has it
     queue_call_next_p95_sqlite_ms  one SQLite file, 15 counter processes       target ≤ 10
     queue_stats_1000_ms            day_stats() of a 1,000-ticket day (SQLite, with
                                    60 earlier days in the tables), p95 of 20
@@ -161,8 +165,39 @@ LOADS = (  # (what, pause between a counter's calls in seconds)
 )
 
 
+def burn(stop: Any) -> None:
+    """Keep one core busy until told to stop."""
+    n = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            n += 1
+
+
+def bench_call_next_busy_core(url: str, calls: int) -> None:
+    """The hall load again while a second process saturates one core."""
+    ctx = mp.get_context("spawn")
+    stop = ctx.Event()
+    burner = ctx.Process(target=burn, args=(stop,))
+    burner.start()
+    try:
+        time.sleep(0.5)
+        latencies = run_counters(url, calls, LOADS[0][1])
+    finally:
+        stop.set()
+        burner.join(timeout=10)
+        if burner.is_alive():
+            burner.terminate()
+    figure("queue_call_next_p95_pg_one_core_busy_ms", p95(latencies) * 1000, "ms")
+    note(
+        f"pg hall with one core kept busy by another process ({os.cpu_count()} cores): "
+        f"p95 {p95(latencies) * 1000:.1f} ms, median {statistics.median(latencies) * 1000:.1f} "
+        f"ms, max {max(latencies) * 1000:.1f} ms over {len(latencies)} calls"
+    )
+
+
 def bench_call_next(name: str, url: str, calls: int) -> None:
-    set_up_hall(url, len(LOADS) * COUNTERS * (WARM_UP + calls) + 200)
+    rounds = len(LOADS) + (1 if name == "pg" else 0)
+    set_up_hall(url, rounds * COUNTERS * (WARM_UP + calls) + 200)
     if name == "pg":
         # The set-up inserts thousands of tickets in a second, which no hall does; left
         # alone, autovacuum would analyse them during the first measurement.
@@ -176,6 +211,8 @@ def bench_call_next(name: str, url: str, calls: int) -> None:
         latencies = run_counters(url, calls, pause)
         if load == "hall":
             figure(f"queue_call_next_p95_{name}_ms", p95(latencies) * 1000, "ms")
+            if name == "pg":
+                bench_call_next_busy_core(url, calls)
         note(
             f"{name} {load} ({COUNTERS} counter processes, serving {pause[0] * 1000:.0f}–"
             f"{pause[1] * 1000:.0f} ms between calls, {os.cpu_count()} cores): "
@@ -340,16 +377,19 @@ def write_history(store: Any, days: int, per_day: int = 1000) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=60, help="measured calls per counter")
+    parser.add_argument("--pg-only", action="store_true", help="only the PostgreSQL figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        bench_call_next("sqlite", f"sqlite:///{Path(folder) / 'hall.sqlite3'}", args.calls)
+        if not args.pg_only:
+            bench_call_next("sqlite", f"sqlite:///{Path(folder) / 'hall.sqlite3'}", args.calls)
         pg = pg_database()
         if pg is not None:
             try:
                 bench_call_next("pg", pg, args.calls)
             finally:
                 drop_pg_database(pg)
-        bench_stats(Path(folder))
+        if not args.pg_only:
+            bench_stats(Path(folder))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,9 @@ def content_hash(item: Item) -> str:
     units = [item.statutory_unit.value, item.promised_unit.value]
     if units != [LimitUnit.WORKING.value] * 2:  # hashes of items without units stay as they were
         payload["units"] = units
+    remedies = [item.review_body, item.court, item.delivery]
+    if any(remedies):  # likewise for items without 复议机关, 管辖法院, 送达方式
+        payload["remedies"] = remedies
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -76,7 +79,9 @@ def _head_values(item: Item, digest: str, now: datetime, source: str) -> dict[st
         statutory_unit=item.statutory_unit.value, promised_unit=item.promised_unit.value,
         fee_standard=item.fee_standard, legal_basis=item.legal_basis,
         conditions=item.conditions, procedure=item.procedure, place=item.place,
-        phone=item.phone, content_hash=digest, is_current=True, imported_at=now, source=source,
+        phone=item.phone, review_body=item.review_body, court=item.court,
+        delivery=item.delivery,
+        content_hash=digest, is_current=True, imported_at=now, source=source,
         pinyin_full=" ".join(full), pinyin_initials=" ".join(initials),
     )  # fmt: skip
 
@@ -195,6 +200,9 @@ def to_item(row: ItemVersionRow) -> Item:
         procedure=row.procedure,
         place=row.place,
         phone=row.phone,
+        review_body=row.review_body,
+        court=row.court,
+        delivery=row.delivery,
         questions=tuple(Question(q.code, q.text, tuple(q.options)) for q in row.questions),
         materials=tuple(
             Material(

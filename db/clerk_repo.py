@@ -50,6 +50,24 @@ def list_clerks(session: Session) -> list[Clerk]:
     return [_clerk(r) for r in session.scalars(select(ClerkRow).order_by(ClerkRow.login))]
 
 
+def active_logins(session: Session) -> set[str]:
+    return set(session.scalars(select(ClerkRow.login).where(ClerkRow.active)))
+
+
+def signed_in_at(session: Session, window_no: str, since: datetime) -> str | None:
+    """The login signed in (and not out) at ``window_no`` since ``since``, newest."""
+    return session.scalars(
+        select(SignInRow.login)
+        .where(
+            SignInRow.window_no == window_no,
+            SignInRow.signed_out_at.is_(None),
+            SignInRow.signed_in_at >= since,
+        )
+        .order_by(SignInRow.signed_in_at.desc())
+        .limit(1)
+    ).first()
+
+
 def post_owner(session: Session, window_no: str) -> Clerk | None:
     row = session.scalars(
         select(ClerkRow).where(ClerkRow.window_no == window_no, ClerkRow.active)

@@ -72,6 +72,9 @@ class ItemVersionRow(Base):
     procedure: Mapped[str] = mapped_column(Text, default="")
     place: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
+    review_body: Mapped[str] = mapped_column(Text, default="", server_default="")  # 复议机关
+    court: Mapped[str] = mapped_column(Text, default="", server_default="")  # 管辖法院
+    delivery: Mapped[str] = mapped_column(Text, default="", server_default="")  # 结果送达方式
     content_hash: Mapped[str] = mapped_column(String(64))
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime)

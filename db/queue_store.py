@@ -16,7 +16,9 @@ when and why, behind a SQLAlchemy URL.
   screen that polls ``events_after(n)`` never misses an event committed late.
 
 Listeners (hall display, counter panel, manager view) poll ``last_event_no()`` — one
-row, one column — and read ``events_after(n)`` or a fresh snapshot when it moves.
+row, one column — and read ``events_after(n)`` or a fresh snapshot when it moves; on
+PostgreSQL every write also NOTIFYs ``NOTIFY_CHANNEL`` as it commits, so a listener
+with a QueueWaker (db/queue_notify.py) looks at once instead of at its next poll.
 Times are passed in (``now``) so tests and replays are exact; the default is the
 local clock, which is recorded but never used to order the queue.
 
@@ -32,7 +34,6 @@ import json
 import logging
 import os
 import re
-import statistics
 import sys
 import uuid
 from collections import defaultdict
@@ -75,6 +76,19 @@ from app.core.queue_policy import (
     hours_text,
     issuing_open,
 )
+from app.core.queue_records import (
+    Action,
+    CounterInfo,
+    DayStats,
+    Durations,
+    GroupStats,
+    QueueError,
+    QueueEvent,
+    RecallResult,
+    StaleCall,
+    TicketInfo,
+    WaitEstimate,
+)
 from db.queue_models import (
     HALL_ROW,
     WAITING_SQL,
@@ -113,160 +127,17 @@ SKIPPED_CALL = CallOutcome.SKIPPED.value
 TRANSFERRED_CALL = CallOutcome.TRANSFERRED.value
 
 
-class QueueError(ValueError):
-    """An operation the rules do not allow; the message is for people, in Chinese.
-    Nothing was written."""
+class _Placeholder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
 
 
-class Action:
-    """Event actions as the log records them."""
-
-    ISSUE = "取号"
-    CALL = "叫号"
-    CALL_TICKET = "指定叫号"
-    RECALL = "重呼"
-    SKIP = "过号"
-    AUTO_SKIP = "自动过号"
-    REACTIVATE = "过号恢复"
-    TRANSFER = "转移"
-    PAUSE = "暂停服务"
-    RESUME = "恢复服务"
-    FINISH = "办结"
-    INTERRUPTED = "呼叫中断"  # a new run of a window's program found its call open
-    EVALUATE = "评价"
-    EXPIRE = "日终清号"
-    SET_CATEGORY = "设置类别"
-    SET_COUNTER = "设置窗口"
-    SET_POLICY = "设置规则"
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class TicketInfo:
-    id: uuid.UUID
-    seq: int
-    display: str
-    category: str  # code
-    category_name: str
-    kind: TicketKind
-    note: str
-    status: TicketStatus
-    day: date
-    issued_at: datetime
-    enqueued_at: datetime
-    window_no: str | None  # of the latest call
-    clerk: str  # of the latest call
-    called_at: datetime | None  # the latest call
-    target_window: str | None  # transferred to this window
-    recalls: int
-    case_nos: tuple[str, ...]
-    # set when issued: tickets of the category ahead (the store's quick count); the
-    # kiosk's service puts what the hall's rule will call first (wait_estimate)
-    waiting_ahead: int | None = None
-    estimated_wait_s: float | None = None  # from wait_estimate, when the day has figures
-
-
-@dataclass(frozen=True, slots=True)
-class RecallResult:
-    ticket: TicketInfo
-    recalls: int
-    skipped: bool  # the recall limit was reached: marked 过号 instead
-
-
-@dataclass(frozen=True, slots=True)
-class QueueEvent:
-    no: int
-    at: datetime
-    actor: str
-    action: str
-    window_no: str
-    ticket_id: uuid.UUID | None
-    ticket: str
-    reason: str
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class WaitEstimate:
-    """What the hall's rule will call before a waiting ticket (``ahead_of``), and
-    the wait that makes with the day's mean service time (None before any)."""
-
-    people: int
-    services: float  # service times until it is called
-    service_s: float | None  # the day's mean service time used
-    wait_s: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class StaleCall:
-    """A call whose window died or that is older than the hall allows: the clerk
-    recalls, skips or finishes it knowingly; the time since ``since`` is downtime,
-    never service."""
-
-    window_no: str
-    ticket: TicketInfo
-    since: datetime
-    why: str
-
-
-@dataclass(frozen=True, slots=True)
-class CounterInfo:
-    window_no: str
-    name: str
-    weights: dict[str, int]
-    paused: bool
-    pause_reason: str
-    current: str | None  # display number being served
-
-
-@dataclass(frozen=True, slots=True)
-class Durations:
-    """Seconds."""
-
-    count: int
-    mean: float | None
-    median: float | None
-    p90: float | None
-    max: float | None
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Durations:
-        if not values:
-            return cls(0, None, None, None, None)
-        ordered = sorted(values)
-        p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-        return cls(
-            len(ordered), statistics.fmean(ordered), statistics.median(ordered), p90, ordered[-1]
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class GroupStats:
-    key: str  # category code or clerk login
-    issued: int  # tickets issued (categories only)
-    calls: int  # calls made (ended or still open)
-    served: int  # calls ended 办结
-    no_shows: int  # calls ended 过号
-    transferred: int
-    wait: Durations  # queue join → call
-    service: Durations  # call → 办结/转移 (calls still open are not counted)
-    evaluations: int
-    satisfaction: float | None  # share of 非常满意/满意/基本满意
-
-    @property
-    def no_show_rate(self) -> float | None:
-        ended = self.served + self.no_shows + self.transferred
-        return self.no_shows / ended if ended else None
-
-
-@dataclass(frozen=True, slots=True)
-class DayStats:
-    day: date
-    total: GroupStats
-    by_category: dict[str, GroupStats]
-    by_clerk: dict[str, GroupStats]
+# in a ``then`` step of _issue: replaced by the new ticket's id / display number
+TICKET_ID = _Placeholder("TICKET_ID")
+TICKET_DISPLAY = _Placeholder("TICKET_DISPLAY")
 
 
 # ---------------------------------------------------------------- config cache
@@ -350,6 +221,7 @@ _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 LANE_DEPTH = 4  # tickets read per lane: room for fallbacks when others claim the first
 RANKED = 8  # the policy's choices tried in one claim (PostgreSQL)
 CHECKPOINT_EVERY = 200  # SQLite: a process's writes between its WAL checkpoints
+NOTIFY_CHANNEL = "yichuang_queue"  # PostgreSQL: NOTIFY with the event number, per write
 
 
 class _Raw:
@@ -523,7 +395,9 @@ class _Raw:
                 f"ticket, reason, detail) SELECT h.last_event - {events - 1} + v.i, v.at, "
                 "v.actor, v.action, v.window_no, v.ticket_id, v.ticket, v.reason, v.detail "
                 f"FROM h, (VALUES {rows}) AS v(i, at, actor, action, window_no, ticket_id, ticket, "
-                "reason, detail)) SELECT last_event, last_seq FROM h"
+                "reason, detail)) SELECT last_event, last_seq FROM h, "
+                # wakes every listener (db/queue_notify.py) when this commits
+                f"LATERAL pg_notify('{NOTIFY_CHANNEL}', h.last_event::text) AS n"
             )
         return found
 
@@ -1112,6 +986,26 @@ class QueueStore:
         (老年人, 残疾人, 孕妇 …), an appointment its booking number. Appointments are
         not counted against the daily cap: their capacity was booked."""
         now = now or datetime.now()
+        with self._write() as tx:
+            return self._issue(tx, category, kind=kind, note=note, actor=actor, now=now)
+
+    def _issue(
+        self,
+        tx: _Tx,
+        category: str,
+        *,
+        kind: TicketKind,
+        note: str,
+        actor: str,
+        now: datetime,
+        then: Sequence[Step] = (),
+        detail: Mapping[str, Any] | None = None,
+        one_a_day: bool = True,
+    ) -> TicketInfo:
+        """Issue inside the caller's write transaction, as its last writes; ``then``
+        runs after the ticket's row is in (db/booking_store.py marks the booking
+        checked in with it). ``one_a_day``: an appointment number gives one ticket
+        a day (a caller that holds the booking's row lock knows better)."""
         kind = TicketKind(kind)
         note = note.strip()
         if kind is TicketKind.GREEN and not note:
@@ -1119,60 +1013,64 @@ class QueueStore:
         if kind is TicketKind.APPOINTMENT and not note:
             raise QueueError("预约号须填写预约编号")
         raw = self._raw
-        with self._write() as tx:
-            cfg = self._config(tx, tx.one(raw.config_version)[0])
-            if kind is TicketKind.APPOINTMENT:  # one booking, one ticket a day
-                if not self._sqlite:  # two kiosks checking in one booking: one waits
-                    tx.conn.execute(
-                        text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                        {"k": f"yichuang-booking:{note}"},
-                    )
-                earlier = self._appointment(tx.conn, cfg, note, now)
-                if earlier is not None:
-                    raise QueueError(f"此预约号今日已签到，号码为 {earlier.display}")
-            cat = cfg.category(category)
-            spec = cat.spec
-            if not spec.active:
-                raise QueueError(f"{spec.name}暂停取号")
-            if not issuing_open(now, spec.issue_hours):
-                raise QueueError(
-                    f"现在不在{spec.name}的取号时间（{hours_text(spec.issue_hours)}），请在取号时间内取号"
+        cfg = self._config(tx, tx.one(raw.config_version)[0])
+        if kind is TicketKind.APPOINTMENT and one_a_day:  # one booking, one ticket a day
+            if not self._sqlite:  # two kiosks checking in one booking: one waits
+                tx.conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                    {"k": f"yichuang-booking:{note}"},
                 )
-            day = business_day(now, spec.reset_time)
-            walk_in = 0 if kind is TicketKind.APPOINTMENT else 1
-            last_no, issued = tx.one(
-                raw.day_counter, {"c": raw.uid(cat.id), "d": raw.day(day), "w": walk_in}
+            earlier = self._appointment(tx.conn, cfg, note, now)
+            if earlier is not None:
+                raise QueueError(f"此预约号今日已签到，号码为 {earlier.display}")
+        cat = cfg.category(category)
+        spec = cat.spec
+        if not spec.active:
+            raise QueueError(f"{spec.name}暂停取号")
+        if not issuing_open(now, spec.issue_hours):
+            raise QueueError(
+                f"现在不在{spec.name}的取号时间（{hours_text(spec.issue_hours)}），请在取号时间内取号"
             )
-            if walk_in and spec.daily_cap is not None and issued > spec.daily_cap:
-                raise QueueError(
-                    f"{spec.name}今日的号已取完（每日上限{spec.daily_cap}个），请改日再来"
-                )
-            number = spec.number_start + last_no - 1
-            if spec.carry_over:
-                number = self._skip_carried(tx, cat, day, number)
-            if number > spec.number_end:
-                raise QueueError(
-                    f"{spec.name}今日号段已用完（{spec.display(spec.number_start)}至{spec.display(spec.number_end)}）"
-                )
-            display = spec.display(number)
-            row: dict[str, Any] = {
-                "id": uuid7(), "seq": 0, "day": day, "category_id": cat.id,
-                "issued_category_id": cat.id, "number": number,
-                "display": display, "kind": kind.value, "priority": kind.priority, "note": note,
-                "status": WAITING, "issued_at": now, "issued_by": actor, "enqueued_at": now,
-                "target_counter_id": None, "counter_id": None, "current_call_id": None,
-                "called_at": None, "clerk": "", "call_rule": "", "recalls": 0, "case_nos": [],
-                "finished_at": None, "live_at": None, "downtime_s": 0.0,
-            }  # fmt: skip
-            ahead = tx.one(raw.ahead, {"waiting": WAITING, "c": raw.uid(cat.id)})[0]
-            # the ticket takes its place from the hall row, in the same last step
-            row["seq"] = self._commit_events(
-                tx,
-                [{"at": now, "actor": actor, "action": Action.ISSUE, "ticket_id": row["id"],
-                  "ticket": display, "reason": note, "detail": {"kind": kind.value}}],
-                seq=True,
-                then=[(raw.insert_ticket, raw.ticket_params(row))],
-            )  # fmt: skip
+        day = business_day(now, spec.reset_time)
+        walk_in = 0 if kind is TicketKind.APPOINTMENT else 1
+        last_no, issued = tx.one(
+            raw.day_counter, {"c": raw.uid(cat.id), "d": raw.day(day), "w": walk_in}
+        )
+        if walk_in and spec.daily_cap is not None and issued > spec.daily_cap:
+            raise QueueError(f"{spec.name}今日的号已取完（每日上限{spec.daily_cap}个），请改日再来")
+        number = spec.number_start + last_no - 1
+        if spec.carry_over:
+            number = self._skip_carried(tx, cat, day, number)
+        if number > spec.number_end:
+            raise QueueError(
+                f"{spec.name}今日号段已用完（{spec.display(spec.number_start)}至{spec.display(spec.number_end)}）"
+            )
+        display = spec.display(number)
+        row: dict[str, Any] = {
+            "id": uuid7(), "seq": 0, "day": day, "category_id": cat.id,
+            "issued_category_id": cat.id, "number": number,
+            "display": display, "kind": kind.value, "priority": kind.priority, "note": note,
+            "status": WAITING, "issued_at": now, "issued_by": actor, "enqueued_at": now,
+            "target_counter_id": None, "counter_id": None, "current_call_id": None,
+            "called_at": None, "clerk": "", "call_rule": "", "recalls": 0, "case_nos": [],
+            "finished_at": None, "live_at": None, "downtime_s": 0.0,
+        }  # fmt: skip
+        ahead = tx.one(raw.ahead, {"waiting": WAITING, "c": raw.uid(cat.id)})[0]
+        after = [
+            (raw.insert_ticket, raw.ticket_params(row)),
+            *((sql, {k: (raw.uid(row["id"]) if v is TICKET_ID else
+                         display if v is TICKET_DISPLAY else v) for k, v in p.items()})
+              for sql, p in then),
+        ]  # fmt: skip
+        # the ticket takes its place from the hall row, in the same last step
+        row["seq"] = self._commit_events(
+            tx,
+            [{"at": now, "actor": actor, "action": Action.ISSUE, "ticket_id": row["id"],
+              "ticket": display, "reason": note,
+              "detail": {"kind": kind.value, **(detail or {})}}],
+            seq=True,
+            then=after,
+        )  # fmt: skip
         return replace(self._info(cfg, row), waiting_ahead=int(ahead))
 
     def _skip_carried(self, tx: _Tx, cat: _Category, day: date, number: int) -> int:
@@ -1947,6 +1845,18 @@ class QueueStore:
                        dict(r.detail or {}))
             for r in rows
         ]  # fmt: skip
+
+    def actors_at_window(self, window_no: str, since: datetime, limit: int = 50) -> list[str]:
+        """Who acted at ``window_no`` since ``since``, newest first (a keypad's window
+        worked from a counter on another PC)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(EVT.c.actor)
+                .where(EVT.c.window_no == window_no, EVT.c.at >= since)
+                .order_by(EVT.c.no.desc())
+                .limit(limit)
+            ).all()
+        return [str(r.actor) for r in rows]
 
     def ticket(self, ticket_id: uuid.UUID) -> TicketInfo:
         with self._read() as conn:

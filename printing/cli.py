@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from printing.model import Decision, DocumentError, MissingChar
+from app.core.check import Decision
+from printing.model import DocumentError, MissingChar
 from printing.outcome import PrintErrorKind, PrintOutcome
 from printing.settings import HallSettings
 
@@ -94,7 +95,7 @@ def _render_sample(
         "receipt-80mm": lambda: docs.render_receipt(
             samples.sample_case(Decision.ACCEPT_DEFERRED), hall, roll=True
         ),
-        "notice": lambda: docs.render_notice(samples.sample_case(Decision.NOTICE), hall),
+        "notice": lambda: docs.render_notice(samples.sample_case(Decision.CORRECTION), hall),
         "promise": lambda: docs.render_promise(samples.sample_case(Decision.ACCEPT_DEFERRED), hall),
         "refusal": lambda: docs.render_refusal(samples.sample_case(Decision.REFUSE), hall),
         "guide": lambda: docs.render_guide(

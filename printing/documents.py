@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
 
+from app.core.check import Decision
 from app.core.items import Item, Material, ServiceType
 from app.core.workdays import LimitUnit, limit_text
 from printing.barcode128 import BarcodeFlowable, Code128Pattern, code128
@@ -33,10 +34,10 @@ from printing.layout import (
 from printing.model import (
     ApplicantInfo,
     CaseDoc,
-    Decision,
     DocumentError,
     MissingChar,
     NoticeLine,
+    uncovered_materials,
 )
 from printing.qr import QrFlowable
 from printing.settings import HallSettings, SettingsError
@@ -50,14 +51,20 @@ from printing.text import (
 )
 
 A4_WIDTH = 210 * mm - 2 * A4_MARGIN_X  # 170 mm of text width
+SEAL_COLUMN = 72 * mm  # the right part of a closing block: issuer, date, room for the seal
 
 NO_MORE_MATERIALS = (
     "本告知书已一次性告知全部需补正的材料，申请人按本告知书补齐后，"
     "窗口不再要求提交告知书以外的材料。"
 )
-REMEDIES = (
-    "如不服本决定，可在收到本通知书之日起60日内依法申请行政复议，或者在6个月内依法提起行政诉讼。"
-)
+
+
+def remedies_text(review_body: str, court: str) -> str:
+    """The remedies sentence of a decision, naming to whom each goes."""
+    return (
+        f"如不服本决定，可以自收到本通知书之日起60日内向{review_body}申请行政复议，"
+        f"或者自收到本通知书之日起6个月内向{court}提起行政诉讼。"
+    )
 
 
 class DocKind(StrEnum):
@@ -104,13 +111,17 @@ class _Doc:
         self.warnings: list[str] = []
 
     def header(
-        self, title: str, case_no: str | None
+        self, title: str, case_no: str | None, *, issuer: str = ""
     ) -> tuple[list[Flowable], Code128Pattern | None]:
-        """Hall (with logo) left, case barcode right, then the title."""
+        """Issuer (the hall unless said, with its logo) left, case barcode right, then
+        the title."""
         w = self.w
         left: list[Flowable] = []
         logo = self._logo(14 * mm)
-        name = w.p(self.hall.hall_name, "服务中心名称", w.s.heading)
+        if issuer:
+            name = w.p(issuer, "作出决定的机关", w.s.heading)
+        else:
+            name = w.p(self.hall.hall_name, "服务中心名称", w.s.heading)
         if logo is not None:
             inner = Table([[logo, name]], colWidths=[17 * mm, None])
             inner.setStyle(_plain())
@@ -175,13 +186,26 @@ class _Doc:
         table.setStyle(_plain(valign="BOTTOM", bottom=8))
         return table
 
-    def seal_and_date(self, when: datetime) -> list[Flowable]:
+    def signed_and_sealed(self, lines: list[str], when: datetime, issuer: str = "") -> Flowable:
+        """Signature lines on the left (each with its date under it), the seal's area
+        on the right, kept together on one page."""
         w = self.w
-        return [
-            Spacer(1, 4 * mm),
-            w.p(f"{self.hall.hall_name}（盖章）", "服务中心名称", w.s.right),
-            w.p(fmt_date(when.date()), "日期", w.s.right),
-        ]
+        rows: list[list[Flowable | str]] = []
+        for label in lines:
+            rows.append([w.p(label, "签字栏"), w.p("________________")])
+            rows.append(["", w.p("日期：_____年___月___日", style=w.s.small)])
+        signs = Table(rows, colWidths=[56 * mm, A4_WIDTH - SEAL_COLUMN - 56 * mm])
+        signs.setStyle(_plain(valign="BOTTOM", bottom=3))
+        block = Table(
+            [[signs, self.seal_and_date(when, issuer)]],
+            colWidths=[A4_WIDTH - SEAL_COLUMN, SEAL_COLUMN],
+        )
+        block.setStyle(_plain(valign="MIDDLE"))
+        return KeepTogether([Spacer(1, 3 * mm), block])
+
+    def seal_and_date(self, when: datetime, issuer: str = "") -> list[Flowable]:
+        """The issuer's name and the date, with the seal's area kept clear."""
+        return [self.w.seal_area(f"{issuer or self.hall.hall_name}（盖章）", fmt_date(when.date()))]
 
 
 def _boxed(style: ParagraphStyle) -> ParagraphStyle:
@@ -265,6 +289,27 @@ def _require(case: CaseDoc, decisions: tuple[Decision, ...], doc: DocKind) -> No
         raise DocumentError(f"该办件的决定为“{case.decision.value}”，不能打印{doc.value}")
 
 
+def _require_covered(case: CaseDoc, doc: DocKind) -> None:
+    """一次性告知: the documents of a case say everything at once. A material the
+    standard requires in the case's situation that was neither received nor listed
+    would send the applicant away a second time: refuse to print."""
+    left = uncovered_materials(case)
+    if left:
+        raise DocumentError(
+            f"{doc.value}未列出以下尚未收齐的申请材料：{'、'.join(left)}。"
+            "请在材料核验中逐项标记后重新生成，不能打印不完整的文书"
+        )
+
+
+def _applicant_signers(a: ApplicantInfo, mark: str) -> list[str]:
+    """Who signs for the applicant's side: the applicant (an organisation seals),
+    and the agent, if any, on a line of their own as 代办人 / 经办人."""
+    lines = [f"申请单位：{a.name}（盖章）" if a.is_org else f"申请人：{a.name}{mark}"]
+    if a.agent_name:
+        lines.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}{mark}")
+    return lines
+
+
 # ---------------------------------------------------------------- 受理通知书
 
 
@@ -274,6 +319,7 @@ def render_receipt(
     """受理通知书 on A4, or 受理回执 on an 80 mm roll (``roll=True``)."""
     kind = DocKind.RECEIPT_ROLL if roll else DocKind.RECEIPT
     _require(case, (Decision.ACCEPT, Decision.ACCEPT_DEFERRED), kind)
+    _require_accepted_materials(case, kind)
     if roll:
         return _receipt_roll(case, hall, mask)
     d = _Doc(hall)
@@ -297,7 +343,7 @@ def render_receipt(
             w.s.para,
         ),
         Spacer(1, 3 * mm),
-        w.p("一、事项信息", style=w.s.heading),
+        *w.heading("一、事项信息"),
         d.kv_table(
             [
                 ("受理编号", case.case_no, "受理时间", fmt_datetime(case.accepted_at)),
@@ -305,16 +351,17 @@ def render_receipt(
                 ("事项编码", case.item_code, "标准版本", case.item_version),
                 ("实施部门", case.department, "办件类型", case.service_type.value),
                 ("承诺办结", _promised_short(case)),
+                ("结果送达", hall.delivery_of(case.standard)),
                 ("受理窗口", window_label(case.window_no), "受理人", case.clerk_name),
             ]
         ),
-        w.p("二、申请人信息", style=w.s.heading),
+        *w.heading("二、申请人信息"),
         d.kv_table(_applicant_rows(a, mask), _WHERE),
-        w.p("三、已收取材料", style=w.s.heading),
+        *w.heading("三、已收取材料"),
     ]
     story.append(_materials_table(d, case))
     if case.decision is Decision.ACCEPT_DEFERRED:
-        story += [w.p("四、容缺材料（须按期补交）", style=w.s.heading), _deferred_table(d, case)]
+        story += [*w.heading("四、容缺材料（须按期补交）"), _deferred_table(d, case)]
     closing = _closing_block(d, case)
     story += [*d.footnote(), closing]
     pdf, pages = build_a4(
@@ -324,6 +371,19 @@ def render_receipt(
         footer_right=f"受理编号：{case.case_no}",
     )
     return RenderResult(kind, pdf, pages, d.check.missing, tuple(d.warnings), pattern)
+
+
+def _require_accepted_materials(case: CaseDoc, doc: DocKind) -> None:
+    """An accepted case has every material in hand, but the 容缺 ones it lists."""
+    _require_covered(case, doc)
+    if case.standard is None:
+        return
+    if case.decision is Decision.ACCEPT and case.notice_lines:
+        names = "、".join(line.material for line in case.notice_lines)
+        raise DocumentError(f"材料未收齐（{names}），不能按“受理”打印{doc.value}")
+    blocking = [line.material for line in case.notice_lines if not line.deferrable]
+    if blocking:
+        raise DocumentError(f"非容缺材料未收齐（{'、'.join(blocking)}），不能打印{doc.value}")
 
 
 def _promised_short(case: CaseDoc) -> str:
@@ -370,20 +430,28 @@ def _deferred_table(d: _Doc, case: CaseDoc) -> Flowable:
 
 
 def _closing_block(d: _Doc, case: CaseDoc) -> Flowable:
-    """Phones and where to ask, the seal line and date, and the QR code beside them."""
+    """Phones, where and when to ask, and the QR code on the left; the seal's area
+    (name, date, room for the seal) on the right, clear of the code."""
     w = d.w
     text: list[Flowable] = [
-        w.p(f"咨询查询电话：{d.hall.phone}　　监督电话：{d.hall.supervision_phone}", "电话"),
+        w.p(f"咨询查询电话：{d.hall.phone}", "电话"),
+        w.p(f"监督电话：{d.hall.supervision_phone}", "电话"),
         w.p(d.hall.query_note, "查询说明", w.s.small),
         w.p(f"办理地点：{d.hall.address}", "地址", w.s.small),
-        *d.seal_and_date(case.accepted_at),
     ]
+    if d.hall.office_hours:
+        text.append(w.p(f"办公时间：{d.hall.office_hours}", "办公时间", w.s.small))
+    left: list[Flowable] | Table = text
     qr = d.qr(case, 22 * mm)
-    if qr is None:
-        return KeepTogether([Spacer(1, 4 * mm), *text])
+    if qr is not None:
+        left = Table(
+            [[[qr, w.p("扫码查询进度", style=w.s.small)], text]],
+            colWidths=[26 * mm, A4_WIDTH - SEAL_COLUMN - 26 * mm],
+        )
+        left.setStyle(_plain(valign="BOTTOM"))
     block = Table(
-        [[text, [qr, w.p("扫码查询进度", style=w.s.center)]]],
-        colWidths=[A4_WIDTH - 38 * mm, 38 * mm],
+        [[left, d.seal_and_date(case.accepted_at)]],
+        colWidths=[A4_WIDTH - SEAL_COLUMN, SEAL_COLUMN],
     )
     block.setStyle(_plain(valign="BOTTOM"))
     return KeepTogether([Spacer(1, 4 * mm), block])
@@ -420,6 +488,7 @@ def _roll_story(
     line("受理时间", fmt_datetime(case.accepted_at), "受理时间")
     line("受理窗口", f"{window_label(case.window_no)}　受理人：{case.clerk_name}", "受理人")
     line("承诺办结", _promised_short(case), "承诺办结")
+    line("结果送达", hall.delivery_of(case.standard), "结果送达")
     story.append(w.p("已收取材料：", style=s.small))
     for i, m in enumerate(case.materials, start=1):
         story.append(
@@ -452,6 +521,8 @@ def _roll_story(
         w.p(f"咨询电话：{hall.phone}", "电话", s.small),
         w.p(f"监督电话：{hall.supervision_phone}", "电话", s.small),
     ]
+    if hall.office_hours:
+        story.append(w.p(f"办公时间：{hall.office_hours}", "办公时间", s.small))
     qr = d.qr(case, 26 * mm)
     if qr is not None:
         story += [Spacer(1, 1.5 * mm), qr, w.p("扫码查询办理进度", style=s.center)]
@@ -476,10 +547,13 @@ def _receipt_roll(case: CaseDoc, hall: HallSettings, mask: bool) -> RenderResult
 
 def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
     """一次性告知书: every missing or defective material, in one notice."""
-    if not case.notice_lines:
-        raise DocumentError("没有需要补正的材料，无需打印一次性告知书")
     if case.decision is Decision.REFUSE:
         raise DocumentError("该办件的决定为“不予受理”，应打印不予受理通知书")
+    if case.standard is None:
+        raise DocumentError("缺少事项标准，无法核对告知内容是否完整，不能打印一次性告知书")
+    _require_covered(case, DocKind.NOTICE)
+    if not case.notice_lines:
+        raise DocumentError("没有需要补正的材料，无需打印一次性告知书")
     d = _Doc(hall)
     footer = d.footer_text(hall.hall_name)
     w = d.w
@@ -517,7 +591,7 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
             center_cols=(0, 2),
         )
     )
-    story += [w.p("本告知所依据的办理情形：", style=w.s.heading)]
+    story += [*w.heading("本告知所依据的办理情形：")]
     if case.answers:
         story.append(
             w.grid(
@@ -538,16 +612,14 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
             f"咨询电话：{hall.phone}；如对告知内容有异议，可拨打监督电话：{hall.supervision_phone}。",
             "电话",
         ),
-        Spacer(1, 4 * mm),
-        d.signature_block(
-            [
-                f"窗口工作人员：{case.clerk_name}（签字）",
-                f"申请人：{a.agent_name or a.name}（签字）",
-            ]
-        ),
     ]
-    seal = d.seal_and_date(case.accepted_at)
-    story += d.footnote() + seal
+    story += d.footnote()
+    story.append(
+        d.signed_and_sealed(
+            [f"窗口工作人员：{case.clerk_name}（签字）", *_applicant_signers(a, "（签字）")],
+            case.accepted_at,
+        )
+    )
     pdf, pages = build_a4(
         story,
         title=f"{DocKind.NOTICE.value} {case.case_no}",
@@ -558,14 +630,13 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
 
 
 def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
-    if not line.deferrable:
+    # A 补正 decision accepts nothing: a 容缺 material missing in it is one more
+    # thing to bring before the case is taken, never with a date. Only a case
+    # accepted under 容缺 gives its deferred materials a date.
+    if not line.deferrable or case.decision is not Decision.ACCEPT_DEFERRED:
         return "补齐后办理"
     when = case.supply_date(line)
     if when is None:
-        # A 补正 decision accepts nothing: a 容缺 material missing in it is one more
-        # thing to bring, with no date. Only an accepted 容缺 case must have one.
-        if case.decision is not Decision.ACCEPT_DEFERRED:
-            return "补齐后办理"
         raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
     return f"容缺，{fmt_date(when)}前补交"
 
@@ -573,9 +644,13 @@ def _deadline_cell(case: CaseDoc, line: NoticeLine) -> str:
 # ---------------------------------------------------------------- 容缺受理承诺书
 
 
-def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = True) -> RenderResult:
-    """容缺受理承诺书: the applicant promises to supply the deferred materials by a date."""
+def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = False) -> RenderResult:
+    """容缺受理承诺书: the applicant promises to supply the deferred materials by a date.
+
+    A promise carries legal liability: the identity numbers print whole (``mask``
+    is for a copy shown on screen)."""
     _require(case, (Decision.ACCEPT_DEFERRED,), DocKind.PROMISE)
+    _require_accepted_materials(case, DocKind.PROMISE)
     d = _Doc(hall)
     footer = d.footer_text(hall.hall_name)
     w = d.w
@@ -610,7 +685,7 @@ def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = True) -> R
         _deferred_table(d, case),
         Spacer(1, 6 * mm),
     ]
-    signers = [f"承诺人：{a.name}（签字/盖章）"]
+    signers = [f"承诺人：{a.name}（{'盖章' if a.is_org else '签字'}）"]
     if a.agent_name:
         signers.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}（签字）")
     signers.append(f"窗口工作人员：{case.clerk_name}（签字）")
@@ -639,31 +714,46 @@ def render_refusal(case: CaseDoc, hall: HallSettings) -> RenderResult:
     footer = d.footer_text(hall.hall_name)
     w = d.w
     a = case.applicant
-    story, pattern = d.header(DocKind.REFUSAL.value, case.case_no)
+    # The decision is the administrative body's that holds the power (the item's
+    # 实施主体); the hall's window received the application and hands this over.
+    body = case.department.strip()
+    if not body:
+        raise DocumentError("事项标准未写明实施主体，不能以其名义作出不予受理决定")
+    review_body, court = hall.remedies_of(case.standard)
+    if not review_body.strip() or not court.strip():
+        raise DocumentError(
+            "不予受理通知书须写明行政复议机关和行政诉讼管辖法院：请在事项标准"
+            "（复议机关、管辖法院）或大厅设置中填写"
+        )
+    story, pattern = d.header(DocKind.REFUSAL.value, case.case_no, issuer=body)
     story += [
         w.p(_salutation(a), "申请人姓名"),
         w.raw(
-            w.markup(f"您于{fmt_date(case.accepted_at.date())}提出的“", "文书")
+            w.markup(f"您于{fmt_date(case.accepted_at.date())}向", "文书")
+            + w.markup(hall.hall_name, "服务中心名称")
+            + w.markup(f"{window_label(case.window_no)}申请办理的“", "文书")
             + w.markup(case.item_name, "事项名称")
-            + w.markup(f"”申请（事项编码：{case.item_code}），经审查，决定不予受理。", "文书"),
+            + w.markup(
+                f"”事项（事项编码：{case.item_code}），经审查，本机关决定不予受理。", "文书"
+            ),
             w.s.para,
         ),
         w.raw("<b>不予受理的理由：</b>" + w.markup(case.refusal_reason, "不予受理理由"), w.s.para),
         w.raw("<b>法律依据：</b>" + w.markup(case.refusal_basis, "法律依据"), w.s.para),
-        w.p(REMEDIES, style=w.s.para),
+        w.p(remedies_text(review_body, court), "救济途径", w.s.para),
         w.p(f"咨询电话：{hall.phone}；监督电话：{hall.supervision_phone}。", "电话", w.s.para),
     ]
-    story += d.seal_and_date(case.accepted_at)
-    story += [
-        Spacer(1, 8 * mm),
-        d.signature_block(
+    story += d.footnote()
+    story.append(
+        d.signed_and_sealed(
             [
                 f"经办人：{case.clerk_name}（{window_label(case.window_no)}）",
-                f"申请人签收：{a.agent_name or a.name}",
-            ]
-        ),
-    ]
-    story += d.footnote()
+                *(line.replace("：", "签收：", 1) for line in _applicant_signers(a, "")),
+            ],
+            case.accepted_at,
+            issuer=body,
+        )
+    )
     pdf, pages = build_a4(
         story,
         title=f"{DocKind.REFUSAL.value} {case.case_no}",
@@ -681,6 +771,7 @@ def render_guide(
 ) -> RenderResult:
     """办事指南 of one item version, for the applicant to take home."""
     printed_at = printed_at or datetime.now()
+    review_body, court = hall.remedies_of(item)
     d = _Doc(hall)
     footer = d.footer_text(f"{item.code}　版本 {item.version}")
     w = d.w
@@ -700,18 +791,21 @@ def render_guide(
                 ),
                 ("是否收费", "收费" if item.fee else "不收费", "标准版本", item.version),
                 ("办理地点", item.place or hall.address),
+                ("办公时间", hall.office_hours or "—"),
+                ("结果送达", hall.delivery_of(item)),
                 ("咨询电话", item.phone or hall.phone, "监督电话", hall.supervision_phone),
+                ("复议机关", review_body or "—", "管辖法院", court or "—"),
             ]
         ),
     ]
 
     def section(title: str, text: str, where: str) -> None:
-        story.append(w.p(title, style=w.s.heading))
+        story.extend(w.heading(title))
         story.append(w.p(text.strip() or "无", where))
 
     section("一、设定依据", item.legal_basis, "设定依据")
     section("二、受理条件", item.conditions, "受理条件")
-    story.append(w.p("三、办理情形", style=w.s.heading))
+    story += w.heading("三、办理情形")
     if item.questions:
         story.append(
             w.grid(
@@ -723,7 +817,7 @@ def render_guide(
         )
     else:
         story.append(w.p("本事项不区分办理情形。"))
-    story.append(w.p("四、申请材料", style=w.s.heading))
+    story += w.heading("四、申请材料")
     story.append(_guide_materials(d, item))
     section("五、办理流程", item.procedure, "办理流程")
     section(
@@ -739,10 +833,18 @@ def render_guide(
     )
     section(
         "八、办理地点和咨询监督",
-        f"办理地点：{item.place or hall.address}\n咨询电话：{item.phone or hall.phone}\n"
-        f"监督电话：{hall.supervision_phone}",
+        f"办理地点：{item.place or hall.address}\n"
+        + (f"办公时间：{hall.office_hours}\n" if hall.office_hours else "")
+        + f"咨询电话：{item.phone or hall.phone}\n监督电话：{hall.supervision_phone}",
         "办理地点",
     )
+    if review_body and court:
+        section(
+            "九、救济途径",
+            f"申请人对{item.department}作出的决定不服的，可以自知道该决定之日起60日内向"
+            f"{review_body}申请行政复议，或者自知道该决定之日起6个月内向{court}提起行政诉讼。",
+            "救济途径",
+        )
     story += d.footnote()
     pdf, pages = build_a4(
         story,
@@ -778,8 +880,10 @@ def _situation_text(item: Item, m: Material) -> str:
         q = item.question(c.question)
         label = q.text if q is not None else c.question
         options = [o for o in (q.options if q else ()) if o in c.options] or sorted(c.options)
-        parts.append(f"{label}：{'／'.join(options)}")
-    return "；".join(parts)
+        # the options on a line of their own: a narrow column then breaks between
+        # the question and its answers, not inside an answer (已/婚)
+        parts.append(f"{label}：\n{'／'.join(options)}")
+    return "；\n".join(parts)
 
 
 def _guide_materials(d: _Doc, item: Item) -> Flowable:
@@ -836,7 +940,11 @@ def render_test_page(
             [
                 ("打印机", printer),
                 ("打印时间", fmt_datetime(when)),
-                ("内嵌字体", "文泉驿微米黑（WenQuanYi Micro Hei），无需在本机安装中文字体"),
+                (
+                    "内嵌字体",
+                    "文泉驿微米黑（WenQuanYi Micro Hei）；标题：文鼎PL简报宋"
+                    "（AR PL SungtiL GB）。无需在本机安装中文字体",
+                ),
                 ("测试文字", "一窗受理 一次告知 限时办结 容缺受理 0123456789 ABCDEFG abcdefg"),
             ]
         ),

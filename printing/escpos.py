@@ -17,21 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from app.core.check import Decision
 from app.core.items import ServiceType
-from printing.model import (
-    MARKER,
-    CaseDoc,
-    Decision,
-    DocumentError,
-    MissingChar,
-    TicketDoc,
-    missing_footnote,
-)
+from app.core.workdays import limit_text
+from printing.model import MARKER, CaseDoc, DocumentError, MissingChar, TicketDoc, missing_footnote
 from printing.settings import HallSettings
 from printing.text import (
     applicant_id_text,
     fmt_date,
-    fmt_datetime_short,
+    fmt_datetime,
     mask_phone,
     text_columns,
     window_label,
@@ -255,7 +249,8 @@ def build_ticket(ticket: TicketDoc, profile: PaperProfile = PAPER_80) -> EscPosR
     p.line(f"您前面还有 {ticket.people_ahead} 人等候", "等候人数")
     if ticket.expected_wait:
         p.line(ticket.expected_wait, "预计等候")
-    p.line(f"取号时间：{fmt_datetime_short(ticket.issued_at)}", "取号时间")
+    p.line(f"取号时间：{fmt_datetime(ticket.issued_at)}", "取号时间")
+    p.bold().line("本号当日有效", "提示").bold(False)
     p.align(Align.LEFT).rule()
     for hint in ticket.notes:
         p.line(hint, "提示")
@@ -292,13 +287,18 @@ def build_receipt_text(
     if a.agent_name:
         p.label("经办人" if a.is_org else "代办人", a.agent_name, "代办人姓名")
     p.label("受理结果", case.decision.value, "受理结果")
-    p.label("受理时间", fmt_datetime_short(case.accepted_at), "受理时间")
+    p.label("受理时间", fmt_datetime(case.accepted_at), "受理时间")
     p.label("受理窗口", f"{window_label(case.window_no)}  受理人：{case.clerk_name}", "受理人")
     if case.service_type is ServiceType.ON_THE_SPOT:
         p.label("承诺办结", "即办件，当场办结", "承诺办结")
     else:
-        days = f"（{case.promised_days}个工作日）" if case.promised_days else ""
+        days = (
+            f"（{limit_text(case.promised_days, case.promised_unit)}）"
+            if case.promised_days
+            else ""
+        )
         p.label("承诺办结", f"{fmt_date(case.promised_date)}前{days}", "承诺办结")
+    p.label("结果送达", hall.delivery_of(case.standard), "结果送达")
     p.rule()
     p.line("已收取材料：")
     for i, m in enumerate(case.materials, start=1):
@@ -314,6 +314,8 @@ def build_receipt_text(
     p.rule()
     p.label("咨询电话", hall.phone, "电话")
     p.label("监督电话", hall.supervision_phone, "电话")
+    if hall.office_hours:
+        p.label("办公时间", hall.office_hours, "办公时间")
     p.line("请妥善保管本回执，凭受理编号查询、领取结果。")
     note = missing_footnote(p.missing)
     if note is not None:

@@ -11,7 +11,6 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib import textsplit as rl_textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -20,6 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     LayoutError,
@@ -30,19 +30,115 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import paragraph as rl_paragraph
 
-from printing.fonts import FONT_NAME, GlyphCheck, cjk_font
+from printing import linebreak
+from printing.fonts import FONT_NAME, GlyphCheck, cjk_font, title_font
 
-_CJK_NO_LINE_START = "，。、；：？！）》」』】〕…—％"
+
+def _split_text(
+    word: str, max_widths: Any, font_name: str, font_size: float, encoding: str = "utf8"
+) -> list[list[Any]]:
+    """reportlab's ``wordSplit`` (one-style CJK paragraphs), by our rules:
+    returns ``[[extra space, line text], ...]``."""
+    widths = max_widths if isinstance(max_widths, list | tuple) else [max_widths]
+
+    def limit(n: int) -> float:
+        return float(widths[min(n, len(widths) - 1)])
+
+    def measure(text: str) -> float:
+        return float(stringWidth(text, font_name, font_size))
+
+    lines = linebreak.wrap(word, measure, limit)
+    return [[limit(n) - measure(text), text] for n, text in enumerate(lines)]
+
+
+def _split_frags(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "utf8") -> Any:
+    """reportlab's ``cjkFragSplit`` (mixed-style CJK paragraphs), by our rules."""
+    widths = max_widths if isinstance(max_widths, list | tuple) else [max_widths]
+    glyphs: list[Any] = []
+    for f in frags:
+        text = f.text.decode(encoding) if isinstance(f.text, bytes) else f.text
+        if text:
+            glyphs.extend(rl_paragraph.cjkU(t, f, encoding) for t in text)
+        else:
+            glyphs.append(rl_paragraph.cjkU(text, f, encoding))
+    # hard line breaks (<br/>) cut the paragraph into runs laid out one by one
+    runs: list[tuple[list[Any], bool]] = []
+    run: list[Any] = []
+    for g in glyphs:
+        run.append(g)
+        if hasattr(g.frag, "lineBreak"):
+            runs.append((run, True))
+            run = []
+    if run or not runs:
+        runs.append((run, False))
+    lines: list[Any] = []
+
+    def limit(n: int) -> float:
+        return float(widths[min(len(lines) + n, len(widths) - 1)])
+
+    for run, hard in runs:
+        parts = linebreak.units("".join(run))
+        if not parts:  # only a line break (or empty glyphs): an empty line
+            used = sum(_width(g) for g in run)
+            lines.append(
+                rl_paragraph.makeCJKParaLine(
+                    run, limit(0), used, limit(0) - used, hard, calc_bounds
+                )
+            )
+            continue
+        owner = [gi for gi, g in enumerate(run) for _ in range(len(g))]
+        bounds, offset = [0], 0
+        for part in parts[:-1]:
+            offset += len(part)
+            bounds.append(owner[offset])
+        bounds.append(len(run))
+        # a unit's glyphs; empty glyphs (a <br/>, an empty fragment) go with the unit before
+        unit_glyphs = [run[bounds[k] : bounds[k + 1]] for k in range(len(parts))]
+        broken = linebreak.break_units(
+            [sum(_width(g) for g in ug) for ug in unit_glyphs],
+            limit,
+            texts=parts,
+            char_widths=_char_widths(unit_glyphs),
+        )
+        for n, line in enumerate(broken):
+            picked: list[Any] = []
+            for k, start, stop in line:
+                ug = unit_glyphs[k]
+                if stop == -1:
+                    picked.extend(ug)
+                    continue
+                chars = [i for i, g in enumerate(ug) if len(g)]
+                first = 0 if start == 0 else chars[start]
+                end = len(ug) if stop >= len(chars) else chars[stop]
+                picked.extend(ug[first:end])
+            used = sum(_width(g) for g in picked)
+            max_w = limit(0)
+            last = n == len(broken) - 1
+            lines.append(
+                rl_paragraph.makeCJKParaLine(
+                    picked, max_w, used, max_w - used, hard and last, calc_bounds
+                )
+            )
+    return rl_paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _width(glyph: Any) -> float:
+    return float(glyph.width)
+
+
+def _char_widths(unit_glyphs: list[list[Any]]) -> Callable[[int], list[float]]:
+    def widths(k: int) -> list[float]:
+        return [_width(g) for g in unit_glyphs[k] if len(g)]
+
+    return widths
 
 
 def _teach_cjk_line_breaking() -> None:
-    """reportlab's CJK wrapping lets full-width commas, colons etc. start a line.
-    Adding them to its "cannot start a line" set (kept in two modules: one for
-    single-style paragraphs, one for mixed) makes them hang at the end of the
-    previous line instead, as Chinese typesetting requires. Idempotent."""
-    for module in (rl_paragraph, rl_textsplit):
-        have: str = module.ALL_CANNOT_START
-        module.ALL_CANNOT_START = have + "".join(ch for ch in _CJK_NO_LINE_START if ch not in have)
+    """Chinese line breaking for every CJK paragraph: reportlab's own cuts between
+    any two characters (hanging one closing mark at most); ours keeps dates,
+    numbers, 文号 and brackets whole (``printing.linebreak``). Idempotent."""
+    rl_paragraph.wordSplit = _split_text
+    rl_paragraph.cjkFragSplit = _split_frags
 
 
 _teach_cjk_line_breaking()
@@ -119,23 +215,26 @@ def make_styles(base: float) -> Styles:
             spaceAfter=base,
             **common,
         ),
-        title_size=base * 2 if base >= 10 else base * 1.5,
+        # GB/T 9704: the title in 2号 (22 pt) on A4; the roll keeps it smaller
+        title_size=22.0 if base >= 10 else base * 1.5,
     )
 
 
 class Title(Flowable):  # type: ignore[misc]
-    """A centred document title, emboldened by stroking the glyph outlines (the
-    bundled font has a single weight)."""
+    """A centred document title in the Song title face (see ``fonts.title_font``),
+    emboldened by stroking the glyph outlines (the bundled fonts have one weight)."""
 
     def __init__(self, text: str, size: float, space_after: float = 0.0) -> None:
         super().__init__()
         self.text = text
         self.size = size
         self.spaceAfter = space_after
+        self.font = FONT_NAME
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        natural = stringWidth(self.text, FONT_NAME, self.size)
+        self.font = title_font(self.text)
+        natural = stringWidth(self.text, self.font, self.size)
         if natural > avail_width:  # shrink rather than run off the page
             self.size *= avail_width / natural
         self.height = self.size * 1.5
@@ -146,12 +245,58 @@ class Title(Flowable):  # type: ignore[misc]
         canv.saveState()
         text = canv.beginText()
         text.setTextRenderMode(2)  # fill and stroke: a faux bold
-        canv.setLineWidth(self.size / 40)
-        text.setFont(FONT_NAME, self.size)
-        width = canv.stringWidth(self.text, FONT_NAME, self.size)
+        # a light Song stroked thicker reads as 标宋; the Hei needs less
+        canv.setLineWidth(self.size / (24 if self.font != FONT_NAME else 40))
+        text.setFont(self.font, self.size)
+        width = canv.stringWidth(self.text, self.font, self.size)
         text.setTextOrigin((self.width - width) / 2, self.size * 0.35)
         text.textOut(self.text)
         canv.drawText(text)
+        canv.restoreState()
+
+
+HEADING_ROOM = 30 * mm
+SEAL_DIAMETER = 42 * mm
+"""The largest round seal a hall uses (公章 of a county body: 42 mm); the area kept
+clear for it is this wide and tall, centred on the date as GB/T 9704 places it."""
+
+
+class SealArea(Flowable):  # type: ignore[misc]
+    """The issuer's name over the date, with room for the seal and nothing else.
+
+    The date is right-aligned four characters in from the right edge (GB/T 9704:
+    成文日期右空四字), the name is centred over the date, and a square of
+    ``SEAL_DIAMETER`` centred on the date lies inside this flowable, which is never
+    split: no code, table or text of the document can come under the seal.
+    ``seal_centre`` (points from the flowable's lower left) says where it goes."""
+
+    def __init__(self, issuer: str, date_text: str, size: float) -> None:
+        super().__init__()
+        self.issuer = issuer
+        self.date_text = date_text
+        self.size = size
+        self.seal_centre = (0.0, 0.0)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.height = SEAL_DIAMETER + 2 * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, size = self.canv, self.size
+        date_w = stringWidth(self.date_text, FONT_NAME, size)
+        right = self.width - 4 * size
+        if right - date_w < SEAL_DIAMETER / 2 - date_w / 2:  # a narrow column: less indent
+            right = self.width
+        cx = right - date_w / 2
+        cy = self.height / 2
+        self.seal_centre = (cx, cy)
+        canv.saveState()
+        canv.setFont(FONT_NAME, size)
+        canv.drawCentredString(cx, cy - size * 0.35, self.date_text)
+        issuer_w = stringWidth(self.issuer, FONT_NAME, size)
+        ix = min(cx, self.width - issuer_w / 2)  # centred over the date, never past the edge
+        canv.drawCentredString(ix, cy - size * 0.35 + size * 1.8, self.issuer)
         canv.restoreState()
 
 
@@ -175,6 +320,15 @@ class Writer:
 
     def title(self, text: str, space_after: float = 0.0) -> Title:
         return Title(self.check.clean(text, "标题"), self.s.title_size, space_after)
+
+    def heading(self, text: str) -> list[Flowable]:
+        """A section heading that never ends a page: what follows needs room for a
+        few lines, or the heading goes to the next page with it. (keepWithNext
+        would move a whole table that could have started here.)"""
+        return [CondPageBreak(HEADING_ROOM), self.p(text, "标题", self.s.heading)]
+
+    def seal_area(self, issuer: str, date_text: str) -> SealArea:
+        return SealArea(self.check.clean(issuer, "盖章单位"), date_text, self.s.body.fontSize)
 
     def cell(self, text: str, where: str, width: float, *, head: bool = False) -> str | Flowable:
         """A table cell: a plain string when it fits on one line (much faster to lay
@@ -215,6 +369,12 @@ class Writer:
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), _HEAD_GREY))
             style.append(("ALIGN", (0, 0), (-1, 0), "CENTER"))
+            # keep rows with their neighbours: never the header with one row alone at
+            # a page's foot, never the last row alone on a new page
+            rows = len(data)
+            style.append(("NOSPLIT", (0, 0), (-1, min(2, rows - 1))))
+            if rows > 4:
+                style.append(("NOSPLIT", (0, rows - 2), (-1, rows - 1)))
         for col in shade_cols:
             style.append(("BACKGROUND", (col, 0), (col, -1), _LABEL_GREY))
         for col in center_cols:

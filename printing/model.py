@@ -1,8 +1,8 @@
 """What a printed document needs, as small immutable values.
 
-These are deliberately independent of the case model in ``db``/``app.core``: the
-application fills them from whatever it stores, and ``printing`` never reaches into
-the database. Every string here is printed as given (no normalisation), so a name
+They use the domain's types (decisions, identity document types, item standards from
+``app.core``) and are independent of storage: the application fills them from
+whatever it stores, and ``printing`` never reaches into the database. Every string here is printed as given (no normalisation), so a name
 with a rare character is printed, or reported, exactly as recorded.
 """
 
@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.core.items import Medium, ServiceType
+from app.core.check import Decision
+from app.core.intake import IdType
+from app.core.items import Item, Medium, Necessity, ServiceType
 from app.core.workdays import LimitUnit
 
 
@@ -52,25 +54,6 @@ def missing_footnote(missing: tuple[MissingChar, ...]) -> str | None:
     )
 
 
-class Decision(StrEnum):
-    """The outcome of an intake at the window, which decides the documents printed."""
-
-    ACCEPT = "受理"
-    ACCEPT_DEFERRED = "容缺受理"  # accepted; listed materials follow by a promised date
-    NOTICE = "补正告知"  # not yet: one-time notice of everything missing or defective
-    REFUSE = "不予受理"
-
-
-class IdType(StrEnum):
-    ID_CARD = "居民身份证"
-    PASSPORT = "护照"
-    HK_MACAO_PERMIT = "港澳居民来往内地通行证"
-    TAIWAN_PERMIT = "台湾居民来往大陆通行证"
-    FOREIGNER_RESIDENCE = "外国人永久居留身份证"
-    CREDIT_CODE = "统一社会信用代码"
-    OTHER = "其他证件"
-
-
 class Problem(StrEnum):
     MISSING = "缺少"
     DEFECTIVE = "有误"
@@ -82,14 +65,14 @@ class ApplicantInfo:
     name, ``credit_code`` its 统一社会信用代码 and ``legal_rep`` its 法定代表人."""
 
     name: str
-    id_type: IdType = IdType.ID_CARD
+    id_type: IdType = IdType.RESIDENT_ID
     id_number: str = ""
     phone: str = ""
     is_org: bool = False
     credit_code: str = ""
     legal_rep: str = ""
     agent_name: str = ""  # 代办人 / 经办人, empty when the applicant came in person
-    agent_id_type: IdType = IdType.ID_CARD
+    agent_id_type: IdType = IdType.RESIDENT_ID
     agent_id_number: str = ""
     agent_phone: str = ""
     address: str = ""
@@ -149,6 +132,10 @@ class CaseDoc:
     refusal_reason: str = ""
     refusal_basis: str = ""
     deferred_supply_date: date | None = None  # 容缺: the date the applicant promised
+    # The item standard the case was taken under: a notice is checked against it
+    # (it must name every applicable material not brought), the refusal names its
+    # deciding body and remedies' addressees, the receipt its result delivery.
+    standard: Item | None = None
 
     @property
     def deferred_lines(self) -> tuple[NoticeLine, ...]:
@@ -156,6 +143,45 @@ class CaseDoc:
 
     def supply_date(self, line: NoticeLine) -> date | None:
         return line.supply_deadline or self.deferred_supply_date
+
+
+def notice_line(material: str, problem: str, requirement: str, deferrable: bool) -> NoticeLine:
+    """A notice line from the material check's words (``app.core.check``: 缺少,
+    未提交, 份数不足（…）, 有误：reason), as the documents print it."""
+    if problem.startswith("有误"):
+        reason = problem.removeprefix("有误").removeprefix("：")
+        return NoticeLine(material, Problem.DEFECTIVE, reason, requirement, deferrable)
+    reason = "未提交" if problem in ("缺少", "未提交", "") else problem
+    return NoticeLine(material, Problem.MISSING, reason, requirement, deferrable)
+
+
+def uncovered_materials(case: CaseDoc) -> list[str]:
+    """What the case's documents would leave unsaid: every material the item
+    standard requires in the case's situation (非必需 ones aside) that was neither
+    received in the copies required nor listed on the notice. One entry, a
+    sentence, when a situation question was not answered."""
+    item = case.standard
+    if item is None:
+        return []
+    answers: dict[str, str] = {}
+    for question, answer in case.answers:
+        q = item.question(question)
+        if q is not None:
+            answers[q.code] = answer
+    unanswered = [q.text for q in item.unanswered(answers)]
+    if unanswered:
+        return [f"（办理情形未选择：{'、'.join(unanswered)}）"]
+    received: dict[str, int] = {}
+    for m in case.materials:
+        received[m.name] = received.get(m.name, 0) + m.copies
+    listed = {line.material for line in case.notice_lines}
+    return [
+        m.name
+        for m in item.applicable_materials(answers)
+        if m.necessity is not Necessity.OPTIONAL
+        and m.name not in listed
+        and received.get(m.name, 0) < m.copies
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,13 @@ but belong to nobody; phone numbers use the reserved-looking 138 0000 range.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
+from app.core.check import Decision, MaterialOutcome, Status, check_materials
+from app.core.intake import IdType
 from app.core.items import (
     Condition,
     Item,
@@ -19,16 +23,7 @@ from app.core.items import (
     Question,
     ServiceType,
 )
-from printing.model import (
-    ApplicantInfo,
-    CaseDoc,
-    Decision,
-    IdType,
-    NoticeLine,
-    Problem,
-    ReceivedMaterial,
-    TicketDoc,
-)
+from printing.model import ApplicantInfo, CaseDoc, ReceivedMaterial, TicketDoc, notice_line
 from printing.settings import HallSettings
 
 SAMPLE_CASE_NO = "SF0101-20250317-0042"
@@ -117,7 +112,7 @@ def sample_item() -> Item:
     return Item(
         code="11370982MB1527465X4000117001",
         name="最低生活保障申请",
-        kind=ItemKind.OTHER,
+        kind=ItemKind.PAYMENT,
         department="示范县民政局",
         service_type=ServiceType.PROMISED,
         statutory_days=30,
@@ -152,7 +147,7 @@ def sample_hall() -> HallSettings:
 def sample_applicant() -> ApplicantInfo:
     return ApplicantInfo(
         name="张秀英",
-        id_type=IdType.ID_CARD,
+        id_type=IdType.RESIDENT_ID,
         id_number="370982196505121241",
         phone="13800001234",
         agent_name="李建国",
@@ -162,121 +157,109 @@ def sample_applicant() -> ApplicantInfo:
     )
 
 
-def sample_case(decision: Decision = Decision.ACCEPT) -> CaseDoc:
-    """The demo intake, with the data each decision's documents need."""
-    item = sample_item()
-    accepted_at = datetime(2025, 3, 17, 10, 24)
-    base = CaseDoc(
-        case_no=SAMPLE_CASE_NO,
+def case_from_check(
+    item: Item,
+    answers: Mapping[str, str],
+    outcomes: Mapping[int, MaterialOutcome],
+    decision: Decision,
+    **fields: Any,
+) -> CaseDoc:
+    """A case as the counter makes it: the material check (``app.core.check``) of
+    ``outcomes`` in the situation ``answers`` (question codes) gives the materials
+    received and the notice lines. ``fields`` fill the rest of the CaseDoc."""
+    result = check_materials(item, answers, outcomes)
+    if not result.is_allowed(decision):
+        raise ValueError(f"the check does not allow {decision}: {result.why_not[decision]}")
+    received = tuple(
+        ReceivedMaterial(st.material.name, st.material.medium, st.outcome.copies, note)
+        for st in result.applicable
+        if st.outcome.status is Status.RECEIVED
+        for note in ("已核验，原件退还" if st.material.medium is Medium.ORIGINAL_SHOWN else "",)
+    )
+    lines = tuple(
+        notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in result.notice
+    )
+    situation = tuple((q.text, answers[q.code]) for q in item.questions if q.code in answers)
+    base: dict[str, Any] = dict(
         item_code=item.code,
         item_name=item.name,
         item_version=item.version,
         department=item.department,
         service_type=item.service_type,
+        decision=decision,
+        answers=situation,
+        materials=received,
+        notice_lines=lines if decision is not Decision.ACCEPT else (),
+        standard=item,
+    )
+    base.update(fields)
+    return CaseDoc(**base)
+
+
+# The demo's situation: an agent applies for a divorced or widowed applicant whose
+# family has a member with a severe disability.
+SAMPLE_ANSWERS = {"who": "委托代办", "disabled": "是", "married": "离异或丧偶"}
+
+
+def _received(item: Item, *seqs: int) -> dict[int, MaterialOutcome]:
+    return {
+        m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials if m.seq in seqs
+    }
+
+
+def sample_case(decision: Decision = Decision.ACCEPT) -> CaseDoc:
+    """The demo intake, made by the real material check, with the data each
+    decision's documents need."""
+    item = sample_item()
+    common: dict[str, Any] = dict(
+        case_no=SAMPLE_CASE_NO,
         applicant=sample_applicant(),
         clerk_name="王丽",
         window_no="3",
-        accepted_at=accepted_at,
-        decision=decision,
-        answers=(
-            ("申请方式", "委托代办"),
-            ("家庭成员是否有重度残疾或重病", "是"),
-            ("申请人婚姻状况", "离异或丧偶"),
-        ),
-        materials=(
-            ReceivedMaterial("最低生活保障申请书", Medium.ORIGINAL_KEPT, 1),
-            ReceivedMaterial("居民身份证", Medium.ORIGINAL_SHOWN, 1, "已核验，原件退还"),
-            ReceivedMaterial("居民户口簿", Medium.ORIGINAL_SHOWN, 1, "已核验，原件退还"),
-            ReceivedMaterial("家庭经济状况核对授权书", Medium.ORIGINAL_KEPT, 1),
-            ReceivedMaterial("残疾人证或疾病诊断证明", Medium.COPY, 2),
-            ReceivedMaterial("代办人居民身份证及委托书", Medium.ORIGINAL_SHOWN, 1),
-        ),
+        accepted_at=datetime(2025, 3, 17, 10, 24),
         promised_date=date(2025, 3, 31),
         promised_days=10,
     )
+    every = [m.seq for m in item.materials]
     if decision is Decision.ACCEPT:
-        return replace(
-            base,
-            materials=(
-                *base.materials,
-                ReceivedMaterial("家庭收入及财产情况说明", Medium.ORIGINAL_KEPT, 1),
-                ReceivedMaterial("结婚证或离婚证明", Medium.COPY, 1),
-            ),
-        )
+        return case_from_check(item, SAMPLE_ANSWERS, _received(item, *every), decision, **common)
     if decision is Decision.ACCEPT_DEFERRED:
-        return replace(
-            base,
-            notice_lines=(
-                NoticeLine(
-                    "家庭收入及财产情况说明",
-                    Problem.MISSING,
-                    "申请人未携带",
-                    "原件1份，列明近12个月各项收入",
-                    deferrable=True,
-                ),
-                NoticeLine(
-                    "结婚证或离婚证明",
-                    Problem.MISSING,
-                    "离婚证明尚在补办",
-                    "复印件1份，须与原件核对一致",
-                    deferrable=True,
-                ),
-            ),
-            deferred_supply_date=date(2025, 3, 24),
-        )
-    if decision is Decision.NOTICE:
-        return replace(
-            base,
-            case_no="SF0101-20250317-0043",
-            promised_date=None,
-            promised_days=None,
-            materials=base.materials[:3],
-            notice_lines=(
-                NoticeLine(
-                    "家庭经济状况核对授权书",
-                    Problem.DEFECTIVE,
-                    "成年家庭成员张明未签字",
-                    "共同生活家庭成员中的成年人逐一签字",
-                ),
-                NoticeLine(
-                    "残疾人证或疾病诊断证明",
-                    Problem.MISSING,
-                    "选择了“家庭成员有重度残疾或重病”，但未提交证明",
-                    "复印件1份：二级以上医院诊断证明或第二代残疾人证",
-                ),
-                NoticeLine(
-                    "代办人居民身份证及委托书",
-                    Problem.DEFECTIVE,
-                    "委托书缺少申请人签字",
-                    "原件核验；委托书须由申请人本人签字",
-                ),
-                NoticeLine(
-                    "家庭收入及财产情况说明",
-                    Problem.MISSING,
-                    "申请人未携带",
-                    "原件1份，列明近12个月各项收入",
-                    deferrable=True,
-                    supply_deadline=date(2025, 3, 24),
-                ),
-            ),
-        )
-    return replace(
-        base,
-        case_no="SF0101-20250317-0044",
-        applicant=replace(base.applicant, agent_name="", agent_id_number="", agent_phone=""),
-        answers=(("申请方式", "本人申请"),),
-        promised_date=None,
-        promised_days=None,
+        outcomes = _received(item, 1, 2, 3, 4, 7, 8)
+        outcomes[5] = MaterialOutcome(Status.MISSING)
+        outcomes[6] = MaterialOutcome(Status.MISSING)
+        return case_from_check(
+            item, SAMPLE_ANSWERS, outcomes, decision,
+            deferred_supply_date=date(2025, 3, 24), **common,
+        )  # fmt: skip
+    if decision is Decision.CORRECTION:
+        outcomes = _received(item, 1, 2, 3)
+        outcomes[4] = MaterialOutcome(Status.DEFECTIVE, 0, "成年家庭成员张明未签字")
+        outcomes[5] = MaterialOutcome(Status.MISSING)
+        outcomes[6] = MaterialOutcome(Status.MISSING)
+        outcomes[7] = MaterialOutcome(Status.MISSING)
+        outcomes[8] = MaterialOutcome(Status.DEFECTIVE, 0, "委托书缺少申请人签字")
+        return case_from_check(
+            item, SAMPLE_ANSWERS, outcomes, decision,
+            **{**common, "case_no": "SF0101-20250317-0043", "promised_date": None,
+               "promised_days": None},
+        )  # fmt: skip
+    answers = {"who": "本人申请", "disabled": "否", "married": "未婚"}
+    applicant = replace(sample_applicant(), agent_name="", agent_id_number="", agent_phone="")
+    return case_from_check(
+        item, answers, {}, decision,
+        **{**common, "case_no": "SF0101-20250317-0044", "applicant": applicant,
+           "promised_date": None, "promised_days": None},
+        notice_lines=(),
         refusal_reason=(
             "申请人户籍不在本县，本事项应向户籍所在地乡镇人民政府（街道办事处）提出申请，"
-            "不属于本中心受理范围。"
+            "不属于本机关管辖范围。"
         ),
         refusal_basis=(
             "《社会救助暂行办法》第十一条第一款：申请最低生活保障，"
             "按照下列程序办理：（一）由共同生活的家庭成员向户籍所在地的乡镇人民政府、"
             "街道办事处提出书面申请……"
         ),
-    )
+    )  # fmt: skip
 
 
 def sample_ticket() -> TicketDoc:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from printing.model import ApplicantInfo, IdType
+from printing import linebreak
+from printing.model import ApplicantInfo
+
+CREDIT_CODE_LABEL = "统一社会信用代码"
 
 
 def mask_id(number: str) -> str:
@@ -36,7 +39,7 @@ def applicant_id_text(applicant: ApplicantInfo, *, mask: bool = True) -> tuple[s
 
     An organisation's credit code is public and never masked."""
     if applicant.is_org:
-        return IdType.CREDIT_CODE.value, applicant.credit_code or applicant.id_number
+        return CREDIT_CODE_LABEL, applicant.credit_code or applicant.id_number
     value = mask_id(applicant.id_number) if mask else applicant.id_number
     return applicant.id_type.value, value
 
@@ -74,94 +77,29 @@ def text_columns(text: str) -> int:
     return sum(char_columns(ch) for ch in text)
 
 
-NO_LINE_START = "，。、；：？！）》」』】〕…—％,.;:?!)]}"
+NO_LINE_START = linebreak.CLOSING
 """Punctuation that Chinese typesetting never puts at the start of a line."""
 _SPACE_BEFORE_MARK = re.compile(" +(?=[" + re.escape(NO_LINE_START) + "])")
 
 
 def wrap_columns(text: str, width: int, indent: int = 0) -> list[str]:
     """Split ``text`` into lines of at most ``width`` columns, continuation lines
-    indented by ``indent`` spaces. Breaks between any two Chinese characters, keeps
-    a run of ASCII letters/digits together when it fits on a line, and never starts
-    a line with closing punctuation (the character before it moves down with it)."""
+    indented by ``indent`` spaces, by the Chinese line-breaking rules of
+    :mod:`printing.linebreak` (the same as the PDFs'): no closing punctuation first,
+    no opening bracket last, dates, numbers, 文号 and ASCII words kept whole when
+    they fit on a line. Nothing ever goes past ``width``: a thermal printer would
+    wrap it itself."""
     if width <= indent:
         raise ValueError("width must exceed indent")
     lines: list[str] = []
     for raw in text.split("\n"):
         para = _SPACE_BEFORE_MARK.sub("", raw)  # a space must not strand a mark
-        line: list[str] = []
-        used = 0
-        for tok in _tokens(para):
-            cols = text_columns(tok)
-            if used + cols > width and line:
-                carry = _carry(line, tok, width - indent - cols, 1 if indent and lines else 0)
-                lines.append("".join(line).rstrip())
-                line = [" " * indent, *carry] if indent else carry
-                used = indent + sum(text_columns(t) for t in carry)
-                if tok == " ":
-                    continue
-            while cols > width - used:  # a token longer than a whole line: cut it
-                cut, ccols = _cut(tok, width - used)
-                if not cut:  # not even one character fits: put it alone
-                    cut, ccols = tok[0], char_columns(tok[0])
-                lines.append(("".join(line) + cut).rstrip())
-                tok, cols = tok[len(cut) :], cols - ccols
-                line, used = ([" " * indent] if indent else []), indent
-            line.append(tok)
-            used += cols
-        lines.append("".join(line).rstrip())
+        wrapped = linebreak.wrap(
+            para,
+            text_columns,
+            lambda n: width if n == 0 else width - indent,
+            hang=False,
+        )
+        lines.append(wrapped[0])
+        lines.extend(" " * indent + line for line in wrapped[1:])
     return lines
-
-
-def _carry(line: list[str], tok: str, room: int, first: int) -> list[str]:
-    """Tokens to move from the end of ``line`` to the next line so that ``tok``, a
-    closing punctuation mark, does not start it: the trailing run of such marks and
-    the character before them (splitting a word if it is the line's only one).
-    Nothing moves if the line would be left empty or the moved part would not fit in
-    ``room`` columns."""
-    if tok[0] not in NO_LINE_START:
-        return []
-    k = len(line) - 1
-    while k > first and (line[k] in NO_LINE_START or not line[k].strip()):
-        k -= 1
-    if k < first or not line[k].strip() or line[k] in NO_LINE_START:
-        return []
-    too_wide = sum(text_columns(t) for t in line[k:]) > room
-    if k == first or too_wide:  # take only the last character of the word
-        if len(line[k]) < 2:
-            return []
-        word = line[k]
-        line[k : k + 1] = [word[:-1], word[-1]]
-        k += 1
-    carry = line[k:]
-    if sum(text_columns(t) for t in carry) > room:
-        return []
-    del line[k:]
-    return carry
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    word = ""
-    for ch in text:
-        if (ch.isascii() and ch.isalnum()) or (word and ch in "-_./:@"):
-            word += ch
-            continue
-        if word:
-            out.append(word)
-            word = ""
-        out.append(ch)
-    if word:
-        out.append(word)
-    return out
-
-
-def _cut(token: str, cols: int) -> tuple[str, int]:
-    taken, used = "", 0
-    for ch in token:
-        c = char_columns(ch)
-        if used + c > cols:
-            break
-        taken += ch
-        used += c
-    return taken, used

@@ -35,7 +35,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-VERSION = "2026.1"
+VERSION = (
+    "2026.2"  # 2026.2: national item types, 送达方式 (issue 15); a published version never changes
+)
 COUNTY = "示范县"
 PLACE = "示范县城关镇便民服务中心一楼综合受理窗口（城关镇人民路88号）"
 
@@ -53,7 +55,8 @@ GA = ("示范县公安局", "0538-1230108")
 TY = ("示范县退役军人事务局", "0538-1230109")
 
 # Vocabularies of the workbook (the loader in app/core/items.py accepts these).
-LICENSING, PUBLIC_SERVICE, OTHER = "行政许可", "公共服务", "其他"
+LICENSING, PUBLIC_SERVICE = "行政许可", "公共服务"
+PAYMENT, CONFIRMATION = "行政给付", "行政确认"  # national item types
 ON_THE_SPOT, PROMISED = "即办件", "承诺件"
 KEPT, SHOWN, COPY, ELECTRONIC = "原件收取", "原件核验", "复印件", "电子"
 REQUIRED, DEFERRABLE, OPTIONAL = "必需", "容缺", "非必需"
@@ -116,6 +119,9 @@ class DemoItem:
     version: str = VERSION
     statutory_unit: str = "工作日"  # or 自然日 where the law counts in 日
     promised_unit: str = "工作日"
+    # empty: the hall's defaults (复议机关 示范县人民政府, 管辖法院 示范县人民法院)
+    review_body: str = ""
+    court: str = ""
 
 
 def q(code: str, text: str, options: str) -> Question:
@@ -479,7 +485,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code="370999-YB-002",
         name="医疗救助申请",
-        kind=OTHER,
+        kind=PAYMENT,
         dept=YB,
         service_type=PROMISED,
         statutory_days=20,
@@ -553,7 +559,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code=SIX_MATERIAL_ITEM,
         name="最低生活保障申请",
-        kind=OTHER,
+        kind=PAYMENT,
         dept=MZ,
         service_type=PROMISED,
         statutory_days=30,
@@ -592,7 +598,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code="370999-MZ-002",
         name="特困人员认定",
-        kind=OTHER,
+        kind=CONFIRMATION,
         dept=MZ,
         service_type=PROMISED,
         statutory_days=30,
@@ -646,7 +652,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code="370999-MZ-003",
         name="临时救助申请",
-        kind=OTHER,
+        kind=PAYMENT,
         dept=MZ,
         service_type=PROMISED,
         statutory_days=20,
@@ -733,7 +739,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code="370999-MZ-005",
         name="残疾人两项补贴申请",
-        kind=OTHER,
+        kind=PAYMENT,
         dept=MZ,
         service_type=PROMISED,
         statutory_days=20,
@@ -874,7 +880,7 @@ ITEMS: tuple[DemoItem, ...] = (
     DemoItem(
         code="370999-WJ-002",
         name="农村部分计划生育家庭奖励扶助申请",
-        kind=OTHER,
+        kind=PAYMENT,
         dept=WJ,
         service_type=PROMISED,
         statutory_days=20,
@@ -1397,6 +1403,9 @@ ITEM_COLUMNS = (
     ("办理地点", 36),
     ("咨询电话", 15),
     ("版本", 8),
+    ("复议机关", 18),
+    ("管辖法院", 18),
+    ("送达方式", 24),
 )
 QUESTION_COLUMNS = (("事项编码", 16), ("情形编码", 10), ("问题", 30), ("选项", 50))
 MATERIAL_COLUMNS = (
@@ -1435,6 +1444,9 @@ def item_row(item: DemoItem) -> list[object]:
         item.place,
         phone,
         item.version,
+        item.review_body,
+        item.court,
+        "当场领取" if item.service_type == ON_THE_SPOT else "窗口领取；可申请邮寄送达",
     ]
 
 

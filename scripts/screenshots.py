@@ -194,10 +194,11 @@ def queue_screens(out: Path) -> None:
     """The hall queue's screens (issue 5) on a demo hall in mid-morning: the kiosk and
     the hall display at 1920×1080, the manager view at 1366×768, a counter panel at
     the width of the counter window's side panel."""
+    from app.services.catalogue import materials_lookup
     from app.services.queue import QueueService, demo_traffic, queue_url
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.queue.hall_display import HallDisplay
-    from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
+    from app.ui.queue.kiosk import KioskWindow
     from app.ui.queue.manager import ManagerWindow
 
     with tempfile.TemporaryDirectory() as data:
@@ -216,7 +217,7 @@ def queue_screens(out: Path) -> None:
         display.runner.shutdown()
         display.close()
 
-        kiosk = KioskWindow(service, hall, materials=materials_from_catalogue(ctx.store))
+        kiosk = KioskWindow(service, hall, materials=materials_lookup(ctx.store))
         kiosk.resize(1920, 1080)
         kiosk.show()
         kiosk.start()
@@ -329,12 +330,11 @@ def priority_screens(out: Path) -> None:
         kiosk.resize(1920, 1080)
         kiosk.show()
         kiosk.start()
-        wait_until(lambda: len(kiosk.appointment_buttons) == 4)
+        wait_until(lambda: len(kiosk.buttons) == 4)
         kiosk.open_appointment()
-        kiosk.choose_appointment("SB")
-        for key in "YY2026112":
+        for key in "YY1208-K7Q2":
             kiosk.type_key(key)
-        shoot(kiosk, out / "kiosk-appointment.png")
+        shoot(kiosk, out / "kiosk-appointment-typing.png")
         kiosk.close()
 
         manager = ManagerWindow(service, "chenzhuren", hall)

@@ -38,7 +38,6 @@ _CLOCK_READS = ("date.today()", "datetime.now()", "QDate.currentDate()",
 _CLOCK_LEFT = {
     "app/core/clock.py": "the clock itself",
     "app/ui/device_simulators.py": "simulated hardware logs its own wall time",
-    "app/services/hall_devices.py": "the device bridge's keypad sign-in window (a queue process)",
     "app/services/queue.py": "seed_demo's default when no time is given",
     "app/services/sync.py": "time of the last sync error, for display",
 }
@@ -101,20 +100,7 @@ def test_storage_printing_and_devices_know_only_the_domain_of_app() -> None:
         assert not _breaches(folder, ("app",), allowed=("app.core",)), folder
 
 
-# Widgets ask services; they never reach the store. What is left is listed with the
-# reason it may stay for now; nothing new may join it, and the list only shrinks.
-_UI_STORE_LEFT = {
-    "app/ui/queue/manager.py": "queue value types still live in db/queue_store.py",
-    "app/ui/queue/counter_panel.py": "queue value types still live in db/queue_store.py",
-    "app/ui/queue/kiosk.py": "queue value types; the catalogue version for 预约",
-    "app/ui/queue/priority_dialogs.py": "queue value types still live in db/queue_store.py",
-    "app/ui/queue/roles.py": "the queue processes' data folder and database URL",
-}
-
-
+# Widgets ask services; they never reach the store (nor SQLAlchemy, nor sqlite3).
 def test_widgets_never_touch_the_store() -> None:
     found = _breaches("app/ui", ("db", "sqlalchemy", "sqlite3", "alembic", "psycopg"))
-    new = {path: mods for path, mods in found.items() if path not in _UI_STORE_LEFT}
-    assert not new, f"call a service (app/services, app/*_service.py) instead: {new}"
-    gone = sorted(set(_UI_STORE_LEFT) - set(found))
-    assert not gone, f"no longer reaches the store: take it off _UI_STORE_LEFT: {gone}"
+    assert not found, f"call a service (app/services) instead: {found}"

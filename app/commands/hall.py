@@ -65,6 +65,14 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if name == "stats":
             p.add_argument("--day", help="业务日，如 2026-03-02（默认今天）")
         p.set_defaults(handler=handler)
+    p = qsub.add_parser(
+        "import-bookings",
+        help="导入省平台预约文件（CSV 或 xlsx，格式见 docs/bookings.md）：有一行不对则整份不导入",
+    )
+    p.add_argument("file", help="预约文件")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）")
+    p.set_defaults(handler=_import_bookings)
     _add_config_cli(qsub)
 
 
@@ -119,10 +127,13 @@ def _stats(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"业务日“{args.day}”不是有效日期，应写成 2026-03-02 的形式", file=sys.stderr)
             return 2
+    from app.services.bookings import BookingService
+
     service = _service(args)
     try:
         stats = service.day_stats(day)
         names = {c.code: c.name for c in service.run(lambda s: s.categories())}
+        bookings = BookingService(service).day(day).figures
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -148,6 +159,37 @@ def _stats(args: argparse.Namespace) -> int:
         print(line(f"类别 {names.get(code, code)}", g))
     for clerk, g in sorted(stats.by_clerk.items()):
         print(line(f"人员 {clerk or '—'}", g))
+    print(
+        f"预约\t预约 {bookings.booked}\t已签到 {bookings.checked_in}\t爽约 {bookings.no_shows}"
+        f"\t待签到 {bookings.expected}\t已取消 {bookings.cancelled}"
+    )
+    return 0
+
+
+def _import_bookings(args: argparse.Namespace) -> int:
+    from app.services.bookings import BookingService, ImportRefused
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        result = BookingService(service).import_file(Path(args.file), actor="cli")
+    except ImportRefused as exc:
+        print(
+            f"{Path(args.file).name} 未导入（没有写入任何预约），请改正后重新导入：",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(
+        f"已导入 {result.added} 条预约"
+        + (f"，{result.already} 条此前已导入" if result.already else "")
+    )
     return 0
 
 
@@ -162,7 +204,10 @@ def _close_day(args: argparse.Namespace) -> int:
         expired = service.close_day(actor="cli")
         stats = service.day_stats(day)
         version = service.run(lambda s: s.last_event_no())
-        summarised = summarise_day(_data_dir(args), stats, version)
+        from app.services.bookings import BookingService
+
+        bookings = BookingService(service).category_figures(day)
+        summarised = summarise_day(_data_dir(args), stats, version, bookings)
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -174,10 +219,13 @@ def _close_day(args: argparse.Namespace) -> int:
     return 0
 
 
-def summarise_day(folder: Path, stats: Any, version: int) -> int:
+def summarise_day(
+    folder: Path, stats: Any, version: int, bookings: dict[str, Any] | None = None
+) -> int:
     """A queue day's figures per category into the local outbox, for the county (the
     figures the seeds ask for: tickets, served, no-shows, waits, service times,
-    satisfaction). ``version`` is the queue's event number, so a later summary of the
+    satisfaction; and the category's appointments under ``bookings``: booked,
+    checked in, no-shows, cancelled). ``version`` is the queue's event number, so a later summary of the
     same day replaces an earlier one at the county. Returns the categories written;
     nothing when central sync is not set up on this machine."""
     from dataclasses import asdict
@@ -195,6 +243,10 @@ def summarise_day(folder: Path, stats: Any, version: int) -> int:
             for code, group in stats.by_category.items():
                 figures = asdict(group)
                 figures["no_show_rate"] = group.no_show_rate
+                if bookings and code in bookings:
+                    booked = asdict(bookings[code])
+                    booked.pop("day", None)
+                    figures["bookings"] = booked
                 enqueue_queue_summary(
                     s, day=stats.day, category=code, source=source, figures=figures,
                     version=version,

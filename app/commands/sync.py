@@ -93,6 +93,18 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("centre")
     p.add_argument("workstation")
     admin("status", "各中心、工作站的同步情况", _central_status)
+    p = admin(
+        "connections",
+        "数据库连接数：各中心同步账号的连接上限与当前连接（加 --per-centre 修改上限）",
+        _central_connections,
+    )
+    p.add_argument("--per-centre", type=int, help="把各中心同步账号的连接上限设为此数")
+    p.add_argument("--centre", help="只修改这个中心的上限（与 --per-centre 同用）")
+    admin(
+        "pgbouncer-userlist",
+        "输出 PgBouncer 的 auth_file（各中心同步账号及其 SCRAM 校验值，不含密码）",
+        _pgbouncer_userlist,
+    )
 
     s = sub.add_parser("sync", help="与县中心同步（--once 同步一次后退出）")
     s.add_argument("--once", action="store_true", help="上传并下载一次后退出（供脚本使用）")
@@ -178,6 +190,9 @@ def _central_upgrade(args: argparse.Namespace) -> int:
 
     def run(url: str) -> int:
         print(f"县中心数据库结构已升级到 {admin.upgrade_central(url)}。")
+        budget = admin.connection_budget(url)
+        if not budget.ok:
+            print(_budget_warning(budget), file=sys.stderr)
         return 0
 
     return _admin_call(args, run)
@@ -379,6 +394,56 @@ def _central_status(args: argparse.Namespace) -> int:
                 f"  工作站 {w['centre']}-{w['code']}：已收 {w['batches']} 批，"
                 f"最近 {seen}，安装号 {install}"
             )
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _budget_warning(budget: Any) -> str:
+    return (
+        f"注意：各中心同步账号的连接上限合计 {budget.promised} 个，超过了数据库能给它们的 "
+        f"{budget.for_centres} 个（max_connections {budget.max_connections}，"
+        f"超级用户保留 {budget.superuser_reserved}，县中心自用 {budget.county_reserve}）。"
+        "工作站多时可能占满数据库：请运行 yichuang central connections --per-centre "
+        f"{max(1, budget.for_centres // max(1, len(budget.centres)))}，"
+        "或提高 max_connections（见 docs/sync.md“连接数”）。"
+    )
+
+
+def _pgbouncer_userlist(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        sys.stdout.write(admin.pgbouncer_userlist(url))
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _central_connections(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        if args.per_centre is not None:
+            budget = admin.set_connection_limit(url, args.per_centre, args.centre)
+            print(f"已把{'中心 ' + args.centre if args.centre else '各中心'}的连接上限设为 "
+                  f"{args.per_centre}。")  # fmt: skip
+        elif args.centre:
+            print("--centre 要与 --per-centre 同用", file=sys.stderr)
+            return 2
+        else:
+            budget = admin.connection_budget(url)
+        print(
+            f"max_connections {budget.max_connections}，超级用户保留 {budget.superuser_reserved}，"
+            f"县中心自用 {budget.county_reserve}，各中心合计可用 {budget.for_centres}；"
+            f"{len(budget.centres)} 个中心的上限合计 {budget.promised}"
+        )
+        for c in budget.centres:
+            limit = "不限" if c.limit < 0 else str(c.limit)
+            print(f"  {c.code}（账号 {c.role}）：上限 {limit}，当前 {c.in_use}")
+        if not budget.ok:
+            print(_budget_warning(budget), file=sys.stderr)
+            return 1
         return 0
 
     return _admin_call(args, run)

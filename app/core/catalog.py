@@ -5,7 +5,8 @@ The file layout (Excel workbook or its JSON mirror) is three sheets:
 - ``事项``: 事项编码, 事项名称, 事项类型, 实施主体, 办件类型, 法定时限, 承诺时限, 是否收费,
   收费标准, 设定依据, 受理条件, 办理流程, 办理地点, 咨询电话, 版本; optional: 法定时限单位,
   承诺时限单位 (工作日 / 自然日; empty: what the limit cell says — "15日" is 自然日 — or
-  else 工作日)
+  else 工作日), 复议机关 and 管辖法院 (to whom an applicant turns against a decision:
+  行政复议 and 行政诉讼), 送达方式 (窗口领取 / 邮寄 …); empty: the hall's settings
 - ``情形``: 事项编码, 情形编码, 问题, 选项 (options separated by ``;``)
 - ``材料``: 事项编码, 序号, 材料名称, 材料形式, 份数, 必要性, 适用情形, 受理标准, 来源渠道,
   空白表格, 示例样表
@@ -50,7 +51,9 @@ ITEM_COLUMNS = (
     "是否收费", "收费标准", "设定依据", "受理条件", "办理流程", "办理地点", "咨询电话", "版本",
 )  # fmt: skip
 # Optional 事项 columns: a file without them is read with their defaults.
-ITEM_OPTIONAL_COLUMNS = ("法定时限单位", "承诺时限单位")
+# 复议机关 / 管辖法院 / 送达方式 empty: the hall's settings say them.
+REMEDY_COLUMNS = ("复议机关", "管辖法院", "送达方式")
+ITEM_OPTIONAL_COLUMNS = ("法定时限单位", "承诺时限单位", *REMEDY_COLUMNS)
 QUESTION_COLUMNS = ("事项编码", "情形编码", "问题", "选项")
 MATERIAL_COLUMNS = (
     "事项编码", "序号", "材料名称", "材料形式", "份数", "必要性", "适用情形", "受理标准",
@@ -62,13 +65,19 @@ SHEETS: Mapping[str, tuple[str, ...]] = {
     SHEET_MATERIALS: MATERIAL_COLUMNS,
 }
 
-# What an export writes: the optional unit columns beside their limits.
+# What an export writes: the optional unit columns beside their limits, the
+# remedies' addressees and the delivery at the end.
 EXPORT_SHEETS: Mapping[str, tuple[str, ...]] = {
     **SHEETS,
-    SHEET_ITEMS: tuple(
-        c
-        for column in ITEM_COLUMNS
-        for c in ((column, column + "单位") if column in ("法定时限", "承诺时限") else (column,))
+    SHEET_ITEMS: (
+        *(
+            c
+            for column in ITEM_COLUMNS
+            for c in (
+                (column, column + "单位") if column in ("法定时限", "承诺时限") else (column,)
+            )
+        ),
+        *REMEDY_COLUMNS,
     ),
 }
 
@@ -363,6 +372,9 @@ def _parse_item_row(
         "procedure": _text(row, "办理流程"),
         "place": _text(row, "办理地点"),
         "phone": _text(row, "咨询电话"),
+        "review_body": _text(row, "复议机关"),
+        "court": _text(row, "管辖法院"),
+        "delivery": _text(row, "送达方式"),
     }
 
 
@@ -493,6 +505,9 @@ def item_rows(
         "办理地点": item.place,
         "咨询电话": item.phone,
         "版本": item.version,
+        "复议机关": item.review_body,
+        "管辖法院": item.court,
+        "送达方式": item.delivery,
     }
     questions: list[dict[str, object]] = [
         {"事项编码": item.code, "情形编码": q.code, "问题": q.text, "选项": ";".join(q.options)}

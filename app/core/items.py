@@ -16,9 +16,20 @@ from app.core.workdays import LimitUnit
 
 
 class ItemKind(StrEnum):
+    """The national types of government service items (政务服务事项基本目录)."""
+
     LICENSING = "行政许可"
+    PENALTY = "行政处罚"
+    COERCION = "行政强制"
+    LEVY = "行政征收"
+    PAYMENT = "行政给付"  # 低保, 救助, 补贴 …
+    INSPECTION = "行政检查"
+    CONFIRMATION = "行政确认"
+    REWARD = "行政奖励"
+    ADJUDICATION = "行政裁决"
+    OTHER_POWER = "其他行政权力"
     PUBLIC_SERVICE = "公共服务"
-    OTHER = "其他"
+    OTHER = "其他"  # kept for catalogues written before the national types
 
 
 class ServiceType(StrEnum):
@@ -40,10 +51,8 @@ class Necessity(StrEnum):
 
 
 ITEM_KIND_ALIASES: Mapping[str, ItemKind] = {
-    "行政许可": ItemKind.LICENSING,
-    "公共服务": ItemKind.PUBLIC_SERVICE,
-    "其他": ItemKind.OTHER,
-    "其他行政权力": ItemKind.OTHER,
+    **{kind.value: kind for kind in ItemKind},
+    "其他权力": ItemKind.OTHER_POWER,
 }
 SERVICE_TYPE_ALIASES: Mapping[str, ServiceType] = {
     "即办件": ServiceType.ON_THE_SPOT,
@@ -173,6 +182,11 @@ class Item:
     materials: tuple[Material, ...] = field(default=())
     statutory_unit: LimitUnit = LimitUnit.WORKING  # 法定时限: 工作日 or 自然日 (日)
     promised_unit: LimitUnit = LimitUnit.WORKING  # 承诺时限
+    # Where an applicant who disagrees with a decision turns (empty: the hall's
+    # defaults): 行政复议机关 and the court of 行政诉讼.
+    review_body: str = ""
+    court: str = ""
+    delivery: str = ""  # 结果送达方式, e.g. 窗口领取；可申请邮寄送达 (empty: the hall's)
 
     def question(self, ref: str) -> Question | None:
         for q in self.questions:

@@ -148,6 +148,9 @@ class QueuePolicy:
     window_lease_s: int = 60
     # a call older than this (since its call or last recall) is stale; 0: no limit
     stale_call_minutes: int = 0
+    # 预约签到: from this long before a booked slot starts until this long after it ends
+    booking_early_min: int = 30
+    booking_late_min: int = 15
 
     def problems(self) -> list[str]:
         out = []
@@ -173,6 +176,10 @@ class QueuePolicy:
             out.append(
                 f"呼叫超时应为0至1440分钟之间的整数（0表示不限），现在是{self.stale_call_minutes}"
             )
+        if not _is_int(self.booking_early_min) or not 0 <= self.booking_early_min <= 240:
+            out.append(f"预约提前签到时间应为0至240分钟之间的整数，现在是{self.booking_early_min}")
+        if not _is_int(self.booking_late_min) or not 0 <= self.booking_late_min <= 240:
+            out.append(f"预约迟到签到时间应为0至240分钟之间的整数，现在是{self.booking_late_min}")
         return out
 
     def checked(self) -> QueuePolicy:

@@ -15,9 +15,11 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.core.check import Decision
 from app.core.clock import Clock, SystemClock
 from app.core.identity import normalise
 from app.core.ids import uuid7
+from app.core.intake import IdType
 from app.core.items import Medium, ServiceType
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
@@ -35,38 +37,28 @@ from printing.documents import (
     render_receipt,
     render_refusal,
 )
-from printing.model import (
-    ApplicantInfo,
-    CaseDoc,
-    Decision,
-    IdType,
-    NoticeLine,
-    Problem,
-    ReceivedMaterial,
-)
+from printing.model import ApplicantInfo, CaseDoc, ReceivedMaterial, notice_line
 from printing.outcome import PrintOutcome
 from printing.settings import HallSettings
 
 log = logging.getLogger("yichuang.printing")
 
-_DECISION = {
-    "受理": Decision.ACCEPT,
-    "容缺受理": Decision.ACCEPT_DEFERRED,
-    "补正": Decision.NOTICE,
-    "不予受理": Decision.REFUSE,
-}
 _KIND_NAMES = {k.value: k for k in DocKind}
 
 
-def kinds_for(decision: str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
-    """The documents a decision produces at the counter."""
+def kinds_for(decision: Decision | str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
+    """The documents a decision produces at the counter (none for an unknown one)."""
     receipt = DocKind.RECEIPT_ROLL if roll_receipt else DocKind.RECEIPT
+    try:
+        known = Decision(decision)
+    except ValueError:
+        return ()
     return {
-        "受理": (receipt,),
-        "容缺受理": (receipt, DocKind.PROMISE),
-        "补正": (DocKind.NOTICE,),
-        "不予受理": (DocKind.REFUSAL,),
-    }.get(decision, ())
+        Decision.ACCEPT: (receipt,),
+        Decision.ACCEPT_DEFERRED: (receipt, DocKind.PROMISE),
+        Decision.CORRECTION: (DocKind.NOTICE,),
+        Decision.REFUSE: (DocKind.REFUSAL,),
+    }[known]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +92,10 @@ def hall_settings(settings: Settings) -> HallSettings:
         phone=str(settings.get("hall_phone")),
         supervision_phone=str(settings.get("supervision_phone")),
         qr_template=template,
+        review_body=str(settings.get("review_body")),
+        court=str(settings.get("court")),
+        delivery=str(settings.get("result_delivery")),
+        office_hours=str(settings.get("office_hours")),
     )
 
 
@@ -121,14 +117,14 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
     org = a.kind == "单位"
     applicant = ApplicantInfo(
         name=a.name,
-        id_type=IdType.CREDIT_CODE if org else _id_type(a.id_type),
+        id_type=IdType.RESIDENT_ID if org else _id_type(a.id_type),  # org: its credit code
         id_number="" if org else a.id_no,
         phone=a.phone,
         is_org=org,
         credit_code=a.id_no if org else "",
         legal_rep=a.legal_rep,
         agent_name=a.agent_name,
-        agent_id_type=_id_type(a.agent_id_type) if a.agent_id_type else IdType.ID_CARD,
+        agent_id_type=_id_type(a.agent_id_type) if a.agent_id_type else IdType.RESIDENT_ID,
         agent_id_number=a.agent_id_no,
         agent_phone=a.agent_phone,
         address=a.address,
@@ -139,14 +135,7 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         if m.status == "收到"
     )
     lines = tuple(
-        NoticeLine(
-            material=n.material,
-            problem=Problem.DEFECTIVE if n.problem.startswith("有误") else Problem.MISSING,
-            reason=n.problem.removeprefix("有误：") if n.problem.startswith("有误") else n.problem,
-            requirement=n.requirement,
-            deferrable=n.deferrable,
-        )
-        for n in row.notice_lines
+        notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in row.notice_lines
     )
     return CaseDoc(
         case_no=row.case_no,
@@ -159,7 +148,7 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         clerk_name=row.clerk_name,
         window_no=row.window_no,
         accepted_at=row.accepted_at,
-        decision=_DECISION[row.decision],
+        decision=Decision(row.decision),
         answers=tuple((ans.question, ans.answer) for ans in row.answers),
         materials=received,
         notice_lines=lines,
@@ -174,6 +163,7 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         refusal_reason=row.decision_reason,
         refusal_basis=row.legal_basis,
         deferred_supply_date=row.supply_by,
+        standard=item,
     )
 
 

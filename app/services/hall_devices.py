@@ -17,27 +17,34 @@ Threads, and why nothing waits on a device:
   raised into the queue or the caller.
 
 How soon a call reaches the strip: an operation made in this process can `wake()`
-the bridge at once; otherwise it notices a change by polling `last_event_no()` every
-`poll_interval_s` (0.15 s), and, on a SQLite store, by looking at the database
-files' size and time every `hint_interval_s` (0.02 s) — a stat, no query — so a call
-from another counter on the same machine shows within a few tens of milliseconds.
+the bridge at once; on PostgreSQL every queue write NOTIFYs and the bridge's
+QueueWaker (db/queue_notify.py), LISTENing on a connection of its own, wakes it as
+the write commits; on a SQLite store the bridge looks at the database files' size
+and time every `hint_interval_s` (0.02 s) — a stat, no query — so a call from
+another counter shows within a few tens of milliseconds. Polling `last_event_no()`
+stays as the fallback: every `poll_interval_s` (0.15 s) while there is no live
+notification connection — the waker wakes the bridge when it loses it, and
+reconnects — and every `listen_poll_s` (2 s) as a safety net while there is.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from db.queue_store import Action, CounterInfo, QueueError, QueueEvent, QueueStore
+from app.core.clock import Clock, clock_from_env
+from app.core.queue_records import Action, CounterInfo, QueueError, QueueEvent
+from db.queue_notify import QueueWaker, file_signature
+from db.queue_store import QueueStore
 from devices.displays import FramedDisplay
 from devices.errors import DeviceError
 from devices.events import EvaluationResult, Key, KeyEvent
@@ -223,6 +230,8 @@ class HallDeviceBridge:
         evaluate_on_finish: bool = False,
         owns_hub: bool = True,
         owns_voice: bool = True,
+        listen: bool = True,
+        listen_poll_s: float = 2.0,
     ) -> None:
         if isinstance(queue_store, QueueStore):
             given = queue_store
@@ -260,6 +269,9 @@ class HallDeviceBridge:
         self._hint_seen: object = None
         self._ready = threading.Event()
         self._deferred: list[tuple[str, str]] = []  # notices to show after following
+        self.waker: QueueWaker | None = None  # PostgreSQL: LISTEN for queue changes
+        self.listen = listen
+        self.listen_poll_s = listen_poll_s  # the poll while LISTEN is live
 
         self.windows: dict[str, _Window] = {}
         self.hall_displays: list[FramedDisplay] = []
@@ -317,6 +329,9 @@ class HallDeviceBridge:
             if thread.is_alive():
                 log.error("排队设备线程未能在 %.1f 秒内结束", timeout)
         self._running = False
+        waker, self.waker = self.waker, None
+        if waker is not None:
+            waker.close()
         if self._owns_hub:
             self.hub.close()
         if self._owns_voice and self.voice is not None:
@@ -465,7 +480,7 @@ class HallDeviceBridge:
                     or self._hint_moved()
                 ):
                     self._follow(store)
-                    next_poll = time.monotonic() + self.poll_interval_s
+                    next_poll = time.monotonic() + self._poll_s()
                 # a key's message goes up after the events the key itself caused
                 deferred, self._deferred = self._deferred, []
                 for window, text in deferred:
@@ -489,6 +504,14 @@ class HallDeviceBridge:
                 messages.append(self._inbox.get_nowait())
             except queue.Empty:
                 return messages
+
+    def _poll_s(self) -> float:
+        """Polling is the fallback: while notifications arrive (PostgreSQL's LISTEN
+        is live) a slow safety-net poll, else every ``poll_interval_s``."""
+        waker = self.waker
+        if waker is not None and waker.active:
+            return max(self.poll_interval_s, self.listen_poll_s)
+        return self.poll_interval_s
 
     def _wait_s(self, now: float, next_poll: float, retry_at: float) -> float:
         """Until the next poll, file check, message to take down, or store retry."""
@@ -528,6 +551,9 @@ class HallDeviceBridge:
                     log.debug("关闭排队数据库失败", exc_info=True)
             return False
         self._store = store
+        if self.listen and self.waker is None and store.engine.dialect.name == "postgresql":
+            url = store.engine.url.render_as_string(hide_password=False)
+            self.waker = QueueWaker(url, self.wake).start()
         self._hint = _change_hint(store) if self.hint_interval_s is not None else None
         self._hint_seen = self._hint() if self._hint is not None else None
         if self._last_no is None:  # first start: show where every window is now
@@ -798,20 +824,7 @@ def _change_hint(store: QueueStore) -> Callable[[], object] | None:
     url = store.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    files = (Path(url.database), Path(url.database + "-wal"))
-
-    def signature() -> object:
-        out: list[tuple[int, int] | None] = []
-        for path in files:
-            try:
-                st = os.stat(path)
-            except OSError:
-                out.append(None)
-            else:
-                out.append((st.st_mtime_ns, st.st_size))
-        return tuple(out)
-
-    return signature
+    return file_signature(url.database)
 
 
 # --- from settings --------------------------------------------------------------------------
@@ -897,48 +910,40 @@ def start_demo_devices(
 # --- who is at a window -----------------------------------------------------------------------
 
 
-def window_clerks(local_url: str, queue_url: str) -> Callable[[str], str | None]:
+def window_clerks(
+    local_url: str, queue_url: str, clock: Clock | None = None
+) -> Callable[[str], str | None]:
     """``clerk_for_window`` for a bridge: the clerk signed in at that window on this
     machine's store today (open sign-in), else the clerk who last acted at that
     window in the hall's queue today (a counter on another PC), else None — and a
     keypad at a window nobody has worked at today is refused.
 
-    Called on the bridge's thread; each call opens short-lived connections, which is
-    fine for a key pressed now and then."""
-    from datetime import datetime
+    Called on the bridge's thread, which owns the two stores it opens here (on the
+    first key press: a bridge nobody presses opens nothing)."""
+    from db.clerk_repo import active_logins, signed_in_at
+    from db.store import Store, open_store
 
-    from sqlalchemy import create_engine, text
-
-    local = create_engine(local_url)
-    hall = create_engine(queue_url)
+    the_clock = clock or clock_from_env()
+    opened: dict[str, Store | QueueStore] = {}
 
     def clerk(window_no: str) -> str | None:
-        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        today = midnight.isoformat(" ")  # compares as the stored text on SQLite too
+        midnight = datetime.combine(the_clock.today(), datetime.min.time())
         try:
-            with local.connect() as conn:
-                logins = {r[0] for r in conn.execute(text("SELECT login FROM clerk WHERE active"))}
-                row = conn.execute(
-                    text(
-                        "SELECT login FROM sign_in WHERE window_no = :w AND signed_out_at IS NULL"
-                        " AND signed_in_at >= :today ORDER BY signed_in_at DESC LIMIT 1"
-                    ),
-                    {"w": window_no, "today": today},
-                ).first()
-            if row is not None:
-                return str(row[0])
-            with hall.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT actor FROM queue_event WHERE window_no = :w AND at >= :today"
-                        " ORDER BY no DESC LIMIT 50"
-                    ),
-                    {"w": window_no, "today": today},
-                ).all()
+            if "local" not in opened:
+                opened["local"] = open_store(local_url, upgrade=False)
+                opened["hall"] = QueueStore.open(queue_url, upgrade=False)
+            local, hall = opened["local"], opened["hall"]
+            assert isinstance(local, Store) and isinstance(hall, QueueStore)
+            with local.session() as s:
+                logins = active_logins(s)
+                here = signed_in_at(s, window_no, midnight)
+            if here is not None:
+                return here
+            actors = hall.actors_at_window(window_no, midnight)
         except Exception as exc:  # the caller refuses the key with 系统忙
             log.warning("who is at window %s: %s", window_no, exc)
             raise
-        return next((str(r[0]) for r in rows if r[0] in logins), None)
+        return next((a for a in actors if a in logins), None)
 
     return clerk
 

@@ -39,18 +39,19 @@ from app.core.queue_policy import (
     hours_text,
     issuing_open,
 )
-from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
-from db.queue_store import (
+from app.core.queue_records import (
     Action,
     CounterInfo,
     DayStats,
     QueueError,
     QueueEvent,
-    QueueStore,
     RecallResult,
     StaleCall,
     TicketInfo,
 )
+from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
+from db.queue_notify import QueueWaker
+from db.queue_store import QueueStore
 from db.store import StoreError, database_url
 
 log = logging.getLogger("yichuang.queue.service")
@@ -139,14 +140,6 @@ def queue_url(setting: str, data_dir: str | Path) -> str:
     if setting:
         return database_url(setting)
     return f"sqlite:///{(Path(data_dir) / 'queue.sqlite3').resolve()}"
-
-
-class AlreadyCheckedIn(QueueError):
-    """The booking number was checked in today already; ``ticket`` is its ticket."""
-
-    def __init__(self, ticket: TicketInfo) -> None:
-        super().__init__(f"此预约号今日已签到，号码为 {ticket.display}")
-        self.ticket = ticket
 
 
 def error_text(exc: BaseException) -> str:
@@ -296,6 +289,11 @@ class QueueService:
 
     # ------------------------------------------------------------ the store
 
+    def waker(self, on_change: Callable[[], None]) -> QueueWaker:
+        """A QueueWaker on this hall's store (not started): ``on_change`` on its own
+        thread as soon as any process commits a queue change."""
+        return QueueWaker(self.url, on_change)
+
     def _open(self) -> QueueStore:
         if self._store is None:
             try:
@@ -345,23 +343,6 @@ class QueueService:
         def job(s: QueueStore) -> TicketInfo:
             now = self.clock()
             ticket = s.issue_ticket(category, kind=kind, note=note, actor=actor, now=now)
-            return _with_estimate(s, ticket, now)
-
-        return self.run(job)
-
-    def check_in(self, category: str, booking_no: str, *, actor: str = "kiosk") -> TicketInfo:
-        """预约签到: an appointment ticket with its booking number, unless that number
-        was checked in today already (``AlreadyCheckedIn``). One job under the
-        service's lock, so two taps of one kiosk cannot both get a ticket."""
-
-        def job(s: QueueStore) -> TicketInfo:
-            now = self.clock()
-            found = s.appointment_ticket(booking_no, now=now)
-            if found is not None:
-                raise AlreadyCheckedIn(found)
-            ticket = s.issue_ticket(
-                category, kind=TicketKind.APPOINTMENT, note=booking_no, actor=actor, now=now
-            )
             return _with_estimate(s, ticket, now)
 
         return self.run(job)

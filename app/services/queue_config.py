@@ -48,9 +48,13 @@ POLICY_LABELS = {
     "reactivate_keeps_place": "过号恢复后保留原排队位置",
     "window_lease_s": "窗口程序无响应判定（秒）",
     "stale_call_minutes": "呼叫超时（分钟）",
+    "booking_early_min": "预约提前签到（分钟）",
+    "booking_late_min": "预约迟到签到（分钟）",
 }
 # added after files were first exported: a file without them keeps the default
-POLICY_OPTIONAL = frozenset({"window_lease_s", "stale_call_minutes"})
+POLICY_OPTIONAL = frozenset(
+    {"window_lease_s", "stale_call_minutes", "booking_early_min", "booking_late_min"}
+)
 CATEGORY_LABELS = {
     "code": "类别代码",
     "name": "类别名称",

@@ -8,6 +8,7 @@ bar (online/offline, pending count, last success, last error, conflicts) and cal
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,12 +45,15 @@ class SyncStatus:
     last_error: str = ""
     last_error_at: datetime | None = None
     notice: str = ""  # e.g. "this program is one version behind the county"
+    busy: bool = False  # the last sync was turned away: the county's connections were full
 
     def text(self) -> str:
         """One line for the top bar."""
         if not self.configured:
             return "未设置县中心同步"
         link = {True: "在线", False: "离线", None: "尚未连接"}[self.online]
+        if self.busy and not self.online:
+            link = "县中心繁忙"
         parts = ["同步中…" if self.running else link]
         parts.append(f"待上传 {self.pending}")
         if self.last_success:
@@ -190,6 +194,7 @@ class SyncService:
         self._listeners: Listeners[SyncStatus] = Listeners("sync status")
         self._status = SyncStatus()
         self.last_report: SyncReport | None = None
+        self.busy = False  # the last sync found the county's connections full
 
     # ------------------------------------------------------------ status
 
@@ -211,7 +216,7 @@ class SyncService:
         """Re-read pending count and the rest from the local store (e.g. after a save)."""
         current = self.status
         fresh = read_status(self.store, current.configured)
-        status = replace(fresh, online=current.online, running=current.running)
+        status = replace(fresh, online=current.online, running=current.running, busy=current.busy)
         self._publish(status)
         return status
 
@@ -225,18 +230,26 @@ class SyncService:
         if client is None:
             return self._finish(False, None, "")
         self._publish(replace(self.status, configured=True, running=True))
+        self.busy = False
         try:
             self.last_report = client.sync_once()
         except SyncError as exc:
             log.warning("sync failed (%s): %s", exc.kind, exc.message)
-            return self._finish(True, exc.kind not in ("offline",), exc.message)
+            self.busy = exc.kind == "busy"
+            return self._finish(
+                True, exc.kind not in ("offline", "busy"), exc.message, busy=self.busy
+            )
         except Exception as exc:  # a bug or a local-store failure: shown, never fatal
             log.exception("sync failed")
             return self._finish(True, None, f"同步出错：{exc}")
         return self._finish(True, True, "")
 
-    def _finish(self, configured: bool, online: bool | None, error: str) -> SyncStatus:
-        status = replace(read_status(self.store, configured), online=online, running=False)
+    def _finish(
+        self, configured: bool, online: bool | None, error: str, busy: bool = False
+    ) -> SyncStatus:
+        status = replace(
+            read_status(self.store, configured), online=online, running=False, busy=busy
+        )
         if error and not status.last_error:
             status = replace(status, last_error=error, last_error_at=datetime.now())
         self._publish(status)
@@ -260,8 +273,16 @@ class SyncService:
             self._thread.join(timeout)
             self._thread = None
 
+    def next_wait(self) -> float:
+        """Seconds to the next sync: the interval; after a "connections full" refusal a
+        random 0.5–1.5 × the interval, so that the workstations turned away together do
+        not all come back in the same second."""
+        if self.busy:
+            return self.interval_s * random.uniform(0.5, 1.5)
+        return self.interval_s
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.run_once()
-            self._wake.wait(self.interval_s)
+            self._wake.wait(self.next_wait())
             self._wake.clear()

@@ -47,6 +47,15 @@ def guide_html(item: Item) -> str:
         + row("办理地点", item.place)
         + row("咨询电话", item.phone)
         + row("版本", item.version)
+        + "".join(
+            row(label, value)
+            for label, value in (
+                ("复议机关", item.review_body),
+                ("管辖法院", item.court),
+                ("送达方式", item.delivery),
+            )
+            if value  # empty: the hall's defaults, printed on the guide
+        )
         + "</table><h3>申请材料</h3>"
         "<table border='1' cellspacing='0' cellpadding='3' width='100%'>"
         "<tr><th>序号</th><th>材料名称</th><th>形式</th><th>份数</th><th>必要性</th>"

@@ -242,7 +242,10 @@ class MainWindow(QMainWindow):
         url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
         try:
             self.bridge = build_bridge(
-                ctx.settings, url, window_clerks(ctx.store.url, url), evaluate_on_finish=True
+                ctx.settings,
+                url,
+                window_clerks(ctx.store.url, url, ctx.clock),
+                evaluate_on_finish=True,
             )
         except SettingsError as exc:
             self._notice(self.tr("排队设备未启动"), str(exc))

@@ -60,7 +60,9 @@ def connection_state(status: SyncStatus) -> State:
     else:
         level = "error"
     text = status.text()
-    if not status.online and status.online is not None and not status.running:
+    if status.busy and not status.online and not status.running:
+        text += " · 办件照常受理，稍后自动上传"
+    elif not status.online and status.online is not None and not status.running:
         text += " · 办件照常受理，联网后自动上传"
     return (text, level, "\n".join(detail))
 

@@ -208,15 +208,144 @@ class CentreLogin:
     password: str
 
 
+# The connection model (docs/sync.md, "Connections"): a workstation connects for one
+# sync and disconnects (no pool, no idle session). Each centre login may hold at most
+# CENTRE_CONNECTION_LIMIT sessions (CONNECTION LIMIT on the role, enforced by the
+# server whatever the client does): measured at 15 workstations syncing every 5 s, a
+# centre rarely has more than one sync in flight at a time (bench/bench_sync_county.py).
+# The centres' limits together stay within max_connections less the superuser slots
+# and COUNTY_RESERVE (the county's own tools, monitoring, backups), so workstations can
+# never take the server's last connection: a workstation turned away says so in
+# Chinese and comes back at its next turn (db/sync/client.py, BUSY_MESSAGE).
+CENTRE_CONNECTION_LIMIT = 3
+COUNTY_RESERVE = 7
+
+
+@dataclass(frozen=True)
+class CentreConnections:
+    code: str
+    role: str
+    limit: int  # rolconnlimit; -1 is "no limit"
+    in_use: int  # sessions of the login now (pg_stat_activity)
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    max_connections: int
+    superuser_reserved: int
+    county_reserve: int
+    centres: tuple[CentreConnections, ...]
+
+    @property
+    def for_centres(self) -> int:
+        """Sessions the centre logins may hold together without touching the reserve."""
+        return self.max_connections - self.superuser_reserved - self.county_reserve
+
+    @property
+    def promised(self) -> int:
+        """The centres' limits added up (a centre without a limit counts as all)."""
+        if any(c.limit < 0 for c in self.centres):
+            return self.max_connections
+        return sum(c.limit for c in self.centres)
+
+    @property
+    def ok(self) -> bool:
+        return self.promised <= self.for_centres
+
+
+def connection_budget(url: str) -> ConnectionBudget:
+    """The server's connection slots against the centre logins' CONNECTION LIMITs, and
+    each login's sessions now (for `yichuang central connections`)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        return _budget(cur)
+
+
+def _budget(cur: psycopg.Cursor[Any]) -> ConnectionBudget:
+    cur.execute(
+        "SELECT current_setting('max_connections')::int,"
+        " current_setting('superuser_reserved_connections')::int"
+        " + coalesce(current_setting('reserved_connections', true)::int, 0)"
+    )
+    row = cur.fetchone()
+    assert row is not None
+    cur.execute(
+        "SELECT c.code, c.role_name, r.rolconnlimit,"
+        " (SELECT count(*) FROM pg_stat_activity a WHERE a.usename = c.role_name)"
+        " FROM yc.centre c JOIN pg_roles r ON r.rolname = c.role_name ORDER BY c.code"
+    )
+    centres = tuple(CentreConnections(r[0], r[1], int(r[2]), int(r[3])) for r in cur.fetchall())
+    return ConnectionBudget(int(row[0]), int(row[1]), COUNTY_RESERVE, centres)
+
+
+def _over_budget(budget: ConnectionBudget, promised: int, extra: int) -> str:
+    return (
+        f"县中心数据库最多 {budget.max_connections} 个连接（max_connections），"
+        f"扣除超级用户保留 {budget.superuser_reserved} 个和县中心自用 {budget.county_reserve} 个后，"
+        f"各中心同步账号合计最多 {budget.for_centres} 个；现有 {len(budget.centres)} 个中心"
+        f"合计 {promised} 个，再加 {extra} 个就会超出，工作站多时可能占满数据库。"
+        "请提高 PostgreSQL 的 max_connections（见 docs/sync.md“连接数”），"
+        "或降低各中心的连接上限：yichuang central connections --per-centre 2"
+    )
+
+
+def set_connection_limit(url: str, limit: int, centre: str | None = None) -> ConnectionBudget:
+    """Set the CONNECTION LIMIT of one centre's login, or of every centre's; refused
+    when the centres' limits together would exceed the server's budget."""
+    if limit < 1:
+        raise CentralAdminError("每个中心至少要能有 1 个连接")
+    with connect(url) as conn, conn.cursor() as cur:
+        budget = _budget(cur)
+        chosen = [c for c in budget.centres if centre is None or c.code == centre]
+        if centre is not None and not chosen:
+            raise CentralAdminError(f"没有中心 {centre}")
+        others = sum(c.limit for c in budget.centres if c not in chosen)
+        if others + limit * len(chosen) > budget.for_centres:
+            raise CentralAdminError(_over_budget(budget, others, limit * len(chosen)))
+        for c in chosen:
+            cur.execute(
+                pgsql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+                    pgsql.Identifier(c.role), pgsql.Literal(limit)
+                )
+            )
+        return _budget(cur)
+
+
+def pgbouncer_userlist(url: str) -> str:
+    """PgBouncer's auth file for this installation's centre logins: each login with its
+    SCRAM verifier (never a password), so PgBouncer checks the workstation's password
+    and logs in to PostgreSQL as that same login (SCRAM pass-through). Needs a
+    superuser (pg_authid)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(
+                "SELECT a.rolname, a.rolpassword FROM yc.centre c"
+                " JOIN pg_authid a ON a.rolname = c.role_name ORDER BY c.code"
+            )
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CentralAdminError(
+                "读取各中心账号的 SCRAM 校验值需要数据库超级用户（postgres）"
+            ) from exc
+        lines = []
+        for role, secret in cur.fetchall():
+            if not str(secret or "").startswith("SCRAM-SHA-256$"):
+                raise CentralAdminError(
+                    f"账号 {role} 没有 SCRAM 校验值：请先运行 yichuang central reset-password"
+                )
+            lines.append(f'"{role}" "{secret}"')
+    return "\n".join(lines) + "\n"
+
+
 def add_centre(
     url: str,
     code: str,
     name: str,
     *,
-    connection_limit: int = 20,
+    connection_limit: int = CENTRE_CONNECTION_LIMIT,
     statement_timeout: str = "120s",
 ) -> CentreLogin:
-    """Create a centre and its login role; the password is made here and shown once."""
+    """Create a centre and its login role; the password is made here and shown once.
+    Refused when its CONNECTION LIMIT would take the centres past the server's
+    connection budget."""
     if not CENTRE.match(code):
         raise CentralAdminError(f"中心代码“{code}”无效：应为6至12位数字（行政区划代码）")
     if not name.strip():
@@ -230,6 +359,9 @@ def add_centre(
             raise CentralAdminError(
                 f"中心 {code} 已存在。如需新密码：yichuang central reset-password {code}"
             )
+        budget = _budget(cur)
+        if budget.promised + connection_limit > budget.for_centres:
+            raise CentralAdminError(_over_budget(budget, budget.promised, connection_limit))
         ident = pgsql.Identifier(role)
         if _role_exists(cur, role):
             raise CentralAdminError(f"数据库角色 {role} 已存在，请先由数据库管理员处理")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import db.booking_models  # (appointments, beside the queue)
 import db.queue_models  # noqa: F401  (the hall queue's tables)
 from db.models import Base
 

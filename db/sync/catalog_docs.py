@@ -27,6 +27,7 @@ def item_to_doc(item: Item) -> dict[str, Any]:
         "version": item.version, "fee": item.fee, "fee_standard": item.fee_standard,
         "legal_basis": item.legal_basis, "conditions": item.conditions,
         "procedure": item.procedure, "place": item.place, "phone": item.phone,
+        "review_body": item.review_body, "court": item.court, "delivery": item.delivery,
         "questions": [[q.code, q.text, list(q.options)] for q in item.questions],
         "materials": [
             {"seq": m.seq, "name": m.name, "medium": m.medium.value, "copies": m.copies,
@@ -59,6 +60,10 @@ def doc_to_item(doc: dict[str, Any]) -> Item:
         procedure=doc["procedure"],
         place=doc["place"],
         phone=doc["phone"],
+        # documents from before the item named its remedies leave them to the hall
+        review_body=doc.get("review_body", ""),
+        court=doc.get("court", ""),
+        delivery=doc.get("delivery", ""),
         questions=tuple(Question(c, t, tuple(o)) for c, t, o in doc["questions"]),
         materials=tuple(
             Material(

@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +48,8 @@ HELD_BATCH = 0
 
 class SyncError(RuntimeError):
     """Sync failed; ``message`` is Chinese and says what to do. ``kind``: offline (no
-    link: retry later), auth (password), refused (the county said no), error."""
+    link: retry later), busy (the county's connections are all taken: retry later),
+    auth (password), refused (the county said no), error."""
 
     def __init__(self, message: str, kind: str) -> None:
         super().__init__(message)
@@ -66,6 +69,11 @@ class CentralConfig:
     batch_rows: int = 1000  # outbox rows (≈ cases) per batch
     pull_limit: int = 1000
     retry_refused_s: int = 3600  # a row the county refused is sent again after this
+    # "too many connections" (the centre's CONNECTION LIMIT, or the server's
+    # max_connections): connecting is tried again this many times, after a random
+    # 0.5–1.5 × busy_wait_s each, before the sync gives up until its next turn
+    busy_retries: int = 2
+    busy_wait_s: float = 1.0
 
 
 @dataclass
@@ -104,11 +112,34 @@ def _message(exc: psycopg.Error) -> str:
     return (diag.message_primary if diag is not None else None) or str(exc).strip()
 
 
+# A refused connection carries no SQLSTATE in psycopg (libpq gives only the text), so
+# "too many connections" (53300) is known by its words, English or the server's
+# zh_CN translation: the centre login's CONNECTION LIMIT, the server's max_connections,
+# and the slots kept for superusers; through PgBouncer, its client limit and a sync
+# that waited in its queue longer than query_wait_timeout.
+_TOO_MANY = (
+    "too many connections", "too many clients", "remaining connection slots",
+    "连接过多", "连接槽位", "no more connections allowed", "query_wait_timeout",
+)  # fmt: skip
+
+BUSY_MESSAGE = (
+    "县中心数据库的连接已满（同时同步的电脑较多），本次同步没有进行，稍后自动重试。"
+    "办件照常保存在本机，不会丢失。"
+)
+
+
+def is_too_many_connections(exc: BaseException) -> bool:
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    return sqlstate == "53300" or any(words in str(exc) for words in _TOO_MANY)
+
+
 def translate(exc: psycopg.Error, host: str) -> SyncError:
     sqlstate = getattr(exc, "sqlstate", None) or ""
     text = str(exc)
     if sqlstate.startswith("YC"):
         return SyncError(_message(exc), "refused")
+    if is_too_many_connections(exc):
+        return SyncError(BUSY_MESSAGE, "busy")
     if sqlstate in ("28P01", "28000") or "password authentication failed" in text:
         return SyncError(
             "县中心拒绝登录：同步账号或密码不正确，或账号已停用。"
@@ -144,10 +175,12 @@ class SyncClient:
         store: Store,
         config: CentralConfig,
         clock: Callable[[], datetime] = datetime.now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.config = config
         self.clock = clock  # local wall time for bookkeeping only; it orders nothing
+        self.sleep = sleep  # the wait between connection attempts when the county is full
 
     # ------------------------------------------------------------ connection
 
@@ -156,6 +189,21 @@ class SyncClient:
         return libpq_url(self.config.url).split("@")[-1]
 
     def connect(self) -> psycopg.Connection[Any]:
+        """One short-lived connection (a sync connects, pushes, pulls and disconnects:
+        no pool on the workstation). When the county has no connection free, tries
+        again ``busy_retries`` times after a random wait, then raises SyncError (busy)."""
+        attempt = 0
+        while True:
+            try:
+                return self._connect_once()
+            except SyncError as exc:
+                if exc.kind != "busy" or attempt >= self.config.busy_retries:
+                    raise
+                attempt += 1
+                log.info("county connections full, attempt %d: waiting", attempt)
+                self.sleep(self.config.busy_wait_s * random.uniform(0.5, 1.5))
+
+    def _connect_once(self) -> psycopg.Connection[Any]:
         c = self.config
         try:
             return psycopg.connect(
@@ -172,6 +220,9 @@ class SyncClient:
                 keepalives_count=3,
                 tcp_user_timeout=60_000,  # unacknowledged data: a dead link is noticed
                 autocommit=True,  # each function call is one central transaction
+                # nothing is prepared on the server: behind PgBouncer in transaction
+                # mode the next call may run in another server session
+                prepare_threshold=None,
             )
         except psycopg.Error as exc:
             raise translate(exc, self.host) from exc

@@ -37,6 +37,7 @@ from sqlalchemy import func, insert, select, update
 
 from app.core.ids import uuid7
 from app.core.queue_policy import CategorySpec, CounterSpec, QueuePolicy, TicketKind, TicketStatus
+from app.core.queue_records import Action
 from db.queue_models import (
     QueueCallRow,
     QueueCategoryRow,
@@ -45,7 +46,7 @@ from db.queue_models import (
     QueueHallRow,
     QueueTicketRow,
 )
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 NOW = datetime(2026, 3, 2, 9, 0)
 TICKETS = int(os.environ.get("YICHUANG_QUEUE_TICKETS", "20000"))  # smaller for experiments

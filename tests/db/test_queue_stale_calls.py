@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from app.core.queue_policy import QueuePolicy, TicketStatus
-from db.queue_store import Action, QueueError, QueueStore
+from app.core.queue_records import Action, QueueError
+from db.queue_store import QueueStore
 from tests.db import test_queue_store as base
 from tests.db.test_queue_store import NOW, at, issue
 

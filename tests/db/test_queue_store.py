@@ -18,8 +18,9 @@ from app.core.queue_policy import (
     TicketStatus,
     parse_hours,
 )
+from app.core.queue_records import Action, QueueError
 from db.queue_models import WAITING_SQL, QueueCallRow, QueueEvaluationRow
-from db.queue_store import Action, QueueError, QueueStore, _WriterTurn
+from db.queue_store import QueueStore, _WriterTurn
 from db.store import StoreError
 
 NOW = datetime(2026, 3, 2, 9, 0)  # a Monday

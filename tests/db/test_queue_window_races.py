@@ -35,8 +35,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketStatus
+from app.core.queue_records import Action, QueueError
 from db.queue_models import QueueCallRow, QueueCounterRow, QueueEventRow, QueueTicketRow
-from db.queue_store import Action, QueueError, QueueStore
+from db.queue_store import QueueStore
 
 NOW = datetime(2026, 3, 2, 9, 0)
 WINDOW = "1"

@@ -20,13 +20,14 @@ import pytest
 from device_helpers import FAST, Recorder, returns_promptly
 
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketStatus
+from app.core.queue_records import Action
 from app.services.hall_devices import (
     BridgeStatus,
     HallDeviceBridge,
     StripTexts,
     build_bridge,
 )
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 from devices.events import (
     DisplayTarget,
     EvaluationRequestFrame,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from printing_support import Cups, unavailable
 
-from printing.model import CaseDoc, Decision
+from app.core.check import Decision
+from printing.model import CaseDoc
 from printing.samples import sample_case, sample_hall
 from printing.settings import HallSettings
 
@@ -34,7 +35,7 @@ def deferred() -> CaseDoc:
 
 @pytest.fixture
 def notice_case() -> CaseDoc:
-    return sample_case(Decision.NOTICE)
+    return sample_case(Decision.CORRECTION)
 
 
 @pytest.fixture

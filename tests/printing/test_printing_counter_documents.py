@@ -107,3 +107,41 @@ def test_the_counter_prints_after_saving_and_retries_a_stopped_printer(
         log = s.scalars(select(PrintLogRow).order_by(PrintLogRow.at)).all()
         assert [r.success for r in log] == [False, True]
     window.runner.shutdown()
+
+
+def test_a_saved_refusal_names_the_deciding_body_and_the_halls_addressees(
+    app_context: AppContext,
+) -> None:
+    from dataclasses import replace
+
+    intake = demo_intake(app_context.store, Decision.REFUSE, name="张秀英")
+    intake = replace(intake, reason="户籍不在本县", legal_basis="《社会救助暂行办法》第十一条")  # type: ignore[type-var]
+    service = CounterService(
+        app_context.store, app_context.calendar, app_context.centre, app_context.workstation,
+        app_context.clock,
+    )  # fmt: skip
+    case_no = service.save_intake(intake, now=datetime(2026, 3, 2, 9, 30)).case_no  # type: ignore[arg-type]
+    app_context.settings.set("review_body", "某某县人民政府")
+    app_context.settings.set("court", "某某县人民法院")
+    docs = DocumentService(app_context.store, app_context.settings, app_context.data_dir)
+    (report,) = docs.produce(case_no, who="wangfang", send=False)
+    text = "".join(_text(report.file).split())
+    department = "示范县民政局"
+    assert f"{department}（盖章）" in text and "本机关决定不予受理" in text
+    assert "向某某县人民政府申请行政复议" in text and "向某某县人民法院提起行政诉讼" in text
+
+
+def test_a_saved_notice_that_lost_a_line_is_refused(app_context: AppContext) -> None:
+    import pytest
+
+    from db.models import NoticeLineRow
+    from printing.model import DocumentError
+
+    case_no = _save(app_context, Decision.CORRECTION, missing=2)
+    with app_context.store.session() as s, s.begin():
+        case_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
+        line = s.scalars(select(NoticeLineRow).where(NoticeLineRow.case_id == case_id)).one()
+        s.delete(line)
+    docs = DocumentService(app_context.store, app_context.settings, app_context.data_dir)
+    with pytest.raises(DocumentError, match="未列出"):
+        docs.produce(case_no, who="wangfang", send=False)

@@ -15,12 +15,13 @@ from barcode.codex import Code128
 from printing_support import need_tool, pdf_pages_text, pdf_text, squash
 from pypdf import PdfReader
 
+from app.core.check import Decision
 from app.core.items import Medium, ServiceType
 from printing.barcode128 import QUIET_MODULES, BarcodeInputError, code128
 from printing.documents import (
     NO_MORE_MATERIALS,
-    REMEDIES,
     DocKind,
+    remedies_text,
     render_guide,
     render_notice,
     render_promise,
@@ -28,8 +29,8 @@ from printing.documents import (
     render_refusal,
     render_test_page,
 )
-from printing.model import CaseDoc, Decision, DocumentError, ReceivedMaterial
-from printing.samples import many_materials_item, sample_item
+from printing.model import CaseDoc, DocumentError, ReceivedMaterial
+from printing.samples import many_materials_item, sample_case, sample_item
 from printing.settings import HallSettings
 from printing.text import fmt_date, mask_id, mask_phone
 
@@ -75,6 +76,9 @@ def test_receipt_a4_shows_the_case(accepted: CaseDoc, hall: HallSettings) -> Non
     assert "2025年3月17日10:24" in text  # accepted at
     assert hall.phone in text and hall.supervision_phone in text
     assert "第1页共1页" in text
+    # how the result reaches the applicant, and when the hall is open
+    assert squash(f"结果送达{hall.delivery}") in text
+    assert squash(f"办公时间：{hall.office_hours}") in text
 
 
 def test_receipt_materials_table_lists_medium_and_copies(
@@ -82,7 +86,10 @@ def test_receipt_materials_table_lists_medium_and_copies(
 ) -> None:
     case = replace(
         accepted,
-        materials=(ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章"),),
+        materials=(
+            *accepted.materials,
+            ReceivedMaterial("独一无二的证明材料", Medium.COPY, 7, "加盖公章"),
+        ),
     )
     text = pdf_text(render_receipt(case, hall).pdf)
     assert "独一无二的证明材料复印件7加盖公章" in text
@@ -137,7 +144,10 @@ def test_receipt_roll_is_80mm_wide_and_fits_its_content(
 def test_roll_grows_with_the_number_of_materials(accepted: CaseDoc, hall: HallSettings) -> None:
     many = replace(
         accepted,
-        materials=tuple(ReceivedMaterial(f"材料{i}", Medium.COPY, 1) for i in range(1, 41)),
+        materials=(
+            *accepted.materials,
+            *(ReceivedMaterial(f"材料{i}", Medium.COPY, 1) for i in range(1, 41)),
+        ),
     )
     short_h = _page_sizes(render_receipt(accepted, hall, roll=True).pdf)[0][1]
     long_result = render_receipt(many, hall, roll=True)
@@ -146,7 +156,7 @@ def test_roll_grows_with_the_number_of_materials(accepted: CaseDoc, hall: HallSe
     assert "材料40（复印件×1）" in pdf_text(long_result.pdf)
 
 
-@pytest.mark.parametrize("decision", [Decision.NOTICE, Decision.REFUSE])
+@pytest.mark.parametrize("decision", [Decision.CORRECTION, Decision.REFUSE])
 def test_receipt_needs_an_acceptance(
     decision: Decision, accepted: CaseDoc, hall: HallSettings
 ) -> None:
@@ -305,19 +315,25 @@ def test_notice_lists_every_line_with_reason_and_requirement(
         assert squash(line.reason) in text
         assert squash(line.requirement) in text
     assert text.count("有误") >= 2 and text.count("缺少") >= 2
-    assert "容缺，2025年3月24日前补交" in text  # the deferrable line's deadline
-    assert text.count("补齐后办理") == 3
+    # a 补正 notice accepts nothing: every line, 容缺 or not, is brought before the case
+    assert any(line.deferrable for line in notice_case.notice_lines)
+    assert text.count("补齐后办理") == len(notice_case.notice_lines) == 5
+    assert "容缺" not in text and "前补交" not in text
     for question, answer in notice_case.answers:
         assert squash(question) in text and squash(answer) in text
     assert squash(NO_MORE_MATERIALS) in text
-    assert "窗口工作人员：王丽（签字）" in text and "申请人：李建国（签字）" in text
+    # the applicant signs as the applicant; the agent on a line of their own
+    assert "窗口工作人员：王丽（签字）" in text
+    assert "申请人：张秀英（签字）" in text and "代办人：李建国（签字）" in text
+    assert "申请人：李建国" not in text
 
 
 def test_notice_with_many_lines_paginates_with_repeated_header(
     notice_case: CaseDoc, hall: HallSettings
 ) -> None:
     line = notice_case.notice_lines[1]
-    lines = tuple(replace(line, material=f"第{i}号缺少的材料") for i in range(1, 41))
+    extra = tuple(replace(line, material=f"第{i}号缺少的材料") for i in range(1, 41))
+    lines = (*notice_case.notice_lines, *extra)
     result = render_notice(replace(notice_case, notice_lines=lines), hall)
     pages = [squash(t) for t in pdf_pages_text(result.pdf)]
     assert result.pages == len(pages) >= 2
@@ -334,7 +350,7 @@ def test_notice_with_many_lines_paginates_with_repeated_header(
 
 def test_notice_needs_lines(notice_case: CaseDoc, hall: HallSettings) -> None:
     with pytest.raises(DocumentError, match="无需打印一次性告知书"):
-        render_notice(replace(notice_case, notice_lines=()), hall)
+        render_notice(replace(sample_case(Decision.ACCEPT), decision=Decision.CORRECTION), hall)
 
 
 def test_deferrable_line_needs_a_deadline(deferred: CaseDoc, hall: HallSettings) -> None:
@@ -353,8 +369,10 @@ def test_promise_lists_deferred_materials_and_date(deferred: CaseDoc, hall: Hall
     for line in deferred.deferred_lines:
         assert squash(line.material) in text and squash(line.requirement) in text
     assert text.count("2025年3月24日前") == len(deferred.deferred_lines)
-    assert "承诺人：张秀英（签字/盖章）" in text and "代办人：李建国（签字）" in text
-    assert "370982********1241" in text
+    assert "承诺人：张秀英（签字）" in text and "代办人：李建国（签字）" in text
+    # a promise carries legal liability: identity numbers print whole
+    assert "370982196505121241" in text and "370982198809230016" in text
+    assert "********" not in text
 
 
 def test_promise_only_for_deferred_acceptance(accepted: CaseDoc, hall: HallSettings) -> None:
@@ -380,8 +398,41 @@ def test_refusal_gives_reason_basis_and_remedies(refused: CaseDoc, hall: HallSet
     _assert_common(text, refused, hall)
     assert squash(refused.refusal_reason) in text
     assert squash(refused.refusal_basis) in text
-    assert squash(REMEDIES) in text
     assert "60日内" in text and "6个月内" in text and "行政复议" in text and "行政诉讼" in text
+    # to whom: the hall's defaults, the item naming none
+    assert squash(remedies_text("示范县人民政府", "示范县人民法院")) in text
+    assert "向示范县人民政府申请行政复议" in text and "向示范县人民法院提起行政诉讼" in text
+    # "提出的“…申请”申请" said 申请 twice
+    assert "申请”申请" not in text and "申请办理的“最低生活保障申请”事项" in text
+
+
+def test_refusal_is_the_deciding_bodys_and_names_its_addressees(
+    refused: CaseDoc, hall: HallSettings
+) -> None:
+    assert refused.standard is not None
+    item = replace(refused.standard, review_body="示范市民政局", court="示范市示范区人民法院")
+    text = pdf_text(render_refusal(replace(refused, standard=item), hall).pdf)
+    # issued in the name of the body that holds the power, sealed by it
+    assert "示范县民政局（盖章）" in text and "本机关决定不予受理" in text
+    assert f"{squash(hall.hall_name)}（盖章）" not in text
+    assert text.index("示范县民政局") < text.index("不予受理通知书")  # the issuer heads it
+    # the item's own addressees win over the hall's
+    assert "向示范市民政局申请行政复议" in text and "向示范市示范区人民法院提起行政诉讼" in text
+    assert "示范县人民政府" not in text
+
+
+def test_refusal_without_addressees_is_refused(refused: CaseDoc, hall: HallSettings) -> None:
+    with pytest.raises(DocumentError, match="行政复议机关和行政诉讼管辖法院"):
+        render_refusal(refused, replace(hall, review_body="", court=""))
+
+
+def test_refusal_signed_for_by_applicant_and_agent(refused: CaseDoc, hall: HallSettings) -> None:
+    alone = pdf_text(render_refusal(refused, hall).pdf)
+    assert "申请人签收：张秀英" in alone and "代办人" not in alone
+    agent = replace(refused.applicant, agent_name="李建国", agent_id_number="370982198809230016")
+    text = pdf_text(render_refusal(replace(refused, applicant=agent), hall).pdf)
+    assert "申请人签收：张秀英" in text and "代办人签收：李建国" in text
+    assert "申请人签收：李建国" not in text
 
 
 @pytest.mark.parametrize(
@@ -431,6 +482,19 @@ def test_guide_shows_every_element_of_the_standard(hall: HallSettings) -> None:
     assert "申请方式：委托代办" in text
     assert "来源：公安机关" in text and "空白表格：窗口领取或网上下载" in text
     assert "打印时间：2025年3月17日09:00" in text
+    assert "事项类型行政给付" in text  # a national type, not 其他
+    assert "复议机关示范县人民政府" in text and "管辖法院示范县人民法院" in text
+    assert "九、救济途径" in text and "向示范县人民政府申请行政复议" in text
+    assert squash(f"办公时间{hall.office_hours}") in text
+    assert squash(f"结果送达{hall.delivery}") in text
+
+
+def test_guide_uses_the_items_own_addressees_and_delivery(hall: HallSettings) -> None:
+    item = replace(sample_item(), review_body="示范市人民政府", court="示范市中级人民法院",
+                   delivery="邮寄送达")  # fmt: skip
+    text = pdf_text(render_guide(item, hall).pdf)
+    assert "复议机关示范市人民政府" in text and "管辖法院示范市中级人民法院" in text
+    assert "结果送达邮寄送达" in text and "示范县人民法院" not in text
 
 
 def test_guide_with_fees(hall: HallSettings) -> None:
@@ -475,11 +539,22 @@ def test_font_is_embedded_as_a_subset(
     out = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     assert rows, out
+    names = set()
     for row in rows:
         name, emb, sub, uni = row[0], row[-5], row[-4], row[-3]
-        assert "WenQuanYiMicroHei" in name, out  # no other font, e.g. no Helvetica
+        # the body font and the title's Song face, no other (e.g. no Helvetica)
+        assert "WenQuanYiMicroHei" in name or "BousungEG-Light-GB" in name, out
         assert re.match(r"^[A-Z]{6}\+", name), out  # subset tag
         assert (emb, sub, uni) == ("yes", "yes", "yes"), out
+        names.add(name.split("+")[1])
+    assert names == {"WenQuanYiMicroHei-0", "BousungEG-Light-GB"}, out
+
+
+def test_titles_take_the_song_face_when_it_has_every_character() -> None:
+    from printing.fonts import FONT_NAME, TITLE_FONT_NAME, title_font
+
+    assert title_font("不予受理通知书") == TITLE_FONT_NAME
+    assert title_font("吉𠮷") == FONT_NAME  # a character the GB 2312 face lacks
 
 
 def test_pdf_is_reproducible(accepted: CaseDoc, hall: HallSettings) -> None:
@@ -511,3 +586,15 @@ def test_roll_height_falls_back_when_the_estimate_is_short() -> None:
     pdf = build_roll(lambda: [Liar()], title="t")
     (_, height), *rest = _page_sizes(pdf)
     assert rest == [] and height > 400
+
+
+def test_an_organisation_seals_and_its_agent_signs_as_jingbanren(
+    notice_case: CaseDoc, hall: HallSettings
+) -> None:
+    org = replace(
+        notice_case.applicant, name="示范县某某商贸有限公司", is_org=True,
+        credit_code="91370982MA3C4XYZ1Q", legal_rep="赵六", agent_name="钱七",
+    )  # fmt: skip
+    text = pdf_text(render_notice(replace(notice_case, applicant=org), hall).pdf)
+    assert "申请单位：示范县某某商贸有限公司（盖章）" in text
+    assert "经办人：钱七（签字）" in text and "申请人：钱七" not in text

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from printing_support import GOLDEN
 
+from app.core.check import Decision
 from printing.escpos import (
     HANZI_OFF,
     HANZI_ON,
@@ -25,7 +26,7 @@ from printing.escpos import (
     build_receipt_text,
     build_ticket,
 )
-from printing.model import CaseDoc, Decision, DocumentError
+from printing.model import CaseDoc, DocumentError
 from printing.samples import sample_ticket
 from printing.settings import HallSettings
 from printing.text import text_columns
@@ -62,7 +63,8 @@ def test_ticket_structure() -> None:
     assert b"\x1d!\x33\x1bE\x01A015\n" in data  # the number at 4x4, bold
     assert "社会救助".encode("gb18030") in data
     assert "您前面还有 6 人等候".encode("gb18030") in data
-    assert b"2025-03-17 09:41" in data
+    assert "2025年3月17日 09:41".encode("gb18030") in data  # dates read as Chinese dates
+    assert "本号当日有效".encode("gb18030") in data
     assert data.index(HANZI_ON) < data.index("示范县".encode("gb18030"))
     assert "预计等候".encode("gb18030") not in data  # no figures yet, no estimate
     timed = build_ticket(replace(sample_ticket(), expected_wait="预计等候约 25 分钟")).data

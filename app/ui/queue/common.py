@@ -35,11 +35,16 @@ class QueueWatcher(QObject):
     (one row, one column), new events and a fresh snapshot when it moved, and a fresh
     snapshot every ``refresh_ms`` anyway (waiting times grow, issuing hours open and
     close without any event). One poll at a time; a failing store is retried every
-    second while ``failed`` says so, and ``recovered`` follows when it answers."""
+    second while ``failed`` says so, and ``recovered`` follows when it answers.
+
+    With ``wake`` (the default) a QueueWaker (db/queue_notify.py) makes it poll as
+    soon as anyone commits a change — PostgreSQL's NOTIFY, or the SQLite files
+    moving — so a call shows at once; the timed poll stays as the fallback."""
 
     polled = Signal(object)  # PollResult
     failed = Signal(str)
     recovered = Signal()
+    _woken = Signal()  # from the waker's thread, delivered on the GUI thread
 
     def __init__(
         self,
@@ -49,6 +54,7 @@ class QueueWatcher(QObject):
         interval_ms: int = 200,
         refresh_ms: int = 15_000,
         parent: QObject | None = None,
+        wake: bool = True,
     ) -> None:
         super().__init__(parent)
         self.service = service
@@ -62,17 +68,36 @@ class QueueWatcher(QObject):
         self._force = False
         self._stopped = True
         self._since_full = 0
+        self._again = False  # woken while a poll was running: poll once more
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
+        self._woken.connect(self._wake)
+        self.waker: Any = None  # a QueueWaker
+        if wake:
+            waker = self.waker = service.waker(self._woken.emit)
+            # never left running after the watcher (a window closed without stop())
+            self.destroyed.connect(lambda *_: waker.close(timeout=1.0))
 
     def start(self) -> None:
         self._stopped = False
         self._timer.start(0)
+        if self.waker is not None:
+            self.waker.start()
 
     def stop(self) -> None:
         self._stopped = True
         self._timer.stop()
+        if self.waker is not None:
+            self.waker.close()
+
+    def _wake(self) -> None:
+        if self._stopped:
+            return
+        if self._busy:
+            self._again = True
+        else:
+            self._timer.start(0)
 
     def refresh(self) -> None:
         """Poll now, with a fresh snapshot (after this screen changed something)."""
@@ -114,7 +139,8 @@ class QueueWatcher(QObject):
     def _next(self, ms: int) -> None:
         if self._stopped:
             return
-        self._timer.start(0 if self._force else ms)
+        again, self._again = self._again, False
+        self._timer.start(0 if self._force or again else ms)
 
 
 def run_job(

@@ -265,7 +265,24 @@ class PolicyDialog(_SavingDialog):
             self.tr("叫号或重呼后超过这么久仍未办结，也视为呼叫中断；\n0 表示不限。"),
         )  # fmt: skip
         grid.setColumnStretch(2, 1)
-        layout.addWidget(stale)
+        side = QHBoxLayout()  # two small groups side by side: the dialog fits 768 px
+        side.addWidget(stale, 3)
+        layout.addLayout(side)
+
+        booking = QGroupBox(self.tr("预约签到"), self)
+        grid = QGridLayout(booking)
+        self.booking_early = _spin(booking, "bookingEarly", 0, 9999)
+        _explained(
+            grid, 0, self.tr("提前签到（分钟）"), self.booking_early,
+            self.tr("时段开始前这么久起可以签到。"),
+        )  # fmt: skip
+        self.booking_late = _spin(booking, "bookingLate", 0, 9999)
+        _explained(
+            grid, 1, self.tr("迟到签到（分钟）"), self.booking_late,
+            self.tr("时段结束后这么久以内仍可签到，\n再晚即为爽约。"),
+        )  # fmt: skip
+        grid.setColumnStretch(2, 1)
+        side.addWidget(booking, 2)
 
         promise = QGroupBox(self.tr("这些数字保证"), self)
         promise_layout = QVBoxLayout(promise)
@@ -288,7 +305,8 @@ class PolicyDialog(_SavingDialog):
         assert edit is not None
         edit.returnPressed.connect(self.save)
         for box in (self.max_jump, self.priority_run, self.normal_run, self.recall_limit,
-                    self.window_lease, self.stale_minutes):  # fmt: skip
+                    self.window_lease, self.stale_minutes, self.booking_early,
+                    self.booking_late):  # fmt: skip
             box.valueChanged.connect(self._update)
         for check in (self.transfer_keeps, self.reactivate_keeps):
             check.toggled.connect(self._update)
@@ -303,8 +321,9 @@ class PolicyDialog(_SavingDialog):
 
     def _enable(self, on: bool) -> None:
         for w in (self.max_jump, self.priority_run, self.normal_run, self.recall_limit,
-                  self.window_lease, self.stale_minutes, self.transfer_keeps,
-                  self.reactivate_keeps, self.reason):  # fmt: skip
+                  self.window_lease, self.stale_minutes, self.booking_early,
+                  self.booking_late, self.transfer_keeps, self.reactivate_keeps,
+                  self.reason):  # fmt: skip
             w.setEnabled(on)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(on)
 
@@ -316,6 +335,8 @@ class PolicyDialog(_SavingDialog):
         self.recall_limit.setValue(policy.recall_limit)
         self.window_lease.setValue(policy.window_lease_s)
         self.stale_minutes.setValue(policy.stale_call_minutes)
+        self.booking_early.setValue(policy.booking_early_min)
+        self.booking_late.setValue(policy.booking_late_min)
         self.transfer_keeps.setChecked(policy.transfer_keeps_place)
         self.reactivate_keeps.setChecked(policy.reactivate_keeps_place)
         self.status.setText(
@@ -335,6 +356,8 @@ class PolicyDialog(_SavingDialog):
             recall_limit=self.recall_limit.value(),
             window_lease_s=self.window_lease.value(),
             stale_call_minutes=self.stale_minutes.value(),
+            booking_early_min=self.booking_early.value(),
+            booking_late_min=self.booking_late.value(),
             transfer_keeps_place=self.transfer_keeps.isChecked(),
             reactivate_keeps_place=self.reactivate_keeps.isChecked(),
         )

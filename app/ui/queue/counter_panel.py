@@ -7,6 +7,8 @@ dock). Its keys are window shortcuts and clash with none of the counter window's
 
     F10 叫号 (finishes the ticket being served first)   F11 重呼
     Shift+F10 过号   Ctrl+F10 转移   Ctrl+F11 暂停/恢复   F12 办结
+    Ctrl+Shift+Y 预约登记与签到 (a booking for an applicant at the window or on the
+    phone; checking in a booking whose holder is at the window)
 
 Link the cases made for the ticket being served with ``link_case(case_no)`` (e.g.
 from the intake's ``saved`` signal): F12, or F10's automatic finish, records them on
@@ -38,11 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.queue_policy import Candidate, CounterState, QueuePolicy, TicketKind, choose_next
+from app.core.queue_records import TicketInfo
+from app.services.bookings import BookingService
 from app.services.queue import HallSnapshot, PollResult, QueueService, error_text
+from app.ui.queue.booking_dialog import BookingDialog
 from app.ui.queue.common import QueueWatcher, clock_text, minutes_text, open_keeping_focus
 from app.ui.queue.dialogs import PAUSE_REASONS, SKIP_REASONS, ReasonDialog, TransferDialog
 from app.ui.tasks import TaskRunner
-from db.queue_store import TicketInfo
 
 log = logging.getLogger("yichuang.ui.queue")
 
@@ -53,6 +57,7 @@ KEYS = {
     "transfer": "Ctrl+F10",
     "pause": "Ctrl+F11",
     "finish": "F12",
+    "booking": "Ctrl+Shift+Y",
 }
 
 
@@ -157,13 +162,14 @@ class QueuePanel(QWidget):
             "transfer": self.tr("转移"),
             "pause": self.tr("暂停"),
             "finish": self.tr("办结"),
+            "booking": self.tr("预约登记与签到"),
         }
         for i, (key, text) in enumerate(names.items()):
             button = QPushButton(f"{text}\n{KEYS[key]}", self)
             button.setObjectName(f"queue_{key}")
             button.setMinimumHeight(52)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the intake keeps the focus
-            grid.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 2, i % 2, 1, 2 if key == "booking" else 1)
             self.buttons[key] = button
         layout.addLayout(grid)
         layout.addWidget(self.status)
@@ -178,6 +184,7 @@ class QueuePanel(QWidget):
             "transfer": self.transfer,
             "pause": self.toggle_pause,
             "finish": lambda: self.finish(),
+            "booking": lambda: self.open_bookings(),
         }
         self.actions_by_key: dict[str, QAction] = {}
         for key, slot in slots.items():
@@ -326,6 +333,22 @@ class QueuePanel(QWidget):
             lambda: self.service.finish(self.window_no, clerk=self.clerk, case_nos=cases),
             lambda t: self._ended(t, self.tr("%1 已办结").replace("%1", t.display), cases),
         )
+
+    def open_bookings(self, tab: int = 0) -> BookingDialog:
+        """预约登记与签到: book for the applicant at the window or on the phone, or
+        check in a booking (the ticket then waits in the queue as any 预约 ticket)."""
+        snap = self.snapshot
+        categories = [(c.code, c.name) for c in snap.categories if c.active] if snap else []
+        dialog = BookingDialog(
+            BookingService(self.service), self.runner, self.clerk, categories, self
+        )
+        dialog.checked_in.connect(
+            lambda t: self._say(self.tr("预约签到：%1").replace("%1", t.display))
+        )
+        dialog.changed.connect(self.watcher.refresh)
+        self._open(dialog, lambda: None)
+        dialog.start(tab)
+        return dialog
 
     # ------------------------------------------------------------ jobs
 

@@ -2,11 +2,14 @@
 (optional) before the ticket is taken, and the ticket large on screen while the
 thermal printer prints it.
 
-预约签到: an applicant with an appointment picks the category and types the booking
-number on the on-screen keyboard (there is no physical one), or scans the booking
-code — the scanner types into the focused field and ends with Enter. One booking
-number gives one ticket a day; the ticket is a priority one (预约), shown and printed
-as any other. Green-channel tickets (绿色通道) are issued by staff, not here.
+预约签到: an applicant with an appointment types the booking number on the on-screen
+keyboard (there is no physical one), or scans the booking code — the scanner types
+into the focused field and ends with Enter — and then the last four characters of
+the ID or phone number the booking was made with (app/core/booking.py says why).
+A booking of today within its slot's check-in time gives one priority ticket (预约)
+of its category, shown and printed as any other; otherwise the kiosk says why. The
+page lists the day's appointment slots and how many have checked in (no names).
+Green-channel tickets (绿色通道) are issued by staff, not here.
 
 A category that cannot issue now says why on its button (暂停取号, 今日号已取完,
 不在取号时间). The printer never holds the kiosk up: the ticket is on screen first,
@@ -19,12 +22,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -37,11 +38,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.booking import proof_problem
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import TicketInfo
+from app.services.bookings import BookingDayView, BookingError, BookingService
+from app.services.catalogue import MaterialsLookup
 from app.services.queue import (
     NOT_PRINTED,
     UNREACHABLE,
-    AlreadyCheckedIn,
     CategoryState,
     HallSnapshot,
     PollResult,
@@ -52,12 +56,10 @@ from app.services.queue import (
 )
 from app.ui.queue.common import QueueWatcher, date_text
 from app.ui.tasks import TaskRunner
-from db.queue_store import TicketInfo
 
 log = logging.getLogger("yichuang.ui.queue")
 
 # item code(s) → [(item name, [material lines])]
-MaterialsLookup = Callable[[Sequence[str]], list[tuple[str, list[str]]]]
 
 BLUE = "#1f4e79"
 BACK = "#f3f7fc"
@@ -69,6 +71,10 @@ ORANGE = "#b85c00"
 BOOKING_CHARS = re.compile(r"[A-Z0-9-]*")
 BOOKING_MIN, BOOKING_MAX = 4, 32
 KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
+PROOF_MAX = 4
+KIOSK_SLOTS = 8  # slots listed on the check-in page
+MISSES_BEFORE_PAUSE = 3  # "not found" answers in a row before the kiosk pauses check-in
+PAUSE_AFTER_MISSES_MS = 30_000  # slows down someone trying numbers at the kiosk
 
 
 def booking_number(typed: str) -> tuple[str, str | None]:
@@ -173,6 +179,12 @@ class KioskWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(f"#kiosk {{ background: {BACK}; }}")
         self.service = service
+        self.bookings = BookingService(service)
+        self.booking_day: BookingDayView | None = None
+        self.misses = 0  # "not found" answers in a row
+        self._cool = QTimer(self)
+        self._cool.setSingleShot(True)
+        self._cool.timeout.connect(self._cooled)
         self.printer = printer
         self.materials = materials
         self._own_runner = runner is None
@@ -260,8 +272,8 @@ class KioskWindow(QWidget):
         return page
 
     def _appointment_page(self) -> QWidget:
-        """预约签到: the category on the left, the booking number and the on-screen
-        keyboard on the right."""
+        """预约签到: today's appointment slots on the left, the booking number, the
+        proof and the on-screen keyboard on the right."""
         page = QWidget(self)
         layout = QVBoxLayout(page)
         self.appointment_title = QLabel(self.tr("预约签到"), page)
@@ -271,37 +283,50 @@ class KioskWindow(QWidget):
         layout.addLayout(body, 1)
 
         left = QVBoxLayout()
-        self.step_category = QLabel(self.tr("① 选择预约的业务"), page)
+        self.step_category = QLabel(self.tr("今日待签到的预约"), page)
         left.addWidget(self.step_category)
-        self.appointment_box = QVBoxLayout()
-        left.addLayout(self.appointment_box)
-        left.addStretch(1)
+        self.day_slots = QLabel(page)
+        self.day_slots.setObjectName("kioskDaySlots")
+        self.day_slots.setTextFormat(Qt.TextFormat.RichText)
+        self.day_slots.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.day_slots.setWordWrap(True)
+        left.addWidget(self.day_slots, 1)
         self.appointment_back = QPushButton(self.tr("返回"), page)
         self.appointment_back.setObjectName("appointmentBack")
         self.appointment_back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.appointment_back.clicked.connect(self.go_home)
         left.addWidget(self.appointment_back)
         body.addLayout(left, 2)
-        self.appointment_group = QButtonGroup(page)
-        self.appointment_group.setExclusive(True)
-        self.appointment_buttons: dict[str, QPushButton] = {}
 
         right = QVBoxLayout()
-        self.step_number = QLabel(self.tr("② 输入预约号，或将预约二维码对准扫描口"), page)
-        right.addWidget(self.step_number)
-        entry = QHBoxLayout()
+        entry = QGridLayout()
+        self.step_number = QLabel(self.tr("① 预约号，或扫描预约二维码"), page)
+        self.step_proof = QLabel(self.tr("② 身份证号或手机号后4位"), page)
         self.booking_input = QLineEdit(page)
         self.booking_input.setObjectName("bookingInput")
         self.booking_input.setMaxLength(BOOKING_MAX + 8)
         self.booking_input.setPlaceholderText(self.tr("预约号"))
         self.booking_input.textEdited.connect(self._touched)
-        self.booking_input.returnPressed.connect(self.check_in)  # a scanner ends with Enter
+        # a scanner ends with Enter: on to the proof
+        self.booking_input.returnPressed.connect(self._number_entered)
+        self.proof_input = QLineEdit(page)
+        self.proof_input.setObjectName("proofInput")
+        self.proof_input.setMaxLength(PROOF_MAX)
+        self.proof_input.setPlaceholderText(self.tr("后4位"))
+        self.proof_input.textEdited.connect(self._touched)
+        self.proof_input.returnPressed.connect(self.check_in)
         self.check_in_button = QPushButton(self.tr("签到取号"), page)
         self.check_in_button.setObjectName("kioskCheckIn")
         self.check_in_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.check_in_button.clicked.connect(self.check_in)
-        entry.addWidget(self.booking_input, 3)
-        entry.addWidget(self.check_in_button, 1)
+        entry.addWidget(self.step_number, 0, 0)
+        entry.addWidget(self.step_proof, 0, 1, 1, 2)
+        entry.addWidget(self.booking_input, 1, 0)
+        entry.addWidget(self.proof_input, 1, 1)
+        entry.addWidget(self.check_in_button, 1, 2)
+        entry.setColumnStretch(0, 5)
+        entry.setColumnStretch(1, 2)
+        entry.setColumnStretch(2, 2)
         right.addLayout(entry)
         self.booking_hint = QLabel(page)
         self.booking_hint.setObjectName("bookingHint")
@@ -442,7 +467,7 @@ class KioskWindow(QWidget):
         self.grid.setSpacing(int(28 * scale))
 
     def _appointment_sizes(self, scale: float) -> None:
-        touch = max(100, int(112 * scale))  # a finger, at any scale
+        touch = max(72, int(112 * scale))  # a finger, at any scale (72 px: 19 mm at 1366×768)
         self.appointment_button.setFont(_font(self, int(46 * scale), True))
         self.appointment_button.setMinimumHeight(max(110, int(130 * scale)))
         self.appointment_button.setStyleSheet(
@@ -450,15 +475,18 @@ class KioskWindow(QWidget):
             " border-radius: 14px; } QPushButton:pressed { background: #fbe9d7; }"
         )
         self.appointment_title.setFont(_font(self, int(50 * scale), True))
-        for label in (self.step_category, self.step_number):
+        for label in (self.step_category, self.step_number, self.step_proof):
             label.setFont(_font(self, int(36 * scale), True))
             label.setStyleSheet("color: #222;")
-        self.booking_input.setFont(_font(self, int(64 * scale), True))
-        self.booking_input.setMinimumHeight(touch + 10)
-        self.booking_input.setStyleSheet(
-            f"QLineEdit {{ background: white; color: #111; border: 3px solid {BLUE};"
-            " border-radius: 10px; padding: 0 16px; }"
-        )
+        self.day_slots.setFont(_font(self, int(28 * scale)))
+        for edit in (self.booking_input, self.proof_input):
+            edit.setFont(_font(self, int(56 * scale), True))
+            edit.setMinimumHeight(touch)
+            edit.setStyleSheet(
+                f"QLineEdit {{ background: white; color: #111; border: 3px solid #9fb3c8;"
+                " border-radius: 10px; padding: 0 16px; }"
+                f" QLineEdit:focus {{ border-color: {BLUE}; }}"
+            )
         self.booking_hint.setFont(_font(self, int(36 * scale), True))
         self.booking_hint.setMinimumHeight(int(50 * scale))
         self.check_in_button.setFont(_font(self, int(44 * scale), True))
@@ -483,19 +511,6 @@ class KioskWindow(QWidget):
                 " border-radius: 10px; } QPushButton:pressed { background: #d6e4f2; }"
             )
         self.keypad.setSpacing(int(12 * scale))
-        for button in self.appointment_buttons.values():
-            self._appointment_button_size(button, scale)
-
-    def _appointment_button_size(self, button: QPushButton, scale: float) -> None:
-        button.setFont(_font(self, int(44 * scale), True))
-        button.setMinimumHeight(max(110, int(130 * scale)))
-        button.setStyleSheet(
-            f"QPushButton {{ background: white; color: {BLUE}; border: 2px solid {BLUE};"
-            " border-radius: 14px; text-align: left; padding-left: 28px; }"
-            f" QPushButton:checked {{ background: {BLUE}; color: white; }}"
-            " QPushButton:disabled { background: #dde3ea; color: #5f6b7a;"
-            " border-color: #c3ccd6; }"
-        )
 
     # ------------------------------------------------------------ life
 
@@ -528,7 +543,7 @@ class KioskWindow(QWidget):
             self._rebuild(cats)
         for cat in cats:
             self.buttons[cat.code].show_state(cat)
-        self._show_appointment_categories(cats)
+        self.runner.submit(self.bookings.day, self._show_booking_day, lambda _exc: None)
 
     def _rebuild(self, cats: Sequence[CategoryState]) -> None:
         for button in self.buttons.values():
@@ -619,6 +634,7 @@ class KioskWindow(QWidget):
 
     def _issued(self, ticket: TicketInfo) -> None:
         self.busy = False
+        self.misses = 0
         self.last_ticket = ticket
         self.ticket_number.setText(ticket.display)
         self.ticket_category.setText(ticket.category_name)
@@ -678,70 +694,48 @@ class KioskWindow(QWidget):
 
     # ------------------------------------------------------------ 预约签到
 
-    def _show_appointment_categories(self, cats: Sequence[CategoryState]) -> None:
-        """One button per category; a booked ticket is not held back by the daily
-        cap (its capacity was booked), only by a paused category or the hours."""
-        if [c.code for c in cats] != list(self.appointment_buttons):
-            for button in self.appointment_buttons.values():
-                self.appointment_group.removeButton(button)
-                button.deleteLater()
-            self.appointment_buttons = {}
-            for cat in cats:
-                button = QPushButton(self.appointment_page)
-                button.setObjectName(f"appointment_{cat.code}")
-                button.setCheckable(True)
-                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                button.setCursor(Qt.CursorShape.PointingHandCursor)
-                button.clicked.connect(lambda _=False, code=cat.code: self.choose_appointment(code))
-                self.appointment_group.addButton(button)
-                self.appointment_box.addWidget(button)
-                self.appointment_buttons[cat.code] = button
-                self._appointment_button_size(button, self._scale)
-        for cat in cats:
-            button = self.appointment_buttons[cat.code]
-            why = self._appointment_blocked(cat)
-            text = f"{cat.prefix}  {cat.name}" + ("" if why is None else f"（{why}）")
-            if button.text() != text:
-                button.setText(text)
-            button.setEnabled(why is None)
-            if why is not None and button.isChecked():
-                self.appointment_group.setExclusive(False)
-                button.setChecked(False)
-                self.appointment_group.setExclusive(True)
-
-    @staticmethod
-    def _appointment_blocked(cat: CategoryState) -> str | None:
-        if not cat.active or not cat.open_now:
-            return cat.unavailable
-        return None
-
-    def appointment_category(self) -> str | None:
-        checked = self.appointment_group.checkedButton()
-        return next((c for c, b in self.appointment_buttons.items() if b is checked), None)
+    def _show_booking_day(self, view: BookingDayView) -> None:
+        """Today's slots still open for check-in: time, category, checked in of
+        booked (no names: the kiosk stands in the hall)."""
+        self.booking_day = view
+        slots = view.open_slots()
+        if not slots:
+            self.day_slots.setText(self.tr("现在没有待签到的预约时段"))
+            return
+        checked: dict[tuple[str, str], int] = {}
+        for b in view.bookings:
+            if b.ticket:
+                key = (b.category, b.slot_label)
+                checked[key] = checked.get(key, 0) + 1
+        rows = []
+        for slot in slots[:KIOSK_SLOTS]:
+            done = checked.get((slot.category, slot.label), 0)
+            rows.append(
+                f"<tr><td>{slot.label}</td><td>&nbsp;{slot.category_name}</td>"
+                f"<td align='right'>&nbsp;<b>{done}</b>/{slot.booked}</td></tr>"
+            )
+        more = len(slots) - KIOSK_SLOTS
+        tail = f"<p>……另有 {more} 个时段</p>" if more > 0 else ""
+        head = "<tr><td></td><td></td><td align='right'>&nbsp;已签到</td></tr>"
+        self.day_slots.setText("<table cellspacing='3'>" + head + "".join(rows) + "</table>" + tail)
 
     def open_appointment(self, typed: str = "") -> None:
         if self.busy:
             return
         self._clear_appointment()
         self.booking_input.setText(typed)
-        open_codes = [c for c, b in self.appointment_buttons.items() if b.isEnabled()]
-        if len(open_codes) == 1:  # nothing to choose
-            self.appointment_buttons[open_codes[0]].setChecked(True)
         self.pages.setCurrentWidget(self.appointment_page)
         self.booking_input.setFocus()
         self._touched()
+        self.runner.submit(self.bookings.day, self._show_booking_day, lambda _exc: None)
 
-    def choose_appointment(self, code: str) -> None:
-        button = self.appointment_buttons.get(code)
-        if button is not None and button.isEnabled():
-            button.setChecked(True)
-        self.booking_hint.setText("")
-        self.booking_input.setFocus()
-        self._touched()
+    def _field(self) -> QLineEdit:
+        """The field the on-screen keys type into: the one with the focus."""
+        return self.proof_input if self.proof_input.hasFocus() else self.booking_input
 
     def type_key(self, key: str) -> None:
         """A key of the on-screen keyboard: a character, ``delete`` or ``clear``."""
-        edit = self.booking_input
+        edit = self._field()
         if key == "delete":
             edit.backspace()
         elif key == "clear":
@@ -752,6 +746,13 @@ class KioskWindow(QWidget):
         edit.setFocus()
         self._touched()
 
+    def _number_entered(self) -> None:
+        if self.proof_input.text():
+            self.check_in()
+        else:
+            self.proof_input.setFocus()
+            self._touched()
+
     def _touched(self, *_: object) -> None:
         """Someone is at the kiosk: the page stays for another ``idle_ms``."""
         if self.pages.currentWidget() is self.appointment_page:
@@ -761,11 +762,10 @@ class KioskWindow(QWidget):
         if self.busy or self.pages.currentWidget() is not self.appointment_page:
             return
         self._touched()
-        code = self.appointment_category()
-        booking, problem = booking_number(self.booking_input.text())
-        if code is None:
-            self._booking_problem(self.tr("请先在左侧选择您预约的业务"))
+        if self._cool.isActive():
+            self._booking_problem(self._cool_text())
             return
+        booking, problem = booking_number(self.booking_input.text())
         if problem is not None:
             texts = {
                 "empty": self.tr("请输入预约号，或扫描预约二维码"),
@@ -775,16 +775,33 @@ class KioskWindow(QWidget):
                 .replace("%2", str(BOOKING_MAX)),
             }
             self._booking_problem(texts[problem])
+            self.booking_input.setFocus()
+            return
+        proof = self.proof_input.text().strip().upper()
+        if proof_problem(proof) is not None:
+            self._booking_problem(self.tr("请输入预约时所留身份证号或手机号的后4位"))
+            self.proof_input.setFocus()
             return
         self.booking_input.setText(booking)
         self.busy = True
         self.booking_hint.setStyleSheet("color: #44546a;")
         self.booking_hint.setText(self.tr("正在签到，请稍候…"))
         self.runner.submit(
-            lambda: self.service.check_in(code, booking, actor="kiosk"),
+            lambda: self.bookings.check_in(booking, proof, actor="kiosk"),
             self._issued,
             self._check_in_failed,
         )
+
+    def _cool_text(self) -> str:
+        return self.tr("多次没有找到预约，请核对后%1秒再试，或到服务台由工作人员为您签到").replace(
+            "%1", str(PAUSE_AFTER_MISSES_MS // 1000)
+        )
+
+    def _cooled(self) -> None:
+        self._cool.stop()
+        self.check_in_button.setEnabled(True)
+        if self.booking_hint.text() == self._cool_text():
+            self.booking_hint.setText("")
 
     def _booking_problem(self, text: str) -> None:
         self.booking_hint.setStyleSheet("color: #b00020;")
@@ -797,23 +814,25 @@ class KioskWindow(QWidget):
             self._show_notice(error_text(exc))
             return
         self._touched()
-        if isinstance(exc, AlreadyCheckedIn):
-            self._booking_problem(
-                self.tr("此预约号今日已签到，号码为 %1").replace("%1", exc.ticket.display)
-            )
+        self.proof_input.clear()  # typed again, whatever was wrong
+        if isinstance(exc, BookingError) and exc.refusal is not None:
+            self.misses = self.misses + 1 if exc.refusal.value == "not_found" else 0
+        if self.misses >= MISSES_BEFORE_PAUSE:
+            self.misses = 0
+            self._cool.start(PAUSE_AFTER_MISSES_MS)
+            self.check_in_button.setEnabled(False)
+            self._booking_problem(self._cool_text())
             return
         text = error_text(exc)
-        if "无法访问" in text or "不可用" in text:
+        if not isinstance(exc, BookingError) and ("无法访问" in text or "不可用" in text):
             text = UNREACHABLE.replace("正在重试…", "请稍后再试或联系工作人员")
         self._booking_problem(text)
+        self.booking_input.setFocus()
 
     def _clear_appointment(self) -> None:
         self.booking_input.clear()
+        self.proof_input.clear()
         self.booking_hint.setText("")
-        self.appointment_group.setExclusive(False)
-        for button in self.appointment_buttons.values():
-            button.setChecked(False)
-        self.appointment_group.setExclusive(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """A booking code scanned while the main page shows: open the check-in page
@@ -832,23 +851,3 @@ class KioskWindow(QWidget):
         self.notice.setText(text)
         if text and not sticky:
             self._notice_timer.start(8000)
-
-
-def materials_from_catalogue(store: Any) -> MaterialsLookup:
-    """The current standard's materials of each item, from the local catalogue."""
-
-    def lookup(codes: Sequence[str]) -> list[tuple[str, list[str]]]:
-        from db.catalog_repo import current_version
-
-        out = []
-        with store.session() as s:
-            for code in codes:
-                found = current_version(s, code)
-                if found is None:
-                    continue
-                item = found[1]
-                lines = [f"{m.name}（{m.requirement()}）" for m in item.materials]
-                out.append((item.name, lines))
-        return out
-
-    return lookup

@@ -5,7 +5,13 @@ transfer or skip (过号) a window's current ticket and put a skipped ticket bac
 the hall's set-up: the queue rules (排队规则, Ctrl+Shift+P) and the service categories
 and counters (业务类别与窗口, Ctrl+Shift+L), in app.ui.queue.config_dialogs; and the
 green channel (绿色通道取号, Ctrl+G): staff issue a priority ticket with its reason,
-printed when this machine has a ticket printer."""
+printed when this machine has a ticket printer.
+
+Appointments: the 今日预约 tab lists the day's bookings (who, which slot, from where,
+checked in with which ticket, 爽约 once the check-in time is over) with the day's
+figures; 预约登记与签到 (Ctrl+Shift+Y) books and checks in as at a counter, 预约时段
+(Ctrl+Shift+T) sets a day's slots, 导入预约 (Ctrl+Shift+I) reads the province
+platform's file (docs/bookings.md), all or nothing."""
 
 from __future__ import annotations
 
@@ -18,18 +24,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QGroupBox,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.queue_policy import TicketKind
+from app.core.queue_records import TicketInfo
+from app.services.bookings import BookingDayView, BookingService, ImportRefused, ImportResult
 from app.services.queue import (
     NOT_PRINTED,
     HallSnapshot,
@@ -37,6 +49,13 @@ from app.services.queue import (
     QueueService,
     TicketPrinterLink,
     error_text,
+)
+from app.ui.queue.booking_dialog import (
+    BOOKING_COLUMNS,
+    BookingDialog,
+    SlotsDialog,
+    booking_rows,
+    figures_text,
 )
 from app.ui.queue.common import (
     QueueWatcher,
@@ -54,7 +73,6 @@ from app.ui.queue.dialogs import (
 )
 from app.ui.queue.priority_dialogs import GreenChannelDialog
 from app.ui.tasks import TaskRunner
-from db.queue_store import TicketInfo
 
 OVERDUE_S = 30 * 60  # a wait this long is shown in red
 
@@ -102,6 +120,9 @@ class ManagerWindow(QMainWindow):
         self.snapshot: HallSnapshot | None = None
         self.dialog: Any = None
         self.busy = False
+        self.bookings = BookingService(service)
+        self.booking_day: BookingDayView | None = None
+        self.booking_model = RowsModel([self.tr(c) for c in BOOKING_COLUMNS], self)
 
         self.categories = RowsModel(
             [self.tr("类别"), self.tr("等候"), self.tr("其中优先"), self.tr("最长等候"),
@@ -139,6 +160,15 @@ class ManagerWindow(QMainWindow):
         self.skipped_view = _table(self.skipped, "skippedTable", self.tabs)
         self.tabs.addTab(self.waiting_view, self.tr("等候中"))
         self.tabs.addTab(self.skipped_view, self.tr("已过号（选中后可恢复排队）"))
+        bookings_page = QWidget(self.tabs)
+        bookings_layout = QVBoxLayout(bookings_page)
+        self.booking_figures = QLabel(self.tr("正在读取今日预约…"), bookings_page)
+        self.booking_figures.setObjectName("managerBookingFigures")
+        bookings_layout.addWidget(self.booking_figures)
+        self.booking_view = _table(self.booking_model, "managerBookingTable", bookings_page)
+        bookings_layout.addWidget(self.booking_view, 1)
+        self.bookings_page = bookings_page
+        self.tabs.addTab(bookings_page, self.tr("今日预约"))
         split = QSplitter(Qt.Orientation.Vertical, central)
         split.addWidget(top)
         split.addWidget(self.tabs)
@@ -176,6 +206,30 @@ class ManagerWindow(QMainWindow):
         bar.addSeparator()
         self.green_action = add(self.tr("绿色通道取号"), "Ctrl+G", self.green_channel)
         bar.addSeparator()
+        # appointments: one button with a menu (the bar is full at 1366 px)
+        menu = QMenu(self)
+        menu.setObjectName("bookingMenu")
+
+        def item(text: str, key: str, slot: Callable[[], object]) -> QAction:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _=False: slot())
+            menu.addAction(action)
+            self.addAction(action)  # the shortcut works with the menu closed
+            return action
+
+        self.booking_action = item(self.tr("预约登记与签到"), "Ctrl+Shift+Y", self.open_bookings)
+        self.slots_action = item(self.tr("预约时段……"), "Ctrl+Shift+T", self.edit_slots)
+        self.import_action = item(
+            self.tr("导入省平台预约文件……"), "Ctrl+Shift+I", self.import_bookings
+        )
+        button = QToolButton(bar)
+        button.setObjectName("bookingButton")
+        button.setText(self.tr("预约"))
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(button)
+        bar.addSeparator()
         self.policy_action = add(self.tr("排队规则"), "Ctrl+Shift+P", self.edit_policy)
         self.categories_action = add(
             self.tr("业务类别与窗口"), "Ctrl+Shift+L", self.edit_categories
@@ -207,6 +261,18 @@ class ManagerWindow(QMainWindow):
 
     def _polled(self, result: PollResult) -> None:
         self.show_snapshot(result.snapshot)
+        self.runner.submit(self.bookings.day, self.show_bookings, lambda _exc: None)
+
+    def show_bookings(self, view: BookingDayView) -> None:
+        self.booking_day = view
+        self.booking_figures.setText(figures_text(view))
+        self.booking_model.set_rows(*booking_rows(view))
+        f = view.figures
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.bookings_page),
+            self.tr("今日预约（%1，爽约 %2）").replace("%1", str(f.booked))
+            .replace("%2", str(f.no_shows)),
+        )  # fmt: skip
 
     def show_snapshot(self, snap: HallSnapshot) -> None:
         self.snapshot = snap
@@ -415,6 +481,76 @@ class ManagerWindow(QMainWindow):
         dialog.changed.connect(self.watcher.refresh)
         self._open(dialog, lambda: None)
         dialog.load()
+
+    def _categories(self) -> list[tuple[str, str]]:
+        snap = self.snapshot
+        return [(c.code, c.name) for c in snap.categories if c.active] if snap else []
+
+    def open_bookings(self) -> BookingDialog:
+        """预约登记与签到, as at a counter (the manager's desk is the service desk)."""
+        dialog = BookingDialog(self.bookings, self.runner, self.actor, self._categories(), self)
+        dialog.changed.connect(self.watcher.refresh)
+        dialog.checked_in.connect(
+            lambda t: self._say(self.tr("预约签到：%1").replace("%1", t.display))
+        )
+        self._open(dialog, lambda: None)
+        dialog.start()
+        return dialog
+
+    def edit_slots(self) -> SlotsDialog:
+        dialog = SlotsDialog(self.bookings, self.runner, self.actor, self._categories(), self)
+        dialog.saved.connect(lambda _n: self.watcher.refresh())
+        self._open(dialog, lambda: None)
+        return dialog
+
+    def import_bookings(self, path: str | None = None) -> None:
+        """导入预约: the province platform's file (CSV or xlsx), all or nothing."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, self.tr("导入省平台预约"), "", self.tr("预约文件 (*.csv *.xlsx)")
+            )
+            if not path:
+                return
+        from pathlib import Path
+
+        chosen = Path(path)
+        self._say(self.tr("正在导入 %1…").replace("%1", chosen.name))
+
+        def done(result: ImportResult) -> None:
+            text = self.tr("已导入 %1 条预约").replace("%1", str(result.added))
+            if result.already:
+                text += self.tr("（另有 %1 条此前已导入）").replace("%1", str(result.already))
+            self._say(text)
+            self.error.setText("")
+            self.watcher.refresh()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ImportRefused):
+                self._say("")
+                self.error.setText(
+                    self.tr("%1 未导入：%2 处问题").replace("%1", chosen.name)
+                    .replace("%2", str(len(exc.problems)))
+                )  # fmt: skip
+                box = QMessageBox(self)
+                box.setObjectName("importProblems")
+                box.setIcon(QMessageBox.Icon.Warning)
+                box.setWindowTitle(self.tr("预约文件未导入"))
+                box.setText(
+                    self.tr(
+                        "%1 有问题，整份文件未导入（没有写入任何预约）。请改正后重新导入："
+                    ).replace("%1", chosen.name)
+                )
+                box.setInformativeText("\n".join(exc.problems[:30]))
+                if len(exc.problems) > 30:
+                    box.setDetailedText("\n".join(exc.problems))
+                self.dialog = box
+                box.open()
+                return
+            self.error.setText(error_text(exc))
+
+        self.runner.submit(
+            lambda: self.bookings.import_file(chosen, actor=self.actor), done, failed
+        )
 
     def green_channel(self) -> None:
         """绿色通道取号: a priority ticket for an applicant staff judge to need it."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.queue_policy import GREEN_REASONS
-from db.queue_store import TicketInfo
+from app.core.queue_records import TicketInfo
 
 OTHER = "其他"
 NOTE_MAX = 40  # the store keeps 64 characters of note; "其他：" and room to spare

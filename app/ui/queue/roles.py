@@ -26,8 +26,8 @@ def resolve_role(args: argparse.Namespace) -> str:
     role = getattr(args, "role", None)
     if role:
         return str(role)
+    from app.context import default_data_dir
     from app.settings import Settings
-    from db.location import default_data_dir
 
     folder = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
     value = str(Settings.load(folder / "settings.json").get("role"))
@@ -39,10 +39,10 @@ def run_role(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from app.context import default_data_dir
     from app.services.queue import QueueService, queue_url
     from app.settings import Settings
     from app.ui.fonts import install_font
-    from db.store import default_data_dir
 
     role = resolve_role(args)
     QCoreApplication.setOrganizationName("YiChuang")
@@ -168,8 +168,9 @@ def _actor(args: argparse.Namespace, default: str) -> str:
 def _kiosk(
     service: Any, settings: Any, folder: Path, args: argparse.Namespace, closers: list[Any]
 ) -> Any:
+    from app.services.catalogue import materials_lookup
     from app.services.queue import TicketPrinterLink
-    from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
+    from app.ui.queue.kiosk import KioskWindow
 
     materials = None
     try:
@@ -177,7 +178,7 @@ def _kiosk(
 
         context = open_context(getattr(args, "db", None), str(folder))
         closers.append(context.close)
-        materials = materials_from_catalogue(context.store)
+        materials = materials_lookup(context.store)
     except Exception as exc:  # the kiosk issues tickets without the catalogue too
         log.warning("kiosk without the item catalogue (no materials shown): %s", exc)
     printer = TicketPrinterLink(settings.get("devices"), str(settings.get("hall_name")))
@@ -205,9 +206,9 @@ def _device_bridge(settings: Any, folder: Path, args: argparse.Namespace) -> Any
     is driven from the hall display's PC, where the RS-485 bus and the speakers are:
     the `devices` and `voice` settings of that machine. A device problem is logged
     and never stops the display."""
+    from app.context import database_url
     from app.services.hall_devices import build_bridge, window_clerks
     from app.services.queue import queue_url
-    from db.location import database_url
     from devices.errors import SettingsError
 
     url = queue_url(str(settings.get("queue_url")), folder)

@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import CategorySpec, TicketStatus
+from app.services.catalogue import materials_lookup
 from app.services.queue import NOT_PRINTED, QueueService, TicketPrinterLink
-from app.ui.queue.kiosk import KioskWindow, materials_from_catalogue
+from app.ui.queue.kiosk import KioskWindow
 from db.queue_store import QueueStore
 
 pytestmark = pytest.mark.gui
@@ -102,7 +103,7 @@ def test_materials_first_when_the_catalogue_knows_them(
     qtbot: QtBot, service: QueueService, app_context: Any, other: QueueStore,
     wait: Callable[..., None],
 ) -> None:  # fmt: skip
-    win = make(qtbot, service, materials=materials_from_catalogue(app_context.store))
+    win = make(qtbot, service, materials=materials_lookup(app_context.store))
     qtbot.mouseClick(win.buttons["QY"], Qt.MouseButton.LeftButton)
     wait(lambda: win.pages.currentWidget() is win.materials_page)
     assert "个体工商户设立登记" in win.materials_text.text()

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import TicketStatus
+from app.core.queue_records import Action
 from app.services.queue import QueueService, demo_traffic
 from app.ui.queue.common import RowsModel
 from app.ui.queue.manager import ManagerWindow
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 pytestmark = pytest.mark.gui
 

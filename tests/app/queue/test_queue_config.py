@@ -12,6 +12,7 @@ import pytest
 
 from app.cli import main
 from app.core.queue_policy import CategorySpec, CounterSpec, QueuePolicy, parse_hours
+from app.core.queue_records import Action
 from app.services.queue import QueueService, queue_url
 from app.services.queue_config import (
     ConfigError,
@@ -22,7 +23,7 @@ from app.services.queue_config import (
     policy_guarantees,
     to_json,
 )
-from db.queue_store import Action, QueueStore
+from db.queue_store import QueueStore
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.queue_policy import CategorySpec, QueuePolicy, parse_hours
+from app.core.queue_records import Action, QueueError
 from app.services.queue import QueueService
 from app.ui.queue.config_dialogs import (
     CategoriesDialog,
@@ -24,7 +25,7 @@ from app.ui.queue.config_dialogs import (
     PolicyDialog,
 )
 from app.ui.queue.manager import ManagerWindow
-from db.queue_store import Action, QueueError, QueueStore
+from db.queue_store import QueueStore
 
 pytestmark = pytest.mark.gui
 

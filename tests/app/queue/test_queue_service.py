@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.queue_policy import CategorySpec, TicketKind
+from app.core.queue_records import QueueError
 from app.services.queue import (
     DEMO_CATEGORIES,
     NOT_PRINTED,
@@ -19,7 +20,7 @@ from app.services.queue import (
     queue_url,
     seed_demo,
 )
-from db.queue_store import QueueError, QueueStore
+from db.queue_store import QueueStore
 from db.store import StoreError
 
 

@@ -4,7 +4,7 @@ per category, and a later run replaces them (a higher version)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,8 +12,10 @@ from sqlalchemy import select
 from app.cli import main
 from app.commands.hall import prepare_demo_hall
 from app.context import open_context
+from app.core.booking import BookingInput, BookingSource, SlotSpec
 from app.services.queue import queue_url
 from app.settings import Settings
+from db.booking_store import BookingStore
 from db.models import SyncOutboxRow
 from db.queue_store import QueueStore
 
@@ -46,6 +48,17 @@ def test_close_day_puts_yesterdays_figures_in_the_outbox(tmp_path: Path) -> None
         store.finish("1", clerk="wangfang", now=at + timedelta(minutes=15))
         store.call_next("1", clerk="wangfang", now=at + timedelta(minutes=16))
         store.skip("1", clerk="wangfang", reason="未到", now=at + timedelta(minutes=20))
+        # two bookings yesterday: one checked in, one nobody came for (爽约)
+        bookings = BookingStore(store)
+        day, before = yesterday.date(), yesterday - timedelta(days=1)
+        bookings.save_slots([SlotSpec("ZH", day, time(10), time(10, 30), 2)], actor="c",
+                            now=before)  # fmt: skip
+        for name in ("张三", "李四"):
+            bookings.book(BookingInput("", "ZH", day, time(10), time(10, 30), name, "",
+                                       "13912345678", BookingSource.PHONE),
+                          actor="c", now=before)  # fmt: skip
+        first = bookings.bookings(day, now=before)[0].booking_no
+        bookings.check_in(first, proof="5678", actor="kiosk", now=at.replace(hour=10))
     finally:
         store.close()
 
@@ -55,7 +68,8 @@ def test_close_day_puts_yesterdays_figures_in_the_outbox(tmp_path: Path) -> None
     assert len(zh) == 1 and len(rows) == 1  # one row per category that had tickets
     figures = zh[0]["figures"]
     assert isinstance(figures, dict)
-    assert (figures["issued"], figures["served"], figures["no_shows"]) == (3, 1, 1)
+    assert (figures["issued"], figures["served"], figures["no_shows"]) == (4, 1, 1)
+    assert figures["bookings"] == {"booked": 2, "checked_in": 1, "no_shows": 1, "cancelled": 0}
     assert figures["no_show_rate"] == 0.5
     assert zh[0]["day"] in (str(yesterday.date()), yesterday.date().isoformat())
 
