@@ -35,6 +35,12 @@ def logs_to(tmp_path: Path):  # type: ignore[no-untyped-def]
     configure_logging(None)
 
 
+def _picture(widget, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A picture of the widget (docs/screenshots/NAME when YICHUANG_SCREENSHOTS=1)."""
+    target = ROOT / "docs" / "screenshots" if os.environ.get("YICHUANG_SCREENSHOTS") else folder
+    assert widget.grab().save(str(target / name))
+
+
 def _flush() -> None:
     for h in logging.getLogger().handlers:
         h.flush()
@@ -185,7 +191,7 @@ def test_the_crash_dialog_says_what_where_and_that_cases_are_safe(qtbot, tmp_pat
     assert isinstance(box, QMessageBox)
     text = box.text()
     assert "KeyError" in text and str(handler.last_log) in text and "已保存的办件不受影响" in text
-    box.grab().save(str(ROOT / "docs" / "screenshots" / "crash-dialog.png"))
+    _picture(box, tmp_path, "crash-dialog.png")
     box.close()
     QApplication.processEvents()
     remove_qt_translations(app)  # type: ignore[arg-type]
@@ -404,7 +410,7 @@ def test_managers_read_the_log_in_a_read_only_viewer_clerks_have_no_such_menu(  
         assert viewer.text.toPlainText().count("\n") == 0 and "receipt" in viewer.text.toPlainText()
         viewer.find.setText("")
         viewer.resize(1000, 360)
-        viewer.grab().save(str(ROOT / "docs" / "screenshots" / "log-viewer.png"))
+        _picture(viewer, app_context.data_dir, "log-viewer.png")
         viewer.close()
     finally:
         manager.runner.shutdown()
