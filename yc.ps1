@@ -3,6 +3,7 @@
 #   .\yc.ps1 test [ARGS...]   set up if needed, then run the tests
 #   .\yc.ps1 setup            only set up (.venv with the project and its dev tools)
 #   .\yc.ps1 yichuang ARGS    run the yichuang command inside the project's .venv
+#   .\yc.ps1 build            the bundle dist\yichuang, its selftest, the NSIS installer
 # Needs Python 3.11+ (python.org installer, "py" launcher). The PostgreSQL tests skip
 # unless a server is reachable (see README).
 param([string]$Command = "run", [Parameter(ValueFromRemainingArguments = $true)]$Rest)
@@ -33,5 +34,22 @@ switch ($Command) {
     "run" { Setup; & (Join-Path $venv "Scripts\yichuang.exe") @Rest; exit $LASTEXITCODE }
     "test" { Setup; & $py -m pytest @Rest; exit $LASTEXITCODE }
     "yichuang" { Setup; & (Join-Path $venv "Scripts\yichuang.exe") @Rest; exit $LASTEXITCODE }
-    default { Get-Content $PSCommandPath -TotalCount 6 | Select-Object -Skip 1; exit 2 }
+    "build" {
+        # the bundle dist\yichuang (PyInstaller, build.spec), its selftest, then the
+        # installer with NSIS when makensis is on the PATH
+        Setup
+        & $py -c "import PyInstaller" 2>$null
+        if ($LASTEXITCODE -ne 0) { & $py -m pip install -q -e ".[dev,build]" }
+        & (Join-Path $venv "Scripts\pyinstaller.exe") --noconfirm --distpath dist --workpath build\pyinstaller build.spec
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+        $env:QT_QPA_PLATFORM = "offscreen"
+        & dist\yichuang\yichuang.exe selftest
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+        if (Get-Command makensis -ErrorAction SilentlyContinue) {
+            $version = (Select-String -Path pyproject.toml -Pattern '^version = "(.*)"').Matches[0].Groups[1].Value
+            & makensis /V2 "/DVERSION=$version" packaging\windows\yichuang.nsi
+        }
+        exit $LASTEXITCODE
+    }
+    default { Get-Content $PSCommandPath -TotalCount 7 | Select-Object -Skip 1; exit 2 }
 }

@@ -10,10 +10,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 # Packages that contribute sub-commands; each module has add_cli(subparsers).
 _CLI_MODULES = (
     "app.commands.domain",
+    "app.commands.ops",
     "app.commands.calendar",
     "app.commands.catalog",
     "app.commands.sync",
@@ -80,6 +82,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--quit-after-ready", action="store_true", help="窗口就绪后立即退出（基准测试用）"
     )
+    p.add_argument("--quit-at-signin", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--as",
         dest="as_login",
@@ -109,9 +112,74 @@ def _simulator_window(polled: list[int], seconds: float | None, tcp: bool | None
     return run_windows(polled, seconds, tcp=tcp)
 
 
+def data_folder(args: argparse.Namespace) -> Path:
+    """The data folder of this run: --data-dir, else the folder of a --db SQLite file,
+    else the user's data folder. Logs, backups and the running lock live there."""
+    from db.location import default_data_dir, sqlite_file
+
+    if getattr(args, "data_dir", None):
+        return Path(args.data_dir)
+    db = getattr(args, "db", None)
+    if db:
+        from db.location import database_url
+
+        path = sqlite_file(database_url(db))
+        if path is not None:
+            return path.parent
+    return default_data_dir()
+
+
 def _run_gui(args: argparse.Namespace) -> int:
     if _no_screen():
         return 1  # the environment, not a bug: exit code 1
+    from app.data_lock import FolderBusy, hold_running
+
+    folder = data_folder(args)
+    try:
+        running = hold_running(folder)
+    except FolderBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        _install_crash_handler(args, folder)
+        _start_daily_backup(args, folder)
+        return _run_role(args)
+    finally:
+        running.release()
+
+
+def _install_crash_handler(args: argparse.Namespace, folder: Path) -> None:
+    """The exception hooks, once, for every role: a crash log and one dialog."""
+    import os
+
+    from app import crash
+    from app.core.clock import clock_from_env
+
+    notify = None
+    quiet = bool(getattr(args, "no_crash_dialog", False)) or bool(
+        os.environ.get("YICHUANG_NO_CRASH_DIALOG")
+    )
+    if not quiet:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.crash_dialog import CrashNotifier
+
+        if QApplication.instance() is None:
+            QApplication(sys.argv[:1])
+        notify = CrashNotifier()
+    crash.install(folder, clock_from_env(), notify)
+
+
+def _start_daily_backup(args: argparse.Namespace, folder: Path) -> None:
+    from app.services.backup import start_daily_backups
+    from db.location import database_url, sqlite_file
+
+    db_file = sqlite_file(database_url(getattr(args, "db", None), folder))
+    if db_file is not None:
+        start_daily_backups(db_file, folder)
+
+
+def _run_role(args: argparse.Namespace) -> int:
     from app.ui.queue.roles import resolve_role
 
     if resolve_role(args) != "counter":
@@ -132,11 +200,38 @@ def main(argv: list[str] | None = None) -> int:
     asks_help = "-h" in argv or "--help" in argv
     parser = build_parser(with_commands=_command(argv) not in (None, "run") or asks_help)
     args = parser.parse_args(argv)
+    from app.logs import configure_logging
+
+    configure_logging(data_folder(args))
     if args.command is None:  # plain `yichuang`: the window with default options
         defaults = argparse.ArgumentParser()
         _add_run_args(defaults)
         for key, value in vars(defaults.parse_args([])).items():
             setattr(args, key, value)
         return _run_gui(args)
-    result: int = args.handler(args)
-    return result
+    if args.command in _UNLOCKED:
+        result: int = args.handler(args)
+        return result
+    # every other command may write the data folder's database: it holds the folder
+    # like a window does, so a restore cannot replace the file under it
+    from app.data_lock import FolderBusy, hold_running
+
+    running = None
+    try:
+        running = hold_running(data_folder(args))
+    except FolderBusy as exc:  # a restore is replacing the database
+        print(str(exc), file=sys.stderr)
+        return 1
+    except OSError:  # a folder that cannot be written: the command says what it needs
+        pass
+    try:
+        result = args.handler(args)
+        return result
+    finally:
+        if running is not None:
+            running.release()
+
+
+# Commands that need no hold on the data folder: the window takes its own (run), a
+# restore takes the folder for itself, the others only read or touch no database.
+_UNLOCKED = frozenset({"run", "restore", "selftest", "idcheck", "deadline", "backup"})

@@ -100,6 +100,8 @@ REGISTRY: tuple[Setting, ...] = (
         "无人值守同步的密码文件（只允许运行同步的用户读取，chmod 600）；留空用系统钥匙串",
     ),
     Setting("sync_interval_s", int, 30, "自动同步间隔（秒）"),
+    # Operations (issue 19)
+    Setting("backup_keep", int, 14, "保留的每日自动备份份数（数据目录 backups/ 中，最少1份）"),
 )
 _BY_KEY = {s.key: s for s in REGISTRY}
 

@@ -157,9 +157,59 @@ def upgrade_with_alembic(engine: Engine) -> None:
     current = current_revision(engine)
     if current is not None and current not in known:
         raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    if current is not None:
+        _backup_before_migration(engine, current, head)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # Batch mode rebuilds a table (create a copy, DROP the old one). With
+            # foreign keys on, that DROP deletes every child row through ON DELETE
+            # CASCADE: an upgrade emptied the applicants, materials, notice lines,
+            # audit and print log of every case. Keys are off while migrating (the
+            # pragma only takes effect outside a transaction) and checked before commit.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"数据库结构升级后有 {len(broken)} 处数据引用不一致（{broken[0][0]}），"
+                            "升级已撤销，数据库未改动。请联系县中心技术人员。"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
+def _backup_before_migration(engine: Engine, current: str, head: str | None) -> None:
+    """A newer program is about to change an existing local database: keep a copy of
+    it as it was (``backups/premigrate-REV-….sqlite3``), so an upgrade that goes wrong
+    can be undone with ``yichuang restore``. A backup that cannot be made stops the
+    migration (the data matter more than starting)."""
+    from app.core.clock import clock_from_env
+    from db.backup import BackupError, backup, backups_dir, prune
+    from db.location import sqlite_file
+
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is None or not path.is_file():
+        return
+    try:
+        made = backup(path, clock_from_env().now(), kind="premigrate", label=current)
+        prune(backups_dir(path), keep=DEFAULT_PREMIGRATE_KEEP)
+    except (BackupError, OSError) as exc:
+        raise StoreError(
+            f"升级数据库结构（{current} → {head}）前的备份失败：{exc}。数据库未改动；"
+            "请检查磁盘空间后再启动。"
+        ) from exc
+    log.info("backup before migrating %s -> %s: %s", current, head, made.name)
+
+
+DEFAULT_PREMIGRATE_KEEP = 14
 
 
 @dataclass

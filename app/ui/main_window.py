@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -461,6 +462,18 @@ class MainWindow(QMainWindow):
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
         large.setCheckable(True)
         large.setChecked(bool(self.context.settings.get("large_font")))
+        if self.operator.role in MANAGER_ROLES:  # the hall's managers only
+            manage = self.menuBar().addMenu(self.tr("管理(&M)"))
+            manage.setObjectName("manageMenu")
+            add(manage, self.tr("运行日志……"), None, self.show_logs)
+
+    def show_logs(self) -> QDialog:
+        from app.ui.log_viewer import LogViewer
+
+        dialog = LogViewer(self.context.data_dir, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_calendar(self) -> CalendarDialog:
         from app.services.calendar import CalendarService

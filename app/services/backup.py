@@ -1,0 +1,60 @@
+"""The daily automatic backup of the local database, run by every window program.
+
+A daemon thread looks once at start (after a minute, so the start is not slowed) and
+then every hour: when ``backups/`` holds no automatic backup of today, it makes one
+with SQLite's online backup API and keeps the newest ``backup_keep`` (setting,
+default 14). The counter goes on saving cases meanwhile (bench/bench_backup.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from app.core.clock import Clock, clock_from_env
+from app.settings import Settings
+from db.backup import DEFAULT_KEEP, BackupError, daily_backup
+
+log = logging.getLogger("yichuang.backup")
+
+FIRST_DELAY_S = 60.0
+EVERY_S = 3600.0
+
+
+def keep_setting(folder: Path) -> int:
+    try:
+        return max(1, int(Settings.load(folder / "settings.json").get("backup_keep")))
+    except (OSError, ValueError):
+        return DEFAULT_KEEP
+
+
+def backup_now_if_due(db_file: Path, folder: Path, clock: Clock) -> Path | None:
+    try:
+        return daily_backup(db_file, clock.now(), keep_setting(folder))
+    except (BackupError, OSError) as exc:  # a full disk is told in the log, never a crash
+        log.error("daily backup failed: %s", exc)
+        return None
+
+
+def start_daily_backups(
+    db_file: Path,
+    folder: Path,
+    clock: Clock | None = None,
+    first_delay_s: float = FIRST_DELAY_S,
+    every_s: float = EVERY_S,
+) -> threading.Event:
+    """Start the thread; setting the returned event stops it."""
+    stop = threading.Event()
+    use = clock or clock_from_env()
+
+    def loop() -> None:
+        if stop.wait(first_delay_s):
+            return
+        while True:
+            backup_now_if_due(db_file, folder, use)
+            if stop.wait(every_s):
+                return
+
+    threading.Thread(target=loop, name="daily-backup", daemon=True).start()
+    return stop

@@ -1,0 +1,385 @@
+"""Backups of the workstation's SQLite file, and restoring one.
+
+A backup is made with SQLite's online backup API (``sqlite3.Connection.backup``) in
+one step: it reads one consistent snapshot while the counter keeps saving cases (in
+WAL mode a reader never blocks a writer; a stepwise copy would start over at every
+write of another connection and might never finish on a busy counter).
+
+Backups live in ``<data folder>/backups/``:
+- ``auto-YYYYMMDD-HHMMSS.sqlite3``: the daily automatic backup; the newest
+  ``DEFAULT_KEEP`` (setting ``backup_keep``) are kept, older ones removed;
+- ``premigrate-REV-YYYYMMDD-HHMMSS.sqlite3``: made before a newer program migrates the
+  database at start; kept like the automatic ones;
+- ``manual-YYYYMMDD-HHMMSS.sqlite3`` (``yichuang backup``) and
+  ``replaced-YYYYMMDD-HHMMSS.sqlite3`` (the database a restore replaced): never removed.
+
+Restoring an older backup must not trip the county's duplicate-batch guard nor reuse
+a case number (see ``restore``): the counters are carried forward from the database
+being replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import uuid
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+log = logging.getLogger("yichuang.backup")
+
+DEFAULT_KEEP = 14  # automatic backups kept (two weeks of daily backups)
+PRUNED_KINDS = ("auto", "premigrate")
+_NAME = re.compile(r"^(auto|premigrate|manual|replaced)-(?:(.+)-)?(\d{8}-\d{6})\.sqlite3$")
+TODAY_SEQUENCE_FLOOR = 5000  # see restore(): today's numbers when the current file is lost
+HELD_BATCH = 0  # db/sync/client.py: an outbox row the county refused, held
+
+
+class BackupError(RuntimeError):
+    """A backup or restore failed; the message is for people, in Chinese."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    kind: str
+    taken: datetime
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def backups_dir(db_file: Path) -> Path:
+    return db_file.parent / "backups"
+
+
+def list_backups(folder: Path) -> list[BackupFile]:
+    """Backups in ``folder``, newest first."""
+    found: list[BackupFile] = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        m = _NAME.match(path.name)
+        if m:
+            found.append(
+                BackupFile(path, m.group(1), datetime.strptime(m.group(3), "%Y%m%d-%H%M%S"))
+            )
+    found.sort(key=lambda b: (b.taken, b.path.name), reverse=True)
+    return found
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
+def copy_database(source: Path, dest: Path) -> None:
+    """One consistent copy of ``source`` into ``dest`` (a single self-contained file,
+    checked with quick_check), written beside it first and renamed into place."""
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
+    try:
+        with closing(_connect_ro(source)) as src, closing(sqlite3.connect(tmp)) as dst:
+            src.backup(dst)  # pages=-1: the whole file from one snapshot, in one step
+            dst.execute("PRAGMA journal_mode=DELETE")
+            ok = dst.execute("PRAGMA quick_check").fetchone()[0]
+            if ok != "ok":
+                raise BackupError(f"备份文件校验失败（{ok}）")
+            dst.commit()
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackupError(f"无法备份数据库 {source}：{exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def backup(
+    db_file: Path, now: datetime, *, kind: str = "manual", dest: Path | None = None, label: str = ""
+) -> Path:
+    """Back up the database file; returns the backup's path."""
+    if not db_file.is_file():
+        raise BackupError(f"找不到数据库文件 {db_file}")
+    if dest is None:
+        folder = backups_dir(db_file)
+        folder.mkdir(parents=True, exist_ok=True)
+        middle = f"{label}-" if label else ""
+        dest = folder / f"{kind}-{middle}{now:%Y%m%d-%H%M%S}.sqlite3"
+        n = 1
+        while dest.exists():  # two in one second: never overwrite a backup
+            n += 1
+            dest = folder / f"{kind}-{middle}{now:%Y%m%d-%H%M%S}.{n}.sqlite3"
+    copy_database(db_file, dest)
+    log.info("backup %s written (%d bytes)", dest.name, dest.stat().st_size)
+    return dest
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Remove automatic and pre-migration backups beyond the newest ``keep``."""
+    keep = max(1, keep)
+    auto = [b for b in list_backups(folder) if b.kind in PRUNED_KINDS]
+    removed = []
+    for old in auto[keep:]:
+        old.path.unlink(missing_ok=True)
+        removed.append(old.path)
+    if removed:
+        log.info("removed %d old automatic backups", len(removed))
+    return removed
+
+
+def daily_backup(db_file: Path, now: datetime, keep: int = DEFAULT_KEEP) -> Path | None:
+    """The day's automatic backup, unless one was already made today. Returns the new
+    backup, or None when today's exists (or there is no database yet)."""
+    folder = backups_dir(db_file)
+    if not db_file.is_file():
+        return None
+    if any(b.kind == "auto" and b.taken.date() == now.date() for b in list_backups(folder)):
+        return None
+    path = backup(db_file, now, kind="auto")
+    prune(folder, keep)
+    return path
+
+
+# ------------------------------------------------------------------ restore
+
+
+@dataclass
+class Counters:
+    """What must never go backwards on a workstation, read from a database file."""
+
+    revision: str | None = None
+    install_id: str = ""
+    machine: str = ""
+    batch_seq: int = 0
+    outbox_seq: int = 0
+    sequences: dict[tuple[str, str], int] = field(default_factory=dict)  # (ws, day) -> last
+    unsent: int = 0
+    cases: int = 0
+
+
+def read_counters(path: Path) -> Counters:
+    with closing(_connect_ro(path)) as c:
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" not in tables or "cases" not in tables:
+            raise BackupError(f"{path.name} 不是一窗通的数据库")
+        out = Counters()
+        out.revision = c.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        out.cases = c.execute("SELECT count(*) FROM cases").fetchone()[0]
+        out.sequences = {
+            (ws, str(day)): int(last)
+            for ws, day, last in c.execute("SELECT workstation, day, last FROM case_sequence")
+        }
+        if "sync_state" in tables:
+            state = dict(c.execute("SELECT key, value FROM sync_state").fetchall())
+            out.install_id = state.get("install_id", "")
+            out.machine = state.get("machine", "")
+            out.batch_seq = int(state.get("batch_seq") or 0)
+        if "sync_outbox" in tables:
+            seqs = [c.execute("SELECT coalesce(max(seq), 0) FROM sync_outbox").fetchone()[0]]
+            if "sqlite_sequence" in tables:
+                row = c.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name='sync_outbox'"
+                ).fetchone()
+                seqs.append(row[0] if row else 0)
+            out.outbox_seq = int(max(seqs))
+            out.unsent = c.execute(
+                "SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL"
+            ).fetchone()[0]
+        return out
+
+
+@dataclass
+class RestoreReport:
+    restored: Path
+    replaced: Path | None
+    batch_seq: int
+    new_install: bool
+    sequences_raised: int
+    notes: list[str] = field(default_factory=list)
+
+
+def restore(
+    backup_file: Path,
+    db_file: Path,
+    now: datetime,
+    *,
+    known_revisions: set[str],
+    current_lost: bool = False,
+    allow_unsent_loss: bool = False,
+    today: date | None = None,
+    workstation: str = "",
+) -> RestoreReport:
+    """Put ``backup_file`` in place of ``db_file`` (no program may be running: the
+    caller holds the data folder's lock).
+
+    What the county has seen is carried forward from the database being replaced, so
+    the restored one continues where the county left off:
+    - the batch counter: the next batch gets a number above every batch sent (a
+      number the county has under other contents is refused as "内容不同");
+      batches formed before the backup keep their number and contents and are
+      answered "duplicate"; rows sent after the backup go up again in a new batch,
+      which the county applies idempotently;
+    - the install id (the county binds the workstation code to it);
+    - the outbox sequence (each pushed row carries it);
+    - case-number sequences per day (a number is never given twice).
+    The replaced file is kept as ``replaced-….sqlite3``. When it has changes the
+    county has not received, the restore is refused unless ``allow_unsent_loss``.
+
+    When the current file is lost (``current_lost``) none of this can be read: the
+    restored database gets a new install id, so the county refuses it until its
+    administrator releases the workstation code (``yichuang central
+    release-workstation``), which restarts the batch numbering; today's case numbers
+    start at ``TODAY_SEQUENCE_FLOOR`` + 1 so they cannot meet the numbers given today
+    after the backup."""
+    if not backup_file.is_file():
+        raise BackupError(f"找不到备份文件 {backup_file}")
+    try:
+        restored = read_counters(backup_file)
+        with closing(_connect_ro(backup_file)) as c:
+            check = c.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise BackupError(f"备份文件 {backup_file.name} 无法读取：{exc}") from exc
+    if check != "ok":
+        raise BackupError(f"备份文件 {backup_file.name} 已损坏（{check}），不能恢复")
+    if restored.revision not in known_revisions:
+        raise BackupError(
+            f"备份文件的数据库结构版本（{restored.revision}）比本程序新，请升级一窗通后再恢复。"
+        )
+    current: Counters | None = None
+    if db_file.exists() and not current_lost:
+        try:
+            current = read_counters(db_file)
+        except (sqlite3.Error, BackupError) as exc:
+            raise BackupError(
+                f"无法读取现有数据库 {db_file.name}（{exc}）。恢复需要从中读取同步批次号与办件编号，"
+                "以免县中心拒收或编号重复；如现有数据库确已损坏或丢失，请加 --current-lost 再试"
+                "（县中心须为本机释放工作站代码后才能继续同步）。"
+            ) from exc
+        mine = {ws for ws, _ in current.sequences}
+        theirs = {ws for ws, _ in restored.sequences}
+        if mine and theirs and not mine & theirs:
+            raise BackupError(
+                f"备份文件 {backup_file.name} 来自另一个工作站（{'、'.join(sorted(theirs))}），"
+                f"本机为 {'、'.join(sorted(mine))}，不能恢复到本机。请核对备份文件。"
+            )
+        if current.unsent and not allow_unsent_loss:
+            raise BackupError(
+                f"现有数据库中有 {current.unsent} 条变更尚未上传县中心，恢复后它们只留在被替换的文件中。"
+                "请先同步（yichuang sync now），或确认后加 --discard-unsent 再试。"
+            )
+    elif not current_lost:
+        raise BackupError(
+            f"找不到现有数据库 {db_file}。如确已丢失，请加 --current-lost 再试"
+            "（县中心须为本机释放工作站代码后才能继续同步）。"
+        )
+
+    replaced: Path | None = None
+    if db_file.exists():
+        try:
+            replaced = backup(db_file, now, kind="replaced")
+        except BackupError:
+            if not current_lost:
+                raise
+            replaced = None  # the lost file may not even read: keep it as it is
+            kept = backups_dir(db_file) / f"replaced-raw-{now:%Y%m%d-%H%M%S}.sqlite3"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(db_file, kept)
+            replaced = kept
+
+    tmp = db_file.with_name(db_file.name + ".restoring")
+    copy_database(backup_file, tmp)
+    report = RestoreReport(db_file, replaced, restored.batch_seq, False, 0)
+    try:
+        with closing(sqlite3.connect(tmp)) as c:
+            _carry_forward(c, restored, current, now, today or now.date(), workstation, report)
+            c.commit()
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(db_file) + suffix).unlink(missing_ok=True)
+        os.replace(tmp, db_file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info(
+        "restored %s (batch counter %d, new install %s, %d case sequences raised)",
+        backup_file.name, report.batch_seq, report.new_install, report.sequences_raised,
+    )  # fmt: skip
+    return report
+
+
+def _put(c: sqlite3.Connection, key: str, value: str) -> None:
+    c.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def _carry_forward(
+    c: sqlite3.Connection,
+    restored: Counters,
+    current: Counters | None,
+    now: datetime,
+    today: date,
+    workstation: str,
+    report: RestoreReport,
+) -> None:
+    if current is not None:
+        if current.install_id and current.install_id != restored.install_id:
+            # batches are numbered per install: those formed under the old one are formed again
+            c.execute(
+                "UPDATE sync_outbox SET batch_seq = NULL WHERE sent_at IS NULL AND batch_seq <> ?",
+                (HELD_BATCH,),
+            )
+            report.notes.append("现有数据库的安装号与备份不同：未上传的变更将重新组批")
+        if current.install_id:
+            _put(c, "install_id", current.install_id)
+            _put(c, "machine", current.machine)
+        report.batch_seq = max(restored.batch_seq, current.batch_seq)
+        outbox_seq = max(restored.outbox_seq, current.outbox_seq)
+        for key, last in current.sequences.items():
+            if last > restored.sequences.get(key, 0):
+                c.execute(
+                    "INSERT INTO case_sequence (workstation, day, last) VALUES (?, ?, ?) "
+                    "ON CONFLICT (workstation, day) DO UPDATE SET last = excluded.last",
+                    (key[0], key[1], last),
+                )
+                report.sequences_raised += 1
+    else:
+        # the county knows batches this file never saw: start over under a new install
+        if restored.install_id:
+            _put(c, "previous_install_id", restored.install_id)
+        _put(c, "install_id", str(uuid.uuid4()))
+        c.execute(
+            "UPDATE sync_outbox SET batch_seq = NULL WHERE sent_at IS NULL AND batch_seq <> ?",
+            (HELD_BATCH,),
+        )
+        report.batch_seq = 0
+        report.new_install = True
+        outbox_seq = restored.outbox_seq
+        codes = {r[0] for r in c.execute("SELECT DISTINCT workstation FROM case_sequence")}
+        for ws in sorted(codes | ({workstation} if workstation else set())):
+            c.execute(
+                "INSERT INTO case_sequence (workstation, day, last) VALUES (?, ?, ?) "
+                "ON CONFLICT (workstation, day) DO UPDATE SET last = max(last, excluded.last)",
+                (ws, today.isoformat(), TODAY_SEQUENCE_FLOOR),
+            )
+            report.sequences_raised += 1
+        report.notes.append(
+            "现有数据库已丢失：本机使用新的安装号，请县中心管理员运行 "
+            "yichuang central release-workstation 中心代码 工作站代码 后再同步；"
+            f"今日办件编号从 {TODAY_SEQUENCE_FLOOR + 1} 起"
+        )
+    _put(c, "batch_seq", str(report.batch_seq))
+    c.execute(
+        "INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('sync_outbox', ?)"
+        if c.execute("SELECT 1 FROM sqlite_sequence WHERE name='sync_outbox'").fetchone() is None
+        else "UPDATE sqlite_sequence SET seq = ? WHERE name = 'sync_outbox'",
+        (outbox_seq,),
+    )
+    _put(c, "restored_at", now.isoformat(timespec="seconds"))
