@@ -168,14 +168,18 @@ def test_bad_booking_numbers_are_refused_with_why(
 def test_the_check_in_page_goes_back_when_left_alone(
     qtbot: QtBot, service: QueueService, wait: Callable[..., None]
 ) -> None:
-    win = make_kiosk(qtbot, service, idle_ms=1000)
+    win = make_kiosk(qtbot, service, idle_ms=60_000)
     open_check_in(qtbot, win, "ZH")
     tap(qtbot, win, "12")
-    qtbot.wait(600)
-    tap(qtbot, win, "3")  # a touch keeps it open
-    qtbot.wait(600)
+    timer = win._home_timer  # the page's idle time, read rather than waited out
+    assert timer.isActive() and timer.interval() == 60_000
+    timer.stop()  # as if the time had run out to the last moment
+    tap(qtbot, win, "3")  # a touch keeps it open: the whole idle time again
+    assert timer.isActive() and timer.remainingTime() > 30_000
     assert win.pages.currentWidget() is win.appointment_page
-    wait(lambda: win.pages.currentWidget() is win.home, timeout=3000)
+    win.idle_ms = 100
+    tap(qtbot, win, "4")  # the last touch; then nobody
+    wait(lambda: win.pages.currentWidget() is win.home, timeout=10_000)
     assert win.booking_input.text() == "" and win.appointment_category() is None
     win.close()
 
