@@ -142,7 +142,8 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
         NoticeLine(
             material=n.material,
             problem=Problem.DEFECTIVE if n.problem.startswith("有误") else Problem.MISSING,
-            reason=n.problem.removeprefix("有误：") if n.problem.startswith("有误") else n.problem,
+            # "有误：reason" gives the reason; a bare "有误" (no reason) none
+            reason=n.problem.partition("：")[2] if n.problem.startswith("有误") else n.problem,
             requirement=n.requirement,
             deferrable=n.deferrable,
         )
