@@ -163,7 +163,7 @@ class ItemIndex:
         ascii_query = q.isascii()
         seen: set[int] = set()
         hits: list[Hit] = []
-        for tier, (matches, source) in enumerate(self._tiers(q, ascii_query)):
+        for tier, matches, source in self._tiers(q, ascii_query):
             if len(hits) >= limit:
                 break
             for i in recent_ids:
@@ -180,22 +180,34 @@ class ItemIndex:
 
     def _tiers(
         self, q: str, ascii_query: bool
-    ) -> Iterator[tuple[Callable[[int], bool], Iterable[int]]]:
-        """Each tier as (does entry i match?, matching entries in rank order)."""
+    ) -> Iterator[tuple[int, Callable[[int], bool], Iterable[int]]]:
+        """Each tier as (its number in TIERS, does entry i match?, matching entries in
+        rank order). A query with Chinese in it skips the pinyin tiers: the numbers
+        say which tier each one is (counting them in order called a name match
+        拼音首字母开头)."""
         codes, names, entries = self._codes, self._names, self._entries
         exact_code = self._by_code.get(q)
-        yield (lambda i: codes[i] == q), (() if exact_code is None else (exact_code,))
-        yield (lambda i: names[i] == q), self._by_name.get(q, ())
-        yield (lambda i: codes[i].startswith(q)), self._code.prefixed(q)
-        yield (lambda i: names[i].startswith(q)), self._name.prefixed(q)
+        yield 0, (lambda i: codes[i] == q), (() if exact_code is None else (exact_code,))
+        yield 1, (lambda i: names[i] == q), self._by_name.get(q, ())
+        yield 2, (lambda i: codes[i].startswith(q)), self._code.prefixed(q)
+        yield 3, (lambda i: names[i].startswith(q)), self._name.prefixed(q)
         if ascii_query:
             yield (
+                4,
                 (lambda i: any(r.startswith(q) for r in entries[i].initials)),
                 self._initials.prefixed(q),
             )
-            yield (lambda i: any(r.startswith(q) for r in entries[i].full)), self._full.prefixed(q)
-        yield (lambda i: q in names[i]), self._name.containing(q)
+            yield (
+                5,
+                (lambda i: any(r.startswith(q) for r in entries[i].full)),
+                self._full.prefixed(q),
+            )
+        yield 6, (lambda i: q in names[i]), self._name.containing(q)
         if ascii_query:
-            yield (lambda i: any(q in r for r in entries[i].initials)), self._initials.containing(q)
-            yield (lambda i: any(q in r for r in entries[i].full)), self._full.containing(q)
-        yield (lambda i: q in codes[i]), self._code.containing(q)
+            yield (
+                7,
+                (lambda i: any(q in r for r in entries[i].initials)),
+                self._initials.containing(q),
+            )
+            yield 8, (lambda i: any(q in r for r in entries[i].full)), self._full.containing(q)
+        yield 9, (lambda i: q in codes[i]), self._code.containing(q)
