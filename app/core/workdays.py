@@ -172,7 +172,8 @@ def check_year_doc(data: object, origin: str = "") -> tuple[YearCalendar | None,
                 problems.append(f"{label}的日期{day.isoformat()}不属于{year}年")
                 break
             if day in holidays and holidays[day] != name:
-                problems.append(f"{day.isoformat()}重复出现在{holidays[day]}和{name}中")
+                before = holidays[day] or "无名称的一项"
+                problems.append(f"{day.isoformat()}重复出现在{before}和{name or '无名称的一项'}中")
             holidays[day] = name
             day += timedelta(days=1)
     workdays: dict[date, str] = {}
