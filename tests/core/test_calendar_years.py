@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from app.core.workdays import (
     estimated_years_in,
     limit_text,
     load_calendar_dir,
+    load_calendar_files,
     with_stored_years,
     years_from_docs,
 )
@@ -139,3 +141,67 @@ def test_an_empty_calendar_estimates_every_year() -> None:
     assert not empty.year(2026).official
     assert empty.year(2026) is empty.year(2026)  # estimated once
     assert empty.holiday_name(date(2026, 1, 1)) == "元旦"
+
+
+def test_calendar_files_that_do_not_read(tmp_path: Path) -> None:
+    (tmp_path / "cn-2027.json").write_text("{broken", encoding="utf-8")
+    with pytest.raises(CalendarError) as bad:
+        load_calendar_dir(tmp_path)
+    assert str(bad.value).startswith("无法读取日历文件 cn-2027.json（")
+    (tmp_path / "cn-2027.json").write_text(json.dumps({"year": 1999}), encoding="utf-8")
+    with pytest.raises(CalendarError) as wrong:
+        load_calendar_dir(tmp_path)
+    assert str(wrong.value) == "程序自带（cn-2027.json）：年份1999超出范围（2000–2100）"
+    (tmp_path / "cn-2027.json").write_text(json.dumps(doc_2027()), encoding="utf-8")
+    loaded = load_calendar_files([tmp_path / "cn-2027.json"], origin="导入")
+    assert loaded.years == [2027] and loaded.year(2027).origin == "导入（cn-2027.json）"
+    assert load_calendar_dir(tmp_path / "none").years == []
+
+
+def test_an_estimated_year_says_so() -> None:
+    from app.core.holiday_rules import describe, estimated_days_off
+
+    year = YearCalendar.estimated(2031)
+    assert (year.year, year.official, year.origin, year.workdays) == (2031, False, "估算", {})
+    assert year.source == describe(2031) and year.holidays == estimated_days_off(2031)
+
+
+def test_natural_days_end_on_a_working_day() -> None:
+    # 2026-09-28 + 3 days = Thu 1 Oct (国庆): the limit ends on Thu 8 Oct
+    assert SHIPPED.add_natural_days(date(2026, 9, 28), 3) == date(2026, 10, 8)
+    assert SHIPPED.add_natural_days(date(2026, 3, 2), 4) == date(2026, 3, 6)  # a Friday
+    assert SHIPPED.add_natural_days(date(2026, 3, 6), 1) == date(2026, 3, 9)  # Sat → Mon
+    assert SHIPPED.add_natural_days(date(2026, 3, 7), 0) == date(2026, 3, 7)  # 0: that day
+    with pytest.raises(ValueError, match="时限天数不能为负数"):
+        SHIPPED.add_natural_days(date(2026, 3, 2), -1)
+    with pytest.raises(ValueError, match="时限天数不能为负数"):
+        SHIPPED.add_working_days(date(2026, 3, 2), -1)
+    due = SHIPPED.due(date(2026, 9, 28), 3, LimitUnit.NATURAL)
+    assert (due.date, due.days, due.unit) == (date(2026, 10, 8), 3, LimitUnit.NATURAL)
+    assert [y.year for y in due.basis] == [2026]
+    across = SHIPPED.due(date(2025, 12, 30), 5)
+    assert [y.year for y in across.basis] == [2025, 2026]
+
+
+def test_working_days_between_and_the_lamps() -> None:
+    assert SHIPPED.working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5
+    assert SHIPPED.working_days_between(date(2026, 3, 9), date(2026, 3, 2)) == -5
+    assert SHIPPED.working_days_between(date(2026, 3, 7), date(2026, 3, 8)) == 0
+    due = date(2026, 3, 13)  # a Friday
+    assert SHIPPED.status(date(2026, 3, 10), due).value == "正常"  # 3 left
+    assert SHIPPED.status(date(2026, 3, 11), due).value == "黄灯"  # 2 left
+    assert SHIPPED.status(date(2026, 3, 14), due).value == "红灯"
+    assert SHIPPED.status(date(2026, 3, 10), due, warn_days=3).value == "黄灯"
+
+
+def test_dates_in_a_file_may_carry_a_time() -> None:
+    doc = doc_2027()
+    holidays = doc["holidays"]
+    assert isinstance(holidays, list)
+    holidays[0] = {**holidays[0], "from": holidays[0]["from"] + "T00:00:00+08:00"}
+    holidays[1] = {**holidays[1], "from": date.fromisoformat(holidays[1]["from"])}
+    [year] = years_from_docs([doc])
+    assert len(year.holidays) == len(holidays)
+    holidays[2] = {**holidays[2], "from": "2027-1-1T00"}
+    with pytest.raises(CalendarError, match="不是有效日期"):
+        years_from_docs([doc])
