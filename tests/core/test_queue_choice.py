@@ -5,6 +5,8 @@ is recorded, the jump limit's exact edge."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.core.queue_policy import (
     Candidate,
     CounterState,
@@ -127,3 +129,51 @@ def test_counter_state_after_a_call() -> None:
     assert state.after(True, {"B": 2}).credits == {"B": 2}
     assert CounterState.from_dict(None) == CounterState()
     assert CounterState.from_dict({"last_priority": "yes", "run": "2"}) == CounterState(None, 2)
+
+
+def test_evaluation_levels_in_full() -> None:
+    from app.core.queue_policy import EVALUATION_LABELS, Evaluation, QueueRuleError
+
+    assert EVALUATION_LABELS == ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+    assert [Evaluation.parse(label) for label in EVALUATION_LABELS] == list(Evaluation)
+    assert Evaluation.parse(" 满意 ") is Evaluation.SATISFIED
+    assert Evaluation.parse(" 5 ") is Evaluation.VERY_SATISFIED
+    assert Evaluation.parse(1).label == "非常不满意"
+    assert [e.satisfied for e in Evaluation] == [True, True, True, False, False]
+    with pytest.raises(QueueRuleError) as level:
+        Evaluation.parse(0)
+    assert level.value.problems == ["评价等级应为1至5，现在是0"]
+    with pytest.raises(QueueRuleError) as word:
+        Evaluation.parse("还行")
+    assert word.value.problems == [
+        "评价“还行”无效，应为非常满意/满意/基本满意/不满意/非常不满意之一"
+    ]
+
+
+def test_the_estimate_counts_only_windows_that_can_call_the_ticket() -> None:
+    from app.core.queue_policy import Ahead, HallCounter, Waiting, ahead_of
+
+    waiting = [Waiting(Candidate("a1", 1, "A")), Waiting(Candidate("a2", 2, "A"))]
+    two = [HallCounter("1", {"A": 1}), HallCounter("2", {"A": 1})]
+    # both windows free at once: a1 to window 1, a2 to window 2 at the same moment
+    assert ahead_of("a2", waiting, two, POLICY) == Ahead(1, 0.0)
+    assert ahead_of("nobody", waiting, two, POLICY) is None
+    assert ahead_of("a1", waiting, [], POLICY) is None
+    sent = [*waiting, Waiting(Candidate("t", 3, "B"), target_window="2")]
+    assert ahead_of("t", sent, two, POLICY) == Ahead(0, 0.0)  # window 2 calls it first
+    assert ahead_of("t", sent, [HallCounter("1", {"B": 1})], POLICY) is None
+    b_only = [HallCounter("9", {"B": 1}), HallCounter("1", {"A": 1})]
+    assert ahead_of("a2", waiting, b_only, POLICY) == Ahead(1, 1.0)  # window 9 drops out
+
+
+def test_business_day_and_hours_edges() -> None:
+    from datetime import datetime, time
+
+    from app.core.queue_policy import business_day, hours_text, issuing_open, parse_hours
+
+    assert business_day(datetime(2026, 3, 2, 6, 29), time(6, 30)).day == 1
+    assert business_day(datetime(2026, 3, 2, 6, 30), time(6, 30)).day == 2
+    hours = parse_hours("08:00-12:00")
+    assert issuing_open(datetime(2026, 3, 2, 11, 59), hours)
+    assert not issuing_open(datetime(2026, 3, 2, 7, 59), hours)
+    assert hours_text(hours) == "08:00–12:00"
