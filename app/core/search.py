@@ -61,7 +61,10 @@ def readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     from pypinyin import Style, lazy_pinyin, pinyin  # 0.3 s to load: only when indexing
 
     text = "".join(name.split())
-    preferred = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default")]
+    # no mutate: style and errors spelled out are lazy_pinyin's defaults (equivalent)
+    preferred = [
+        s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    ]  # pragma: no mutate
     variants = [preferred]
     per_char = pinyin(text, style=Style.NORMAL, heteronym=True, errors="default")
     if len(per_char) == len(preferred):
@@ -84,27 +87,23 @@ class _Field:
         self.starts: list[int] = []
         pos = 0
         for readings_ in values:
-            segment = "".join(_SEP + r for r in readings_)
+            # no mutate: any joiner in capitals is equivalent (queries are lower case)
+            segment = "".join(_SEP + r for r in readings_)  # pragma: no mutate
             self.starts.append(pos)
             parts.append(segment)
             pos += len(segment)
         self.text = "".join(parts)
 
     def _entries(self, needle: str) -> Iterator[int]:
-        """Entries containing ``needle``, ascending, each once (lazily)."""
+        """Entries containing ``needle``, ascending, each once (lazily): after a match
+        the search goes on from the next entry's start, so no entry comes twice."""
         text, starts, find = self.text, self.starts, self.text.find
-        last = -1
         pos = find(needle)
         while pos >= 0:
             entry = bisect.bisect_right(starts, pos) - 1
-            if entry != last:
-                last = entry
-                yield entry
-                # skip the rest of this entry
-                nxt = starts[entry + 1] if entry + 1 < len(starts) else len(text)
-                pos = find(needle, nxt)
-            else:
-                pos = find(needle, pos + 1)
+            yield entry
+            nxt = starts[entry + 1] if entry + 1 < len(starts) else len(text)
+            pos = find(needle, nxt)
 
     def prefixed(self, query: str) -> Iterator[int]:
         return self._entries(_SEP + query)
