@@ -62,9 +62,8 @@ def readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     text = "".join(name.split())
     # no mutate: style and errors spelled out are lazy_pinyin's defaults (equivalent)
-    preferred = [
-        s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default")
-    ]  # pragma: no mutate
+    read = lazy_pinyin(text, style=Style.NORMAL, errors="default")  # pragma: no mutate
+    preferred = [s.lower() for s in read]
     variants = [preferred]
     per_char = pinyin(text, style=Style.NORMAL, heteronym=True, errors="default")
     if len(per_char) == len(preferred):
