@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -88,7 +88,8 @@ def open_estimated_cases(session: Session) -> list[EstimatedCase]:
         .order_by(CaseRow.promised_date, CaseRow.case_no)
     ).all()  # fmt: skip
     return [
-        EstimatedCase(no, item, who, _day(at), due, days, unit, basis)
+        # promised_date and limit_days are never NULL here (the WHERE above)
+        EstimatedCase(no, item, who, _day(at), cast(date, due), cast(int, days), unit, basis)
         for no, item, who, at, due, days, unit, basis in rows
     ]
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -219,7 +220,7 @@ def to_item(row: ItemVersionRow) -> Item:
                 copies=m.copies,
                 necessity=Necessity(m.necessity),
                 conditions=tuple(
-                    Condition(str(c["question"]), frozenset(c["options"]))  # type: ignore[arg-type]
+                    Condition(str(c["question"]), frozenset(cast("Iterable[str]", c["options"])))
                     for c in m.conditions
                 ),
                 standard=m.standard,

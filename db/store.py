@@ -158,7 +158,7 @@ def upgrade_with_alembic(engine: Engine) -> None:
     if current is not None and current not in known:
         raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
     if current is not None:
-        _backup_before_migration(engine, current, head)
+        _backup_before_migration(engine, current, head_by_reading_scripts())
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:

@@ -120,6 +120,6 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _selftest(args: argparse.Namespace) -> int:
-    from app.selftest import run
+    from app.commands.selftest import run
 
     return run()

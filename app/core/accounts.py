@@ -16,7 +16,7 @@ _N, _R, _P = 2**14, 8, 1  # ~16 MB, tens of ms: fine for a sign-in, slow for gue
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
     import hashlib  # with OpenSSL, 5 ms to load: not before the sign-in window shows
 
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen)
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen)
 
 
 def hash_password(password: str) -> str:
@@ -56,6 +56,10 @@ class Clerk:
     backup_for: str = ""  # login of the clerk whose post this one backs up
     role: str = "clerk"
     active: bool = True
+
+
+# roles that run the hall: its calendar, logs and settings (not the counter clerks)
+MANAGER_ROLES = ("manager", "chief")
 
 
 class SignInFailed(ValueError):

@@ -140,7 +140,7 @@ def _int(
 ) -> int | None:  # fmt: skip
     raw = row.get(column)
     if isinstance(raw, bool):
-        raw = None
+        raw = None  # pragma: no mutate ("" reads the same: an empty cell)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, int):
@@ -187,11 +187,7 @@ def _unit(
     """The unit of a limit: its own column, else what the limit cell says (15日),
     else 工作日. A unit column that contradicts the cell is a problem."""
     column = limit_column + "单位"
-    said = _UNIT_SUFFIX.search(
-        clean_token(row.get(limit_column))
-        if not isinstance(row.get(limit_column), int | float)
-        else ""
-    )
+    said = _UNIT_SUFFIX.search(clean_token(row.get(limit_column)))  # a number has no unit
     implied = LIMIT_UNIT_ALIASES[said.group(1)] if said else None
     text = _text(row, column)
     if not text:
@@ -307,9 +303,11 @@ _SHEET_ORDER = {name: i for i, name in enumerate(SHEETS)}
 
 
 def _problem_order(problem: Problem) -> tuple[int, int, int]:
-    columns = SHEETS.get(problem.sheet, ())
-    column = columns.index(problem.column) if problem.column in columns else -1
-    return (_SHEET_ORDER.get(problem.sheet, 99), problem.row, column)
+    columns = SHEETS.get(problem.sheet, ())  # pragma: no mutate (see below)
+    # no mutate: only the order of problems of one sheet and row matters (a problem
+    # without a column of its own first); every sheet a problem names is known
+    column = columns.index(problem.column) if problem.column in columns else -1  # pragma: no mutate
+    return (_SHEET_ORDER.get(problem.sheet, 99), problem.row, column)  # pragma: no mutate
 
 
 def _parse_item_row(

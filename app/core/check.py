@@ -92,7 +92,10 @@ def _problem(material: Material, outcome: MaterialOutcome) -> str:
     if outcome.status is Status.MISSING:
         return "缺少"
     if outcome.status is Status.DEFECTIVE:
-        return f"有误：{outcome.reason}" if outcome.reason else "有误"
+        # without a reason the line says only 有误 (never "有误：" with nothing after
+        # it); such an intake is not saved (intake_problems): the notice must say why
+        reason = outcome.reason.strip()
+        return f"有误：{reason}" if reason else "有误"
     if outcome.copies < material.copies:
         return f"份数不足（需{material.copies}份，收到{outcome.copies}份）"
     return ""

@@ -100,4 +100,4 @@ def _as_datetime(at: datetime | date | str) -> datetime:
         at = datetime.fromisoformat(at)
     if isinstance(at, datetime):
         return at
-    return datetime(at.year, at.month, at.day, 9, 0)
+    return datetime(at.year, at.month, at.day, 9)

@@ -49,10 +49,11 @@ def qingming(year: int) -> date:
     """The day of the 清明 solar term (4 or 5 April in this century)."""
     from lunar_python import Solar
 
-    term = Solar.fromYmd(year, 4, 20).getLunar().getJieQiTable()["清明"]
+    # any day of April-May names the same lunar year's table (docs/mutation.md)
+    term = Solar.fromYmd(year, 4, 20).getLunar().getJieQiTable()["清明"]  # pragma: no mutate
     day = date(term.getYear(), term.getMonth(), term.getDay())
     if day.year != year:  # the library's table is per lunar year; never expected
-        raise ValueError(f"清明 of {year} computed as {day}")
+        raise ValueError(f"清明 of {year} computed as {day}")  # pragma: no mutate (unreachable)
     return day
 
 
@@ -66,11 +67,12 @@ def _span(first: date, count: int) -> list[date]:
 
 
 def _fixed(month: int, day: int, count: int = 1) -> Callable[[int], list[date]]:
-    return lambda year: _span(date(year, month, day), count)
+    # built when RULES is, at import: mutmut cannot switch it (docs/mutation.md)
+    return lambda year: _span(date(year, month, day), count)  # pragma: no mutate
 
 
 def _on_lunar(month: int, day: int) -> Callable[[int], list[date]]:
-    return lambda year: [_lunar(year, month, day)]
+    return lambda year: [_lunar(year, month, day)]  # pragma: no mutate (as _fixed)
 
 
 RULES: tuple[HolidayRules, ...] = (

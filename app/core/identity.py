@@ -102,6 +102,6 @@ def check_credit_code(code: str) -> IdCheck:
 def mask_id(number: str) -> str:
     """Partly masked ID number for printed documents: first 6 and last 4 shown."""
     n = normalise(number)
-    if len(n) <= 10:
+    if len(n) < 11:  # ten or fewer: nothing left to hide
         return n
     return n[:6] + "*" * (len(n) - 10) + n[-4:]

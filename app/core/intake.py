@@ -16,6 +16,7 @@ from app.core.check import (
     MaterialOutcome,
     MaterialState,
     NoticeLine,
+    Status,
     check_materials,
 )
 from app.core.identity import check_credit_code, check_resident_id
@@ -155,6 +156,15 @@ def intake_problems(intake: Intake, today: date) -> list[str]:
     result = intake.check()
     if intake.decision is not Decision.REFUSE and not result.is_allowed(intake.decision):
         problems.append(f"不能{intake.decision.value}：{result.why_not[intake.decision]}")
+    if intake.decision is not Decision.REFUSE:
+        # 一次性告知: a notice line must tell the applicant what is wrong
+        for state in result.applicable:
+            if (
+                state.outcome.status is Status.DEFECTIVE
+                and not state.outcome.reason.strip()
+                and state.material.necessity is not Necessity.OPTIONAL
+            ):
+                problems.append(f"材料“{state.material.name}”标为有误，请写明有误的原因")
     if intake.decision is Decision.REFUSE:
         if not intake.reason.strip():
             problems.append("不予受理必须填写理由")
@@ -287,8 +297,6 @@ def prefill_from_earlier(
 ) -> dict[int, MaterialOutcome]:
     """Outcomes to start a returning applicant's checklist from: what was received
     last time stays received; everything on the notice is to be checked again."""
-    from app.core.check import Status
-
     by_key = {m.key: m for m in earlier}
     outcomes: dict[int, MaterialOutcome] = {}
     for material in item.materials:

@@ -451,7 +451,7 @@ def lane_heads(candidates: Iterable[Candidate]) -> list[Candidate]:
     for c in candidates:
         lane = (c.direct, "" if c.direct else c.category, c.priority)
         best = heads.get(lane)
-        if best is None or c.seq < best.seq:
+        if best is None or c.seq < best.seq:  # pragma: no mutate (<=: seqs are unique)
             heads[lane] = c
     return sorted(heads.values(), key=lambda c: c.seq)
 
@@ -612,7 +612,8 @@ def _weighted_pick(
     taking = weighted or list(head)  # weight-0 categories only when no weighted one waits
     step = {k: weights.get(k, 0) if weighted else 1 for k in taking}
     total = sum(step.values())
-    bound = max(total, sum(w for w in weights.values() if w > 0))
+    # no mutate: ">= 0" only adds zeros to the sum
+    bound = max(total, sum(w for w in weights.values() if w > 0))  # pragma: no mutate
     new = dict(credits)
     for k in taking:
         new[k] = new.get(k, 0) + step[k]

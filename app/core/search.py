@@ -61,7 +61,9 @@ def readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     from pypinyin import Style, lazy_pinyin, pinyin  # 0.3 s to load: only when indexing
 
     text = "".join(name.split())
-    preferred = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default")]
+    # no mutate: style and errors spelled out are lazy_pinyin's defaults (equivalent)
+    read = lazy_pinyin(text, style=Style.NORMAL, errors="default")  # pragma: no mutate
+    preferred = [s.lower() for s in read]
     variants = [preferred]
     per_char = pinyin(text, style=Style.NORMAL, heteronym=True, errors="default")
     if len(per_char) == len(preferred):
@@ -112,27 +114,23 @@ class _Field:
         self.starts: list[int] = []
         pos = 0
         for readings_ in values:
-            segment = "".join(_SEP + r for r in readings_)
+            # no mutate: any joiner in capitals is equivalent (queries are lower case)
+            segment = "".join(_SEP + r for r in readings_)  # pragma: no mutate
             self.starts.append(pos)
             parts.append(segment)
             pos += len(segment)
         self.text = "".join(parts)
 
     def _entries(self, needle: str) -> Iterator[int]:
-        """Entries containing ``needle``, ascending, each once (lazily)."""
+        """Entries containing ``needle``, ascending, each once (lazily): after a match
+        the search goes on from the next entry's start, so no entry comes twice."""
         text, starts, find = self.text, self.starts, self.text.find
-        last = -1
         pos = find(needle)
         while pos >= 0:
             entry = bisect.bisect_right(starts, pos) - 1
-            if entry != last:
-                last = entry
-                yield entry
-                # skip the rest of this entry
-                nxt = starts[entry + 1] if entry + 1 < len(starts) else len(text)
-                pos = find(needle, nxt)
-            else:
-                pos = find(needle, pos + 1)
+            yield entry
+            nxt = starts[entry + 1] if entry + 1 < len(starts) else len(text)
+            pos = find(needle, nxt)
 
     def prefixed(self, query: str) -> Iterator[int]:
         return self._entries(_SEP + query)
@@ -191,7 +189,7 @@ class ItemIndex:
         ascii_query = q.isascii()
         seen: set[int] = set()
         hits: list[Hit] = []
-        for tier, (matches, source) in enumerate(self._tiers(q, ascii_query)):
+        for tier, matches, source in self._tiers(q, ascii_query):
             if len(hits) >= limit:
                 break
             for i in recent_ids:
@@ -208,22 +206,34 @@ class ItemIndex:
 
     def _tiers(
         self, q: str, ascii_query: bool
-    ) -> Iterator[tuple[Callable[[int], bool], Iterable[int]]]:
-        """Each tier as (does entry i match?, matching entries in rank order)."""
+    ) -> Iterator[tuple[int, Callable[[int], bool], Iterable[int]]]:
+        """Each tier as (its number in TIERS, does entry i match?, matching entries in
+        rank order). A query with Chinese in it skips the pinyin tiers: the numbers
+        say which tier each one is (counting them in order called a name match
+        拼音首字母开头)."""
         codes, names, entries = self._codes, self._names, self._entries
         exact_code = self._by_code.get(q)
-        yield (lambda i: codes[i] == q), (() if exact_code is None else (exact_code,))
-        yield (lambda i: names[i] == q), self._by_name.get(q, ())
-        yield (lambda i: codes[i].startswith(q)), self._code.prefixed(q)
-        yield (lambda i: names[i].startswith(q)), self._name.prefixed(q)
+        yield 0, (lambda i: codes[i] == q), (() if exact_code is None else (exact_code,))
+        yield 1, (lambda i: names[i] == q), self._by_name.get(q, ())
+        yield 2, (lambda i: codes[i].startswith(q)), self._code.prefixed(q)
+        yield 3, (lambda i: names[i].startswith(q)), self._name.prefixed(q)
         if ascii_query:
             yield (
+                4,
                 (lambda i: any(r.startswith(q) for r in entries[i].initials)),
                 self._initials.prefixed(q),
             )
-            yield (lambda i: any(r.startswith(q) for r in entries[i].full)), self._full.prefixed(q)
-        yield (lambda i: q in names[i]), self._name.containing(q)
+            yield (
+                5,
+                (lambda i: any(r.startswith(q) for r in entries[i].full)),
+                self._full.prefixed(q),
+            )
+        yield 6, (lambda i: q in names[i]), self._name.containing(q)
         if ascii_query:
-            yield (lambda i: any(q in r for r in entries[i].initials)), self._initials.containing(q)
-            yield (lambda i: any(q in r for r in entries[i].full)), self._full.containing(q)
-        yield (lambda i: q in codes[i]), self._code.containing(q)
+            yield (
+                7,
+                (lambda i: any(q in r for r in entries[i].initials)),
+                self._initials.containing(q),
+            )
+            yield 8, (lambda i: any(q in r for r in entries[i].full)), self._full.containing(q)
+        yield 9, (lambda i: q in codes[i]), self._code.containing(q)

@@ -154,10 +154,11 @@ def check_year_doc(
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None, [f"年份{year}超出范围（{MIN_YEAR}–{MAX_YEAR}）"]
     holidays: dict[date, str] = {}
-    entries = data.get("holidays", [])
+    entries = data.get("holidays", [])  # pragma: no mutate (None: the same "no holidays")
     if not isinstance(entries, list) or not entries:
         problems.append("没有任何放假安排（holidays 为空）")
-        entries = entries if isinstance(entries, list) else []
+        # no mutate: [] either way here (not a list, or an empty one)
+        entries = entries if isinstance(entries, list) else []  # pragma: no mutate
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, Mapping):
             problems.append(f"第{n}项放假安排格式错误")
@@ -179,7 +180,8 @@ def check_year_doc(
                 problems.append(f"{label}的日期{day.isoformat()}不属于{year}年")
                 break
             if day in holidays and holidays[day] != name:
-                problems.append(f"{day.isoformat()}重复出现在{holidays[day]}和{name}中")
+                before = holidays[day] or "无名称的一项"
+                problems.append(f"{day.isoformat()}重复出现在{before}和{name or '无名称的一项'}中")
             holidays[day] = name
             day += timedelta(days=1)
     workdays: dict[date, str] = {}
@@ -371,7 +373,8 @@ def load_calendar_files(
     years = []
     for path in paths:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # no mutate: "UTF-8" is the same codec; None (the locale's) differs only off Linux
+            data = json.loads(path.read_text(encoding="utf-8"))  # pragma: no mutate
         except (OSError, json.JSONDecodeError) as exc:
             raise CalendarError(f"无法读取日历文件 {path.name}（{exc}）") from exc
         where = f"{origin}（{path.name}）"

@@ -25,8 +25,6 @@ from app.core.workdays import CalendarError, DateChange, WorkCalendar
 from app.services.calendar import CalendarService, ImportResult, YearStatus
 from app.ui.tasks import TaskRunner
 
-MANAGER_ROLES = ("manager", "chief")
-
 
 def _table(parent: QWidget, headers: list[str], name: str) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)

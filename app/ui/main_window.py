@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
     from printing.documents import DocKind
+from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
@@ -477,7 +478,7 @@ class MainWindow(QMainWindow):
 
     def show_calendar(self) -> CalendarDialog:
         from app.services.calendar import CalendarService
-        from app.ui.calendar_dialog import MANAGER_ROLES, CalendarDialog
+        from app.ui.calendar_dialog import CalendarDialog
 
         dialog = CalendarDialog(
             CalendarService(self.context.store, self.context.clock),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -71,6 +71,17 @@ class Keyboard:
 @pytest.fixture
 def keyboard(qtbot: QtBot) -> Keyboard:
     return Keyboard(qtbot)
+
+
+def flush_ui(qtbot: QtBot, rounds: int = 3) -> None:
+    """Let Qt run what it has queued so far (posted events, and zero-delay timers
+    such as a view's delayed relayout): a zero-delay timer started after them fires
+    after them. Each round covers what the round before queued. A barrier by cause,
+    not a wait for some milliseconds."""
+    fired: list[int] = []
+    for n in range(1, rounds + 1):
+        QTimer.singleShot(0, lambda: fired.append(1))
+        qtbot.waitUntil(lambda n=n: len(fired) == n)
 
 
 def show_window(qtbot: QtBot, win: MainWindow) -> MainWindow:

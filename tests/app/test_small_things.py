@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.cli import main as cli_main
 from app.screen import NO_SCREEN, missing_screen
 from app.ui.main_window import MainWindow
-from tests.app.conftest import Keyboard, focused
+from tests.app.conftest import Keyboard, flush_ui, focused
 from tests.app.test_intake import pick_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +177,7 @@ def test_a_long_defect_reason_does_not_push_the_standard_off_screen(
     table = window.intake.table
     before = table.columnWidth(7)
     window.intake.checklist.mark(2, Status.DEFECTIVE, "权利人姓名与申请人不一致，" * 40)
-    qtbot.wait(50)
+    flush_ui(qtbot)  # the table's relayout after the change has run
     assert table.columnWidth(7) == before
     standard = table.horizontalHeader().sectionViewportPosition(8)
     assert standard + 60 < table.viewport().width()  # 受理标准 starts well inside the view
@@ -198,7 +198,7 @@ def test_the_case_list_shows_the_item_name_whole(qtbot: QtBot, window: MainWindo
         window.resize(1366, 768)
         window.tabs.setCurrentIndex(1)
         panel = window.case_list
-        qtbot.wait(50)
+        flush_ui(qtbot)  # the font change and the relayout it queued have run
         metrics = panel.table.fontMetrics()
         wanted = metrics.horizontalAdvance("个体工商户设立登记") + 8  # the "个…"
         assert panel.table.columnWidth(COL_ITEM) >= wanted

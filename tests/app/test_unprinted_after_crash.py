@@ -86,9 +86,8 @@ def test_at_start_unprinted_cases_are_offered_and_reprinted(
         }
         assert (ctx.data_dir / "documents" / first / "受理通知书.pdf").exists()
         # the start after that: nothing left to offer
-        window.offer_unprinted(TODAY)
-        qtbot.wait(300)
-        qtbot.waitUntil(lambda: window.runner.pending == 0)
+        window.offer_unprinted(TODAY)  # the look-up is queued at once; its answer
+        qtbot.waitUntil(lambda: window.runner.pending == 0)  # has come when none is left
         assert QApplication.activeModalWidget() is None
     finally:
         window.runner.shutdown()

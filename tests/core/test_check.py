@@ -93,6 +93,74 @@ def test_unanswered_question_blocks_everything_but_refusal() -> None:
     assert "是否委托代办" in result.why_not[Decision.CORRECTION]
 
 
+def test_a_defective_material_says_why_and_never_a_bare_colon() -> None:
+    it = item()
+    answers = {"Q1": "个人", "Q2": "否"}
+    outcomes = all_received(it, answers)
+    outcomes[2] = MaterialOutcome(Status.DEFECTIVE, copies=1, reason=" 已过有效期 ")
+    outcomes[3] = MaterialOutcome(Status.DEFECTIVE, copies=1)  # no reason (see intake)
+    result = check_materials(it, answers, outcomes)
+    assert [(n.material, n.problem) for n in result.notice] == [
+        ("居民身份证", "有误：已过有效期"),
+        ("户口簿", "有误"),
+    ]
+    blank = check_materials(
+        it, answers, {**outcomes, 3: MaterialOutcome(Status.DEFECTIVE, 1, "  ")}
+    )
+    assert blank.notice[1].problem == "有误"
+
+
+def test_each_decision_is_allowed_or_says_why_not() -> None:
+    it = item()
+    answers = {"Q1": "个人", "Q2": "否"}
+    complete = check_materials(it, answers, all_received(it, answers))
+    assert complete.is_allowed(Decision.ACCEPT) and complete.is_allowed(Decision.REFUSE)
+    assert not complete.is_allowed(Decision.ACCEPT_DEFERRED)
+    assert not complete.is_allowed(Decision.CORRECTION)
+    assert complete.why_not == {
+        Decision.ACCEPT_DEFERRED: "材料齐全，无需容缺",
+        Decision.CORRECTION: "材料齐全，无需补正",
+    }
+    assert complete.unanswered == ()
+    assert complete.unchecked == ()
+    outcomes = all_received(it, answers)
+    outcomes[3] = MaterialOutcome(Status.MISSING)
+    deferrable = check_materials(it, answers, outcomes)
+    assert deferrable.why_not == {Decision.ACCEPT: "容缺材料未提交：户口簿（可容缺受理）"}
+    outcomes[1] = MaterialOutcome(Status.MISSING)
+    blocked = check_materials(it, answers, outcomes)
+    assert blocked.why_not == {
+        Decision.ACCEPT: "必需材料不齐：申请表",
+        Decision.ACCEPT_DEFERRED: "非容缺材料不齐：申请表",
+    }
+    assert [s.problem for s in blocked.applicable] == ["缺少", "", "缺少", ""]
+    assert [s.satisfied for s in blocked.applicable] == [False, True, False, True]
+
+
+def test_unanswered_questions_are_listed_in_order() -> None:
+    it = item()
+    result = check_materials(it, {"Q2": "不知道"}, {})
+    assert result.unanswered == ("申请人类型", "是否委托代办")
+    reason = "情形未选择：申请人类型、是否委托代办"
+    assert result.why_not == {
+        Decision.ACCEPT: reason,
+        Decision.ACCEPT_DEFERRED: reason,
+        Decision.CORRECTION: reason,
+    }
+    assert [d for d in Decision if result.is_allowed(d)] == [Decision.REFUSE]
+    assert check_materials(it, {"Q1": "企业", "Q2": "是"}, {}).unanswered == ()
+
+
+def test_unchecked_and_received_in_full() -> None:
+    it = item()
+    answers = {"Q1": "个人", "Q2": "否"}
+    outcomes = {1: MaterialOutcome(Status.RECEIVED, copies=3)}  # more than needed is fine
+    result = check_materials(it, answers, outcomes)
+    assert result.applicable[0].satisfied and result.applicable[0].problem == ""
+    assert [s.material.seq for s in result.unchecked] == [2, 3, 7]
+    assert result.applicable[1].problem == "未提交"
+
+
 # ---------------------------------------------------------------- properties
 
 necessities = st.sampled_from(list(Necessity))

@@ -194,3 +194,24 @@ def test_a_message_inside_a_message_has_no_doubled_punctuation() -> None:
     assert f"办件没有保存：{clause(inner)}。" == (
         "办件没有保存：工作日历缺少2027年的节假日安排（或导入2027年日历文件）。"
     )
+
+
+def test_a_make_up_day_is_never_a_saturday() -> None:
+    """2031: 中秋 falls on 1 October, so 国庆 owes a day; the day after 国庆 (Friday
+    3 October) is a Saturday, and the make-up day is the Monday after."""
+    off = estimated_days_off(2031)
+    assert off[date(2031, 10, 1)] == "中秋节"
+    assert off[date(2031, 10, 6)] == "国庆节"
+    assert date(2031, 10, 4) not in off and date(2031, 10, 5) not in off
+
+
+def test_the_rules_in_force_by_year() -> None:
+    from app.core.holiday_rules import describe, rules_for
+
+    assert rules_for(2010).label == "2013年修订"  # before the first revision known here
+    assert rules_for(2024).label == "2013年修订"
+    assert rules_for(2025).label == "2024年修订"
+    assert describe(2030) == (
+        "国务院尚未公布2030年节假日安排，按《全国年节及纪念日放假办法》（2024年修订）估算："
+        "法定节假日逢周六、周日在其后的工作日补假，调休未计入"
+    )

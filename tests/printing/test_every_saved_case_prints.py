@@ -72,14 +72,17 @@ def intakes(draw: st.DrawFn, items: list[tuple[int, Item]]) -> Intake:
     answers = {q.code: draw(st.sampled_from(q.options)) for q in item.questions}
     materials = item.applicable_materials(answers)
     shape = draw(st.sampled_from(("any", "complete", "deferrable missing")))
+    deferrable = [m for m in materials if m.necessity is Necessity.DEFERRABLE]
+    if decision is Decision.ACCEPT_DEFERRED and deferrable:
+        shape = "deferrable missing"  # else it is refused nearly always: too rare a draw
     if shape == "any":
         outcomes = {m.seq: draw(OUTCOMES) for m in materials}
     else:  # everything brought, perhaps but a 容缺 material or two
         outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in materials}
-        if shape == "deferrable missing":
-            for m in materials:
-                if m.necessity is Necessity.DEFERRABLE and draw(st.booleans()):
-                    outcomes[m.seq] = MaterialOutcome(Status.MISSING)
+        if shape == "deferrable missing" and deferrable:
+            missing = [m for m in deferrable if draw(st.booleans())] or deferrable[:1]
+            for m in missing:
+                outcomes[m.seq] = MaterialOutcome(Status.MISSING)
     extra: dict[str, object] = {}
     if decision is Decision.REFUSE:
         extra = {
@@ -102,8 +105,12 @@ def test_every_case_the_check_lets_through_prints_all_its_documents(
     hall = hall_settings(context.settings)
     rendered: dict[Decision, int] = dict.fromkeys(Decision, 0)
 
-    @settings(max_examples=200, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    # derandomize: the same 200 intakes every run, so "every decision was saved and
+    # printed" below never depends on the draw (a 容缺受理 was missing now and then)
+    @settings(
+        max_examples=200, deadline=None, derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )  # fmt: skip
     @given(intake=intakes(items))
     def check(intake: Intake) -> None:
         if intake_problems(intake, TODAY):

@@ -149,14 +149,15 @@ def test_log_record_from_outcome() -> None:
 
 
 def _wait_for_output(directory: Path, title: str, timeout: float = 30) -> Path:
+    """The virtual printer's PDF once it is whole (it ends with %%EOF), however long
+    cups-pdf takes to write it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = sorted(directory.glob(f"{title}*.pdf")) if directory.is_dir() else []
-        if found and found[-1].stat().st_size > 0:
-            time.sleep(0.2)  # cups-pdf renames into place when complete; be safe
+        if found and found[-1].read_bytes().rstrip().endswith(b"%%EOF"):
             return found[-1]
         time.sleep(0.1)
-    raise AssertionError(f"no output PDF for {title} in {directory}")
+    raise AssertionError(f"no whole output PDF for {title} in {directory}")
 
 
 @pytest.mark.slow

@@ -101,16 +101,28 @@ def test_linked_cases_take_one_line_however_many(
     wait(lambda: "A001" in panel.next_label.text())
     press(qtbot, Qt.Key.Key_F10)
     wait(lambda: panel.current_label.text() == "A001")
+    # the poll after the call has come (nobody left): no later poll changes a text
+    wait(lambda: panel.next_label.text() == "预计下一位：无人等候")
+
+    def buttons_top() -> int:
+        # lay the window out now rather than after some wait: the geometry is the one
+        # of the texts shown, whenever the next poll comes
+        layout = counter.layout()
+        assert layout is not None
+        layout.activate()
+        panel_layout = panel.layout()
+        assert panel_layout is not None
+        panel_layout.activate()
+        return panel.buttons["call"].mapTo(panel, panel.rect().topLeft()).y()
+
     panel.link_case(CASE)
-    qtbot.wait(50)
-    top = panel.buttons[next(iter(panel.buttons))].mapTo(panel, panel.rect().topLeft()).y()
+    top = buttons_top()
     cases = [CASE[:-1] + str(n) for n in range(1, 9)]
     for case_no in cases:
         panel.link_case(case_no)
-    qtbot.wait(50)
     assert panel.cases_label.text() == f"已关联办件 8 件，最近：{cases[-1]}"
     assert panel.cases_label.toolTip().splitlines() == [CASE, *cases[1:]]
-    assert panel.buttons[next(iter(panel.buttons))].mapTo(panel, panel.rect().topLeft()).y() == top
+    assert buttons_top() == top
 
 
 def test_calling_the_next_finishes_the_current_with_its_cases(
@@ -187,6 +199,32 @@ def test_pause_refuses_calls_until_resumed(
     wait(lambda: panel.current_label.text() == "A001")
 
 
+def test_the_pause_shows_its_reason_without_waiting_for_a_poll(
+    qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
+) -> None:
+    """The panel's state after 暂停 comes from the pause itself, not from whichever
+    poll lands next (the reason used to be drawn from the previous poll: "暂停服务：—"
+    until the next one, and a test reading it right away failed now and then)."""
+    panel = counter.panel
+    panel.watcher.stop()  # no poll from here on: only the pause's own result draws
+    wait(lambda: panel.runner.pending == 0)  # and none in flight
+    press(qtbot, Qt.Key.Key_F11, CTRL)
+    wait(lambda: QApplication.activeModalWidget() is not None)
+    panel.dialog.reason.setCurrentText("外出办事")
+    press(qtbot, Qt.Key.Key_Return)
+    wait(lambda: panel.status.text() == "已暂停服务")
+    assert panel.state.text() == "暂停服务：外出办事"
+    assert panel.runner.pending == 0 and panel.watcher.latest is not None
+    polled = panel.watcher.latest.snapshot.window("1")
+    assert polled is not None and not polled.paused  # the last poll: not paused
+    press(qtbot, Qt.Key.Key_F10)  # refused at once, from the pause's own state
+    assert panel.status.text() == "本窗口已暂停服务，请先按 Ctrl+F11 恢复服务"
+    press(qtbot, Qt.Key.Key_F11, CTRL)
+    wait(lambda: panel.status.text() == "已恢复服务")
+    assert panel.state.text().startswith("服务中")
+    assert not other.counters()[0].paused
+
+
 def test_a_store_error_is_shown_and_the_panel_keeps_working(
     qtbot: QtBot, counter: Counter, other: QueueStore, wait: Callable[..., None]
 ) -> None:
@@ -235,8 +273,7 @@ def test_the_panel_follows_the_font_back_from_large(qtbot: QtBot, service: Queue
         normal = QFont(before)
         normal.setPointSize(BASE_POINT_SIZE)
         app.setFont(normal)  # and back
-        qtbot.wait(50)
-        assert win.panel.title.font().pointSize() == BASE_POINT_SIZE
+        qtbot.waitUntil(lambda: win.panel.title.font().pointSize() == BASE_POINT_SIZE)
         assert win.panel.title.font().bold()
         assert win.panel.current_label.font().pixelSize() == 44
     finally:

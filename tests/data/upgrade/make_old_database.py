@@ -21,8 +21,8 @@ from pathlib import Path
 from app.context import open_context
 from app.core.check import Decision, MaterialOutcome, Status
 from app.core.intake import Applicant, Intake
-from app.counter import CounterService
-from app.documents import DocumentService
+from app.services.counter import CounterService
+from app.services.documents import DocumentService
 from db.catalog_repo import current_version
 from db.clerk_repo import ensure_demo_clerks, sign_in
 
