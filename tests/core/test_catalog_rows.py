@@ -92,7 +92,7 @@ def test_every_empty_required_cell_of_an_item() -> None:
 @pytest.mark.parametrize(
     ("cells", "problem"),
     [
-        ({"事项类型": "许可"}, "“事项类型”列：“许可”不是有效值，应为：行政许可、公共服务、其他"),
+        ({"事项类型": "许可"}, "“事项类型”列：“许可”不是有效值，应为：行政许可、行政处罚、行政强制、行政征收、行政给付、行政检查、行政确认、行政奖励、行政裁决、其他行政权力、公共服务、其他"),
         ({"办件类型": "马上办"}, "“办件类型”列：“马上办”不是有效值，应为：即办件、承诺件"),
         ({"法定时限": "二十"}, "“法定时限”列：“二十”不是整数"),
         ({"承诺时限": -1}, "“承诺时限”列：不能小于0（现在是-1）"),
@@ -117,7 +117,7 @@ def test_each_bad_item_cell(cells: dict[str, object], problem: str) -> None:
         ({"法定时限": 0, "承诺时限": 0}, ("promised_days", 0)),  # 即办: no comparison
         ({"是否收费": "收费"}, ("fee", True)),
         ({"是否收费": " YES "}, ("fee", True)),
-        ({"事项类型": "其他行政权力"}, ("kind", ItemKind.OTHER)),
+        ({"事项类型": "其他行政权力"}, ("kind", ItemKind.OTHER_POWER)),
         ({"办件类型": "即办"}, ("service_type", ServiceType.ON_THE_SPOT)),
     ],
 )  # fmt: skip
