@@ -17,21 +17,18 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDateEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QTimeEdit,
     QVBoxLayout,
@@ -41,7 +38,7 @@ from PySide6.QtWidgets import (
 from app.core.booking import BookingInput, BookingRuleError, BookingSource, day_slots
 from app.services.bookings import BookingDayView, BookingInfo, BookingService, SlotInfo
 from app.services.queue import error_text
-from app.ui.queue.common import RowsModel
+from app.ui.queue.common import RowsModel, rows_table
 from app.ui.tasks import TaskRunner
 
 ERROR = "color: #b00020;"
@@ -71,20 +68,6 @@ def figures_text(view: BookingDayView) -> str:
         f"{view.day.month}月{view.day.day}日预约 {f.booked} 人 · 已签到 {f.checked_in} · "
         f"待签到 {f.expected} · 爽约 {f.no_shows} · 已取消 {f.cancelled}"
     )
-
-
-def _table(model: RowsModel, name: str, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 class BookingDialog(QDialog):
@@ -328,7 +311,7 @@ class BookingDialog(QDialog):
         self.day_hint.setWordWrap(True)
         layout.addWidget(self.day_hint)
         self.model = RowsModel([self.tr(c) for c in BOOKING_COLUMNS], self)
-        self.table = _table(self.model, "bookingTable", page)
+        self.table = rows_table(self.model, "bookingTable", page)
         self.table.doubleClicked.connect(lambda _i: self.check_in_typed())
         self.table.selectionModel().selectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)

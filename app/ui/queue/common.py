@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
 
 from app.services.queue import UNREACHABLE, PollResult, QueueService
 from app.ui.tasks import TaskRunner
@@ -255,3 +255,20 @@ def open_keeping_focus(
         dialog.accepted.connect(accepted)
     dialog.finished.connect(finished)
     dialog.open()
+
+
+def rows_table(model: RowsModel, name: str, parent: QWidget) -> QTableView:
+    """The queue screens' read-only table: whole rows selected one at a time, columns
+    as wide as their text, and Tab leaving the table as everywhere else."""
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setAlternatingRowColors(True)
+    view.setTabKeyNavigation(False)
+    return view

@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -56,7 +54,7 @@ from app.services.queue_config import (
     split_codes,
     weights_text,
 )
-from app.ui.queue.common import RowsModel, open_keeping_focus
+from app.ui.queue.common import RowsModel, open_keeping_focus, rows_table
 from app.ui.queue.dialogs import ReasonDialog
 from app.ui.tasks import TaskRunner
 
@@ -759,7 +757,7 @@ class CategoriesDialog(QDialog):
 
         cat_box = QGroupBox(self.tr("业务类别"), self)
         cat_layout = QVBoxLayout(cat_box)
-        self.category_view = self._table(self.category_model, "categoryTable", cat_box)
+        self.category_view = rows_table(self.category_model, "categoryTable", cat_box)
         cat_layout.addWidget(self.category_view)
         row = QHBoxLayout()
         self.add_category_button = self._button(
@@ -778,7 +776,7 @@ class CategoriesDialog(QDialog):
 
         ctr_box = QGroupBox(self.tr("窗口"), self)
         ctr_layout = QVBoxLayout(ctr_box)
-        self.counter_view = self._table(self.counter_model, "counterTable", ctr_box)
+        self.counter_view = rows_table(self.counter_model, "counterTable", ctr_box)
         ctr_layout.addWidget(self.counter_view)
         row = QHBoxLayout()
         self.add_counter_button = self._button(
@@ -812,20 +810,6 @@ class CategoriesDialog(QDialog):
             view.addAction(edit)
             view.doubleClicked.connect(lambda _index, s=slot: s())
         self.resize(1180, 680)
-
-    def _table(self, model: RowsModel, name: str, parent: QWidget) -> QTableView:
-        view = QTableView(parent)
-        view.setObjectName(name)
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.verticalHeader().setVisible(False)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
-        view.setAlternatingRowColors(True)
-        view.setTabKeyNavigation(False)  # Tab leaves the table, as everywhere else
-        return view
 
     def _button(
         self, row: QHBoxLayout, parent: QWidget, text: str, key: str, slot: Callable[[], None]

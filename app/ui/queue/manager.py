@@ -23,16 +23,13 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -63,6 +60,7 @@ from app.ui.queue.common import (
     clock_text,
     minutes_text,
     open_keeping_focus,
+    rows_table,
 )
 from app.ui.queue.config_dialogs import CategoriesDialog, PolicyDialog
 from app.ui.queue.dialogs import (
@@ -75,20 +73,6 @@ from app.ui.queue.priority_dialogs import GreenChannelDialog
 from app.ui.tasks import TaskRunner
 
 OVERDUE_S = 30 * 60  # a wait this long is shown in red
-
-
-def _table(model: RowsModel, name: str, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 class ManagerWindow(QMainWindow):
@@ -148,16 +132,16 @@ class ManagerWindow(QMainWindow):
         layout.addWidget(self.summary)
         top = QSplitter(Qt.Orientation.Horizontal, central)
         cat_box = QGroupBox(self.tr("各类别等候"), top)
-        QVBoxLayout(cat_box).addWidget(_table(self.categories, "categoryTable", cat_box))
+        QVBoxLayout(cat_box).addWidget(rows_table(self.categories, "categoryTable", cat_box))
         win_box = QGroupBox(self.tr("各窗口（选中后可转移、过号）"), top)
-        self.window_view = _table(self.windows, "windowTable", win_box)
+        self.window_view = rows_table(self.windows, "windowTable", win_box)
         QVBoxLayout(win_box).addWidget(self.window_view)
         top.addWidget(cat_box)
         top.addWidget(win_box)
         top.setSizes([620, 720])
         self.tabs = QTabWidget(central)
-        self.waiting_view = _table(self.waiting, "waitingTable", self.tabs)
-        self.skipped_view = _table(self.skipped, "skippedTable", self.tabs)
+        self.waiting_view = rows_table(self.waiting, "waitingTable", self.tabs)
+        self.skipped_view = rows_table(self.skipped, "skippedTable", self.tabs)
         self.tabs.addTab(self.waiting_view, self.tr("等候中"))
         self.tabs.addTab(self.skipped_view, self.tr("已过号（选中后可恢复排队）"))
         bookings_page = QWidget(self.tabs)
@@ -165,7 +149,7 @@ class ManagerWindow(QMainWindow):
         self.booking_figures = QLabel(self.tr("正在读取今日预约…"), bookings_page)
         self.booking_figures.setObjectName("managerBookingFigures")
         bookings_layout.addWidget(self.booking_figures)
-        self.booking_view = _table(self.booking_model, "managerBookingTable", bookings_page)
+        self.booking_view = rows_table(self.booking_model, "managerBookingTable", bookings_page)
         bookings_layout.addWidget(self.booking_view, 1)
         self.bookings_page = bookings_page
         self.tabs.addTab(bookings_page, self.tr("今日预约"))
