@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from app.core.case_records import IntakeRejected, SavedCase, UnprintedCase
+from app.core.case_records import SavedCase, UnprintedCase
 from app.core.caseno import MAX_SEQUENCE, CaseNumber
+from app.core.errors import IntakeRejected
 from app.core.ids import uuid7
 from app.core.intake import CaseRecord, CaseStatus
 from db.models import (

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from app.core.caseno import looks_like_case_number
+from app.core.errors import IntakeRejected as IntakeRejected  # raised with a case record
 
 PAGE_SIZE = 200
 
@@ -218,12 +219,6 @@ class CaseDetail:
 
 
 # ---------------------------------------------------------------- saving
-
-
-class IntakeRejected(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("；".join(problems))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.core.case_records import IntakeRejected
 from app.core.check import (
     CheckResult,
     Decision,
@@ -19,6 +18,7 @@ from app.core.check import (
     Status,
     check_materials,
 )
+from app.core.errors import IntakeRejected
 from app.core.identity import check_credit_code, check_resident_id
 from app.core.items import Item, Necessity, ServiceType
 from app.core.workdays import Due, WorkCalendar

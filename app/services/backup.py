@@ -14,7 +14,6 @@ from pathlib import Path
 
 from app.core.clock import Clock, clock_from_env
 from app.settings import Settings
-from db.backup import DEFAULT_KEEP, BackupError, daily_backup
 
 log = logging.getLogger("yichuang.backup")
 
@@ -23,6 +22,8 @@ EVERY_S = 3600.0
 
 
 def keep_setting(folder: Path) -> int:
+    from db.backup import DEFAULT_KEEP  # loaded when the first backup is due, not at start
+
     try:
         return max(1, int(Settings.load(folder / "settings.json").get("backup_keep")))
     except (OSError, ValueError):
@@ -30,6 +31,8 @@ def keep_setting(folder: Path) -> int:
 
 
 def backup_now_if_due(db_file: Path, folder: Path, clock: Clock) -> Path | None:
+    from db.backup import BackupError, daily_backup
+
     try:
         return daily_backup(db_file, clock.now(), keep_setting(folder))
     except (BackupError, OSError) as exc:  # a full disk is told in the log, never a crash

@@ -762,7 +762,7 @@ class IntakePanel(QWidget):
         self.saved.emit(saved, intake)
 
     def _save_failed(self, exc: BaseException) -> None:
-        from app.core.case_records import IntakeRejected
+        from app.core.errors import IntakeRejected
 
         self._saving = False
         self.decisions.setEnabled(True)

@@ -100,7 +100,7 @@ def test_no_personal_data_in_the_log_after_an_intake(tmp_path: Path, logs_to) ->
     from dataclasses import replace
 
     from app.context import open_context
-    from app.core.case_records import IntakeRejected
+    from app.core.errors import IntakeRejected
     from app.core.intake import Applicant
     from app.services.counter import CounterService
     from app.services.documents import DocumentService

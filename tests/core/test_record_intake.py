@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 import pytest
 
-from app.core.case_records import IntakeRejected
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.errors import IntakeRejected
 from app.core.intake import Applicant, CaseStatus, Intake, record_intake
 from app.core.items import Item, ServiceType
 from app.core.paths import resource

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.core.case_records import IntakeRejected
 from app.core.check import Decision, MaterialOutcome, Status
+from app.core.errors import IntakeRejected
 from app.core.intake import Applicant, ApplicantKind, Intake, record_intake
 from app.core.items import ServiceType
 from app.core.paths import resource
