@@ -63,10 +63,14 @@ from app.core.case_records import (
     NoticeInfo,
     Page,
     PrintedInfo,
+    ReturningCase,
     Search,
     SearchKind,
     TimelineEntry,
 )
+from app.core.caseno import looks_like_case_number
+from app.core.identity import normalise
+from app.core.intake import CaseStatus
 from db.models import (
     ApplicantRow,
     AuditRow,
@@ -245,6 +249,39 @@ def list_cases(
 # ---------------------------------------------------------------- one case
 
 
+def returning_candidates(session: Session, text: str, limit: int = 50) -> list[ReturningCase]:
+    """补正 cases, newest first, matching a case number (typed or scanned), or else an
+    ID number, a name prefix or a case-number prefix."""
+    conditions: list[ColumnElement[bool]] = []
+    if looks_like_case_number(text):
+        conditions.append(CaseRow.case_no == text.upper())
+    else:
+        conditions.append(CaseRow.applicant_id_no == normalise(text))
+        conditions.append(CaseRow.applicant_name.startswith(text))
+        conditions.append(CaseRow.case_no.startswith(text.upper()))
+    rows = session.execute(
+        select(CaseRow.id, CaseRow.case_no, CaseRow.accepted_at, CaseRow.item_name,
+               CaseRow.applicant_name, CaseRow.applicant_id_no)
+        .where(CaseRow.status == CaseStatus.AWAITING_CORRECTION.value, or_(*conditions))
+        .order_by(CaseRow.accepted_at.desc())
+        .limit(limit)
+    ).all()  # fmt: skip
+    notice: dict[Any, list[str]] = {r.id: [] for r in rows}
+    if rows:
+        lines = session.execute(
+            select(NoticeLineRow.case_id, NoticeLineRow.material)
+            .where(NoticeLineRow.case_id.in_(list(notice)))
+            .order_by(NoticeLineRow.case_id, NoticeLineRow.seq)
+        )
+        for case_id, material in lines:
+            notice[case_id].append(material)
+    return [
+        ReturningCase(r.case_no, r.accepted_at, r.item_name, r.applicant_name,
+                      r.applicant_id_no, tuple(notice[r.id]))
+        for r in rows
+    ]  # fmt: skip
+
+
 def case_detail(session: Session, case_no: str) -> CaseDetail | None:
     """Everything about one case, as plain values (safe to use after the session)."""
     previous = aliased(CaseRow)
@@ -266,7 +303,7 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
             a.agent_name, a.agent_id_type, a.agent_id_no, a.agent_phone,
         )  # fmt: skip
     answers = session.execute(
-        select(CaseAnswerRow.question, CaseAnswerRow.answer)
+        select(CaseAnswerRow.question, CaseAnswerRow.answer, CaseAnswerRow.question_code)
         .where(CaseAnswerRow.case_id == cid)
         .order_by(CaseAnswerRow.ord)
     )
@@ -317,4 +354,10 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
         notice=tuple(NoticeInfo(*r) for r in notice),
         timeline=tuple(TimelineEntry(r[0], r[1], r[2], dict(r[3] or {})) for r in audit),
         printed=tuple(PrintedInfo(*r) for r in printed),
+        item_version_id=case.item_version_id,
+        limit_days=case.limit_days,
+        limit_unit=case.limit_unit,
+        promised_estimated=bool(case.promised_estimated),
+        calendar_basis=case.calendar_basis,
+        case_id=case.id,
     )

@@ -1846,6 +1846,30 @@ class QueueStore:
             for r in rows
         ]  # fmt: skip
 
+    def day_rows(self, since: date, skipped_since: date) -> tuple[list[Any], list[Any], list[Any]]:
+        """Raw figures since ``since`` for the screens' counts: (category code, day,
+        tickets issued), (window, category code, day, calls ended 办结), and the 过号
+        tickets since ``skipped_since`` as (id, category code, day), in number order."""
+        with self._read() as conn:
+            issued = conn.execute(
+                select(CAT.c.code, DAYC.c.day, DAYC.c.issued)
+                .select_from(DAYC.join(CAT, CAT.c.id == DAYC.c.category_id))
+                .where(DAYC.c.day >= since)
+            ).all()
+            served = conn.execute(
+                select(CALL.c.window_no, CAT.c.code, CALL.c.day, func.count())
+                .select_from(CALL.join(CAT, CAT.c.id == CALL.c.category_id))
+                .where(CALL.c.day >= since, CALL.c.outcome == DONE_CALL)
+                .group_by(CALL.c.window_no, CAT.c.code, CALL.c.day)
+            ).all()
+            skipped = conn.execute(
+                select(TKT.c.id, CAT.c.code, TKT.c.day)
+                .select_from(TKT.join(CAT, CAT.c.id == TKT.c.category_id))
+                .where(TKT.c.status == SKIPPED, TKT.c.day >= skipped_since)
+                .order_by(TKT.c.seq)
+            ).all()
+        return list(issued), list(served), list(skipped)
+
     def actors_at_window(self, window_no: str, since: datetime, limit: int = 50) -> list[str]:
         """Who acted at ``window_no`` since ``since``, newest first (a keypad's window
         worked from a counter on another PC)."""

@@ -104,3 +104,13 @@ def test_storage_printing_and_devices_know_only_the_domain_of_app() -> None:
 def test_widgets_never_touch_the_store() -> None:
     found = _breaches("app/ui", ("db", "sqlalchemy", "sqlite3", "alembic", "psycopg"))
     assert not found, f"call a service (app/services) instead: {found}"
+
+
+# Services call db/ for every query: no ORM rows, no SQL of their own (SQLAlchemy's
+# exception types and the Session type for a signature are all they may name).
+def test_services_leave_queries_to_the_store() -> None:
+    found = _breaches(
+        "app/services", ("db.models", "db.queue_models", "db.booking_models", "sqlalchemy"),
+        allowed=("sqlalchemy.exc", "sqlalchemy.orm", "sqlalchemy.engine"),
+    )  # fmt: skip
+    assert not found, f"put the query in db/ and call it: {found}"

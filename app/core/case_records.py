@@ -119,6 +119,18 @@ class Page:
     after: After | None  # None: this was the last page
 
 
+@dataclass(frozen=True, slots=True)
+class ReturningCase:
+    """An earlier 补正 case a returning applicant may be continuing."""
+
+    case_no: str
+    accepted_at: datetime
+    item_name: str
+    applicant_name: str
+    applicant_id_no: str
+    notice: tuple[str, ...]
+
+
 # ---------------------------------------------------------------- one case
 
 
@@ -145,6 +157,7 @@ class ApplicantInfo:
 class AnswerInfo:
     question: str
     answer: str
+    code: str = ""  # the question's code in the item standard
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +229,13 @@ class CaseDetail:
     notice: tuple[NoticeInfo, ...] = ()
     timeline: tuple[TimelineEntry, ...] = field(default=())
     printed: tuple[PrintedInfo, ...] = ()
+    # the standard it was taken under, and how its promised date was counted
+    item_version_id: int = 0
+    limit_days: int | None = None
+    limit_unit: str = "工作日"
+    promised_estimated: bool = False
+    calendar_basis: str = ""
+    case_id: uuid.UUID | None = None
 
 
 # ---------------------------------------------------------------- saving

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.core.caseno import looks_like_case_number
 from app.core.check import MaterialOutcome, Status
 from app.core.clock import Clock
-from app.core.identity import normalise
 from app.core.intake import (
     Applicant,
     ApplicantKind,
-    CaseStatus,
     EarlierMaterial,
     Intake,
     not_on_earlier_notice,
@@ -31,25 +28,10 @@ from app.core.items import Item, material_key
 from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from app.core.case_records import SavedCase, UnprintedCase
-    from db.models import CaseRow
+    from app.core.case_records import CaseDetail, ReturningCase, SavedCase, UnprintedCase
     from db.store import Store
 
 log = logging.getLogger("yichuang.counter")
-
-
-@dataclass(frozen=True, slots=True)
-class ReturningCase:
-    """An earlier 补正 case a returning applicant may be continuing."""
-
-    case_no: str
-    accepted_at: datetime
-    item_name: str
-    applicant_name: str
-    applicant_id_no: str
-    notice: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,46 +126,21 @@ class CounterService:
         text = query.strip()
         if not text:
             return []
-        from sqlalchemy import or_, select
+        from db.case_query import returning_candidates
 
-        from db.models import CaseRow
-
-        conditions = []
-        if looks_like_case_number(text):
-            conditions.append(CaseRow.case_no == text.upper())
-        else:
-            conditions.append(CaseRow.applicant_id_no == normalise(text))
-            conditions.append(CaseRow.applicant_name.startswith(text))
-            conditions.append(CaseRow.case_no.startswith(text.upper()))
         with self.store.session() as s:
-            rows = s.scalars(
-                select(CaseRow)
-                .where(CaseRow.status == CaseStatus.AWAITING_CORRECTION.value, or_(*conditions))
-                .order_by(CaseRow.accepted_at.desc())
-                .limit(limit)
-            ).all()
-            return [
-                ReturningCase(
-                    r.case_no,
-                    r.accepted_at,
-                    r.item_name,
-                    r.applicant_name,
-                    r.applicant_id_no,
-                    tuple(n.material for n in r.notice_lines),
-                )
-                for r in rows
-            ]
+            return returning_candidates(s, text, limit)
 
     def returning_start(self, case_no: str) -> ReturningStart | None:
+        from db.case_query import case_detail
+        from db.catalog_repo import item_version
+
         with self.store.session() as s:
-            from sqlalchemy import select
-
-            from db.models import CaseRow
-
-            row = s.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
-            if row is None:
-                return None
-            return _returning_start(s, row)
+            detail = case_detail(s, case_no)
+            found = item_version(s, detail.item_version_id) if detail else None
+        if detail is None or found is None or detail.applicant is None:
+            return None
+        return returning_start(detail, *found)
 
     # ------------------------------------------------------------ drafts
 
@@ -206,34 +163,30 @@ class CounterService:
             delete_draft(s, key)
 
 
-def _returning_start(s: Session, row: CaseRow) -> ReturningStart | None:
-    from db.catalog_repo import item_version
-
-    found = item_version(s, row.item_version_id)
-    if found is None:
-        return None
-    vid, item = found
-    notice_keys = frozenset(material_key(n.material) for n in row.notice_lines)
+def returning_start(detail: CaseDetail, version_id: int, item: Item) -> ReturningStart:
+    """The checklist of a returning applicant: the earlier case's situation and
+    applicant, and what was received then carried over (app.core.intake)."""
+    notice_keys = frozenset(material_key(n.material) for n in detail.notice)
     earlier = [
-        EarlierMaterial(m.seq, material_key(m.name), m.status, m.copies) for m in row.materials
+        EarlierMaterial(m.seq, material_key(m.name), m.status, m.copies) for m in detail.materials
     ]
-    a = row.applicant
+    a = detail.applicant
+    assert a is not None
     applicant = Applicant(
         kind=ApplicantKind(a.kind), name=a.name, id_type=a.id_type, id_no=a.id_no,
         phone=a.phone, address=a.address, legal_rep=a.legal_rep, agent_name=a.agent_name,
         agent_id_type=a.agent_id_type or Applicant().agent_id_type, agent_id_no=a.agent_id_no,
         agent_phone=a.agent_phone,
     )  # fmt: skip
-    answers = {ans.question_code: ans.answer for ans in row.answers}
     return ReturningStart(
-        case_no=row.case_no,
-        item_version_id=vid,
+        case_no=detail.case_no,
+        item_version_id=version_id,
         item=item,
-        answers=answers,
+        answers={ans.code: ans.answer for ans in detail.answers},
         applicant=applicant,
         outcomes=prefill_from_earlier(item, earlier, set(notice_keys)),
         notice_keys=notice_keys,
-        notice=tuple(n.material for n in row.notice_lines),
+        notice=tuple(n.material for n in detail.notice),
     )
 
 

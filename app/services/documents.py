@@ -12,21 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.core.case_records import CaseDetail, PrintedInfo
 from app.core.check import Decision
 from app.core.clock import Clock, SystemClock
 from app.core.identity import normalise
 from app.core.ids import uuid7
 from app.core.intake import IdType
-from app.core.items import Medium, ServiceType
+from app.core.items import Item, Medium, ServiceType
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
+from db.case_query import case_detail
 from db.catalog_repo import item_version
-from db.models import CaseRow, PrintLogRow
+from db.print_log import decision_of, printed, record_print
 from db.store import Store
-from db.sync.outbox import enqueue
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
@@ -107,13 +107,18 @@ def _id_type(value: str) -> IdType:
 
 
 def case_doc(session: Session, case_no: str) -> CaseDoc:
-    row = session.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).first()
-    if row is None:
+    """The case as its documents print it, with the item standard it was taken under."""
+    detail = case_detail(session, case_no)
+    if detail is None or detail.applicant is None:
         raise LookupError(f"找不到办件 {case_no}")
-    found = item_version(session, row.item_version_id)
-    assert found is not None
-    item = found[1]
-    a = row.applicant
+    found = item_version(session, detail.item_version_id)
+    assert found is not None  # a case's item version is never deleted
+    return doc_from_detail(detail, found[1])
+
+
+def doc_from_detail(detail: CaseDetail, item: Item) -> CaseDoc:
+    a = detail.applicant
+    assert a is not None
     org = a.kind == "单位"
     applicant = ApplicantInfo(
         name=a.name,
@@ -131,38 +136,38 @@ def case_doc(session: Session, case_no: str) -> CaseDoc:
     )
     received = tuple(
         ReceivedMaterial(m.name, Medium(m.medium), m.copies, m.reason)
-        for m in row.materials
+        for m in detail.materials
         if m.status == "收到"
     )
     lines = tuple(
-        notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in row.notice_lines
+        notice_line(n.material, n.problem, n.requirement, n.deferrable) for n in detail.notice
     )
     return CaseDoc(
-        case_no=row.case_no,
+        case_no=detail.case_no,
         item_code=item.code,
         item_name=item.name,
         item_version=item.version,
         department=item.department,
         service_type=ServiceType(item.service_type),
         applicant=applicant,
-        clerk_name=row.clerk_name,
-        window_no=row.window_no,
-        accepted_at=row.accepted_at,
-        decision=Decision(row.decision),
-        answers=tuple((ans.question, ans.answer) for ans in row.answers),
+        clerk_name=detail.clerk_name,
+        window_no=detail.window_no,
+        accepted_at=detail.accepted_at,
+        decision=Decision(detail.decision),
+        answers=tuple((ans.question, ans.answer) for ans in detail.answers),
         materials=received,
         notice_lines=lines,
-        promised_date=row.promised_date,
-        promised_days=(row.limit_days if row.limit_days is not None else item.promised_days)
-        if row.promised_date
+        promised_date=detail.promised_date,
+        promised_days=(detail.limit_days if detail.limit_days is not None else item.promised_days)
+        if detail.promised_date
         else None,
-        promised_unit=LimitUnit(row.limit_unit),
-        promised_note=estimate_sentence(estimated_years_in(row.calendar_basis))
-        if row.promised_estimated
+        promised_unit=LimitUnit(detail.limit_unit),
+        promised_note=estimate_sentence(estimated_years_in(detail.calendar_basis))
+        if detail.promised_estimated
         else "",
-        refusal_reason=row.decision_reason,
-        refusal_basis=row.legal_basis,
-        deferred_supply_date=row.supply_by,
+        refusal_reason=detail.reason,
+        refusal_basis=detail.legal_basis,
+        deferred_supply_date=detail.supply_by,
         standard=item,
     )
 
@@ -209,7 +214,7 @@ class DocumentService:
 
     def kinds_for_case(self, case_no: str) -> tuple[DocKind, ...]:
         with self.store.session() as s:
-            decision = s.scalar(select(CaseRow.decision).where(CaseRow.case_no == case_no))
+            decision = decision_of(s, case_no)
         roll = self.settings.get("receipt_format") == "80mm"
         return kinds_for(decision or "", roll)
 
@@ -226,8 +231,12 @@ class DocumentService:
         and ``send``), and log every attempt. Never raises for a printer problem."""
         hall = hall_settings(self.settings)
         with self.store.session() as s:
-            doc = case_doc(s, case_no)
-            case_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
+            detail = case_detail(s, case_no)
+            if detail is None or detail.applicant is None:
+                raise LookupError(f"找不到办件 {case_no}")
+            found = item_version(s, detail.item_version_id)
+        assert found is not None  # a case's item version is never deleted
+        doc, case_id = doc_from_detail(detail, found[1]), detail.case_id
         reports = []
         for kind in kinds or self.kinds_for_case(case_no):
             result = render(kind, doc, hall)
@@ -260,9 +269,7 @@ class DocumentService:
                 file=str(path),
             )
             with self.store.session() as s, s.begin():
-                s.execute(insert(PrintLogRow).values(entry))
-                if case_id is not None:  # the log goes up with the case, in this transaction
-                    enqueue(s, {"print_log": [entry]}, case_id=case_id)
+                record_print(s, entry)  # with the row that takes it to the county
             log.info("document %s of %s: %s", kind.value, case_no, reports[-1].text())
         return reports
 
@@ -281,13 +288,9 @@ class DocumentService:
             paths.append(path)
         return paths
 
-    def print_log(self, case_no: str) -> list[PrintLogRow]:
+    def print_log(self, case_no: str) -> list[PrintedInfo]:
         with self.store.session() as s:
-            return list(
-                s.scalars(
-                    select(PrintLogRow).where(PrintLogRow.ref == case_no).order_by(PrintLogRow.at)
-                )
-            )
+            return printed(s, case_no)
 
     def guide_pdf(self, version_id: int) -> Path:
         with self.store.session() as s:

@@ -26,8 +26,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
 from app.core.clock import clock_from_env
 from app.core.queue_policy import (
     CategorySpec,
@@ -49,7 +47,6 @@ from app.core.queue_records import (
     StaleCall,
     TicketInfo,
 )
-from db.queue_models import QueueCallRow, QueueCategoryRow, QueueDayCounterRow, QueueTicketRow
 from db.queue_notify import QueueWaker
 from db.queue_store import QueueStore
 from db.store import StoreError, database_url
@@ -553,34 +550,11 @@ def _day_counts(
     s: QueueStore, specs: Sequence[CategorySpec], now: datetime
 ) -> tuple[dict[str, int], dict[str, int], list[uuid.UUID]]:
     """Tickets issued today per category, tickets served today per window, and
-    today's 过号 tickets — figures the store has no reader for yet (reads of its
-    tables through SQLAlchemy Core; they belong in db/queue_store.py in time)."""
+    today's 过号 tickets, each category counted on its own business day."""
     today = {spec.code: business_day(now, spec.reset_time) for spec in specs}
     carry = {spec.code for spec in specs if spec.carry_over}
     earliest = min(today.values(), default=now.date()) - timedelta(days=1)
-    cat = QueueCategoryRow.__table__
-    dayc = QueueDayCounterRow.__table__
-    call = QueueCallRow.__table__
-    tkt = QueueTicketRow.__table__
-    with s.engine.connect() as conn:
-        issued_rows = conn.execute(
-            select(cat.c.code, dayc.c.day, dayc.c.issued)
-            .select_from(dayc.join(cat, cat.c.id == dayc.c.category_id))
-            .where(dayc.c.day >= earliest)
-        ).all()
-        served_rows = conn.execute(
-            select(call.c.window_no, cat.c.code, call.c.day, func.count())
-            .select_from(call.join(cat, cat.c.id == call.c.category_id))
-            .where(call.c.day >= earliest, call.c.outcome == "办结")
-            .group_by(call.c.window_no, cat.c.code, call.c.day)
-        ).all()
-        skipped_rows = conn.execute(
-            select(tkt.c.id, cat.c.code, tkt.c.day)
-            .select_from(tkt.join(cat, cat.c.id == tkt.c.category_id))
-            .where(tkt.c.status == TicketStatus.SKIPPED.value)
-            .where(tkt.c.day >= (date.min if carry else earliest))
-            .order_by(tkt.c.seq)
-        ).all()
+    issued_rows, served_rows, skipped_rows = s.day_rows(earliest, date.min if carry else earliest)
     issued: dict[str, int] = {}
     for code, day, count in issued_rows:
         if today.get(code) == day:
