@@ -13,8 +13,6 @@ from app.core.case_records import (
     CaseFilter,
     CaseListRow,
     Period,
-    SearchKind,
-    read_search,
 )
 from app.core.check import Decision, MaterialOutcome, Status
 from app.core.intake import Applicant, ApplicantKind, Intake, record_intake
@@ -177,35 +175,6 @@ def store(request: pytest.FixtureRequest) -> Store:
 @pytest.fixture
 def seeded(store: Store) -> Seeded:
     return seed_cases(store)
-
-
-# ---------------------------------------------------------------- reading the search
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "value"),
-    [
-        ("370982101-A1-20260212-0001", SearchKind.CASE_NO, "370982101-A1-20260212-0001"),
-        (" 370982101-a1-20260212-0001 ", SearchKind.CASE_NO, "370982101-A1-20260212-0001"),
-        ("３７０９８２１０１-A1-20260212-0001", SearchKind.CASE_NO, "370982101-A1-20260212-0001"),
-        ("370982101-A1-202602", SearchKind.CASE_NO_PREFIX, "370982101-A1-202602"),
-        ("370982", SearchKind.CASE_NO_PREFIX, "370982"),
-        ("11010519491231002x", SearchKind.ID_NO, "11010519491231002X"),
-        ("110105491231002", SearchKind.ID_NO, "110105491231002"),  # old 15-digit number
-        ("e12345678", SearchKind.ID_NO, "E12345678"),  # passport
-        ("91370982MA3C1234X5", SearchKind.ID_NO, "91370982MA3C1234X5"),  # credit code
-        ("张", SearchKind.NAME_PREFIX, "张"),
-        ("JOHN SMITH", SearchKind.NAME_PREFIX, "JOHN SMITH"),
-        ("示范县某某有限公司", SearchKind.NAME_PREFIX, "示范县某某有限公司"),
-    ],
-)
-def test_search_text_is_read_by_its_shape(text: str, kind: SearchKind, value: str) -> None:
-    search = read_search(text)
-    assert search is not None and (search.kind, search.value) == (kind, value)
-
-
-def test_blank_search_is_no_search() -> None:
-    assert read_search("  \u3000") is None
 
 
 def test_a_case_number_prefix_limits_the_days_it_can_be_from() -> None:
