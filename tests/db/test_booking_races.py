@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
 import traceback
 from contextlib import suppress
 from datetime import date, datetime
@@ -21,17 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from app.core.booking import BookingInput, BookingSource, Refusal, day_slots
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketKind
 from db.booking_store import BookingError, BookingStore
 from db.queue_models import QueueTicketRow
 from db.queue_store import QueueStore
+from tests.db.race_gates import WAIT, PgGate, SqliteGate, wait_for
 
 DAY = date(2026, 12, 8)
 NOW = datetime(2026, 12, 8, 9, 5)
-WAIT = 20.0
+BOOKING_LOCK = "SELECT id FROM queue_booking WHERE booking_no = :n FOR UPDATE"
 ROUNDS = 4
 
 
@@ -76,60 +76,6 @@ class Worker:
             self.process.kill()
 
 
-class PgGate:
-    def __init__(self, url: str, number: str) -> None:
-        self.engine = create_engine(url)
-        self.conn = self.engine.connect()
-        self.watch = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        self.conn.begin()
-        self.conn.execute(
-            text("SELECT id FROM queue_booking WHERE booking_no = :n FOR UPDATE"), {"n": number}
-        )
-
-    def waiting(self) -> int:
-        return int(
-            self.watch.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-        )
-
-    def release(self) -> None:
-        self.conn.commit()
-        self.conn.close()
-        self.watch.close()
-        self.engine.dispose()
-
-
-class SqliteGate:
-    def __init__(self, database: str) -> None:
-        import fcntl
-
-        self.fd = os.open(database + "-queue.lock", os.O_RDWR | os.O_CREAT, 0o666)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        self.inode = os.fstat(self.fd).st_ino
-
-    def waiting(self) -> int:
-        lines = Path("/proc/locks").read_text().splitlines()
-        return sum(1 for line in lines if "->" in line and f":{self.inode} " in line)
-
-    def release(self) -> None:
-        import fcntl
-
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
-def wait_for(gate: PgGate | SqliteGate, waiters: int) -> None:
-    deadline = time.monotonic() + WAIT
-    while gate.waiting() < waiters:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{waiters} kiosk(s) never reached the lock")
-        time.sleep(0.005)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -162,13 +108,13 @@ def test_two_kiosks_checking_in_one_booking_get_one_ticket(url: str) -> None:
             gate: PgGate | SqliteGate = (
                 SqliteGate(store.engine.url.database or "")
                 if url.startswith("sqlite")
-                else PgGate(url, number)
+                else PgGate(url, BOOKING_LOCK, {"n": number})
             )
             try:
                 a.conn.send(number)
-                wait_for(gate, 1)
+                wait_for(gate, 1, "a kiosk never reached the lock")
                 b.conn.send(number)
-                wait_for(gate, 2)
+                wait_for(gate, 2, "2 kiosk(s) never reached the lock")
             finally:
                 gate.release()
             answers = sorted([a.result(), b.result()])

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
 import traceback
 import uuid
 from collections import Counter
@@ -32,17 +31,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketStatus
 from app.core.queue_records import Action, QueueError
 from db.queue_models import QueueCallRow, QueueCounterRow, QueueEventRow, QueueTicketRow
 from db.queue_store import QueueStore
+from tests.db.race_gates import WAIT, PgGate, SqliteGate, wait_for
 
 NOW = datetime(2026, 3, 2, 9, 0)
 WINDOW = "1"
 OPS = ("next", "call", "recall", "skip", "finish", "transfer", "pause")
-WAIT = 20.0  # seconds at most for a process to reach the lock (a loaded 2-core machine)
+# the window's counter row, locked by the test
+WINDOW_LOCK = "SELECT id FROM queue_counter WHERE window_no = :w FOR UPDATE"
 
 
 # ---------------------------------------------------------------- the two processes
@@ -114,69 +115,6 @@ class Worker:
 
 
 # ---------------------------------------------------------------- holding the window's lock
-
-
-class PgGate:
-    """The window's counter row, locked by the test; waiters seen in pg_locks."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
-        self.conn = self.engine.connect()
-        self.watch = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        self.conn.begin()
-        self.conn.execute(
-            text("SELECT id FROM queue_counter WHERE window_no = :w FOR UPDATE"), {"w": WINDOW}
-        )
-
-    def waiting(self) -> int:
-        return int(
-            self.watch.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-        )
-
-    def release(self) -> None:
-        self.conn.commit()
-        self.conn.close()
-        self.watch.close()
-        self.engine.dispose()
-
-
-class SqliteGate:
-    """The writers' turn (the flock beside the file), taken by the test; waiters seen
-    in /proc/locks (Linux). Elsewhere the gate still holds both processes back, and
-    the test only cannot tell when they have reached it."""
-
-    def __init__(self, database: str) -> None:
-        import fcntl
-
-        self.fd = os.open(database + "-queue.lock", os.O_RDWR | os.O_CREAT, 0o666)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        self.inode = os.fstat(self.fd).st_ino
-
-    def waiting(self) -> int:
-        try:
-            lines = Path("/proc/locks").read_text().splitlines()
-        except OSError:
-            return 99
-        return sum(1 for line in lines if "->" in line and f":{self.inode} " in line)
-
-    def release(self) -> None:
-        import fcntl
-
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
-def wait_for(gate: PgGate | SqliteGate, waiters: int, message: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while gate.waiting() < waiters:
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(0.005)
 
 
 # ---------------------------------------------------------------- the hall and its checks
@@ -264,7 +202,7 @@ def test_every_pair_of_window_operations_racing_strands_nothing(
                 if url.startswith("sqlite"):
                     gate: PgGate | SqliteGate = SqliteGate(url.removeprefix("sqlite:///"))
                 else:
-                    gate = PgGate(url)
+                    gate = PgGate(url, WINDOW_LOCK, {"w": WINDOW})
                 try:
                     a.send(first, ticket)
                     wait_for(gate, 1, f"{pair}: A never waited")
