@@ -119,13 +119,17 @@ DEMO_CLERKS = (
 )
 
 
+def has_any_clerk(session: Session) -> bool:
+    return session.scalars(select(ClerkRow.login).limit(1)).first() is not None
+
+
 def ensure_demo_clerks(session: Session) -> bool:
     """The embedded default ships demo clerks (password 123456) on an empty table.
 
     One scrypt hash serves all of them: the password is printed in the README, so
     separate salts would protect nothing, and each hash costs 50 ms of a new
     workstation's first start. A clerk who sets a password gets a salt of their own."""
-    if session.scalars(select(ClerkRow.login).limit(1)).first() is not None:
+    if has_any_clerk(session):
         return False
     shared = hash_password(DEMO_PASSWORD)
     for login, name, window, backup, role in DEMO_CLERKS:

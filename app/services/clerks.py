@@ -32,7 +32,8 @@ class ClerkService:
 
         with self._store.session() as s, s.begin():
             standalone = settings is not None and not str(settings.get("central_url")).strip()
-            if standalone and ensure_demo_clerks(s) and settings is not None:
+            if standalone and ensure_demo_clerks(s):
+                assert settings is not None
                 settings.set("demo_clerks", True)
             return list_clerks(s)
 

@@ -924,16 +924,15 @@ def window_clerks(
     from db.store import Store, open_store
 
     the_clock = clock or clock_from_env()
-    opened: dict[str, Store | QueueStore] = {}
+
+    @functools.cache  # opened once; a failure is not kept, so the next key tries again
+    def stores() -> tuple[Store, QueueStore]:
+        return open_store(local_url, upgrade=False), QueueStore.open(queue_url, upgrade=False)
 
     def clerk(window_no: str) -> str | None:
         midnight = datetime.combine(the_clock.today(), datetime.min.time())
         try:
-            if "local" not in opened:
-                opened["local"] = open_store(local_url, upgrade=False)
-                opened["hall"] = QueueStore.open(queue_url, upgrade=False)
-            local, hall = opened["local"], opened["hall"]
-            assert isinstance(local, Store) and isinstance(hall, QueueStore)
+            local, hall = stores()
             with local.session() as s:
                 logins = active_logins(s)
                 here = signed_in_at(s, window_no, midnight)

@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from db.models import ClerkRow, ItemVersionRow, SyncStateRow
+from db.catalog_repo import has_any_item
+from db.clerk_repo import has_any_clerk
+from db.models import SyncStateRow
 
 INSTALL_ID = "install_id"
 MACHINE = "machine"
@@ -42,8 +44,7 @@ def put(session: Session, key: str, value: str) -> None:
 def has_catalogue_and_clerks(session: Session) -> bool:
     """The store can serve a counter: a catalogue and clerk accounts (a new workstation
     has neither until its first pull)."""
-    has_item = session.scalars(select(ItemVersionRow.id).limit(1)).first() is not None
-    return has_item and session.scalars(select(ClerkRow.login).limit(1)).first() is not None
+    return has_any_item(session) and has_any_clerk(session)
 
 
 def lock(session: Session) -> None:

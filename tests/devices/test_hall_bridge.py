@@ -496,3 +496,43 @@ def test_the_documented_hall_settings_are_valid() -> None:
         assert hub.transports["COM5"].settings.poll_interval_s == 0.1
     finally:
         bridge.close()
+
+
+def test_a_keypad_finds_the_clerk_at_its_window(tmp_path: Path) -> None:
+    """The clerk signed in at the window on this PC today; else the clerk who last
+    acted there in the hall's queue today (a counter on another PC); else nobody —
+    and yesterday's sign-in or actions count for nothing."""
+    from datetime import datetime
+
+    from app.core.clock import FixedClock
+    from app.services.hall_devices import window_clerks
+    from db.clerk_repo import add_clerk, sign_in
+    from db.store import open_store
+
+    local_url = f"sqlite:///{tmp_path / 'local.sqlite3'}"
+    queue_url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+    yesterday, today = datetime(2026, 3, 1, 16, 0), datetime(2026, 3, 2, 9, 0)
+    local = open_store(local_url)
+    with local.session() as s, s.begin():
+        for login, window in (("wangfang", "1"), ("lijun", "2"), ("zhaomin", "3")):
+            add_clerk(s, login, login, "pw", window_no=window)
+        sign_in(s, "wangfang", "pw", "1", now=today)
+        sign_in(s, "zhaomin", "pw", "3", now=yesterday)  # never signed out, but yesterday
+    local.close()
+    hall = QueueStore.open(queue_url)
+    hall.save_category(CategorySpec("ZH", "综合业务", "A"), actor="m", now=yesterday)
+    for window in ("2", "3"):
+        hall.save_counter(
+            CounterSpec(window, f"{window}号窗口", {"ZH": 1}), actor="m", now=yesterday
+        )
+    hall.issue_ticket("ZH", now=yesterday)
+    hall.call_next("3", clerk="zhaomin", now=yesterday)
+    hall.issue_ticket("ZH", now=today)
+    hall.call_next("2", clerk="lijun", now=today)  # lijun works window 2 from another PC
+    hall.close()
+
+    clerk = window_clerks(local_url, queue_url, FixedClock(today))
+    assert clerk("1") == "wangfang"
+    assert clerk("2") == "lijun"
+    assert clerk("3") is None  # only yesterday's sign-in and calls
+    assert clerk("9") is None
