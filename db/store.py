@@ -153,12 +153,16 @@ def upgrade_with_alembic(engine: Engine) -> None:
     from alembic.script import ScriptDirectory
 
     cfg = alembic_config(engine)
-    known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+    scripts = ScriptDirectory.from_config(cfg)
+    known = {s.revision for s in scripts.walk_revisions()}
     current = current_revision(engine)
     if current is not None and current not in known:
         raise StoreError(f"数据库结构版本（{current}）比本程序新，请升级一窗通后再打开此数据库。")
+    head = scripts.get_current_head()
+    if current is not None and current == head:
+        return  # already there: another process made or migrated it meanwhile
     if current is not None:
-        _backup_before_migration(engine, current, head_by_reading_scripts())
+        _backup_before_migration(engine, current, head)
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:
