@@ -15,9 +15,9 @@ from app.core.caseno import MAX_SEQUENCE, CaseNumber
 from app.core.errors import IntakeRejected
 from app.core.ids import uuid7
 from app.core.intake import CaseRecord, CaseStatus
+from db.audit import append_audit
 from db.models import (
     ApplicantRow,
-    AuditRow,
     CaseAnswerRow,
     CaseMaterialRow,
     CaseRow,
@@ -154,7 +154,7 @@ def save_case(session: Session, record: CaseRecord, *, centre: str, workstation:
              detail=dict(note.detail))
         for note in record.audit
     ]  # fmt: skip
-    session.execute(insert(AuditRow), audit)
+    append_audit(session, audit)
     # The outbox row is part of this transaction: the case goes up exactly when it exists.
     central_case = {k: v for k, v in case_values.items() if k not in LOCAL_ONLY}
     central_case["item_version"] = item.version
@@ -197,7 +197,7 @@ def _mark_corrected(
             action="已补正",
             detail={"new_case_no": new_case_no},
         )
-        session.execute(insert(AuditRow).values(entry))
+        append_audit(session, [entry])
         enqueue_case_change(session, previous_id, audit=[entry], now=now)
 
 
