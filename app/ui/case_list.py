@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -265,7 +267,8 @@ class CaseListModel(QAbstractTableModel):
                 return self._deadline_tip(row)
             if col == COL_CASE_NO:  # what a narrow list hides (see CaseListPanel)
                 return (
-                    self.tr("受理时间 %1 · 经办人 %2")
+                    self.tr("%3\n受理时间 %1 · 经办人 %2")
+                    .replace("%3", row.case_no)
                     .replace("%1", self._display(row, COL_ACCEPTED, lamp))
                     .replace("%2", self._display(row, COL_CLERK, lamp))
                 )
@@ -305,6 +308,15 @@ class CaseListModel(QAbstractTableModel):
                 self.tr("%1（%2号窗口）").replace("%1", row.clerk_name).replace("%2", row.window_no)
             )
         return ""
+
+
+class _CaseNoDelegate(QStyledItemDelegate):
+    """A case number too long for its column loses its head, never its tail: the
+    day and the sequence tell one case from the next ("…-20261207-0002")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
 class CaseListPanel(QWidget):
@@ -371,6 +383,7 @@ class CaseListPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setTabKeyNavigation(False)
         self.table.setWordWrap(False)
+        self.table.setItemDelegateForColumn(COL_CASE_NO, _CaseNoDelegate(self.table))
         self.table.verticalHeader().hide()
         self._size_columns()
 
@@ -488,7 +501,7 @@ class CaseListPanel(QWidget):
             COL_APPLICANT: "欧阳某某某",
             COL_DECISION: "不予受理",
             COL_STATUS: "容缺受理",
-            COL_PROMISED: "2026-11-29 红灯",
+            COL_PROMISED: "2026-11-29（估算） 红灯",
             COL_CLERK: "王某某（12号窗口）",
         }
         self._widths = {
@@ -497,6 +510,7 @@ class CaseListPanel(QWidget):
         for col, width in self._widths.items():
             header.resizeSection(col, width)
         self._item_width = metrics.horizontalAdvance("城乡居民基本养老保险") + 16
+        self._case_no_min = metrics.horizontalAdvance("…29-0007") + 16
         header.setMinimumSectionSize(metrics.horizontalAdvance("序号") + 16)
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
@@ -525,6 +539,20 @@ class CaseListPanel(QWidget):
         for col in OPTIONAL_COLUMNS:
             if self.table.isColumnHidden(col) != (col in hidden):
                 self.table.setColumnHidden(col, col in hidden)
+        # Still too wide (the large font in a narrow pane): the case number gives up
+        # its head first, down to "…07-0002" (see _CaseNoDelegate), rather
+        # than 状态 or 承诺办结日 going out of sight.
+        total = sum(w for c, w in self._widths.items() if c not in hidden)
+        short = min(self._widths[COL_CASE_NO], self._case_no_min)
+        over = total + self._item_width - available
+        width = self._widths[COL_CASE_NO] - max(0, over)
+        self.table.horizontalHeader().resizeSection(COL_CASE_NO, max(short, width))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # the large font on and off
+            self._size_columns()
+            self._fit_columns()
+        super().changeEvent(event)
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -10,11 +10,22 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.search import Hit, ItemIndex
 
@@ -50,9 +61,92 @@ class ItemSearchModel(QAbstractListModel):
             return hit.how or None
         if role == CODE_ROLE:
             return hit.entry.code
+        if role == NAME_ROLE:
+            return hit.entry.name
         if role == KEY_ROLE:
             return hit.entry.key
         return None
+
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 3
+GAP = "    "  # between the name and the code on one line
+PAD = 4  # pixels around a hit's text
+
+
+def hit_lines(name: str, code: str, advance: Callable[[str], int], width: int) -> list[str]:
+    """The lines a hit is drawn on at ``width`` pixels: "name    code" on one line when
+    both fit, else the name (broken between characters where it is longer than the
+    width) with the code on a line of its own. Nothing is ever cut off."""
+    if advance(name + GAP + code) <= width:
+        return [name + GAP + code]
+    lines: list[str] = []
+    line = ""
+    for char in name:
+        if line and advance(line + char) > width:
+            lines.append(line)
+            line = ""
+        line += char
+    lines.append(line)
+    return [*lines, code]
+
+
+class HitDelegate(QStyledItemDelegate):
+    """Draws each hit by ``hit_lines`` for the list's current width: in a narrow
+    search pane or with the large font the code moves under the name instead of
+    being cut to "370999-SJ-00"."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def _lines(self, metrics: QFontMetrics, index: _Index) -> list[str]:
+        width = max(1, self._view.viewport().width() - 2 * PAD)
+        name = str(index.data(NAME_ROLE) or "")
+        code = str(index.data(CODE_ROLE) or "")
+        return hit_lines(name, code, metrics.horizontalAdvance, width)
+
+    def lines(self, index: _Index) -> list[str]:
+        """What the list shows for ``index`` now (the tests read it)."""
+        return self._lines(self._view.fontMetrics(), index)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        metrics = option.fontMetrics
+        count = len(self._lines(metrics, index))
+        return QSize(self._view.viewport().width(), count * metrics.height() + 2 * PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = self._view
+        widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        metrics: QFontMetrics = opt.fontMetrics
+        rect: QRect = opt.rect
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        palette: QPalette = opt.palette
+        main = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        quiet = main if selected else palette.color(QPalette.ColorRole.PlaceholderText)
+        lines = self._lines(metrics, index)
+        code = str(index.data(CODE_ROLE) or "")
+        painter.save()
+        y = rect.top() + PAD
+        for n, line in enumerate(lines):
+            box = QRect(rect.left() + PAD, y, rect.width() - 2 * PAD, metrics.height())
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            if len(lines) == 1:  # the code after the name, quieter
+                name = line[: len(line) - len(code) - len(GAP)]
+                painter.setPen(main)
+                painter.drawText(box, flags, name)
+                painter.setPen(quiet)
+                box.setLeft(box.left() + metrics.horizontalAdvance(name + GAP))
+                painter.drawText(box, flags, code)
+            else:
+                painter.setPen(quiet if n == len(lines) - 1 else main)
+                painter.drawText(box, flags, line)
+            y += metrics.height()
+        painter.restore()
 
 
 class ItemSearch(QWidget):
@@ -78,6 +172,9 @@ class ItemSearch(QWidget):
         self.list.setModel(self.model)
         self.list.setObjectName("itemSearchList")
         self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.list.setItemDelegate(HitDelegate(self.list))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)  # lines follow the width
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.cases_page).setContentsMargins(0, 0, 0, 0)
         self._case_list: CaseListPanel | None = None
         self._case_view: CaseView | None = None
+        self._cases_page: QSplitter | None = None
         self.tabs.addTab(self.cases_page, self.tr("办件 (Ctrl+2)"))
         self.guide_page = QWidget(self)  # built when first opened, as the cases page
         QVBoxLayout(self.guide_page).setContentsMargins(0, 0, 0, 0)
@@ -419,15 +420,23 @@ class MainWindow(QMainWindow):
             self._case_view = CaseView(cases, page)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
-            # the list as wide as its essential columns need, the case view the rest
-            wanted = max(700, self._case_list.needed_width() + 8)
-            page.setSizes([wanted, max(400, self.tabs.width() - wanted)])
+            self._cases_page = page
+            self._balance_cases_page()
             self._case_list.case_opened.connect(self._case_view.show_case)
             self._case_view.reprint_requested.connect(self._reprint)
             layout = self.cases_page.layout()
             assert layout is not None
             layout.addWidget(page)
         return self._case_list, self._case_view
+
+    def _balance_cases_page(self) -> None:
+        """The list as wide as its essential columns need, the case view the rest (at
+        least 400 px: with the large font on a small screen the list gives way)."""
+        if self._case_list is None or self._cases_page is None:
+            return
+        total = max(self.tabs.width(), 1100)
+        wanted = min(max(700, self._case_list.needed_width() + 8), total - 400)
+        self._cases_page.setSizes([wanted, total - wanted])
 
     @property
     def case_list(self) -> CaseListPanel:
@@ -550,6 +559,7 @@ class MainWindow(QMainWindow):
             font = app.font()
             font.setPointSize(LARGE_POINT_SIZE if on else BASE_POINT_SIZE)
             app.setFont(font)
+        self._balance_cases_page()
         if self.queue_dock is not None:
             # a dock that grew with the large font never shrinks back by itself; at
             # its own width it leaves the intake the room the large font needs
