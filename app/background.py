@@ -76,12 +76,15 @@ class Pool:
         with self._cond:
             return len(self._threads)
 
-    def run(self, task: Task) -> None:
+    def run(self, task: Task, *, yielding: bool = False) -> None:
+        """Queue ``task``. ``yielding``: called by a worker at the very end of its
+        task (a lane's next step): that worker takes it if nobody else does first, so
+        no worker is started for it."""
         with self._cond:
             if self._closed:
                 raise RuntimeError(f"{self.name} is closed")
             self._ready.append(task)
-            self._kick()
+            self._kick(spawn=not yielding)
 
     def run_after(self, delay_s: float, task: Task) -> None:
         with self._cond:
@@ -98,11 +101,13 @@ class Pool:
             self._timed.clear()
             self._cond.notify_all()
 
-    def _kick(self) -> None:
+    def _kick(self, spawn: bool = True) -> None:
         # under the lock: a worker for the work waiting, started if none is idle
-        if (len(self._ready) > self._idle or (self._timed and not self._idle)) and len(
-            self._threads
-        ) < self.workers:
+        if (
+            spawn
+            and (len(self._ready) > self._idle or (self._timed and not self._idle))
+            and len(self._threads) < self.workers
+        ):
             n = len(self._threads) + 1
             thread = threading.Thread(target=self._work, name=f"{self.name}-{n}", daemon=True)
             self._threads.append(thread)
@@ -227,7 +232,7 @@ class Lane:
                     self._scheduled = False
                     self._settled.notify_all()
             if again:  # behind the other lanes' work: no lane starves another
-                self.pool.run(self._step)
+                self.pool.run(self._step, yielding=True)
 
     def close(self, timeout: float | None = 10.0) -> bool:
         """Refuse new jobs and wait up to ``timeout`` seconds (None: as long as it

@@ -115,6 +115,14 @@ def test_the_pool_never_grows_past_its_bound(pool: Pool) -> None:
     assert pool.threads == 3
 
 
+def test_one_busy_lane_borrows_one_worker_not_the_whole_pool(pool: Pool) -> None:
+    lane = Lane("alone", pool)
+    for _ in range(100):
+        lane.submit(lambda: sum(range(1000)))
+    assert lane.close(WAIT)
+    assert pool.threads == 1  # each next step is taken by the worker that yielded it
+
+
 def test_close_waits_for_the_queued_jobs_then_refuses_new_ones(pool: Pool) -> None:
     lane = Lane("saves", pool)
     started, release = _gate(), _gate()
