@@ -117,8 +117,11 @@ def test_the_pool_never_grows_past_its_bound(pool: Pool) -> None:
 
 def test_one_busy_lane_borrows_one_worker_not_the_whole_pool(pool: Pool) -> None:
     lane = Lane("alone", pool)
+    release = _gate()
+    lane.submit(lambda: release.wait(WAIT))  # the lane stays busy until all are queued
     for _ in range(100):
         lane.submit(lambda: sum(range(1000)))
+    release.set()
     assert lane.close(WAIT)
     assert pool.threads == 1  # each next step is taken by the worker that yielded it
 
