@@ -62,7 +62,10 @@ class InputBus:
             handlers.publish(frame)
 
     def start_polling(self, addresses: Iterable[int], interval_s: float = 0.1) -> None:
-        """Poll each address in turn (RS-485 buses, where devices may not talk unasked)."""
+        """Poll each address in turn (RS-485 buses, where devices may not talk unasked).
+
+        On a thread of its own: the bus's polling cadence is device I/O and must never
+        wait behind other work (devices/ does not use the program's shared pool)."""
         targets = list(addresses)
 
         def run() -> None:

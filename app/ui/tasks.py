@@ -87,6 +87,7 @@ class TaskRunner(QObject):
             if self.isSignalConnected(meta.method(meta.indexOfSignal("failed(QString)"))):
                 self.failed.emit(str(error))
             else:  # nobody handles it: a crash (log and dialog), not silence
+                error.add_note(f"background job of {self.name}, nobody handled its error")
                 sys.excepthook(type(error), error, error.__traceback__)
 
     def shutdown(self, timeout: float = 10.0) -> None:

@@ -320,6 +320,7 @@ def test_every_kind_of_uncaught_error_reaches_the_crash_log_and_one_dialog(
                  "AttributeError", "RuntimeError"):  # fmt: skip
         assert kind in bodies
     assert "thread: raw" in bodies and ":plain" in bodies
+    assert "background job of crashing, nobody handled its error" in bodies
     qtbot.waitUntil(lambda: len(shown) >= 1)
     from tests.app.conftest import flush_ui
 
