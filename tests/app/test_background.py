@@ -251,6 +251,30 @@ def test_shutdown_finishes_the_queued_saves_and_their_results_still_arrive(
     assert written == [0, 1, 2, 3] and runner.pending == 0
 
 
+def test_a_result_for_a_window_closed_meanwhile_is_dropped_quietly(
+    qtbot: QtBot, pool: Pool
+) -> None:
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    runner = TaskRunner(owner, name="closing", pool=pool)
+    lane = runner._lane
+    started, release = _gate(), _gate()
+    got: list[object] = []
+    runner.submit(lambda: (started.set(), release.wait(WAIT))[0], got.append)
+    assert started.wait(WAIT)
+    destroyed = _gate()
+    owner.destroyed.connect(destroyed.set)
+    owner.deleteLater()  # the window goes, its runner with it
+    qtbot.waitUntil(destroyed.is_set)
+    release.set()
+    assert lane.close(WAIT)  # the job finished; its result has nowhere to go
+    from tests.app.conftest import flush_ui
+
+    flush_ui(qtbot)  # a delivery to the deleted runner would raise here (pytest-qt)
+    assert got == []
+
+
 def test_an_error_without_a_handler_goes_to_failed(qtbot: QtBot, pool: Pool) -> None:
     runner = TaskRunner(name="failing", pool=pool)
     with qtbot.waitSignal(runner.failed) as signal:
