@@ -356,6 +356,51 @@ def test_every_kind_of_uncaught_error_reaches_the_crash_log_and_one_dialog(
 # ------------------------------------------------------------------ the whole program
 
 
+def _new_threads(before: set[int | None]) -> list[str]:
+    return [t.name for t in threading.enumerate() if t.ident not in before]
+
+
+def test_the_daily_backup_looks_on_a_lane_and_starts_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import backup
+
+    looked: list[str] = []
+    monkeypatch.setattr(
+        backup, "backup_now_if_due", lambda *a: looked.append(threading.current_thread().name)
+    )
+    before = {t.ident for t in threading.enumerate()}
+    stop = backup.start_daily_backups(tmp_path / "x.sqlite3", tmp_path, None, 0, 0.01)
+    try:
+        for n in (1, 2, 3):  # first at once, then again and again
+            done = threading.Event()
+            for _ in range(int(WAIT / 0.01)):
+                if len(looked) >= n:
+                    break
+                done.wait(0.01)
+            assert len(looked) >= n
+    finally:
+        stop.set()
+    assert all(name.endswith(":daily-backup") for name in looked), looked
+    assert all(name.startswith("yichuang-pool") for name in _new_threads(before))
+
+
+def test_the_store_opens_ahead_of_need_on_a_lane(tmp_path: Path) -> None:
+    from app.quick_start import DeferredStore, open_in_background
+
+    store = DeferredStore(f"sqlite:///{tmp_path / 'yichuang.sqlite3'}")
+    before = {t.ident for t in threading.enumerate()}
+    open_in_background(store)
+    done = threading.Event()
+    for _ in range(int(30 / 0.01)):
+        if store.ready:
+            break
+        done.wait(0.01)
+    assert store.ready
+    assert all(name.startswith("yichuang-pool") for name in _new_threads(before))
+    store.close()
+
+
 def test_the_counter_and_the_queue_roles_share_the_pool_instead_of_a_thread_each(
     qtbot: QtBot, tmp_path: Path, app_context: object
 ) -> None:
