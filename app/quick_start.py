@@ -95,8 +95,9 @@ class DeferredStore:
 
 
 def open_in_background(store: object) -> None:
-    """Open a deferred store on a thread of its own, ahead of need (while the clerk types
-    the password); a failure is reported by whoever needs the store next."""
+    """Open a deferred store on a lane of the shared pool (app/background.py), ahead of
+    need (while the clerk types the password); a failure is reported by whoever needs
+    the store next."""
     if not isinstance(store, DeferredStore) or store.ready:
         return
 
@@ -106,7 +107,9 @@ def open_in_background(store: object) -> None:
         except Exception as exc:  # reported again where it matters
             log.warning("opening the local store failed: %s", exc)
 
-    threading.Thread(target=open_quietly, name="store-open", daemon=True).start()
+    from app.background import Lane
+
+    Lane("store-open").submit(open_quietly)
 
 
 @dataclass(frozen=True)

@@ -38,29 +38,34 @@ class InputBus:
         self.transport = transport
         self._decoder = decoder or generic.YiChuangDecoder()
         self._lock = threading.Lock()
-        self._handlers: dict[int, list[Callable[[Decoded], None]]] = {}
+        self._handlers: dict[int, Listeners[Decoded]] = {}
         self._poll_stop = threading.Event()
         self._poll_thread: threading.Thread | None = None
         transport.add_receiver(self._on_bytes)
 
     def attach(self, address: int, handler: Callable[[Decoded], None]) -> None:
         with self._lock:
-            self._handlers.setdefault(address, []).append(handler)
+            handlers = self._handlers.get(address)
+            if handlers is None:
+                handlers = self._handlers[address] = Listeners(f"{self.transport.name} {address}")
+        handlers.add(handler)
 
     def _on_bytes(self, data: bytes) -> None:
         for frame in self._decoder.feed(data):
             address = getattr(frame, "address", None)
             with self._lock:
-                handlers = list(self._handlers.get(address, [])) if address is not None else []
-            if not handlers:
+                handlers = self._handlers.get(address) if address is not None else None
+            if handlers is None or not len(handlers):
                 if not isinstance(frame, AckFrame):
                     log.info("%s: 收到无人接收的帧：%s", self.transport.name, frame)
                 continue
-            for handler in handlers:
-                handler(frame)
+            handlers.publish(frame)
 
     def start_polling(self, addresses: Iterable[int], interval_s: float = 0.1) -> None:
-        """Poll each address in turn (RS-485 buses, where devices may not talk unasked)."""
+        """Poll each address in turn (RS-485 buses, where devices may not talk unasked).
+
+        On a thread of its own: the bus's polling cadence is device I/O and must never
+        wait behind other work (devices/ does not use the program's shared pool)."""
         targets = list(addresses)
 
         def run() -> None:

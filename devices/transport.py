@@ -256,7 +256,7 @@ class Transport:
         self._activity = False  # bytes moved since the last failure: reset backoff
         self._last_write_error: BaseException | None = None
         self._listeners: Listeners[StatusEvent] = Listeners(self.name)
-        self._receivers: list[Receiver] = []
+        self._receivers: Listeners[bytes] = Listeners(f"{self.name} 收到的数据")
         self._status = TransportStatus(settings.url, LinkState.IDLE)
         self._port: Port | None = None
         self._reader: threading.Thread | None = None
@@ -283,8 +283,7 @@ class Transport:
 
     def add_receiver(self, receiver: Receiver) -> None:
         """Bytes read from the port go to every receiver, on the reader thread."""
-        with self._cond:
-            self._receivers.append(receiver)
+        self._receivers.add(receiver)
 
     @property
     def status(self) -> TransportStatus:
@@ -547,12 +546,7 @@ class Transport:
                 continue
             with self._cond:
                 self._activity = True
-                receivers = list(self._receivers)
-            for receiver in receivers:
-                try:
-                    receiver(data)
-                except Exception:
-                    log.exception("%s: 处理收到的数据时出错", self.name)
+            self._receivers.publish(data)  # one receiver's error stops no other
 
     # --- status ------------------------------------------------------------------------
 

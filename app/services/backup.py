@@ -1,9 +1,13 @@
 """The daily automatic backup of the local database, run by every window program.
 
-A daemon thread looks once at start (after a minute, so the start is not slowed) and
-then every hour: when ``backups/`` holds no automatic backup of today, it makes one
-with SQLite's online backup API and keeps the newest ``backup_keep`` (setting,
-default 14). The counter goes on saving cases meanwhile (bench/bench_backup.py).
+It looks once at start (after a minute, so the start is not slowed) and then every
+hour: when ``backups/`` holds no automatic backup of today, it makes one with
+SQLite's online backup API and keeps the newest ``backup_keep`` (setting, default
+14). The counter goes on saving cases meanwhile (bench/bench_backup.py).
+
+The look is a job of its own lane on the process's shared pool (app/background.py):
+the pool's idle workers hold it until it is due, so no thread sleeps for it, and a
+backup in progress holds one worker.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import threading
 from pathlib import Path
 
+from app.background import Lane
 from app.core.clock import Clock, clock_from_env
 from app.settings import Settings
 
@@ -47,17 +52,18 @@ def start_daily_backups(
     first_delay_s: float = FIRST_DELAY_S,
     every_s: float = EVERY_S,
 ) -> threading.Event:
-    """Start the thread; setting the returned event stops it."""
+    """Start looking (first after ``first_delay_s``, then every ``every_s``); setting
+    the returned event stops it."""
     stop = threading.Event()
     use = clock or clock_from_env()
+    lane = Lane("daily-backup")
 
-    def loop() -> None:
-        if stop.wait(first_delay_s):
+    def look() -> None:
+        if stop.is_set():
             return
-        while True:
-            backup_now_if_due(db_file, folder, use)
-            if stop.wait(every_s):
-                return
+        backup_now_if_due(db_file, folder, use)
+        if not stop.is_set():
+            lane.submit_after(every_s, look)
 
-    threading.Thread(target=loop, name="daily-backup", daemon=True).start()
+    lane.submit_after(first_delay_s, look)
     return stop

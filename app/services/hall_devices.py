@@ -11,6 +11,10 @@ Threads, and why nothing waits on a device:
   evaluator actions, one at a time, in the order they came.
 - Device callbacks (a key, a score, a status change) arrive on the transports'
   threads and only put a message in the bridge's inbox or build a status snapshot.
+- The bridge keeps a thread of its own instead of a lane of the shared pool
+  (app/background.py): it waits on its inbox all day with a deadline (the next
+  poll, a file check every 20 ms, a notice to take down, the status heartbeat of
+  ``publish_status``), which would hold one of the pool's few workers for good.
 - What the bridge sends goes through the transports' queues (display texts,
   evaluation requests) and the announcer's queue (voice): a display that is unplugged
   or slow holds up nothing, and a failure is logged and shown in the status, never
@@ -42,6 +46,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.core.clock import Clock, clock_from_env
+from app.core.listeners import Listeners
 from app.core.queue_records import Action, CounterInfo, QueueError, QueueEvent
 from db.queue_notify import QueueWaker, file_signature
 from db.queue_store import QueueStore
@@ -63,6 +68,7 @@ RESUME_REASON = "恢复服务（呼叫器）"
 _CALLS = frozenset({Action.CALL, Action.CALL_TICKET, Action.RECALL})
 _ENDS = frozenset({Action.FINISH, Action.SKIP, Action.AUTO_SKIP, Action.TRANSFER})
 _EVENT_PAGE = 500
+HEARTBEAT_S = 5.0  # publish_status(): the bridge rewrites its status file this often
 
 
 @dataclass(frozen=True)
@@ -256,7 +262,12 @@ class HallDeviceBridge:
 
         self._inbox: queue.SimpleQueue[_Message] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._listeners: list[StatusListener] = []
+        self._listeners: Listeners[BridgeStatus] = Listeners("排队设备状态")
+        self._status_folder: Path | None = None  # publish_status(): the heartbeat file's
+        self._status_lock = threading.Lock()  # writes come from the transports' threads too
+        self._beat_s = HEARTBEAT_S
+        self._beat_at: float | None = None  # monotonic: the next heartbeat write
+        self._status_unsubscribe: Callable[[], None] | None = None
         self._queue_error: str | None = None
         self._voice_error: str | None = None
         self._last_message = ""
@@ -339,6 +350,10 @@ class HallDeviceBridge:
             if callable(close):
                 close()
         self._notify()
+        with self._status_lock:
+            folder, self._status_folder = self._status_folder, None
+        if folder is not None:  # nothing drives the devices now: no status to show
+            (folder / STATUS_FILE).unlink(missing_ok=True)
 
     def __enter__(self) -> HallDeviceBridge:
         return self.start()
@@ -350,15 +365,33 @@ class HallDeviceBridge:
         """listener(BridgeStatus) on every change of a device's state, the queue link,
         the voice or the last message — on the transports' or the bridge's thread:
         the UI moves it to its own. Frames sent do not notify (read snapshot())."""
-        with self._lock:
-            self._listeners.append(listener)
+        return self._listeners.add(listener)
 
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+    def publish_status(self, folder: Path, every_s: float = HEARTBEAT_S) -> None:
+        """Keep the devices' state in ``folder``/STATUS_FILE for the counter windows
+        of this machine (read_status): written now, on every change, and every
+        ``every_s`` seconds by the bridge's own loop as a heartbeat — no thread of its
+        own, and a bridge whose loop stopped stops beating, so the counters see the
+        file go stale. close() removes the file."""
+        with self._status_lock:
+            self._status_folder = folder
+            self._beat_s = every_s
+        self._beat_at = time.monotonic() + every_s
+        self._write_status(self.snapshot())
+        if self._status_unsubscribe is None:
+            self._status_unsubscribe = self.subscribe(self._write_status)
+        self.wake()  # the loop takes the new heartbeat time into its wait
 
-        return unsubscribe
+    def _write_status(self, status: BridgeStatus) -> None:
+        with self._status_lock:
+            if self._status_folder is not None:
+                write_status(self._status_folder, status)
+
+    def _heartbeat(self, now: float) -> None:
+        # on the bridge's thread, from its loop
+        if self._beat_at is not None and now >= self._beat_at:
+            self._beat_at = now + self._beat_s
+            self._write_status(self.snapshot())
 
     def snapshot(self) -> BridgeStatus:
         devices = []
@@ -434,16 +467,8 @@ class HallDeviceBridge:
             self._notify()
 
     def _notify(self) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        if not listeners:
-            return
-        snapshot = self.snapshot()
-        for listener in listeners:
-            try:
-                listener(snapshot)
-            except Exception:
-                log.exception("排队设备状态监听器出错")
+        if len(self._listeners):
+            self._listeners.publish(self.snapshot())  # one listener's error stops no other
 
     # --- the bridge's thread -------------------------------------------------------------------
 
@@ -456,6 +481,7 @@ class HallDeviceBridge:
                 messages = self._take(self._wait_s(time.monotonic(), next_poll, retry_at))
                 if _STOP in messages:
                     return
+                self._heartbeat(time.monotonic())
                 if self._store is None:
                     if time.monotonic() < retry_at or not self._open_store():
                         if time.monotonic() >= retry_at:
@@ -524,6 +550,8 @@ class HallDeviceBridge:
         for state in self.windows.values():
             if state.notice_until is not None:
                 deadline = min(deadline, state.notice_until)
+        if self._beat_at is not None:
+            deadline = min(deadline, self._beat_at)
         return max(0.0, deadline - now)
 
     def _handle(self, store: QueueStore, message: _KeyPressed | _Scored) -> None:

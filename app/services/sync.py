@@ -176,7 +176,12 @@ def first_start(
 
 class SyncService:
     """Runs ``sync_once`` every ``interval_s`` seconds and on ``sync_now()``, on its own
-    thread. Listeners get a fresh SyncStatus after every change, on that thread."""
+    thread. Listeners get a fresh SyncStatus after every change, on that thread.
+
+    A thread of its own, not a lane of the shared pool (app/background.py): one sync
+    may take minutes on a slow county link (many batches, retries with pauses while
+    the county is full), and on the pool it would hold one of the few workers the
+    windows' saves and prints need for all that time."""
 
     def __init__(
         self,

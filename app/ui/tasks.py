@@ -1,24 +1,30 @@
 """The one way to run slow work off the GUI thread.
 
 Every database write, sync step, print job or device call goes through a
-``TaskRunner``: jobs run one after another on a single worker thread (so database
-writes never race each other), and their result or error comes back on the GUI
-thread through the callbacks. Never ``processEvents()``.
+``TaskRunner``: a lane (app/background.py) on the process's one shared pool of
+worker threads. A runner's jobs run one after another in the order they were
+submitted (so one window's database writes never race each other), a runner owns
+no thread, and the result or error of each job comes back on the GUI thread through
+its callbacks. Never ``processEvents()``.
+
+Errors: a job's error goes to its ``on_error``; without one, to ``failed`` (e.g. the
+status bar); with nobody listening there either it is an error nobody caught, and
+goes to ``sys.excepthook`` — the crash log and the one crash dialog (app/crash.py).
+An exception raised by ``on_done``/``on_error`` is one in a Qt slot: the same hook.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-log = logging.getLogger("yichuang.tasks")
+from app.background import Lane, Pool
 
-_STOP = object()
+log = logging.getLogger("yichuang.tasks")
 
 
 class _Bridge(QObject):
@@ -26,19 +32,20 @@ class _Bridge(QObject):
 
 
 class TaskRunner(QObject):
-    """Runs submitted callables in order on one worker thread."""
+    """Runs submitted callables in order, one at a time, on the shared pool."""
 
     busy_changed = Signal(bool)
     failed = Signal(str)  # a job without its own error handler failed
 
-    def __init__(self, parent: QObject | None = None, name: str = "yichuang-worker") -> None:
+    def __init__(
+        self, parent: QObject | None = None, name: str = "yichuang-worker", pool: Pool | None = None
+    ) -> None:
         super().__init__(parent)
-        self._jobs: queue.Queue[Any] = queue.Queue()
-        self._bridge = _Bridge()
+        self.name = name
+        self._lane = Lane(name, pool)
+        self._bridge = _Bridge()  # lives on this (the GUI) thread: emits from a worker queue
         self._bridge.finished.connect(self._deliver)
         self._pending = 0
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
 
     def submit(
         self,
@@ -46,28 +53,27 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        self._pending += 1
-        if self._pending == 1:
-            self.busy_changed.emit(True)
-        self._jobs.put((job, on_done, on_error))
+        bridge, name = self._bridge, self.name
 
-    @property
-    def pending(self) -> int:
-        return self._pending
-
-    def _work(self) -> None:
-        while True:
-            item = self._jobs.get()
-            if item is _STOP:
-                return
-            job, on_done, on_error = item
+        def run() -> None:
             try:
                 value = job()
             except BaseException as exc:  # delivered to the GUI thread, never lost
-                log.exception("background job failed")
-                self._bridge.finished.emit(on_error, None, exc)
+                log.exception("background job failed (%s)", name)
+                bridge.finished.emit(on_error, None, exc)
             else:
-                self._bridge.finished.emit(on_done, value, None)
+                bridge.finished.emit(on_done, value, None)
+
+        if not self._lane.submit(run):  # after shutdown(): the window is closing
+            return
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted whose result has not yet come back to the GUI thread."""
+        return self._pending
 
     @Slot(object, object, object)
     def _deliver(self, callback: Any, value: Any, error: BaseException | None) -> None:
@@ -77,9 +83,17 @@ class TaskRunner(QObject):
         if callback is not None:
             callback(error if error is not None else value)
         elif error is not None:
-            self.failed.emit(str(error))
+            meta = self.metaObject()
+            if self.isSignalConnected(meta.method(meta.indexOfSignal("failed(QString)"))):
+                self.failed.emit(str(error))
+            else:  # nobody handles it: a crash (log and dialog), not silence
+                error.add_note(f"background job of {self.name}, nobody handled its error")
+                sys.excepthook(type(error), error, error.__traceback__)
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Finish queued jobs (a save in flight is never abandoned), then stop."""
-        self._jobs.put(_STOP)
-        self._thread.join(timeout)
+        """Finish queued jobs (a save in flight is never abandoned), then take no more.
+        Waits up to ``timeout`` seconds on this thread; the jobs' results still come
+        back through the event loop if it runs."""
+        if not self._lane.close(timeout) and timeout > 0:
+            log.warning("%s: jobs still running after %.1f s", self.name, timeout)
+

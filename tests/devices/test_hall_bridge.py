@@ -474,6 +474,41 @@ def test_a_bridge_with_voice_only_announces_calls(queue_url: str, counter: Queue
         bridge.close()
 
 
+def test_the_bridge_keeps_its_status_file_beating_on_its_own_loop(
+    queue_url: str, tmp_path: Path
+) -> None:
+    """The counters of this machine read the devices' state from the data folder: the
+    bridge writes it at once, on a change, and as a heartbeat from its own loop — no
+    thread is started for it — and removes it when it closes."""
+    from app.services.hall_devices import STATUS_FILE, read_status
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    bridge = build_bridge({}, queue_url, lambda w: None, voice=Announcer(RecordingEngine()))
+    assert bridge is not None
+    path = folder / STATUS_FILE
+    try:
+        assert bridge.wait_ready(WAIT)
+        threads = {t.ident for t in threading.enumerate()}
+        bridge.publish_status(folder, every_s=0.05)
+        assert json.loads(path.read_text(encoding="utf-8"))["summary"] == "语音播报正常"
+        beats: set[float] = set()
+
+        def beating() -> bool:
+            beats.add(json.loads(path.read_text(encoding="utf-8"))["at"])
+            return len(beats) >= 3
+
+        assert eventually(beating)
+        assert {t.ident for t in threading.enumerate()} <= threads  # nothing new beats
+        bridge.report_voice_error("语音播报失败：没有声卡")  # a change is written at once
+        assert read_status(folder) == ("error", "语音播报失败", "语音播报失败：没有声卡")
+    finally:
+        bridge.close()
+    assert not path.exists()
+    bridge.report_voice_error("after close")  # a late status change writes nothing
+    assert not path.exists()
+
+
 def test_the_documented_hall_settings_are_valid() -> None:
     """docs/devices/README.md's settings.json example builds, window by window."""
     readme = Path(__file__).resolve().parents[2] / "docs" / "devices" / "README.md"

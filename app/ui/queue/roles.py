@@ -222,41 +222,10 @@ def _device_bridge(settings: Any, folder: Path, args: argparse.Namespace) -> Any
     if bridge is None:
         return None
     log.info("queue hardware: %s", bridge.snapshot().summary)
-    return _publish_status(bridge, folder)
-
-
-def _publish_status(bridge: Any, folder: Path) -> Any:
-    """Keep the devices' state in a file of the data folder for the counter windows
-    of this machine (on change, and a heartbeat every 5 s). Returns the function that
-    stops the bridge and removes the file."""
-    import threading
-
-    from app.services.hall_devices import STATUS_FILE, write_status
-
-    stop = threading.Event()
-    lock = threading.Lock()  # status changes arrive on the devices' threads
-
-    def write(status: Any) -> None:
-        with lock:
-            if not stop.is_set():
-                write_status(folder, status)
-
-    def beat() -> None:
-        while not stop.wait(5.0):
-            write(bridge.snapshot())
-
-    write(bridge.snapshot())
-    unsubscribe = bridge.subscribe(write)
-    threading.Thread(target=beat, name="device-status", daemon=True).start()
-
-    def stop_devices() -> None:
-        with lock:
-            stop.set()
-        unsubscribe()
-        bridge.close()
-        (folder / STATUS_FILE).unlink(missing_ok=True)
-
-    return stop_devices
+    # the counters of this machine read the devices' state from the data folder; the
+    # bridge rewrites it on change and as a heartbeat, and removes it when closed
+    bridge.publish_status(folder)
+    return bridge.close
 
 
 def _panel(
