@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -236,6 +236,23 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class LocalStore(Protocol):
+    """What callers use of the local store: an open Store, or the DeferredStore of a
+    quick start (app/quick_start.py) that opens it on first use."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def session(self) -> Session: ...
+
+    def get(self) -> Store: ...
+
+    def close(self) -> None: ...
 
 
 def open_store(url: str, *, upgrade: bool = True) -> Store:

@@ -26,7 +26,7 @@ from app.settings import Settings
 from db.case_query import case_detail
 from db.catalog_repo import item_version
 from db.print_log import decision_of, printed, record_print
-from db.store import Store
+from db.store import LocalStore
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
@@ -189,7 +189,7 @@ def render(kind: DocKind, doc: CaseDoc, hall: HallSettings) -> RenderResult:
 class DocumentService:
     def __init__(
         self,
-        store: Store,
+        store: LocalStore,
         settings: Settings,
         data_dir: Path,
         dispatcher: PrintDispatcher | None = None,

@@ -29,7 +29,7 @@ import psycopg
 from sqlalchemy import delete, func, select, update
 
 from db.models import SyncOutboxRow
-from db.store import Store
+from db.store import LocalStore
 from db.sync import state
 from db.sync.apply import PullApplied, apply_changes
 from db.sync.outbox import TABLES, pending_count
@@ -172,7 +172,7 @@ class _Batch:
 class SyncClient:
     def __init__(
         self,
-        store: Store,
+        store: LocalStore,
         config: CentralConfig,
         clock: Callable[[], datetime] = datetime.now,
         sleep: Callable[[float], None] = time.sleep,
@@ -521,7 +521,7 @@ def _ws_seq(quarantined: dict[str, Any]) -> int | None:
     return _ws_seq_of(quarantined.get("row"))
 
 
-def first_sync(store: Store, client: SyncClient, progress: Progress) -> SyncReport:
+def first_sync(store: LocalStore, client: SyncClient, progress: Progress) -> SyncReport:
     """First start of a new workstation: from an empty store to a usable catalogue.
 
     ``progress(done, total, message)`` is called from this (worker) thread after every
