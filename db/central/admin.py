@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql as pgsql
@@ -26,6 +26,10 @@ from psycopg import sql as pgsql
 from app.core.items import Item
 from db.central.sql import API, SCHEMA, Roles
 from db.sync.catalog_docs import item_to_doc
+
+if TYPE_CHECKING:  # Alembic and SQLAlchemy load only where the schema is migrated
+    from alembic.config import Config
+    from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -68,7 +72,7 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
     )
 
 
-def _alembic_config(connection: Any, prefix: str) -> Any:
+def _alembic_config(connection: Connection, prefix: str) -> Config:
     from alembic.config import Config
 
     cfg = Config()
