@@ -25,7 +25,7 @@ from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
 from db.case_query import case_detail
 from db.catalog_repo import item_version
-from db.print_log import decision_of, printed, record_print
+from db.print_log import PrintLogEntry, decision_of, printed, record_print
 from db.store import LocalStore
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
@@ -254,7 +254,7 @@ class DocumentService:
                 f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
             )
             reports.append(PrintReport(kind, case_no, path, printer, outcome, missing))
-            entry = dict(
+            entry = PrintLogEntry(
                 id=uuid7(),
                 case_id=case_id,
                 ref=case_no,
