@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import psycopg
 from sqlalchemy import delete, func, select, update
@@ -38,6 +38,18 @@ log = logging.getLogger("yichuang.sync")
 
 SYNC_SCHEMA = 2  # the central schema version this program speaks (db/central migrations)
 Progress = Callable[[int, int, str], None]
+
+
+class Identity(TypedDict):
+    """Who is calling, at the head of every push and pull request: the county checks the
+    schema version and that the workstation code belongs to this installation."""
+
+    schema: int
+    centre: str
+    workstation: str
+    install_id: str
+    machine: str
+
 
 KEEP_SENT_DAYS = 30  # acknowledged outbox rows are kept this long, then removed
 # An outbox row the county refused (quarantined) is never marked sent: it is held with
@@ -237,7 +249,7 @@ class SyncClient:
         finally:
             conn.close()
 
-    def _identity(self) -> dict[str, Any]:
+    def _identity(self) -> Identity:
         with self.store.session() as s, s.begin():
             install = state.install_id(s)
         return {
@@ -274,7 +286,7 @@ class SyncClient:
             )
 
     def _form_batch(
-        self, identity: dict[str, Any], exclude: frozenset[int] = frozenset()
+        self, identity: Identity, exclude: frozenset[int] = frozenset()
     ) -> _Batch | None:
         with self.store.session() as s, s.begin():
             state.lock(s)
