@@ -17,8 +17,9 @@ import secrets
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import psycopg
 from psycopg import sql as pgsql
@@ -543,7 +544,31 @@ def release_workstation(url: str, centre: str, workstation: str) -> bool:
     return bool(_call(url, f"SELECT {API}.release_workstation_v1(%s, %s)", [centre, workstation]))
 
 
-def overview(url: str) -> dict[str, Any]:
+class CentreOverview(TypedDict):
+    code: str
+    name: str
+    role: str  # its sync login
+    cases: int
+    quarantined: int
+    conflicts: int
+
+
+class WorkstationOverview(TypedDict):
+    centre: str
+    code: str
+    install_id: str  # empty: not bound to a computer yet
+    batches: int  # the last batch received
+    schema: int | None  # the schema version it last spoke
+    last_seen: datetime | None
+
+
+class Overview(TypedDict):
+    schema: int | None  # the installed central schema
+    centres: list[CentreOverview]
+    workstations: list[WorkstationOverview]
+
+
+def overview(url: str) -> Overview:
     """Centres, workstations and their last contact, quarantine and conflict counts."""
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute(
@@ -554,8 +579,8 @@ def overview(url: str) -> dict[str, Any]:
             " FROM yc.centre c ORDER BY c.code"
         )
         centres = [
-            {"code": r[0], "name": r[1], "role": r[2], "cases": r[3], "quarantined": r[4],
-             "conflicts": r[5]}
+            CentreOverview(code=r[0], name=r[1], role=r[2], cases=r[3], quarantined=r[4],
+                           conflicts=r[5])
             for r in cur.fetchall()
         ]  # fmt: skip
         cur.execute(
@@ -563,13 +588,13 @@ def overview(url: str) -> dict[str, Any]:
             " last_seen FROM yc.workstation ORDER BY centre_code, code"
         )
         stations = [
-            {"centre": r[0], "code": r[1], "install_id": r[2], "batches": r[3], "schema": r[4],
-             "last_seen": r[5]}
+            WorkstationOverview(centre=r[0], code=r[1], install_id=r[2], batches=r[3],
+                                schema=r[4], last_seen=r[5])
             for r in cur.fetchall()
         ]  # fmt: skip
         cur.execute("SELECT schema_version FROM yc.install")
         row = cur.fetchone()
-    return {"schema": row[0] if row else None, "centres": centres, "workstations": stations}
+    return Overview(schema=row[0] if row else None, centres=centres, workstations=stations)
 
 
 def drop_roles(url: str, prefix: str) -> None:
