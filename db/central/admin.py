@@ -506,8 +506,22 @@ def upsert_clerk(
     )
 
 
-def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str, Any]:
-    result: dict[str, Any] = _call(
+class StatusChange(TypedDict):
+    """What set_case_status_v1 answers."""
+
+    changed: bool
+    row_version: int
+
+
+class WorkstationRegistered(TypedDict):
+    """What add_workstation_v1 answers."""
+
+    added: bool  # False: the code was registered already
+    install_id: str | None  # the computer it is bound to; None: the first to sync
+
+
+def set_case_status(url: str, case_no: str, status: str, actor: str) -> StatusChange:
+    result: StatusChange = _call(
         url, f"SELECT {API}.set_case_status_v1(%s, %s, %s)", [case_no, status, actor]
     )
     return result
@@ -515,7 +529,7 @@ def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str
 
 def add_workstation(
     url: str, centre: str, workstation: str, install_id: str | None = None
-) -> dict[str, Any]:
+) -> WorkstationRegistered:
     """Register a workstation code to a centre (the county's act: a workstation never
     registers itself). With ``install_id`` the code is bound to that computer; without,
     to the first computer that syncs with it."""
@@ -524,7 +538,7 @@ def add_workstation(
         raise CentralAdminError(f"工作站代码“{workstation}”无效：应为2位大写字母或数字")
     if install_id is not None and not re.match(r"^[0-9a-fA-F-]{36}$", install_id):
         raise CentralAdminError(f"安装号“{install_id}”无效：应为工作站显示的完整安装号")
-    result: dict[str, Any] = _call(
+    result: WorkstationRegistered = _call(
         url, f"SELECT {API}.add_workstation_v1(%s, %s, %s::uuid)", [centre, code, install_id]
     )
     return result
