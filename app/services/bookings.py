@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.booking import (
     BookingInput,
@@ -35,7 +36,9 @@ from db.booking_store import (
     ImportResult,
     SlotInfo,
 )
-from db.queue_store import QueueStore
+
+if TYPE_CHECKING:  # the jobs' argument, for annotations only
+    from db.queue_store import QueueStore
 
 __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDay",
