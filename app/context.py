@@ -26,7 +26,7 @@ from db.location import database_url as database_url
 from db.location import default_data_dir as default_data_dir
 
 if TYPE_CHECKING:  # SQLAlchemy loads after the window is up (see app/quick_start.py)
-    from db.store import Store
+    from db.store import LocalStore
 
 log = logging.getLogger("yichuang.app")
 
@@ -37,7 +37,7 @@ DEMO_READINGS = "catalog/demo-catalog.readings.json"  # scripts/build_demo_catal
 @dataclass
 class AppContext:
     data_dir: Path
-    store: Store
+    store: LocalStore  # an open Store, or a quick start's DeferredStore
     settings: Settings
     calendar: WorkCalendar
     _index: ItemIndex | None = field(default=None, repr=False)

@@ -68,9 +68,9 @@ def configure_logging(data_dir: Path | None, *, level: int = logging.INFO) -> Pa
     a command given another --data-dir). Returns the log file, or None when the
     folder cannot be written (the program runs on without a file log)."""
     root = logging.getLogger()
-    for handler in _installed:
-        root.removeHandler(handler)
-        handler.close()
+    for old in _installed:
+        root.removeHandler(old)
+        old.close()
     _installed.clear()
     root.setLevel(level)
     path: Path | None = None

@@ -138,6 +138,6 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
         settings,
         calendar,
         ItemIndex(first.entries),
-        clock=clock_from_env(),  # type: ignore[arg-type]
+        clock=clock_from_env(),
     )
     return QuickStart(context, first.clerks)

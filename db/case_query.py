@@ -32,6 +32,7 @@ PostgreSQL keeps column statistics and chooses by itself.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime, time
 from typing import Any
 
@@ -266,7 +267,7 @@ def returning_candidates(session: Session, text: str, limit: int = 50) -> list[R
         .order_by(CaseRow.accepted_at.desc())
         .limit(limit)
     ).all()  # fmt: skip
-    notice: dict[Any, list[str]] = {r.id: [] for r in rows}
+    notice: dict[uuid.UUID, list[str]] = {r.id: [] for r in rows}
     if rows:
         lines = session.execute(
             select(NoticeLineRow.case_id, NoticeLineRow.material)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -390,7 +391,8 @@ class SyncOutboxRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)  # shown to people, never ordered by
-    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    # central table -> its rows, each a JSON object (db/sync/outbox.enqueue writes them)
+    payload: Mapped[dict[str, list[dict[str, Any]]]] = mapped_column(JSON)
     batch_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

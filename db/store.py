@@ -4,9 +4,10 @@ PostgreSQL URL, migrated to the newest schema with Alembic."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -30,8 +31,8 @@ from db.location import default_data_dir as default_data_dir
 log = logging.getLogger("yichuang.db")
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
@@ -119,9 +120,10 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
 
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
-        legacy = dbapi.isolation_level  # type: ignore[union-attr]
+        assert isinstance(dbapi, sqlite3.Connection)  # the sqlite dialect's pysqlite
+        legacy = dbapi.isolation_level
         # pysqlite would commit before each CREATE: take the transaction in hand
-        dbapi.isolation_level = None  # type: ignore[union-attr]
+        dbapi.isolation_level = None
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # a second process waits here
             if inspect(conn).get_table_names():
@@ -137,12 +139,12 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
             conn.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
             conn.exec_driver_sql("COMMIT")
         except BaseException:
-            if dbapi.in_transaction:  # type: ignore[union-attr]
-                dbapi.rollback()  # type: ignore[union-attr]
+            if dbapi.in_transaction:
+                dbapi.rollback()
             raise
         finally:
             conn.rollback()  # SQLAlchemy's own (empty) transaction
-            dbapi.isolation_level = legacy  # type: ignore[union-attr]
+            dbapi.isolation_level = legacy
     log.info("new store created at revision %s", head)
     return True
 
@@ -234,6 +236,23 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class LocalStore(Protocol):
+    """What callers use of the local store: an open Store, or the DeferredStore of a
+    quick start (app/quick_start.py) that opens it on first use."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def session(self) -> Session: ...
+
+    def get(self) -> Store: ...
+
+    def close(self) -> None: ...
 
 
 def open_store(url: str, *, upgrade: bool = True) -> Store:

@@ -6,8 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.core.workdays import CalendarError
+from app.core.workdays import CalendarError, DateChange
+
+if TYPE_CHECKING:
+    from app.context import AppContext
+    from app.services.calendar import CalendarService
 
 
 def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +33,7 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.set_defaults(handler=_changes)
 
 
-def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _service(args: argparse.Namespace) -> tuple[AppContext, CalendarService]:
     from app.context import open_context
     from app.services.calendar import CalendarService
 
@@ -51,7 +56,7 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_changes(changes: list) -> None:  # type: ignore[type-arg]
+def _print_changes(changes: list[DateChange]) -> None:
     if not changes:
         print("没有在办办件的承诺日期因正式安排而改变。")
         return

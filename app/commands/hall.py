@@ -19,11 +19,19 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.clock import clock_from_env
 
+if TYPE_CHECKING:
+    from app.core.queue_records import GroupStats
+    from app.services.queue import QueueService
+
 # SQLAlchemy and Qt are imported inside the handlers.
+
+# A demo hall's child: a role's window (its pipes unused) or the device simulators (text:
+# they print their addresses).
+_Process = subprocess.Popen[bytes] | subprocess.Popen[str]
 
 
 def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,7 +93,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
 
 
-def _service(args: argparse.Namespace, *, seed: bool = False):  # type: ignore[no-untyped-def]
+def _service(args: argparse.Namespace, *, seed: bool = False) -> QueueService:
     from app.services.queue import QueueService, queue_url
     from app.settings import Settings
 
@@ -143,7 +151,7 @@ def _stats(args: argparse.Namespace) -> int:
     def minutes(value: float | None) -> str:
         return "—" if value is None else f"{value / 60:.1f}分"
 
-    def line(label: str, g) -> str:  # type: ignore[no-untyped-def]
+    def line(label: str, g: GroupStats) -> str:
         rate = "—" if g.no_show_rate is None else f"{g.no_show_rate:.0%}"
         sat = "—" if g.satisfaction is None else f"{g.satisfaction:.0%}"
         return (
@@ -431,18 +439,19 @@ def _demo_hall(args: argparse.Namespace) -> int:
     if args.quit_after:
         common += ["--quit-after", str(args.quit_after)]
     print(f"演示大厅：数据目录 {folder}", flush=True)
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    session = (
-        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-        if sys.platform == "win32"
-        else {"start_new_session": True}
-    )
+    procs: list[tuple[str, _Process]] = []
+    if sys.platform == "win32":
+        flags, new_session = subprocess.CREATE_NEW_PROCESS_GROUP, False
+    else:
+        flags, new_session = 0, True
     if hardware is not None:
-        procs.append(("devices", hardware))  # type: ignore[arg-type]
+        procs.append(("devices", hardware))
     try:
         for name, extra in roles:
             cmd = [*_program(), *common, *extra]
-            procs.append((name, subprocess.Popen(cmd, **session)))
+            procs.append(
+                (name, subprocess.Popen(cmd, creationflags=flags, start_new_session=new_session))
+            )
         print(
             "已启动：取号机、大厅屏、1号窗口（王芳）、2号窗口（李军）"
             + ("、大厅管理" if args.with_manager else "")
@@ -500,7 +509,7 @@ def _set_demo_devices(folder: Path, urls: dict[str, str]) -> None:
     settings.save()
 
 
-def _wait_any(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> tuple[str, int]:
+def _wait_any(procs: list[tuple[str, _Process]]) -> tuple[str, int]:
     while True:
         for name, proc in procs:
             code = proc.poll()
@@ -509,14 +518,14 @@ def _wait_any(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> tuple[str, in
         time.sleep(0.2)
 
 
-def _stop_all(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> dict[str, int | None]:
+def _stop_all(procs: list[tuple[str, _Process]]) -> dict[str, int | None]:
     """Ask every role still running to close (it finishes its job and closes the
     store), and end the ones that do not within five seconds."""
     for _, proc in procs:
         if proc.poll() is None:
             try:
                 if sys.platform == "win32":
-                    proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+                    proc.send_signal(signal.CTRL_BREAK_EVENT)
                 else:
                     proc.send_signal(signal.SIGTERM)
             except OSError:

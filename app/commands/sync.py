@@ -14,10 +14,12 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.context import AppContext
     from app.services.credentials import Credentials
+    from db.central.admin import CentreLogin, ConnectionBudget
 
 ADMIN_URL_ENV = "YICHUANG_CENTRAL_ADMIN_URL"
 
@@ -44,7 +46,9 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     c = central.add_subparsers(dest="central_command", metavar="ACTION", required=True)
 
-    def admin(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> Any:
+    def admin(
+        name: str, help_text: str, handler: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
         p = c.add_parser(name, help=help_text)
         p.add_argument("--url", help=f"管理员连接地址（默认取环境变量 {ADMIN_URL_ENV}）")
         p.set_defaults(handler=handler)
@@ -212,7 +216,7 @@ def _set_up_line(role: str, centre: str, workstation: str, url: str) -> str:
     )
 
 
-def _print_login(login: Any, url: str) -> None:
+def _print_login(login: CentreLogin, url: str) -> None:
     print(f"中心：{login.code} {login.name}")
     print(f"同步账号：{login.role}")
     print(f"密码：{login.password}")
@@ -399,7 +403,7 @@ def _central_status(args: argparse.Namespace) -> int:
     return _admin_call(args, run)
 
 
-def _budget_warning(budget: Any) -> str:
+def _budget_warning(budget: ConnectionBudget) -> str:
     return (
         f"注意：各中心同步账号的连接上限合计 {budget.promised} 个，超过了数据库能给它们的 "
         f"{budget.for_centres} 个（max_connections {budget.max_connections}，"
@@ -452,7 +456,7 @@ def _central_connections(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- workstation
 
 
-def _context(args: argparse.Namespace) -> Any:
+def _context(args: argparse.Namespace) -> AppContext:
     from app.context import open_context
 
     return open_context(getattr(args, "db", None), getattr(args, "data_dir", None), demo=False)
@@ -561,7 +565,9 @@ def _sync_set_up(args: argparse.Namespace) -> int:
         ctx.close()
 
 
-def _save_set_up(ctx: Any, args: argparse.Namespace, workstation: str, password_file: str) -> None:
+def _save_set_up(
+    ctx: AppContext, args: argparse.Namespace, workstation: str, password_file: str
+) -> None:
     ctx.settings.set("central_url", args.url)
     if args.sslmode:
         ctx.settings.set("central_sslmode", args.sslmode)
@@ -589,7 +595,7 @@ def _set_up_with_file(args: argparse.Namespace, workstation: str) -> int:
         ctx.close()
 
 
-def _check_set_up(ctx: Any, credentials: Credentials) -> int:
+def _check_set_up(ctx: AppContext, credentials: Credentials) -> int:
     from app.services.sync import client_from_settings
     from db.sync.client import SyncError
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.booking import (
     BookingInput,
@@ -35,6 +36,9 @@ from db.booking_store import (
     ImportResult,
     SlotInfo,
 )
+
+if TYPE_CHECKING:  # the jobs' argument, for annotations only
+    from db.queue_store import QueueStore
 
 __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDay",
@@ -125,7 +129,7 @@ class BookingService:
         self.queue = queue
 
     @property
-    def clock(self):  # type: ignore[no-untyped-def]
+    def clock(self) -> Callable[[], datetime]:
         return self.queue.clock
 
     def today(self) -> date:
@@ -140,7 +144,7 @@ class BookingService:
         if problem is not None:
             raise BookingError(problem)
 
-        def job(s):  # type: ignore[no-untyped-def]
+        def job(s: QueueStore) -> TicketInfo:
             now = self.queue.clock()
             ticket = BookingStore(s).check_in(booking_no, proof=proof, actor=actor, now=now)
             return _with_estimate(s, ticket, now)
@@ -150,7 +154,7 @@ class BookingService:
     def check_in_at_counter(self, booking_no: str, *, clerk: str) -> TicketInfo:
         """预约签到 at a counter: the clerk has looked at the applicant's ID card."""
 
-        def job(s):  # type: ignore[no-untyped-def]
+        def job(s: QueueStore) -> TicketInfo:
             now = self.queue.clock()
             ticket = BookingStore(s).check_in(booking_no, proof=None, actor=clerk, now=now)
             return _with_estimate(s, ticket, now)
@@ -190,7 +194,7 @@ class BookingService:
         )
 
     def day(self, day: date | None = None) -> BookingDayView:
-        def job(s):  # type: ignore[no-untyped-def]
+        def job(s: QueueStore) -> BookingDayView:
             now = self.queue.clock()
             which = day or now.date()
             store = BookingStore(s)

@@ -36,7 +36,7 @@ from app.core.workdays import (
 )
 
 if TYPE_CHECKING:
-    from db.store import Store
+    from db.store import LocalStore
 
 XLSX_COLUMNS = ("类型", "名称", "开始日期", "结束日期")
 _OFF = {"放假", "休息", "假日", "节假日"}
@@ -162,7 +162,7 @@ class CalendarService:
     """The calendar this workstation counts with: the shipped files, with the years
     the county sent or the hall imported over them, and estimates for the rest."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: LocalStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 

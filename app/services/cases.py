@@ -14,7 +14,7 @@ from app.core.case_records import PAGE_SIZE, After, CaseDetail, CaseFilter, Page
 from app.core.errors import StoreError
 
 if TYPE_CHECKING:
-    from db.store import Store
+    from db.store import LocalStore
 
 log = logging.getLogger("yichuang.cases")
 
@@ -27,7 +27,7 @@ def _reason(exc: Exception) -> str:
 class CaseReader:
     """One workstation's cases, read back. Each call is one short session."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LocalStore) -> None:
         self._store = store
 
     def page(

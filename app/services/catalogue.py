@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from db.store import Store
+    from db.store import LocalStore
 
 # item codes → (item name, its materials with their requirements), in the given order
 MaterialsLookup = Callable[[Sequence[str]], list[tuple[str, list[str]]]]
 
 
-def materials_lookup(store: Store) -> MaterialsLookup:
+def materials_lookup(store: LocalStore) -> MaterialsLookup:
     """The current standard's materials of each item, from the local catalogue; an
     item not in it is left out."""
 

@@ -15,13 +15,13 @@ from app.core.clock import Clock
 
 if TYPE_CHECKING:
     from app.settings import Settings
-    from db.store import Store
+    from db.store import LocalStore
 
 __all__ = ["ClerkService", "Seat", "SignInFailed"]
 
 
 class ClerkService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: LocalStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 

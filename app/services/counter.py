@@ -29,7 +29,7 @@ from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
     from app.core.case_records import CaseDetail, ReturningCase, SavedCase, UnprintedCase
-    from db.store import Store
+    from db.store import LocalStore
 
 log = logging.getLogger("yichuang.counter")
 
@@ -50,7 +50,7 @@ class ReturningStart:
 
 class CounterService:
     def __init__(
-        self, store: Store, calendar: WorkCalendar, centre: str, workstation: str, clock: Clock
+        self, store: LocalStore, calendar: WorkCalendar, centre: str, workstation: str, clock: Clock
     ) -> None:
         self.store = store
         self.calendar = calendar

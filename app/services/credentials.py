@@ -93,10 +93,10 @@ def read_password_file(path: Path) -> str:
 class MemoryKeyring(KeyringBackend):
     """Passwords in this process only: tests, and the session-only fallback."""
 
-    priority = 0  # type: ignore[assignment]
+    priority = 0
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's __init__ is unannotated
         self._store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

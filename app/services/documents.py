@@ -25,8 +25,8 @@ from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
 from db.case_query import case_detail
 from db.catalog_repo import item_version
-from db.print_log import decision_of, printed, record_print
-from db.store import Store
+from db.print_log import PrintLogEntry, decision_of, printed, record_print
+from db.store import LocalStore
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
@@ -189,7 +189,7 @@ def render(kind: DocKind, doc: CaseDoc, hall: HallSettings) -> RenderResult:
 class DocumentService:
     def __init__(
         self,
-        store: Store,
+        store: LocalStore,
         settings: Settings,
         data_dir: Path,
         dispatcher: PrintDispatcher | None = None,
@@ -254,7 +254,7 @@ class DocumentService:
                 f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
             )
             reports.append(PrintReport(kind, case_no, path, printer, outcome, missing))
-            entry = dict(
+            entry = PrintLogEntry(
                 id=uuid7(),
                 case_id=case_id,
                 ref=case_no,

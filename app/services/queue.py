@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.clock import clock_from_env
 from app.core.queue_policy import (
@@ -50,6 +51,10 @@ from app.core.queue_records import (
 from db.queue_notify import QueueWaker
 from db.queue_store import QueueStore
 from db.store import StoreError, database_url
+
+if TYPE_CHECKING:  # the kiosk's printer link loads them when it first prints
+    from devices.printer import EscPosTicketPrinter
+    from devices.transport import Transport
 
 log = logging.getLogger("yichuang.queue.service")
 
@@ -542,7 +547,12 @@ class _suppress_no_current:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
         return isinstance(exc, QueueError) and "没有正在办理" in str(exc)
 
 
@@ -599,8 +609,8 @@ class TicketPrinterLink:
                 except SettingsError as exc:
                     self.problem = f"小票打印机设置有误：{exc}"
                 break
-        self._transport: Any = None
-        self._printer: Any = None
+        self._transport: Transport | None = None
+        self._printer: EscPosTicketPrinter | None = None
 
     @property
     def configured(self) -> bool:
@@ -625,21 +635,23 @@ class TicketPrinterLink:
             hall_name=self.hall_name,
         )
         data = build_ticket(doc).data
-        if self._transport is None:
+        transport, printer = self._transport, self._printer
+        if transport is None or printer is None:  # both are made together
             from devices.printer import EscPosTicketPrinter
 
-            self._transport = Transport(self.device.port, name=self.device.display_name).start()
-            self._printer = EscPosTicketPrinter(self._transport, name=self.device.display_name)
-        self._printer.print_bytes(data)
+            transport = Transport(self.device.port, name=self.device.display_name).start()
+            printer = EscPosTicketPrinter(transport, name=self.device.display_name)
+            self._transport, self._printer = transport, printer
+        printer.print_bytes(data)
         if (
-            not self._transport.wait_idle(self.timeout_s)
-            or self._transport.status.state is not LinkState.CONNECTED
+            not transport.wait_idle(self.timeout_s)
+            or transport.status.state is not LinkState.CONNECTED
         ):
-            detail = self._transport.status.message
+            detail = transport.status.message
             self.close()  # drop the unsent ticket: it must not come out minutes later
             log.warning("ticket %s not printed: %s", ticket.display, detail)
             raise PrintFailed(NOT_PRINTED)
-        status = self._printer.query_status(timeout_s=1.0)
+        status = printer.query_status(timeout_s=1.0)
         if status.known and not status.ok:
             raise PrintFailed(f"取号成功，但{status.message}：请凭屏幕号码等候，或联系工作人员")
 

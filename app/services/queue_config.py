@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, time
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.core.queue_policy import (
     CategorySpec,
@@ -25,6 +25,7 @@ from app.core.queue_policy import (
     QueueRuleError,
     parse_hours,
 )
+from app.core.queue_records import CounterInfo
 
 FORMAT_VERSION = 1
 NOTE = "一窗通大厅排队配置：业务类别、窗口和排队规则。各字段含义见 docs/queue-config.md；修改后用 yichuang queue config import 导入。"
@@ -238,14 +239,19 @@ def read_data(data: Any) -> tuple[HallConfig, list[str]]:
         _duplicates(raw, "counters", "window_no", "window_no", "窗口号", problems)
     return (
         HallConfig(
-            tuple(spec for spec, ok in categories if ok) if categories is not None else None,
-            tuple(spec for spec, ok in counters if ok) if counters is not None else None,
+            _right(categories) if categories is not None else None,
+            _right(counters) if counters is not None else None,
             policy,
             tuple((i, spec) for i, (spec, _) in enumerate(categories or ()) if spec is not None),
             tuple((i, spec) for i, (spec, _) in enumerate(counters or ()) if spec is not None),
         ),
         problems,
     )
+
+
+def _right(entries: list[tuple[_Spec | None, bool]]) -> tuple[_Spec, ...]:
+    """The entries read without a problem (an entry not read at all had one)."""
+    return tuple(spec for spec, ok in entries if ok and spec is not None)
 
 
 def from_data(data: Any) -> HallConfig:
@@ -294,12 +300,20 @@ def _place(section: str, index: int, code: object = None) -> str:
     return f"{section} 第{index + 1}项{named}"
 
 
-def _list(value: Any, section: str, read: Any, problems: list[str]) -> list[tuple[Any, bool]]:
-    """Each entry read (None: not even an object), and whether it was right."""
+_Spec = TypeVar("_Spec")
+
+
+def _list(
+    value: Any,
+    section: str,
+    read: Callable[[Any, int, list[str]], _Spec | None],
+    problems: list[str],
+) -> list[tuple[_Spec | None, bool]]:
+    """Each entry read (None: not even an object, reported), and whether it was right."""
     if not isinstance(value, list):
         problems.append(f"{section}：应为一个列表 [ … ]")
         return []
-    out = []
+    out: list[tuple[_Spec | None, bool]] = []
     for i, item in enumerate(value):
         count = len(problems)
         spec = read(item, i, problems)
@@ -467,7 +481,7 @@ class ConfigStore(Protocol):
     """The part of ``db.queue_store.QueueStore`` the set-up uses."""
 
     def categories(self) -> list[CategorySpec]: ...
-    def counters(self) -> Sequence[Any]: ...  # CounterInfo: window_no, name, weights
+    def counters(self) -> Sequence[CounterInfo]: ...
     def policy(self) -> QueuePolicy: ...
     def save_category(
         self, spec: CategorySpec, *, actor: str, now: datetime | None = None, ord: int = 0,

@@ -25,7 +25,7 @@ from app.services.credentials import (
     systemd_credential_path,
 )
 from app.settings import Settings
-from db.store import Store
+from db.store import LocalStore
 from db.sync import issues, state
 from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport, first_sync
 from db.sync.outbox import pending_count
@@ -72,7 +72,7 @@ def _parse(value: str) -> datetime | None:
         return None
 
 
-def read_status(store: Store, configured: bool) -> SyncStatus:
+def read_status(store: LocalStore, configured: bool) -> SyncStatus:
     """The status as the local store remembers it. ``online`` is the outcome of the last
     sync (True: it succeeded and no error since; False: it ended with an error; None:
     never synced), so `sync status` right after a successful sync says 在线."""
@@ -94,7 +94,9 @@ def read_status(store: Store, configured: bool) -> SyncStatus:
         )
 
 
-def read_issues(store: Store, *, newest_first: bool = True, limit: int | None = None) -> SyncIssues:
+def read_issues(
+    store: LocalStore, *, newest_first: bool = True, limit: int | None = None
+) -> SyncIssues:
     """The conflicts met and the rows the county refused, kept on this workstation."""
     with store.session() as s:
         return issues.read_issues(s, newest_first=newest_first, limit=limit)
@@ -124,7 +126,7 @@ def password_for(url: str, settings: Settings, credentials: Credentials) -> str:
 
 
 def client_from_settings(
-    store: Store, settings: Settings, credentials: Credentials
+    store: LocalStore, settings: Settings, credentials: Credentials
 ) -> SyncClient | None:
     """A client for the configured county database, or None when none is set up.
     Raises SyncError when the password is needed and not given."""
@@ -144,7 +146,7 @@ def client_from_settings(
     )
 
 
-def needs_first_start(store: Store, settings: Settings) -> bool:
+def needs_first_start(store: LocalStore, settings: Settings) -> bool:
     """Central sync is set up and this store has no catalogue or no clerks yet."""
     if not str(settings.get("central_url")).strip():
         return False
@@ -153,7 +155,7 @@ def needs_first_start(store: Store, settings: Settings) -> bool:
 
 
 def first_start(
-    store: Store,
+    store: LocalStore,
     settings: Settings,
     credentials: Credentials,
     progress: Callable[[int, int, str], None],
@@ -185,7 +187,7 @@ class SyncService:
 
     def __init__(
         self,
-        store: Store,
+        store: LocalStore,
         client_factory: Callable[[], SyncClient | None],
         interval_s: float = 30.0,
     ) -> None:

@@ -17,8 +17,9 @@ import secrets
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import psycopg
 from psycopg import sql as pgsql
@@ -26,6 +27,10 @@ from psycopg import sql as pgsql
 from app.core.items import Item
 from db.central.sql import API, SCHEMA, Roles
 from db.sync.catalog_docs import item_to_doc
+
+if TYPE_CHECKING:  # Alembic and SQLAlchemy load only where the schema is migrated
+    from alembic.config import Config
+    from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -68,7 +73,7 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
     )
 
 
-def _alembic_config(connection: Any, prefix: str) -> Any:
+def _alembic_config(connection: Connection, prefix: str) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -501,8 +506,22 @@ def upsert_clerk(
     )
 
 
-def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str, Any]:
-    result: dict[str, Any] = _call(
+class StatusChange(TypedDict):
+    """What set_case_status_v1 answers."""
+
+    changed: bool
+    row_version: int
+
+
+class WorkstationRegistered(TypedDict):
+    """What add_workstation_v1 answers."""
+
+    added: bool  # False: the code was registered already
+    install_id: str | None  # the computer it is bound to; None: the first to sync
+
+
+def set_case_status(url: str, case_no: str, status: str, actor: str) -> StatusChange:
+    result: StatusChange = _call(
         url, f"SELECT {API}.set_case_status_v1(%s, %s, %s)", [case_no, status, actor]
     )
     return result
@@ -510,7 +529,7 @@ def set_case_status(url: str, case_no: str, status: str, actor: str) -> dict[str
 
 def add_workstation(
     url: str, centre: str, workstation: str, install_id: str | None = None
-) -> dict[str, Any]:
+) -> WorkstationRegistered:
     """Register a workstation code to a centre (the county's act: a workstation never
     registers itself). With ``install_id`` the code is bound to that computer; without,
     to the first computer that syncs with it."""
@@ -519,7 +538,7 @@ def add_workstation(
         raise CentralAdminError(f"工作站代码“{workstation}”无效：应为2位大写字母或数字")
     if install_id is not None and not re.match(r"^[0-9a-fA-F-]{36}$", install_id):
         raise CentralAdminError(f"安装号“{install_id}”无效：应为工作站显示的完整安装号")
-    result: dict[str, Any] = _call(
+    result: WorkstationRegistered = _call(
         url, f"SELECT {API}.add_workstation_v1(%s, %s, %s::uuid)", [centre, code, install_id]
     )
     return result
@@ -539,7 +558,31 @@ def release_workstation(url: str, centre: str, workstation: str) -> bool:
     return bool(_call(url, f"SELECT {API}.release_workstation_v1(%s, %s)", [centre, workstation]))
 
 
-def overview(url: str) -> dict[str, Any]:
+class CentreOverview(TypedDict):
+    code: str
+    name: str
+    role: str  # its sync login
+    cases: int
+    quarantined: int
+    conflicts: int
+
+
+class WorkstationOverview(TypedDict):
+    centre: str
+    code: str
+    install_id: str  # empty: not bound to a computer yet
+    batches: int  # the last batch received
+    schema: int | None  # the schema version it last spoke
+    last_seen: datetime | None
+
+
+class Overview(TypedDict):
+    schema: int | None  # the installed central schema
+    centres: list[CentreOverview]
+    workstations: list[WorkstationOverview]
+
+
+def overview(url: str) -> Overview:
     """Centres, workstations and their last contact, quarantine and conflict counts."""
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute(
@@ -550,8 +593,8 @@ def overview(url: str) -> dict[str, Any]:
             " FROM yc.centre c ORDER BY c.code"
         )
         centres = [
-            {"code": r[0], "name": r[1], "role": r[2], "cases": r[3], "quarantined": r[4],
-             "conflicts": r[5]}
+            CentreOverview(code=r[0], name=r[1], role=r[2], cases=r[3], quarantined=r[4],
+                           conflicts=r[5])
             for r in cur.fetchall()
         ]  # fmt: skip
         cur.execute(
@@ -559,13 +602,13 @@ def overview(url: str) -> dict[str, Any]:
             " last_seen FROM yc.workstation ORDER BY centre_code, code"
         )
         stations = [
-            {"centre": r[0], "code": r[1], "install_id": r[2], "batches": r[3], "schema": r[4],
-             "last_seen": r[5]}
+            WorkstationOverview(centre=r[0], code=r[1], install_id=r[2], batches=r[3],
+                                schema=r[4], last_seen=r[5])
             for r in cur.fetchall()
         ]  # fmt: skip
         cur.execute("SELECT schema_version FROM yc.install")
         row = cur.fetchone()
-    return {"schema": row[0] if row else None, "centres": centres, "workstations": stations}
+    return Overview(schema=row[0] if row else None, centres=centres, workstations=stations)
 
 
 def drop_roles(url: str, prefix: str) -> None:

@@ -4,7 +4,7 @@ CLI with ``-x url=...``. Batch mode on SQLite (it cannot ALTER most things)."""
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from db.schema import metadata
 
@@ -12,11 +12,11 @@ config = context.config
 target_metadata = metadata()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
     with context.begin_transaction():
@@ -24,13 +24,15 @@ def _run(connection: object) -> None:
 
 
 def run_online() -> None:
-    connection = config.attributes.get("connection")
+    connection: Connection | None = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
         return
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
         "sqlalchemy.url"
     )
+    if not url:
+        raise SystemExit("no database to migrate: give its URL (alembic -x url=...)")
     engine = create_engine(url)
     with engine.connect() as conn:
         _run(conn)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.items import Item
 from db.catalog_repo import import_items
 from db.models import (
     AuditRow,
@@ -87,18 +88,18 @@ def _apply_items(s: Session, rows: list[dict[str, Any]], result: PullApplied) ->
             )
         ):
             existing[(code, version)] = digest
-    new = []
+    new: list[Item] = []
     for key, r in wanted.items():
-        digest = existing.get(key)
-        if digest is None:
+        local_hash = existing.get(key)
+        if local_hash is None:
             new.append(doc_to_item(r["doc"]))
-        elif digest != r["content_hash"]:
+        elif local_hash != r["content_hash"]:
             result.conflicts += 1
             _conflict(
                 s, "item_version", f"{key[0]}|{key[1]}", "catalog_version_clash",
                 f"事项 {key[0]} 版本 {key[1]}：本机已有同一版本但内容与县中心不同。"
                 "已受理的办件引用本机版本，故保留本机版本；请县中心以新版本号重新发布。",
-                {"local_hash": digest, "central_hash": r["content_hash"]},
+                {"local_hash": local_hash, "central_hash": r["content_hash"]},
             )  # fmt: skip
     if new:
         report = import_items(s, new, source="县中心")

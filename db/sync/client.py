@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import psycopg
 from sqlalchemy import delete, func, select, update
 
 from db.models import SyncOutboxRow
-from db.store import Store
+from db.store import LocalStore
 from db.sync import state
 from db.sync.apply import PullApplied, apply_changes
 from db.sync.outbox import TABLES, pending_count
@@ -38,6 +38,18 @@ log = logging.getLogger("yichuang.sync")
 
 SYNC_SCHEMA = 2  # the central schema version this program speaks (db/central migrations)
 Progress = Callable[[int, int, str], None]
+
+
+class Identity(TypedDict):
+    """Who is calling, at the head of every push and pull request: the county checks the
+    schema version and that the workstation code belongs to this installation."""
+
+    schema: int
+    centre: str
+    workstation: str
+    install_id: str
+    machine: str
+
 
 KEEP_SENT_DAYS = 30  # acknowledged outbox rows are kept this long, then removed
 # An outbox row the county refused (quarantined) is never marked sent: it is held with
@@ -172,7 +184,7 @@ class _Batch:
 class SyncClient:
     def __init__(
         self,
-        store: Store,
+        store: LocalStore,
         config: CentralConfig,
         clock: Callable[[], datetime] = datetime.now,
         sleep: Callable[[float], None] = time.sleep,
@@ -237,7 +249,7 @@ class SyncClient:
         finally:
             conn.close()
 
-    def _identity(self) -> dict[str, Any]:
+    def _identity(self) -> Identity:
         with self.store.session() as s, s.begin():
             install = state.install_id(s)
         return {
@@ -274,7 +286,7 @@ class SyncClient:
             )
 
     def _form_batch(
-        self, identity: dict[str, Any], exclude: frozenset[int] = frozenset()
+        self, identity: Identity, exclude: frozenset[int] = frozenset()
     ) -> _Batch | None:
         with self.store.session() as s, s.begin():
             state.lock(s)
@@ -521,7 +533,7 @@ def _ws_seq(quarantined: dict[str, Any]) -> int | None:
     return _ws_seq_of(quarantined.get("row"))
 
 
-def first_sync(store: Store, client: SyncClient, progress: Progress) -> SyncReport:
+def first_sync(store: LocalStore, client: SyncClient, progress: Progress) -> SyncReport:
     """First start of a new workstation: from an empty store to a usable catalogue.
 
     ``progress(done, total, message)`` is called from this (worker) thread after every

@@ -205,3 +205,12 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="无法"):
         open_store(database_url(str(blocker / "sub" / "db.sqlite3")))
+
+
+def test_the_migration_environment_without_a_database_says_what_to_give() -> None:
+    from alembic import command
+
+    from db.store import alembic_config
+
+    with pytest.raises(SystemExit, match="-x url="):
+        command.upgrade(alembic_config(), "head")  # no engine, no -x url

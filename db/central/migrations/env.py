@@ -5,13 +5,14 @@ owner role (SET ROLE), so the SECURITY DEFINER functions run as that non-superus
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 config = context.config
 
 
 def run() -> None:
-    connection = config.attributes["connection"]
-    owner = config.attributes["owner"]
+    connection: Connection = config.attributes["connection"]
+    owner: str = config.attributes["owner"]
     connection.exec_driver_sql(f'SET ROLE "{owner}"')
     context.configure(
         connection=connection,
