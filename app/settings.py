@@ -203,11 +203,16 @@ _BY_KEY = {s.key: s for s in REGISTRY}
 
 
 class Settings:
-    """Typed access to settings.json; unknown keys are kept, bad values fall back."""
+    """Typed access to settings.json; unknown keys are kept, bad values fall back.
+
+    Several programs may hold the same file (the counter window, the kiosk, `yichuang
+    config set`): save() writes only the keys this object changed over what the file
+    holds then, so one program never undoes another's change with a stale copy."""
 
     def __init__(self, path: Path | None, values: Mapping[str, Any] | None = None) -> None:
         self.path = path
         self._values: dict[str, Any] = dict(values or {})
+        self._changed: set[str] = set(self._values)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -223,7 +228,9 @@ class Settings:
                 with contextlib.suppress(OSError):
                     path.replace(backup)
                 values = {}
-        return cls(path, _upgrade(values))
+        loaded = cls(path, _upgrade(values))
+        loaded._changed.clear()
+        return loaded
 
     def get(self, key: str) -> Any:
         setting = _BY_KEY[key]
@@ -237,18 +244,22 @@ class Settings:
         if not isinstance(value, setting.type):
             raise TypeError(f"{key} must be {setting.type.__name__}")
         self._values[key] = value
+        self._changed.add(key)
 
     def save(self) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = dict(self._values, schema=SCHEMA_VERSION)
-        tmp = self.path.with_suffix(".tmp")
+        data = _read_object(self.path)
+        data.update({key: self._values[key] for key in self._changed if key in self._values})
+        data["schema"] = SCHEMA_VERSION
+        tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(self.path)  # atomic: a power cut leaves the old or the new file
+        self._changed.clear()
 
     def remember_item(self, code: str, keep: int = 20) -> None:
         recent = [c for c in self.get("recent_items") if c != code]
@@ -269,6 +280,7 @@ class Settings:
         if problems:
             raise InvalidSettings(problems)
         self._values.update(kept)
+        self._changed.update(kept)
         return kept
 
     def problems(self) -> dict[str, str]:
@@ -449,6 +461,8 @@ def seed_from_hall(settings: Settings, hall: Mapping[str, Any]) -> list[str]:
         changed.append(key)
     if seeded != (values.get(SEEDED) or {}):
         values[SEEDED] = seeded
+        settings._changed.add(SEEDED)
+    settings._changed.update(changed)
     return changed
 
 
@@ -465,13 +479,21 @@ def apply_hall_file(settings_file: Path, hall_file: Path | None = None) -> list[
     for message in hall.problems.values():
         log.warning("hall file %s: %s", path, message)
     settings = Settings.load(settings_file)
-    before = dict(settings._values)
     changed = seed_from_hall(settings, hall.values)
-    if settings._values != before:
+    if settings._changed:
         settings.save()
     if changed:
         log.info("hall file %s set %s", path, ", ".join(changed))
     return changed
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """The file's settings as they are now ({} when missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _upgrade(values: dict[str, Any]) -> dict[str, Any]:

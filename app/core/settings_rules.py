@@ -139,7 +139,7 @@ def central_url(value: str) -> str:
         raise RuleError(f"应以 postgresql:// 开头，{example}")
     if parts.password is not None:
         raise RuleError(
-            "不能含密码：密码只存入本机钥匙串或密码文件，请去掉地址中的“:密码”，"
+            "不能含密码（密码只存入本机钥匙串或密码文件）。请去掉地址中的“:密码”，"
             "再运行 yichuang sync set-up 输入密码"
         )
     if not parts.username:

@@ -233,3 +233,17 @@ def test_where_the_hall_file_is_looked_for(monkeypatch: pytest.MonkeyPatch, tmp_
     ]
     monkeypatch.setattr(settings_module.sys, "platform", "win32")
     assert hall_file_candidates() == [(tmp_path / "opt" / "hall.json").resolve()]
+
+
+def test_two_programs_saving_never_undo_each_others_change(tmp_path: Path) -> None:
+    target = tmp_path / "settings.json"
+    window = Settings.load(target)  # the counter window, open all day
+    it = Settings.load(target)  # `yichuang config set` meanwhile
+    it.update({"central_sslmode": "require"})
+    it.save()
+    window.remember_item("ITEM-1")  # the window saves its own change later
+    window.save()
+    s = Settings.load(target)
+    assert s.get("central_sslmode") == "require"
+    assert s.get("recent_items") == ["ITEM-1"]
+    assert not list(tmp_path.glob("*.tmp"))
