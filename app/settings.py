@@ -46,6 +46,15 @@ class Setting:
         """The label's head, for messages: 中心行政区划代码（6至12位数字） → 中心行政区划代码."""
         return re.split(r"[（：；，]", self.label, maxsplit=1)[0]
 
+    @property
+    def hint(self) -> str:
+        """The rest of the label, what is expected: 中心行政区划代码（6至12位数字） → 6至12位数字."""
+        rest = self.label[len(self.name) :]
+        if rest.startswith("（"):
+            close = rest.find("）")
+            rest = rest[1:close] + rest[close + 1 :]
+        return rest.lstrip("：；，")
+
 
 def _text(longest: int, required: bool = True) -> Callable[[Any], Any]:
     return lambda v: rules.text(v, longest, required=required)
@@ -59,11 +68,21 @@ def _choice(*allowed: str) -> Callable[[Any], Any]:
     return lambda v: rules.choice(v, allowed)
 
 
-def printed_kinds() -> tuple[str, ...]:
-    """The documents a printer can be chosen for (printing.documents.DocKind)."""
-    from printing.documents import DocKind  # reportlab: only when printers are checked
+# The documents a printer can be chosen for: printing.documents.DocKind's values (a
+# test keeps the two the same; importing printing here would load reportlab at start)
+PRINTED_KINDS = (
+    "受理通知书",
+    "受理回执",
+    "一次性告知书",
+    "容缺受理承诺书",
+    "不予受理通知书",
+    "办事指南",
+    "打印测试页",
+)
 
-    return tuple(k.value for k in DocKind)
+
+def printed_kinds() -> tuple[str, ...]:
+    return PRINTED_KINDS
 
 
 def _printers(value: Any) -> Any:
