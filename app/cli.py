@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in vars(defaults.parse_args([])).items():
             setattr(args, key, value)
         return _run_gui(args)
-    if args.command in _UNLOCKED:
+    if args.command in _UNLOCKED or getattr(args, "unlocked", False):
         result: int = args.handler(args)
         return result
     # every other command may write the data folder's database: it holds the folder

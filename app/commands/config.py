@@ -34,7 +34,7 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     put.set_defaults(handler=_set)
     check = what.add_parser("check", help="检查大厅配置文件与本机设置，逐项指出错误")
     check.add_argument("file", nargs="?", help="要检查的大厅配置文件（默认：已安装的和本机的）")
-    check.set_defaults(handler=_check)
+    check.set_defaults(handler=_check, unlocked=True)  # reads only: no lock, no seeding
 
 
 def _settings_file(args: argparse.Namespace) -> Path:

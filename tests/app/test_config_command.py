@@ -95,3 +95,15 @@ def test_first_start_seeds_then_set_show_and_check(tmp_path: Path) -> None:
     assert f"{hall}：3 项设置，无误" in checked.stdout
     shown = run("--data-dir", str(data), "config", "show", hall=hall)
     assert shown.returncode == 2 and "← 行政诉讼管辖法院：" in shown.stdout
+
+
+def test_check_touches_no_data_folder(tmp_path: Path) -> None:
+    """The .deb's postinst runs `config check` as root: it must not seed a data folder
+    nor hold it (its log goes there, as every command's does)."""
+    hall = tmp_path / "hall.json"
+    hall.write_text('{"workstation": "B7"}', encoding="utf-8")
+    data = tmp_path / "data"
+    result = run("--data-dir", str(data), "config", "check", str(hall), hall=hall)
+    assert result.returncode == 0, result.stderr
+    assert not (data / "settings.json").exists()
+    assert not (data / "running").exists()
