@@ -156,10 +156,15 @@ def seed_settings(folder: Path) -> None:
 
     from app.settings import apply_hall_file
 
+    log = logging.getLogger("yichuang.settings")
     try:
         apply_hall_file(folder / "settings.json")
     except OSError as exc:  # a read-only folder: the program starts with what it has
-        logging.getLogger("yichuang.settings").warning("hall file not applied: %s", exc)
+        log.warning("hall file not applied: %s", exc)
+    from app.settings import Settings
+
+    for message in Settings.load(folder / "settings.json").problems().values():
+        log.warning("setting out of its rule (yichuang config check): %s", message)
 
 
 def _install_crash_handler(args: argparse.Namespace, folder: Path) -> None:

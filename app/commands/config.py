@@ -100,8 +100,8 @@ def _set(args: argparse.Namespace) -> int:
     import os
 
     others = [p for p in running_programs(path.parent) if p != os.getpid()]
-    if others and known.restart:
-        print("一窗通正在运行：此项在重新启动程序后生效。")
+    if others:  # a running window keeps the values it read at its start
+        print("一窗通正在运行：重新启动程序后使用新值。")
     elif known.restart:
         print("此项在下次启动程序时生效。")
     return 0
