@@ -152,7 +152,7 @@ def central_url(value: str) -> str:
         raise RuleError("端口应为1至65535的数字") from None
     if port == 0:
         raise RuleError("端口应为1至65535的数字")
-    if parts.path.strip("/") == "":
+    if parts.path in ("", "/"):
         raise RuleError(f"须含数据库名（/ 后），{example}")
     return kept
 
@@ -162,8 +162,8 @@ def queue_url(value: str) -> str:
     kept = value.strip()
     if not kept:
         return ""
-    scheme = kept.split("://", 1)[0] if "://" in kept else ""
-    if scheme not in QUEUE_SCHEMES:
+    scheme, sep, _ = kept.partition("://")
+    if not sep or scheme not in QUEUE_SCHEMES:
         raise RuleError(
             "应为 sqlite:///文件路径 或 postgresql://账号@服务器/数据库；留空使用数据目录中的 queue.sqlite3"
         )
