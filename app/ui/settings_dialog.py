@@ -174,7 +174,13 @@ class _JsonField(_Field):
         super().__init__(setting, self.text, parent)
 
     def set_value(self, value: Any) -> None:
-        self.text.setPlainText(json.dumps(value, ensure_ascii=False, indent=1) if value else "")
+        if not value:
+            self.text.setPlainText("")
+        elif isinstance(value, list):  # one device a line
+            lines = ",\n ".join(json.dumps(item, ensure_ascii=False) for item in value)
+            self.text.setPlainText(f"[{lines}]")
+        else:
+            self.text.setPlainText(json.dumps(value, ensure_ascii=False, indent=1))
 
     def value(self) -> Any:
         text = self.text.toPlainText().strip() or ("[]" if self.setting.type is list else "{}")
@@ -248,9 +254,49 @@ class _PrintersField(_Field):
         }
 
 
+class _DevicesField(_JsonField):
+    """The devices as JSON, with what the device layer reads from it under it, line by
+    line, as the manager types (a wrong entry is named when saving)."""
+
+    def __init__(self, setting: Setting, parent: QWidget) -> None:
+        super().__init__(setting, parent)
+        self.reading = QLabel("", self)
+        self.reading.setObjectName("devicesReading")
+        self.reading.setStyleSheet(NOTE_STYLE)
+        self.reading.setWordWrap(True)
+        self.reading.setTextFormat(Qt.TextFormat.PlainText)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, self.reading)
+        self.text.textChanged.connect(self.read)
+
+    def read(self) -> None:
+        from devices.errors import SettingsError
+        from devices.settings import device_from_mapping
+
+        try:
+            items = self.value()
+            lines = []
+            for n, item in enumerate(items, 1):
+                d = device_from_mapping(item)
+                where = f"{d.port.url}，{d.port.baudrate} bit/s"
+                window = self.tr("，%1号窗口").replace("%1", d.window_no) if d.window_no else ""
+                lines.append(f"{n}. {d.display_name}：{d.vendor}，{where}{window}")
+        except (InvalidSettings, SettingsError, ValueError, TypeError, AttributeError):
+            self.reading.setText(self.tr("（尚未写完整：保存时逐项检查）"))
+            return
+        self.reading.setText(
+            self.tr("读作：\n%1").replace("%1", "\n".join(lines))
+            if lines
+            else self.tr("未设置设备。")
+        )
+
+
 def _field_for(setting: Setting, parent: QWidget) -> _Field:
     if setting.key == "printers":
         return _PrintersField(setting, parent)
+    if setting.key == "devices":
+        return _DevicesField(setting, parent)
     if setting.key in CHOICES:
         return _ChoiceField(setting, CHOICES[setting.key], parent)
     if setting.type is bool:

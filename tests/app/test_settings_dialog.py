@@ -17,7 +17,7 @@ from app.services.hall_settings import HallSettingsService, NotAllowed
 from app.settings import InvalidSettings, Settings
 from app.ui.intake import Operator
 from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog, _JsonField, _PrintersField
+from app.ui.settings_dialog import SettingsDialog, _DevicesField, _JsonField, _PrintersField
 from app.ui.tasks import TaskRunner
 from tests.app.conftest import CLERK, Keyboard, flush_ui, focused, show_window
 
@@ -266,7 +266,14 @@ def test_a_failed_write_keeps_the_old_values(tmp_path: Path) -> None:
 
 
 def test_screenshot_of_each_group(qtbot: QtBot, tmp_path: Path) -> None:
-    dialog = _dialog(qtbot, Settings.load(tmp_path / "settings.json"))
+    settings = Settings.load(tmp_path / "settings.json")
+    settings.update({"devices": [
+        {"kind": "window_display", "vendor": "pinganlihe", "address": 3,
+         "port": {"url": "/dev/ttyUSB0", "baudrate": 9600}},
+        {"kind": "evaluator", "vendor": "yichuang", "address": 3, "window": "3",
+         "port": {"url": "/dev/ttyUSB0", "baudrate": 9600}},
+    ]})  # fmt: skip
+    dialog = _dialog(qtbot, settings)
     try:
         SHOTS.mkdir(exist_ok=True)
         qtbot.waitUntil(lambda: "HP_LaserJet_A4" in dialog.fields["printers"].found.text())  # type: ignore[attr-defined]
@@ -274,5 +281,39 @@ def test_screenshot_of_each_group(qtbot: QtBot, tmp_path: Path) -> None:
             dialog.tabs.setCurrentIndex(n)
             flush_ui(qtbot)
             assert dialog.grab().save(str(SHOTS / f"settings-{n + 1}.png"))
+    finally:
+        _close(dialog)
+
+
+def test_the_devices_are_read_back_as_the_device_layer_reads_them(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    settings = Settings.load(tmp_path / "settings.json")
+    strip = {"kind": "window_display", "vendor": "pinganlihe", "address": 3,
+             "port": {"url": "COM3", "baudrate": 9600}}  # fmt: skip
+    settings.update({"devices": [strip]})
+    dialog = _dialog(qtbot, settings)
+    try:
+        field = dialog.fields["devices"]
+        assert isinstance(field, _DevicesField)
+        assert (
+            field.reading.text()
+            == "读作：\n1. 窗口条屏（地址 3）：pinganlihe，COM3，9600 bit/s，3号窗口"
+        )
+        keypad = {"kind": "keypad", "vendor": "yichuang", "address": 3, "window": "3",
+                  "name": "3号窗口呼叫器", "port": {"url": "socket://10.0.0.5:4001"}}  # fmt: skip
+        field.text.setPlainText(json.dumps([strip, keypad], ensure_ascii=False))
+        assert field.reading.text().endswith(
+            "\n2. 3号窗口呼叫器：yichuang，socket://10.0.0.5:4001，9600 bit/s，3号窗口"
+        )
+        field.text.setPlainText('[{"kind": "keypad", "vendor": "ruize"')
+        assert field.reading.text() == "（尚未写完整：保存时逐项检查）"
+        field.text.setPlainText("")
+        assert field.reading.text() == "未设置设备。"
+        field.text.setPlainText('{"kind": "keypad"}')  # an object, not a list
+        assert field.reading.text() == "（尚未写完整：保存时逐项检查）"
+        field.text.setPlainText(json.dumps([{**keypad, "vendor": "ruize"}]))
+        dialog.save()
+        assert field.error.text() == "排队设备：第1台设备：呼叫器不支持协议“ruize”，可选：yichuang"
     finally:
         _close(dialog)
