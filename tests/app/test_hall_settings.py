@@ -247,3 +247,10 @@ def test_two_programs_saving_never_undo_each_others_change(tmp_path: Path) -> No
     assert s.get("central_sslmode") == "require"
     assert s.get("recent_items") == ["ITEM-1"]
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_rules_name_what_printing_knows() -> None:
+    from app.core import settings_rules
+    from printing import settings as printing_settings
+
+    assert settings_rules.QR_FIELDS == printing_settings.QR_FIELDS
