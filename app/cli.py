@@ -16,6 +16,7 @@ from pathlib import Path
 _CLI_MODULES = (
     "app.commands.domain",
     "app.commands.ops",
+    "app.commands.config",
     "app.commands.calendar",
     "app.commands.catalog",
     "app.commands.sync",
@@ -142,10 +143,28 @@ def _run_gui(args: argparse.Namespace) -> int:
         return 1
     try:
         _install_crash_handler(args, folder)
+        seed_settings(folder)
         _start_daily_backup(args, folder)
         return _run_role(args)
     finally:
         running.release()
+
+
+def seed_settings(folder: Path) -> None:
+    """The installer's hall file into settings.json (first start; app/settings.py)."""
+    import logging
+
+    from app.settings import apply_hall_file
+
+    log = logging.getLogger("yichuang.settings")
+    try:
+        apply_hall_file(folder / "settings.json")
+    except OSError as exc:  # a read-only folder: the program starts with what it has
+        log.warning("hall file not applied: %s", exc)
+    from app.settings import Settings
+
+    for message in Settings.load(folder / "settings.json").problems().values():
+        log.warning("setting out of its rule (yichuang config check): %s", message)
 
 
 def _install_crash_handler(args: argparse.Namespace, folder: Path) -> None:
@@ -209,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in vars(defaults.parse_args([])).items():
             setattr(args, key, value)
         return _run_gui(args)
-    if args.command in _UNLOCKED:
+    if args.command in _UNLOCKED or getattr(args, "unlocked", False):
         result: int = args.handler(args)
         return result
     # every other command may write the data folder's database: it holds the folder
@@ -225,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:  # a folder that cannot be written: the command says what it needs
         pass
     try:
+        if running is not None:
+            seed_settings(data_folder(args))
         result = args.handler(args)
         return result
     finally:

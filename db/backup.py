@@ -13,6 +13,12 @@ Backups live in ``<data folder>/backups/``:
 - ``manual-YYYYMMDD-HHMMSS.sqlite3`` (``yichuang backup``) and
   ``replaced-YYYYMMDD-HHMMSS.sqlite3`` (the database a restore replaced): never removed.
 
+Beside a backup, its companions (the caller names them, app/services/backup.py):
+``NAME.queue.sqlite3``, the hall's queue store when it is a SQLite file (the same
+online backup API: tickets are written by the kiosk while it is copied), and
+``NAME.settings.json``, the hall's settings. They are pruned with their backup and
+put back by ``restore``.
+
 Restoring an older backup must not trip the county's duplicate-batch guard nor reuse
 a case number (see ``restore``): the counters are carried forward from the database
 being replaced.
@@ -20,11 +26,13 @@ being replaced.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sqlite3
 import uuid
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,7 +42,10 @@ log = logging.getLogger("yichuang.backup")
 
 DEFAULT_KEEP = 14  # automatic backups kept (two weeks of daily backups)
 PRUNED_KINDS = ("auto", "premigrate")
-_NAME = re.compile(r"^(auto|premigrate|manual|replaced)-(?:(.+)-)?(\d{8}-\d{6})\.sqlite3$")
+# a second backup in the same second gets ".2" (and was once left out of the list)
+_NAME = re.compile(
+    r"^(auto|premigrate|manual|replaced)-(?:(.+)-)?(\d{8}-\d{6})(?:\.\d+)?\.sqlite3$"
+)
 TODAY_SEQUENCE_FLOOR = 5000  # see restore(): today's numbers when the current file is lost
 HELD_BATCH = 0  # db/sync/client.py: an outbox row the county refused, held
 
@@ -52,6 +63,21 @@ class BackupFile:
     @property
     def size(self) -> int:
         return self.path.stat().st_size
+
+    @property
+    def companions(self) -> list[Path]:
+        return companions_of(self.path)
+
+
+def companion_path(backup_file: Path, name: str, suffix: str) -> Path:
+    """auto-20261207-101500.sqlite3 + queue, .sqlite3 → auto-20261207-101500.queue.sqlite3"""
+    return backup_file.with_name(f"{backup_file.name.removesuffix('.sqlite3')}.{name}{suffix}")
+
+
+def companions_of(backup_file: Path) -> list[Path]:
+    """The companions written beside a backup (queue store, settings)."""
+    name = re.compile(re.escape(backup_file.name.removesuffix(".sqlite3")) + r"\.[a-z]+\.[a-z0-9]+")
+    return sorted(p for p in backup_file.parent.iterdir() if name.fullmatch(p.name))
 
 
 def backups_dir(db_file: Path) -> Path:
@@ -75,6 +101,20 @@ def list_backups(folder: Path) -> list[BackupFile]:
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
+def copy_file(source: Path, dest: Path) -> None:
+    """A plain file (the settings) copied beside ``dest``, flushed, renamed into place."""
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        with open(source, "rb") as src, open(tmp, "wb") as out:
+            out.write(src.read())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def copy_database(source: Path, dest: Path) -> None:
@@ -102,9 +142,18 @@ def copy_database(source: Path, dest: Path) -> None:
 
 
 def backup(
-    db_file: Path, now: datetime, *, kind: str = "manual", dest: Path | None = None, label: str = ""
+    db_file: Path,
+    now: datetime,
+    *,
+    kind: str = "manual",
+    dest: Path | None = None,
+    label: str = "",
+    companions: Mapping[str, Path] | None = None,
 ) -> Path:
-    """Back up the database file; returns the backup's path."""
+    """Back up the database file, and beside it each companion that exists (name →
+    file: a .sqlite3 by the online backup API, anything else copied); returns the
+    backup's path. A companion that cannot be copied raises BackupError after the
+    database's backup is in place (it is kept)."""
     if not db_file.is_file():
         raise BackupError(f"找不到数据库文件 {db_file}")
     if dest is None:
@@ -118,6 +167,18 @@ def backup(
             dest = folder / f"{kind}-{middle}{now:%Y%m%d-%H%M%S}.{n}.sqlite3"
     copy_database(db_file, dest)
     log.info("backup %s written (%d bytes)", dest.name, dest.stat().st_size)
+    for name, source in (companions or {}).items():
+        if not source.is_file():
+            continue
+        target = companion_path(dest, name, source.suffix)
+        try:
+            if source.suffix == ".sqlite3":
+                copy_database(source, target)
+            else:
+                copy_file(source, target)
+        except (BackupError, OSError) as exc:
+            raise BackupError(f"数据库已备份到 {dest}，但 {source.name} 未能备份：{exc}") from exc
+        log.info("backup %s written (%d bytes)", target.name, target.stat().st_size)
     return dest
 
 
@@ -127,6 +188,8 @@ def prune(folder: Path, keep: int) -> list[Path]:
     auto = [b for b in list_backups(folder) if b.kind in PRUNED_KINDS]
     removed = []
     for old in auto[keep:]:
+        for companion in old.companions:
+            companion.unlink(missing_ok=True)
         old.path.unlink(missing_ok=True)
         removed.append(old.path)
     if removed:
@@ -134,7 +197,12 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def daily_backup(db_file: Path, now: datetime, keep: int = DEFAULT_KEEP) -> Path | None:
+def daily_backup(
+    db_file: Path,
+    now: datetime,
+    keep: int = DEFAULT_KEEP,
+    companions: Mapping[str, Path] | None = None,
+) -> Path | None:
     """The day's automatic backup, unless one was already made today. Returns the new
     backup, or None when today's exists (or there is no database yet)."""
     folder = backups_dir(db_file)
@@ -142,8 +210,10 @@ def daily_backup(db_file: Path, now: datetime, keep: int = DEFAULT_KEEP) -> Path
         return None
     if any(b.kind == "auto" and b.taken.date() == now.date() for b in list_backups(folder)):
         return None
-    path = backup(db_file, now, kind="auto")
-    prune(folder, keep)
+    try:
+        path = backup(db_file, now, kind="auto", companions=companions)
+    finally:
+        prune(folder, keep)
     return path
 
 
@@ -203,6 +273,41 @@ class RestoreReport:
     new_install: bool
     sequences_raised: int
     notes: list[str] = field(default_factory=list)
+    companions: list[Path] = field(default_factory=list)  # the files put back beside it
+
+
+def _check_companion(source: Path) -> None:
+    """A companion must be sound before anything is replaced."""
+    try:
+        if source.suffix == ".sqlite3":
+            with closing(_connect_ro(source)) as c:
+                check = c.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise BackupError(f"备份文件 {source.name} 已损坏（{check}），不能恢复")
+        else:
+            if not isinstance(json.loads(source.read_text(encoding="utf-8")), dict):
+                raise BackupError(f"备份文件 {source.name} 不是有效的设置文件，不能恢复")
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        raise BackupError(f"备份文件 {source.name} 无法读取：{exc}") from exc
+
+
+def _put_back(source: Path, target: Path, now: datetime, backups: Path) -> None:
+    """``source`` in place of ``target``; the file it replaces is kept in ``backups``."""
+    if target.exists():
+        kept = backups / f"replaced-{now:%Y%m%d-%H%M%S}.{source.name.split('.')[-2]}{target.suffix}"
+        backups.mkdir(parents=True, exist_ok=True)
+        if target.suffix == ".sqlite3":
+            copy_database(target, kept)
+        else:
+            copy_file(target, kept)
+    tmp = target.with_name(target.name + ".restoring")
+    if source.suffix == ".sqlite3":
+        copy_database(source, tmp)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+    else:
+        copy_file(source, tmp)
+    os.replace(tmp, target)
 
 
 def restore(
@@ -215,6 +320,7 @@ def restore(
     allow_unsent_loss: bool = False,
     today: date | None = None,
     workstation: str = "",
+    companions: Mapping[str, Path] | None = None,
 ) -> RestoreReport:
     """Put ``backup_file`` in place of ``db_file`` (no program may be running: the
     caller holds the data folder's lock).
@@ -231,6 +337,10 @@ def restore(
     - case-number sequences per day (a number is never given twice).
     The replaced file is kept as ``replaced-….sqlite3``. When it has changes the
     county has not received, the restore is refused unless ``allow_unsent_loss``.
+
+    ``companions`` (name → file in use, e.g. "queue" → queue.sqlite3, "settings" →
+    settings.json): each one the backup has beside it is checked first, then put in
+    place after the database; the file it replaces is kept as ``replaced-….NAME.…``.
 
     When the current file is lost (``current_lost``) none of this can be read: the
     restored database gets a new install id, so the county refuses it until its
@@ -252,6 +362,13 @@ def restore(
         raise BackupError(
             f"备份文件的数据库结构版本（{restored.revision}）比本程序新，请升级一窗通后再恢复。"
         )
+    beside = {
+        name: (companion_path(backup_file, name, target.suffix), target)
+        for name, target in (companions or {}).items()
+    }
+    beside = {name: pair for name, pair in beside.items() if pair[0].is_file()}
+    for source, _ in beside.values():
+        _check_companion(source)
     current: Counters | None = None
     if db_file.exists() and not current_lost:
         try:
@@ -305,6 +422,9 @@ def restore(
         os.replace(tmp, db_file)
     finally:
         tmp.unlink(missing_ok=True)
+    for source, target in beside.values():
+        _put_back(source, target, now, backups_dir(db_file))
+        report.companions.append(target)
     log.info(
         "restored %s (batch counter %d, new install %s, %d case sequences raised)",
         backup_file.name, report.batch_seq, report.new_install, report.sequences_raised,

@@ -279,6 +279,19 @@ def default_dispatcher() -> PrintDispatcher:
     return CupsDispatcher()
 
 
+def installed_printers(runner: Runner = run_command, timeout: float = 5.0) -> list[str]:
+    """The printers this machine has, for a settings dialog to offer (a name can still
+    be typed). CUPS: ``lpstat -e``; none when CUPS is missing or stopped. Windows: none
+    listed yet (the name is typed as Windows shows it)."""
+    if sys.platform == "win32":
+        return []
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    result = runner(("lpstat", "-e"), env, timeout)
+    if result.returncode != 0:
+        return []
+    return sorted({line.strip() for line in result.stdout.splitlines() if line.strip()})
+
+
 def cups_available() -> bool:
     """Whether the CUPS client programs are installed (not whether cupsd runs)."""
     return shutil.which("lp") is not None and shutil.which("lpstat") is not None

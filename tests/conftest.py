@@ -13,6 +13,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("YICHUANG_NO_CRASH_DIALOG", "1")
+# no hall file of this machine (/etc/yichuang/hall.json) seeds the tests' data folders
+os.environ.setdefault("YICHUANG_HALL_FILE", "")
 
 from app.core.paths import resource
 from db.store import Store, open_store

@@ -11,8 +11,9 @@ from pathlib import Path
 def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "backup",
-        help="备份本机数据库（SQLite 在线备份，程序运行中也可备份）",
-        description="默认写入数据目录的 backups/manual-日期-时间.sqlite3（手动备份不会被自动清理）；"
+        help="备份本机数据库、排队数据与设置（SQLite 在线备份，程序运行中也可备份）",
+        description="默认写入数据目录的 backups/manual-日期-时间.sqlite3（手动备份不会被自动清理），"
+        "旁边是同名的 .queue.sqlite3（本机排队数据）与 .settings.json（本大厅设置）；"
         "每日自动备份由窗口程序完成，保留份数见设置 backup_keep。",
     )
     p.add_argument("--out", help="备份文件路径（默认：数据目录 backups/ 中）")
@@ -29,6 +30,10 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument(
         "--discard-unsent", action="store_true",
         help="现有数据库中尚未上传县中心的变更不随恢复保留（只留在被替换的文件中）",
+    )  # fmt: skip
+    r.add_argument(
+        "--only-database", action="store_true",
+        help="只恢复数据库，不恢复随备份保存的排队数据（queue.sqlite3）与设置（settings.json）",
     )  # fmt: skip
     r.add_argument(
         "--current-lost", action="store_true",
@@ -48,7 +53,9 @@ def _db_file(args: argparse.Namespace) -> Path | None:
 
 
 def _backup(args: argparse.Namespace) -> int:
+    from app.cli import data_folder
     from app.core.clock import clock_from_env
+    from app.services.backup import companions
     from db.backup import BackupError, backup, backups_dir, list_backups
 
     db_file = _db_file(args)
@@ -58,12 +65,20 @@ def _backup(args: argparse.Namespace) -> int:
     if args.list:
         found = list_backups(backups_dir(db_file))
         for b in found:
-            print(f"{b.taken:%Y-%m-%d %H:%M:%S}  {b.kind:<10} {b.size / 1e6:8.1f} MB  {b.path}")
+            extra = "".join(f" + {p.name.split('.')[-2]}" for p in b.companions)
+            print(
+                f"{b.taken:%Y-%m-%d %H:%M:%S}  {b.kind:<10} {b.size / 1e6:8.1f} MB  {b.path}{extra}"
+            )
         if not found:
             print(f"{backups_dir(db_file)} 中还没有备份")
         return 0
     try:
-        path = backup(db_file, clock_from_env().now(), dest=Path(args.out) if args.out else None)
+        path = backup(
+            db_file,
+            clock_from_env().now(),
+            dest=Path(args.out) if args.out else None,
+            companions=companions(data_folder(args)),
+        )
     except BackupError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -71,6 +86,10 @@ def _backup(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     print(f"已备份到 {path}（{path.stat().st_size / 1e6:.1f} MB）")
+    from db.backup import companions_of
+
+    for beside in companions_of(path):
+        print(f"　　　　{beside}（{beside.stat().st_size / 1e6:.1f} MB）")
     return 0
 
 
@@ -78,6 +97,7 @@ def _restore(args: argparse.Namespace) -> int:
     from app.cli import data_folder
     from app.core.clock import clock_from_env
     from app.data_lock import FolderBusy, hold_for_restore
+    from app.services.backup import companions
     from app.settings import Settings
     from db.backup import BackupError, restore
     from db.store import alembic_config
@@ -106,6 +126,7 @@ def _restore(args: argparse.Namespace) -> int:
                 source, db_file, clock.now(), known_revisions=known,
                 current_lost=args.current_lost, allow_unsent_loss=args.discard_unsent,
                 workstation=str(Settings.load(folder / "settings.json").get("workstation")),
+                companions=None if args.only_database else companions(folder),
             )  # fmt: skip
         except BackupError as exc:
             print(str(exc), file=sys.stderr)
@@ -114,6 +135,8 @@ def _restore(args: argparse.Namespace) -> int:
     if report.replaced is not None:
         print(f"原数据库另存为 {report.replaced}")
     print(f"同步批次号接续为 {report.batch_seq}；提高了 {report.sequences_raised} 个日期的办件编号")
+    for put_back in report.companions:
+        print(f"已从备份恢复 {put_back}")
     for note in report.notes:
         print(f"注意：{note}")
     return 0

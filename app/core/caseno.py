@@ -60,5 +60,15 @@ class CaseNumber:
         return cls(centre, ws, parsed_day, int(seq))
 
 
+def valid_centre(text: str) -> bool:
+    """A centre code as case numbers carry it: 6 to 12 digits."""
+    return _CENTRE.fullmatch(text) is not None
+
+
+def valid_workstation(text: str) -> bool:
+    """A workstation code as the county assigns it: 2 capitals or digits."""
+    return _WORKSTATION.fullmatch(text) is not None
+
+
 def looks_like_case_number(text: str) -> bool:
     return bool(_PATTERN.match(text.strip().upper()))

@@ -3,7 +3,9 @@
 It looks once at start (after a minute, so the start is not slowed) and then every
 hour: when ``backups/`` holds no automatic backup of today, it makes one with
 SQLite's online backup API and keeps the newest ``backup_keep`` (setting, default
-14). The counter goes on saving cases meanwhile (bench/bench_backup.py).
+14). The hall's queue store (when a SQLite file) and settings.json are backed up
+with it (``companions``). The counter goes on saving cases meanwhile
+(bench/bench_backup.py).
 
 The look is a job of its own lane on the process's shared pool (app/background.py):
 the pool's idle workers hold it until it is due, so no thread sleeps for it, and a
@@ -35,11 +37,28 @@ def keep_setting(folder: Path) -> int:
         return DEFAULT_KEEP
 
 
+def companions(folder: Path) -> dict[str, Path]:
+    """What is backed up with the database: the hall's queue store when it is a
+    SQLite file (queue.sqlite3 in the data folder when ``queue_url`` is empty) and
+    the settings. Restore puts them back in the same places."""
+    from db.location import database_url, sqlite_file
+
+    found = {"settings": folder / "settings.json"}
+    try:
+        setting = str(Settings.load(folder / "settings.json").get("queue_url")).strip()
+    except OSError:
+        setting = ""
+    queue = folder / "queue.sqlite3" if not setting else sqlite_file(database_url(setting))
+    if queue is not None:
+        found["queue"] = queue
+    return found
+
+
 def backup_now_if_due(db_file: Path, folder: Path, clock: Clock) -> Path | None:
     from db.backup import BackupError, daily_backup
 
     try:
-        return daily_backup(db_file, clock.now(), keep_setting(folder))
+        return daily_backup(db_file, clock.now(), keep_setting(folder), companions(folder))
     except (BackupError, OSError) as exc:  # a full disk is told in the log, never a crash
         log.error("daily backup failed: %s", exc)
         return None

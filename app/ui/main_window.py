@@ -472,10 +472,45 @@ class MainWindow(QMainWindow):
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
         large.setCheckable(True)
         large.setChecked(bool(self.context.settings.get("large_font")))
+        options = self.menuBar().addMenu(self.tr("设置(&T)"))
+        self.settings_action = add(options, self.tr("本大厅设置……"), None, self.show_settings)
+        self.settings_action.setObjectName("hallSettingsAction")
+        if self.operator.role not in MANAGER_ROLES:  # the reason, where the clerk looks
+            self.settings_action.setEnabled(False)
+            self.settings_action.setText(self.tr("本大厅设置……（仅大厅管理员可用）"))
+            self.settings_action.setStatusTip(
+                self.tr("只有大厅管理员（管理员、首席代表）可以修改本大厅设置")
+            )
+        options.setToolTipsVisible(True)
+        self.settings_action.setToolTip(self.settings_action.statusTip() or self.tr("本大厅设置"))
         if self.operator.role in MANAGER_ROLES:  # the hall's managers only
             manage = self.menuBar().addMenu(self.tr("管理(&M)"))
             manage.setObjectName("manageMenu")
             add(manage, self.tr("运行日志……"), None, self.show_logs)
+
+    def show_settings(self) -> QDialog:
+        from app.services.hall_settings import HallSettingsService
+        from app.ui.settings_dialog import SettingsDialog
+
+        service = HallSettingsService(
+            self.context.settings, self.operator.role, login=self.operator.login
+        )
+        dialog = SettingsDialog(service, self.runner, self)
+        dialog.saved.connect(self._settings_saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, restart: list[str]) -> None:
+        from app.settings import setting
+
+        if restart:
+            names = "、".join(setting(k).name for k in restart)
+            self.show_message(
+                self.tr("设置已保存；%1 在重新启动一窗通后生效。").replace("%1", names)
+            )
+        else:
+            self.show_message(self.tr("设置已保存。"))
 
     def show_logs(self) -> QDialog:
         from app.ui.log_viewer import LogViewer

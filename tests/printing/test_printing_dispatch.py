@@ -19,6 +19,7 @@ from printing.dispatch import (
     CupsDispatcher,
     WindowsDispatcher,
     default_dispatcher,
+    installed_printers,
 )
 from printing.documents import render_receipt
 from printing.model import CaseDoc
@@ -201,3 +202,29 @@ def test_real_cups_disabled_printer(cups: Cups) -> None:
 def test_real_cups_server_not_running(cups: Cups, tmp_path: Path) -> None:
     outcome = CupsDispatcher(server=str(tmp_path / "no-cupsd.sock")).check(cups.printer)
     assert outcome.kind is PrintErrorKind.SERVICE_DOWN
+
+
+def test_installed_printers_are_listed_for_the_settings_dialog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[Sequence[str], str]] = []
+
+    def lpstat(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> CommandResult:
+        calls.append((argv, env["LC_ALL"]))
+        return CommandResult(0, "Kyocera_P2040\nHP_LaserJet_A4\n\n", "")
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert installed_printers(lpstat) == ["HP_LaserJet_A4", "Kyocera_P2040"]
+    assert calls == [(("lpstat", "-e"), "C")]
+    stopped = lambda *_: CommandResult(1, "", "lpstat: Scheduler is not running.")  # noqa: E731
+    assert installed_printers(stopped) == []
+    missing = lambda *_: CommandResult(127, "", "lpstat: not found")  # noqa: E731
+    assert installed_printers(missing) == []
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert installed_printers(lpstat) == []
+
+
+@pytest.mark.slow
+def test_real_cups_lists_its_printers(cups: Cups) -> None:
+    names = installed_printers()
+    assert cups.printer in names and cups.offline_printer in names
