@@ -100,6 +100,12 @@ REGISTRY: tuple[Setting, ...] = (
         "无人值守同步的密码文件（只允许运行同步的用户读取，chmod 600）；留空用系统钥匙串",
     ),
     Setting("sync_interval_s", int, 30, "自动同步间隔（秒）"),
+    Setting(
+        "county_bookings",
+        bool,
+        True,
+        "同步时把县中心的本中心预约下载到本大厅的排队数据库（大厅各工作站都可下载，不会重复）",
+    ),
     # Operations (issue 19)
     Setting("backup_keep", int, 14, "保留的每日自动备份份数（数据目录 backups/ 中，最少1份）"),
 )

@@ -26,6 +26,7 @@ from app.core.booking import (
 )
 from app.core.queue_records import TicketInfo
 from app.services.queue import QueueService, _with_estimate
+from db.booking_county import BookingIssue
 from db.booking_store import (
     BookingDay,
     BookingError,
@@ -41,6 +42,7 @@ __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDayView",
     "BookingError",
     "BookingInfo",
+    "BookingIssue",
     "BookingService",
     "ImportRefused",
     "ImportResult",
@@ -227,3 +229,11 @@ class BookingService:
                 lines, actor=actor, now=self.queue.clock(), source_name=path.name
             )
         )
+
+    # ------------------------------------------------------------ from the county
+
+    def county_issues(self, *, open_only: bool = True) -> list[BookingIssue]:
+        """County bookings the hall could not take as they came (held, over capacity,
+        a cancellation of a used booking, a number with other content): the manager's
+        list (docs/bookings.md)."""
+        return self.queue.run(lambda s: BookingStore(s).county_issues(open_only=open_only))

@@ -7,15 +7,26 @@ workstation. A centre never receives another centre's bookings."""
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
-from app.core.booking import BookingInput, BookingSource
+from app.core.booking import BookingInput, BookingSource, ImportLine, day_slots
+from app.core.queue_policy import CategorySpec, CounterSpec
+from db.booking_county import IssueKind
+from db.booking_store import BookingStore
 from db.central import admin
 from db.central.admin import libpq_url
+from db.queue_store import QueueStore
+from db.store import Store
+from db.sync.bookings import BookingFeed
+from db.sync.client import SyncClient
 from tests.sync.conftest import CENTRE_A, CENTRE_B, Central
+from tests.sync.helpers import admin_count
 
 pytestmark = pytest.mark.pg
 
@@ -79,3 +90,156 @@ def test_a_centre_login_asking_for_another_centres_bookings_gets_none(central: C
             "SELECT booking_no, hall_state FROM yc.booking ORDER BY booking_no"
         ).fetchall()
     assert states == [("SDA0001", ""), ("SDB0001", ""), ("SDB0002", "")]
+
+
+# ---------------------------------------------------------------- down to the hall
+
+NOW = datetime(2031, 3, 1, 8, 0)  # the halls' clock: three days before DAY
+
+
+class Clock:
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def make_hall(url: str, capacity: int = 4, slots: bool = True) -> QueueStore:
+    queue = QueueStore.open(url)
+    queue.save_category(CategorySpec("ZH", "综合受理", "A"), actor="m", now=NOW)
+    queue.save_counter(CounterSpec("1", "一号窗口", {"ZH": 1}), actor="m", now=NOW)
+    if slots:
+        BookingStore(queue).save_slots(
+            day_slots("ZH", DAY, time(9), time(11), 30, capacity), actor="m", now=NOW
+        )
+    return queue
+
+
+def hall_client(
+    store: Store, central: Central, queue_url: str, clock: Clock, code: str = CENTRE_A,
+    ws: str = "A1",
+) -> SyncClient:  # fmt: skip
+    return SyncClient(store, central.config(code, ws), bookings=BookingFeed.for_url(queue_url, clock))
+
+
+def county_bookings(queue: QueueStore, day: date = DAY) -> dict[str, tuple[str, str, str]]:
+    return {
+        b.booking_no: (b.source.value, b.status.value, b.slot_label)
+        for b in BookingStore(queue).bookings(day, now=NOW)
+    }
+
+
+def booked(queue: QueueStore, start: int = 9) -> tuple[int, int]:
+    slot = next(s for s in BookingStore(queue).slots(DAY) if s.start == time(start))
+    return slot.booked, slot.capacity
+
+
+@pytest.fixture
+def halls(tmp_path: Path, central: Central, workstation: Callable[..., Store]) -> Iterator[Any]:
+    """Hall A (centre A) and hall B (centre B), each a real SQLite queue file."""
+    made: list[QueueStore] = []
+
+    def make(name: str, **kw: Any) -> tuple[QueueStore, str]:
+        url = f"sqlite:///{tmp_path / (name + '-queue.sqlite3')}"
+        made.append(make_hall(url, **kw))
+        return made[-1], url
+
+    yield make
+    for q in made:
+        q.close()
+
+
+def test_each_hall_receives_its_own_centres_bookings_once(
+    central: Central, workstation: Callable[..., Store], halls: Any
+) -> None:
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
+                                                         booking("SDA0002", "甲二", start=10)])
+    admin.publish_bookings(central.admin_url, CENTRE_B, [booking("SDB0001", "乙一")])
+    qa, url_a = halls("a")
+    qb, url_b = halls("b")
+    clock = Clock()
+    report = hall_client(workstation("a1"), central, url_a, clock).sync_once()
+    assert report.bookings_added == 2
+    hall_client(workstation("b1"), central, url_b, clock, code=CENTRE_B).sync_once()
+    assert county_bookings(qa) == {
+        "SDA0001": ("县中心", "已预约", "09:00–09:30"),
+        "SDA0002": ("县中心", "已预约", "10:00–10:30"),
+    }
+    assert county_bookings(qb) == {"SDB0001": ("县中心", "已预约", "09:00–09:30")}
+    # again, and from another workstation of hall A: nothing new, nothing twice
+    again = hall_client(workstation("a2"), central, url_a, clock, ws="A2").sync_once()
+    assert again.bookings_added == 0
+    assert hall_client(workstation("a1"), central, url_a, clock).sync_once().bookings_added == 0
+    assert len(county_bookings(qa)) == 2 and booked(qa) == (1, 4)
+    # a booking published later comes with the next sync; a file published twice adds nothing
+    assert admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
+                                  booking("SDA0003", "甲三")]) == {"added": 1, "unchanged": 1}
+    hall_client(workstation("a2"), central, url_a, clock, ws="A2").sync_once()
+    assert set(county_bookings(qa)) == {"SDA0001", "SDA0002", "SDA0003"}
+    assert booked(qa) == (2, 4)
+    # the check-in works with the last four of the phone, as for a province file
+    clock.at = datetime(2031, 3, 4, 9, 5)
+    ticket = BookingStore(qa).check_in("SDA0001", proof="5678", actor="kiosk", now=clock.at)
+    assert ticket.display.startswith("A")
+    # the county never holds a whole phone or ID number
+    with psycopg.connect(libpq_url(central.admin_url)) as conn:
+        held = conn.execute("SELECT phone_masked, id_masked FROM yc.booking").fetchall()
+    assert ("139****5678", "") in held and not any("12345678" in p for p, _ in held)
+
+
+def test_a_province_file_imported_before_and_the_county_give_one_booking(
+    central: Central, workstation: Callable[..., Store], halls: Any
+) -> None:
+    q, url = halls("a")
+    BookingStore(q).import_lines([ImportLine(2, booking("SDA0001", "甲一"))], actor="m", now=NOW)
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
+                                                         booking("SDA0002", "甲二")])  # fmt: skip
+    hall_client(workstation("a1"), central, url, Clock()).sync_once()
+    assert county_bookings(q) == {
+        "SDA0001": ("省平台", "已预约", "09:00–09:30"),
+        "SDA0002": ("县中心", "已预约", "09:00–09:30"),
+    }
+    assert booked(q) == (2, 4)
+    assert BookingStore(q).county_issues() == []
+
+
+def test_a_cancellation_frees_the_place_and_never_undoes_a_check_in(
+    central: Central, workstation: Callable[..., Store], halls: Any
+) -> None:
+    q, url = halls("a")
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
+                                                         booking("SDA0002", "甲二")])  # fmt: skip
+    clock = Clock()
+    ws = workstation("a1")
+    hall_client(ws, central, url, clock).sync_once()
+    assert booked(q) == (2, 4)
+    # the applicant cancels on the platform: the place is free again at the next sync
+    admin.cancel_booking(central.admin_url, CENTRE_A, "SDA0002", "申请人在省平台取消")
+    report = hall_client(ws, central, url, clock).sync_once()
+    assert report.bookings_cancelled == 1
+    assert county_bookings(q)["SDA0002"][1] == "已取消" and booked(q) == (1, 4)
+    # SDA0001 is checked in here while the county, not yet told, cancels it
+    clock.at = datetime(2031, 3, 4, 9, 5)
+    ticket = BookingStore(q).check_in("SDA0001", proof="5678", actor="kiosk", now=clock.at)
+    admin.cancel_booking(central.admin_url, CENTRE_A, "SDA0001", "误操作")
+    report = hall_client(ws, central, url, clock).sync_once()
+    assert report.bookings_cancelled == 0 and report.booking_issues == 1
+    assert county_bookings(q)["SDA0001"][1] == "已签到"  # never undone
+    [issue] = BookingStore(q).county_issues()
+    assert issue.kind is IssueKind.CANCEL_USED and ticket.display in issue.message
+    # the check-in went up with that sync: the county shows it and refuses to cancel again
+    rows = {r["booking_no"]: r for r in admin.centre_bookings(central.admin_url, CENTRE_A)}
+    assert (rows["SDA0001"]["hall_state"], rows["SDA0001"]["hall_ticket"]) == ("已签到",
+                                                                              ticket.display)
+    assert rows["SDA0002"]["hall_state"] == ""
+    assert admin_count(central.admin_url, "SELECT count(*) FROM yc.conflict WHERE tbl = 'booking'") == 1
+    with pytest.raises(admin.CentralAdminError, match="已于.*签到"):
+        admin.cancel_booking(central.admin_url, CENTRE_A, "SDA0001", "再取消")
+    # a no-show goes up too, once the check-in time is over
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0004", "甲四", start=10)])
+    hall_client(ws, central, url, clock).sync_once()
+    clock.at = datetime(2031, 3, 4, 12, 0)
+    hall_client(ws, central, url, clock).sync_once()
+    rows = {r["booking_no"]: r for r in admin.centre_bookings(central.admin_url, CENTRE_A)}
+    assert rows["SDA0004"]["hall_state"] == "爽约"
