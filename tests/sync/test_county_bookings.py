@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from app.core.booking import BookingInput, BookingSource, ImportLine, day_slots
 from app.core.queue_policy import CategorySpec, CounterSpec
@@ -24,7 +25,7 @@ from db.central.admin import libpq_url
 from db.queue_store import QueueStore
 from db.store import Store
 from db.sync.bookings import BookingFeed
-from db.sync.client import SyncClient
+from db.sync.client import SyncClient, SyncError
 from tests.sync.conftest import CENTRE_A, CENTRE_B, Central
 from tests.sync.helpers import admin_count
 
@@ -243,3 +244,75 @@ def test_a_cancellation_frees_the_place_and_never_undoes_a_check_in(
     hall_client(ws, central, url, clock).sync_once()
     rows = {r["booking_no"]: r for r in admin.centre_bookings(central.admin_url, CENTRE_A)}
     assert rows["SDA0004"]["hall_state"] == "爽约"
+
+
+def test_a_full_slot_is_flagged_not_dropped_and_a_missing_slot_is_held_until_set(
+    central: Central, workstation: Callable[..., Store], halls: Any
+) -> None:
+    q, url = halls("a", capacity=1)
+    # the counter took the 09:00 slot's only place by phone
+    BookingStore(q).book(
+        BookingInput("", "ZH", DAY, time(9), time(9, 30), "本地", "", "13800001111",
+                     BookingSource.PHONE), actor="clerk", now=NOW,
+    )  # fmt: skip
+    admin.publish_bookings(central.admin_url, CENTRE_A, [
+        booking("SDA0001", "甲一"),  # 09:00: full here
+        booking("SDA0002", "甲二", start=14),  # 14:00: no such slot here yet
+        BookingInput("SDA0003", "户籍", DAY, time(9), time(9, 30), "甲三", "", "13900000003",
+                     BookingSource.PROVINCE),  # no such category here
+    ])  # fmt: skip
+    ws, clock = workstation("a1"), Clock()
+    report = hall_client(ws, central, url, clock).sync_once()
+    assert report.bookings_added == 1 and report.booking_issues == 3
+    assert "需大厅管理员处理" in report.text()
+    assert booked(q) == (2, 1)  # placed all the same: the applicant holds a booking
+    issues = {i.booking_no: i for i in BookingStore(q).county_issues()}
+    assert {n: i.kind for n, i in issues.items()} == {
+        "SDA0001": IssueKind.OVER_CAPACITY, "SDA0002": IssueKind.NO_SLOT,
+        "SDA0003": IssueKind.NO_CATEGORY,
+    }  # fmt: skip
+    assert {n for n, i in issues.items() if i.held} == {"SDA0002", "SDA0003"}
+    assert "已超额排入" in issues["SDA0001"].message
+    # syncing again adds no second issue and places nothing
+    again = hall_client(ws, central, url, clock).sync_once()
+    assert (again.bookings_added, again.booking_issues) == (0, 0)
+    assert len(BookingStore(q).county_issues()) == 3
+    # the manager sets the afternoon's slots: the held booking is placed at the next sync
+    BookingStore(q).save_slots(day_slots("ZH", DAY, time(14), time(15), 30, 2), actor="m",
+                               now=NOW)  # fmt: skip
+    placed = hall_client(ws, central, url, clock).sync_once()
+    assert placed.bookings_added == 1
+    assert county_bookings(q)["SDA0002"] == ("县中心", "已预约", "14:00–14:30")
+    assert {i.booking_no for i in BookingStore(q).county_issues()} == {"SDA0001", "SDA0003"}
+    resolved = [i for i in BookingStore(q).county_issues(open_only=False) if i.resolved_at]
+    assert [(i.booking_no, i.resolution) for i in resolved] == [("SDA0002", "已排入")]
+
+
+def test_offline_the_hall_keeps_working_and_catches_up(
+    central: Central, workstation: Callable[..., Store], halls: Any, tmp_path: Path
+) -> None:
+    q, url = halls("a")
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一")])
+    ws, clock = workstation("a1"), Clock()
+    # the link to the county is down: the sync says so, the hall goes on booking
+    down = hall_client(ws, central, url, clock)
+    down.config.url = (
+        make_url(down.config.url).set(host="127.0.0.1", port=1).render_as_string(hide_password=False)
+    )
+    with pytest.raises(SyncError) as cut:
+        down.sync_once()
+    assert cut.value.kind == "offline"
+    BookingStore(q).book(
+        BookingInput("", "ZH", DAY, time(10), time(10, 30), "本地", "", "13800001111",
+                     BookingSource.PHONE), actor="clerk", now=NOW,
+    )  # fmt: skip
+    # the queue store cannot be reached (the hall's share is gone): the sync itself goes
+    # through, the bookings wait, with a word in the report
+    gone = SyncClient(ws, central.config(CENTRE_A, "A1"),
+                      bookings=BookingFeed.for_url(f"sqlite:///{tmp_path}/nowhere/q.sqlite3"))  # fmt: skip
+    report = gone.sync_once()
+    assert report.bookings_added == 0 and "预约未能下载" in report.text()
+    assert BookingStore(q).county_cursor() == (0, 0)
+    # back: it catches up
+    assert hall_client(ws, central, url, clock).sync_once().bookings_added == 1
+    assert set(county_bookings(q)) >= {"SDA0001"} and len(county_bookings(q)) == 2
