@@ -772,9 +772,7 @@ class BookingStore:
             return
         done.issues.append((b.booking_no, kind, message))
 
-    def _county_resolve(
-        self, tx: _Tx, number: str, kind: Any, now: datetime, how: str
-    ) -> bool:
+    def _county_resolve(self, tx: _Tx, number: str, kind: Any, now: datetime, how: str) -> bool:
         """Close the held issues of a booking (``kind`` None: every held kind)."""
         from db.booking_county import HELD
         from db.booking_models import QueueBookingIssueRow as Issue

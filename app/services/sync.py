@@ -132,9 +132,8 @@ def booking_feed(settings: Settings, data_dir: str | Path | None) -> BookingFeed
     if not settings.get("county_bookings"):
         return None
     setting = str(settings.get("queue_url")).strip()
-    if not setting:
-        if data_dir is None or not (Path(data_dir) / "queue.sqlite3").exists():
-            return None
+    if not setting and (data_dir is None or not (Path(data_dir) / "queue.sqlite3").exists()):
+        return None
     from app.services.queue import queue_url
 
     return BookingFeed.for_url(queue_url(setting, data_dir or "."), clock_from_env().now)

@@ -51,7 +51,9 @@ class BookingSyncResult:
     warning: str = ""
 
 
-def hall_reports(bookings: BookingStore, now: datetime, days: int = REPORT_DAYS) -> list[dict[str, Any]]:
+def hall_reports(
+    bookings: BookingStore, now: datetime, days: int = REPORT_DAYS
+) -> list[dict[str, Any]]:
     """The hall's check-ins and no-shows of bookings the county may know (from the
     county, or the province's file), from ``days`` days ago to today. Sent again at
     every sync: the county takes each once (idempotent), so nothing needs marking."""
@@ -104,9 +106,13 @@ class BookingFeed:
             result.warning = f"预约未能下载：排队数据库暂时无法访问（{exc}），下次同步时自动补上"
         except SQLAlchemyError as exc:  # e.g. a queue store not yet upgraded by the hall's program
             log.exception("county bookings not applied")
-            result.warning = f"预约未能下载：排队数据库出错（{exc.__class__.__name__}），下次同步时重试"
+            result.warning = (
+                f"预约未能下载：排队数据库出错（{exc.__class__.__name__}），下次同步时重试"
+            )
         except psycopg.errors.UndefinedFunction:
-            result.warning = "县中心尚未升级到可下载预约的版本（请县中心运行 yichuang central upgrade）"
+            result.warning = (
+                "县中心尚未升级到可下载预约的版本（请县中心运行 yichuang central upgrade）"
+            )
         finally:
             queue.close()
         if result.warning:

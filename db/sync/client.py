@@ -106,9 +106,13 @@ class SyncReport:
         if self.items_added:
             parts.append(f"新增事项版本 {self.items_added} 个")
         if self.bookings_added or self.bookings_cancelled:
-            parts.append(f"县中心预约新增 {self.bookings_added} 条、取消 {self.bookings_cancelled} 条")
+            parts.append(
+                f"县中心预约新增 {self.bookings_added} 条、取消 {self.bookings_cancelled} 条"
+            )
         if self.booking_issues:
-            parts.append(f"{self.booking_issues} 条县中心预约需大厅管理员处理（yichuang queue county-bookings）")
+            parts.append(
+                f"{self.booking_issues} 条县中心预约需大厅管理员处理（yichuang queue county-bookings）"
+            )
         parts += self.warnings
         parts.append(f"待上传 {self.pending} 条")
         return "，".join(parts)

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.pg
 DAY = date(2031, 3, 4)  # a day far enough ahead that no clock passes it
 
 
-def booking(no: str, name: str = "张三", start: int = 9, phone: str = "13912345678") -> BookingInput:
+def booking(
+    no: str, name: str = "张三", start: int = 9, phone: str = "13912345678"
+) -> BookingInput:
     return BookingInput(no, "ZH", DAY, time(start), time(start, 30), name,
                         "", phone, BookingSource.PROVINCE)  # fmt: skip
 
@@ -75,8 +77,19 @@ def test_a_centre_login_asking_for_another_centres_bookings_gets_none(central: C
         again = _ask(conn, central, CENTRE_A, after_xid="0", after_seq=0, limit=5000)
         assert {c["row"]["booking_no"] for c in again["changes"]} == {"SDA0001"}
         # nor by reporting check-ins of B's numbers (nothing is written for them)
-        _ask(conn, central, CENTRE_A, used=[{"booking_no": "SDB0001", "state": "已签到",
-                                             "at": "2031-03-04T09:10:00", "ticket": "A001"}])
+        _ask(
+            conn,
+            central,
+            CENTRE_A,
+            used=[
+                {
+                    "booking_no": "SDB0001",
+                    "state": "已签到",
+                    "at": "2031-03-04T09:10:00",
+                    "ticket": "A001",
+                }
+            ],
+        )
         # nor directly, nor through the county's own functions
         for statement in (
             "SELECT * FROM yc.booking",
@@ -121,7 +134,9 @@ def hall_client(
     store: Store, central: Central, queue_url: str, clock: Clock, code: str = CENTRE_A,
     ws: str = "A1",
 ) -> SyncClient:  # fmt: skip
-    return SyncClient(store, central.config(code, ws), bookings=BookingFeed.for_url(queue_url, clock))
+    return SyncClient(
+        store, central.config(code, ws), bookings=BookingFeed.for_url(queue_url, clock)
+    )
 
 
 def county_bookings(queue: QueueStore, day: date = DAY) -> dict[str, tuple[str, str, str]]:
@@ -154,8 +169,11 @@ def halls(tmp_path: Path, central: Central, workstation: Callable[..., Store]) -
 def test_each_hall_receives_its_own_centres_bookings_once(
     central: Central, workstation: Callable[..., Store], halls: Any
 ) -> None:
-    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
-                                                         booking("SDA0002", "甲二", start=10)])
+    admin.publish_bookings(
+        central.admin_url,
+        CENTRE_A,
+        [booking("SDA0001", "甲一"), booking("SDA0002", "甲二", start=10)],
+    )
     admin.publish_bookings(central.admin_url, CENTRE_B, [booking("SDB0001", "乙一")])
     qa, url_a = halls("a")
     qb, url_b = halls("b")
@@ -174,8 +192,9 @@ def test_each_hall_receives_its_own_centres_bookings_once(
     assert hall_client(workstation("a1"), central, url_a, clock).sync_once().bookings_added == 0
     assert len(county_bookings(qa)) == 2 and booked(qa) == (1, 4)
     # a booking published later comes with the next sync; a file published twice adds nothing
-    assert admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"),
-                                  booking("SDA0003", "甲三")]) == {"added": 1, "unchanged": 1}
+    assert admin.publish_bookings(
+        central.admin_url, CENTRE_A, [booking("SDA0001", "甲一"), booking("SDA0003", "甲三")]
+    ) == {"added": 1, "unchanged": 1}
     hall_client(workstation("a2"), central, url_a, clock, ws="A2").sync_once()
     assert set(county_bookings(qa)) == {"SDA0001", "SDA0002", "SDA0003"}
     assert booked(qa) == (2, 4)
@@ -231,11 +250,16 @@ def test_a_cancellation_frees_the_place_and_never_undoes_a_check_in(
     assert issue.kind is IssueKind.CANCEL_USED and ticket.display in issue.message
     # the check-in went up with that sync: the county shows it and refuses to cancel again
     rows = {r["booking_no"]: r for r in admin.centre_bookings(central.admin_url, CENTRE_A)}
-    assert (rows["SDA0001"]["hall_state"], rows["SDA0001"]["hall_ticket"]) == ("已签到",
-                                                                              ticket.display)
+    assert (rows["SDA0001"]["hall_state"], rows["SDA0001"]["hall_ticket"]) == (
+        "已签到",
+        ticket.display,
+    )
     assert rows["SDA0002"]["hall_state"] == ""
-    assert admin_count(central.admin_url, "SELECT count(*) FROM yc.conflict WHERE tbl = 'booking'") == 1
-    with pytest.raises(admin.CentralAdminError, match="已于.*签到"):
+    assert (
+        admin_count(central.admin_url, "SELECT count(*) FROM yc.conflict WHERE tbl = 'booking'")
+        == 1
+    )
+    with pytest.raises(admin.CentralAdminError, match=r"已于.*签到"):
         admin.cancel_booking(central.admin_url, CENTRE_A, "SDA0001", "再取消")
     # a no-show goes up too, once the check-in time is over
     admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0004", "甲四", start=10)])
@@ -297,7 +321,9 @@ def test_offline_the_hall_keeps_working_and_catches_up(
     # the link to the county is down: the sync says so, the hall goes on booking
     down = hall_client(ws, central, url, clock)
     down.config.url = (
-        make_url(down.config.url).set(host="127.0.0.1", port=1).render_as_string(hide_password=False)
+        make_url(down.config.url)
+        .set(host="127.0.0.1", port=1)
+        .render_as_string(hide_password=False)
     )
     with pytest.raises(SyncError) as cut:
         down.sync_once()

@@ -225,11 +225,14 @@ PULL_V6 = sql.PULL_V3.replace(_WINDOW, _WINDOW + " AND c.tbl <> 'booking'")
 
 
 def grants(roles: sql.Roles) -> str:
-    return sql.grants_v3(roles) + f"""
+    return (
+        sql.grants_v3(roles)
+        + f"""
 GRANT EXECUTE ON FUNCTION {API}.sync_bookings_v1(jsonb) TO "{roles.centre_group}";
 GRANT EXECUTE ON FUNCTION {API}.publish_bookings_v1(text, jsonb),
   {API}.cancel_booking_v1(text, text, text) TO "{roles.admin}";
 """
+    )
 
 
 def upgrade() -> None:
