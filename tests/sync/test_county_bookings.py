@@ -342,3 +342,77 @@ def test_offline_the_hall_keeps_working_and_catches_up(
     # back: it catches up
     assert hall_client(ws, central, url, clock).sync_once().bookings_added == 1
     assert set(county_bookings(q)) >= {"SDA0001"} and len(county_bookings(q)) == 2
+
+
+# ---------------------------------------------------------------- commands
+
+CSV_HEAD = "预约号,业务类别,预约日期,开始时间,结束时间,姓名,身份证号,手机号\n"
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from app import cli
+
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_county_publishes_a_centres_file_and_sees_what_the_hall_did(
+    central: Central, workstation: Callable[..., Store], halls: Any, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    url = central.admin_url
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_HEAD + "SD0001,综合受理,2031-03-04,09:00,09:30,张三,110105194912310021,\n"
+                   "SD0002,综合受理,2020-01-02,09:00,09:30,李四,,13912345678\n",
+                   encoding="utf-8")  # fmt: skip
+    code, _, err = _run(["central", "publish-bookings", CENTRE_A, str(bad), "--url", url], capsys)
+    assert code == 2 and "第2行：身份证号" in err and "第3行：预约日期2020-01-02已过" in err
+    assert admin.centre_bookings(url, CENTRE_A) == []  # all or none
+    good = tmp_path / "good.csv"
+    good.write_text(CSV_HEAD + "SD0001,综合受理,2031-03-04,09:00,09:30,张三,11010519491231002X,\n"
+                    "SD0002,ZH,2031/3/4,9:30,10:00,李四,,13912345678\n",
+                    encoding="gbk")  # fmt: skip
+    code, out, err = _run(["central", "publish-bookings", CENTRE_A, str(good), "--url", url], capsys)
+    assert code == 0, err
+    assert "新增 2 条" in out
+    code, out, _ = _run(["central", "publish-bookings", CENTRE_A, str(good), "--url", url], capsys)
+    assert "新增 0 条，2 条此前已发布" in out
+    q, queue_url = halls("a")
+    hall_client(workstation("a1"), central, queue_url, Clock()).sync_once()
+    assert county_bookings(q) == {
+        "SD0001": ("县中心", "已预约", "09:00–09:30"),
+        "SD0002": ("县中心", "已预约", "09:30–10:00"),
+    }
+    # the ID number's check works here as for a booking made at the counter
+    assert [b.booking_no for b in BookingStore(q).find_by_id_number("11010519491231002X",
+                                                                     now=NOW)] == ["SD0001"]
+    code, out, err = _run(
+        ["central", "cancel-booking", CENTRE_A, "sd0002", "--reason", "申请人取消", "--url", url],
+        capsys,
+    )
+    assert code == 0, err
+    code, out, _ = _run(["central", "bookings", CENTRE_A, "--url", url], capsys)
+    assert "SD0001\t2031-03-04 09:00–09:30\t综合受理\t张三\t已预约\t大厅：—" in out
+    assert "SD0002" in out and "已取消" in out
+    code, _, err = _run(["central", "cancel-booking", CENTRE_A, "SD9999", "--reason", "x",
+                         "--url", url], capsys)  # fmt: skip
+    assert code != 0 and "没有预约号 SD9999" in err
+    # the hall's manager lists what the county sent that the hall could not take
+    code, out, _ = _run(["queue", "county-bookings", "--queue-url", queue_url], capsys)
+    assert code == 0 and "没有需要处理的县中心预约" in out
+
+
+def test_which_workstations_pull_bookings(tmp_path: Path) -> None:
+    from app.services.sync import booking_feed
+    from app.settings import Settings
+
+    settings = Settings(None)
+    assert booking_feed(settings, tmp_path) is None  # no hall queue here
+    (tmp_path / "queue.sqlite3").touch()  # the hall's programs made one in the data folder
+    assert booking_feed(settings, tmp_path) is not None
+    settings.set("county_bookings", False)
+    assert booking_feed(settings, tmp_path) is None
+    settings.set("county_bookings", True)
+    settings.set("queue_url", "postgresql://hall-server/queue")  # the hall's shared store
+    assert booking_feed(settings, None) is not None
