@@ -151,13 +151,16 @@ def booked(queue: QueueStore, start: int = 9) -> tuple[int, int]:
     return slot.booked, slot.capacity
 
 
-@pytest.fixture
-def halls(tmp_path: Path, central: Central, workstation: Callable[..., Store]) -> Iterator[Any]:
-    """Hall A (centre A) and hall B (centre B), each a real SQLite queue file."""
+@pytest.fixture(params=["sqlite", "pg"])
+def halls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Halls' queue stores: the first a real PostgreSQL database (``pg``) or SQLite
+    file, the others SQLite files."""
     made: list[QueueStore] = []
 
     def make(name: str, **kw: Any) -> tuple[QueueStore, str]:
         url = f"sqlite:///{tmp_path / (name + '-queue.sqlite3')}"
+        if request.param == "pg" and not made:
+            url = str(request.getfixturevalue("pg_url"))
         made.append(make_hall(url, **kw))
         return made[-1], url
 
