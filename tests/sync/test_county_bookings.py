@@ -7,6 +7,7 @@ workstation. A centre never receives another centre's bookings."""
 from __future__ import annotations
 
 import json
+from time import monotonic
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -104,6 +105,40 @@ def test_a_centre_login_asking_for_another_centres_bookings_gets_none(central: C
             "SELECT booking_no, hall_state FROM yc.booking ORDER BY booking_no"
         ).fetchall()
     assert states == [("SDA0001", ""), ("SDB0001", ""), ("SDB0002", "")]
+
+
+def test_a_centre_holding_its_report_open_makes_no_county_writer_wait(
+    central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's login reports a check-in inside a transaction it keeps open (row locks on its
+    booking): the county publishes and cancels without waiting for it, holding the
+    pull horizon, and B's hall gets B's new booking at once."""
+    admin.publish_bookings(central.admin_url, CENTRE_A, [booking("SDA0001", "甲一")])
+    admin.publish_bookings(central.admin_url, CENTRE_B, [booking("SDB0001", "乙一")])
+    central.register(CENTRE_A, "A1")
+    central.register(CENTRE_B, "A1")
+    holder = psycopg.connect(
+        libpq_url(central.centre_url(CENTRE_A)), password=central.logins[CENTRE_A].password
+    )
+    try:
+        holder.execute("SET idle_in_transaction_session_timeout = 0")
+        _ask(holder, central, CENTRE_A, used=[{"booking_no": "SDA0001", "state": "已签到",
+                                               "at": "2031-03-04T09:10:00", "ticket": "A001"}])  # fmt: skip
+        # from here every county statement gives up after 5 s instead of waiting
+        monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=5000 -c lock_timeout=5000")
+        started = monotonic()
+        assert admin.publish_bookings(central.admin_url, CENTRE_A, [
+            booking("SDA0001", "甲一"), booking("SDA0002", "甲二")
+        ]) == {"added": 1, "unchanged": 1}  # fmt: skip
+        admin.publish_bookings(central.admin_url, CENTRE_B, [booking("SDB0002", "乙二")])
+        with pytest.raises(admin.CentralAdminError, match="正在由大厅同步"):
+            admin.cancel_booking(central.admin_url, CENTRE_A, "SDA0001", "申请人取消")
+        with _connect(central, CENTRE_B) as conn:
+            got = {c["row"]["booking_no"] for c in _ask(conn, central, CENTRE_B)["changes"]}
+        assert got == {"SDB0001", "SDB0002"}
+        assert monotonic() - started < 4
+    finally:
+        holder.close()
 
 
 # ---------------------------------------------------------------- down to the hall
