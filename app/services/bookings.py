@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -63,6 +63,8 @@ class BookingDayView:
     slots: list[SlotInfo]
     grace: Grace
     at: datetime  # when it was read
+    # county bookings the hall could not take as they came (the manager's list)
+    county_issues: list[BookingIssue] = field(default_factory=list)
 
     def open_slots(self) -> list[SlotInfo]:
         """Slots with bookings whose check-in time is not over (the kiosk's list)."""
@@ -203,6 +205,7 @@ class BookingService:
                 store.slots(which),
                 store.grace(),
                 now,
+                store.county_issues(limit=50),
             )
 
         return self.queue.run(job)
