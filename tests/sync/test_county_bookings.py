@@ -7,10 +7,10 @@ workstation. A centre never receives another centre's bookings."""
 from __future__ import annotations
 
 import json
-from time import monotonic
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import psycopg
@@ -411,7 +411,9 @@ def test_the_county_publishes_a_centres_file_and_sees_what_the_hall_did(
     good.write_text(CSV_HEAD + "SD0001,综合受理,2031-03-04,09:00,09:30,张三,11010519491231002X,\n"
                     "SD0002,ZH,2031/3/4,9:30,10:00,李四,,13912345678\n",
                     encoding="gbk")  # fmt: skip
-    code, out, err = _run(["central", "publish-bookings", CENTRE_A, str(good), "--url", url], capsys)
+    code, out, err = _run(
+        ["central", "publish-bookings", CENTRE_A, str(good), "--url", url], capsys
+    )
     assert code == 0, err
     assert "新增 2 条" in out
     code, out, _ = _run(["central", "publish-bookings", CENTRE_A, str(good), "--url", url], capsys)
@@ -423,8 +425,9 @@ def test_the_county_publishes_a_centres_file_and_sees_what_the_hall_did(
         "SD0002": ("县中心", "已预约", "09:30–10:00"),
     }
     # the ID number's check works here as for a booking made at the counter
-    assert [b.booking_no for b in BookingStore(q).find_by_id_number("11010519491231002X",
-                                                                     now=NOW)] == ["SD0001"]
+    assert [
+        b.booking_no for b in BookingStore(q).find_by_id_number("11010519491231002X", now=NOW)
+    ] == ["SD0001"]
     code, out, err = _run(
         ["central", "cancel-booking", CENTRE_A, "sd0002", "--reason", "申请人取消", "--url", url],
         capsys,
