@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -126,6 +126,19 @@ class CountyPage:
     after: Cursor
     cursor: Cursor
     bookings: Sequence[CountyBooking]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    cursor: Cursor
+    applied_at: datetime | None  # when the cursor last moved
+    held: int  # county bookings waiting to be placed
+
+
+# With nothing to apply, a hall's cursor is moved at most this often: every pull's
+# cursor moves (the county's horizon does), and a write per sync of every workstation
+# would take the shared queue store's write lock for nothing.
+IDLE_CURSOR_MOVE = timedelta(minutes=10)
 
 
 @dataclass

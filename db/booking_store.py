@@ -602,14 +602,27 @@ class BookingStore:
 
     def county_cursor(self) -> tuple[int, int]:
         """How far this hall has applied the county's booking changes."""
-        from db.booking_county import FEED
+        return self.county_feed().cursor
+
+    def county_feed(self) -> Any:
+        """The county feed's state here (db.booking_county.FeedState): its cursor, when
+        it last moved, and how many county bookings are held."""
+        from db.booking_county import FEED, HELD, FeedState
         from db.booking_models import QueueBookingFeedRow as Feed
+        from db.booking_models import QueueBookingIssueRow as Issue
 
         with self.queue._read() as conn:
             row = conn.execute(
-                select(Feed.after_xid, Feed.after_seq).where(Feed.name == FEED)
+                select(Feed.after_xid, Feed.after_seq, Feed.applied_at).where(Feed.name == FEED)
             ).first()
-        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+            held = conn.execute(
+                select(func.count())
+                .select_from(Issue)
+                .where(Issue.kind.in_([k.value for k in HELD]), Issue.resolved_at.is_(None))
+            ).scalar_one()
+        if row is None:
+            return FeedState((0, 0), None, int(held))
+        return FeedState((int(row[0]), int(row[1])), row[2], int(held))
 
     def apply_county(self, page: Any, *, now: datetime, puller: str = "") -> Any:
         """Apply one page of the county's booking changes (db.booking_county.CountyPage)

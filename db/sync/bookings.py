@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.booking import BookingSource, BookingStatus
 from app.core.errors import StoreError
 from app.core.queue_records import QueueError
-from db.booking_county import CountyApplied, CountyBooking, CountyPage
+from db.booking_county import IDLE_CURSOR_MOVE, CountyApplied, CountyBooking, CountyPage
 from db.booking_store import BookingStore
 from db.queue_store import QueueStore
 
@@ -128,7 +128,8 @@ class BookingFeed:
         result: BookingSyncResult,
     ) -> None:
         now = self.clock()
-        after = store.county_cursor()
+        feed = store.county_feed()
+        after = feed.cursor
         used = hall_reports(store, now, self.report_days)
         while True:
             req = dict(identity, after_xid=str(after[0]), after_seq=after[1], limit=self.limit)
@@ -146,6 +147,11 @@ class BookingFeed:
             page = CountyPage(
                 after, cursor, [CountyBooking.from_row(c["row"]) for c in changes if c.get("row")]
             )
+            if (
+                not page.bookings and not feed.held and not reply.get("more")
+                and feed.applied_at is not None and now - feed.applied_at < IDLE_CURSOR_MOVE
+            ):  # fmt: skip
+                return  # nothing to apply: no write to the shared queue store
             applied: CountyApplied = store.apply_county(page, now=self.clock(), puller=puller)
             result.pulled += len(changes)
             result.added += applied.added

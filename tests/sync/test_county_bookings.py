@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -224,8 +224,15 @@ def test_each_hall_receives_its_own_centres_bookings_once(
         "SDA0002": ("县中心", "已预约", "10:00–10:30"),
     }
     assert county_bookings(qb) == {"SDB0001": ("县中心", "已预约", "09:00–09:30")}
-    # again, and from another workstation of hall A: nothing new, nothing twice
+    # again, and from another workstation of hall A: nothing new, nothing twice, and no
+    # write to the shared queue store for nothing (the cursor moves once in 10 minutes)
+    before = BookingStore(qa).county_feed()
     again = hall_client(workstation("a2"), central, url_a, clock, ws="A2").sync_once()
+    assert BookingStore(qa).county_feed() == before
+    clock.at = NOW + timedelta(minutes=11)
+    hall_client(workstation("a2"), central, url_a, clock, ws="A2").sync_once()
+    assert BookingStore(qa).county_feed().cursor > before.cursor
+    clock.at = NOW
     assert again.bookings_added == 0
     assert hall_client(workstation("a1"), central, url_a, clock).sync_once().bookings_added == 0
     assert len(county_bookings(qa)) == 2 and booked(qa) == (1, 4)
