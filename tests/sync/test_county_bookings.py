@@ -216,6 +216,8 @@ def test_each_hall_receives_its_own_centres_bookings_once(
     qa, url_a = halls("a")
     qb, url_b = halls("b")
     clock = Clock()
+    # the main pull carries no booking change (nothing else was published here)
+    assert SyncClient(workstation("plain"), central.config(CENTRE_A, "A9")).sync_once().pulled == 0
     report = hall_client(workstation("a1"), central, url_a, clock).sync_once()
     assert report.bookings_added == 2
     hall_client(workstation("b1"), central, url_b, clock, code=CENTRE_B).sync_once()
