@@ -91,6 +91,11 @@ def test_a_centre_login_asking_for_another_centres_bookings_gets_none(central: C
                 }
             ],
         )
+        # nor by flooding it with reports
+        with pytest.raises(psycopg.Error) as flood:
+            _ask(conn, central, CENTRE_A, used=[{"booking_no": f"X{i:06d}", "state": "爽约"}
+                                                for i in range(20001)])  # fmt: skip
+        assert flood.value.sqlstate == "YC024"
         # nor directly, nor through the county's own functions
         for statement in (
             "SELECT * FROM yc.booking",

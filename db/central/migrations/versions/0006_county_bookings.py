@@ -154,6 +154,8 @@ BEGIN
 END $fn$;
 """
 
+MAX_REPORTS = 20000  # a hall reports its last days' county bookings at each sync
+
 _ROW_JSON = "jsonb_build_object(" + ", ".join(f"'{c}', b.{c}" for c in ROW) + ")"
 
 SYNC = f"""
@@ -167,6 +169,10 @@ DECLARE {sql.CHECK_DECLARE}
   reported int := 0; conflicts jsonb := '[]';
 BEGIN
   {sql.caller_checks_v3()}
+  IF jsonb_typeof(req->'used') = 'array' AND jsonb_array_length(req->'used') > {MAX_REPORTS} THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC024',
+      MESSAGE = '一次报告的预约签到、爽约记录过多，县中心拒收（最多 {MAX_REPORTS} 条）。';
+  END IF;
   IF jsonb_typeof(req->'used') = 'array' AND jsonb_array_length(req->'used') > 0 THEN
     WITH r AS (
       SELECT DISTINCT ON (u.booking_no) u.booking_no, u.state, u.at, coalesce(u.ticket, '') AS ticket
