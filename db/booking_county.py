@@ -137,7 +137,8 @@ class FeedState:
 
 # With nothing to apply, a hall's cursor is moved at most this often: every pull's
 # cursor moves (the county's horizon does), and a write per sync of every workstation
-# would take the shared queue store's write lock for nothing.
+# would take the shared queue store's write lock for nothing (opening the store
+# still takes it once, briefly: QueueStore makes sure of the hall's row).
 IDLE_CURSOR_MOVE = timedelta(minutes=10)
 
 

@@ -151,7 +151,7 @@ class BookingFeed:
                 not page.bookings and not feed.held and not reply.get("more")
                 and feed.applied_at is not None and now - feed.applied_at < IDLE_CURSOR_MOVE
             ):  # fmt: skip
-                return  # nothing to apply: no write to the shared queue store
+                return  # nothing to apply: no write of the feed to the shared queue store
             applied: CountyApplied = store.apply_county(page, now=self.clock(), puller=puller)
             result.pulled += len(changes)
             result.added += applied.added
