@@ -214,6 +214,13 @@ REGISTRY: tuple[Setting, ...] = (
     ),
     Setting("sync_interval_s", int, 30, "自动同步间隔（秒）", SYNC, _range(5, 3600, "秒"),
             restart=True),
+    Setting(
+        "county_bookings",
+        bool,
+        True,
+        "同步时把县中心的本中心预约下载到本大厅的排队数据库（大厅各工作站都可下载，不会重复）",
+        SYNC,
+    ),
     # Operations (issue 19)
     Setting("backup_keep", int, 14, "保留的每日自动备份份数（数据目录 backups/ 中，最少1份）", HALL,
             _range(1, 365, "份")),

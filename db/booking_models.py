@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -71,3 +74,37 @@ class QueueBookingRow(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     checked_in_by: Mapped[str] = mapped_column(String(64), default="")
     failed_proofs: Mapped[int] = mapped_column(Integer, default=0)  # wrong last-4s typed
+
+
+class QueueBookingFeedRow(Base):
+    """How far this hall has applied a feed of bookings from outside (``county``: the
+    county's bookings for this centre): the county's change-log cursor, moved in the
+    same transaction as the bookings it covers, so a hall applies each change once
+    whichever of its workstations pulled it (docs/bookings.md)."""
+
+    __tablename__ = "queue_booking_feed"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    after_xid: Mapped[int] = mapped_column(BigInteger, default=0)
+    after_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    applied_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class QueueBookingIssueRow(Base):
+    """A county booking the hall could not take as it came, for the manager: held
+    until it can be placed (no such category or slot here, the ID already booked that
+    day), placed beyond the slot's capacity, a number here with other content, or a
+    cancellation at the county of a booking already checked in here."""
+
+    __tablename__ = "queue_booking_issue"
+    __table_args__ = (UniqueConstraint("booking_no", "kind", name="uq_queue_booking_issue"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    booking_no: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # db.booking_county.IssueKind
+    message: Mapped[str] = mapped_column(String(300))
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the county's row
+    at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolution: Mapped[str] = mapped_column(String(100), default="")

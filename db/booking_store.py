@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -58,6 +58,9 @@ from app.core.queue_records import QueueError, TicketInfo
 from db.booking_models import QueueBookingRow, QueueSlotRow
 from db.queue_store import TICKET_DISPLAY, TICKET_ID, QueueStore, _Config, _Tx
 
+if TYPE_CHECKING:
+    from db.booking_county import FeedState
+
 SLOT = cast(Table, QueueSlotRow.__table__)
 BOOKING = cast(Table, QueueBookingRow.__table__)
 
@@ -69,6 +72,7 @@ class BookingAction:
     SLOTS = "设置预约时段"
     CHECK_IN = "预约签到"
     PROOF_FAILED = "预约核验失败"
+    COUNTY = "县中心预约同步"
 
 
 class BookingError(QueueError):
@@ -596,6 +600,242 @@ class BookingStore:
             created_at=row.created_at, created_by=row.created_by, ticket=row.ticket,
             checked_in_at=row.checked_in_at, no_show=is_no_show(facts, now, self._grace(cfg)),
         )  # fmt: skip
+
+    # ------------------------------------------------------------ from the county
+
+    def county_cursor(self) -> tuple[int, int]:
+        """How far this hall has applied the county's booking changes."""
+        return self.county_feed().cursor
+
+    def county_feed(self) -> FeedState:
+        """The county feed's state here (db.booking_county.FeedState): its cursor, when
+        it last moved, and how many county bookings are held."""
+        from db.booking_county import FEED, HELD, FeedState
+        from db.booking_models import QueueBookingFeedRow as Feed
+        from db.booking_models import QueueBookingIssueRow as Issue
+
+        with self.queue._read() as conn:
+            row = conn.execute(
+                select(Feed.after_xid, Feed.after_seq, Feed.applied_at).where(Feed.name == FEED)
+            ).first()
+            held = conn.execute(
+                select(func.count())
+                .select_from(Issue)
+                .where(Issue.kind.in_([k.value for k in HELD]), Issue.resolved_at.is_(None))
+            ).scalar_one()
+        if row is None:
+            return FeedState((0, 0), None, int(held))
+        return FeedState((int(row[0]), int(row[1])), row[2], int(held))
+
+    def apply_county(self, page: Any, *, now: datetime, puller: str = "") -> Any:
+        """Apply one page of the county's booking changes (db.booking_county.CountyPage)
+        and move the hall's cursor, in one transaction; the rules are in
+        db/booking_county.py. The cursor's row lock (SQLite: the write lock) makes two
+        workstations pulling at once apply each change once: the second finds the
+        cursor moved past its page and applies nothing."""
+        from db.booking_county import FEED, CountyApplied
+        from db.booking_models import QueueBookingFeedRow as Feed
+
+        done = CountyApplied()
+        with self.queue._write() as tx:
+            feed = tx.conn.execute(
+                select(Feed.after_xid, Feed.after_seq).where(Feed.name == FEED).with_for_update()
+            ).first()
+            if feed is None:  # the hall's first pull; another workstation's may be running
+                tx.run(
+                    tx.raw.sql(
+                        "INSERT INTO queue_booking_feed (name, after_xid, after_seq, applied_by) "
+                        "VALUES (:n, 0, 0, '') ON CONFLICT (name) DO NOTHING"
+                    ),
+                    {"n": FEED},
+                )
+                feed = tx.conn.execute(
+                    select(Feed.after_xid, Feed.after_seq)
+                    .where(Feed.name == FEED)
+                    .with_for_update()
+                ).one()
+            if (int(feed[0]), int(feed[1])) >= tuple(page.cursor):
+                done.skipped = True
+                return done
+            cfg = self._cfg(tx)
+            seen: set[str] = set()
+            for b in page.bookings:
+                seen.add(b.booking_no)
+                self._county_one(tx, cfg, b, now, done)
+            self._county_retry_held(tx, cfg, seen, now, done)
+            tx.conn.execute(
+                update(Feed)
+                .where(Feed.name == FEED)
+                .values(after_xid=page.cursor[0], after_seq=page.cursor[1], applied_at=now,
+                        applied_by=puller[:64])
+            )  # fmt: skip
+            if done.added or done.cancelled or done.issues or done.resolved:
+                self._events(
+                    tx,
+                    [{"at": now, "actor": "县中心", "action": BookingAction.COUNTY,
+                      "reason": puller,
+                      "detail": {"added": done.added, "cancelled": done.cancelled,
+                                 "resolved": done.resolved,
+                                 "issues": [[n, str(k)] for n, k, _ in done.issues]}}],
+                )  # fmt: skip
+        return done
+
+    def _county_one(self, tx: _Tx, cfg: _Config, b: Any, now: datetime, done: Any) -> None:
+        from db.booking_county import IssueKind
+
+        existing = tx.conn.execute(
+            select(BOOKING).where(BOOKING.c.booking_no == b.booking_no).with_for_update()
+        ).first()
+        cat = self._category(cfg, b.category)
+        if existing is not None:
+            same = (
+                cat is not None and existing.category_id == cat.id and existing.day == b.day
+                and existing.start == hhmm(b.start) and existing.name == b.name.strip()
+                and existing.id_last4 == b.id_last4 and existing.phone_last4 == b.phone_last4
+            )  # fmt: skip
+            if not same:
+                self._county_issue(tx, b, IssueKind.CLASH, now, done,
+                                   f"{existing.source}，{existing.day} {existing.start}，"
+                                   f"{existing.name}")  # fmt: skip
+                return
+            self._county_resolve(tx, b.booking_no, None, now, "已在本大厅")
+            if not b.cancelled:
+                done.already += 1
+            elif existing.status == BookingStatus.CHECKED_IN.value:
+                when = f"{existing.checked_in_at:%H:%M}" if existing.checked_in_at else ""
+                self._county_issue(tx, b, IssueKind.CANCEL_USED, now, done,
+                                   f"{when}签到，号码{existing.ticket}")  # fmt: skip
+            elif existing.status == BookingStatus.BOOKED.value:
+                tx.conn.execute(update(BOOKING).where(BOOKING.c.id == existing.id)
+                                .values(status=BookingStatus.CANCELLED.value))  # fmt: skip
+                tx.conn.execute(update(SLOT).where(SLOT.c.id == existing.slot_id)
+                                .values(booked=SLOT.c.booked - 1))  # fmt: skip
+                done.cancelled += 1
+            return
+        if b.cancelled:
+            if self._county_resolve(tx, b.booking_no, None, now, "县中心已取消"):
+                done.resolved += 1
+            return
+        if b.day < now.date():
+            done.past += 1
+            self._county_resolve(tx, b.booking_no, None, now, "预约日期已过")
+            return
+        if cat is None:
+            self._county_issue(tx, b, IssueKind.NO_CATEGORY, now, done)
+            return
+        slot = tx.conn.execute(
+            select(SLOT)
+            .where(SLOT.c.category_id == cat.id, SLOT.c.day == b.day,
+                   SLOT.c.start == hhmm(b.start))
+            .with_for_update()
+        ).first()  # fmt: skip
+        if slot is None or slot.end != hhmm(b.end):
+            self._county_issue(tx, b, IssueKind.NO_SLOT, now, done)
+            return
+        if b.id_hash:
+            twice = tx.conn.execute(
+                select(BOOKING.c.booking_no).where(
+                    BOOKING.c.id_hash == b.id_hash, BOOKING.c.day == b.day,
+                    BOOKING.c.category_id == cat.id,
+                    BOOKING.c.status != BookingStatus.CANCELLED.value,
+                )
+            ).scalar()  # fmt: skip
+            if twice is not None:
+                self._county_issue(tx, b, IssueKind.ID_TWICE, now, done, str(twice))
+                return
+        tx.conn.execute(
+            insert(BOOKING).values(
+                id=uuid7(), booking_no=b.booking_no, slot_id=slot.id, category_id=cat.id,
+                day=b.day, start=slot.start, end=slot.end, name=b.name.strip()[:32],
+                id_masked=b.id_masked[:18], id_last4=b.id_last4[:4], id_hash=b.id_hash[:64],
+                phone_masked=b.phone_masked[:20], phone_last4=b.phone_last4[:4],
+                source=BookingSource.COUNTY.value, status=BookingStatus.BOOKED.value,
+                created_at=now, created_by="县中心", ticket_id=None, ticket="",
+                checked_in_at=None, checked_in_by="", failed_proofs=0,
+            )
+        )  # fmt: skip
+        tx.conn.execute(update(SLOT).where(SLOT.c.id == slot.id).values(booked=SLOT.c.booked + 1))
+        done.added += 1
+        if self._county_resolve(tx, b.booking_no, None, now, "已排入"):
+            done.resolved += 1
+        if slot.booked >= slot.capacity:
+            self._county_issue(tx, b, IssueKind.OVER_CAPACITY, now, done,
+                               f"可约{slot.capacity}人，现{slot.booked + 1}人")  # fmt: skip
+
+    def _county_issue(
+        self, tx: _Tx, b: Any, kind: Any, now: datetime, done: Any, extra: str = ""
+    ) -> None:
+        """Record an issue once (a held booking tried again adds nothing new)."""
+        from db.booking_county import issue_message
+        from db.booking_models import QueueBookingIssueRow as Issue
+
+        message = issue_message(kind, b, extra)
+        found = tx.conn.execute(
+            select(Issue.id, Issue.resolved_at)
+            .where(Issue.booking_no == b.booking_no, Issue.kind == kind.value)
+        ).first()  # fmt: skip
+        if found is None:
+            tx.conn.execute(insert(Issue).values(
+                id=uuid7(), booking_no=b.booking_no, kind=kind.value, message=message,
+                doc=b.to_row(), at=now, resolved_at=None, resolution=""))  # fmt: skip
+        elif found.resolved_at is not None:
+            tx.conn.execute(update(Issue).where(Issue.id == found.id).values(
+                message=message, doc=b.to_row(), at=now, resolved_at=None,
+                resolution=""))  # fmt: skip
+        else:
+            tx.conn.execute(update(Issue).where(Issue.id == found.id)
+                            .values(message=message, doc=b.to_row()))  # fmt: skip
+            return
+        done.issues.append((b.booking_no, kind, message))
+
+    def _county_resolve(self, tx: _Tx, number: str, kind: Any, now: datetime, how: str) -> bool:
+        """Close the held issues of a booking (``kind`` None: every held kind)."""
+        from db.booking_county import HELD
+        from db.booking_models import QueueBookingIssueRow as Issue
+
+        kinds = [k.value for k in HELD] if kind is None else [kind.value]
+        result = tx.conn.execute(
+            update(Issue)
+            .where(Issue.booking_no == number, Issue.kind.in_(kinds),
+                   Issue.resolved_at.is_(None))
+            .values(resolved_at=now, resolution=how)
+        )  # fmt: skip
+        return bool(result.rowcount)
+
+    def _county_retry_held(
+        self, tx: _Tx, cfg: _Config, seen: set[str], now: datetime, done: Any
+    ) -> None:
+        """Held bookings are tried again (the manager may have set the slot since)."""
+        from db.booking_county import HELD, CountyBooking
+        from db.booking_models import QueueBookingIssueRow as Issue
+
+        rows = tx.conn.execute(
+            select(Issue.booking_no, Issue.doc)
+            .where(Issue.kind.in_([k.value for k in HELD]), Issue.resolved_at.is_(None))
+            .order_by(Issue.at)
+        ).all()
+        for number, doc in rows:
+            if number in seen:
+                continue
+            seen.add(number)
+            self._county_one(tx, cfg, CountyBooking.from_row(doc), now, done)
+
+    def county_issues(self, *, open_only: bool = True, limit: int = 500) -> list[Any]:
+        """County bookings the hall could not take as they came (db.booking_county.
+        BookingIssue), newest first."""
+        from db.booking_county import BookingIssue, CountyBooking, IssueKind
+        from db.booking_models import QueueBookingIssueRow as Issue
+
+        query = select(Issue).order_by(Issue.at.desc()).limit(limit)
+        if open_only:
+            query = query.where(Issue.resolved_at.is_(None))
+        with self.queue._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            BookingIssue(r.booking_no, IssueKind(r.kind), r.message, r.at, r.resolved_at,
+                         r.resolution, CountyBooking.from_row(r.doc) if r.doc else None)
+            for r in rows
+        ]  # fmt: skip
 
 
 __all__ = [

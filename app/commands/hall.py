@@ -81,6 +81,14 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
     p.add_argument("--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）")
     p.set_defaults(handler=_import_bookings)
+    p = qsub.add_parser(
+        "county-bookings",
+        help="县中心同步下来、本大厅未能照常排入的预约（暂未排入、超额排入、已签到后被取消等）",
+    )
+    p.add_argument("--all", action="store_true", help="也列出已处理的")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据目录")
+    p.add_argument("--queue-url", help="排队数据库 URL 或文件（默认：设置 queue_url 或数据目录）")
+    p.set_defaults(handler=_county_bookings)
     _add_config_cli(qsub)
 
 
@@ -198,6 +206,31 @@ def _import_bookings(args: argparse.Namespace) -> int:
         f"已导入 {result.added} 条预约"
         + (f"，{result.already} 条此前已导入" if result.already else "")
     )
+    return 0
+
+
+def _county_bookings(args: argparse.Namespace) -> int:
+    from app.services.bookings import BookingService
+    from db.store import StoreError
+
+    service = _service(args)
+    try:
+        issues = BookingService(service).county_issues(open_only=not args.all)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    if not issues:
+        print("没有需要处理的县中心预约")
+        return 0
+    for issue in issues:
+        state = (
+            f"已处理（{issue.resolution}，{issue.resolved_at:%m-%d %H:%M}）"
+            if issue.resolved_at
+            else ("待排入" if issue.held else "待处理")
+        )
+        print(f"{issue.at:%m-%d %H:%M}\t{issue.title}\t{state}\n  {issue.message}")
     return 0
 
 

@@ -96,6 +96,19 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = admin("release-workstation", "释放工作站代码（更换电脑后允许新电脑使用）", _release)
     p.add_argument("centre")
     p.add_argument("workstation")
+    p = admin(
+        "publish-bookings",
+        "发布省平台预约文件（CSV/xlsx，格式同 queue import-bookings）到县中心，由该中心的大厅同步下载",
+        _publish_bookings,
+    )
+    p.add_argument("centre", help="中心代码")
+    p.add_argument("file", type=Path, help="预约文件")
+    p = admin("cancel-booking", "在县中心取消一个预约（大厅已签到的不能取消）", _cancel_booking)
+    p.add_argument("centre", help="中心代码")
+    p.add_argument("booking_no", help="预约号")
+    p.add_argument("--reason", required=True, help="取消原因")
+    p = admin("bookings", "列出中心在县中心的预约与大厅签到情况", _list_bookings)
+    p.add_argument("centre", help="中心代码")
     admin("status", "各中心、工作站的同步情况", _central_status)
     p = admin(
         "connections",
@@ -343,6 +356,67 @@ def _set_status(args: argparse.Namespace) -> int:
     return _admin_call(args, run)
 
 
+def _publish_bookings(args: argparse.Namespace) -> int:
+    from app.core.booking import parse_import
+    from app.core.clock import clock_from_env
+    from app.services.bookings import read_import_table
+    from db.central import admin
+
+    today = clock_from_env().today()
+    table, problem = read_import_table(args.file)
+    lines, problems = parse_import(table, today) if problem is None else ([], [problem])
+    problems += [
+        f"第{ln.line}行：预约日期{ln.booking.day.isoformat()}已过"
+        for ln in lines
+        if ln.booking.day < today
+    ]
+    if problems:
+        print(f"{args.file.name} 未发布（一条也没有发布），请改正后重新发布：", file=sys.stderr)
+        for p in problems[:50]:
+            print(f"  {p}", file=sys.stderr)
+        return 2
+
+    def run(url: str) -> int:
+        result = admin.publish_bookings(url, args.centre, [ln.booking for ln in lines])
+        print(
+            f"已发布中心 {args.centre} 的预约：新增 {result['added']} 条，"
+            f"{result['unchanged']} 条此前已发布；该中心的大厅下次同步时收到。"
+        )
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _cancel_booking(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        result = admin.cancel_booking(url, args.centre, args.booking_no, args.reason)
+        print("已取消，该中心的大厅下次同步时释放名额" if result["changed"] else "此预约此前已取消")
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _list_bookings(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        rows = admin.centre_bookings(url, args.centre)
+        if not rows:
+            print(f"中心 {args.centre} 在县中心没有预约")
+        for r in rows:
+            status = "已取消" if r["status"] == "cancelled" else "已预约"
+            hall = r["hall_state"] or "—"
+            if r["hall_state"] == "已签到":
+                hall += f"（{r['hall_at']:%m-%d %H:%M}，{r['hall_ticket']}）"
+            print(f"{r['booking_no']}\t{r['day']} {r['start_time']}–{r['end_time']}"
+                  f"\t{r['category']}\t{r['name']}\t{status}\t大厅：{hall}")  # fmt: skip
+        return 0
+
+    return _admin_call(args, run)
+
+
 def _add_workstation(args: argparse.Namespace) -> int:
     from db.central import admin
 
@@ -480,7 +554,8 @@ def _sync_once(args: argparse.Namespace) -> int:
     try:
         credentials = CREDENTIALS_FACTORY()
         service = SyncService(
-            ctx.store, lambda: client_from_settings(ctx.store, ctx.settings, credentials)
+            ctx.store,
+            lambda: client_from_settings(ctx.store, ctx.settings, credentials, ctx.data_dir),
         )
         status = service.run_once()
         if not status.configured:

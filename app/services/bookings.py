@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from app.core.booking import (
 )
 from app.core.queue_records import TicketInfo
 from app.services.queue import QueueService, _with_estimate
+from db.booking_county import BookingIssue
 from db.booking_store import (
     BookingDay,
     BookingError,
@@ -45,6 +46,7 @@ __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDayView",
     "BookingError",
     "BookingInfo",
+    "BookingIssue",
     "BookingService",
     "ImportRefused",
     "ImportResult",
@@ -65,6 +67,8 @@ class BookingDayView:
     slots: list[SlotInfo]
     grace: Grace
     at: datetime  # when it was read
+    # county bookings the hall could not take as they came (the manager's list)
+    county_issues: list[BookingIssue] = field(default_factory=list)
 
     def open_slots(self) -> list[SlotInfo]:
         """Slots with bookings whose check-in time is not over (the kiosk's list)."""
@@ -205,6 +209,7 @@ class BookingService:
                 store.slots(which),
                 store.grace(),
                 now,
+                store.county_issues(limit=50),
             )
 
         return self.queue.run(job)
@@ -231,3 +236,11 @@ class BookingService:
                 lines, actor=actor, now=self.queue.clock(), source_name=path.name
             )
         )
+
+    # ------------------------------------------------------------ from the county
+
+    def county_issues(self, *, open_only: bool = True) -> list[BookingIssue]:
+        """County bookings the hall could not take as they came (held, over capacity,
+        a cancellation of a used booking, a number with other content): the manager's
+        list (docs/bookings.md)."""
+        return self.queue.run(lambda s: BookingStore(s).county_issues(open_only=open_only))

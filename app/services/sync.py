@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from app.core.clock import clock_from_env
 from app.core.listeners import Listeners
 from app.core.sync_records import SyncIssues
 from app.services.credentials import (
@@ -27,6 +28,7 @@ from app.services.credentials import (
 from app.settings import Settings
 from db.store import LocalStore
 from db.sync import issues, state
+from db.sync.bookings import BookingFeed
 from db.sync.client import CentralConfig, SyncClient, SyncError, SyncReport, first_sync
 from db.sync.outbox import pending_count
 
@@ -125,11 +127,29 @@ def password_for(url: str, settings: Settings, credentials: Credentials) -> str:
     return password
 
 
+def booking_feed(settings: Settings, data_dir: str | Path | None) -> BookingFeed | None:
+    """The hall's queue store to pull the county's bookings into: the ``queue_url``
+    setting, or the data folder's queue.sqlite3 once the hall's programs have made it;
+    None when this workstation has none or ``county_bookings`` is off."""
+    if not settings.get("county_bookings"):
+        return None
+    setting = str(settings.get("queue_url")).strip()
+    if not setting and (data_dir is None or not (Path(data_dir) / "queue.sqlite3").exists()):
+        return None
+    from app.services.queue import queue_url
+
+    return BookingFeed.for_url(queue_url(setting, data_dir or "."), clock_from_env().now)
+
+
 def client_from_settings(
-    store: LocalStore, settings: Settings, credentials: Credentials
+    store: LocalStore,
+    settings: Settings,
+    credentials: Credentials,
+    data_dir: str | Path | None = None,
 ) -> SyncClient | None:
     """A client for the configured county database, or None when none is set up.
-    Raises SyncError when the password is needed and not given."""
+    Raises SyncError when the password is needed and not given. With ``data_dir``, the
+    client also pulls the county's bookings into the hall's queue store (booking_feed)."""
     url = str(settings.get("central_url")).strip()
     if not url:
         return None
@@ -143,6 +163,7 @@ def client_from_settings(
             workstation=str(settings.get("workstation")),
             sslmode=str(settings.get("central_sslmode")),
         ),
+        bookings=booking_feed(settings, data_dir),
     )
 
 

@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
         store = ctx.store.get()
         self.sync = SyncService(
             store,
-            lambda: client_from_settings(store, ctx.settings, credentials),
+            lambda: client_from_settings(store, ctx.settings, credentials, ctx.data_dir),
             interval_s=float(ctx.settings.get("sync_interval_s")),
         )
         self.sync.subscribe(lambda status: None if status.running else self.synced.emit())

@@ -96,4 +96,3 @@ class TaskRunner(QObject):
         back through the event loop if it runs."""
         if not self._lane.close(timeout) and timeout > 0:
             log.warning("%s: jobs still running after %.1f s", self.name, timeout)
-

@@ -621,3 +621,44 @@ def drop_roles(url: str, prefix: str) -> None:
         )
         for (name,) in cur.fetchall():
             cur.execute(pgsql.SQL("DROP ROLE IF EXISTS {}").format(pgsql.Identifier(name)))
+
+
+def publish_bookings(url: str, centre: str, bookings: Iterable[Any]) -> dict[str, int]:
+    """Publish a centre's bookings from the province's platform (app.core.booking.
+    BookingInput, checked by parse_import), all or none; only the masked ID and phone,
+    their last four and a hash of the ID go to the county. The centre's halls receive
+    them at their next sync."""
+    from db.booking_county import county_row
+
+    rows = [county_row(b) for b in bookings]
+    return dict(
+        _call(
+            url,
+            f"SELECT {API}.publish_bookings_v1(%s, %s::jsonb)",
+            [centre, json.dumps(rows, ensure_ascii=False)],
+        )
+    )
+
+
+def cancel_booking(url: str, centre: str, number: str, reason: str) -> dict[str, Any]:
+    """Cancel a booking at the county (refused when the hall reported it checked in)."""
+    from app.core.booking import booking_no
+
+    result: dict[str, Any] = _call(
+        url, f"SELECT {API}.cancel_booking_v1(%s, %s, %s)", [centre, booking_no(number), reason]
+    )
+    return result
+
+
+def centre_bookings(url: str, centre: str) -> list[dict[str, Any]]:
+    """A centre's bookings at the county with what its hall reported (for `central
+    bookings` and tests)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT booking_no, category, day, start_time, end_time, name, status, hall_state,"
+            " hall_at, hall_ticket FROM yc.booking WHERE centre_code = %s"
+            " ORDER BY day, start_time, booking_no",
+            [centre],
+        )
+        names = [d.name for d in cur.description or ()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import psycopg
 from sqlalchemy import delete, func, select, update
@@ -33,6 +33,9 @@ from db.store import LocalStore
 from db.sync import state
 from db.sync.apply import PullApplied, apply_changes
 from db.sync.outbox import TABLES, pending_count
+
+if TYPE_CHECKING:
+    from db.sync.bookings import BookingFeed
 
 log = logging.getLogger("yichuang.sync")
 
@@ -100,6 +103,9 @@ class SyncReport:
     notice: str = ""
     pending: int = 0
     warnings: list[str] = field(default_factory=list)
+    bookings_added: int = 0  # county bookings placed in the hall's queue store
+    bookings_cancelled: int = 0
+    booking_issues: int = 0  # new ones for the manager (db/booking_county.py)
 
     def text(self) -> str:
         parts = [f"上传 {self.rows} 条变更（{self.batches} 批）", f"下载 {self.pulled} 条"]
@@ -111,6 +117,15 @@ class SyncReport:
             parts.append(f"{self.conflicts} 处冲突（已按规则处理）")
         if self.items_added:
             parts.append(f"新增事项版本 {self.items_added} 个")
+        if self.bookings_added or self.bookings_cancelled:
+            parts.append(
+                f"县中心预约新增 {self.bookings_added} 条、取消 {self.bookings_cancelled} 条"
+            )
+        if self.booking_issues:
+            parts.append(
+                f"{self.booking_issues} 条县中心预约需大厅管理员处理（yichuang queue county-bookings）"
+            )
+        parts += self.warnings
         parts.append(f"待上传 {self.pending} 条")
         return "，".join(parts)
 
@@ -188,9 +203,11 @@ class SyncClient:
         config: CentralConfig,
         clock: Callable[[], datetime] = datetime.now,
         sleep: Callable[[float], None] = time.sleep,
+        bookings: BookingFeed | None = None,
     ) -> None:
         self.store = store
         self.config = config
+        self.bookings = bookings  # the hall's queue store, if this workstation has one
         self.clock = clock  # local wall time for bookkeeping only; it orders nothing
         self.sleep = sleep  # the wait between connection attempts when the county is full
 
@@ -482,6 +499,19 @@ class SyncClient:
             if not reply.get("more"):
                 return report
 
+    def pull_bookings(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """The centre's county bookings into the hall's queue store, and the hall's
+        check-ins and no-shows up (db/sync/bookings.py); never fails the sync."""
+        assert self.bookings is not None
+        got = self.bookings.sync(
+            conn, self._identity(), f"{self.config.centre}-{self.config.workstation}"
+        )
+        report.bookings_added += got.added
+        report.bookings_cancelled += got.cancelled
+        report.booking_issues += got.issues
+        if got.warning:
+            report.warnings.append(got.warning)
+
     # ------------------------------------------------------------ both
 
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
@@ -492,6 +522,8 @@ class SyncClient:
             with self._session() as conn:
                 self.push(conn, report)
                 self.pull(conn, report, progress)
+                if self.bookings is not None:
+                    self.pull_bookings(conn, report)
         except SyncError as exc:
             self._remember_error(exc.message)
             raise

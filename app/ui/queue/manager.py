@@ -149,6 +149,11 @@ class ManagerWindow(QMainWindow):
         self.booking_figures = QLabel(self.tr("正在读取今日预约…"), bookings_page)
         self.booking_figures.setObjectName("managerBookingFigures")
         bookings_layout.addWidget(self.booking_figures)
+        self.county_issues = QLabel(bookings_page)  # county bookings not taken as they came
+        self.county_issues.setObjectName("managerCountyIssues")
+        self.county_issues.setStyleSheet("color: #b00020;")
+        self.county_issues.hide()
+        bookings_layout.addWidget(self.county_issues)
         self.booking_view = rows_table(self.booking_model, "managerBookingTable", bookings_page)
         bookings_layout.addWidget(self.booking_view, 1)
         self.bookings_page = bookings_page
@@ -250,6 +255,15 @@ class ManagerWindow(QMainWindow):
     def show_bookings(self, view: BookingDayView) -> None:
         self.booking_day = view
         self.booking_figures.setText(figures_text(view))
+        issues = view.county_issues
+        self.county_issues.setVisible(bool(issues))
+        self.county_issues.setText(
+            self.tr("县中心预约需处理 %1 条（悬停看说明；全部：yichuang queue county-bookings）：\n%2")
+            .replace("%1", str(len(issues)))
+            .replace("%2", "\n".join(f"· {i.title}：{i.message.split('：', 1)[0]}"
+                                     for i in issues[:5]))
+        )  # fmt: skip
+        self.county_issues.setToolTip("\n".join(i.message for i in issues[:20]))
         self.booking_model.set_rows(*booking_rows(view))
         f = view.figures
         self.tabs.setTabText(

@@ -6,6 +6,7 @@ manager's bookings tab, slots and the province file's import."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -376,3 +377,41 @@ def test_the_manager_imports_the_province_file_all_or_nothing(
     assert actions.count(BookingAction.IMPORT) == 1
     win.close()
     QApplication.processEvents()
+
+
+def test_the_manager_sees_the_county_bookings_the_hall_could_not_take(
+    qtbot: QtBot, service: QueueService, store: BookingStore
+) -> None:
+    from db.booking_county import CountyBooking, CountyPage
+
+    book(store, time(9), time(9, 30), "本地一")
+    book(store, time(9), time(9, 30), "本地二")  # 09:00 is full (2 places)
+
+    def county(no: str, start: time, end: time, name: str) -> CountyBooking:
+        return CountyBooking(no, "综合受理", DAY, start, end, name, "", "", "", "139****5678",
+                             "5678", cancelled=False, version=1)  # fmt: skip
+
+    done = store.apply_county(
+        CountyPage((0, 0), (7, 0), [county("SD0001", time(9), time(9, 30), "省一"),
+                                    county("SD0002", time(14), time(14, 30), "省二"),
+                                    county("SD0003", time(10), time(10, 30), "省三")]),
+        now=BEFORE, puller="370999101-A1",
+    )  # fmt: skip
+    assert (done.added, len(done.issues)) == (2, 2)
+    win = make_manager(qtbot, service)
+    win.tabs.setCurrentWidget(win.bookings_page)
+    wait_until(qtbot, lambda: win.booking_day is not None)
+    assert win.county_issues.isVisible()
+    text = win.county_issues.text()
+    assert text.startswith("县中心预约需处理 2 条")
+    assert (
+        "· 时段已约满，仍已排入：县中心预约SD0001（省一，综合受理，12月8日 09:00–09:30）\n" in text
+    )
+    assert "· 没有此预约时段，暂未排入：县中心预约SD0002" in text
+    assert "请设置该日的预约时段" in win.county_issues.toolTip()
+    rows = [win.booking_model.rows[i] for i in range(win.booking_model.rowCount())]
+    assert {r[3] for r in rows} == {"本地一", "本地二", "省一", "省三"}
+    shot = Path(os.environ.get("YC_SHOTS", ""))
+    if shot.name:
+        win.grab().save(str(shot / "manager-county-issues.png"))
+    win.close()
