@@ -141,7 +141,7 @@ def test_deferred_supply_and_transfer(sqlite_store: Store) -> None:
         assert rec.state.status == "已受理" and rec.state.outstanding == ()
         assert rec.state.owner == "li"
         assert s.scalar(select(CaseRow.owner).where(CaseRow.case_no == case_no)) == "li"
-        supply = [e for e in rec.timeline if e.action == "容缺补交"][0]
+        supply = next(e for e in rec.timeline if e.action == "容缺补交")
         assert supply.detail["late"] is True and supply.detail["received_by"] == "li"
 
 
