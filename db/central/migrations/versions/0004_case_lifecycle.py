@@ -1,0 +1,143 @@
+"""the case lifecycle at the county: due date after clock stops, the clock stop under
+way and the owner (首问负责) on each case; the statuses after intake (审查 → 待核准 →
+已核准 → 已办结 → 已出件, 已退回, 已撤回, 补正逾期) accepted and sent down
+
+Revision ID: c0004
+Revises: c0003
+Create Date: 2026-12-07
+
+The steps themselves travel as audit entries (as before). A workstation pushes its
+case row with the three new columns; the county keeps them and sends them down with
+a case whose later steps happen there (``central set-status``). Status still moves
+forward only: a move is forward when steps lead from the old status to the new one
+(app/core/lifecycle.MOVES, closed here as STATUS_FORWARD). The one loop — a case the
+chief returned (已退回) is reviewed again (待核准) — goes either way, so there the
+higher row_version wins.
+
+The sync protocol's shape does not change (schema version stays 2): a workstation
+not yet updated simply sends no new columns, and one updated before the county sends
+keys the old county ignores.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from db.central import sql
+
+revision = "c0004"
+down_revision = "c0003"
+branch_labels = None
+depends_on = None
+
+STATUSES = (
+    "已受理", "容缺受理", "待补正", "不予受理", "已办结", "已补正", "待核准", "已退回", "已核准",
+    "已出件", "已撤回", "补正逾期",
+)  # fmt: skip
+# (old, new): steps lead from old to new (tests/sync/test_lifecycle_sync.py checks it
+# against app/core/lifecycle)
+STATUS_FORWARD = (
+    ("已受理", "已办结"),
+    ("已受理", "待核准"),
+    ("已受理", "已退回"),
+    ("已受理", "已核准"),
+    ("已受理", "已出件"),
+    ("已受理", "已撤回"),
+    ("容缺受理", "已受理"),
+    ("容缺受理", "已办结"),
+    ("容缺受理", "待核准"),
+    ("容缺受理", "已退回"),
+    ("容缺受理", "已核准"),
+    ("容缺受理", "已出件"),
+    ("容缺受理", "已撤回"),
+    ("待补正", "已补正"),
+    ("待补正", "已撤回"),
+    ("待补正", "补正逾期"),
+    ("已办结", "已出件"),
+    ("待核准", "已办结"),
+    ("待核准", "已退回"),
+    ("待核准", "已核准"),
+    ("待核准", "已出件"),
+    ("待核准", "已撤回"),
+    ("已退回", "已办结"),
+    ("已退回", "待核准"),
+    ("已退回", "已核准"),
+    ("已退回", "已出件"),
+    ("已退回", "已撤回"),
+    ("已核准", "已办结"),
+    ("已核准", "已出件"),
+    ("已核准", "已撤回"),
+)
+NEW_COLUMNS = ("due_date", "clock_stopped_on", "owner")
+
+
+def apply_cases_v4() -> str:
+    """c0003's _apply_cases with the three columns kept, and the loop's rule."""
+    text = sql.apply_cases_function_v3()
+    cols = ", ".join(sql.CASE_COLUMNS)
+    wider = cols + ", " + ", ".join(NEW_COLUMNS)
+    assert text.count(cols) == 2
+    text = text.replace(cols, wider)
+    old_set = "      supply_by = excluded.supply_by,\n"
+    assert text.count(old_set) == 1
+    text = text.replace(
+        old_set,
+        old_set
+        + "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
+        + "      owner = coalesce(nullif(excluded.owner, ''), cases.owner),\n",
+    )
+    old_where = "    WHERE (status_forward(cases.status, excluded.status)\n"
+    assert text.count(old_where) == 1
+    return text.replace(
+        old_where,
+        "    WHERE ((status_forward(cases.status, excluded.status)\n"
+        "            AND (NOT status_forward(excluded.status, cases.status)\n"
+        "                 OR cases.row_version < excluded.row_version))\n",
+    )
+
+
+def pull_v4() -> str:
+    old = "'status', c.status, 'completed_at', c.completed_at, 'row_version', c.row_version,"
+    assert sql.PULL_V3.count(old) == 1
+    return sql.PULL_V3.replace(
+        old,
+        old + "\n            'due_date', c.due_date, 'clock_stopped_on', c.clock_stopped_on,"
+        " 'owner', c.owner,",
+    )
+
+
+def upgrade() -> None:
+    statuses = ", ".join(f"'{s}'" for s in STATUSES)
+    moves = ", ".join(f"('{a}', '{b}')" for a, b in STATUS_FORWARD)
+    _run("SET search_path = yc, pg_temp")
+    _run(
+        """
+ALTER TABLE cases ADD COLUMN due_date date;
+ALTER TABLE cases ADD COLUMN clock_stopped_on date;
+ALTER TABLE cases ADD COLUMN owner text NOT NULL DEFAULT '';
+"""
+    )
+    # existing rows: no clock stop yet; the intake clerk owns the case. The change log
+    # triggers fire only on a status or version change, so this sends nothing down.
+    _run("UPDATE cases SET due_date = promised_date, owner = clerk")
+    _run(
+        "CREATE OR REPLACE FUNCTION status_list() RETURNS text[] LANGUAGE sql IMMUTABLE AS "
+        f"$$ SELECT ARRAY[{statuses}] $$"
+    )
+    _run(
+        "CREATE OR REPLACE FUNCTION status_forward(a text, b text) RETURNS boolean "
+        f"LANGUAGE sql IMMUTABLE AS $$ SELECT (a, b) IN ({moves}) $$"
+    )
+    _run(apply_cases_v4())
+    _run(pull_v4())
+    _run("SET search_path = public")
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the central schema is not downgraded")
+
+
+def _run(statement: str) -> None:
+    # straight to psycopg without parameters, so the '%s' of format() and the ':' of
+    # PL/pgSQL reach the server as written
+    op.get_bind().connection.driver_connection.execute(statement)  # type: ignore[union-attr]
