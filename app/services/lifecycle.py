@@ -97,7 +97,7 @@ def actor_of(clerk: Clerk) -> Actor:
 class LifecycleService:
     def __init__(self, store: Store, calendar: WorkCalendar, clock: Clock, clerk: Clerk) -> None:
         self._store = store
-        self._calendar = calendar
+        self.calendar = calendar
         self._clock = clock
         self.actor = actor_of(clerk)
 
@@ -138,7 +138,7 @@ class LifecycleService:
             owner=state.owner,
             promised_date=state.promised_date,
             due_date=state.due_date,
-            remaining=remaining_days(state, self._calendar, now.date()),
+            remaining=remaining_days(state, self.calendar, now.date()),
             stop=state.stop,
             outstanding=state.outstanding,
             overdue_supplies=state.overdue_supplies(now.date()),
@@ -147,7 +147,7 @@ class LifecycleService:
             on_the_spot=state.on_the_spot,
             row_version=version,
             timeline=timeline,
-            actions=frozenset(actions_for(state, self.actor, self._calendar, now)),
+            actions=frozenset(actions_for(state, self.actor, self.calendar, now)),
         )
 
     def colleagues(self) -> list[Clerk]:
@@ -170,7 +170,7 @@ class LifecycleService:
         try:
             with self._store.session() as s:
                 with s.begin():
-                    apply_case_step(s, case_no, version, step, self._calendar)
+                    apply_case_step(s, case_no, version, step, self.calendar)
                 rec = read_case(s, case_no)
         except CaseChanged as exc:
             raise CaseChangedMeanwhile(str(exc)) from exc
