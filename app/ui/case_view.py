@@ -308,6 +308,8 @@ class StepDialog(QDialog):
     dialog stays open while the step is saved: when the rules refuse it, their
     reason is shown here and the clerk corrects the field and confirms again."""
 
+    ok: QPushButton
+
     def __init__(self, title: str, fields: list[Field], ok_text: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
