@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,7 @@ from app.core.lifecycle import (
     FINAL,
     IN_PROGRESS,
     MOVES,
+    STEP_ACTIONS,
     Actor,
     Approve,
     CaseState,
@@ -619,3 +621,42 @@ def test_actor_roles() -> None:
 )
 def test_describe(action: str, detail: dict[str, object], text: str) -> None:
     assert describe(action, detail) == text
+
+
+@pytest.mark.parametrize(
+    ("action", "text"),
+    [
+        ("审查", "审查意见：（拟）"),
+        ("核准", "核准"),
+        ("退回", "退回："),
+        ("转交", "转交给："),
+        ("办结", "办结（）："),
+        ("出件", "窗口领取："),
+        ("容缺补交", "补交容缺材料："),
+        ("补正逾期", "补正期限已过，申请人未补正"),
+        ("撤回", "申请人撤回："),
+        ("特别程序开始", "特别程序开始：，（时限个工作日）"),
+        ("特别程序结束", "特别程序结束：用时个工作日，办结期限顺延至"),
+        ("已核准", "已核准"),  # a status the county set: its name
+    ],
+)
+def test_describe_an_entry_missing_its_details(action: str, text: str) -> None:
+    assert describe(action, {}) == text
+
+
+def test_not_a_step_is_a_programming_error(cal: WorkCalendar) -> None:
+    with pytest.raises(TypeError, match="not a lifecycle step"):
+        refusal(case(), SimpleNamespace(actor=CLERK, at=AT, ACTION="x"), cal)  # type: ignore[arg-type]
+
+
+def test_step_actions_name_every_step() -> None:
+    assert STEP_ACTIONS == (
+        "审查", "核准", "退回", "转交", "办结", "出件", "容缺补交", "补正逾期", "撤回",
+        "特别程序开始", "特别程序结束",
+    )  # fmt: skip
+
+
+def test_on_the_spot_case_skips_review_in_actions(cal: WorkCalendar) -> None:
+    spot = case(service_type=ServiceType.ON_THE_SPOT)
+    assert spot.on_the_spot and not case().on_the_spot
+    assert actions_for(spot, CLERK, cal, AT) == {"办结", "转交", "撤回"}
