@@ -380,19 +380,20 @@ class StepDialog(QDialog):
         self.error.show()
 
 
-# The steps on the case view: action name, key, button text. The keys avoid F2 and F9
-# (the window's item search and returning applicant) and F10 (sign out).
+# The steps on the case view: action name, key, button text. The keys avoid the
+# window's own: F2 and F9 (item search, returning applicant), F10–F12 with their
+# Shift/Ctrl forms (the queue's call, recall, skip, transfer, pause, finish).
 STEP_KEYS: tuple[tuple[str, str, str], ...] = (
     ("审查", "F3", "审查"),
     ("核准", "F4", "核准"),
-    ("退回", "F5", "退回"),
-    ("办结", "F6", "办结"),
-    ("出件", "F7", "出件"),
-    ("容缺补交", "F8", "容缺补交"),
-    ("特别程序", "F11", "特别程序"),
-    ("转交", "F12", "转交"),
-    ("补正逾期", "Shift+F11", "补正逾期"),
-    ("撤回", "Shift+F12", "撤回"),
+    ("退回", "Shift+F4", "退回"),
+    ("办结", "F5", "办结"),
+    ("出件", "F6", "出件"),
+    ("容缺补交", "F7", "容缺补交"),
+    ("特别程序", "F8", "特别程序"),
+    ("转交", "Shift+F3", "转交"),
+    ("补正逾期", "Shift+F7", "补正逾期"),
+    ("撤回", "Shift+F8", "撤回"),
 )
 
 
@@ -439,7 +440,15 @@ class LifePanel(QGroupBox):
 
     moved = Signal(str)  # case_no, after a step was saved
 
-    def __init__(self, service: LifecycleService, runner: TaskRunner, parent: QWidget) -> None:
+    def __init__(
+        self,
+        service: LifecycleService,
+        runner: TaskRunner,
+        parent: QWidget,
+        keys_on: QWidget | None = None,
+    ) -> None:
+        """``keys_on``: the widget whose children take the step keys (the cases page,
+        so they work from the case list beside the view too); the parent by default."""
         super().__init__(parent)
         self.setTitle(self.tr("办理"))
         self.setObjectName("lifePanel")
@@ -464,7 +473,7 @@ class LifePanel(QGroupBox):
             button.clicked.connect(lambda _c=False, a=action: self.start(a))
             row.addWidget(button)
             self.buttons[action] = button
-            shortcut = QShortcut(QKeySequence(key), parent)
+            shortcut = QShortcut(QKeySequence(key), keys_on or parent)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda a=action: self.start(a))
         row.addStretch(1)
@@ -674,7 +683,8 @@ class CaseView(QWidget):
         self._cases = cases
         self.life_panel: LifePanel | None = None
         if lifecycle is not None and runner is not None:
-            self.life_panel = LifePanel(lifecycle, runner, self)
+            # the keys work wherever the focus is on the cases page (list or case)
+            self.life_panel = LifePanel(lifecycle, runner, self, keys_on=parent)
             self.life_panel.moved.connect(self._reload)
         self._detail: CaseDetail | None = None
         self._rendered_narrow = False

@@ -1,5 +1,5 @@
-"""The case view moves a case on, from the keyboard: F3 审查, F4 核准, F6 办结, F7 出件,
-F11 特别程序 …; each a dialog asking only what the step needs; refusals shown in the
+"""The case view moves a case on, from the keyboard: F3 审查, F4 核准, F5 办结, F6 出件,
+F8 特别程序 …; each a dialog asking only what the step needs; refusals shown in the
 dialog; the timeline and the remaining working days on screen."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +17,7 @@ from app.core.clock import FixedClock
 from app.services.cases import CaseReader
 from app.services.lifecycle import LifecycleService
 from app.ui.case_view import CaseView, StepDialog
+from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from db.store import Store
 from tests.app.conftest import Keyboard
@@ -115,7 +117,7 @@ def test_review_approve_complete_deliver_by_keys(
     _focus(qtbot, v)
     assert v.show_case(case_no)  # reloaded: now 已核准
     assert panel.buttons["办结"].isEnabled()
-    keys.press(Qt.Key.Key_F6)  # 办结
+    keys.press(Qt.Key.Key_F5)  # 办结
     dialog = _dialog(qtbot)
     keys.press(Qt.Key.Key_Tab)
     keys.type("许可")
@@ -130,7 +132,7 @@ def test_review_approve_complete_deliver_by_keys(
     _closed(qtbot, v)
     assert panel.life is not None and panel.life.status == "已办结"
 
-    keys.press(Qt.Key.Key_F7)  # 出件 at the window
+    keys.press(Qt.Key.Key_F6)  # 出件 at the window
     _dialog(qtbot)
     keys.press(Qt.Key.Key_Tab)
     keys.type("张三")
@@ -160,7 +162,7 @@ def test_clock_stop_by_keys_and_a_stale_screen(
     assert v.show_case(case_no)
     panel = v.life_panel
     assert panel is not None
-    keys.press(Qt.Key.Key_F11)  # 特别程序: start
+    keys.press(Qt.Key.Key_F8)  # 特别程序: start
     dialog = _dialog(qtbot)
     assert set(dialog.editors) == {"kind", "reason", "allowed_days"}
     keys.press(Qt.Key.Key_Tab)
@@ -174,14 +176,67 @@ def test_clock_stop_by_keys_and_a_stale_screen(
     # someone else ends the stop meanwhile; this screen's next step is refused and reloads
     other = LifecycleService(sqlite_store, CAL, clock, WANG)
     other.end_stop(case_no, panel.life.row_version, "")
-    keys.press(Qt.Key.Key_F12)  # 转交 (no colleagues here: the dialog's choice is empty)
+    keys.press(Qt.Key.Key_F3, modifier=Qt.KeyboardModifier.ShiftModifier)  # 转交 (no colleagues)
     _dialog(qtbot)
     keys.press(Qt.Key.Key_Escape)
     _closed(qtbot, v)
-    keys.press(Qt.Key.Key_F11)  # still shows the stop: 结束
+    keys.press(Qt.Key.Key_F8)  # still shows the stop: 结束
     dialog = _dialog(qtbot)
     assert set(dialog.editors) == {"note"}
     keys.press(Qt.Key.Key_Return)
     _closed(qtbot, v)
     assert "已不是您打开时的状态" in panel.message.text()
     assert panel.life is not None and panel.life.stop is None  # reloaded
+
+
+def test_in_the_main_window_the_keys_work_from_the_case_list(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    from app.core.check import Decision
+    from tests.factories import demo_intake
+
+    saved = window.service.save_intake(
+        demo_intake(window.context.store, Decision.ACCEPT)  # type: ignore[arg-type]
+    )
+    keyboard.press(Qt.Key.Key_2, modifier=Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.case_view.isVisible)
+    window.case_list.search.setFocus()
+    qtbot.waitUntil(window.case_list.search.hasFocus)
+    keyboard.type(saved.case_no)
+    with qtbot.waitSignal(window.case_list.case_opened, timeout=5000):
+        keyboard.press(Qt.Key.Key_Return)
+    view = window.case_view
+    qtbot.waitUntil(lambda: view.case_no == saved.case_no)
+    assert view.life_panel is not None and view.life_panel.life is not None
+    assert view.life_panel.life.owner == "wangfang"
+    assert window.case_list.isAncestorOf(QApplication.focusWidget())  # still in the list
+    keyboard.press(Qt.Key.Key_F3)  # 审查, from the list
+    dialog = _dialog(qtbot)
+    assert set(dialog.editors) == {"opinion", "proposal"}
+    keyboard.type("符合")
+    keyboard.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.life_panel is not None and view.life_panel.dialog is None)
+    assert view.life_panel.life is not None and view.life_panel.life.status == "待核准"
+
+
+def test_step_keys_clash_with_no_key_of_the_window(window: MainWindow) -> None:
+    """A key bound twice where both are active fires neither (Qt calls it ambiguous):
+    the case view's keys must not be the queue's or the menus'."""
+    from PySide6.QtGui import QAction, QShortcut
+
+    from app.ui.case_view import STEP_KEYS
+    from app.ui.queue.counter_panel import KEYS as QUEUE_KEYS
+
+    assert window.case_view.life_panel is not None
+    window_keys = {
+        k.toString()
+        for a in window.findChildren(QAction)
+        if a.shortcutContext() != Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for k in a.shortcuts()
+    } | {QKeySequence(k).toString() for k in QUEUE_KEYS.values()}  # the docked queue panel
+    ours = [QKeySequence(key).toString() for _, key, _ in STEP_KEYS]
+    assert len(set(ours)) == len(ours)
+    assert not set(ours) & window_keys, set(ours) & window_keys
+    assert {"F10", "F11", "F12", "F2", "F9"} <= window_keys  # what it checks against
+    bound = [s.key().toString() for s in window.findChildren(QShortcut)]
+    assert all(bound.count(k) == 1 for k in ours)
