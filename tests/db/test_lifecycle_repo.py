@@ -211,3 +211,10 @@ def test_second_clerk_waits_then_is_refused_on_a_sqlite_file(sqlite_store: Store
 
 def test_second_clerk_waits_then_is_refused_on_postgresql(pg_store: Store) -> None:
     _race(pg_store, hold_first=True)
+
+
+def test_cases_in_review_are_open_for_the_estimate_review() -> None:
+    from app.core.lifecycle import IN_PROGRESS
+    from db.calendar_repo import OPEN_STATUSES
+
+    assert set(OPEN_STATUSES) == {s.value for s in IN_PROGRESS}
