@@ -58,6 +58,7 @@ class CaseLifeRecord:
     item_name: str
     applicant_name: str
     accepted_at: datetime
+    clerk_name: str = ""  # the intake clerk's name
 
 
 def _deferred(session: Session, case_id: uuid.UUID) -> tuple[str, ...]:
@@ -102,7 +103,7 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
     state = with_history(base, (e for e in entries if e.action in STEP_ACTIONS))
     return CaseLifeRecord(
         case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
-        case.accepted_at,
+        case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
     )  # fmt: skip
 
 

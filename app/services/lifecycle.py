@@ -24,13 +24,11 @@ from app.core.errors import StoreError
 from app.core.lifecycle import (
     Actor,
     Approve,
-    CaseState,
     Complete,
     CorrectionExpired,
     Deliver,
     Delivery,
     EndStop,
-    Entry,
     OpenStop,
     Outcome,
     Return,
@@ -49,6 +47,7 @@ from app.core.lifecycle import (
 from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
+    from db.lifecycle_repo import CaseLifeRecord
     from db.store import Store
 
 log = logging.getLogger("yichuang.lifecycle")
@@ -76,6 +75,7 @@ class CaseLife:
     applicant_name: str
     status: str
     owner: str
+    owner_name: str
     promised_date: date | None
     due_date: date | None
     remaining: int | None  # working days; negative: overdue by
@@ -116,12 +116,10 @@ class LifecycleService:
             raise StoreError(f"读取办件失败：{getattr(exc, 'orig', None) or exc}") from exc
         if rec is None:
             return None
-        return self._life(rec.state, rec.row_version, rec.timeline, rec.item_name,
-                          rec.applicant_name)  # fmt: skip
+        return self._life(rec)
 
-    def _life(
-        self, state: CaseState, version: int, entries: tuple[Entry, ...], item: str, applicant: str
-    ) -> CaseLife:
+    def _life(self, rec: CaseLifeRecord) -> CaseLife:
+        state, entries = rec.state, rec.timeline
         now = self._clock.now()
         timeline = tuple(
             TimelineLine(
@@ -130,12 +128,17 @@ class LifecycleService:
             )
             for e in entries
         )  # fmt: skip
+        owner_name = rec.clerk_name
+        for e in entries:  # the last hand-over to the owner names them
+            if e.action == "转交" and e.detail.get("to") == state.owner:
+                owner_name = str(e.detail.get("to_name") or "")
         return CaseLife(
             case_no=state.case_no,
-            item_name=item,
-            applicant_name=applicant,
+            item_name=rec.item_name,
+            applicant_name=rec.applicant_name,
             status=state.status,
             owner=state.owner,
+            owner_name=owner_name or state.owner,
             promised_date=state.promised_date,
             due_date=state.due_date,
             remaining=remaining_days(state, self.calendar, now.date()),
@@ -145,7 +148,7 @@ class LifecycleService:
             supply_by=state.supply_by,
             proposal=state.proposal,
             on_the_spot=state.on_the_spot,
-            row_version=version,
+            row_version=rec.row_version,
             timeline=timeline,
             actions=frozenset(actions_for(state, self.actor, self.calendar, now)),
         )
@@ -181,8 +184,7 @@ class LifecycleService:
             raise StoreError(f"保存失败，请重试：{getattr(exc, 'orig', None) or exc}") from exc
         log.info("case %s: %s by %s", case_no, step.ACTION, self.actor.login)
         assert rec is not None
-        return self._life(rec.state, rec.row_version, rec.timeline, rec.item_name,
-                          rec.applicant_name)  # fmt: skip
+        return self._life(rec)
 
     def review(self, case_no: str, version: int, opinion: str, proposal: Outcome) -> CaseLife:
         return self._take(case_no, version, lambda a, t: Review(a, t, opinion, proposal))

@@ -399,7 +399,10 @@ STEP_KEYS: tuple[tuple[str, str, str], ...] = (
 
 def life_summary(life: CaseLife) -> str:
     """The case's standing in one rich-text line (values escaped)."""
-    parts = [f"<b>{_e(life.status)}</b>", f"负责人 {_e(life.owner)}"]
+    owner = (
+        life.owner_name if life.owner_name == life.owner else f"{life.owner_name}（{life.owner}）"
+    )
+    parts = [f"<b>{_e(life.status)}</b>", f"负责人 {_e(owner)}"]
     if life.due_date is not None and not life.on_the_spot:
         due = f"办结期限 {life.due_date.isoformat()}"
         if life.promised_date and life.due_date != life.promised_date:

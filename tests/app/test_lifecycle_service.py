@@ -27,6 +27,7 @@ def test_clerk_reviews_chief_approves_clerk_completes(sqlite_store: Store) -> No
     life = wang.life(case_no)
     assert life is not None
     assert life.status == "已受理" and life.owner == "wang" and life.row_version == 1
+    assert life.owner_name == "王芳"
     # Fri 13 Feb to Thu 26 Feb: Sat 14 (调休上班), Tue 24, Wed 25, Thu 26
     assert life.remaining == 4 and life.due_date == date(2026, 2, 26)
     assert life.actions == {"审查", "转交", "撤回", "特别程序开始"}
@@ -96,4 +97,5 @@ def test_transfer_to_a_colleague(sqlite_store: Store) -> None:
     assert [c.login for c in colleagues] == ["li"]
     life = wang.transfer(case_no, 1, colleagues[0], "轮岗")
     assert life.owner == "li" and life.actions == frozenset()
+    assert life.owner_name == "李强"
     assert life.timeline[-1].text == "转交给李强：轮岗"
