@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -218,3 +219,44 @@ def test_cases_in_review_are_open_for_the_estimate_review() -> None:
     from db.calendar_repo import OPEN_STATUSES
 
     assert set(OPEN_STATUSES) == {s.value for s in IN_PROGRESS}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0011_up_backfills_and_down_removes(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A store at 0010 with a case: 0011 adds the columns and fills them (due date =
+    promised date, owner = the intake clerk); back down to 0010 they are gone and the
+    case stays."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from db.store import alembic_config, create_store_engine, open_store
+
+    url = (
+        f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    store = open_store(url)  # at head: save a case as the program does today
+    case_no = _accepted(store)
+    store.close()
+    engine = create_store_engine(url)
+    cfg = alembic_config(engine)
+    try:
+        command.downgrade(cfg, "0010")
+        assert "owner" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 1
+        command.upgrade(cfg, "0011")
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT due_date, clock_stopped_on, owner, promised_date FROM cases "
+                     "WHERE case_no = :no"),
+                {"no": case_no},
+            ).one()  # fmt: skip
+        due, stopped, owner, promised = row
+        assert str(due) == str(promised) == "2026-02-26"
+        assert stopped is None and owner == "wang"
+    finally:
+        engine.dispose()
