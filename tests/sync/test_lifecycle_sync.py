@@ -170,3 +170,54 @@ def test_a_county_at_c0003_upgrades_and_backfills(central_factory, workstation) 
         promised = s.scalars(select(CaseRow.promised_date).where(CaseRow.case_no == no)).one()
     assert _central_case(old.admin_url, no) == ("已受理", 1, promised, None, "wangfang")
     assert admin_count(old.admin_url, "SELECT count(*) FROM yc.change_log WHERE tbl = 'cases'") == 0
+
+
+def test_the_county_takes_steps_by_the_same_rules(
+    central: Central, ws: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app import cli
+    from app.core.lifecycle import Actor, Approve, Review, StepRefused, Transfer
+    from db.central.steps import county_step
+
+    [no] = save_cases(ws, 1)
+    c = client(ws, central)
+    wang = LifecycleService(ws, calendar(), FixedClock(datetime(2026, 12, 7, 9)), WANG)
+    wang.review(no, 1, "拟准予", Outcome.GRANT)
+    c.sync_once()
+    url = central.admin_url
+    # the county applies the same rules: a review on a case awaiting approval, a hand-over
+    # by someone neither the owner nor a manager
+    county_clerk = Actor("county", "县民政局", "clerk")
+    with pytest.raises(StepRefused, match="办件状态为“待核准”，不能审查"):
+        county_step(url, no, Review(county_clerk, datetime(2026, 12, 8, 9), "x"))
+    with pytest.raises(StepRefused, match="只有办件的负责人（wangfang）或大厅管理人员可以转交办件"):
+        county_step(url, no, Transfer(county_clerk, datetime(2026, 12, 8, 9), "li", "李", "x"))
+    applied = county_step(url, no, Approve(Actor("zhaoshouxi", "赵首席", "chief"),
+                                           datetime(2026, 12, 8, 9), "同意"))  # fmt: skip
+    assert applied.state.status == "已核准"
+    assert _central_case(url, no)[:2] == ("已核准", 3)
+    # a second county step on what it read before is refused (the version moved on)
+    from db.central.admin import CentralAdminError, _call
+
+    with pytest.raises(CentralAdminError, match="刚有新的办理（版本 2 → 3）"):
+        _call(url, "SELECT yc_api.record_case_step_v1(%s, 2, '{}'::jsonb, now()::timestamp, "
+                   "'x', '核准', '{}'::jsonb)", [no])  # fmt: skip
+    # the command line: 办结 at the county, by the chief (a manager may finish it)
+    code = cli.main([
+        "central", "step", no, "办结", "--url", url, "--login", "zhaoshouxi", "--name", "赵首席",
+        "--result", "最低生活保障", "--document", "示民低〔2026〕9号",
+    ])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.strip() == f"办件 {no}：办结已记录（状态 已办结）"
+    code = cli.main(["central", "step", no, "出件", "--url", url, "--tracking", "123"])
+    out, err = capsys.readouterr()
+    assert code == 1 and err.strip() == "不能办理：邮寄单号应为8至30位字母或数字"
+    c.sync_once()
+    life = wang.life(no)
+    assert life is not None and life.status == "已办结"
+    texts = [(t.action, t.actor_name, t.text) for t in life.timeline]
+    assert ("核准", "赵首席", "核准：同意") in texts
+    assert ("办结", "赵首席", "办结（准予）：最低生活保障，示民低〔2026〕9号") in texts
+    assert "出件" in life.actions
+    assert_agree(ws, url)

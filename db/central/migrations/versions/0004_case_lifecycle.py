@@ -21,7 +21,7 @@ keys the old county ignores.
 
 from __future__ import annotations
 
-from alembic import op
+from alembic import context, op
 
 from db.central import sql
 
@@ -106,6 +106,79 @@ def pull_v4() -> str:
     )
 
 
+# The county takes a step itself (`yichuang central step`): the program reads the case
+# (case_life_v1), applies the lifecycle's rules in Python (app/core/lifecycle, the one
+# place) and writes the result (record_case_step_v1) only if the case is still at the
+# version it read. The workstation pulls the case with the step's audit entry.
+STEP_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION {sql.API}.case_life_v1(p_case_no text) RETURNS jsonb
+LANGUAGE sql STABLE {sql.DEFINER} AS $fn$
+  SELECT jsonb_build_object(
+    'case_no', c.case_no, 'status', c.status, 'row_version', c.row_version,
+    'owner', c.owner, 'clerk', c.clerk, 'promised_date', c.promised_date,
+    'due_date', c.due_date, 'supply_by', c.supply_by,
+    'service_type', coalesce((SELECT i.doc->>'service_type' FROM item_version i
+                              WHERE i.code = c.item_code AND i.version = c.item_version), '承诺件'),
+    'deferred', (SELECT coalesce(jsonb_agg(m.name ORDER BY m.seq), '[]'::jsonb) FROM case_material m
+                 WHERE m.case_id = c.id AND m.necessity = '容缺' AND m.status = '缺'),
+    'audit', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', a.at, 'actor', a.actor,
+                'action', a.action, 'detail', a.detail) ORDER BY a.at), '[]'::jsonb)
+              FROM audit_entry a WHERE a.case_id = c.id),
+    'calendar', (SELECT coalesce(jsonb_agg(y.doc ORDER BY y.year), '[]'::jsonb) FROM calendar_year y))
+  FROM cases c WHERE c.case_no = p_case_no
+$fn$;
+
+CREATE OR REPLACE FUNCTION {sql.API}.record_case_step_v1(p_case_no text, p_version int,
+    p_changes jsonb, p_at timestamp, p_actor text, p_action text, p_detail jsonb)
+RETURNS jsonb LANGUAGE plpgsql {sql.DEFINER} AS $fn$
+DECLARE c record;
+BEGIN
+  {sql.LOCK_CHANGE_LOG}
+  BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE NOWAIT;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC013',
+      MESSAGE = format('办件 %s 正在由工作站同步，县中心暂不能修改，请稍后重试。', p_case_no);
+  END;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC010', MESSAGE = format('县中心没有办件 %s。', p_case_no);
+  END IF;
+  IF c.row_version <> p_version THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC014',
+      MESSAGE = format('办件 %s 刚有新的办理（版本 %s → %s），请重新查看后再办理。',
+                       p_case_no, p_version, c.row_version);
+  END IF;
+  IF p_changes ? 'status' AND NOT status_forward(c.status, p_changes->>'status') THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC011',
+      MESSAGE = format('办件 %s 的状态只能前进：“%s”不能改为“%s”。', p_case_no, c.status,
+                       p_changes->>'status');
+  END IF;
+  UPDATE cases SET
+    status = coalesce(p_changes->>'status', status),
+    owner = coalesce(p_changes->>'owner', owner),
+    due_date = CASE WHEN p_changes ? 'due_date' THEN (p_changes->>'due_date')::date ELSE due_date END,
+    clock_stopped_on = CASE WHEN p_changes ? 'clock_stopped_on'
+                            THEN (p_changes->>'clock_stopped_on')::date ELSE clock_stopped_on END,
+    completed_at = CASE WHEN p_changes ? 'completed_at'
+                        THEN (p_changes->>'completed_at')::timestamp ELSE completed_at END,
+    row_version = row_version + 1
+    WHERE id = c.id;
+  INSERT INTO audit_entry (id, case_id, centre_code, at, actor, action, detail, workstation)
+    VALUES (gen_random_uuid(), c.id, c.centre_code, p_at, p_actor, p_action, p_detail, NULL);
+  RETURN jsonb_build_object('row_version', c.row_version + 1);
+END $fn$;
+"""
+
+
+def step_grants(admin_role: str) -> str:
+    return f"""
+REVOKE EXECUTE ON FUNCTION {sql.API}.case_life_v1(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION {sql.API}.record_case_step_v1(text, int, jsonb, timestamp, text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {sql.API}.case_life_v1(text) TO "{admin_role}";
+GRANT EXECUTE ON FUNCTION {sql.API}.record_case_step_v1(text, int, jsonb, timestamp, text, text, jsonb) TO "{admin_role}";
+"""
+
+
 def upgrade() -> None:
     statuses = ", ".join(f"'{s}'" for s in STATUSES)
     moves = ", ".join(f"('{a}', '{b}')" for a, b in STATUS_FORWARD)
@@ -130,6 +203,8 @@ ALTER TABLE cases ADD COLUMN owner text NOT NULL DEFAULT '';
     )
     _run(apply_cases_v4())
     _run(pull_v4())
+    _run(STEP_FUNCTIONS)
+    _run(step_grants(sql.Roles(context.config.attributes["prefix"]).admin))
     _run("SET search_path = public")
 
 
