@@ -681,9 +681,12 @@ def remaining_days(state: CaseState, calendar: WorkCalendar, today: date) -> int
 _PROBE = "-"  # pragma: no mutate  (any non-blank text: the probes' data)
 
 
-def actions_for(state: CaseState, actor: Actor, calendar: WorkCalendar, at: datetime) -> set[str]:
-    """The steps ``actor`` could take now (the dialog's data aside): for the screen's
-    enabled keys. Probes each kind of step with placeholder data."""
+def why_not(
+    state: CaseState, actor: Actor, calendar: WorkCalendar, at: datetime
+) -> dict[str, str | None]:
+    """For each step: why ``actor`` may not take it now (None: they may, the dialog's
+    data aside). Probes each kind of step with placeholder data: for the screen's keys
+    and the reason a key shows when it cannot be used."""
     p = _PROBE
     probes: list[Step] = [
         Review(actor, at, p),
@@ -697,6 +700,14 @@ def actions_for(state: CaseState, actor: Actor, calendar: WorkCalendar, at: date
         StartStop(actor, at, StopKind.OTHER, p, 1),  # pragma: no mutate  (2 days: the same)
         EndStop(actor, at),
     ]
+    reasons = {probe.ACTION: refusal(state, probe, calendar) for probe in probes}
     if state.outstanding:
-        probes.append(Supply(actor, at, state.outstanding[0]))
-    return {p.ACTION for p in probes if refusal(state, p, calendar) is None}
+        reasons[Supply.ACTION] = refusal(state, Supply(actor, at, state.outstanding[0]), calendar)
+    else:
+        reasons[Supply.ACTION] = "没有待补交的容缺材料"
+    return reasons
+
+
+def actions_for(state: CaseState, actor: Actor, calendar: WorkCalendar, at: datetime) -> set[str]:
+    """The steps ``actor`` could take now (the dialog's data aside)."""
+    return {action for action, why in why_not(state, actor, calendar, at).items() if why is None}

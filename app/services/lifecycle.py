@@ -40,9 +40,9 @@ from app.core.lifecycle import (
     Supply,
     Transfer,
     Withdraw,
-    actions_for,
     describe,
     remaining_days,
+    why_not,
 )
 from app.core.workdays import WorkCalendar
 
@@ -88,6 +88,7 @@ class CaseLife:
     row_version: int
     timeline: tuple[TimelineLine, ...]
     actions: frozenset[str]  # the steps the signed-in clerk may take now
+    why_not: dict[str, str]  # for the others: why not, in Chinese
 
 
 def actor_of(clerk: Clerk) -> Actor:
@@ -128,6 +129,7 @@ class LifecycleService:
             )
             for e in entries
         )  # fmt: skip
+        reasons = why_not(state, self.actor, self.calendar, now)
         owner_name = rec.clerk_name
         for e in entries:  # the last hand-over to the owner names them
             if e.action == "转交" and e.detail.get("to") == state.owner:
@@ -150,7 +152,8 @@ class LifecycleService:
             on_the_spot=state.on_the_spot,
             row_version=rec.row_version,
             timeline=timeline,
-            actions=frozenset(actions_for(state, self.actor, self.calendar, now)),
+            actions=frozenset(a for a, why in reasons.items() if why is None),
+            why_not={a: why for a, why in reasons.items() if why is not None},
         )
 
     def colleagues(self) -> list[Clerk]:

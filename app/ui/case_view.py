@@ -498,8 +498,21 @@ class LifePanel(QGroupBox):
         for action, button in self.buttons.items():
             allowed = self._allowed(action)
             button.setEnabled(allowed)
+            button.setToolTip("" if allowed else self._why_not(action))
             button.setVisible(allowed or action in ("审查", "办结", "出件"))
         self.show()
+
+    def _step_name(self, action: str) -> str:
+        """The lifecycle step a key stands for (特别程序: start, or end while one runs)."""
+        if action == "特别程序":
+            running = self.life is not None and self.life.stop is not None
+            return "特别程序结束" if running else "特别程序开始"
+        return action
+
+    def _why_not(self, action: str) -> str:
+        if self.life is None:
+            return ""
+        return self.life.why_not.get(self._step_name(action), "")
 
     def _allowed(self, action: str) -> bool:
         if self.life is None:
@@ -516,10 +529,7 @@ class LifePanel(QGroupBox):
         if life is None or self.dialog is not None:
             return None
         if not self._allowed(action):
-            self.message.setText(
-                self.tr("此办件当前不能“%1”（状态：%2，负责人：%3）")
-                .replace("%1", action).replace("%2", life.status).replace("%3", life.owner)
-            )  # fmt: skip
+            self.message.setText(self._why_not(action))  # says what cannot be done and why
             self.message.show()
             return None
         fields, ok, run = self._step(action, life)

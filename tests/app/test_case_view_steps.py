@@ -86,7 +86,11 @@ def test_review_approve_complete_deliver_by_keys(
 
     # F4 (核准) is not the clerk's: it says so and opens nothing
     keys.press(Qt.Key.Key_F4)
-    assert panel.dialog is None and "不能“核准”" in panel.message.text()
+    assert panel.dialog is None
+    assert panel.message.text() == (
+        "办件状态为“已受理”，不能核准：办件需先经审查，才由首席代表核准或退回"
+    )
+    assert panel.buttons["办结"].toolTip().startswith("办件状态为“已受理”")
 
     keys.press(Qt.Key.Key_F3)  # 审查
     dialog = _dialog(qtbot)

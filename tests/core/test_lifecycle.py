@@ -42,6 +42,7 @@ from app.core.lifecycle import (
     refusal,
     remaining_days,
     stop_days,
+    why_not,
     with_history,
 )
 from app.core.paths import resource
@@ -660,3 +661,18 @@ def test_on_the_spot_case_skips_review_in_actions(cal: WorkCalendar) -> None:
     spot = case(service_type=ServiceType.ON_THE_SPOT)
     assert spot.on_the_spot and not case().on_the_spot
     assert actions_for(spot, CLERK, cal, AT) == {"办结", "转交", "撤回"}
+
+
+def test_why_not_says_the_reason_for_each_step(cal: WorkCalendar) -> None:
+    reasons = why_not(case(), OTHER, cal, AT)
+    assert set(reasons) == set(STEP_ACTIONS)
+    assert reasons["审查"] == "只有办件的负责人（wang）可以审查；请先将办件转交给您"
+    assert reasons["核准"] == "办件状态为“已受理”，不能核准：办件需先经审查，才由首席代表核准或退回"
+    assert reasons["容缺补交"] == "没有待补交的容缺材料"
+    assert reasons["特别程序结束"] == "该办件没有进行中的特别程序"
+    deferred = case(status="容缺受理", deferred=("场地证明",), supplied=())
+    assert why_not(deferred, OTHER, cal, AT)["容缺补交"] is None
+    assert why_not(replace(deferred, status="待补正"), OTHER, cal, AT)["容缺补交"] == (
+        "办件状态为“待补正”，不能补交材料"
+    )
+    assert why_not(case(), CLERK, cal, AT)["审查"] is None
