@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -397,40 +397,48 @@ STEP_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _t(text: str, *args: object) -> str:
+    """A line of the 办理 panel, for translation, with %1, %2 … filled in."""
+    out = QCoreApplication.translate("LifePanel", text)
+    for n, value in enumerate(args, start=1):
+        out = out.replace(f"%{n}", str(value))
+    return out
+
+
 def life_summary(life: CaseLife) -> str:
     """The case's standing in one rich-text line (values escaped)."""
     owner = (
         life.owner_name if life.owner_name == life.owner else f"{life.owner_name}（{life.owner}）"
     )
-    parts = [f"<b>{_e(life.status)}</b>", f"负责人 {_e(owner)}"]
+    parts = [f"<b>{_e(life.status)}</b>", _t("负责人 %1", _e(owner))]
     if life.due_date is not None and not life.on_the_spot:
-        due = f"办结期限 {life.due_date.isoformat()}"
+        due = _t("办结期限 %1", life.due_date.isoformat())
         if life.promised_date and life.due_date != life.promised_date:
-            due += f"（承诺 {life.promised_date.isoformat()}，因特别程序顺延）"
+            due += _t("（承诺 %1，因特别程序顺延）", life.promised_date.isoformat())
         parts.append(due)
     if life.stop is not None:
         parts.append(
-            f"<span style='color:#1f3a60'><b>特别程序中</b>：{_e(life.stop.kind)}，"
-            f"自 {life.stop.start.isoformat()} 起暂停计时（时限{life.stop.allowed_days}个工作日）</span>"
-        )
+            "<span style='color:#1f3a60'>"
+            + _t("<b>特别程序中</b>：%1，自 %2 起暂停计时（时限%3个工作日）", _e(life.stop.kind),
+                 life.stop.start.isoformat(), life.stop.allowed_days)
+            + "</span>"
+        )  # fmt: skip
     if life.remaining is not None:
         if life.remaining < 0:
-            parts.append(
-                f"<span style='color:#b00020'><b>已超期 {-life.remaining} 个工作日</b></span>"
-            )
+            text, colour = _t("已超期 %1 个工作日", -life.remaining), "#b00020"
         else:
+            text = _t("剩余 %1 个工作日", life.remaining)
             colour = "#a05a00" if life.remaining <= 2 else "#1b5e20"
-            parts.append(
-                f"<span style='color:{colour}'><b>剩余 {life.remaining} 个工作日</b></span>"
-            )
+        parts.append(f"<span style='color:{colour}'><b>{text}</b></span>")
     if life.outstanding:
-        late = "（已逾期）" if life.overdue_supplies else ""
-        by = f"，承诺 {life.supply_by.isoformat()} 前补交" if life.supply_by else ""
+        late = _t("（已逾期）") if life.overdue_supplies else ""
+        by = _t("，承诺 %1 前补交", life.supply_by.isoformat()) if life.supply_by else ""
         parts.append(
-            f"<span style='color:#8a5a00'>容缺待补：{_e('、'.join(life.outstanding))}{by}{late}</span>"
-        )
+            "<span style='color:#8a5a00'>"
+            + _t("容缺待补：%1", _e("、".join(life.outstanding))) + by + late + "</span>"
+        )  # fmt: skip
     if life.proposal and life.status == "待核准":
-        parts.append(f"审查意见拟{_e(life.proposal)}，待首席代表核准")
+        parts.append(_t("审查意见拟%1，待首席代表核准", _e(life.proposal)))
     return " · ".join(parts)
 
 
