@@ -348,7 +348,7 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
-def refusal(state: CaseState, step: Step, calendar: WorkCalendar) -> str | None:
+def refusal(state: CaseState, step: Step) -> str | None:
     """Why ``step`` may not be taken on the case, in Chinese with what to do; None
     when it may. The one place the lifecycle's rules are written."""
     status, actor = state.status, step.actor
@@ -493,9 +493,12 @@ def _completion_refusal(state: CaseState, step: Complete) -> str | None:
     return None
 
 
+_FINAL_WORDS = {"已出件": "出件", "已撤回": "撤回", "已补正": "补正（已重新受理）"}
+
+
 def _final_word(status: str) -> str:
-    return {"已出件": "出件", "已撤回": "撤回", "补正逾期": "补正逾期", "已补正": "补正（已重新受理）",
-            "不予受理": "不予受理"}.get(status, status)  # fmt: skip
+    """The end a final status names: 已出件 → 出件 (不予受理 and 补正逾期 as they are)."""
+    return _FINAL_WORDS.get(status, status)
 
 
 def _last_day(state: CaseState) -> date:
@@ -509,12 +512,12 @@ def stop_days(calendar: WorkCalendar, start: date, end: date) -> int:
 
 def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
     """The step's effect, or StepRefused with the reason."""
-    why = refusal(state, step, calendar)
+    why = refusal(state, step)
     if why is not None:
         raise StepRefused(why)
     changes: dict[str, Any] = {}
-    detail: dict[str, Any] = {}
-    new = state
+    detail: dict[str, Any]
+    new: CaseState
     if isinstance(step, Review):
         new = replace(state, status=State.AWAITING_APPROVAL.value, reviewer=step.actor.login,
                       proposal=step.proposal.value)  # fmt: skip
@@ -570,7 +573,7 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
         detail = {"kind": stop.kind, "reason": stop.reason, "start": start.isoformat(),
                   "allowed_days": stop.allowed_days}  # fmt: skip
     elif isinstance(step, EndStop):
-        assert state.stop is not None and state.due_date is not None
+        assert state.stop is not None and state.due_date is not None  # pragma: no mutate
         stop, end = state.stop, step.at.date()
         used = stop_days(calendar, stop.start, end)
         counted = min(used, stop.allowed_days)
@@ -609,7 +612,7 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
     for e in sorted(entries, key=lambda e: e.at):
         d = e.detail
         if e.action == Review.ACTION:
-            reviewer, proposal = e.actor, str(d.get("proposal", ""))
+            reviewer, proposal = e.actor, str(d["proposal"])
         elif e.action == Return.ACTION:
             proposal = ""
         elif e.action == Supply.ACTION and d.get("material") not in supplied:
@@ -637,9 +640,9 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
     if action == Transfer.ACTION:
         return f"转交给{d.get('to_name') or d.get('to') or ''}：{d.get('reason', '')}"
     if action == Complete.ACTION:
-        parts = [d.get(k, "") for k in ("result_name", "certificate_name", "certificate_no",
-                                          "decision_doc", "reason")]  # fmt: skip
-        return f"办结（{d.get('outcome', '')}）" + "：" + "，".join(p for p in parts if p)
+        parts = [d.get(k) for k in ("result_name", "certificate_name", "certificate_no",
+                                    "decision_doc", "reason")]  # fmt: skip
+        return f"办结（{d.get('outcome', '')}）" + "：" + "，".join(str(p) for p in parts if p)
     if action == Deliver.ACTION:
         if d.get("method") == Delivery.POST.value:
             return f"邮寄出件：{d.get('carrier', '')} {d.get('tracking_no', '')}"
@@ -681,9 +684,7 @@ def remaining_days(state: CaseState, calendar: WorkCalendar, today: date) -> int
 _PROBE = "-"  # pragma: no mutate  (any non-blank text: the probes' data)
 
 
-def why_not(
-    state: CaseState, actor: Actor, calendar: WorkCalendar, at: datetime
-) -> dict[str, str | None]:
+def why_not(state: CaseState, actor: Actor, at: datetime) -> dict[str, str | None]:
     """For each step: why ``actor`` may not take it now (None: they may, the dialog's
     data aside). Probes each kind of step with placeholder data: for the screen's keys
     and the reason a key shows when it cannot be used."""
@@ -692,7 +693,7 @@ def why_not(
         Review(actor, at, p),
         Approve(actor, at),
         Return(actor, at, p),
-        Transfer(actor, at, "\x00", p, p),
+        Transfer(actor, at, "\x00", p, p),  # pragma: no mutate  (no login is "\x00")
         Complete(actor, at, Outcome(state.proposal or "准予"), p, p, p, p, p),
         Deliver(actor, at, Delivery.WINDOW, p, "110101199003074477"),
         CorrectionExpired(actor, at),
@@ -700,14 +701,14 @@ def why_not(
         StartStop(actor, at, StopKind.OTHER, p, 1),  # pragma: no mutate  (2 days: the same)
         EndStop(actor, at),
     ]
-    reasons = {probe.ACTION: refusal(state, probe, calendar) for probe in probes}
+    reasons = {probe.ACTION: refusal(state, probe) for probe in probes}
     if state.outstanding:
-        reasons[Supply.ACTION] = refusal(state, Supply(actor, at, state.outstanding[0]), calendar)
+        reasons[Supply.ACTION] = refusal(state, Supply(actor, at, state.outstanding[0]))
     else:
         reasons[Supply.ACTION] = "没有待补交的容缺材料"
     return reasons
 
 
-def actions_for(state: CaseState, actor: Actor, calendar: WorkCalendar, at: datetime) -> set[str]:
+def actions_for(state: CaseState, actor: Actor, at: datetime) -> set[str]:
     """The steps ``actor`` could take now (the dialog's data aside)."""
-    return {action for action, why in why_not(state, actor, calendar, at).items() if why is None}
+    return {action for action, why in why_not(state, actor, at).items() if why is None}

@@ -129,7 +129,7 @@ class LifecycleService:
             )
             for e in entries
         )  # fmt: skip
-        reasons = why_not(state, self.actor, self.calendar, now)
+        reasons = why_not(state, self.actor, now)
         owner_name = rec.clerk_name
         for e in entries:  # the last hand-over to the owner names them
             if e.action == "转交" and e.detail.get("to") == state.owner:

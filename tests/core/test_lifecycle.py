@@ -78,7 +78,7 @@ def refused(state: CaseState, step: object, cal: WorkCalendar) -> str:
     with pytest.raises(StepRefused) as info:
         apply_step(state, step, cal)  # type: ignore[arg-type]
     message = str(info.value)
-    assert refusal(state, step, cal) == message  # type: ignore[arg-type]
+    assert refusal(state, step) == message  # type: ignore[arg-type]
     return message
 
 
@@ -556,27 +556,27 @@ def test_moves_and_reachable() -> None:
 def test_every_step_is_refused_on_a_final_case(cal: WorkCalendar) -> None:
     for status in FINAL:
         s = case(status=status)
-        for action in actions_for(replace(s, status="已受理"), CLERK, cal, AT):
+        for action in actions_for(replace(s, status="已受理"), CLERK, AT):
             assert action  # there are steps in general
-        assert actions_for(s, CLERK, cal, AT) == set()
+        assert actions_for(s, CLERK, AT) == set()
 
 
 def test_actions_for_each_person(cal: WorkCalendar) -> None:
-    assert actions_for(case(), CLERK, cal, AT) == {"审查", "转交", "撤回", "特别程序开始"}
-    assert actions_for(case(), OTHER, cal, AT) == set()
-    assert actions_for(case(), MANAGER, cal, AT) == {"转交", "撤回", "特别程序开始"}
+    assert actions_for(case(), CLERK, AT) == {"审查", "转交", "撤回", "特别程序开始"}
+    assert actions_for(case(), OTHER, AT) == set()
+    assert actions_for(case(), MANAGER, AT) == {"转交", "撤回", "特别程序开始"}
     waiting = case(status="待核准", reviewer="wang", proposal="不予")
     # the chief runs the hall too: hand over, withdraw, stop the clock
-    assert actions_for(waiting, CHIEF, cal, AT) == {"核准", "退回", "转交", "撤回", "特别程序开始"}
-    assert actions_for(waiting, CLERK, cal, AT) == {"转交", "撤回", "特别程序开始"}
+    assert actions_for(waiting, CHIEF, AT) == {"核准", "退回", "转交", "撤回", "特别程序开始"}
+    assert actions_for(waiting, CLERK, AT) == {"转交", "撤回", "特别程序开始"}
     approved = case(status="已核准", proposal="不予")
-    assert "办结" in actions_for(approved, CLERK, cal, AT)
-    assert actions_for(case(status="已办结"), OTHER, cal, AT) == {"出件"}
+    assert "办结" in actions_for(approved, CLERK, AT)
+    assert actions_for(case(status="已办结"), OTHER, AT) == {"出件"}
     deferred = case(status="容缺受理", deferred=("场地证明",))
-    assert "容缺补交" in actions_for(deferred, OTHER, cal, AT)
-    assert actions_for(case(status="待补正"), CLERK, cal, AT) == {"转交", "撤回", "补正逾期"}
+    assert "容缺补交" in actions_for(deferred, OTHER, AT)
+    assert actions_for(case(status="待补正"), CLERK, AT) == {"转交", "撤回", "补正逾期"}
     stopped = case(stop=OpenStop("公示", "x", date(2026, 3, 2), 5))
-    assert actions_for(stopped, CLERK, cal, AT) == {"转交", "撤回", "特别程序结束"}
+    assert actions_for(stopped, CLERK, AT) == {"转交", "撤回", "特别程序结束"}
 
 
 def test_actor_roles() -> None:
@@ -647,7 +647,7 @@ def test_describe_an_entry_missing_its_details(action: str, text: str) -> None:
 
 def test_not_a_step_is_a_programming_error(cal: WorkCalendar) -> None:
     with pytest.raises(TypeError, match="not a lifecycle step"):
-        refusal(case(), SimpleNamespace(actor=CLERK, at=AT, ACTION="x"), cal)  # type: ignore[arg-type]
+        refusal(case(), SimpleNamespace(actor=CLERK, at=AT, ACTION="x"))  # type: ignore[arg-type]
 
 
 def test_step_actions_name_every_step() -> None:
@@ -660,19 +660,48 @@ def test_step_actions_name_every_step() -> None:
 def test_on_the_spot_case_skips_review_in_actions(cal: WorkCalendar) -> None:
     spot = case(service_type=ServiceType.ON_THE_SPOT)
     assert spot.on_the_spot and not case().on_the_spot
-    assert actions_for(spot, CLERK, cal, AT) == {"办结", "转交", "撤回"}
+    assert actions_for(spot, CLERK, AT) == {"办结", "转交", "撤回"}
 
 
 def test_why_not_says_the_reason_for_each_step(cal: WorkCalendar) -> None:
-    reasons = why_not(case(), OTHER, cal, AT)
+    reasons = why_not(case(), OTHER, AT)
     assert set(reasons) == set(STEP_ACTIONS)
     assert reasons["审查"] == "只有办件的负责人（wang）可以审查；请先将办件转交给您"
     assert reasons["核准"] == "办件状态为“已受理”，不能核准：办件需先经审查，才由首席代表核准或退回"
     assert reasons["容缺补交"] == "没有待补交的容缺材料"
     assert reasons["特别程序结束"] == "该办件没有进行中的特别程序"
     deferred = case(status="容缺受理", deferred=("场地证明",), supplied=())
-    assert why_not(deferred, OTHER, cal, AT)["容缺补交"] is None
-    assert why_not(replace(deferred, status="待补正"), OTHER, cal, AT)["容缺补交"] == (
+    assert why_not(deferred, OTHER, AT)["容缺补交"] is None
+    assert why_not(replace(deferred, status="待补正"), OTHER, AT)["容缺补交"] == (
         "办件状态为“待补正”，不能补交材料"
     )
-    assert why_not(case(), CLERK, cal, AT)["审查"] is None
+    assert why_not(case(), CLERK, AT)["审查"] is None
+
+
+def test_describe_every_part_of_a_result_and_a_post_without_numbers() -> None:
+    full = {"outcome": "准予", "result_name": "许可", "certificate_name": "许可证",
+            "certificate_no": "A1", "decision_doc": "决1号", "reason": "理由"}  # fmt: skip
+    assert describe("办结", full) == "办结（准予）：许可，许可证，A1，决1号，理由"
+    assert describe("出件", {"method": "邮寄"}) == "邮寄出件： "
+
+
+def test_two_deferred_materials_outstanding_are_listed(cal: WorkCalendar) -> None:
+    s = case(status="已核准", deferred=("场地证明", "健康证明"), proposal="准予")
+    ok = Complete(CLERK, AT, Outcome.GRANT, "许可", "许可证", "A1")
+    assert refused(s, ok, cal) == "容缺材料尚未补齐（场地证明、健康证明），补齐后才能办结"
+
+
+def test_collector_id_is_checked_on_the_day_of_the_step(cal: WorkCalendar) -> None:
+    """Born 1 June 2026: on 2 March 2026 that is a birth date still to come."""
+    baby = "11010120260601" + "0000"
+    for digit in "0123456789X":
+        from app.core.identity import check_resident_id
+
+        if check_resident_id(baby[:17] + digit, date(2026, 12, 31)).ok:
+            baby = baby[:17] + digit
+            break
+    done = case(status="已办结")
+    window = Deliver(CLERK, AT, Delivery.WINDOW, "张三", baby)
+    assert refused(done, window, cal).startswith("领取人")
+    later = replace(window, at=datetime(2026, 12, 31, 9))
+    assert apply_step(done, later, cal).state.status == "已出件"
