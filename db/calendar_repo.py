@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-# A case still running toward its promised date.
-OPEN_STATUSES = ("已受理", "容缺受理")
+# A case still running toward its promised date (in review and approved ones too:
+# app/core/lifecycle.IN_PROGRESS).
+OPEN_STATUSES = ("已受理", "容缺受理", "待核准", "已退回", "已核准")
 
 
 def stored_years_fast(path: Path) -> list[tuple[Any, str]]:

@@ -164,6 +164,10 @@ class CaseRow(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     supply_by: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺补交日期
+    # the promised date moved on by the 特别程序 clock stops (app/core/lifecycle.py)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    clock_stopped_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # stop under way
+    owner: Mapped[str] = mapped_column(String(64), default="", server_default="")  # 首问负责
     # how promised_date was counted: the limit, and the calendar years it went through
     limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     limit_unit: Mapped[str] = mapped_column(String(8), default="工作日", server_default="工作日")

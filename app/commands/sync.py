@@ -83,6 +83,41 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("status")
     p.add_argument("--actor", default="县中心")
     p = admin(
+        "step",
+        "在县中心办理办件的一个环节（审查、核准、退回、办结、出件、特别程序开始/结束、转交、撤回……），"
+        "规则与窗口相同；受理的工作站随后下载",
+        _step,
+    )
+    p.add_argument("case_no")
+    p.add_argument(
+        "action",
+        help="审查 / 核准 / 退回 / 转交 / 办结 / 出件 / 容缺补交 / 补正逾期 / 撤回 / 特别程序开始 / 特别程序结束",
+    )
+    p.add_argument("--login", default="county", help="办理人账号")
+    p.add_argument("--name", default="县中心", help="办理人姓名")
+    p.add_argument("--role", default="chief", choices=["clerk", "chief", "manager"])
+    p.add_argument(
+        "--text", default="", help="审查/核准/退回意见，转交、撤回、不予的理由，特别程序事由或说明"
+    )
+    p.add_argument("--outcome", default="准予", choices=["准予", "不予"])
+    p.add_argument("--result", default="", help="办结：结果名称")
+    p.add_argument("--certificate", default="", help="办结：证照名称")
+    p.add_argument("--number", default="", help="办结：证照编号")
+    p.add_argument("--document", default="", help="办结：决定文书文号")
+    p.add_argument(
+        "--kind",
+        default="其他",
+        help="特别程序：听证 / 公示 / 检验检测 / 专家评审 / 现场勘验 / 鉴定 / 招标拍卖 / 其他",
+    )
+    p.add_argument("--days", type=int, default=0, help="特别程序：时限（工作日）")
+    p.add_argument("--to-login", default="", help="转交：接手人账号")
+    p.add_argument("--to-name", default="", help="转交：接手人姓名")
+    p.add_argument("--material", default="", help="容缺补交：材料名称")
+    p.add_argument("--collector", default="", help="出件（窗口领取）：领取人姓名")
+    p.add_argument("--id-no", default="", help="出件（窗口领取）：领取人身份证号")
+    p.add_argument("--carrier", default="EMS", help="出件（邮寄）：寄递单位")
+    p.add_argument("--tracking", default="", help="出件（邮寄）：邮寄单号")
+    p = admin(
         "add-workstation",
         "登记中心的工作站代码（工作站不能自行登记；可绑定到工作站显示的安装号）",
         _add_workstation,
@@ -412,6 +447,25 @@ def _list_bookings(args: argparse.Namespace) -> int:
                 hall += f"（{r['hall_at']:%m-%d %H:%M}，{r['hall_ticket']}）"
             print(f"{r['booking_no']}\t{r['day']} {r['start_time']}–{r['end_time']}"
                   f"\t{r['category']}\t{r['name']}\t{status}\t大厅：{hall}")  # fmt: skip
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _step(args: argparse.Namespace) -> int:
+    from app.core.clock import clock_from_env
+    from app.core.lifecycle import Actor, StepRefused
+    from db.central.steps import build_step, county_step
+
+    def run(url: str) -> int:
+        actor = Actor(args.login, args.name, args.role)
+        try:
+            step = build_step(args.action, actor, clock_from_env().now(), vars(args))
+            applied = county_step(url, args.case_no, step)
+        except (StepRefused, ValueError) as exc:
+            print(f"不能办理：{exc}", file=sys.stderr)
+            return 1
+        print(f"办件 {args.case_no}：{applied.action}已记录（状态 {applied.state.status}）")
         return 0
 
     return _admin_call(args, run)

@@ -1,19 +1,33 @@
-"""One case as the clerk reads it back: header, decision, applicant, situation,
-materials, one-time notice, the timeline (audit), and its documents to print again."""
+"""One case as the clerk reads it back — header, decision, applicant, situation,
+materials, one-time notice, the timeline (audit), its documents to print again — and
+where the clerk moves it on (办理): 审查, 核准/退回, 办结, 出件, 容缺补交, 特别程序, 转交,
+撤回, 补正逾期, each on a function key, each a small dialog asking only what the step
+needs. The rules are app/core/lifecycle's; every write goes through the TaskRunner."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -21,7 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.core.case_records import CaseDetail
 from app.core.errors import StoreError
+from app.core.lifecycle import STEP_ACTIONS, Outcome, StepRefused, StopKind, describe
 from app.services.cases import CaseReader
+
+if TYPE_CHECKING:
+    from app.services.lifecycle import CaseLife, LifecycleService
+    from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
 
@@ -236,6 +255,14 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
     timeline = []
     for t in d.timeline:
         actor = f"{_e(d.clerk_name)}（{_e(t.actor)}）" if t.actor == d.clerk else _e(t.actor)
+        if t.action in STEP_ACTIONS:
+            name = t.detail.get("actor_name")
+            actor = f"{_e(name)}（{_e(t.actor)}）" if name else _e(t.actor)
+            timeline.append(
+                [f"{t.at:%Y-%m-%d}&nbsp;{t.at:%H:%M:%S}", actor, f"<b>{_e(t.action)}</b>",
+                 _e(describe(t.action, t.detail))]
+            )  # fmt: skip
+            continue
         detail = "；".join(
             f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
             for k, v in t.detail.items()
@@ -250,14 +277,436 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
     return "".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One thing a step's dialog asks."""
+
+    key: str
+    label: str
+    kind: str = "line"  # line / text / choice / days
+    options: tuple[str, ...] = ()
+    value: str = ""
+
+
+class _TextBox(QPlainTextEdit):
+    """A few lines of text in a step's dialog: Enter (or Ctrl+Enter) confirms the
+    dialog as everywhere else; Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class StepDialog(QDialog):
+    """Asks what one step needs; Enter confirms (Shift+Enter: a new line). The
+    dialog stays open while the step is saved: when the rules refuse it, their
+    reason is shown here and the clerk corrects the field and confirms again."""
+
+    ok: QPushButton
+
+    def __init__(self, title: str, fields: list[Field], ok_text: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("stepDialog")
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for f in fields:
+            editor: QWidget
+            if f.kind == "text":
+                editor = _TextBox(self)
+                editor.submitted.connect(lambda: self.ok.click())
+                editor.setTabChangesFocus(True)
+                editor.setPlainText(f.value)
+                editor.setFixedHeight(editor.fontMetrics().height() * 4)
+            elif f.kind == "choice":
+                editor = QComboBox(self)
+                editor.addItems(list(f.options))
+                if f.value:
+                    editor.setCurrentText(f.value)
+            elif f.kind == "days":
+                editor = QSpinBox(self)
+                editor.setRange(0, 365)
+                editor.setValue(int(f.value or 0))
+            else:
+                editor = QLineEdit(f.value, self)
+            editor.setObjectName(f"step:{f.key}")
+            form.addRow(f.label, editor)
+            self.editors[f.key] = editor
+        self.error = QLabel(self)
+        self.error.setObjectName("stepError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(ok_text)
+        self.ok.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        if fields:
+            self.editors[fields[0].key].setFocus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, editor in self.editors.items():
+            if isinstance(editor, QPlainTextEdit):
+                out[key] = editor.toPlainText()
+            elif isinstance(editor, QComboBox):
+                out[key] = editor.currentText()
+            elif isinstance(editor, QSpinBox):
+                out[key] = editor.value()
+            elif isinstance(editor, QLineEdit):
+                out[key] = editor.text()
+        return out
+
+    def busy(self, on: bool) -> None:
+        self.ok.setEnabled(not on)
+
+    def refused(self, message: str) -> None:
+        self.busy(False)
+        self.error.setText(message)
+        self.error.show()
+
+
+# The steps on the case view: action name, key, button text. The keys avoid the
+# window's own: F2 and F9 (item search, returning applicant), F10–F12 with their
+# Shift/Ctrl forms (the queue's call, recall, skip, transfer, pause, finish).
+STEP_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("审查", "F3", "审查"),
+    ("核准", "F4", "核准"),
+    ("退回", "Shift+F4", "退回"),
+    ("办结", "F5", "办结"),
+    ("出件", "F6", "出件"),
+    ("容缺补交", "F7", "容缺补交"),
+    ("特别程序", "F8", "特别程序"),
+    ("转交", "Shift+F3", "转交"),
+    ("补正逾期", "Shift+F7", "补正逾期"),
+    ("撤回", "Shift+F8", "撤回"),
+)
+
+
+def _t(text: str, *args: object) -> str:
+    """A line of the 办理 panel, for translation, with %1, %2 … filled in."""
+    out = QCoreApplication.translate("LifePanel", text)
+    for n, value in enumerate(args, start=1):
+        out = out.replace(f"%{n}", str(value))
+    return out
+
+
+def life_summary(life: CaseLife) -> str:
+    """The case's standing in one rich-text line (values escaped)."""
+    owner = (
+        life.owner_name if life.owner_name == life.owner else f"{life.owner_name}（{life.owner}）"
+    )
+    parts = [f"<b>{_e(life.status)}</b>", _t("负责人 %1", _e(owner))]
+    if life.due_date is not None and not life.on_the_spot:
+        due = _t("办结期限 %1", life.due_date.isoformat())
+        if life.promised_date and life.due_date != life.promised_date:
+            due += _t("（承诺 %1，因特别程序顺延）", life.promised_date.isoformat())
+        parts.append(due)
+    if life.stop is not None:
+        parts.append(
+            "<span style='color:#1f3a60'>"
+            + _t("<b>特别程序中</b>：%1，自 %2 起暂停计时（时限%3个工作日）", _e(life.stop.kind),
+                 life.stop.start.isoformat(), life.stop.allowed_days)
+            + "</span>"
+        )  # fmt: skip
+    if life.remaining is not None:
+        if life.remaining < 0:
+            text, colour = _t("已超期 %1 个工作日", -life.remaining), "#b00020"
+        else:
+            text = _t("剩余 %1 个工作日", life.remaining)
+            colour = "#a05a00" if life.remaining <= 2 else "#1b5e20"
+        parts.append(f"<span style='color:{colour}'><b>{text}</b></span>")
+    if life.outstanding:
+        late = _t("（已逾期）") if life.overdue_supplies else ""
+        by = _t("，承诺 %1 前补交", life.supply_by.isoformat()) if life.supply_by else ""
+        parts.append(
+            "<span style='color:#8a5a00'>"
+            + _t("容缺待补：%1", _e("、".join(life.outstanding))) + by + late + "</span>"
+        )  # fmt: skip
+    if life.proposal and life.status == "待核准":
+        parts.append(_t("审查意见拟%1，待首席代表核准", _e(life.proposal)))
+    return " · ".join(parts)
+
+
+def _refuse(message: str) -> CaseLife:
+    raise StepRefused(message)
+
+
+class LifePanel(QGroupBox):
+    """办理: the case's standing and a key per step the signed-in clerk may take."""
+
+    moved = Signal(str)  # case_no, after a step was saved
+
+    def __init__(
+        self,
+        service: LifecycleService,
+        runner: TaskRunner,
+        parent: QWidget,
+        keys_on: QWidget | None = None,
+    ) -> None:
+        """``keys_on``: the widget whose children take the step keys (the cases page,
+        so they work from the case list beside the view too); the parent by default."""
+        super().__init__(parent)
+        self.setTitle(self.tr("办理"))
+        self.setObjectName("lifePanel")
+        self.service = service
+        self.runner = runner
+        self.life: CaseLife | None = None
+        self.dialog: StepDialog | None = None
+        self.summary = QLabel(self)
+        self.summary.setObjectName("lifeSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.message = QLabel(self)
+        self.message.setObjectName("lifeMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        for action, key, text in STEP_KEYS:
+            button = QPushButton(f"{self.tr(text)} {key}", self)
+            button.setObjectName(f"step:{action}")
+            button.clicked.connect(lambda _c=False, a=action: self.start(a))
+            row.addWidget(button)
+            self.buttons[action] = button
+            shortcut = QShortcut(QKeySequence(key), keys_on or parent)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda a=action: self.start(a))
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 6)
+        layout.addWidget(self.summary)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.show_life(None)
+
+    def show_life(self, life: CaseLife | None, message: str = "") -> None:
+        self.life = life
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        if life is None:
+            self.hide()
+            return
+        self.summary.setText(life_summary(life))
+        for action, button in self.buttons.items():
+            allowed = self._allowed(action)
+            button.setEnabled(allowed)
+            button.setToolTip("" if allowed else self._why_not(action))
+            button.setVisible(allowed or action in ("审查", "办结", "出件"))
+        self.show()
+
+    def _step_name(self, action: str) -> str:
+        """The lifecycle step a key stands for (特别程序: start, or end while one runs)."""
+        if action == "特别程序":
+            running = self.life is not None and self.life.stop is not None
+            return "特别程序结束" if running else "特别程序开始"
+        return action
+
+    def _why_not(self, action: str) -> str:
+        if self.life is None:
+            return ""
+        return self.life.why_not.get(self._step_name(action), "")
+
+    def _allowed(self, action: str) -> bool:
+        if self.life is None:
+            return False
+        if action == "特别程序":
+            return bool({"特别程序开始", "特别程序结束"} & self.life.actions)
+        return action in self.life.actions
+
+    # ------------------------------------------------------------ the dialogs
+
+    def start(self, action: str) -> StepDialog | None:
+        """Open the dialog of ``action`` (the key or the button)."""
+        life = self.life
+        if life is None or self.dialog is not None:
+            return None
+        if not self._allowed(action):
+            self.message.setText(self._why_not(action))  # says what cannot be done and why
+            self.message.show()
+            return None
+        fields, ok, run = self._step(action, life)
+        dialog = StepDialog(self.tr("%1 · %2").replace("%1", action).replace("%2", life.case_no),
+                            fields, ok, self)  # fmt: skip
+        dialog.ok.clicked.connect(lambda: self._submit(dialog, run))
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _closed(self, dialog: StepDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+        self.focus_back()  # the keys work on the case again
+
+    def focus_back(self) -> None:
+        parent = self.parentWidget()
+        target = getattr(parent, "browser", parent)
+        if target is not None:
+            target.activateWindow()
+            target.setFocus()
+
+    def _step(
+        self, action: str, life: CaseLife
+    ) -> tuple[list[Field], str, Callable[[dict[str, Any]], CaseLife]]:
+        svc, no, v = self.service, life.case_no, life.row_version
+        grant, deny = Outcome.GRANT.value, Outcome.DENY.value
+        if action == "审查":
+            return (
+                [Field("opinion", self.tr("审查意见"), "text"),
+                 Field("proposal", self.tr("拟办结果"), "choice", (grant, deny))],
+                self.tr("提交首席代表核准"),
+                lambda d: svc.review(no, v, d["opinion"], Outcome(d["proposal"])),
+            )  # fmt: skip
+        if action == "核准":
+            return (
+                [Field("comment", self.tr("核准意见（可不填）"))],
+                self.tr("核准"),
+                lambda d: svc.approve(no, v, d["comment"]),
+            )
+        if action == "退回":
+            return (
+                [Field("comment", self.tr("退回意见"), "text")],
+                self.tr("退回重新审查"),
+                lambda d: svc.send_back(no, v, d["comment"]),
+            )
+        if action == "办结":
+            outcome = life.proposal or grant
+            return (
+                [Field("outcome", self.tr("办理结果"), "choice", (grant, deny), outcome),
+                 Field("result_name", self.tr("结果名称")),
+                 Field("certificate_name", self.tr("证照名称")),
+                 Field("certificate_no", self.tr("证照编号")),
+                 Field("decision_doc", self.tr("决定文书文号")),
+                 Field("reason", self.tr("不予理由"))],
+                self.tr("办结"),
+                lambda d: svc.complete(
+                    no, v, Outcome(d["outcome"]), result_name=d["result_name"],
+                    certificate_name=d["certificate_name"], certificate_no=d["certificate_no"],
+                    decision_doc=d["decision_doc"], reason=d["reason"],
+                ),
+            )  # fmt: skip
+        if action == "出件":
+            window, post = "窗口领取", "邮寄"
+            return (
+                [Field("method", self.tr("出件方式"), "choice", (window, post)),
+                 Field("name", self.tr("领取人姓名（窗口领取）")),
+                 Field("id_no", self.tr("领取人身份证号（窗口领取）")),
+                 Field("carrier", self.tr("寄递单位（邮寄）"), value="EMS"),
+                 Field("tracking_no", self.tr("邮寄单号（邮寄）"))],
+                self.tr("出件"),
+                lambda d: svc.deliver_at_window(no, v, d["name"], d["id_no"])
+                if d["method"] == window
+                else svc.deliver_by_post(no, v, d["carrier"], d["tracking_no"]),
+            )  # fmt: skip
+        if action == "容缺补交":
+            return (
+                [Field("material", self.tr("补交的材料"), "choice", life.outstanding)],
+                self.tr("记录已收到"),
+                lambda d: svc.supply(no, v, d["material"]),
+            )
+        if action == "特别程序" and life.stop is not None:
+            return (
+                [Field("note", self.tr("结束说明（可不填）"))],
+                self.tr("结束特别程序，恢复计时"),
+                lambda d: svc.end_stop(no, v, d["note"]),
+            )
+        if action == "特别程序":
+            return (
+                [Field("kind", self.tr("程序"), "choice", tuple(k.value for k in StopKind)),
+                 Field("reason", self.tr("事由")),
+                 Field("allowed_days", self.tr("时限（工作日）"), "days", value="10")],
+                self.tr("开始特别程序，暂停计时"),
+                lambda d: svc.start_stop(no, v, StopKind(d["kind"]), d["reason"],
+                                         int(d["allowed_days"])),
+            )  # fmt: skip
+        if action == "转交":
+            colleagues = {f"{c.name}（{c.login}）": c for c in svc.colleagues()}
+            return (
+                [Field("to", self.tr("接手人"), "choice", tuple(colleagues)),
+                 Field("reason", self.tr("转交原因"))],
+                self.tr("转交"),
+                lambda d: svc.transfer(no, v, colleagues[d["to"]], d["reason"])
+                if d["to"] in colleagues
+                else _refuse(self.tr("没有可接手的工作人员账号")),
+            )  # fmt: skip
+        if action == "补正逾期":
+            return (
+                [Field("note", self.tr("说明（可不填）"))],
+                self.tr("记为补正逾期"),
+                lambda d: svc.correction_expired(no, v, d["note"]),
+            )
+        return (
+            [Field("reason", self.tr("撤回原因"))],
+            self.tr("办理撤回"),
+            lambda d: svc.withdraw(no, v, d["reason"]),
+        )
+
+    def _submit(self, dialog: StepDialog, run: Callable[[dict[str, Any]], CaseLife]) -> None:
+        values = dialog.values()
+        dialog.busy(True)
+        self.runner.submit(
+            lambda: run(values),
+            on_done=lambda life: self._done(dialog, life),
+            on_error=lambda exc: self._failed(dialog, exc),
+        )
+
+    def _done(self, dialog: StepDialog, life: CaseLife) -> None:
+        dialog.accept()
+        self.show_life(life)
+        self.moved.emit(life.case_no)
+
+    def _failed(self, dialog: StepDialog, exc: BaseException) -> None:
+        from app.services.lifecycle import CaseChangedMeanwhile
+
+        if isinstance(exc, CaseChangedMeanwhile):
+            dialog.reject()
+            self.moved.emit(self.life.case_no if self.life else "")  # reload what is there now
+            self.message.setText(str(exc))
+            self.message.show()
+        elif isinstance(exc, (StepRefused, StoreError)):
+            dialog.refused(str(exc))
+        else:
+            log.error("step failed: %s", exc)
+            dialog.refused(self.tr("保存失败：%1").replace("%1", str(exc)))
+
+
 class CaseView(QWidget):
     """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again."""
 
     reprint_requested = Signal(str, str)
 
-    def __init__(self, cases: CaseReader, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        cases: CaseReader,
+        parent: QWidget | None = None,
+        *,
+        lifecycle: LifecycleService | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._cases = cases
+        self.life_panel: LifePanel | None = None
+        if lifecycle is not None and runner is not None:
+            # the keys work wherever the focus is on the cases page (list or case)
+            self.life_panel = LifePanel(lifecycle, runner, self, keys_on=parent)
+            self.life_panel.moved.connect(self._reload)
         self._detail: CaseDetail | None = None
         self._rendered_narrow = False
         self._reprint_buttons: dict[str, QPushButton] = {}
@@ -285,6 +734,8 @@ class CaseView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)
+        if self.life_panel is not None:
+            layout.addWidget(self.life_panel)
         layout.addWidget(self.documents_box)
         self.clear()
 
@@ -303,6 +754,8 @@ class CaseView(QWidget):
 
     def clear(self, message: str = "") -> None:
         self._detail = None
+        if self.life_panel is not None:
+            self.life_panel.show_life(None)
         self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
         self._set_documents(None)
 
@@ -319,7 +772,20 @@ class CaseView(QWidget):
         self._detail = detail
         self._render()
         self._set_documents(detail)
+        if self.life_panel is not None:
+            try:
+                life = self.life_panel.service.life(detail.case_no)
+            except StoreError as exc:
+                self.life_panel.show_life(None)
+                log.warning("lifecycle of %s not read: %s", case_no, exc)
+            else:
+                self.life_panel.show_life(life)
         return True
+
+    def _reload(self, case_no: str) -> None:
+        """After a step (or a refused one): the case as it stands now."""
+        if case_no:
+            self.show_case(case_no)
 
     def _narrow(self) -> bool:
         return self.browser.viewport().width() < NARROW_WIDTH

@@ -417,7 +417,15 @@ class MainWindow(QMainWindow):
             self._case_list = CaseListPanel(
                 cases, self.context.calendar, page, today=self.context.clock.today
             )
-            self._case_view = CaseView(cases, page)
+            from app.core.accounts import Clerk
+            from app.services.lifecycle import LifecycleService
+
+            op = self.operator
+            self.lifecycle = LifecycleService(
+                self.context.store, self.context.calendar, self.context.clock,
+                Clerk(op.login, op.name, op.window_no, role=op.role),
+            )  # fmt: skip
+            self._case_view = CaseView(cases, page, lifecycle=self.lifecycle, runner=self.runner)
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             self._cases_page = page
@@ -568,6 +576,8 @@ class MainWindow(QMainWindow):
         self.intake.calendar = calendar
         if self._case_list is not None:
             self._case_list.model.set_calendar(calendar)
+        if self._case_view is not None and self._case_view.life_panel is not None:
+            self._case_view.life_panel.service.calendar = calendar
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.intake)

@@ -965,3 +965,24 @@ GRANT EXECUTE ON FUNCTION {API}.add_workstation_v1(text, text, uuid) TO "{roles.
 REVOKE EXECUTE ON FUNCTION {SCHEMA}.pull_horizon() FROM PUBLIC;
 """
     return grants(roles) + extra
+
+
+# c0004 (the case lifecycle): the pull sends each case's due date, running clock stop
+# and owner down with it. c0006 (county bookings) leaves booking changes out of the
+# main pull. Each later migration that replaces the pull builds on both.
+_PULL_CASE = "'status', c.status, 'completed_at', c.completed_at, 'row_version', c.row_version,"
+_PULL_WINDOW = "WHERE (c.xid, c.seq) > (after_x, after_s) AND c.xid < bound"
+
+
+def pull_with_lifecycle(pull: str) -> str:
+    assert pull.count(_PULL_CASE) == 1
+    return pull.replace(
+        _PULL_CASE,
+        _PULL_CASE + "\n            'due_date', c.due_date, 'clock_stopped_on', c.clock_stopped_on,"
+        " 'owner', c.owner,",
+    )
+
+
+def pull_without_bookings(pull: str) -> str:
+    assert pull.count(_PULL_WINDOW) == 2
+    return pull.replace(_PULL_WINDOW, _PULL_WINDOW + " AND c.tbl <> 'booking'")

@@ -8,16 +8,18 @@ Rules (docs/sync.md):
   content is kept (cases point at it) and the clash is logged.
 - calendar years: the county's higher version replaces the local one.
 - clerks: the county is the authority for the accounts it knows.
-- case status: forward only. A county status the local case can move to is taken;
-  a local status further along is kept (its push is pending); two different end states
-  → the county wins and the conflict is logged.
+- case status: forward only. A county status the local case can move to is taken,
+  with the lifecycle columns (due date, clock stop, owner); a local status further
+  along is kept (its push is pending); in the loop 已退回 ⇄ 待核准 the higher version
+  wins; two statuses neither reaches from the other → the county wins and the
+  conflict is logged.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +36,7 @@ from db.models import (
     SyncConflictRow,
 )
 from db.sync.catalog_docs import doc_to_item
-from db.sync.rules import forward
+from db.sync.rules import forward, takes
 
 
 @dataclass
@@ -144,12 +146,15 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
         return  # not accepted here (the county sends only this workstation's cases)
     central, version = row["status"], int(row["row_version"])
     local = case.status
-    if central == local or forward(local, central):
+    if (central == local and version > case.row_version) or takes(
+        local, case.row_version, central, version
+    ):
         case.status = central
         case.completed_at = _dt(row.get("completed_at")) or case.completed_at
         case.row_version = max(case.row_version, version)
-    elif forward(central, local):
-        pass  # the local change is further along; its push is pending
+        _take_lifecycle_columns(case, row)
+    elif central == local or forward(central, local):
+        pass  # the local change is further along (or the same); its push is pending
     else:
         result.conflicts += 1
         _conflict(
@@ -161,6 +166,7 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
         case.status = central
         case.completed_at = _dt(row.get("completed_at")) or case.completed_at
         case.row_version = max(case.row_version, version)
+        _take_lifecycle_columns(case, row)
     known = set(s.scalars(select(AuditRow.id).where(AuditRow.case_id == case.id)))
     for a in row.get("audit") or []:
         aid = uuid.UUID(a["id"])
@@ -172,3 +178,16 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
                 )
             )  # fmt: skip
     s.flush()
+
+
+def _take_lifecycle_columns(case: CaseRow, row: dict[str, Any]) -> None:
+    """The lifecycle state the county sends with a case (c0004 on): due date after
+    clock stops, the stop under way, the owner. An older county sends none of them:
+    the local values stay."""
+    if "due_date" in row:
+        case.due_date = date.fromisoformat(row["due_date"]) if row["due_date"] else None
+    if "clock_stopped_on" in row:
+        stopped = row["clock_stopped_on"]
+        case.clock_stopped_on = date.fromisoformat(stopped) if stopped else None
+    if row.get("owner"):
+        case.owner = row["owner"]

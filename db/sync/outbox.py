@@ -35,6 +35,7 @@ CASE_COLUMNS = (
     "decision_reason", "legal_basis", "promised_date", "supply_by", "accepted_at",
     "completed_at", "clerk", "clerk_name", "on_behalf_of", "window_no", "workstation",
     "applicant_name", "applicant_id_no", "previous_case_id", "application_id", "row_version",
+    "due_date", "clock_stopped_on", "owner",
 )  # fmt: skip
 
 

@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
-# Case status moves forward only. Mirrors db/central/sql.py STATUS_MOVES.
-STATUS_MOVES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("容缺受理", "已受理"),
-        ("容缺受理", "已办结"),
-        ("已受理", "已办结"),
-        ("待补正", "已补正"),
-    }
-)
+from app.core.lifecycle import reachable
+
+# Case status moves forward only: a status is forward of another when the lifecycle's
+# steps lead there (app/core/lifecycle.MOVES; the county's copy is the migration
+# c0004's STATUS_FORWARD, checked against it by tests/sync/test_lifecycle_sync.py).
 
 
 def forward(current: str, new: str) -> bool:
     """May a case in ``current`` move to ``new``?"""
-    return (current, new) in STATUS_MOVES
+    return reachable(current, new)
+
+
+def takes(current: str, current_version: int, new: str, new_version: int) -> bool:
+    """Is the other side's status (``new`` at ``new_version``) to be taken over this
+    one? Forward moves are; in the one loop (已退回 ⇄ 待核准: returned and reviewed
+    again) both ways are forward, and the later change — the higher version — wins."""
+    if not forward(current, new):
+        return False
+    return not forward(new, current) or new_version > current_version

@@ -75,6 +75,9 @@ def test_a_centre_role_cannot_call_admin_functions_or_change_role(
             "SELECT yc_api.upsert_clerk_v1('370999102', '{}'::jsonb)",
             "SELECT yc_api.release_workstation_v1('370999102', 'A1')",
             "SELECT yc._apply_cases('[]'::jsonb, '370999102', 'A1', 1)",
+            "SELECT yc_api.case_life_v1('x')",
+            "SELECT yc_api.record_case_step_v1('x', 1, '{}'::jsonb, now()::timestamp, 'me', "
+            "'核准', '{}'::jsonb)",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(call)

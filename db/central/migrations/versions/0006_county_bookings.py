@@ -2,7 +2,7 @@
 by each hall (issue 20 item 3); the hall's check-ins and no-shows come back up
 
 Revision ID: c0006
-Revises: c0003
+Revises: c0004
 Create Date: 2026-12-07
 
 The sync protocol's shape does not change (schema version stays 2): bookings go
@@ -33,7 +33,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0006"
-down_revision = "c0003"
+down_revision = "c0004"
 branch_labels = None
 depends_on = None
 
@@ -225,9 +225,8 @@ END $fn$;
 
 # the main pull leaves booking changes to sync_bookings_v1 (a hall applies them to its
 # queue store, under a cursor kept there)
-_WINDOW = "WHERE (c.xid, c.seq) > (after_x, after_s) AND c.xid < bound"
-assert sql.PULL_V3.count(_WINDOW) == 2
-PULL_V6 = sql.PULL_V3.replace(_WINDOW, _WINDOW + " AND c.tbl <> 'booking'")
+# (after c0004, whose pull sends the lifecycle's columns down)
+PULL_V6 = sql.pull_without_bookings(sql.pull_with_lifecycle(sql.PULL_V3))
 
 
 def grants(roles: sql.Roles) -> str:

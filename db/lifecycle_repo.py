@@ -1,0 +1,181 @@
+"""Moving a case on after intake (app/core/lifecycle.py), one step per transaction.
+
+A step is written as: the case's changed columns with its ``row_version`` raised, the
+audit entry that records the step (db/audit.append_audit, the one door to the log),
+and the outbox row that takes both to the county (db/sync/outbox). All or nothing.
+
+Two people moving one case at once: the step carries the ``row_version`` its screen
+showed. The first statement of the transaction claims that version (UPDATE … WHERE
+row_version = shown), which on SQLite takes the write lock before anything is read
+and on PostgreSQL locks the row: the second writer finds the version gone and gets
+``CaseChanged``, saying who changed the case meanwhile, and nothing of its step is
+written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.ids import uuid7
+from app.core.items import ServiceType
+from app.core.lifecycle import (
+    STEP_ACTIONS,
+    Applied,
+    CaseState,
+    Entry,
+    Step,
+    apply_step,
+    with_history,
+)
+from app.core.workdays import WorkCalendar
+from db.audit import append_audit
+from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
+from db.sync.outbox import enqueue_case_change
+
+
+class CaseChanged(RuntimeError):
+    """The case changed since the screen read it; the message says who did what."""
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLifeRecord:
+    """A case as the lifecycle sees it, read in one session."""
+
+    case_id: uuid.UUID
+    row_version: int
+    state: CaseState
+    timeline: tuple[Entry, ...]  # every audit entry, oldest first
+    item_name: str
+    applicant_name: str
+    accepted_at: datetime
+    clerk_name: str = ""  # the intake clerk's name
+
+
+def _deferred(session: Session, case_id: uuid.UUID) -> tuple[str, ...]:
+    m = CaseMaterialRow
+    return tuple(
+        session.scalars(
+            select(m.name)
+            .where(m.case_id == case_id, m.necessity == "容缺", m.status == "缺")
+            .order_by(m.seq)
+        )
+    )
+
+
+def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
+    """The case's lifecycle state and timeline; None when no case has the number."""
+    found = session.execute(
+        select(CaseRow, ItemVersionRow.service_type)
+        .join(ItemVersionRow, ItemVersionRow.id == CaseRow.item_version_id)
+        .where(CaseRow.case_no == case_no.strip().upper())
+    ).first()
+    if found is None:
+        return None
+    case, service_type = found
+    entries = tuple(
+        Entry(a.at, a.actor, a.action, dict(a.detail or {}))
+        for a in session.execute(
+            select(AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.detail)
+            .where(AuditRow.case_id == case.id)
+            .order_by(AuditRow.at, AuditRow.id)
+        )
+    )
+    base = CaseState(
+        case_no=case.case_no,
+        status=case.status,
+        service_type=ServiceType(service_type),
+        owner=case.owner or case.clerk,
+        promised_date=case.promised_date,
+        due_date=case.due_date if case.due_date is not None else case.promised_date,
+        supply_by=case.supply_by,
+        deferred=_deferred(session, case.id),
+    )
+    state = with_history(base, (e for e in entries if e.action in STEP_ACTIONS))
+    return CaseLifeRecord(
+        case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
+        case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
+    )  # fmt: skip
+
+
+def apply_case_step(
+    session: Session,
+    case_no: str,
+    shown_version: int,
+    step: Step,
+    calendar: WorkCalendar,
+) -> Applied:
+    """Apply ``step`` to the case in the caller's transaction (commit is the caller's).
+
+    Raises CaseNotFound, CaseChanged (another step got there first: nothing written)
+    or app.core.lifecycle.StepRefused (the rules say no: nothing written)."""
+    number = case_no.strip().upper()
+    claimed = session.execute(
+        update(CaseRow)
+        .where(CaseRow.case_no == number, CaseRow.row_version == shown_version)
+        .values(row_version=CaseRow.row_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise _why_not_claimed(session, number, shown_version)
+    record = read_case(session, number)
+    assert record is not None  # claimed above, in this transaction
+    applied = apply_step(record.state, step, calendar)
+    values: dict[str, Any] = dict(applied.changes)
+    if values:
+        session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == record.case_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    entry = dict(
+        id=uuid7(),
+        case_id=record.case_id,
+        at=step.at,
+        actor=step.actor.login,
+        action=applied.action,
+        detail=_jsonable({**applied.detail, "actor_name": step.actor.name}),
+    )
+    append_audit(session, [entry])
+    session.expire_all()
+    enqueue_case_change(session, record.case_id, audit=[entry], now=step.at)
+    return applied
+
+
+def _why_not_claimed(session: Session, number: str, shown_version: int) -> Exception:
+    row = session.execute(
+        select(CaseRow.id, CaseRow.row_version).where(CaseRow.case_no == number)
+    ).first()
+    if row is None:
+        return CaseNotFound(f"没有办件 {number}")
+    last = session.execute(
+        select(AuditRow.actor, AuditRow.action, AuditRow.detail)
+        .where(AuditRow.case_id == row.id)
+        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        .limit(1)
+    ).first()
+    who = ""
+    if last is not None:
+        name = (last.detail or {}).get("actor_name") or last.actor
+        who = f"刚由{name}办理了“{last.action}”，"
+    return CaseChanged(
+        f"办件 {number} {who}已不是您打开时的状态（版本 {shown_version} → {row.row_version}）："
+        "请刷新后再看是否还需要办理。"
+    )
+
+
+def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in detail.items():
+        out[k] = v.isoformat() if isinstance(v, (date, datetime)) else v
+    return out
