@@ -165,7 +165,7 @@ def test_a_county_at_c0003_upgrades_and_backfills(central_factory, workstation) 
     [no] = save_cases(ws, 1)
     client(ws, old).sync_once()
     assert admin.central_revision(old.admin_url) == "c0003"
-    assert admin.upgrade_central(old.admin_url) == "c0004"
+    assert admin.upgrade_central(old.admin_url, "c0004") == "c0004"  # the lifecycle's step
     with ws.session() as s:
         promised = s.scalars(select(CaseRow.promised_date).where(CaseRow.case_no == no)).one()
     assert _central_case(old.admin_url, no) == ("已受理", 1, promised, None, "wangfang")
