@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 
 from devices.framing import sam
@@ -43,9 +44,17 @@ that a decoder must not take for a frame."""
 class SamCardResponder:
     """Answers SAM_V commands like a reader with (or without) a card on it."""
 
-    def __init__(self, *, baudrate: int = sam.BAUDRATE, read_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        baudrate: int = sam.BAUDRATE,
+        read_delay_s: float = 0.0,
+        on_read: Callable[[IdCard], None] | None = None,
+    ) -> None:
         self.baudrate = baudrate
         self.read_delay_s = read_delay_s
+        self.on_read = on_read  # told (on the simulator's thread) after each card read
+        self.reads = 0
         self._decoder = sam.SamDecoder(answers=False)
         self._lock = threading.Lock()
         self._card: IdCard | None = None
@@ -98,6 +107,9 @@ class SamCardResponder:
             if self.read_delay_s:
                 time.sleep(self.read_delay_s)
             fingerprint = b"" if command is sam.Command.READ_BASE_FINGERPRINT else None
+            self.reads += 1
+            if self.on_read is not None:
+                self.on_read(card)
             return self._encode(
                 sam.Status.OK, sam.encode_read_data(encode_text(card), PHOTO_STAND_IN, fingerprint)
             )

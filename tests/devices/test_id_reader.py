@@ -3,8 +3,8 @@ adapter), the 256-byte text block, and the find → select → read driver over 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -347,3 +347,34 @@ def test_a_silent_reader_gives_no_event_and_close_returns(
     assert sim.wait_bytes(20, 5)[:10] == hexb(GOLDEN_COMMANDS[sam.Command.FIND_CARD])
     reader.close()
     assert events.items == []
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_the_reader_in_the_devices_setting() -> None:
+    from devices.errors import SettingsError
+    from devices.hub import DeviceHub
+    from devices.settings import DeviceKind, device_from_mapping
+
+    reader = device_from_mapping({"kind": "id_reader", "port": {"url": "COM7"}})
+    assert (reader.kind, reader.vendor, reader.port.baudrate) == (
+        DeviceKind.ID_READER,
+        "sam",
+        115200,
+    )
+    assert reader.display_name == "身份证阅读器（地址 0）"
+    slow = device_from_mapping({"kind": "id_reader", "port": {"url": "COM7", "baudrate": 9600}})
+    assert slow.port.baudrate == 9600
+    with pytest.raises(SettingsError, match="不支持协议“escpos”"):
+        device_from_mapping({"kind": "id_reader", "vendor": "escpos", "port": {"url": "COM7"}})
+    # the queue's hub never opens the intake's reader port
+    hub = DeviceHub([reader], opener=lambda _s: (_ for _ in ()).throw(AssertionError("opened")))
+    assert hub.transports == {} and hub.built == []
+
+
+def test_a_bridge_is_not_built_for_a_reader_alone(tmp_path: object) -> None:
+    from app.services.hall_devices import build_bridge
+
+    settings = {"devices": [{"kind": "id_reader", "port": {"url": "/dev/none"}}], "voice": {}}
+    assert build_bridge(settings, f"sqlite:///{tmp_path}/q.db", lambda _w: None) is None
