@@ -146,6 +146,8 @@ class SamIdReader:
             return None  # taken away between the two: the next find says so
         answer = self._ask(sam.Command.READ_BASE, READ_TIMEOUT_S)
         if answer is None:
+            if self._stop.is_set():
+                return None  # closing, not a failed read
             return self._fail("阅读器未应答读卡命令，请重新放置证件")
         if answer.sw3 != sam.Status.OK:
             return self._fail(f"读卡失败：{answer.label}")

@@ -861,6 +861,11 @@ class SimulatorWindow(QMainWindow):
         )
 
         bench.frames_arrived.connect(self._frames)
+        bench.card_read.connect(
+            lambda name: self._log(
+                datetime.now(), self.tr("身份证阅读器：程序读取了 %1").replace("%1", name)
+            )
+        )
         bench.bad_data.connect(self._bad)
         bench.paper_fed.connect(self.printer.feed)
         self._shut = False

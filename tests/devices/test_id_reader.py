@@ -378,3 +378,17 @@ def test_a_bridge_is_not_built_for_a_reader_alone(tmp_path: object) -> None:
 
     settings = {"devices": [{"kind": "id_reader", "port": {"url": "/dev/none"}}], "voice": {}}
     assert build_bridge(settings, f"sqlite:///{tmp_path}/q.db", lambda _w: None) is None
+
+
+def test_closing_mid_read_reports_no_failure(make_sim: Sim, make_transport: Tx) -> None:
+    responder = SamCardResponder(read_delay_s=0.5)  # a module busy reading the chip
+    responder.place(ZHANG)
+    _sim, reader, events = start_reader(make_sim, make_transport, responder)
+    assert until(
+        lambda: any(
+            isinstance(c, sam.SamCommandFrame) and c.command is sam.Command.READ_BASE
+            for c in list(responder.commands)
+        )
+    )
+    reader.close()
+    assert events.items == []
