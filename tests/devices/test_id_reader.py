@@ -392,3 +392,43 @@ def test_closing_mid_read_reports_no_failure(make_sim: Sim, make_transport: Tx) 
     )
     reader.close()
     assert events.items == []
+
+
+def test_the_service_from_the_setting(make_sim: Sim) -> None:
+    from app.services.id_reader import reader_settings, start_from_settings
+
+    assert start_from_settings(
+        [{"kind": "keypad", "vendor": "yichuang", "port": {"url": "x"}}]
+    ) == (
+        None,
+        None,
+    )
+    service, problem = start_from_settings(
+        [{"kind": "id_reader", "port": {"url": "COM7", "parity": "Q"}}]
+    )
+    assert service is None and problem is not None and problem.startswith("身份证阅读器设置有误：")
+    responder = SamCardResponder()
+    sim = make_sim(None, responder=responder)
+    found = reader_settings(
+        [{"kind": "id_reader", "name": "窗口1读卡器", "port": {"url": sim.path}}]
+    )
+    assert found is not None and found.port.baudrate == 115200
+    service, problem = start_from_settings(
+        [
+            {
+                "kind": "id_reader",
+                "name": "窗口1读卡器",
+                "port": {"url": sim.path, "poll_interval_s": 0.02},
+            }
+        ],
+        today=lambda: TODAY,
+    )
+    assert service is not None and problem is None
+    events = Recorder()
+    service.subscribe(events)
+    try:
+        responder.place(YANG)
+        assert events.wait_count(1) == [IdCardRead("窗口1读卡器", YANG, (), False)]
+        assert service.problem is None
+    finally:
+        service.close()
