@@ -225,6 +225,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             return _error("此程序的模拟设备窗口不支持 --tcp（无 pty 的系统上窗口自动使用 TCP）")
         return runner(list(args.polled), args.seconds, tcp=True)
     from devices.framing import pinganlihe, ruize
+    from devices.id_simulator import SamCardResponder
     from devices.simulate import EscPosResponder, describe, open_simulator, pty_available
 
     use_tcp = tcp or not pty_available()
@@ -247,6 +248,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             {"name": "一窗通设备", "polled_addresses": args.polled},
         ),
         ("printer", None, {"name": "小票打印机", "printer": EscPosResponder()}),
+        ("idcard", None, {"name": "身份证阅读器", "responder": SamCardResponder()}),
     ]
     sims: dict[str, Any] = {}
     try:
@@ -268,7 +270,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if sys.stdin is not None and sys.stdin.isatty():
             print(
                 "输入命令：key 地址 next|recall|skip|pause|evaluate；eval 地址 1-5；"
-                "paper-out；paper-ok",
+                "paper-out；paper-ok；card 1-5（放上样例身份证）；card off（取走）",
                 flush=True,
             )
             threading.Thread(target=_stdin_commands, args=(sims,), daemon=True).start()
@@ -299,9 +301,25 @@ def run_simulator_command(line: str, sims: dict[str, Any]) -> str:
         if parts[0] == "paper-ok":
             sims["printer"].printer.answers = {n: 0x12 for n in QUERIES}
             return "打印机：正常"
+        if parts[0] == "card" and len(parts) == 2:
+            return _card_command(parts[1], sims["idcard"].responder)
     except (KeyError, ValueError) as exc:
         return f"命令有误：{exc}"
     return "未知命令"
+
+
+def _card_command(which: str, responder: Any) -> str:
+    from devices.id_simulator import SAMPLE_CARDS
+
+    if which in ("off", "remove", "0"):
+        responder.remove()
+        return "身份证阅读器：已取走证件"
+    number = int(which)  # ValueError: reported as 命令有误
+    if not 1 <= number <= len(SAMPLE_CARDS):
+        raise ValueError(f"样例身份证为 1–{len(SAMPLE_CARDS)}")
+    card = SAMPLE_CARDS[number - 1]
+    responder.place(card)
+    return f"身份证阅读器：已放上 {card.name}（{card.id_number}）"
 
 
 def _stdin_commands(sims: dict[str, Any]) -> None:

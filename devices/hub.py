@@ -28,6 +28,9 @@ class DeviceHub:
     def __init__(self, devices: Sequence[DeviceSettings], *, opener: Opener = open_port) -> None:
         from devices.errors import SettingsError
 
+        # an ID-card reader serves the counter's intake, not the queue: the counter
+        # opens it itself (app/services/id_reader.py), so its port is never held here
+        devices = [d for d in devices if d.kind is not DeviceKind.ID_READER]
         ports: dict[str, PortSettings] = {}
         for device in devices:
             known = ports.setdefault(device.port.url, device.port)

@@ -25,6 +25,7 @@ class DeviceKind(enum.Enum):
     KEYPAD = "keypad"  # 呼叫器
     EVALUATOR = "evaluator"  # 评价器
     TICKET_PRINTER = "ticket_printer"  # 小票打印机
+    ID_READER = "id_reader"  # 身份证阅读器 (a counter's own; not a queue device)
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ _KIND_LABELS = {
     DeviceKind.KEYPAD: "呼叫器",
     DeviceKind.EVALUATOR: "评价器",
     DeviceKind.TICKET_PRINTER: "小票打印机",
+    DeviceKind.ID_READER: "身份证阅读器",
 }
 
 PER_WINDOW = frozenset({DeviceKind.WINDOW_DISPLAY, DeviceKind.KEYPAD, DeviceKind.EVALUATOR})
@@ -47,6 +49,7 @@ VENDORS_BY_KIND: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.KEYPAD: ("yichuang",),
     DeviceKind.EVALUATOR: ("yichuang",),
     DeviceKind.TICKET_PRINTER: ("escpos",),
+    DeviceKind.ID_READER: ("sam",),
 }
 
 
@@ -190,6 +193,9 @@ def device_from_mapping(data: Mapping[str, Any]) -> DeviceSettings:
     port = values.pop("port", None)
     if not isinstance(port, Mapping):
         raise SettingsError("设备设置缺少 port（端口设置）")
+    if kind is DeviceKind.ID_READER:  # one protocol, and its modules run at 115200
+        values.setdefault("vendor", "sam")
+        port = {"baudrate": 115200, **port}
     known = set(DeviceSettings.__dataclass_fields__) - {"kind", "port"}
     unknown = set(values) - known
     if unknown:

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from devices.events import (
     Decoded,
@@ -72,6 +72,13 @@ class EscPosResponder:
         return bytes(reply)
 
 
+class Responder(Protocol):
+    """Answers what the program sends, as the device would (EscPosResponder, the ID-card
+    reader's devices.id_simulator.SamCardResponder)."""
+
+    def feed(self, data: bytes) -> bytes: ...
+
+
 class DeviceSimulator:
     """The shared core: a reading thread, the decoder, injection, waiting helpers."""
 
@@ -82,11 +89,13 @@ class DeviceSimulator:
         name: str = "",
         polled_addresses: Iterable[int] = (),
         printer: EscPosResponder | None = None,
+        responder: Responder | None = None,
         on_frame: Callable[[Decoded], None] | None = None,
     ) -> None:
         self.name = name
         self.decoder = decoder
         self.printer = printer
+        self.responder = responder
         self.on_frame = on_frame
         self.frames: list[Decoded] = []
         self.arrivals: list[Arrival] = []
@@ -242,6 +251,8 @@ class DeviceSimulator:
     def _handle(self, data: bytes) -> None:
         frames = self.decoder.feed(data) if self.decoder is not None else []
         reply = self.printer.feed(data) if self.printer is not None else b""
+        if self.responder is not None:
+            reply += self.responder.feed(data)
         with self._cond:
             self.arrivals.append(Arrival(time.monotonic(), data))
             self.received += data
@@ -260,7 +271,7 @@ class DeviceSimulator:
             log.debug("%s: %s", self.name, frame)
             if self.on_frame is not None:
                 self.on_frame(frame)
-        if not frames and self.decoder is None and self.printer is None:
+        if not frames and self.decoder is None and self.printer is None and self.responder is None:
             log.debug("%s: %s", self.name, hex_bytes(data))
 
 

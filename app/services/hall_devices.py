@@ -886,6 +886,7 @@ def build_bridge(
     status.
     """
     devices = [device_from_mapping(m) for m in settings.get("devices") or []]
+    devices = [d for d in devices if d.kind is not DeviceKind.ID_READER]  # the intake's
     voice_settings = voice_from_mapping(settings.get("voice") or {})
     if not devices and voice is None and voice_settings is None:
         return None

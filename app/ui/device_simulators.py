@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QComboBox,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -106,6 +107,7 @@ class SimulatorBench(QObject):
     because the bench lives there."""
 
     frames_arrived = Signal(str, object, object)  # port key, list[Decoded], datetime
+    card_read = Signal(str)  # the ID-card reader answered a read: the card's name
     bad_data = Signal(str, int, int)  # port key, bad frames (see _Tap), discarded bytes
     paper_fed = Signal(object)  # list[PaperItem]
 
@@ -124,6 +126,9 @@ class SimulatorBench(QObject):
         self.polled = frozenset(polled)
         self.tcp = tcp
         self.responder = EscPosResponder()
+        from devices.id_simulator import SamCardResponder
+
+        self.id_card = SamCardResponder(on_read=lambda card: self.card_read.emit(card.name))
         self.paper_out = False
         maker: Any = TcpSimulator if tcp else PtySimulator
         specs: list[tuple[str, str, Callable[[], BufferedDecoder] | None, dict[str, Any]]] = [
@@ -136,11 +141,13 @@ class SimulatorBench(QObject):
                 {"polled_addresses": self.polled},
             ),
             ("printer", _t("小票打印机 ESC/POS"), None, {"printer": self.responder}),
+            ("idcard", _t("身份证阅读器 SAM"), None, {"responder": self.id_card}),
         ]
         self.ports: dict[str, SimPort] = {}
         try:
             for key, title, decoder, extra in specs:
                 tap = _Tap(self, key, decoder() if decoder else None, key == "printer")
+                # the ID-card reader's responder decodes the SAM commands itself
                 sim = maker(tap, name=title, **extra)
                 location = sim.url if tcp else sim.path
                 self.ports[key] = SimPort(key, title, location, sim)
@@ -680,6 +687,66 @@ class PrinterPanel(QGroupBox):
         self.count.setText(self.tr("已切纸 %1 次").replace("%1", str(self.roll.tickets)))
 
 
+class IdCardPanel(QGroupBox):
+    """The simulated ID-card reader: put a sample card on it, take it away."""
+
+    def __init__(self, bench: SimulatorBench, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("身份证阅读器"), parent)
+        from app.core.clock import clock_from_env
+        from devices.id_simulator import SAMPLE_CARDS
+
+        today = clock_from_env().today()
+        self.bench = bench
+        self.cards = SAMPLE_CARDS
+        self.reads = 0
+        self.choice = QComboBox(self)
+        self.choice.setObjectName("idCardChoice")
+        for card in SAMPLE_CARDS:
+            note = self.tr("已过期") if card.expired(today) else ""
+            note = self.tr("长期") if card.long_term else note
+            text = f"{card.name} · {card.sex} · {card.ethnicity}族"
+            self.choice.addItem(f"{text}（{note}）" if note else text)
+        self.place = QPushButton(self.tr("放上证件"), self)
+        self.place.setObjectName("idCardPlace")
+        self.remove = QPushButton(self.tr("取走"), self)
+        self.remove.setObjectName("idCardRemove")
+        self.state = QLabel(self)
+        self.state.setObjectName("idCardState")
+        self.state.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.choice, 1)
+        row.addWidget(self.place)
+        row.addWidget(self.remove)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.state)
+        self.place.clicked.connect(self._place)
+        self.remove.clicked.connect(self._remove)
+        bench.card_read.connect(self._read)
+        self._show()
+
+    def _place(self) -> None:
+        self.reads = 0
+        self.bench.id_card.place(self.cards[self.choice.currentIndex()])
+        self._show()
+
+    def _remove(self) -> None:
+        self.bench.id_card.remove()
+        self._show()
+
+    def _read(self, _name: str) -> None:
+        self.reads += 1
+        self._show()
+
+    def _show(self) -> None:
+        card = self.bench.id_card.card
+        if card is None:
+            self.state.setText(self.tr("读卡器上：无证件（寻卡答 80）"))
+            return
+        text = self.tr("读卡器上：%1 %2（程序已读取 %3 次）").replace("%1", card.name)
+        self.state.setText(text.replace("%2", card.id_number).replace("%3", str(self.reads)))
+
+
 class PortBar(QGroupBox):
     """Where to point the program's settings, and what each port received."""
 
@@ -722,6 +789,9 @@ class PortBar(QGroupBox):
         frames, bad, discarded = self._counts[key]
         if key == "printer":
             self.stats[key].setText(self.tr("ESC/POS，答复状态查询"))
+            return
+        if key == "idcard":
+            self.stats[key].setText(self.tr("SAM_V 115200 波特，答复寻卡/选卡/读卡"))
             return
         text = self.tr("%1 帧 · 坏帧 %2（丢弃 %3 字节）")
         for k, v in (("%1", frames), ("%2", bad), ("%3", discarded)):
@@ -770,6 +840,8 @@ class SimulatorWindow(QMainWindow):
         self.evaluator = EvaluatorPanel(central)
         self.evaluator.scored.connect(self._send_score)
         middle.addWidget(self.evaluator)
+        self.id_card = IdCardPanel(bench, central)
+        middle.addWidget(self.id_card)
         log_box = QGroupBox(self.tr("收发记录"), central)
         self.log = QPlainTextEdit(log_box)
         self.log.setObjectName("frameLog")
@@ -789,6 +861,11 @@ class SimulatorWindow(QMainWindow):
         )
 
         bench.frames_arrived.connect(self._frames)
+        bench.card_read.connect(
+            lambda name: self._log(
+                datetime.now(), self.tr("身份证阅读器：程序读取了 %1").replace("%1", name)
+            )
+        )
         bench.bad_data.connect(self._bad)
         bench.paper_fed.connect(self.printer.feed)
         self._shut = False

@@ -323,6 +323,7 @@ class IntakePanel(QWidget):
 
     saved = Signal(object, object)
     message = Signal(str)
+    item_chosen = Signal()  # a new intake began (its applicant is empty)
 
     def __init__(
         self,
@@ -444,6 +445,7 @@ class IntakePanel(QWidget):
         self.applicant.clear()
         self.focus_first_field()
         self._touched()
+        self.item_chosen.emit()
 
     def _set_item(
         self,

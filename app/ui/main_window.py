@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
         self.bridge: Any = None  # HallDeviceBridge, when this window drives devices
+        self.id_reader: Any = None  # IdReaderLink: the ID-card reader of this counter
         self.sync: Any = None  # SyncService, when central sync is set up
         if settings.get("queue_panel"):
             self._queue_placeholder()
@@ -251,6 +252,17 @@ class MainWindow(QMainWindow):
             )
         except SettingsError as exc:
             self._notice(self.tr("排队设备未启动"), str(exc))
+
+    def start_id_reader(self) -> None:
+        """The ID-card reader of the ``devices`` setting (kind ``id_reader``) fills the
+        intake's applicant; without one, keyboard-type readers still type into it."""
+        if self.id_reader is None:
+            from app.ui.id_card_fill import start_id_reader
+
+            ctx = self.context
+            self.id_reader = start_id_reader(
+                self.intake, ctx.settings.get("devices"), ctx.clock.today
+            )
 
     # ------------------------------------------------------------ central sync
 
@@ -700,6 +712,7 @@ class MainWindow(QMainWindow):
             self.offer_unprinted(self.context.clock.today())
         self.start_queue()
         self.start_devices()
+        self.start_id_reader()
         self.watch_state("devices", self.device_state)
         self.start_sync()
         self.watch_state("connection", self.connection_state)
@@ -884,6 +897,8 @@ class MainWindow(QMainWindow):
             self.queue_panel.shutdown()
         if self.bridge is not None:
             self.bridge.close()
+        if self.id_reader is not None:
+            self.id_reader.close()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()

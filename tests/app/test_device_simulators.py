@@ -198,6 +198,40 @@ def test_the_window_command(
     argv = ["devices", "simulate", "--window", "--seconds", "0.2", "--polled", "7"]
     assert run(argv, run_windows) == 0
     out = capsys.readouterr().out
-    assert out.count("/dev/") == 8 and "模拟设备已关闭" in out  # for people, and for programs
+    assert out.count("/dev/") == 10 and "模拟设备已关闭" in out  # for people, and for programs
     ports = dict(line.split()[1:] for line in out.splitlines() if line.startswith("port "))
-    assert sorted(ports) == ["pinganlihe", "printer", "ruize", "yichuang"]
+    assert sorted(ports) == ["idcard", "pinganlihe", "printer", "ruize", "yichuang"]
+
+
+def test_the_id_card_reader_answers_real_sam_frames(qtbot: QtBot, window: SimulatorWindow) -> None:
+    from devices.framing import sam
+
+    panel = window.id_card
+    assert panel.state.text() == "读卡器上：无证件（寻卡答 80）"
+    decoder = sam.SamDecoder()
+
+    def ask(port: serial.Serial, command: sam.Command) -> sam.SamAnswerFrame:
+        port.write(sam.encode_command(command))
+        frames: list[sam.SamFrame] = []
+        while not frames:
+            data = port.read(1)
+            assert data, "the simulated reader did not answer"
+            frames = decoder.feed(data + port.read(port.in_waiting))
+        (answer,) = frames
+        assert isinstance(answer, sam.SamAnswerFrame)
+        return answer
+
+    with serial.serial_for_url(window.bench.ports["idcard"].location, 115200, timeout=WAIT_S) as p:
+        assert ask(p, sam.Command.FIND_CARD).sw3 == sam.Status.NO_CARD
+        panel.choice.setCurrentIndex(2)  # 吉𠮷
+        qtbot.mouseClick(panel.place, Qt.MouseButton.LeftButton)
+        assert ask(p, sam.Command.FIND_CARD).sw3 == sam.Status.CARD_FOUND
+        assert ask(p, sam.Command.SELECT_CARD).sw3 == sam.Status.OK
+        answer = ask(p, sam.Command.READ_BASE)
+        from devices.idcard import decode_text
+
+        assert decode_text(sam.split_read_data(answer.data).text).name == "吉𠮷"
+        qtbot.waitUntil(lambda: "程序已读取 1 次" in panel.state.text(), timeout=WAIT_MS)
+        assert "吉𠮷 13032319860911446X" in panel.state.text()
+        qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
+        assert ask(p, sam.Command.FIND_CARD).sw3 == sam.Status.NO_CARD

@@ -108,8 +108,9 @@ def test_probe_printer_and_polled_device(make_sim: Sim) -> None:
 def test_simulate_prints_pty_paths_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["devices", "simulate", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
-    assert out.count("/dev/") == 4
+    assert out.count("/dev/") == 5
     assert "平安力合屏" in out and "小票打印机" in out and "模拟设备已关闭" in out
+    assert "身份证阅读器（idcard）：/dev/" in out
 
 
 def test_simulator_commands(make_sim: Sim) -> None:
@@ -119,6 +120,21 @@ def test_simulator_commands(make_sim: Sim) -> None:
     assert run_simulator_command("paper-out", sims) == "打印机：缺纸"
     assert "命令有误" in run_simulator_command("key 3 explode", sims)
     assert run_simulator_command("hello", sims) == "未知命令"
+
+
+def test_simulator_card_commands(make_sim: Sim) -> None:
+    from devices.id_simulator import SAMPLE_CARDS, SamCardResponder
+
+    responder = SamCardResponder(baudrate=0)
+    sims = {"idcard": make_sim(None, responder=responder)}
+    assert run_simulator_command("card 3", sims) == (
+        "身份证阅读器：已放上 吉𠮷（13032319860911446X）"
+    )
+    assert responder.card == SAMPLE_CARDS[2]
+    assert run_simulator_command("card off", sims) == "身份证阅读器：已取走证件"
+    assert responder.card is None
+    assert "命令有误" in run_simulator_command("card 9", sims)
+    assert "命令有误" in run_simulator_command("card x", sims)
 
 
 def test_announce_writes_a_wav(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:

@@ -48,7 +48,7 @@ def run(argv: list[str], window_runner: devices.cli.WindowRunner | None = None) 
 def test_simulate_over_tcp_prints_socket_urls(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["devices", "simulate", "--tcp", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
-    assert out.count("socket://127.0.0.1:") == 4
+    assert out.count("socket://127.0.0.1:") == 5  # 平安力合, 瑞泽, ours, printer, ID-card reader
     assert "端口地址（url）填写" in out and "模拟设备已关闭" in out
     assert "/dev/" not in out
 
