@@ -19,8 +19,9 @@ from app.core.queue_policy import (
     parse_hours,
 )
 from app.core.queue_records import Action, QueueError
+from db.queue import QueueStore
+from db.queue.writer_lock import WriterTurn
 from db.queue_models import WAITING_SQL, QueueCallRow, QueueEvaluationRow
-from db.queue_store import QueueStore, _WriterTurn
 from db.store import StoreError
 
 NOW = datetime(2026, 3, 2, 9, 0)  # a Monday
@@ -479,7 +480,7 @@ def test_sqlite_writers_take_turns_or_fall_back(tmp_path: Path) -> None:
         store.save_category(CategorySpec("ZH", "综合业务", "A"), actor="chen", now=NOW)
     finally:
         store.close()
-    blocked = _WriterTurn(str(tmp_path / "no" / "such" / "folder" / "q.sqlite3"))
+    blocked = WriterTurn(str(tmp_path / "no" / "such" / "folder" / "q.sqlite3"))
     with blocked.turn():  # no lock file possible: SQLite's own busy wait decides alone
         pass
     blocked.close()
