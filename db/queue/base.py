@@ -301,6 +301,14 @@ class QueueBase:
     def _lock_counter(self, tx: Tx, window_no: str) -> dict[str, Any]:
         return self._counter_row(tx.all(self.raw.lock_counter, {"w": window_no}), window_no)
 
+    def _locked_ticket(self, tx: Tx, ticket_id: uuid.UUID) -> dict[str, Any]:
+        """The ticket's row, locked for this transaction; QueueError if there is none."""
+        raw = self.raw
+        ticket = raw.ticket_row(tx.one(raw.lock_ticket, {"t": raw.uid(ticket_id)}))
+        if ticket is None:
+            raise QueueError("没有这个号")
+        return ticket
+
     def _counter_row(self, rows: list[Any], window_no: str) -> dict[str, Any]:
         if not rows or not rows[0][1]:
             raise QueueError(f"{window_no}号窗口未设置")

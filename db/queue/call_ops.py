@@ -220,11 +220,7 @@ class CallOps(QueueBase):
         with self.write_tx() as tx:
             cfg, ctr, row = self._counter_for_call(tx, window_no)
             events = self._finish_current(tx, cfg, ctr, row, clerk, now, finish_current)
-            current = self.raw.ticket_row(
-                tx.one(self.raw.lock_ticket, {"t": self.raw.uid(ticket_id)})
-            )
-            if current is None:
-                raise QueueError("没有这个号")
+            current = self._locked_ticket(tx, ticket_id)
             self._expect_status(cfg, current, TicketStatus.WAITING)
             ticket = self._claim(tx, ticket_id, ctr, clerk, now, Rule.MANUAL)
             assert ticket is not None  # we hold its lock and it is waiting

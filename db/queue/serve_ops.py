@@ -215,11 +215,7 @@ class ServeOps(QueueBase):
         now = now or datetime.now()
         with self.write_tx() as tx:
             cfg = self.hall_config(tx)
-            ticket = self.raw.ticket_row(
-                tx.one(self.raw.lock_ticket, {"t": self.raw.uid(ticket_id)})
-            )
-            if ticket is None:
-                raise QueueError("没有这个号")
+            ticket = self._locked_ticket(tx, ticket_id)
             self._expect_status(cfg, ticket, TicketStatus.SKIPPED)
             spec = cfg.by_id[ticket["category_id"]].spec
             if not spec.carry_over and ticket["day"] < business_day(now, spec.reset_time):
@@ -341,11 +337,7 @@ class ServeOps(QueueBase):
         try:
             with self.write_tx() as tx:
                 cfg = self.hall_config(tx)
-                ticket = self.raw.ticket_row(
-                    tx.one(self.raw.lock_ticket, {"t": self.raw.uid(ticket_id)})
-                )
-                if ticket is None:
-                    raise QueueError("没有这个号")
+                ticket = self._locked_ticket(tx, ticket_id)
                 if ticket["status"] != DONE:
                     raise QueueError(f"{ticket['display']}还没有办结，办结后才能评价")
                 conn = tx.conn

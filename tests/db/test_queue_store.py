@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -520,3 +521,17 @@ def test_one_booking_gives_one_ticket_a_day_even_from_two_kiosks(url: str, q: Qu
     assert "此预约号今日已签到" in str(refused[0]) and tickets[0].display in str(refused[0])  # type: ignore[attr-defined]
     # the next day the same booking number is a new check-in
     q.issue_ticket("ZH", kind=TicketKind.APPOINTMENT, note="YY20260302-17", now=at(24 * 60 + 1))
+
+
+def test_a_ticket_that_does_not_exist_is_refused_and_nothing_is_logged(q: QueueStore) -> None:
+    nobody = uuid.uuid4()
+    before = q.last_event_no()
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.call_ticket("1", nobody, clerk="clerk1", now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.reactivate(nobody, actor="chen", now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.evaluate(nobody, 5, now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.ticket(nobody)
+    assert q.last_event_no() == before
