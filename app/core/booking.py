@@ -383,7 +383,7 @@ def parse_import(
         if bad:
             problems.append(f"第{number}行：" + "；".join(bad))
             continue
-        assert day is not None and start is not None and end is not None
+        assert day is not None and start is not None and end is not None  # pragma: no mutate
         lines.append(
             ImportLine(
                 number,

@@ -351,3 +351,23 @@ def test_a_category_is_named_by_code_or_name() -> None:
     assert category_of("旅游", categories) == "LY"
     assert category_of("综合", categories) is None
     assert category_of("", categories) is None
+
+
+def test_an_applicant_is_checked_against_the_day_given() -> None:
+    # born 2028: fine on a day in 2030, whatever the machine's date; born 2031 is not
+    later = date(2030, 1, 1)
+    assert applicant_problems("张三", "11010120280101123X", "", later) == []
+    assert applicant_problems("张三", "110101203101011233", "", later) == [
+        "身份证号出生日期2031-01-01晚于今天"
+    ]
+    rows = [HEADER, ["SD0001", "ZH", "2030-01-01", "09:00", "09:30", "张三",
+                     "11010120280101123X", ""]]  # fmt: skip
+    assert parse_import(rows, later)[1] == []
+
+
+def test_a_clean_import_has_no_problems_and_a_slot_of_no_length_is_one() -> None:
+    row = ["SD0001", "ZH", "2026-12-08", "09:00", "09:30", "张三", "", "13912345678"]
+    lines, problems = parse_import([HEADER, row], DAY)
+    assert problems == [] and len(lines) == 1
+    same = [*row[:3], "09:00", "09:00", *row[5:]]
+    assert parse_import([HEADER, same], DAY)[1] == ["第2行：结束时间09:00应晚于开始时间09:00"]
