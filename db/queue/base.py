@@ -37,7 +37,6 @@ from app.core.queue_records import QueueError, TicketInfo
 from db.queue.config import ConfigCounter, HallConfig, load_config
 from db.queue.sql import (
     CALLED,
-    CHECKPOINT_EVERY,
     DONE,
     HALL,
     PRESENCE_COLS,
@@ -49,6 +48,8 @@ from db.queue.sql import (
 )
 from db.queue.writer_lock import WriterTurn
 from db.store import StoreError, create_store_engine, migrate
+
+CHECKPOINT_EVERY = 200  # SQLite: a process's writes between its WAL checkpoints
 
 
 @dataclass(slots=True)

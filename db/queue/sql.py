@@ -87,7 +87,6 @@ LANE_COLS = ("id", "seq", "category_id", "priority", "target_counter_id")
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 LANE_DEPTH = 4  # tickets read per lane: room for fallbacks when others claim the first
 RANKED = 8  # the policy's choices tried in one claim (PostgreSQL)
-CHECKPOINT_EVERY = 200  # SQLite: a process's writes between its WAL checkpoints
 NOTIFY_CHANNEL = "yichuang_queue"  # PostgreSQL: NOTIFY with the event number, per write
 
 
