@@ -371,3 +371,12 @@ def test_a_clean_import_has_no_problems_and_a_slot_of_no_length_is_one() -> None
     assert problems == [] and len(lines) == 1
     same = [*row[:3], "09:00", "09:00", *row[5:]]
     assert parse_import([HEADER, same], DAY)[1] == ["第2行：结束时间09:00应晚于开始时间09:00"]
+
+
+def test_a_column_is_named_exactly() -> None:
+    # a header that only resembles a column's name is not that column (a byte-order
+    # mark in front of the first name is no part of it)
+    header = ["X预约号", *HEADER[1:]]
+    assert parse_import([header], DAY)[1] == [
+        "第1行表头缺少列：预约号（应有：预约号、业务类别、预约日期、开始时间、结束时间、姓名、身份证号、手机号）"
+    ]
