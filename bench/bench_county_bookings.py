@@ -46,7 +46,7 @@ def main() -> None:
     from app.core.queue_policy import CategorySpec, CounterSpec
     from db.booking_store import BookingStore
     from db.central import admin
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
     from db.store import open_store
     from db.sync.bookings import BookingFeed
     from db.sync.client import CentralConfig, SyncClient

@@ -105,7 +105,7 @@ def queue_call_to_strip(
     """p95 ms from call_next() returning to the strip frame readable on the pty."""
     from app.core.queue_policy import CategorySpec, CounterSpec
     from app.services.hall_devices import HallDeviceBridge
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
     from devices.hub import DeviceHub
     from devices.settings import DeviceKind, DeviceSettings
 

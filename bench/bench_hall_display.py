@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.services.queue import QueueService, queue_url  # noqa: E402
-from db.queue_store import QueueStore  # noqa: E402
+from db.queue import QueueStore  # noqa: E402
 
 
 def figure(name: str, value: float, unit: str) -> None:

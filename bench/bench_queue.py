@@ -74,7 +74,7 @@ def p95(values: list[float]) -> float:
 def counter_worker(
     url: str, window: str, calls: int, pause: tuple[float, float], start: Any, out: Any
 ) -> None:
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
     try:
         store = QueueStore.open(url, upgrade=False)
@@ -97,7 +97,7 @@ def counter_worker(
 
 def set_up_hall(url: str, tickets: int) -> None:
     from app.core.queue_policy import CategorySpec, CounterSpec
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
     store = QueueStore.open(url)
     try:
@@ -131,7 +131,7 @@ def issue(store: Any, count: int, rnd: random.Random) -> None:
 
 def run_counters(url: str, calls: int, pause: tuple[float, float]) -> list[float]:
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["db.queue_store", "bench.bench_queue"])
+    ctx.set_forkserver_preload(["db.queue", "bench.bench_queue"])
     start = ctx.Barrier(COUNTERS)
     out = ctx.Queue()
     workers = [
@@ -257,7 +257,7 @@ def bench_stats(folder: Path, history_days: int = 60) -> None:
     hours, 15 counters, no-shows, transfers, evaluations), after 60 days of history
     written in bulk."""
     from app.core.queue_policy import CategorySpec, CounterSpec, TicketKind
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
     url = f"sqlite:///{folder / 'stats.sqlite3'}"
     store = QueueStore.open(url)

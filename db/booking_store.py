@@ -2,8 +2,9 @@
 check-in that turns a booking into a ticket.
 
 A BookingStore works on a QueueStore's connection and transactions (it is the queue
-store's companion, like the tables live beside the queue's): every write is one
-queue write transaction — BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL — and
+store's companion, like the tables live beside the queue's), through the queue's
+internal API (db/queue/base.py: write_tx, read_tx, hall_config, commit_events, and
+issue_in_tx of db/queue/issue_ops.py): every write is one queue write transaction — BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL — and
 logs its event in the queue's log, so every screen that follows the log sees it.
 
 - Booking takes the slot's row lock (``FOR UPDATE``) and counts against
@@ -56,7 +57,10 @@ from app.core.ids import uuid7
 from app.core.queue_policy import QueuePolicy, TicketKind
 from app.core.queue_records import QueueError, TicketInfo
 from db.booking_models import QueueBookingRow, QueueSlotRow
-from db.queue_store import TICKET_DISPLAY, TICKET_ID, QueueStore, _Config, _Tx
+from db.queue import QueueStore
+from db.queue.base import Tx
+from db.queue.config import HallConfig
+from db.queue.sql import TICKET_DISPLAY, TICKET_ID
 
 if TYPE_CHECKING:
     from db.booking_county import FeedState
@@ -182,18 +186,18 @@ class BookingStore:
 
     # ------------------------------------------------------------ helpers
 
-    def _events(self, tx: _Tx, events: list[dict[str, Any]]) -> None:
-        self.queue._commit_events(tx, events)
+    def _events(self, tx: Tx, events: list[dict[str, Any]]) -> None:
+        self.queue.commit_events(tx, events)
 
-    def _cfg(self, tx: _Tx) -> _Config:
-        return self.queue._config(tx)
+    def _cfg(self, tx: Tx) -> HallConfig:
+        return self.queue.hall_config(tx)
 
     @staticmethod
-    def _category(cfg: _Config, typed: str) -> Any:
+    def _category(cfg: HallConfig, typed: str) -> Any:
         code = category_of(typed, {c: v.spec.name for c, v in cfg.by_code.items()})
         return None if code is None else cfg.by_code[code]
 
-    def _grace(self, cfg: _Config) -> Grace:
+    def _grace(self, cfg: HallConfig) -> Grace:
         policy: QueuePolicy = cfg.policy
         return Grace(policy.booking_early_min, policy.booking_late_min)
 
@@ -209,7 +213,7 @@ class BookingStore:
             problems += spec.problems()
         if problems:
             raise BookingError("；".join(problems))
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             cfg = self._cfg(tx)
             for spec in specs:
                 cat = self._category(cfg, spec.category)
@@ -248,8 +252,8 @@ class BookingStore:
         return len(specs)
 
     def slots(self, day: date, category: str | None = None) -> list[SlotInfo]:
-        with self.queue._read() as conn:
-            cfg = self.queue._config(conn)
+        with self.queue.read_tx() as conn:
+            cfg = self.queue.hall_config(conn)
             query = select(SLOT).where(SLOT.c.day == day).order_by(SLOT.c.start)
             if category is not None:
                 cat = self._category(cfg, category)
@@ -280,7 +284,7 @@ class BookingStore:
             raise BookingError(
                 f"{day_text(booking.day)} {hhmm(booking.start)}–{hhmm(booking.end)}这个时段已经过去，请选择以后的时段"
             )
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             cfg = self._cfg(tx)
             number = self._insert(tx, cfg, booking, actor, now, line="")
             self._events(
@@ -296,8 +300,8 @@ class BookingStore:
 
     def _insert(
         self,
-        tx: _Tx,
-        cfg: _Config,
+        tx: Tx,
+        cfg: HallConfig,
         b: BookingInput,
         actor: str,
         now: datetime,
@@ -363,7 +367,7 @@ class BookingStore:
         return number
 
     @staticmethod
-    def _exists(tx: _Tx, number: str) -> bool:
+    def _exists(tx: Tx, number: str) -> bool:
         return (
             tx.conn.execute(select(BOOKING.c.id).where(BOOKING.c.booking_no == number)).first()
             is not None
@@ -373,7 +377,7 @@ class BookingStore:
         number = booking_no(number)
         if not reason.strip():
             raise BookingError("请填写取消原因")
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             row = tx.conn.execute(
                 select(BOOKING).where(BOOKING.c.booking_no == number).with_for_update()
             ).first()
@@ -404,7 +408,7 @@ class BookingStore:
         the same number, slot and applicant is left as it is (a file imported twice)."""
         problems: list[str] = []
         added = already = 0
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             cfg = self._cfg(tx)
             taken: dict[uuid.UUID, int] = {}
             for ln in lines:
@@ -464,7 +468,7 @@ class BookingStore:
         applicant's identity (the counter, the actor is recorded)."""
         number = booking_no(number)
         refused: BookingError | None = None
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             cfg = self._cfg(tx)
             row = tx.conn.execute(
                 select(BOOKING).where(BOOKING.c.booking_no == number).with_for_update()
@@ -496,12 +500,12 @@ class BookingStore:
                 why = check_in_refusal(facts, now, self._grace(cfg))
                 if why is not None:
                     raise BookingError(why[1], why[0])
-                raw = self.queue._raw
+                raw = self.queue.raw
                 mark = raw.sql(
                     "UPDATE queue_booking SET status = :s, ticket_id = :tid, ticket = :tno, "
                     "checked_in_at = :now, checked_in_by = :actor WHERE id = :b"
                 )
-                return self.queue._issue(
+                return self.queue.issue_in_tx(
                     tx,
                     cfg.by_id[row.category_id].spec.code,
                     kind=TicketKind.APPOINTMENT,
@@ -522,13 +526,13 @@ class BookingStore:
 
     def grace(self) -> Grace:
         """The hall's check-in times around a slot (its queue rules)."""
-        with self.queue._read() as conn:
-            return self._grace(self.queue._config(conn))
+        with self.queue.read_tx() as conn:
+            return self._grace(self.queue.hall_config(conn))
 
     def find(self, number: str, *, now: datetime) -> BookingInfo | None:
         """A booking by its number (for clerks: no proof asked)."""
-        with self.queue._read() as conn:
-            cfg = self.queue._config(conn)
+        with self.queue.read_tx() as conn:
+            cfg = self.queue.hall_config(conn)
             row = conn.execute(
                 select(BOOKING).where(BOOKING.c.booking_no == booking_no(number))
             ).first()
@@ -538,8 +542,8 @@ class BookingStore:
         hashed = id_hash(id_number)
         if not hashed:
             return []
-        with self.queue._read() as conn:
-            cfg = self.queue._config(conn)
+        with self.queue.read_tx() as conn:
+            cfg = self.queue.hall_config(conn)
             rows = conn.execute(
                 select(BOOKING).where(BOOKING.c.id_hash == hashed).order_by(BOOKING.c.day.desc())
             ).all()
@@ -547,8 +551,8 @@ class BookingStore:
 
     def bookings(self, day: date, *, now: datetime) -> list[BookingInfo]:
         """The day's bookings by slot time (cancelled ones too)."""
-        with self.queue._read() as conn:
-            cfg = self.queue._config(conn)
+        with self.queue.read_tx() as conn:
+            cfg = self.queue.hall_config(conn)
             rows = conn.execute(
                 select(BOOKING)
                 .where(BOOKING.c.day == day)
@@ -566,8 +570,8 @@ class BookingStore:
         return {k: v for k, v in out.items() if k is not None}
 
     def _figures(self, day: date, now: datetime) -> dict[str | None, BookingDay]:
-        with self.queue._read() as conn:
-            cfg = self.queue._config(conn)
+        with self.queue.read_tx() as conn:
+            cfg = self.queue.hall_config(conn)
             grace = self._grace(cfg)
             rows = conn.execute(
                 select(BOOKING.c.category_id, BOOKING.c.status, BOOKING.c.end, func.count())
@@ -589,7 +593,7 @@ class BookingStore:
                     c[2] += count
         return {k: BookingDay(day, *v) for k, v in counts.items()}
 
-    def _info(self, cfg: _Config, row: Any, now: datetime) -> BookingInfo:
+    def _info(self, cfg: HallConfig, row: Any, now: datetime) -> BookingInfo:
         spec = cfg.by_id[row.category_id].spec
         status = BookingStatus(row.status)
         facts = BookingFacts(status, row.day, _t(row.start), _t(row.end))
@@ -614,7 +618,7 @@ class BookingStore:
         from db.booking_models import QueueBookingFeedRow as Feed
         from db.booking_models import QueueBookingIssueRow as Issue
 
-        with self.queue._read() as conn:
+        with self.queue.read_tx() as conn:
             row = conn.execute(
                 select(Feed.after_xid, Feed.after_seq, Feed.applied_at).where(Feed.name == FEED)
             ).first()
@@ -637,7 +641,7 @@ class BookingStore:
         from db.booking_models import QueueBookingFeedRow as Feed
 
         done = CountyApplied()
-        with self.queue._write() as tx:
+        with self.queue.write_tx() as tx:
             feed = tx.conn.execute(
                 select(Feed.after_xid, Feed.after_seq).where(Feed.name == FEED).with_for_update()
             ).first()
@@ -680,7 +684,7 @@ class BookingStore:
                 )  # fmt: skip
         return done
 
-    def _county_one(self, tx: _Tx, cfg: _Config, b: Any, now: datetime, done: Any) -> None:
+    def _county_one(self, tx: Tx, cfg: HallConfig, b: Any, now: datetime, done: Any) -> None:
         from db.booking_county import IssueKind
 
         existing = tx.conn.execute(
@@ -763,7 +767,7 @@ class BookingStore:
                                f"可约{slot.capacity}人，现{slot.booked + 1}人")  # fmt: skip
 
     def _county_issue(
-        self, tx: _Tx, b: Any, kind: Any, now: datetime, done: Any, extra: str = ""
+        self, tx: Tx, b: Any, kind: Any, now: datetime, done: Any, extra: str = ""
     ) -> None:
         """Record an issue once (a held booking tried again adds nothing new)."""
         from db.booking_county import issue_message
@@ -788,7 +792,7 @@ class BookingStore:
             return
         done.issues.append((b.booking_no, kind, message))
 
-    def _county_resolve(self, tx: _Tx, number: str, kind: Any, now: datetime, how: str) -> bool:
+    def _county_resolve(self, tx: Tx, number: str, kind: Any, now: datetime, how: str) -> bool:
         """Close the held issues of a booking (``kind`` None: every held kind)."""
         from db.booking_county import HELD
         from db.booking_models import QueueBookingIssueRow as Issue
@@ -803,7 +807,7 @@ class BookingStore:
         return bool(result.rowcount)
 
     def _county_retry_held(
-        self, tx: _Tx, cfg: _Config, seen: set[str], now: datetime, done: Any
+        self, tx: Tx, cfg: HallConfig, seen: set[str], now: datetime, done: Any
     ) -> None:
         """Held bookings are tried again (the manager may have set the slot since)."""
         from db.booking_county import HELD, CountyBooking
@@ -829,7 +833,7 @@ class BookingStore:
         query = select(Issue).order_by(Issue.at.desc()).limit(limit)
         if open_only:
             query = query.where(Issue.resolved_at.is_(None))
-        with self.queue._read() as conn:
+        with self.queue.read_tx() as conn:
             rows = conn.execute(query).all()
         return [
             BookingIssue(r.booking_no, IssueKind(r.kind), r.message, r.at, r.resolved_at,

@@ -1,7 +1,7 @@
 """Being woken when the hall queue changes, instead of waiting for the next poll.
 
 Every queue write on PostgreSQL ends with ``pg_notify('yichuang_queue', <event no>)``
-in its last statement (db/queue_store.py), delivered when it commits. A QueueWaker
+in its last statement (db/queue/base.py, commit_events), delivered when it commits. A QueueWaker
 LISTENs on a connection of its own, on a thread of its own, and calls ``on_change``
 for each notification; the listener (the device bridge, a screen's watcher) then
 reads the log as it does after a poll. On a SQLite file there is no server to
@@ -29,7 +29,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from db.queue_store import NOTIFY_CHANNEL
+from db.queue import NOTIFY_CHANNEL
 
 log = logging.getLogger("yichuang.queue.notify")
 

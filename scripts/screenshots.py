@@ -50,7 +50,7 @@ def shoot(widget: QWidget, path: Path) -> None:
 def _serving(folder: Path, window: MainWindow) -> None:
     """A few people waiting and one at window 1, so the queue dock shows a real day."""
     from app.services.queue import queue_url, seed_demo
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
     store = QueueStore.open(queue_url("", folder))
     try:

@@ -42,7 +42,7 @@ def main(out: Path) -> None:
     from app.ui.queue.manager import ManagerWindow
     from app.ui.tasks import TaskRunner
     from db.booking_store import BookingStore
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])

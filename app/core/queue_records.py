@@ -1,6 +1,6 @@
 """The hall queue's values as the store hands them out: tickets, calls, events,
 waiting estimates, stale calls, counters and the day's figures, and QueueError.
-Plain values, no SQL: db/queue_store.py fills them, services and widgets use them."""
+Plain values, no SQL: db/queue/ fills them, services and widgets use them."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ from db.booking_store import (
 )
 
 if TYPE_CHECKING:  # the jobs' argument, for annotations only
-    from db.queue_store import QueueStore
+    from db.queue import QueueStore
 
 __all__ = [  # what the screens need of db.booking_store comes from here
     "BookingDay",

@@ -48,8 +48,8 @@ from typing import Any, Protocol
 from app.core.clock import Clock, clock_from_env
 from app.core.listeners import Listeners
 from app.core.queue_records import Action, CounterInfo, QueueError, QueueEvent
+from db.queue import QueueStore
 from db.queue_notify import QueueWaker, file_signature
-from db.queue_store import QueueStore
 from devices.displays import FramedDisplay
 from devices.errors import DeviceError
 from devices.events import EvaluationResult, Key, KeyEvent

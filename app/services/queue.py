@@ -48,8 +48,8 @@ from app.core.queue_records import (
     StaleCall,
     TicketInfo,
 )
+from db.queue import QueueStore
 from db.queue_notify import QueueWaker
-from db.queue_store import QueueStore
 from db.store import StoreError, database_url
 
 if TYPE_CHECKING:  # the kiosk's printer link loads them when it first prints

@@ -478,7 +478,7 @@ def counter_problems(spec: CounterSpec, known: Iterable[str] | None = None) -> l
 
 
 class ConfigStore(Protocol):
-    """The part of ``db.queue_store.QueueStore`` the set-up uses."""
+    """The part of ``db.queue.QueueStore`` the set-up uses."""
 
     def categories(self) -> list[CategorySpec]: ...
     def counters(self) -> Sequence[CounterInfo]: ...

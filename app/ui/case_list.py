@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -56,6 +55,7 @@ from app.core.workdays import (
     official_due,
 )
 from app.services.cases import CaseReader
+from app.ui.table_model import HeaderedTableModel
 
 log = logging.getLogger("yichuang.ui")
 
@@ -82,7 +82,7 @@ COL_PROMISED, COL_CLERK = 6, 7
 OPTIONAL_COLUMNS = (COL_DECISION, COL_ACCEPTED, COL_CLERK)
 
 
-class CaseListModel(QAbstractTableModel):
+class CaseListModel(HeaderedTableModel):
     """The case list, newest first; ``set_filter`` starts over, scrolling loads more.
 
     ``failed(message)`` is emitted when the store cannot be read (the list then stops
@@ -100,7 +100,7 @@ class CaseListModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._cases = cases
         self._calendar = calendar
         self._today = today
@@ -110,7 +110,7 @@ class CaseListModel(QAbstractTableModel):
         self._lamps: list[DeadlineStatus | None] = []
         self._after: After | None = None
         self._more = False
-        self._headers = (
+        self.headers = [
             self.tr("办件编号"),
             self.tr("受理时间"),
             self.tr("事项"),
@@ -119,7 +119,7 @@ class CaseListModel(QAbstractTableModel):
             self.tr("状态"),
             self.tr("承诺办结日"),
             self.tr("经办人"),
-        )
+        ]
 
     # ------------------------------------------------------------ loading
 
@@ -235,20 +235,6 @@ class CaseListModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._headers)
-        ):
-            return self._headers[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -33,7 +33,7 @@ from app.core.errors import StoreError
 from app.core.queue_records import QueueError
 from db.booking_county import IDLE_CURSOR_MOVE, CountyApplied, CountyBooking, CountyPage
 from db.booking_store import BookingStore
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 log = logging.getLogger("yichuang.sync.bookings")
 

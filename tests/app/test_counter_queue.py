@@ -15,7 +15,7 @@ from app.core.check import Decision
 from app.core.queue_policy import TicketStatus
 from app.services.queue import queue_url
 from app.ui.main_window import MainWindow
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from tests.app.conftest import Keyboard
 from tests.factories import demo_intake
 

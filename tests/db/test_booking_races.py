@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from app.core.booking import BookingInput, BookingSource, Refusal, day_slots
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketKind
 from db.booking_store import BookingError, BookingStore
+from db.queue import QueueStore
 from db.queue_models import QueueTicketRow
-from db.queue_store import QueueStore
 from tests.db.race_gates import WAIT, PgGate, SqliteGate, wait_for
 
 DAY = date(2026, 12, 8)

@@ -26,7 +26,7 @@ from app.core.queue_policy import CategorySpec, CounterSpec, TicketKind, TicketS
 from app.core.queue_records import Action
 from db.booking_models import QueueBookingRow, QueueSlotRow
 from db.booking_store import BookingAction, BookingError, BookingStore, ImportRefused
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 DAY = date(2026, 12, 8)  # a Tuesday
 NOW = datetime(2026, 12, 7, 15, 0)  # the day before: bookings are made

@@ -38,6 +38,7 @@ from sqlalchemy import func, insert, select, update
 from app.core.ids import uuid7
 from app.core.queue_policy import CategorySpec, CounterSpec, QueuePolicy, TicketKind, TicketStatus
 from app.core.queue_records import Action
+from db.queue import QueueStore
 from db.queue_models import (
     QueueCallRow,
     QueueCategoryRow,
@@ -46,7 +47,6 @@ from db.queue_models import (
     QueueHallRow,
     QueueTicketRow,
 )
-from db.queue_store import QueueStore
 
 NOW = datetime(2026, 3, 2, 9, 0)
 TICKETS = int(os.environ.get("YICHUANG_QUEUE_TICKETS", "20000"))  # smaller for experiments
@@ -175,7 +175,7 @@ def preload(store: QueueStore, count: int) -> None:
 def run_hall(url: str) -> tuple[dict[str, dict[str, int]], list[str], float]:
     windows = set_up(url)
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["db.queue_store", __name__])
+    ctx.set_forkserver_preload(["db.queue", __name__])
     start = ctx.Barrier(COUNTERS + KIOSKS + 1)
     kiosks_done = ctx.Event()
     out = ctx.Queue()

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from app.core.queue_policy import CategorySpec, CounterSpec
+from db.queue import QueueStore
 from db.queue_notify import LISTENING, LOST, WATCHING, QueueWaker
-from db.queue_store import QueueStore
 
 WAIT = 20.0  # an upper bound for "soon" on a loaded machine, not a timing figure
 

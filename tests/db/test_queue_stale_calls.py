@@ -19,7 +19,7 @@ import pytest
 
 from app.core.queue_policy import QueuePolicy, TicketStatus
 from app.core.queue_records import Action, QueueError
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from tests.db import test_queue_store as base
 from tests.db.test_queue_store import NOW, at, issue
 
@@ -121,7 +121,7 @@ def test_a_counter_process_killed_after_its_call_committed(
         f"""
         import os, signal
         from datetime import datetime
-        from db.queue_store import QueueStore
+        from db.queue import QueueStore
         now = datetime.fromisoformat({(NOW + timedelta(minutes=1)).isoformat()!r})
         s = QueueStore.open({url!r}, upgrade=False)
         s.heartbeat("1", program="run-1", now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -19,8 +20,9 @@ from app.core.queue_policy import (
     parse_hours,
 )
 from app.core.queue_records import Action, QueueError
+from db.queue import QueueStore
+from db.queue.writer_lock import WriterTurn
 from db.queue_models import WAITING_SQL, QueueCallRow, QueueEvaluationRow
-from db.queue_store import QueueStore, _WriterTurn
 from db.store import StoreError
 
 NOW = datetime(2026, 3, 2, 9, 0)  # a Monday
@@ -479,7 +481,7 @@ def test_sqlite_writers_take_turns_or_fall_back(tmp_path: Path) -> None:
         store.save_category(CategorySpec("ZH", "综合业务", "A"), actor="chen", now=NOW)
     finally:
         store.close()
-    blocked = _WriterTurn(str(tmp_path / "no" / "such" / "folder" / "q.sqlite3"))
+    blocked = WriterTurn(str(tmp_path / "no" / "such" / "folder" / "q.sqlite3"))
     with blocked.turn():  # no lock file possible: SQLite's own busy wait decides alone
         pass
     blocked.close()
@@ -519,3 +521,17 @@ def test_one_booking_gives_one_ticket_a_day_even_from_two_kiosks(url: str, q: Qu
     assert "此预约号今日已签到" in str(refused[0]) and tickets[0].display in str(refused[0])  # type: ignore[attr-defined]
     # the next day the same booking number is a new check-in
     q.issue_ticket("ZH", kind=TicketKind.APPOINTMENT, note="YY20260302-17", now=at(24 * 60 + 1))
+
+
+def test_a_ticket_that_does_not_exist_is_refused_and_nothing_is_logged(q: QueueStore) -> None:
+    nobody = uuid.uuid4()
+    before = q.last_event_no()
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.call_ticket("1", nobody, clerk="clerk1", now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.reactivate(nobody, actor="chen", now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.evaluate(nobody, 5, now=NOW)
+    with pytest.raises(QueueError, match=r"^没有这个号$"):
+        q.ticket(nobody)
+    assert q.last_event_no() == before

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from app.core.queue_policy import CategorySpec, CounterSpec, QueuePolicy, TicketKind
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from tests.db import test_queue_store as base
 from tests.db.test_queue_store import NOW, at, issue
 

@@ -35,8 +35,8 @@ from sqlalchemy import select
 
 from app.core.queue_policy import CategorySpec, CounterSpec, TicketStatus
 from app.core.queue_records import Action, QueueError
+from db.queue import QueueStore
 from db.queue_models import QueueCallRow, QueueCounterRow, QueueEventRow, QueueTicketRow
-from db.queue_store import QueueStore
 from tests.db.race_gates import WAIT, PgGate, SqliteGate, wait_for
 
 NOW = datetime(2026, 3, 2, 9, 0)
@@ -179,7 +179,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def workers(url: str) -> Iterator[tuple[Worker, Worker]]:
     QueueStore.open(url).close()  # migrated before the workers open it
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["db.queue_store", __name__])
+    ctx.set_forkserver_preload(["db.queue", __name__])
     pair = (Worker(ctx, url), Worker(ctx, url))
     try:
         yield pair

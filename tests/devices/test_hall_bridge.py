@@ -27,7 +27,7 @@ from app.services.hall_devices import (
     StripTexts,
     build_bridge,
 )
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from devices.events import (
     DisplayTarget,
     EvaluationRequestFrame,

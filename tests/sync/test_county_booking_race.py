@@ -21,7 +21,7 @@ from app.core.booking import BookingInput, BookingSource, day_slots
 from app.core.queue_policy import CategorySpec, CounterSpec
 from db.booking_store import BookingStore
 from db.central import admin
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from tests.db.race_gates import WAIT, PgGate, SqliteGate, wait_for
 from tests.sync.conftest import CENTRE_A, Central
 

@@ -23,7 +23,7 @@ from db.booking_county import IssueKind
 from db.booking_store import BookingStore
 from db.central import admin
 from db.central.admin import libpq_url
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from db.store import Store
 from db.sync.bookings import BookingFeed
 from db.sync.client import SyncClient, SyncError

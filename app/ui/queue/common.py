@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,6 +22,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
 
 from app.services.queue import UNREACHABLE, PollResult, QueueService
+from app.ui.table_model import HeaderedTableModel
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui.queue")
@@ -152,13 +152,12 @@ def run_job(
     runner.submit(job, done, failed)
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(HeaderedTableModel):
     """A read-only table of text rows, each with a key. New rows with the same keys
     change cells in place (no reset, so the selection and scroll position stay)."""
 
     def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.headers = list(headers)
+        super().__init__(headers, parent)
         self.keys: list[Any] = []
         self.rows: list[tuple[str, ...]] = []
         self.colors: list[str | None] = []
@@ -190,9 +189,6 @@ class RowsModel(QAbstractTableModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
@@ -200,17 +196,6 @@ class RowsModel(QAbstractTableModel):
             return self.rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and self.colors[index.row()]:
             return QColor(self.colors[index.row()])
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
         return None
 
 

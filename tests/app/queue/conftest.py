@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.services.queue import QueueService, queue_url
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from app.ui.queue.counter_panel import QueuePanel
 from app.ui.queue.kiosk import KioskWindow
 from app.ui.queue.manager import ManagerWindow
 from db.booking_store import BookingAction, BookingStore
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

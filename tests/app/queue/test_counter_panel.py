@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.core.queue_policy import TicketStatus
 from app.services.queue import QueueService
 from app.ui.queue.counter_panel import KEYS, QueuePanel
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

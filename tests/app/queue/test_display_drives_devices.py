@@ -18,7 +18,7 @@ from app.context import open_context
 from app.services.queue import queue_url
 from app.settings import Settings
 from db.clerk_repo import sign_in
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from devices.events import Key, TextFrame
 from devices.simulate import start_demo_hardware
 

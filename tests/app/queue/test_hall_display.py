@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.services.queue import UNREACHABLE, QueueService, demo_traffic, queue_url
 from app.ui.queue.hall_display import HallDisplay
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from db.store import StoreError
 
 pytestmark = pytest.mark.gui

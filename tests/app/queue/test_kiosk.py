@@ -16,7 +16,7 @@ from app.core.queue_policy import CategorySpec, TicketStatus
 from app.services.catalogue import materials_lookup
 from app.services.queue import NOT_PRINTED, QueueService, TicketPrinterLink
 from app.ui.queue.kiosk import KioskWindow
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

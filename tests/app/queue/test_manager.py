@@ -16,7 +16,7 @@ from app.core.queue_records import Action
 from app.services.queue import QueueService, demo_traffic
 from app.ui.queue.common import RowsModel
 from app.ui.queue.manager import ManagerWindow
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

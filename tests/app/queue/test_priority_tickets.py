@@ -18,7 +18,7 @@ from app.services.queue import QueueService, TicketPrinterLink
 from app.ui.queue.kiosk import KioskWindow
 from app.ui.queue.manager import ManagerWindow
 from app.ui.queue.priority_dialogs import GreenChannelDialog
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

@@ -23,7 +23,7 @@ from app.services.queue_config import (
     policy_guarantees,
     to_json,
 )
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 
 @pytest.fixture

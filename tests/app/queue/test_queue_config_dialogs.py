@@ -25,7 +25,7 @@ from app.ui.queue.config_dialogs import (
     PolicyDialog,
 )
 from app.ui.queue.manager import ManagerWindow
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 pytestmark = pytest.mark.gui
 

@@ -20,7 +20,7 @@ from app.services.queue import (
     queue_url,
     seed_demo,
 )
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 from db.store import StoreError
 
 

@@ -17,7 +17,7 @@ from app.services.queue import queue_url
 from app.settings import Settings
 from db.booking_store import BookingStore
 from db.models import SyncOutboxRow
-from db.queue_store import QueueStore
+from db.queue import QueueStore
 
 
 def _summaries(folder: Path) -> list[dict[str, object]]:
