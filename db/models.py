@@ -276,6 +276,7 @@ class AuditRow(Base):
     """Append-only timeline of a case: who did what, when, and why."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_case_seq", "case_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -285,6 +286,26 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The hash chain (app/core/audit_chain, db/audit): this store's entries carry seq
+    # 1, 2, 3 …; an entry made at the county (pulled down) has none and is covered by
+    # the receipt entry that brought it.
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row_hash: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChainRow(Base):
+    """The head of this store's audit chain: its last seq and that entry's hash (so a
+    deleted last entry is caught too). One row; taken and moved in the writer's
+    transaction, which serialises every writer of the chain."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(16), default="sm3")
 
 
 class CaseSequenceRow(Base):
