@@ -220,3 +220,108 @@ def test_a_later_entry_describes_the_case_row_as_it_then_is(sqlite_store: Store)
     assert verify_store(sqlite_store).ok
     _sql(sqlite_store, "UPDATE cases SET status = '已受理' WHERE case_no = :n", n=numbers[0])
     assert _one_break(sqlite_store).seq == 2
+
+
+def test_two_processes_writing_at_once_never_fork_the_chain(sqlite_store: Store) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _cases(sqlite_store, 1)
+    with sqlite_store.session() as s:
+        case_id = s.scalars(select(CaseRow.id)).one()
+    url = sqlite_store.engine.url.render_as_string()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.db.audit_writer", url, str(case_id), "60", tag],
+            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for tag in ("p1", "p2")
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:  # both go at once
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outs = [p.communicate(timeout=180)[0].splitlines() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    seqs = [list(map(int, out[0].split())) for out in outs]
+    expected = 60 // 3 * (1 + 2 + 3)  # entries per process
+    assert [len(x) for x in seqs] == [expected, expected]
+    assert sorted(seqs[0] + seqs[1]) == list(range(2, 2 + 2 * expected))  # no seq twice
+    result = verify_store(sqlite_store)
+    assert result.ok, result.breaks
+    assert result.entries == 1 + 2 * expected
+
+
+def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from app.context import open_context
+    from app.core.clock import FixedClock
+    from app.services.counter import CounterService
+    from tests.db.test_upgrade import _old_install
+    from tests.factories import demo_intake
+
+    data, _ = _old_install(tmp_path)
+    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+        old = c.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
+    assert old >= 4
+    clock = FixedClock(datetime(2026, 3, 4, 9, 0))
+    ctx = open_context(None, str(data), clock=clock)
+    try:
+        with ctx.store.session() as s:
+            result = verify(s)
+            assert result.ok, result.breaks
+            assert result.entries == old
+        service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, clock)
+        service.save_intake(demo_intake(ctx.store, Decision.ACCEPT))  # type: ignore[arg-type]
+        with ctx.store.session() as s:
+            result = verify(s)
+            assert result.ok and result.entries > old
+    finally:
+        ctx.close()
+    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+        c.execute("UPDATE cases SET promised_date = '2027-01-01' WHERE rowid = 1")
+    ctx = open_context(None, str(data), clock=clock)
+    try:
+        with ctx.store.session() as s:
+            assert [b.kind for b in verify(s).breaks] == ["row"]
+    finally:
+        ctx.close()
+
+
+def test_the_verify_command_says_what_broke_and_exits_non_zero(sqlite_store: Store) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    numbers = _cases(sqlite_store, 2)
+    root = Path(__file__).resolve().parents[2]
+    db_file = sqlite_store.engine.url.database
+    assert db_file
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", "--db", db_file, "audit", "verify"], cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+
+    ok = run()
+    assert ok.returncode == 0, ok.stderr
+    assert "审计链完好：2 条本机记录" in ok.stdout and "2 件办件" in ok.stdout
+    _sql(sqlite_store, "UPDATE cases SET promised_date = '2027-01-01' WHERE case_no = :n",
+         n=numbers[0])  # fmt: skip
+    _sql(sqlite_store, "UPDATE audit_entry SET detail = '{}' WHERE seq = 2")
+    broken = run()
+    assert broken.returncode == 3
+    lines = broken.stderr.splitlines()
+    assert lines[0].startswith("审计链第 2 条") and "被改动" in lines[0]
+    assert numbers[0] in lines[1] and "承诺日期" in lines[1]
+    assert "报告县中心" in lines[0] and "发现 2 处问题" in lines[-1]
