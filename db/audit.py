@@ -17,14 +17,15 @@ case row the county's change left, so they are covered as well.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Boolean, DateTime, Uuid, insert, select, text
+from sqlalchemy.orm import Session
 
 from app.core.audit_chain import (
     CASE_FORMS,
@@ -40,7 +41,7 @@ from app.core.audit_chain import (
     link_entries,
 )
 from app.core.ids import uuid7
-from db.models import AuditChainRow, AuditRow, CaseRow
+from db.models import AuditChainGapRow, AuditChainRow, AuditRow, CaseRow
 
 RECEIPT_ACTION = "接收县中心记录"
 RECEIPT_ACTOR = "同步"
@@ -114,22 +115,48 @@ class Verified:
     county_entries: int = 0  # unchained entries (made at the county) checked
     cases: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # gaps left by a restored backup
 
     @property
     def ok(self) -> bool:
         return not self.breaks
 
 
+# Verifying reads the columns raw (no ORM type processing: a million UUID and JSON
+# conversions cost seconds) and turns them into the canonical pieces here. SQLite
+# keeps UUIDs as 32 hex digits, times as "YYYY-MM-DD HH:MM:SS.ffffff", booleans as
+# 0/1 and JSON as text; PostgreSQL's driver gives the Python values.
+
+
+def _uuid_text(v: Any) -> str:
+    if type(v) is str:
+        return f"{v[0:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}" if len(v) == 32 else v
+    return str(v)
+
+
+def _at_text(v: Any) -> str:
+    if type(v) is str:
+        return v.replace(" ", "T", 1)
+    return str(v.isoformat(timespec="microseconds"))
+
+
+def _detail(v: Any) -> Any:
+    if v is None:
+        return {}
+    return json.loads(v) if type(v) is str else v
+
+
+def _raw(session: Session, sql: str, batch: int) -> Any:
+    return session.execute(text(sql).execution_options(yield_per=batch))
+
+
 def _chained(session: Session, batch: int) -> Iterator[Any]:
-    a = AuditRow
-    stmt = (
-        select(a.seq, a.prev_hash, a.entry_hash, a.row_hash, a.id, a.case_id, a.at, a.actor,
-               a.action, a.detail)
-        .where(a.seq.is_not(None))
-        .order_by(a.seq)
-        .execution_options(yield_per=batch)
-    )  # fmt: skip
-    result = session.execute(stmt)
+    result = _raw(
+        session,
+        "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail "
+        "FROM audit_entry WHERE seq IS NOT NULL ORDER BY seq",
+        batch,
+    )
     try:
         yield from result
     finally:
@@ -141,17 +168,22 @@ def verify(session: Session, *, batch: int = 20_000) -> Verified:
     the entries made at the county against their receipts, then every case row
     against its latest entry. At most one break of each kind is reported: the first."""
     result = Verified()
-    check = ChainCheck()
+    gaps = {
+        g.after_seq: Link(g.upto_seq, g.upto_hash) for g in session.scalars(select(AuditChainGapRow))
+    }
+    notes = {g.after_seq: g.note for g in session.scalars(select(AuditChainGapRow))}
+    check = ChainCheck(gaps=gaps)
     expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
     for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail in _chained(
         session, batch
     ):
-        fields = EntryFields(str(eid), str(case_id), at.isoformat(timespec="microseconds"),
-                             actor, action, detail if detail is not None else {})  # fmt: skip
+        value = _detail(detail)
+        fields = EntryFields(_uuid_text(eid), _uuid_text(case_id), _at_text(at), actor, action,
+                             value)  # fmt: skip
         if check.entry(seq, prev or "", stored or "", fields, row_hash or "") is not None:
             break
-        if action == RECEIPT_ACTION and isinstance(detail, dict):
-            listed = detail.get("county_entries")
+        if action == RECEIPT_ACTION and isinstance(value, dict):
+            listed = value.get("county_entries")
             if isinstance(listed, dict):
                 expected.update({str(k): str(v) for k, v in listed.items()})
     result.entries = check.count
@@ -159,6 +191,11 @@ def verify(session: Session, *, batch: int = 20_000) -> Verified:
     if check.tail(Link(head.seq, head.entry_hash) if head else None) is not None:
         assert check.broken is not None
         result.breaks.append(check.broken)
+    result.resumed = [
+        f"第 {a}–{b} 条审计记录在恢复备份时留在被替换的数据库中（{notes.get(a - 1, '')}），"
+        "本机的链从其后接续。"
+        for a, b in check.resumed
+    ]
     county = _county_break(session, expected, result, batch)
     if county is not None:
         result.breaks.append(county)
@@ -171,15 +208,12 @@ def verify(session: Session, *, batch: int = 20_000) -> Verified:
 def _county_break(
     session: Session, expected: dict[str, str], result: Verified, batch: int
 ) -> ChainBreak | None:
-    a = AuditRow
-    stmt = (
-        select(a.id, a.case_id, a.at, a.actor, a.action, a.detail)
-        .where(a.seq.is_(None))
-        .order_by(a.at, a.id)
-        .execution_options(yield_per=batch)
+    sql = (
+        "SELECT id, case_id, at, actor, action, detail FROM audit_entry "
+        "WHERE seq IS NULL ORDER BY at, id"
     )
     seen: set[str] = set()
-    with closing(session.execute(stmt)) as rows:
+    with closing(_raw(session, sql, batch)) as rows:
         found = _county_rows(rows, expected, seen, result)
     if found is not None:
         return found
@@ -198,9 +232,9 @@ def _county_rows(
 ) -> ChainBreak | None:
     for eid, case_id, at, actor, action, detail in rows:
         result.county_entries += 1
-        key = str(eid)
-        fields = EntryFields(key, str(case_id), at.isoformat(timespec="microseconds"), actor,
-                             action, detail if detail is not None else {})  # fmt: skip
+        key = _uuid_text(eid)
+        fields = EntryFields(key, _uuid_text(case_id), _at_text(at), actor, action,
+                             _detail(detail))  # fmt: skip
         digest = expected.get(key)
         if digest is None:
             return ChainBreak(
@@ -220,23 +254,31 @@ def _county_rows(
 
 def _case_break(session: Session, result: Verified, batch: int) -> ChainBreak | None:
     """Each case row against the row hash of its latest chained entry."""
-    x = aliased(AuditRow)
-    latest = (
-        select(func.max(x.seq)).where(x.case_id == CaseRow.id).correlate(CaseRow).scalar_subquery()
-    )
-    a = AuditRow
-    columns = {c.name: c for c in CaseRow.__table__.c}
+    table = CaseRow.__table__
     wanted = sorted({c for form in CASE_FORMS.values() for c in form})
-    stmt = (
-        select(*(columns[c] for c in wanted), a.seq, a.row_hash)
-        .select_from(CaseRow)
-        .outerjoin(a, a.seq == latest)
-        .execution_options(yield_per=batch)
+    convert = {c: _case_converter(table.c[c].type) for c in wanted}
+    sql = (
+        f"SELECT {', '.join('c.' + c for c in wanted)}, a.seq AS last_seq, a.row_hash AS last_row "
+        "FROM cases c LEFT JOIN audit_entry a ON a.seq = "
+        "(SELECT max(x.seq) FROM audit_entry x WHERE x.case_id = c.id)"
     )
-    with closing(session.execute(stmt)) as rows:
+    with closing(_raw(session, sql, batch)) as rows:
         for r in rows.mappings():
             result.cases += 1
-            found = case_row_break(r["case_no"], r, r["seq"], r["row_hash"])
+            row = {c: (f(r[c]) if f is not None and r[c] is not None else r[c])
+                   for c, f in convert.items()}  # fmt: skip
+            found = case_row_break(r["case_no"], row, r["last_seq"], r["last_row"])
             if found is not None:
                 return found
+    return None
+
+
+def _case_converter(kind: Any) -> Callable[[Any], Any] | None:
+    """How a raw value of a case column becomes what case_row_hash takes."""
+    if isinstance(kind, Uuid):
+        return _uuid_text
+    if isinstance(kind, DateTime):
+        return _at_text
+    if isinstance(kind, Boolean):
+        return bool
     return None

@@ -308,6 +308,18 @@ class AuditChainRow(Base):
     algorithm: Mapped[str] = mapped_column(String(16), default="sm3")
 
 
+class AuditChainGapRow(Base):
+    """Where this store's chain resumes after a restored backup: the entries after
+    ``after_seq`` up to ``upto_seq`` stayed in the replaced file (named in ``note``)."""
+
+    __tablename__ = "audit_chain_gap"
+
+    after_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upto_seq: Mapped[int] = mapped_column(Integer)
+    upto_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class CaseSequenceRow(Base):
     """Last case-number sequence used per workstation and day."""
 

@@ -46,6 +46,8 @@ def _verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     took = time.perf_counter() - started
+    for note in result.resumed:
+        print(note)
     if result.ok:
         print(
             f"审计链完好：{result.entries} 条本机记录、{result.county_entries} 条县中心下发记录、"

@@ -28,6 +28,7 @@ already pushed, at the county, which keeps each workstation's head.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -82,8 +83,39 @@ def _number(value: float) -> str:
     return format(Decimal(repr(value)), "f")
 
 
+class _Slow(Exception):
+    """A value the fast path does not handle (a float, a key that is not text …)."""
+
+
+def _ordered(value: Any) -> Any:
+    """``value`` with every object's keys in jsonb's order, for the C JSON encoder
+    (whose strings and separators are then PostgreSQL's, ``ensure_ascii=False``)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        try:
+            keys = sorted(value, key=_key_order)
+        except AttributeError:
+            raise _Slow from None
+        return {k: _ordered(value[k]) for k in keys}
+    if kind is list or kind is tuple:
+        return [_ordered(v) for v in value]
+    raise _Slow
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False).encode
+
+
 def jsonb_text(value: Any) -> str:
     """``value`` as PostgreSQL prints it as jsonb (``value::jsonb::text``)."""
+    try:
+        return str(_encode(_ordered(value)))
+    except _Slow:
+        return _jsonb_text(value)
+
+
+def _jsonb_text(value: Any) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -101,9 +133,9 @@ def jsonb_text(value: Any) -> str:
             if not isinstance(k, str):
                 raise TypeError(f"审计记录的键须为文字：{k!r}")
         keys = sorted(value, key=_key_order)
-        return "{" + ", ".join(f"{encode_basestring(k)}: {jsonb_text(value[k])}" for k in keys) + "}"
+        return "{" + ", ".join(f"{encode_basestring(k)}: {_jsonb_text(value[k])}" for k in keys) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
+        return "[" + ", ".join(_jsonb_text(v) for v in value) + "]"
     raise TypeError(f"审计记录中不能保存 {type(value).__name__} 类型的值")
 
 
@@ -161,10 +193,11 @@ def entry_text(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> 
     """The canonical text of a chained entry (what the county builds with
     ``jsonb_build_array('yc-audit-1', seq, prev_hash, id, case_id, at, actor, action,
     detail, row_hash)::text``)."""
-    f = fields
-    parts = [ENTRY_FORM, seq, prev_hash, f.id, f.case_id, f.at, f.actor, f.action]
-    head = ", ".join(jsonb_text(p) for p in parts)
-    return f"[{head}, {jsonb_text(f.detail)}, {jsonb_text(row_hash)}]"
+    f, q = fields, encode_basestring
+    return (
+        f'["{ENTRY_FORM}", {int(seq)}, {q(prev_hash)}, {q(f.id)}, {q(f.case_id)}, {q(f.at)}, '
+        f"{q(f.actor)}, {q(f.action)}, {jsonb_text(f.detail)}, {q(row_hash)}]"
+    )
 
 
 def entry_hash(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> str:
@@ -228,12 +261,25 @@ ADVICE = "请勿再修改数据库，保留本机数据库文件并报告县中�
 
 
 class ChainCheck:
-    """Feed a chain's entries in seq order; the first break is kept (``broken``)."""
+    """Feed a chain's entries in seq order; the first break is kept (``broken``).
 
-    def __init__(self, start: Link = START) -> None:
+    ``gaps`` (after seq -> the link the chain resumes from) are the places where a
+    backup was restored (db/backup.restore): the entries after the backup stayed in
+    the replaced file and went up to the county from there, and this store's chain
+    continues after the last of them. Each gap passed is listed in ``resumed``."""
+
+    def __init__(self, start: Link = START, gaps: Mapping[int, Link] | None = None) -> None:
         self.last = start
         self.count = 0
         self.broken: ChainBreak | None = None
+        self.gaps = dict(gaps or {})
+        self.resumed: list[tuple[int, int]] = []
+
+    def _resume(self, seq: int) -> None:
+        gap = self.gaps.get(self.last.seq)
+        if gap is not None and seq == gap.seq + 1 and gap.seq > self.last.seq:
+            self.resumed.append((self.last.seq + 1, gap.seq))
+            self.last = gap
 
     def entry(
         self, seq: int, prev_hash: str, stored_hash: str, fields: EntryFields, row_hash: str
@@ -241,6 +287,8 @@ class ChainCheck:
         if self.broken is not None:
             return self.broken
         self.count += 1
+        if seq != self.last.seq + 1:
+            self._resume(seq)
         expected = self.last.seq + 1
         found: ChainBreak | None = None
         if seq != expected:
@@ -276,6 +324,8 @@ class ChainCheck:
                     f"审计链的链尾记录不见了（共 {self.count} 条记录）：链尾被删除。{ADVICE}",
                 )  # fmt: skip
             return self.broken
+        if head.seq > self.last.seq:
+            self._resume(head.seq + 1)
         if head.seq > self.last.seq:
             self.broken = ChainBreak(
                 "tail", self.last.seq + 1, "",

@@ -990,7 +990,8 @@ AUDIT_SPEC_V5 = Spec(
 AUDIT_CHAIN_TABLE = f"""
 ALTER TABLE {SCHEMA}.audit_entry ADD COLUMN seq bigint, ADD COLUMN prev_hash text,
   ADD COLUMN row_hash text, ADD COLUMN entry_hash text;
-CREATE UNIQUE INDEX uq_audit_entry_ws_seq ON {SCHEMA}.audit_entry (centre_code, workstation, seq)
+-- not unique: a workstation code released to another computer starts a new chain
+CREATE INDEX ix_audit_entry_ws_seq ON {SCHEMA}.audit_entry (centre_code, workstation, seq)
   WHERE seq IS NOT NULL;
 CREATE TABLE {SCHEMA}.audit_chain (
   centre_code text NOT NULL REFERENCES {SCHEMA}.centre,
@@ -1003,6 +1004,7 @@ CREATE TABLE {SCHEMA}.audit_chain (
   broken_reason text,
   broken_at timestamptz,
   breaks bigint NOT NULL DEFAULT 0,
+  released_at timestamptz,    -- the code was released: the next computer starts a new chain
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (centre_code, workstation));
 """
@@ -1024,17 +1026,27 @@ CREATE OR REPLACE FUNCTION {SCHEMA}._audit_chain(rows jsonb, me text, ws text, b
 RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
 -- Checks a batch's audit entries against the workstation's chain head, in seq order;
 -- returns the rows to store and the ones quarantined for breaking the chain.
-DECLARE h record; e record; why text; kept jsonb := '[]'; qj jsonb := '[]';
+DECLARE h record; e {SCHEMA}.audit_entry; j jsonb; why text; kept jsonb := '[]'; qj jsonb := '[]';
   head_seq bigint; head_hash text; n bigint := 0;
 BEGIN
   INSERT INTO audit_chain (centre_code, workstation) VALUES (me, ws) ON CONFLICT DO NOTHING;
   SELECT * INTO h FROM audit_chain WHERE centre_code = me AND workstation = ws FOR UPDATE;
   head_seq := h.seq; head_hash := h.entry_hash;
-  FOR e IN
-    SELECT r.value AS j, x.*
-      FROM jsonb_array_elements(rows) r, jsonb_populate_record(NULL::{SCHEMA}.audit_entry, r.value) x
-     ORDER BY x.seq NULLS FIRST
+  FOR j IN
+    SELECT r.value FROM jsonb_array_elements(rows) r
+     ORDER BY CASE WHEN jsonb_typeof(r.value->'seq') = 'number' THEN (r.value->>'seq')::numeric END
+       NULLS FIRST
   LOOP
+    BEGIN
+      e := jsonb_populate_record(NULL::{SCHEMA}.audit_entry, j);
+    EXCEPTION WHEN OTHERS THEN
+      kept := kept || jsonb_build_array(j);  -- a malformed row: the apply quarantines it
+      CONTINUE;
+    END;
+    IF e.centre_code IS DISTINCT FROM me OR e.workstation IS DISTINCT FROM ws THEN
+      kept := kept || jsonb_build_array(j);  -- not this workstation's: the apply refuses it
+      CONTINUE;
+    END IF;
     why := NULL;
     IF e.seq IS NULL THEN
       IF head_seq IS NOT NULL THEN
@@ -1066,13 +1078,13 @@ BEGIN
       n := n + 1;
     END IF;
     IF why IS NULL THEN
-      kept := kept || jsonb_build_array(e.j);
+      kept := kept || jsonb_build_array(j);
     ELSE
       why := format('工作站 %s-%s 的审计链断开：%s。请县中心核查该工作站（在该工作站运行 yichuang audit verify），保留此记录。', me, ws, why);
       INSERT INTO quarantine (centre_code, workstation, batch_seq, tbl, row_key, reason, row_data)
-        VALUES (me, ws, bseq, 'audit_entry', coalesce(e.id::text, ''), why, e.j);
+        VALUES (me, ws, bseq, 'audit_entry', coalesce(e.id::text, ''), why, j);
       qj := qj || jsonb_build_array(jsonb_build_object('tbl', 'audit_entry', 'key', e.id::text,
-                                                       'reason', why, 'row', e.j));
+                                                       'reason', why, 'row', j));
       UPDATE audit_chain SET breaks = breaks + 1,
           broken_seq = coalesce(broken_seq, e.seq), broken_reason = coalesce(broken_reason, why),
           broken_at = coalesce(broken_at, now())
@@ -1116,3 +1128,22 @@ def grants_v5(roles: Roles) -> str:
     return grants_v3(roles) + f"""
 REVOKE EXECUTE ON FUNCTION {SCHEMA}._audit_chain(jsonb, text, text, bigint) FROM PUBLIC;
 """
+
+
+# Releasing a workstation code (another computer takes it, or the database was lost)
+# ends its chain at the county: the next chained entry received anchors a new one.
+RELEASE_WORKSTATION_V5 = """
+CREATE OR REPLACE FUNCTION {API}.release_workstation_v1(p_centre text, p_ws text) RETURNS boolean
+LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE bound boolean;
+BEGIN
+  -- the code stays registered; the next computer that syncs with it is bound to it
+  SELECT install_id IS NOT NULL INTO bound FROM workstation
+    WHERE centre_code = p_centre AND code = p_ws FOR UPDATE;
+  UPDATE workstation SET install_id = NULL, last_batch_seq = 0, machine = ''
+    WHERE centre_code = p_centre AND code = p_ws;
+  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, released_at = now()
+    WHERE centre_code = p_centre AND workstation = p_ws;
+  RETURN coalesce(bound, false);
+END $fn$;
+""".replace("{API}", API).replace("{DEFINER}", DEFINER)

@@ -264,3 +264,42 @@ def test_a_case_row_must_match_its_latest_entry() -> None:
 
 def test_breaks_are_values() -> None:
     assert ChainBreak("row", 1, "", "m") == ChainBreak("row", 1, "", "m")
+
+
+def test_a_recorded_gap_of_a_restored_backup_is_passed_and_listed() -> None:
+    rows = _chain(6)
+    gaps = {2: Link(4, rows[3][2])}  # entries 3-4 stayed in the replaced file
+    check = ChainCheck(gaps=gaps)
+    for row in rows[:2] + rows[4:]:
+        assert check.entry(*row) is None
+    assert check.resumed == [(3, 4)] and check.count == 4
+    assert check.tail(Link(6, rows[5][2])) is None
+    # the same gap unrecorded is a break
+    check = ChainCheck()
+    for row in rows[:2] + rows[4:]:
+        check.entry(*row)
+    assert check.broken is not None and check.broken.kind == "missing"
+    # a gap recorded elsewhere, or for other entries, does not help
+    for other in ({1: Link(4, rows[3][2])}, {2: Link(3, rows[2][2])}, {2: Link(2, rows[1][2])}):
+        check = ChainCheck(gaps=other)
+        for row in rows[:2] + rows[4:]:
+            check.entry(*row)
+        assert check.broken is not None and check.resumed == [], other
+    # a gap recorded with another hash: the next entry's link does not hold
+    check = ChainCheck(gaps={2: Link(4, "f" * 64)})
+    for row in rows[:2] + rows[4:]:
+        check.entry(*row)
+    assert check.broken is not None and (check.broken.kind, check.broken.seq) == ("link", 5)
+
+
+def test_a_restored_store_with_no_entry_since_ends_at_its_gap() -> None:
+    rows = _chain(4)
+    check = ChainCheck(gaps={2: Link(4, rows[3][2])})
+    for row in rows[:2]:
+        check.entry(*row)
+    assert check.tail(Link(4, rows[3][2])) is None and check.resumed == [(3, 4)]
+    check = ChainCheck(gaps={2: Link(4, rows[3][2])})
+    for row in rows[:2]:
+        check.entry(*row)
+    b = check.tail(Link(5, "x"))
+    assert b is not None and b.kind == "tail"

@@ -325,3 +325,36 @@ def test_the_verify_command_says_what_broke_and_exits_non_zero(sqlite_store: Sto
     assert lines[0].startswith("审计链第 2 条") and "被改动" in lines[0]
     assert numbers[0] in lines[1] and "承诺日期" in lines[1]
     assert "报告县中心" in lines[0] and "发现 2 处问题" in lines[-1]
+
+
+def test_a_restored_backup_resumes_the_chain_after_the_replaced_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from db.backup import backup, restore
+    from db.store import head_revision, open_store
+
+    db_file = tmp_path / "ws.sqlite3"
+    store = open_store(f"sqlite:///{db_file}")
+    try:
+        _cases(store, 2)
+        old = backup(db_file, datetime(2026, 2, 12, 12, 0))
+        vid, it = _stored_item(store)
+        for i in range(2):
+            with store.session() as s, s.begin():
+                save_case(s, record_intake(_intake(vid, it, Decision.ACCEPT), CAL,
+                          NOW.replace(hour=13, minute=i)), centre="370982101", workstation="A1")  # fmt: skip
+    finally:
+        store.close()
+    report = restore(old, db_file, datetime(2026, 2, 12, 14, 0), known_revisions={head_revision()},
+                     allow_unsent_loss=True)  # fmt: skip
+    assert any("审计链第 3–4 条" in n for n in report.notes)
+    store = open_store(f"sqlite:///{db_file}")
+    try:
+        assert verify_store(store).ok
+        _cases(store, 1)
+        with store.session() as s:
+            assert s.scalars(select(AuditRow.seq).order_by(AuditRow.seq)).all() == [1, 2, 5]
+        result = verify_store(store)
+        assert result.ok, result.breaks
+        assert len(result.resumed) == 1 and "第 3–4 条" in result.resumed[0]
+        assert report.replaced is not None and report.replaced.name in result.resumed[0]
+    finally:
+        store.close()

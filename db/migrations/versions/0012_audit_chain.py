@@ -49,6 +49,14 @@ def upgrade() -> None:
         sa.Column("algorithm", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain")),
     )
+    op.create_table(
+        "audit_chain_gap",
+        sa.Column("after_seq", sa.Integer(), nullable=False),
+        sa.Column("upto_seq", sa.Integer(), nullable=False),
+        sa.Column("upto_hash", sa.String(length=64), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("after_seq", name=op.f("pk_audit_chain_gap")),
+    )
     _genesis(op.get_bind())
 
 
@@ -103,6 +111,7 @@ def _genesis(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("audit_chain_gap")
     op.drop_table("audit_chain")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entry_case_seq")

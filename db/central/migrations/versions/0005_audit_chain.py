@@ -38,6 +38,7 @@ def upgrade() -> None:
     _run(sql.apply_child_function_v3(sql.AUDIT_SPEC_V5))
     _run(sql.audit_chain_function(crypto))
     _run(sql.push_function_v5(TABLES_V2))
+    _run(sql.RELEASE_WORKSTATION_V5)
     _run(sql.grants_v5(roles))
     _run("SET search_path = public")
 
