@@ -82,7 +82,10 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
         cols = CASE_FORMS[1]
         conn.executemany(
             "INSERT INTO cases (item_version_id, row_version, calendar_basis, "
-            + ", ".join(cols) + ") VALUES (1, 1, '', " + ", ".join("?" * len(cols)) + ")",
+            + ", ".join(cols)
+            + ") VALUES (1, 1, '', "
+            + ", ".join("?" * len(cols))
+            + ")",
             [tuple(_sql(c[k]) for k in cols) for c in case_rows],
         )
         conn.executemany(

@@ -169,7 +169,8 @@ def verify(session: Session, *, batch: int = 20_000) -> Verified:
     against its latest entry. At most one break of each kind is reported: the first."""
     result = Verified()
     gaps = {
-        g.after_seq: Link(g.upto_seq, g.upto_hash) for g in session.scalars(select(AuditChainGapRow))
+        g.after_seq: Link(g.upto_seq, g.upto_hash)
+        for g in session.scalars(select(AuditChainGapRow))
     }
     notes = {g.after_seq: g.note for g in session.scalars(select(AuditChainGapRow))}
     check = ChainCheck(gaps=gaps)

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 from uuid import UUID
 
@@ -133,7 +133,9 @@ def _jsonb_text(value: Any) -> str:
             if not isinstance(k, str):
                 raise TypeError(f"审计记录的键须为文字：{k!r}")
         keys = sorted(value, key=_key_order)
-        return "{" + ", ".join(f"{encode_basestring(k)}: {_jsonb_text(value[k])}" for k in keys) + "}"
+        return (
+            "{" + ", ".join(f"{encode_basestring(k)}: {_jsonb_text(value[k])}" for k in keys) + "}"
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_jsonb_text(v) for v in value) + "]"
     raise TypeError(f"审计记录中不能保存 {type(value).__name__} 类型的值")

@@ -1125,9 +1125,12 @@ def push_function_v5(tables: tuple[str, ...]) -> str:
 
 
 def grants_v5(roles: Roles) -> str:
-    return grants_v3(roles) + f"""
+    return (
+        grants_v3(roles)
+        + f"""
 REVOKE EXECUTE ON FUNCTION {SCHEMA}._audit_chain(jsonb, text, text, bigint) FROM PUBLIC;
 """
+    )
 
 
 # Releasing a workstation code (another computer takes it, or the database was lost)

@@ -108,7 +108,9 @@ def test_case_row_hash_names_its_form_and_covers_each_column() -> None:
     base = case_row_hash(_case())
     assert base.startswith("1:") and len(base) == 66
     assert base == case_row_hash(_case(), 1)
-    assert base == "1:" + sm3_hex(jsonb_text(["yc-case-1", *(plain(_case()[c]) for c in CASE_FORMS[1])]))
+    assert base == "1:" + sm3_hex(
+        jsonb_text(["yc-case-1", *(plain(_case()[c]) for c in CASE_FORMS[1])])
+    )
     for column in CASE_FORMS[1]:
         changed = _case(**{column: "其他"})
         assert case_row_hash(changed) != base, column
@@ -161,14 +163,16 @@ def test_link_entries_chains_after_the_tail() -> None:
     assert chained == [Chained(5, "t" * 64, "1:a", h5), Chained(6, h5, "1:b", h6)]
     assert tail == Link(6, h6)
     assert link_entries(START, []) == ([], START)
-    assert START == Link(0, GENESIS)
+    assert Link(0, GENESIS) == START
 
 
 def _chain(n: int) -> list[tuple[int, str, str, EntryFields, str]]:
     entries = [(EntryFields(f"id{i}", "case", FIELDS.at, "wang", f"步{i}", {"i": i}), "1:r")
                for i in range(1, n + 1)]  # fmt: skip
     chained, _ = link_entries(START, entries)
-    return [(c.seq, c.prev_hash, c.entry_hash, f, r) for c, (f, r) in zip(chained, entries, strict=True)]
+    return [
+        (c.seq, c.prev_hash, c.entry_hash, f, r) for c, (f, r) in zip(chained, entries, strict=True)
+    ]
 
 
 def _feed(rows: list[tuple[int, str, str, EntryFields, str]]) -> ChainCheck:

@@ -237,8 +237,12 @@ def test_two_processes_writing_at_once_never_fork_the_chain(sqlite_store: Store)
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.db.audit_writer", url, str(case_id), "60", tag],
-            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cwd=root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for tag in ("p1", "p2")
     ]
     for p in procs:
@@ -339,8 +343,10 @@ def test_a_restored_backup_resumes_the_chain_after_the_replaced_entries(tmp_path
         vid, it = _stored_item(store)
         for i in range(2):
             with store.session() as s, s.begin():
-                save_case(s, record_intake(_intake(vid, it, Decision.ACCEPT), CAL,
-                          NOW.replace(hour=13, minute=i)), centre="370982101", workstation="A1")  # fmt: skip
+                record = record_intake(
+                    _intake(vid, it, Decision.ACCEPT), CAL, NOW.replace(hour=13, minute=i)
+                )
+                save_case(s, record, centre="370982101", workstation="A1")
     finally:
         store.close()
     report = restore(old, db_file, datetime(2026, 2, 12, 14, 0), known_revisions={head_revision()},
