@@ -15,7 +15,6 @@ Prints ``figure NAME VALUE UNIT`` lines.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import statistics
 import sys
@@ -38,7 +37,14 @@ def _dt(d: datetime) -> str:
 
 
 def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
-    from app.core.audit_chain import CASE_FORMS, START, EntryFields, case_row_hash, link_entries
+    from app.core.audit_chain import (
+        CASE_FORMS,
+        START,
+        EntryFields,
+        case_row_hash,
+        jsonb_text,
+        link_entries,
+    )
     from app.core.ids import uuid7
     from db.audit import RECEIPT_ACTION, receipt_entry
     from db.store import open_store
@@ -92,13 +98,13 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
             "INSERT INTO audit_entry (id, case_id, at, actor, action, detail, seq, prev_hash, "
             "row_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e["id"].hex, e["case_id"].hex, _dt(e["at"]), e["actor"], e["action"],
-              json.dumps(e["detail"], ensure_ascii=False), c.seq, c.prev_hash, c.row_hash,
+              jsonb_text(e["detail"]), c.seq, c.prev_hash, c.row_hash,
               c.entry_hash) for (e, _), c in zip(entries, chained, strict=True)],
         )  # fmt: skip
         conn.executemany(
             "INSERT INTO audit_entry (id, case_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
             [(c["id"].hex, c["case_id"].hex, _dt(c["at"]), c["actor"], c["action"],
-              json.dumps(c["detail"], ensure_ascii=False)) for c in county],
+              jsonb_text(c["detail"])) for c in county],
         )  # fmt: skip
         total += len(entries)
         conn.commit()

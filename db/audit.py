@@ -18,27 +18,32 @@ case row the county's change left, so they are covered as well.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Uuid, insert, select, text
+from sqlalchemy import Boolean, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.core.audit_chain import (
     CASE_FORMS,
     CURRENT_CASE_FORM,
     GENESIS,
+    START,
     ChainBreak,
     ChainCheck,
+    DetailText,
     EntryFields,
     Link,
     case_row_break,
     case_row_hash,
     content_digest,
     link_entries,
+    plain,
+    shown_id,
 )
 from app.core.ids import uuid7
 from db.models import AuditChainGapRow, AuditChainRow, AuditRow, CaseRow
@@ -99,7 +104,7 @@ def receipt_entry(
     """The workstation's own entry for what came down from the county for a case: the
     content hash of each county entry, and (by its row hash) the case row as the
     county's change left it. Write it with ``append_audit`` after applying."""
-    digests = {str(e["id"]): content_digest(EntryFields.of(e)) for e in county_entries}
+    digests = {plain(e["id"]): content_digest(EntryFields.of(e)) for e in county_entries}
     return dict(
         id=uuid7(), case_id=case_id, at=now, actor=RECEIPT_ACTOR, action=RECEIPT_ACTION,
         detail={"county_entries": digests, "status": status},
@@ -123,72 +128,102 @@ class Verified:
 
 
 # Verifying reads the columns raw (no ORM type processing: a million UUID and JSON
-# conversions cost seconds) and turns them into the canonical pieces here. SQLite
-# keeps UUIDs as 32 hex digits, times as "YYYY-MM-DD HH:MM:SS.ffffff", booleans as
-# 0/1 and JSON as text; PostgreSQL's driver gives the Python values.
+# conversions cost seconds). The canonical forms are SQLite's own (app/core/
+# audit_chain.plain): UUIDs as 32 hex digits, times "YYYY-MM-DD HH:MM:SS.ffffff", and
+# the detail kept in canonical text (db/models.AuditDetail), so a SQLite store's
+# values go into the entry text as they are read. PostgreSQL's driver gives Python
+# values, which are converted.
 
 
 def _uuid_text(v: Any) -> str:
-    if type(v) is str:
-        return f"{v[0:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}" if len(v) == 32 else v
-    return str(v)
+    return v if type(v) is str else str(v.hex)
 
 
 def _at_text(v: Any) -> str:
-    if type(v) is str:
-        return v.replace(" ", "T", 1)
-    return str(v.isoformat(timespec="microseconds"))
+    return v if type(v) is str else str(v.isoformat(sep=" ", timespec="microseconds"))
 
 
 def _detail(v: Any) -> Any:
     if v is None:
         return {}
-    return json.loads(v) if type(v) is str else v
+    return DetailText(v) if type(v) is str else v
 
 
 def _raw(session: Session, sql: str, batch: int) -> Any:
     return session.execute(text(sql).execution_options(yield_per=batch))
 
 
-def _chained(session: Session, batch: int) -> Iterator[Any]:
-    result = _raw(
-        session,
-        "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail "
-        "FROM audit_entry WHERE seq IS NOT NULL ORDER BY seq",
-        batch,
-    )
+def _rows(session: Session, sql: str, batch: int) -> Generator[Any, None, None]:
+    """The rows of a query as plain tuples, streamed (SQLite: the driver's own cursor;
+    PostgreSQL: a server-side cursor); closed when the reader stops early."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # the driver's cursor itself: it steps through the table as it is read
+        cursor = connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+        try:
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()
+        return
+    result = _raw(session, sql, batch)
     try:
         yield from result
     finally:
         result.close()  # a break stops early: a server-side cursor is closed, not leaked
 
 
-def verify(session: Session, *, batch: int = 20_000) -> Verified:
-    """Read the whole chain back in seq order (streamed, never all in memory), then
-    the entries made at the county against their receipts, then every case row
-    against its latest entry. At most one break of each kind is reported: the first."""
-    result = Verified()
-    gaps = {
-        g.after_seq: Link(g.upto_seq, g.upto_hash)
-        for g in session.scalars(select(AuditChainGapRow))
-    }
-    notes = {g.after_seq: g.note for g in session.scalars(select(AuditChainGapRow))}
-    check = ChainCheck(gaps=gaps)
-    expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
-    for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail in _chained(
-        session, batch
-    ):
+CHAINED_SQL = (
+    "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail "
+    "FROM audit_entry WHERE seq IS NOT NULL"
+)
+
+
+def _feed(check: ChainCheck, rows: Iterator[Any], expected: dict[str, str]) -> None:
+    """Check chained rows in seq order until the first break; collect the receipts'
+    county entries (id -> content hash) into ``expected``."""
+    for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail in rows:
         value = _detail(detail)
         fields = EntryFields(_uuid_text(eid), _uuid_text(case_id), _at_text(at), actor, action,
                              value)  # fmt: skip
         if check.entry(seq, prev or "", stored or "", fields, row_hash or "") is not None:
-            break
-        if action == RECEIPT_ACTION and isinstance(value, dict):
-            listed = value.get("county_entries")
+            return
+        if action == RECEIPT_ACTION:
+            if type(value) is DetailText:
+                value = json.loads(value)
+            listed = value.get("county_entries") if isinstance(value, dict) else None
             if isinstance(listed, dict):
                 expected.update({str(k): str(v) for k, v in listed.items()})
-    result.entries = check.count
+
+
+def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verified:
+    """Read the whole chain back in seq order (streamed, never all in memory), then
+    the entries made at the county against their receipts, then every case row
+    against its latest entry. At most one break of each kind is reported: the first.
+
+    ``workers`` > 1 (a SQLite file): the chain is read in seq ranges and the cases in
+    rowid ranges by that many processes, each streaming its range; the ranges are
+    joined here (each range's first entry must follow the previous range's last)."""
+    result = Verified()
+    gap_rows = list(session.scalars(select(AuditChainGapRow)))
+    gaps = {g.after_seq: Link(g.upto_seq, g.upto_hash) for g in gap_rows}
+    notes = {g.after_seq: g.note for g in gap_rows}
     head = session.get(AuditChainRow, 1)
+    expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
+    bind = session.get_bind()
+    path = bind.url.database if isinstance(bind, Engine) else None
+    parallel = workers > 1 and head is not None and bind.dialect.name == "sqlite" and bool(path)
+    if parallel:
+        assert path is not None and head is not None
+        check, cases_break = _verify_parallel(
+            path, head.seq, gaps, expected, result, batch, workers
+        )
+    else:
+        check = ChainCheck(gaps=gaps)
+        with closing(_chained(session, batch)) as rows:
+            _feed(check, rows, expected)
+        cases_break = None
+    result.entries = check.count
     if check.tail(Link(head.seq, head.entry_hash) if head else None) is not None:
         assert check.broken is not None
         result.breaks.append(check.broken)
@@ -200,10 +235,107 @@ def verify(session: Session, *, batch: int = 20_000) -> Verified:
     county = _county_break(session, expected, result, batch)
     if county is not None:
         result.breaks.append(county)
-    row = _case_break(session, result, batch)
+    row = cases_break if parallel else _case_break(session, result, batch)
     if row is not None:
         result.breaks.append(row)
     return result
+
+
+def _chained(session: Session, batch: int) -> Generator[Any, None, None]:
+    return _rows(session, CHAINED_SQL + " ORDER BY seq", batch)
+
+
+def _read_only(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _chain_part(
+    path: str, lo: int, hi: int, gaps: dict[int, Link], batch: int
+) -> tuple[Any, ChainCheck, dict[str, str]]:
+    """One seq range of the chain, in a worker process: its first row (to be joined to
+    the range before), the check of the range, and its receipts."""
+    with closing(_read_only(path)) as conn:
+        cursor = conn.execute(CHAINED_SQL + " AND seq BETWEEN ? AND ? ORDER BY seq", (lo, hi))
+        first = cursor.fetchone()
+        start = START if lo == 1 or first is None else Link(lo - 1, first[1] or "")
+        check = ChainCheck(start=start, gaps=gaps)
+        expected: dict[str, str] = {}
+        if first is not None:
+
+            def rows() -> Iterator[Any]:
+                yield first
+                while more := cursor.fetchmany(batch):
+                    yield from more
+
+            _feed(check, rows(), expected)
+        return first, check, expected
+
+
+def _case_part(path: str, lo: int, hi: int, batch: int) -> tuple[int, ChainBreak | None]:
+    """One rowid range of the cases, in a worker process."""
+    with closing(_read_only(path)) as conn:
+        part = Verified()
+        found = _case_rows_break(
+            _cursor_rows(conn.execute(_case_sql() + " WHERE c.rowid BETWEEN ? AND ?", (lo, hi)),
+                         batch), part,
+        )  # fmt: skip
+        return part.cases, found
+
+
+def _cursor_rows(cursor: sqlite3.Cursor, batch: int) -> Iterator[Any]:
+    while rows := cursor.fetchmany(batch):
+        yield from rows
+
+
+def _verify_parallel(
+    path: str,
+    last_seq: int,
+    gaps: dict[int, Link],
+    expected: dict[str, str],
+    result: Verified,
+    batch: int,
+    workers: int,
+) -> tuple[ChainCheck, ChainBreak | None]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with closing(_read_only(path)) as conn:
+        low, high = conn.execute("SELECT min(rowid), max(rowid) FROM cases").fetchone()
+    parts = 2 * workers
+    step = max(1, -(-last_seq // parts))
+    seq_ranges = [(lo, min(last_seq, lo + step - 1)) for lo in range(1, last_seq + 1, step)]
+    case_ranges: list[tuple[int, int]] = []
+    if low is not None:
+        cstep = max(1, -(-(high - low + 1) // workers))
+        case_ranges = [(lo, min(high, lo + cstep - 1)) for lo in range(low, high + 1, cstep)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chain_jobs = [pool.submit(_chain_part, path, lo, hi, gaps, batch) for lo, hi in seq_ranges]
+        case_jobs = [pool.submit(_case_part, path, lo, hi, batch) for lo, hi in case_ranges]
+        chain = [j.result() for j in chain_jobs]
+        cases = [j.result() for j in case_jobs]
+    joined = ChainCheck(gaps=gaps)
+    for first, part, part_expected in chain:
+        if first is None:
+            continue
+        if joined.count:  # this range's first entry must follow the last one joined
+            edge = ChainCheck(start=joined.last, gaps=gaps)
+            _feed(edge, iter([first]), {})
+            if edge.broken is not None:
+                joined.broken, joined.count = edge.broken, joined.count + 1
+                break
+            joined.resumed += edge.resumed
+        joined.count += part.count
+        joined.resumed += [r for r in part.resumed if r not in joined.resumed]
+        joined.last = part.last
+        expected.update(part_expected)
+        if part.broken is not None:
+            joined.broken = part.broken
+            break
+    found: ChainBreak | None = None
+    for count, broken in cases:
+        result.cases += count
+        if found is None and broken is not None:
+            found = broken
+    return joined, found
 
 
 def _county_break(
@@ -221,8 +353,8 @@ def _county_break(
     missing = sorted(set(expected) - seen)
     if missing:
         return ChainBreak(
-            "county", None, missing[0],
-            f"县中心下发的 {len(missing)} 条审计记录（第一条 {missing[0]}）在本机被删除。"
+            "county", None, shown_id(missing[0]),
+            f"县中心下发的 {len(missing)} 条审计记录（第一条 {shown_id(missing[0])}）在本机被删除。"
             "请勿再修改数据库，保留本机数据库文件并报告县中心。",
         )  # fmt: skip
     return None
@@ -234,52 +366,63 @@ def _county_rows(
     for eid, case_id, at, actor, action, detail in rows:
         result.county_entries += 1
         key = _uuid_text(eid)
-        fields = EntryFields(key, _uuid_text(case_id), _at_text(at), actor, action,
-                             _detail(detail))  # fmt: skip
+        shown = shown_id(key)
+        value = _detail(detail)
+        if type(value) is DetailText:
+            value = json.loads(value)  # a county entry's detail kept as the ORM wrote it
+        fields = EntryFields(key, _uuid_text(case_id), _at_text(at), actor, action, value)
         digest = expected.get(key)
         if digest is None:
             return ChainBreak(
-                "unchained", None, key,
-                f"审计记录 {key}（办件 {case_id}，{action}）不在审计链中，也不是县中心下发的："
+                "unchained", None, shown,
+                f"审计记录 {shown}（办件 {shown_id(_uuid_text(case_id))}，{action}）不在审计链中，也不是县中心下发的："
                 "是绕过程序插入的。请勿再修改数据库，保留本机数据库文件并报告县中心。",
             )  # fmt: skip
         if content_digest(fields) != digest:
             return ChainBreak(
-                "county", None, key,
-                f"县中心下发的审计记录 {key}（办件 {case_id}，{action}）在本机被改动过。"
+                "county", None, shown,
+                f"县中心下发的审计记录 {shown}（办件 {shown_id(_uuid_text(case_id))}，{action}）在本机被改动过。"
                 "请勿再修改数据库，保留本机数据库文件并报告县中心。",
             )  # fmt: skip
         seen.add(key)
     return None
 
 
-def _case_break(session: Session, result: Verified, batch: int) -> ChainBreak | None:
-    """Each case row against the row hash of its latest chained entry."""
-    table = CaseRow.__table__
-    wanted = sorted({c for form in CASE_FORMS.values() for c in form})
-    convert = {c: _case_converter(table.c[c].type) for c in wanted}
-    sql = (
-        f"SELECT {', '.join('c.' + c for c in wanted)}, a.seq AS last_seq, a.row_hash AS last_row "
+def _case_sql() -> str:
+    wanted = _case_columns()
+    return (
+        f"SELECT {', '.join('c.' + c for c in wanted)}, a.seq, a.row_hash "
         "FROM cases c LEFT JOIN audit_entry a ON a.seq = "
         "(SELECT max(x.seq) FROM audit_entry x WHERE x.case_id = c.id)"
     )
-    with closing(_raw(session, sql, batch)) as rows:
-        for r in rows.mappings():
+
+
+def _case_columns() -> list[str]:
+    return sorted({c for form in CASE_FORMS.values() for c in form})
+
+
+def _case_break(session: Session, result: Verified, batch: int) -> ChainBreak | None:
+    """Each case row against the row hash of its latest chained entry."""
+    return _case_rows_break(_rows(session, _case_sql(), batch), result)
+
+
+def _case_rows_break(rows: Iterator[Any], result: Verified) -> ChainBreak | None:
+    table = CaseRow.__table__
+    wanted = _case_columns()
+    # raw values are what the hash takes (plain() turns a driver's UUIDs and times
+    # into SQLite's text), but for booleans, which SQLite keeps as 0/1
+    flags = [i for i, c in enumerate(wanted) if isinstance(table.c[c].type, Boolean)]
+    at_no = wanted.index("case_no")
+    n = len(wanted)
+    with closing(rows):  # type: ignore[type-var]
+        for r in rows:
             result.cases += 1
-            row = {c: (f(r[c]) if f is not None and r[c] is not None else r[c])
-                   for c, f in convert.items()}  # fmt: skip
-            found = case_row_break(r["case_no"], row, r["last_seq"], r["last_row"])
+            values = list(r[:n])
+            for i in flags:
+                if values[i] is not None:
+                    values[i] = bool(values[i])
+            row = dict(zip(wanted, values, strict=True))
+            found = case_row_break(values[at_no], row, r[n], r[n + 1])
             if found is not None:
                 return found
-    return None
-
-
-def _case_converter(kind: Any) -> Callable[[Any], Any] | None:
-    """How a raw value of a case column becomes what case_row_hash takes."""
-    if isinstance(kind, Uuid):
-        return _uuid_text
-    if isinstance(kind, DateTime):
-        return _at_text
-    if isinstance(kind, Boolean):
-        return bool
     return None

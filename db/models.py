@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,14 +21,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     Uuid,
 )
 from sqlalchemy import (
     false as sa_false,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.core.audit_chain import jsonb_text
 from app.core.ids import uuid7
 
 NAMING = {
@@ -272,6 +276,23 @@ class NoticeLineRow(Base):
     deferrable: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class AuditDetail(TypeDecorator[Any]):
+    """An audit entry's detail: JSON, kept by SQLite in the chain's canonical text
+    (app/core/audit_chain.jsonb_text), so verifying hashes the stored text as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> str | None:
+            return None if value is None else jsonb_text(value)
+
+        return process
+
+
 class AuditRow(Base):
     """Append-only timeline of a case: who did what, when, and why."""
 
@@ -285,7 +306,7 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, object]] = mapped_column(AuditDetail, default=dict)
     # The hash chain (app/core/audit_chain, db/audit): this store's entries carry seq
     # 1, 2, 3 …; an entry made at the county (pulled down) has none and is covered by
     # the receipt entry that brought it.

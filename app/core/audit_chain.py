@@ -142,12 +142,18 @@ def _jsonb_text(value: Any) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A column value as the canonical form holds it: UUIDs, times and dates as text
-    (times with six fraction digits, as PostgreSQL's ``to_char(…, 'US')``)."""
+    """A column value as the canonical form holds it: the text SQLite keeps for it
+    (SQLAlchemy's storage), so a workstation verifies its store without converting a
+    million values: UUIDs as 32 hex digits, times as "YYYY-MM-DD HH:MM:SS.ffffff"
+    (PostgreSQL: ``replace(id::text, '-', '')``, ``to_char(at, 'YYYY-MM-DD
+    HH24:MI:SS.US')``), dates as ISO text."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
     if isinstance(value, UUID):
-        return str(value)
+        return value.hex
     if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
+        return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -176,12 +182,12 @@ def case_form_of(row_hash: str) -> int | None:
 class EntryFields:
     """What an entry hash covers besides the chain fields, as canonical text pieces."""
 
-    id: str
+    id: str  # 32 hex digits
     case_id: str
-    at: str  # YYYY-MM-DDTHH:MM:SS.ffffff
+    at: str  # YYYY-MM-DD HH:MM:SS.ffffff
     actor: str
     action: str
-    detail: Any
+    detail: Any  # the value, or its canonical text already (``DetailText``)
 
     @classmethod
     def of(cls, entry: Mapping[str, Any]) -> EntryFields:
@@ -191,14 +197,19 @@ class EntryFields:
         )  # fmt: skip
 
 
+class DetailText(str):
+    """A detail already in canonical text (as a SQLite store keeps it): used as is."""
+
+
 def entry_text(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> str:
     """The canonical text of a chained entry (what the county builds with
     ``jsonb_build_array('yc-audit-1', seq, prev_hash, id, case_id, at, actor, action,
-    detail, row_hash)::text``)."""
+    detail, row_hash)::text``, id and at in the forms of ``plain``)."""
     f, q = fields, encode_basestring
     return (
         f'["{ENTRY_FORM}", {int(seq)}, {q(prev_hash)}, {q(f.id)}, {q(f.case_id)}, {q(f.at)}, '
-        f"{q(f.actor)}, {q(f.action)}, {jsonb_text(f.detail)}, {q(row_hash)}]"
+        f"{q(f.actor)}, {q(f.action)}, "
+        f"{f.detail if type(f.detail) is DetailText else jsonb_text(f.detail)}, {q(row_hash)}]"
     )
 
 
@@ -259,6 +270,14 @@ class ChainBreak:
     message: str
 
 
+def shown_id(value: str) -> str:
+    """An id as people see it (8-4-4-4-12), whatever form it was read in."""
+    try:
+        return str(UUID(value))
+    except ValueError:
+        return value
+
+
 ADVICE = "请勿再修改数据库，保留本机数据库文件并报告县中心（可用 yichuang backup 备份一份留证）。"
 
 
@@ -294,21 +313,22 @@ class ChainCheck:
         expected = self.last.seq + 1
         found: ChainBreak | None = None
         if seq != expected:
+            eid = shown_id(fields.id)
             lost = f"第 {expected} 条" if seq == expected + 1 else f"第 {expected}–{seq - 1} 条"
             found = ChainBreak(
-                "missing", seq, fields.id,
+                "missing", seq, eid,
                 f"审计链在第 {seq} 条处断开：{lost}记录不见了（被删除）。{ADVICE}",
             )  # fmt: skip
         elif prev_hash != self.last.entry_hash:
             found = ChainBreak(
-                "link", seq, fields.id,
+                "link", seq, shown_id(fields.id),
                 f"审计链在第 {seq} 条处断开：它记下的前一条哈希与第 {self.last.seq} 条不符，"
                 f"此处有记录被插入或替换。{ADVICE}",
             )  # fmt: skip
         elif entry_hash(seq, prev_hash, fields, row_hash) != stored_hash:
             found = ChainBreak(
-                "content", seq, fields.id,
-                f"审计链第 {seq} 条（办件 {fields.case_id}，{fields.action}）的内容被改动过，"
+                "content", seq, shown_id(fields.id),
+                f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）的内容被改动过，"
                 f"与其哈希不符。{ADVICE}",
             )  # fmt: skip
         self.last = Link(seq, stored_hash)

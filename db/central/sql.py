@@ -1014,8 +1014,8 @@ def entry_hash_sql(crypto_schema: str, e: str) -> str:
     """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``."""
     return (
         f"encode({crypto_schema}.digest(convert_to(jsonb_build_array('yc-audit-1', {e}.seq, "
-        f"{e}.prev_hash, {e}.id::text, {e}.case_id::text, "
-        f"to_char({e}.at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), {e}.actor, {e}.action, "
+        f"{e}.prev_hash, replace({e}.id::text, '-', ''), replace({e}.case_id::text, '-', ''), "
+        f"to_char({e}.at, 'YYYY-MM-DD HH24:MI:SS.US'), {e}.actor, {e}.action, "
         f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), 'sm3'), 'hex')"
     )
 

@@ -18,6 +18,7 @@ from app.core.audit_chain import (
     ChainBreak,
     ChainCheck,
     Chained,
+    DetailText,
     EntryFields,
     Link,
     case_form_of,
@@ -78,9 +79,9 @@ def test_values_json_cannot_hold_are_refused() -> None:
 
 def test_plain_gives_canonical_text_of_column_values() -> None:
     u = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
-    assert plain(u) == "01234567-89ab-cdef-0123-456789abcdef"
-    assert plain(datetime(2026, 2, 12, 9, 30)) == "2026-02-12T09:30:00.000000"
-    assert plain(datetime(2026, 2, 12, 9, 30, 1, 5)) == "2026-02-12T09:30:01.000005"
+    assert plain(u) == "0123456789abcdef0123456789abcdef"
+    assert plain(datetime(2026, 2, 12, 9, 30)) == "2026-02-12 09:30:00.000000"
+    assert plain(datetime(2026, 2, 12, 9, 30, 1, 5)) == "2026-02-12 09:30:01.000005"
     assert plain(date(2026, 2, 12)) == "2026-02-12"
     assert plain("x") == "x" and plain(3) == 3 and plain(None) is None and plain(True) is True
 
@@ -128,8 +129,8 @@ def test_case_form_of_reads_the_form_of_a_row_hash() -> None:
 
 
 FIELDS = EntryFields(
-    "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002",
-    "2026-02-12T09:30:00.000000", "wang", "受理", {"b": 1, "a": "x"},
+    "00000000000000000000000000000001", "00000000000000000000000000000002",
+    "2026-02-12 09:30:00.000000", "wang", "受理", {"b": 1, "a": "x"},
 )  # fmt: skip
 
 
@@ -147,10 +148,17 @@ def test_entry_fields_of_a_column_dict() -> None:
 
 def test_entry_text_is_the_countys_jsonb_array() -> None:
     assert entry_text(3, "p" * 64, FIELDS, "1:r") == (
-        '["yc-audit-1", 3, "' + "p" * 64 + '", "00000000-0000-0000-0000-000000000001", '
-        '"00000000-0000-0000-0000-000000000002", "2026-02-12T09:30:00.000000", "wang", "受理", '
+        '["yc-audit-1", 3, "' + "p" * 64 + '", "00000000000000000000000000000001", '
+        '"00000000000000000000000000000002", "2026-02-12 09:30:00.000000", "wang", "受理", '
         '{"a": "x", "b": 1}, "1:r"]'
     )
+    # a detail already in canonical text (as SQLite keeps it) goes in as it is
+    as_text = EntryFields(FIELDS.id, FIELDS.case_id, FIELDS.at, FIELDS.actor, FIELDS.action,
+                          DetailText('{"a": "x", "b": 1}'))  # fmt: skip
+    assert entry_text(3, "p" * 64, as_text, "1:r") == entry_text(3, "p" * 64, FIELDS, "1:r")
+    plain_str = EntryFields(FIELDS.id, FIELDS.case_id, FIELDS.at, FIELDS.actor, FIELDS.action,
+                            '{"a": "x", "b": 1}')  # fmt: skip
+    assert '"{\\"a' in entry_text(3, "p" * 64, plain_str, "1:r")  # a str is a JSON string
     assert entry_hash(3, "p" * 64, FIELDS, "1:r") == sm3_hex(entry_text(3, "p" * 64, FIELDS, "1:r"))
     assert content_digest(FIELDS) == entry_hash(0, GENESIS, FIELDS, "")
 

@@ -59,8 +59,19 @@ def _one_break(store: Store):  # type: ignore[no-untyped-def]
 
 
 def verify_store(store: Store):  # type: ignore[no-untyped-def]
+    """Verify in small batches (the streaming path is taken) in one process and, on
+    SQLite, in two worker processes over seq ranges: both must find the same."""
     with store.session() as s:
-        return verify(s, batch=2)  # small batches: the streaming path is taken
+        one = verify(s, batch=2)
+    if store.engine.dialect.name == "sqlite":
+        with store.session() as s:
+            two = verify(s, batch=2, workers=2)
+        assert (two.breaks, two.resumed) == (one.breaks, one.resumed)
+        if one.ok:  # (after a break, each reads on to a different place)
+            assert (two.entries, two.cases, two.county_entries) == (
+                one.entries, one.cases, one.county_entries,
+            )  # fmt: skip
+    return one
 
 
 def test_saved_cases_form_one_chain_that_verifies(sqlite_store: Store) -> None:

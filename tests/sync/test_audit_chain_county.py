@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -78,7 +79,7 @@ def test_the_canonical_text_and_hash_are_postgresqls(central: Central, detail: A
 
     schema = _crypto_schema(central)
     fields = EntryFields(
-        str(uuid.uuid4()), str(uuid.uuid4()), "2026-02-12T09:30:00.123456", "wang'fang",
+        uuid.uuid4().hex, uuid.uuid4().hex, "2026-02-12 09:30:00.123456", "wang'fang",
         "受理", detail,
     )  # fmt: skip
     row = {"id": fields.id, "case_id": fields.case_id, "at": fields.at, "actor": fields.actor,
@@ -178,8 +179,9 @@ def test_a_forged_entry_inserted_out_of_place_is_caught(central: Central, ws: St
     [(out3, a3)] = _outbox_audit(ws)
     # a forged entry claiming seq 3 after the genesis, its own hash made correctly
     forged = dict(a3, id=str(uuid.uuid4()), action="撤回", prev_hash=GENESIS)
-    fields = EntryFields(forged["id"], forged["case_id"], forged["at"], forged["actor"],
-                         forged["action"], forged["detail"])  # fmt: skip
+    fields = EntryFields.of(dict(forged, id=uuid.UUID(forged["id"]),
+                                 case_id=uuid.UUID(forged["case_id"]),
+                                 at=datetime.fromisoformat(forged["at"])))  # fmt: skip
     forged["entry_hash"] = entry_hash(3, GENESIS, fields, forged["row_hash"])
     _set_payload(ws, out3, lambda p: p.update(audit_entry=[forged]))
     client(ws, central).sync_once()
@@ -217,7 +219,7 @@ def test_a_county_step_comes_down_into_the_chain_through_a_receipt(
         receipt = s.scalars(select(AuditRow).where(AuditRow.seq == 2)).one()
         county = s.scalars(select(AuditRow).where(AuditRow.seq.is_(None))).one()
         assert receipt.action == RECEIPT_ACTION
-        assert list(receipt.detail["county_entries"]) == [str(county.id)]
+        assert list(receipt.detail["county_entries"]) == [county.id.hex]
     c.sync_once()  # the receipt goes up and continues the chain at the county
     head = _head(central)
     assert (head["seq"], head["breaks"]) == (2, 0)

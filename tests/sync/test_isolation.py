@@ -248,7 +248,8 @@ def _chain_on(central: Central, entry: dict) -> None:  # type: ignore[type-arg]
             [CENTRE_A],
         ).fetchone()
     seq, prev = (head[0], head[1]) if head and head[0] is not None else (0, GENESIS)
-    at = entry["at"] + ".000000"
-    fields = EntryFields(entry["id"], entry["case_id"], at, entry["actor"], entry["action"], {})
+    at = entry["at"].replace("T", " ") + ".000000"
+    fields = EntryFields(uuid.UUID(entry["id"]).hex, uuid.UUID(entry["case_id"]).hex, at,
+                         entry["actor"], entry["action"], {})  # fmt: skip
     entry.update(seq=seq + 1, prev_hash=prev, row_hash="1:" + "0" * 64, at=at)
     entry["entry_hash"] = entry_hash(seq + 1, prev, fields, entry["row_hash"])

@@ -21,6 +21,7 @@ from app.core.audit_chain import (
     START,
     EntryFields,
     case_row_hash,
+    jsonb_text,
     link_entries,
 )
 
@@ -89,16 +90,19 @@ def _genesis(conn: sa.Connection) -> None:
         START, [(EntryFields.of(e), row_hashes[e["case_id"]]) for e in entries]
     )
     if chained:
+        values = dict(
+            seq=sa.bindparam("b_seq"), prev_hash=sa.bindparam("b_prev"),
+            row_hash=sa.bindparam("b_row"), entry_hash=sa.bindparam("b_hash"),
+        )  # fmt: skip
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # the detail in the chain's canonical text, as db/models.AuditDetail keeps it
+            values["detail"] = sa.bindparam("b_detail", type_=sa.Text())
         conn.execute(
-            audit.update()
-            .where(audit.c.id == sa.bindparam("b_id"))
-            .values(
-                seq=sa.bindparam("b_seq"), prev_hash=sa.bindparam("b_prev"),
-                row_hash=sa.bindparam("b_row"), entry_hash=sa.bindparam("b_hash"),
-            ),
+            audit.update().where(audit.c.id == sa.bindparam("b_id")).values(values),
             [
                 {"b_id": e["id"], "b_seq": c.seq, "b_prev": c.prev_hash, "b_row": c.row_hash,
-                 "b_hash": c.entry_hash}
+                 "b_hash": c.entry_hash,
+                 **({"b_detail": jsonb_text(e["detail"] or {})} if sqlite else {})}
                 for e, c in zip(entries, chained, strict=True)
             ],
         )  # fmt: skip
