@@ -315,3 +315,131 @@ def test_a_restored_store_with_no_entry_since_ends_at_its_gap() -> None:
         check.entry(*row)
     b = check.tail(Link(5, "x"))
     assert b is not None and b.kind == "tail"
+
+
+# ---------------------------------------------------------------- both paths, exact words
+
+SLOW_CASES = [
+    (None, "null"), (True, "true"), (False, "false"), (7, "7"), ("a\"\n中", '"a\\"\\n中"'),
+    ([1, (2, "x")], '[1, [2, "x"]]'), ({"bb": 1, "a": {"d": None, "c": []}}, '{"a": {"c": [], "d": null}, "bb": 1}'),
+    ({"中": 1, "ab": 2, "b": 0.5}, '{"b": 0.5, "ab": 2, "中": 1}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value,text", SLOW_CASES)
+def test_the_general_writer_gives_the_same_text(value: object, text: str) -> None:
+    from app.core.audit_chain import _jsonb_text
+
+    assert _jsonb_text(value) == text
+    assert jsonb_text(value) == text
+
+
+def test_the_fast_path_orders_keys_and_hands_over_what_it_cannot_write() -> None:
+    from collections import OrderedDict
+
+    from app.core.audit_chain import _ordered, _Slow
+
+    assert _ordered("a") == "a" and _ordered(3) == 3 and _ordered(None) is None
+    assert _ordered(True) is True and _ordered(False) is False
+    got = _ordered({"bb": 1, "a": [(1, {"zz": 0, "y": 1})], "中": 2})
+    assert list(got) == ["a", "bb", "中"]
+    assert got["a"] == [[1, {"y": 1, "zz": 0}]] and list(got["a"][0][1]) == ["y", "zz"]
+    assert type(got["a"][0]) is list
+    for bad in (1.5, {"x": 0.5}, [1.0], {1: "a"}, {"a": {2: "b"}}, {1, 2}, OrderedDict(a=1),
+                b"x", datetime(2026, 1, 1)):  # fmt: skip
+        with pytest.raises(_Slow):
+            _ordered(bad)
+
+
+def test_keys_are_ordered_by_their_utf8_length_first() -> None:
+    from app.core.audit_chain import _key_order
+
+    assert _key_order("中") == (3, "中".encode())
+    assert jsonb_text({"中": 1, "abcd": 2, "ab": 3}) == '{"ab": 3, "中": 1, "abcd": 2}'
+
+
+def test_refusals_say_exactly_what() -> None:
+    with pytest.raises(ValueError, match=r"^审计记录中的数值不能是 NaN 或无穷大$"):
+        jsonb_text(float("nan"))
+    with pytest.raises(TypeError, match=r"^审计记录的键须为文字：1$"):
+        jsonb_text({1: "a"})
+    with pytest.raises(TypeError, match=r"^审计记录中不能保存 bytes 类型的值$"):
+        jsonb_text({"a": b"x"})
+
+
+def test_break_messages_word_for_word() -> None:
+    rows = _chain(4)
+    b = _feed(rows[:1] + rows[2:]).broken
+    assert (
+        b is not None
+        and b.message == f"审计链在第 3 条处断开：第 2 条记录不见了（被删除）。{ADVICE}"
+    )
+    b = _feed(rows[:1] + rows[3:]).broken
+    assert (
+        b is not None
+        and b.message == f"审计链在第 4 条处断开：第 2–3 条记录不见了（被删除）。{ADVICE}"
+    )
+    seq, _, h, f, r = rows[1]
+    b = _feed([rows[0], (seq, "x", h, f, r)]).broken
+    assert b is not None and b.message == (
+        f"审计链在第 2 条处断开：它记下的前一条哈希与第 1 条不符，此处有记录被插入或替换。{ADVICE}"
+    )
+    b = _feed([rows[0], (seq, rows[1][1], "y" * 64, f, r)]).broken
+    assert b is not None and b.message == (
+        f"审计链第 2 条（办件 case，步2）的内容被改动过，与其哈希不符。{ADVICE}"
+    )
+    check = _feed(rows)
+    b = check.tail(Link(6, "h"))
+    assert b is not None and b.message == f"审计链最后的第 5–6 条记录不见了（被删除）。{ADVICE}"
+    check = _feed(rows)
+    b = check.tail(Link(4, "h"))
+    assert b is not None and b.message == (
+        f"审计链的链尾（第 4 条）与最后一条记录（第 4 条）不符：链尾被改动，或其后有记录被插入。{ADVICE}"
+    )
+    check = _feed(rows)
+    b = check.tail(None)
+    assert b is not None and b.message == (
+        f"审计链的链尾记录不见了（共 4 条记录）：链尾被删除。{ADVICE}"
+    )
+    assert (b.kind, b.seq, b.entry_id) == ("tail", None, "")
+    b = case_row_break("N-1", _case(status="x"), 4, case_row_hash(_case()))
+    assert b is not None and b.message == (
+        f"办件 N-1 的数据（如承诺日期、状态、申请人）与审计链第 4 条记下的不符：办件在程序之外被改动过。{ADVICE}"
+    )
+    b = case_row_break("N-2", _case(), None, None)
+    assert b is not None and b.message == (
+        f"办件 N-2 没有任何入链的审计记录：办件是绕过程序写入的，或其记录被删除。{ADVICE}"
+    )
+    assert ADVICE == (
+        "请勿再修改数据库，保留本机数据库文件并报告县中心（可用 yichuang backup 备份一份留证）。"
+    )
+
+
+def test_ids_are_shown_as_people_read_them() -> None:
+    from app.core.audit_chain import shown_id
+
+    assert shown_id("0123456789abcdef0123456789abcdef") == "01234567-89ab-cdef-0123-456789abcdef"
+    assert (
+        shown_id("01234567-89ab-cdef-0123-456789abcdef") == "01234567-89ab-cdef-0123-456789abcdef"
+    )
+    assert shown_id("id3") == "id3"
+    rows = _chain(2)
+    hexid = "0123456789abcdef0123456789abcdef"
+    seq, prev, h, f, r = rows[1]
+    moved = EntryFields(hexid, hexid, f.at, f.actor, f.action, f.detail)
+    for bad in ((3, prev, h, moved, r), (2, "x", h, moved, r), (2, prev, h, moved, r)):
+        b = _feed([rows[0], bad]).broken
+        assert b is not None and b.entry_id == "01234567-89ab-cdef-0123-456789abcdef"
+    assert b is not None and "办件 01234567-89ab-cdef-0123-456789abcdef" in b.message
+
+
+def test_a_recorded_gap_is_not_taken_where_the_chain_goes_on() -> None:
+    rows = _chain(6)
+    check = ChainCheck(gaps={2: Link(4, rows[3][2])})  # recorded, yet nothing is missing
+    for row in rows:
+        assert check.entry(*row) is None
+    assert check.resumed == [] and check.tail(Link(6, rows[5][2])) is None
+    check = ChainCheck(gaps={2: Link(2, rows[1][2])})  # a gap of nothing is no gap
+    for row in rows[:2] + rows[3:]:
+        check.entry(*row)
+    assert check.broken is not None and check.resumed == []
