@@ -425,7 +425,7 @@ def test_ids_are_shown_as_people_read_them() -> None:
     assert shown_id("id3") == "id3"
     rows = _chain(2)
     hexid = "0123456789abcdef0123456789abcdef"
-    seq, prev, h, f, r = rows[1]
+    _seq, prev, h, f, r = rows[1]
     moved = EntryFields(hexid, hexid, f.at, f.actor, f.action, f.detail)
     for bad in ((3, prev, h, moved, r), (2, "x", h, moved, r), (2, prev, h, moved, r)):
         b = _feed([rows[0], bad]).broken
