@@ -129,31 +129,36 @@ def _sql(v: object) -> object:
     return v
 
 
-def bench_verify() -> None:
+def bench_verify(prebuilt: Path | None = None) -> None:
+    """Verify a 1,000,000-entry store, twice with two worker processes (the command's
+    default) and once in one process. ``prebuilt``: a store made by ``build PATH``
+    beforehand (at low priority, outside the benchmark lock), else built here."""
     from db.audit import verify
     from db.store import open_store
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "verify.sqlite3"
-        t = time.perf_counter()
-        total = build(path)
-        print(f"built {total} entries in {time.perf_counter() - t:.0f} s", flush=True)
+        path = prebuilt or Path(folder) / "verify.sqlite3"
+        if prebuilt is None:
+            t = time.perf_counter()
+            total = build(path)
+            print(f"built {total} entries in {time.perf_counter() - t:.0f} s", flush=True)
         store = open_store(f"sqlite:///{path}")
         try:
-            timings = []
-            for _ in range(2):
+            timings: dict[int, list[float]] = {1: [], 2: []}
+            for workers in (2, 1, 2):
                 t = time.perf_counter()
                 with store.session() as s:
-                    result = verify(s)
-                timings.append(time.perf_counter() - t)
+                    result = verify(s, workers=workers)
+                timings[workers].append(time.perf_counter() - t)
                 assert result.ok, result.breaks
-                assert result.entries == total == 1_000_000, result.entries
+                assert result.entries == 1_000_000, result.entries
         finally:
             store.close()
-    figure("audit_verify_entries", total, "entries")
+    figure("audit_verify_entries", result.entries, "entries")
     figure("audit_verify_cases", result.cases, "cases")
-    figure("audit_verify_1m_s", min(timings), "s")
-    figure("audit_verify_1m_worst_s", max(timings), "s")
+    figure("audit_verify_1m_s", min(timings[2]), "s")
+    figure("audit_verify_1m_worst_s", max(timings[2]), "s")
+    figure("audit_verify_1m_one_process_s", timings[1][0], "s")
 
 
 def bench_save(count: int = 300) -> None:
@@ -204,8 +209,14 @@ def bench_save(count: int = 300) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["save", "verify"]
-    if "save" in which:
+    # bench_audit_verify.py [save] [verify [PATH]] | build PATH
+    args = sys.argv[1:] or ["save", "verify"]
+    if args[0] == "build":
+        t = time.perf_counter()
+        print(f"built {build(Path(args[1]))} entries in {time.perf_counter() - t:.0f} s")
+        sys.exit(0)
+    if "save" in args:
         bench_save()
-    if "verify" in which:
-        bench_verify()
+    if "verify" in args:
+        rest = args[args.index("verify") + 1 :]
+        bench_verify(Path(rest[0]) if rest else None)
