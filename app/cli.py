@@ -23,6 +23,7 @@ _CLI_MODULES = (
     "devices.cli",
     "printing.cli",
     "app.commands.hall",
+    "app.commands.audit",
 )
 
 

@@ -1,22 +1,428 @@
-"""The case audit log: every audit entry is written through ``append_audit``.
+"""The case audit log: every audit entry is written through ``append_audit``, which
+chains it (app/core/audit_chain); ``verify`` reads the chain back.
 
 One door for the writes keeps the log append-only by construction: nothing in the
-program updates or deletes an audit row, and whatever guards the log (ordering,
-chaining) lives here once.
+program updates or deletes an audit row. This store's entries form one chain (seq 1,
+2, 3 … each carrying the hash of the one before and of its case row as it stands
+when the entry is written): call ``append_audit`` AFTER the change of the case row
+it explains, in the same transaction. The chain's head (``audit_chain``) is taken at
+the start of ``append_audit`` by a write, so on SQLite two processes saving at once
+are serialised by the write lock and never take the same tail.
+
+Entries made at the county come down with a case's status (db/sync/apply.py). They
+keep the county's ids and carry no seq: the workstation writes a receipt entry into
+its own chain that lists each of them with the hash of its content and records the
+case row the county's change left, so they are covered as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import sqlite3
+import uuid
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Boolean, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from db.models import AuditRow
+from app.core.audit_chain import (
+    CASE_FORMS,
+    CURRENT_CASE_FORM,
+    GENESIS,
+    START,
+    ChainBreak,
+    ChainCheck,
+    DetailText,
+    EntryFields,
+    Link,
+    case_row_break,
+    case_row_hash,
+    content_digest,
+    link_entries,
+    plain,
+    shown_id,
+)
+from app.core.ids import uuid7
+from db.models import AuditChainGapRow, AuditChainRow, AuditRow, CaseRow
+
+RECEIPT_ACTION = "接收县中心记录"
+RECEIPT_ACTOR = "同步"
 
 
-def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Add audit entries (dicts of AuditRow's columns) in the caller's transaction."""
-    if entries:
-        session.execute(insert(AuditRow), [dict(e) for e in entries])
+def _case_rows(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    columns = [CaseRow.__table__.c[c] for c in CASE_FORMS[CURRENT_CASE_FORM]]
+    rows = session.execute(select(*columns).where(CaseRow.id.in_(case_ids))).mappings()
+    return {r["id"]: r for r in rows}
+
+
+def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Chain and add audit entries (dicts of AuditRow's columns) in the caller's
+    transaction, after the case rows they describe were written. A dict given is
+    completed in place (id, seq, prev_hash, row_hash, entry_hash), so the caller can
+    push the very same entries; the completed entries are also returned."""
+    if not entries:
+        return []
+    rows = [e if isinstance(e, dict) else dict(e) for e in entries]
+    for r in rows:
+        r.setdefault("id", uuid7())
+        if r.get("detail") is None:
+            r["detail"] = {}
+    # The first statement is a write: it takes the store's write lock before the tail
+    # is read, so no other writer can take the same tail.
+    session.execute(
+        text(
+            "INSERT INTO audit_chain (id, seq, entry_hash, algorithm) "
+            "VALUES (1, 0, :genesis, 'sm3') ON CONFLICT (id) DO NOTHING"
+        ),
+        {"genesis": GENESIS},
+    )
+    new_seq, head_hash = session.execute(
+        text("UPDATE audit_chain SET seq = seq + :n WHERE id = 1 RETURNING seq, entry_hash"),
+        {"n": len(rows)},
+    ).one()
+    tail = Link(int(new_seq) - len(rows), str(head_hash))
+    cases = _case_rows(session, sorted({r["case_id"] for r in rows}))
+    chained, new_tail = link_entries(
+        tail,
+        [(EntryFields.of(r), case_row_hash(cases[r["case_id"]])) for r in rows],
+    )
+    for r, c in zip(rows, chained, strict=True):
+        r.update(seq=c.seq, prev_hash=c.prev_hash, row_hash=c.row_hash, entry_hash=c.entry_hash)
+    session.execute(insert(AuditRow), rows)
+    session.execute(
+        text("UPDATE audit_chain SET entry_hash = :h WHERE id = 1"), {"h": new_tail.entry_hash}
+    )
+    return rows
+
+
+def receipt_entry(
+    case_id: uuid.UUID, county_entries: Sequence[Mapping[str, Any]], status: str, now: Any
+) -> dict[str, Any]:
+    """The workstation's own entry for what came down from the county for a case: the
+    content hash of each county entry, and (by its row hash) the case row as the
+    county's change left it. Write it with ``append_audit`` after applying."""
+    digests = {plain(e["id"]): content_digest(EntryFields.of(e)) for e in county_entries}
+    return dict(
+        id=uuid7(), case_id=case_id, at=now, actor=RECEIPT_ACTOR, action=RECEIPT_ACTION,
+        detail={"county_entries": digests, "status": status},
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- verifying
+
+
+@dataclass
+class Verified:
+    entries: int = 0  # chained entries read
+    county_entries: int = 0  # unchained entries (made at the county) checked
+    cases: int = 0
+    breaks: list[ChainBreak] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # gaps left by a restored backup
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+# Verifying reads the columns raw (no ORM type processing: a million UUID and JSON
+# conversions cost seconds). The canonical forms are SQLite's own (app/core/
+# audit_chain.plain): UUIDs as 32 hex digits, times "YYYY-MM-DD HH:MM:SS.ffffff", and
+# the detail kept in canonical text (db/models.AuditDetail), so a SQLite store's
+# values go into the entry text as they are read. PostgreSQL's driver gives Python
+# values, which are converted.
+
+
+def _uuid_text(v: Any) -> str:
+    return v if type(v) is str else str(v.hex)
+
+
+def _at_text(v: Any) -> str:
+    return v if type(v) is str else str(v.isoformat(sep=" ", timespec="microseconds"))
+
+
+def _detail(v: Any) -> Any:
+    if v is None:
+        return {}
+    return DetailText(v) if type(v) is str else v
+
+
+def _raw(session: Session, sql: str, batch: int) -> Any:
+    return session.execute(text(sql).execution_options(yield_per=batch))
+
+
+def _rows(session: Session, sql: str, batch: int) -> Generator[Any, None, None]:
+    """The rows of a query as plain tuples, streamed (SQLite: the driver's own cursor;
+    PostgreSQL: a server-side cursor); closed when the reader stops early."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # the driver's cursor itself: it steps through the table as it is read
+        cursor = connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+        try:
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()
+        return
+    result = _raw(session, sql, batch)
+    try:
+        yield from result
+    finally:
+        result.close()  # a break stops early: a server-side cursor is closed, not leaked
+
+
+CHAINED_SQL = (
+    "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail "
+    "FROM audit_entry WHERE seq IS NOT NULL"
+)
+
+
+def _feed(check: ChainCheck, rows: Iterator[Any], expected: dict[str, str]) -> None:
+    """Check chained rows in seq order until the first break; collect the receipts'
+    county entries (id -> content hash) into ``expected``."""
+    for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail in rows:
+        value = _detail(detail)
+        fields = EntryFields(_uuid_text(eid), _uuid_text(case_id), _at_text(at), actor, action,
+                             value)  # fmt: skip
+        if check.entry(seq, prev or "", stored or "", fields, row_hash or "") is not None:
+            return
+        if action == RECEIPT_ACTION:
+            if type(value) is DetailText:
+                value = json.loads(value)
+            listed = value.get("county_entries") if isinstance(value, dict) else None
+            if isinstance(listed, dict):
+                expected.update({str(k): str(v) for k, v in listed.items()})
+
+
+def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verified:
+    """Read the whole chain back in seq order (streamed, never all in memory), then
+    the entries made at the county against their receipts, then every case row
+    against its latest entry. At most one break of each kind is reported: the first.
+
+    ``workers`` > 1 (a SQLite file): the chain is read in seq ranges and the cases in
+    rowid ranges by that many processes, each streaming its range; the ranges are
+    joined here (each range's first entry must follow the previous range's last)."""
+    result = Verified()
+    gap_rows = list(session.scalars(select(AuditChainGapRow)))
+    gaps = {g.after_seq: Link(g.upto_seq, g.upto_hash) for g in gap_rows}
+    notes = {g.after_seq: g.note for g in gap_rows}
+    head = session.get(AuditChainRow, 1)
+    expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
+    bind = session.get_bind()
+    path = bind.url.database if isinstance(bind, Engine) else None
+    parallel = workers > 1 and head is not None and bind.dialect.name == "sqlite" and bool(path)
+    if parallel:
+        assert path is not None and head is not None
+        check, cases_break = _verify_parallel(
+            path, head.seq, gaps, expected, result, batch, workers
+        )
+    else:
+        check = ChainCheck(gaps=gaps)
+        with closing(_chained(session, batch)) as rows:
+            _feed(check, rows, expected)
+        cases_break = None
+    result.entries = check.count
+    if check.tail(Link(head.seq, head.entry_hash) if head else None) is not None:
+        assert check.broken is not None
+        result.breaks.append(check.broken)
+    result.resumed = [
+        f"第 {a}–{b} 条审计记录在恢复备份时留在被替换的数据库中（{notes.get(a - 1, '')}），"
+        "本机的链从其后接续。"
+        for a, b in check.resumed
+    ]
+    county = _county_break(session, expected, result, batch)
+    if county is not None:
+        result.breaks.append(county)
+    row = cases_break if parallel else _case_break(session, result, batch)
+    if row is not None:
+        result.breaks.append(row)
+    return result
+
+
+def _chained(session: Session, batch: int) -> Generator[Any, None, None]:
+    return _rows(session, CHAINED_SQL + " ORDER BY seq", batch)
+
+
+def _read_only(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _chain_part(
+    path: str, lo: int, hi: int, gaps: dict[int, Link], batch: int
+) -> tuple[Any, ChainCheck, dict[str, str]]:
+    """One seq range of the chain, in a worker process: its first row (to be joined to
+    the range before), the check of the range, and its receipts."""
+    with closing(_read_only(path)) as conn:
+        cursor = conn.execute(CHAINED_SQL + " AND seq BETWEEN ? AND ? ORDER BY seq", (lo, hi))
+        first = cursor.fetchone()
+        start = START if lo == 1 or first is None else Link(lo - 1, first[1] or "")
+        check = ChainCheck(start=start, gaps=gaps)
+        expected: dict[str, str] = {}
+        if first is not None:
+
+            def rows() -> Iterator[Any]:
+                yield first
+                while more := cursor.fetchmany(batch):
+                    yield from more
+
+            _feed(check, rows(), expected)
+        return first, check, expected
+
+
+def _case_part(path: str, lo: int, hi: int, batch: int) -> tuple[int, ChainBreak | None]:
+    """One rowid range of the cases, in a worker process."""
+    with closing(_read_only(path)) as conn:
+        part = Verified()
+        found = _case_rows_break(
+            _cursor_rows(conn.execute(_case_sql() + " WHERE c.rowid BETWEEN ? AND ?", (lo, hi)),
+                         batch), part,
+        )  # fmt: skip
+        return part.cases, found
+
+
+def _cursor_rows(cursor: sqlite3.Cursor, batch: int) -> Iterator[Any]:
+    while rows := cursor.fetchmany(batch):
+        yield from rows
+
+
+def _verify_parallel(
+    path: str,
+    last_seq: int,
+    gaps: dict[int, Link],
+    expected: dict[str, str],
+    result: Verified,
+    batch: int,
+    workers: int,
+) -> tuple[ChainCheck, ChainBreak | None]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with closing(_read_only(path)) as conn:
+        low, high = conn.execute("SELECT min(rowid), max(rowid) FROM cases").fetchone()
+    parts = 2 * workers
+    step = max(1, -(-last_seq // parts))
+    seq_ranges = [(lo, min(last_seq, lo + step - 1)) for lo in range(1, last_seq + 1, step)]
+    case_ranges: list[tuple[int, int]] = []
+    if low is not None:
+        cstep = max(1, -(-(high - low + 1) // workers))
+        case_ranges = [(lo, min(high, lo + cstep - 1)) for lo in range(low, high + 1, cstep)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chain_jobs = [pool.submit(_chain_part, path, lo, hi, gaps, batch) for lo, hi in seq_ranges]
+        case_jobs = [pool.submit(_case_part, path, lo, hi, batch) for lo, hi in case_ranges]
+        chain = [j.result() for j in chain_jobs]
+        cases = [j.result() for j in case_jobs]
+    joined = ChainCheck(gaps=gaps)
+    for first, part, part_expected in chain:
+        if first is None:
+            continue
+        if joined.count:  # this range's first entry must follow the last one joined
+            edge = ChainCheck(start=joined.last, gaps=gaps)
+            _feed(edge, iter([first]), {})
+            if edge.broken is not None:
+                joined.broken, joined.count = edge.broken, joined.count + 1
+                break
+            joined.resumed += edge.resumed
+        joined.count += part.count
+        joined.resumed += [r for r in part.resumed if r not in joined.resumed]
+        joined.last = part.last
+        expected.update(part_expected)
+        if part.broken is not None:
+            joined.broken = part.broken
+            break
+    found: ChainBreak | None = None
+    for count, broken in cases:
+        result.cases += count
+        if found is None and broken is not None:
+            found = broken
+    return joined, found
+
+
+def _county_break(
+    session: Session, expected: dict[str, str], result: Verified, batch: int
+) -> ChainBreak | None:
+    sql = (
+        "SELECT id, case_id, at, actor, action, detail FROM audit_entry "
+        "WHERE seq IS NULL ORDER BY at, id"
+    )
+    seen: set[str] = set()
+    with closing(_raw(session, sql, batch)) as rows:
+        found = _county_rows(rows, expected, seen, result)
+    if found is not None:
+        return found
+    missing = sorted(set(expected) - seen)
+    if missing:
+        return ChainBreak(
+            "county", None, shown_id(missing[0]),
+            f"县中心下发的 {len(missing)} 条审计记录（第一条 {shown_id(missing[0])}）在本机被删除。"
+            "请勿再修改数据库，保留本机数据库文件并报告县中心。",
+        )  # fmt: skip
+    return None
+
+
+def _county_rows(
+    rows: Any, expected: dict[str, str], seen: set[str], result: Verified
+) -> ChainBreak | None:
+    for eid, case_id, at, actor, action, detail in rows:
+        result.county_entries += 1
+        key = _uuid_text(eid)
+        shown = shown_id(key)
+        value = _detail(detail)
+        if type(value) is DetailText:
+            value = json.loads(value)  # a county entry's detail kept as the ORM wrote it
+        fields = EntryFields(key, _uuid_text(case_id), _at_text(at), actor, action, value)
+        digest = expected.get(key)
+        if digest is None:
+            return ChainBreak(
+                "unchained", None, shown,
+                f"审计记录 {shown}（办件 {shown_id(_uuid_text(case_id))}，{action}）不在审计链中，也不是县中心下发的："
+                "是绕过程序插入的。请勿再修改数据库，保留本机数据库文件并报告县中心。",
+            )  # fmt: skip
+        if content_digest(fields) != digest:
+            return ChainBreak(
+                "county", None, shown,
+                f"县中心下发的审计记录 {shown}（办件 {shown_id(_uuid_text(case_id))}，{action}）在本机被改动过。"
+                "请勿再修改数据库，保留本机数据库文件并报告县中心。",
+            )  # fmt: skip
+        seen.add(key)
+    return None
+
+
+def _case_sql() -> str:
+    wanted = _case_columns()
+    return (
+        f"SELECT {', '.join('c.' + c for c in wanted)}, a.seq, a.row_hash "
+        "FROM cases c LEFT JOIN audit_entry a ON a.seq = "
+        "(SELECT max(x.seq) FROM audit_entry x WHERE x.case_id = c.id)"
+    )
+
+
+def _case_columns() -> list[str]:
+    return sorted({c for form in CASE_FORMS.values() for c in form})
+
+
+def _case_break(session: Session, result: Verified, batch: int) -> ChainBreak | None:
+    """Each case row against the row hash of its latest chained entry."""
+    return _case_rows_break(_rows(session, _case_sql(), batch), result)
+
+
+def _case_rows_break(rows: Iterator[Any], result: Verified) -> ChainBreak | None:
+    table = CaseRow.__table__
+    wanted = _case_columns()
+    # raw values are what the hash takes (plain() turns a driver's UUIDs and times
+    # into SQLite's text), but for booleans, which SQLite keeps as 0/1
+    flags = [i for i, c in enumerate(wanted) if isinstance(table.c[c].type, Boolean)]
+    at_no = wanted.index("case_no")
+    n = len(wanted)
+    with closing(rows):  # type: ignore[type-var]
+        for r in rows:
+            result.cases += 1
+            values = list(r[:n])
+            for i in flags:
+                if values[i] is not None:
+                    values[i] = bool(values[i])
+            row = dict(zip(wanted, values, strict=True))
+            found = case_row_break(values[at_no], row, r[n], r[n + 1])
+            if found is not None:
+                return found
+    return None

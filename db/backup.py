@@ -232,6 +232,7 @@ class Counters:
     sequences: dict[tuple[str, str], int] = field(default_factory=dict)  # (ws, day) -> last
     unsent: int = 0
     cases: int = 0
+    audit_head: tuple[int, str] | None = None  # the audit chain's last seq and hash
 
 
 def read_counters(path: Path) -> Counters:
@@ -246,6 +247,9 @@ def read_counters(path: Path) -> Counters:
             (ws, str(day)): int(last)
             for ws, day, last in c.execute("SELECT workstation, day, last FROM case_sequence")
         }
+        if "audit_chain" in tables:
+            head = c.execute("SELECT seq, entry_hash FROM audit_chain WHERE id = 1").fetchone()
+            out.audit_head = (int(head[0]), str(head[1])) if head else None
         if "sync_state" in tables:
             state = dict(c.execute("SELECT key, value FROM sync_state").fetchall())
             out.install_id = state.get("install_id", "")
@@ -440,6 +444,27 @@ def _put(c: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
+def _carry_audit_chain(
+    c: sqlite3.Connection, restored: Counters, current: Counters, report: RestoreReport
+) -> None:
+    """The audit chain continues after the entries made since the backup (they went
+    up from the replaced file): the head is carried and the gap recorded, so
+    ``audit verify`` passes it and names the file (db/audit.py)."""
+    if current.audit_head is None or restored.audit_head is None:
+        return
+    (seq, digest), (last, _) = current.audit_head, restored.audit_head
+    if seq <= last:
+        return
+    name = report.replaced.name if report.replaced else "被替换的数据库"
+    c.execute("UPDATE audit_chain SET seq = ?, entry_hash = ? WHERE id = 1", (seq, digest))
+    c.execute(
+        "INSERT OR REPLACE INTO audit_chain_gap (after_seq, upto_seq, upto_hash, note) "
+        "VALUES (?, ?, ?, ?)",
+        (last, seq, digest, f"备份恢复，见 {name}"),
+    )
+    report.notes.append(f"审计链第 {last + 1}–{seq} 条留在 {name} 中，本机审计链从其后接续")
+
+
 def _carry_forward(
     c: sqlite3.Connection,
     restored: Counters,
@@ -462,6 +487,7 @@ def _carry_forward(
             _put(c, "machine", current.machine)
         report.batch_seq = max(restored.batch_seq, current.batch_seq)
         outbox_seq = max(restored.outbox_seq, current.outbox_seq)
+        _carry_audit_chain(c, restored, current, report)
         for key, last in current.sequences.items():
             if last > restored.sequences.get(key, 0):
                 c.execute(

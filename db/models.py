@@ -21,14 +21,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     Uuid,
 )
 from sqlalchemy import (
     false as sa_false,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.core.audit_chain import jsonb_text
 from app.core.ids import uuid7
 
 NAMING = {
@@ -277,10 +280,28 @@ class NoticeLineRow(Base):
     deferrable: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class AuditDetail(TypeDecorator[Any]):
+    """An audit entry's detail: JSON, kept by SQLite in the chain's canonical text
+    (app/core/audit_chain.jsonb_text), so verifying hashes the stored text as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> str | None:
+            return None if value is None else jsonb_text(value)
+
+        return process
+
+
 class AuditRow(Base):
     """Append-only timeline of a case: who did what, when, and why."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_case_seq", "case_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -289,7 +310,39 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, object]] = mapped_column(AuditDetail, default=dict)
+    # The hash chain (app/core/audit_chain, db/audit): this store's entries carry seq
+    # 1, 2, 3 …; an entry made at the county (pulled down) has none and is covered by
+    # the receipt entry that brought it.
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row_hash: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChainRow(Base):
+    """The head of this store's audit chain: its last seq and that entry's hash (so a
+    deleted last entry is caught too). One row; taken and moved in the writer's
+    transaction, which serialises every writer of the chain."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(16), default="sm3")
+
+
+class AuditChainGapRow(Base):
+    """Where this store's chain resumes after a restored backup: the entries after
+    ``after_seq`` up to ``upto_seq`` stayed in the replaced file (named in ``note``)."""
+
+    __tablename__ = "audit_chain_gap"
+
+    after_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upto_seq: Mapped[int] = mapped_column(Integer)
+    upto_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class CaseSequenceRow(Base):

@@ -986,3 +986,188 @@ def pull_with_lifecycle(pull: str) -> str:
 def pull_without_bookings(pull: str) -> str:
     assert pull.count(_PULL_WINDOW) == 2
     return pull.replace(_PULL_WINDOW, _PULL_WINDOW + " AND c.tbl <> 'booking'")
+
+
+# ---------------------------------------------------------------- c0005 (issue 16)
+#
+# The audit hash chain at the county. A workstation's entries arrive with seq,
+# prev_hash, row_hash and entry_hash (app/core/audit_chain). Before they are stored,
+# each is checked against the last entry the county accepted from that workstation
+# (yc.audit_chain, the head per workstation): its hash is recomputed here from the
+# row itself (SM3 through pgcrypto over the same canonical text, jsonb_build_array's),
+# its seq must follow the head's and its prev_hash be the head's hash. A row that
+# breaks the chain is quarantined with a reason naming the workstation, and the
+# workstation's head records the first break (broken_seq, broken_reason). The head
+# then moves on to the row, so the next entries are checked against it: one break is
+# reported once, not again for every later entry.
+
+AUDIT_SPEC_V5 = Spec(
+    "audit_entry",
+    ("id",),
+    ("id", "case_id", "at", "actor", "action", "detail", "workstation", "seq", "prev_hash",
+     "row_hash", "entry_hash", *CHILD_META),
+)  # fmt: skip
+
+AUDIT_CHAIN_TABLE = f"""
+ALTER TABLE {SCHEMA}.audit_entry ADD COLUMN seq bigint, ADD COLUMN prev_hash text,
+  ADD COLUMN row_hash text, ADD COLUMN entry_hash text;
+-- not unique: a workstation code released to another computer starts a new chain
+CREATE INDEX ix_audit_entry_ws_seq ON {SCHEMA}.audit_entry (centre_code, workstation, seq)
+  WHERE seq IS NOT NULL;
+CREATE TABLE {SCHEMA}.audit_chain (
+  centre_code text NOT NULL REFERENCES {SCHEMA}.centre,
+  workstation text NOT NULL,
+  seq bigint,                 -- the last entry accepted into the chain (NULL: none yet)
+  entry_hash text,
+  anchored_seq bigint,        -- the first chained entry the county received
+  entries bigint NOT NULL DEFAULT 0,
+  broken_seq bigint,          -- the first break found, kept until the county looks into it
+  broken_reason text,
+  broken_at timestamptz,
+  breaks bigint NOT NULL DEFAULT 0,
+  released_at timestamptz,    -- the code was released: the next computer starts a new chain
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (centre_code, workstation));
+"""
+
+
+def entry_hash_sql(crypto_schema: str, e: str) -> str:
+    """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``."""
+    return (
+        f"encode({crypto_schema}.digest(convert_to(jsonb_build_array('yc-audit-1', {e}.seq, "
+        f"{e}.prev_hash, replace({e}.id::text, '-', ''), replace({e}.case_id::text, '-', ''), "
+        f"to_char({e}.at, 'YYYY-MM-DD HH24:MI:SS.US'), {e}.actor, {e}.action, "
+        f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), 'sm3'), 'hex')"
+    )
+
+
+def audit_chain_function(crypto_schema: str) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}._audit_chain(rows jsonb, me text, ws text, bseq bigint)
+RETURNS jsonb LANGUAGE plpgsql {HELPER} AS $fn$
+-- Checks a batch's audit entries against the workstation's chain head, in seq order;
+-- returns the rows to store and the ones quarantined for breaking the chain.
+DECLARE h record; e {SCHEMA}.audit_entry; j jsonb; why text; kept jsonb := '[]'; qj jsonb := '[]';
+  head_seq bigint; head_hash text; n bigint := 0;
+BEGIN
+  INSERT INTO audit_chain (centre_code, workstation) VALUES (me, ws) ON CONFLICT DO NOTHING;
+  SELECT * INTO h FROM audit_chain WHERE centre_code = me AND workstation = ws FOR UPDATE;
+  head_seq := h.seq; head_hash := h.entry_hash;
+  FOR j IN
+    SELECT r.value FROM jsonb_array_elements(rows) r
+     ORDER BY CASE WHEN jsonb_typeof(r.value->'seq') = 'number' THEN (r.value->>'seq')::numeric END
+       NULLS FIRST
+  LOOP
+    BEGIN
+      e := jsonb_populate_record(NULL::{SCHEMA}.audit_entry, j);
+    EXCEPTION WHEN OTHERS THEN
+      kept := kept || jsonb_build_array(j);  -- a malformed row: the apply quarantines it
+      CONTINUE;
+    END;
+    IF e.centre_code IS DISTINCT FROM me OR e.workstation IS DISTINCT FROM ws THEN
+      kept := kept || jsonb_build_array(j);  -- not this workstation's: the apply refuses it
+      CONTINUE;
+    END IF;
+    why := NULL;
+    IF e.seq IS NULL THEN
+      IF head_seq IS NOT NULL THEN
+        why := format('未入链的审计记录（该工作站的审计链已从第 %s 条开始，此后每条记录都须入链）', h.anchored_seq);
+      END IF;  -- before its chain began (an older program): taken as before
+    ELSIF {entry_hash_sql(f'"{crypto_schema}"', "e")} IS DISTINCT FROM e.entry_hash THEN
+      why := format('第 %s 条审计记录的内容与其哈希不符（记录在工作站上被改动过）', e.seq);
+    ELSIF head_seq IS NULL THEN
+      NULL;  -- the first chained entry the county sees: the chain is anchored here
+    ELSIF e.seq <= head_seq THEN
+      -- sent again (a refused row retried): it must be the entry the county had at that seq
+      IF EXISTS (SELECT 1 FROM audit_entry a WHERE a.centre_code = me AND a.workstation = ws
+                   AND a.seq = e.seq AND a.id <> e.id) THEN
+        why := format('第 %s 条审计记录与县中心已收到的同号记录不同（记录被替换）', e.seq);
+      END IF;
+    ELSIF e.seq > head_seq + 1 THEN
+      why := CASE WHEN e.seq = head_seq + 2 THEN format('第 %s 条', head_seq + 1)
+                  ELSE format('第 %s–%s 条', head_seq + 1, e.seq - 1) END
+             || '审计记录缺失（在工作站上被删除）';
+    ELSIF e.prev_hash IS DISTINCT FROM head_hash THEN
+      why := format('第 %s 条记下的前一条哈希与县中心已收到的第 %s 条不符（有记录被插入或替换）', e.seq, head_seq);
+    END IF;
+    IF e.seq IS NOT NULL AND (head_seq IS NULL OR e.seq > head_seq) THEN
+      IF head_seq IS NULL THEN
+        UPDATE audit_chain SET anchored_seq = e.seq WHERE centre_code = me AND workstation = ws;
+        h.anchored_seq := e.seq;
+      END IF;
+      head_seq := e.seq; head_hash := e.entry_hash;  -- moves on, also past a break
+      n := n + 1;
+    END IF;
+    IF why IS NULL THEN
+      kept := kept || jsonb_build_array(j);
+    ELSE
+      why := format('工作站 %s-%s 的审计链断开：%s。请县中心核查该工作站（在该工作站运行 yichuang audit verify），保留此记录。', me, ws, why);
+      INSERT INTO quarantine (centre_code, workstation, batch_seq, tbl, row_key, reason, row_data)
+        VALUES (me, ws, bseq, 'audit_entry', coalesce(e.id::text, ''), why, j);
+      qj := qj || jsonb_build_array(jsonb_build_object('tbl', 'audit_entry', 'key', e.id::text,
+                                                       'reason', why, 'row', j));
+      UPDATE audit_chain SET breaks = breaks + 1,
+          broken_seq = coalesce(broken_seq, e.seq), broken_reason = coalesce(broken_reason, why),
+          broken_at = coalesce(broken_at, now())
+        WHERE centre_code = me AND workstation = ws;
+    END IF;
+  END LOOP;
+  UPDATE audit_chain SET seq = head_seq, entry_hash = head_hash, entries = entries + n,
+      updated_at = now()
+    WHERE centre_code = me AND workstation = ws;
+  RETURN jsonb_build_object('rows', kept, 'quarantined', qj);
+END $fn$;
+"""
+
+
+def push_function_v5(tables: tuple[str, ...]) -> str:
+    """c0003's push, with the audit entries checked against the chain first."""
+    text = push_function_v3(tables)
+    replacements = (
+        ("tname text; r jsonb;", "tname text; r jsonb; rows_in jsonb;"),
+        (
+            "    IF jsonb_typeof(t->tname) = 'array' AND jsonb_array_length(t->tname) > 0 THEN\n",
+            "    rows_in := t->tname;\n"
+            "    IF tname = 'audit_entry' AND jsonb_typeof(rows_in) = 'array' THEN\n"
+            "      r := _audit_chain(rows_in, me, ws, bseq);\n"
+            "      rows_in := r->'rows';\n"
+            "      qj := qj || (r->'quarantined');\n"
+            "    END IF;\n"
+            "    IF jsonb_typeof(rows_in) = 'array' AND jsonb_array_length(rows_in) > 0 THEN\n",
+        ),
+        ("INTO r USING t->tname, me, ws, bseq;", "INTO r USING rows_in, me, ws, bseq;"),
+        ("r := _apply_rowwise(tname, t->tname, me, ws, bseq);",
+         "r := _apply_rowwise(tname, rows_in, me, ws, bseq);"),
+    )  # fmt: skip
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def grants_v5(roles: Roles) -> str:
+    return (
+        grants_v3(roles)
+        + f"""
+REVOKE EXECUTE ON FUNCTION {SCHEMA}._audit_chain(jsonb, text, text, bigint) FROM PUBLIC;
+"""
+    )
+
+
+# Releasing a workstation code (another computer takes it, or the database was lost)
+# ends its chain at the county: the next chained entry received anchors a new one.
+RELEASE_WORKSTATION_V5 = """
+CREATE OR REPLACE FUNCTION {API}.release_workstation_v1(p_centre text, p_ws text) RETURNS boolean
+LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE bound boolean;
+BEGIN
+  -- the code stays registered; the next computer that syncs with it is bound to it
+  SELECT install_id IS NOT NULL INTO bound FROM workstation
+    WHERE centre_code = p_centre AND code = p_ws FOR UPDATE;
+  UPDATE workstation SET install_id = NULL, last_batch_seq = 0, machine = ''
+    WHERE centre_code = p_centre AND code = p_ws;
+  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, released_at = now()
+    WHERE centre_code = p_centre AND workstation = p_ws;
+  RETURN coalesce(bound, false);
+END $fn$;
+""".replace("{API}", API).replace("{DEFINER}", DEFINER)

@@ -25,7 +25,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.audit_chain import CASE_FORMS, CURRENT_CASE_FORM, case_row_hash
 from app.core.items import Item
+from db.audit import append_audit, receipt_entry
 from db.catalog_repo import import_items
 from db.models import (
     AuditRow,
@@ -36,6 +38,7 @@ from db.models import (
     SyncConflictRow,
 )
 from db.sync.catalog_docs import doc_to_item
+from db.sync.outbox import enqueue
 from db.sync.rules import forward, takes
 
 
@@ -140,10 +143,15 @@ def _apply_clerk(s: Session, row: dict[str, Any], result: PullApplied) -> None:
     s.flush()
 
 
+def _case_hash(case: CaseRow) -> str:
+    return case_row_hash({c: getattr(case, c) for c in CASE_FORMS[CURRENT_CASE_FORM]})
+
+
 def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
     case = s.get(CaseRow, uuid.UUID(row["id"]))
     if case is None:
         return  # not accepted here (the county sends only this workstation's cases)
+    before = _case_hash(case)
     central, version = row["status"], int(row["row_version"])
     local = case.status
     if (central == local and version > case.row_version) or takes(
@@ -168,16 +176,24 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
         case.row_version = max(case.row_version, version)
         _take_lifecycle_columns(case, row)
     known = set(s.scalars(select(AuditRow.id).where(AuditRow.case_id == case.id)))
+    arrived = []
     for a in row.get("audit") or []:
         aid = uuid.UUID(a["id"])
         if aid not in known:
-            s.add(
-                AuditRow(
-                    id=aid, case_id=case.id, at=datetime.fromisoformat(a["at"]),
-                    actor=a["actor"], action=a["action"], detail=a.get("detail") or {},
-                )
+            entry = dict(
+                id=aid, case_id=case.id, at=datetime.fromisoformat(a["at"]),
+                actor=a["actor"], action=a["action"], detail=a.get("detail") or {},
             )  # fmt: skip
+            s.add(AuditRow(**entry))
+            arrived.append(entry)
     s.flush()
+    if arrived or _case_hash(case) != before:
+        # the county's entries and its change of the case row enter this workstation's
+        # chain through a receipt entry (db/audit.py), which goes up like any other
+        now = datetime.now()
+        receipt = receipt_entry(case.id, arrived, case.status, now)
+        append_audit(s, [receipt])
+        enqueue(s, {"audit_entry": [receipt]}, case_id=case.id, now=now)
 
 
 def _take_lifecycle_columns(case: CaseRow, row: dict[str, Any]) -> None:

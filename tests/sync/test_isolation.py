@@ -137,6 +137,7 @@ def test_through_the_functions_a_foreign_centre_code_is_refused(
         own_audit = {"id": str(uuid.uuid4()), "case_id": str(_a_case_id(central)),
                      "centre_code": CENTRE_A, "at": "2026-11-29T10:00:00", "actor": "x",
                      "action": "测试", "detail": {}, "workstation": "A1", "ws_seq": 1}  # fmt: skip
+        _chain_on(central, own_audit)  # the county checks A1's audit chain (c0005)
         reply = _batch(central, conn, {"cases": [foreign], "audit_entry": [own_audit]})
         assert [q["reason"] for q in reply["quarantined"]] == ["中心代码与本中心不符"]
         assert reply["applied"] == 1  # the own audit row
@@ -238,3 +239,20 @@ def test_the_admin_role_reads_everything_and_publishes(
     from tests.factories import item
 
     assert admin.publish_items(url, [item(code="NEW-1")])["added"] == 1
+
+
+def _chain_on(central: Central, entry: dict) -> None:  # type: ignore[type-arg]
+    """Make an audit entry the next link of centre A's workstation A1 chain."""
+    from app.core.audit_chain import GENESIS, EntryFields, entry_hash
+
+    with psycopg.connect(libpq_url(central.admin_url)) as c:
+        head = c.execute(
+            "SELECT seq, entry_hash FROM yc.audit_chain WHERE centre_code = %s AND workstation = 'A1'",
+            [CENTRE_A],
+        ).fetchone()
+    seq, prev = (head[0], head[1]) if head and head[0] is not None else (0, GENESIS)
+    at = entry["at"].replace("T", " ") + ".000000"
+    fields = EntryFields(uuid.UUID(entry["id"]).hex, uuid.UUID(entry["case_id"]).hex, at,
+                         entry["actor"], entry["action"], {})  # fmt: skip
+    entry.update(seq=seq + 1, prev_hash=prev, row_hash="1:" + "0" * 64, at=at)
+    entry["entry_hash"] = entry_hash(seq + 1, prev, fields, entry["row_hash"])

@@ -2,7 +2,7 @@
 by each hall (issue 20 item 3); the hall's check-ins and no-shows come back up
 
 Revision ID: c0006
-Revises: c0004
+Revises: c0005
 Create Date: 2026-12-07
 
 The sync protocol's shape does not change (schema version stays 2): bookings go
@@ -33,7 +33,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0006"
-down_revision = "c0004"
+down_revision = "c0005"
 branch_labels = None
 depends_on = None
 
