@@ -34,7 +34,7 @@ from app.core.lifecycle import (
     with_history,
 )
 from app.core.workdays import WorkCalendar
-from db.audit import append_audit
+from db.audit import RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
 
@@ -86,10 +86,10 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         Entry(a.at, a.actor, a.action, dict(a.detail or {}))
         for a in session.execute(
             select(AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.detail)
-            .where(AuditRow.case_id == case.id)
+            .where(AuditRow.case_id == case.id, AuditRow.action != RECEIPT_ACTION)
             .order_by(AuditRow.at, AuditRow.id)
         )
-    )
+    )  # (a receipt of what came down from the county is the chain's, not a step)
     base = CaseState(
         case_no=case.case_no,
         status=case.status,

@@ -54,8 +54,17 @@ CASE_FORMS: dict[int, tuple[str, ...]] = {
         "on_behalf_of", "window_no", "workstation", "applicant_name", "applicant_id_no",
         "previous_case_id",
     ),
+    # 2: the case lifecycle (issue 16): the due date after clock stops, the stop under
+    # way and the owner (首问负责)
+    2: (
+        "id", "case_no", "item_code", "item_name", "decision", "status", "decision_reason",
+        "legal_basis", "promised_date", "supply_by", "limit_days", "limit_unit",
+        "promised_estimated", "accepted_at", "completed_at", "clerk", "clerk_name",
+        "on_behalf_of", "window_no", "workstation", "applicant_name", "applicant_id_no",
+        "previous_case_id", "due_date", "clock_stopped_on", "owner",
+    ),
 }  # fmt: skip
-CURRENT_CASE_FORM = 1
+CURRENT_CASE_FORM = 2
 
 _SM3 = hashlib.new(ALGORITHM)  # fetched once: copying is much cheaper than a new fetch
 

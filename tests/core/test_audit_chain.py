@@ -96,32 +96,43 @@ def _case(**kw: object) -> dict[str, object]:
 
 
 def test_the_case_form_lists_what_a_step_may_change() -> None:
-    cols = CASE_FORMS[1]
+    cols = CASE_FORMS[CURRENT_CASE_FORM]
     for c in ("promised_date", "status", "decision", "applicant_name", "applicant_id_no",
-              "supply_by", "completed_at", "case_no", "id"):  # fmt: skip
+              "supply_by", "completed_at", "case_no", "id", "due_date", "clock_stopped_on",
+              "owner"):  # fmt: skip
         assert c in cols
     assert "row_version" not in cols and "intake_id" not in cols
-    assert len(cols) == len(set(cols)) == 23
-    assert CURRENT_CASE_FORM == 1 and CURRENT_CASE_FORM in CASE_FORMS
+    assert len(cols) == len(set(cols)) == 26
+    assert CURRENT_CASE_FORM == 2 and sorted(CASE_FORMS) == [1, 2]
+    # an earlier form stays as it was: entries chained under it still verify
+    assert len(CASE_FORMS[1]) == 23 and CASE_FORMS[2][:23] == CASE_FORMS[1]
+    assert "due_date" not in CASE_FORMS[1]
 
 
 def test_case_row_hash_names_its_form_and_covers_each_column() -> None:
     base = case_row_hash(_case())
-    assert base.startswith("1:") and len(base) == 66
-    assert base == case_row_hash(_case(), 1)
-    assert base == "1:" + sm3_hex(
-        jsonb_text(["yc-case-1", *(plain(_case()[c]) for c in CASE_FORMS[1])])
+    assert base.startswith("2:") and len(base) == 66
+    assert base == case_row_hash(_case(), 2)
+    assert base == "2:" + sm3_hex(
+        jsonb_text(["yc-case-2", *(plain(_case()[c]) for c in CASE_FORMS[2])])
     )
-    for column in CASE_FORMS[1]:
+    for column in CASE_FORMS[2]:
         changed = _case(**{column: "其他"})
         assert case_row_hash(changed) != base, column
     # a column outside the form does not count
     assert case_row_hash(_case(row_version=9)) == base
+    # under form 1 the lifecycle's columns do not count
+    first = case_row_hash(_case(), 1)
+    assert first.startswith("1:") and first == "1:" + sm3_hex(
+        jsonb_text(["yc-case-1", *(plain(_case()[c]) for c in CASE_FORMS[1])])
+    )
+    assert case_row_hash(_case(owner="li"), 1) == first != case_row_hash(_case(owner="li"))
 
 
 def test_case_form_of_reads_the_form_of_a_row_hash() -> None:
     assert case_form_of("1:abc") == 1
-    assert case_form_of("2:abc") is None  # no such form
+    assert case_form_of("2:abc") == 2
+    assert case_form_of("3:abc") is None  # no such form
     assert case_form_of("abc") is None
     assert case_form_of(":abc") is None
     assert case_form_of("x:abc") is None

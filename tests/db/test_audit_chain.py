@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
-from app.core.audit_chain import GENESIS
+from app.core.audit_chain import CURRENT_CASE_FORM, GENESIS
 from app.core.check import Decision
 from app.core.intake import Intake, record_intake
 from db.audit import append_audit, verify
@@ -81,7 +81,7 @@ def test_saved_cases_form_one_chain_that_verifies(sqlite_store: Store) -> None:
         assert [r.seq for r in rows] == [1, 2, 3]
         assert rows[0].prev_hash == GENESIS
         assert [r.prev_hash for r in rows[1:]] == [r.entry_hash for r in rows[:-1]]
-        assert all(r.row_hash and r.row_hash.startswith("1:") for r in rows)
+        assert all(r.row_hash and r.row_hash.startswith(f"{CURRENT_CASE_FORM}:") for r in rows)
         head = s.get(AuditChainRow, 1)
         assert head is not None and (head.seq, head.entry_hash) == (3, rows[-1].entry_hash)
     result = verify_store(sqlite_store)

@@ -116,7 +116,11 @@ def test_steps_go_up_and_county_steps_come_down(central: Central, ws: Store) -> 
             select(AuditRow.action).where(AuditRow.case_id == case.id).order_by(AuditRow.at)
         ).all()
         # (the county stamps its own entry with its clock: compare without order)
-        assert sorted(actions) == sorted(["受理", "审查", "特别程序开始", "特别程序结束", "已核准"])
+        # (what came down enters this workstation's audit chain by a receipt entry)
+        assert sorted(actions) == sorted(
+            ["受理", "审查", "特别程序开始", "特别程序结束", "已核准", "接收县中心记录"]
+        )
+    assert [line.action for line in wang.life(no).timeline].count("接收县中心记录") == 0  # type: ignore[union-attr]
     # and the clerk goes on here: 办结 goes up
     seen = wang.life(no)
     assert seen is not None and "办结" in seen.actions
@@ -220,4 +224,5 @@ def test_the_county_takes_steps_by_the_same_rules(
     assert ("核准", "赵首席", "核准：同意") in texts
     assert ("办结", "赵首席", "办结（准予）：最低生活保障，示民低〔2026〕9号") in texts
     assert "出件" in life.actions
+    c.sync_once()  # the receipt of what came down goes up (the audit chain)
     assert_agree(ws, url)
