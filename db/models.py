@@ -150,6 +150,11 @@ class CaseRow(Base):
         Index("ix_cases_accepted_at", "accepted_at"),
         Index("ix_cases_applicant_id_no", "applicant_id_no"),
         Index("ix_cases_applicant_name", "applicant_name"),
+        # 电子监察 (db/supervision_query.py): running cases by due date, by statutory
+        # date, and one clerk's running cases by due date
+        Index("ix_cases_status_promised_date", "status", "promised_date"),
+        Index("ix_cases_status_statutory_date", "status", "statutory_date"),
+        Index("ix_cases_clerk_status_promised_date", "clerk", "status", "promised_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
@@ -163,6 +168,9 @@ class CaseRow(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     supply_by: Mapped[date | None] = mapped_column(Date, nullable=True)  # 容缺补交日期
+    # 法定办结日期: the item's statutory limit from the acceptance day (电子监察 flags a
+    # case past it apart from the promised date); local only, like limit_days
+    statutory_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # how promised_date was counted: the limit, and the calendar years it went through
     limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     limit_unit: Mapped[str] = mapped_column(String(8), default="工作日", server_default="工作日")

@@ -1,0 +1,302 @@
+"""电子监察 reads: the clerk's own list at sign-in, the manager's hall-wide list of
+lit cases (filtered by window, clerk, item and the statutory flag), its counts by
+window, clerk or item, and the hall's margins. No Qt here.
+
+Every list is a range on an indexed date column: the margins are turned into due
+dates first (app/core/supervision.thresholds), so "逾期" is ``due < today`` and "亮灯"
+is ``due <= yellow_until`` over ``(status, due)``, never a day count per row. The
+hall list is keyset-paginated on ``(due, id)``, most overdue first.
+
+THE ONE PLACE for what the lifecycle changes (issue 16 item 1, migration 0011):
+
+- ``due_column()`` — the date supervision counts to: ``promised_date`` today; the
+  effective ``due_date`` (after 特别程序 clock stops) once it exists;
+- ``owner_column()`` — whose case it is: ``clerk`` today; ``owner`` (首问负责) then;
+- ``paused_condition()`` — the clock is stopped: never today; ``clock_stopped_on IS
+  NOT NULL`` then (a paused case shows 暂停 and no light);
+- the running statuses: ``app.core.supervision.RUNNING_STATUSES``.
+
+The indexes (migration 0013, db/models.py) are on ``(status, promised_date)``,
+``(status, statutory_date)`` and ``(clerk, status, promised_date)``; switching the
+columns above means the same indexes on the new columns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.core.supervision import (
+    CORRECTION_STATUS,
+    DEFERRED_STATUS,
+    RUNNING_STATUSES,
+    Margins,
+    Thresholds,
+    Watched,
+)
+from db.models import CaseRow, SettingRow
+
+MARGINS_KEY = "supervision_margins"
+PAGE_SIZE = 200
+
+
+# ---------------------------------------------------------------- the one place
+
+
+def due_column() -> InstrumentedAttribute[Any]:
+    """The date a running case is due (switch to ``CaseRow.due_date`` at merge)."""
+    return CaseRow.promised_date
+
+
+def owner_column() -> InstrumentedAttribute[Any]:
+    """The login that answers for a case (switch to ``CaseRow.owner`` at merge)."""
+    return CaseRow.clerk
+
+
+def paused_condition() -> ColumnElement[bool]:
+    """The case's clock is stopped (switch to ``CaseRow.clock_stopped_on.is_not(None)``)."""
+    return false()
+
+
+def running_condition() -> ColumnElement[bool]:
+    return CaseRow.status.in_(sorted(RUNNING_STATUSES))
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _columns() -> tuple[Any, ...]:
+    return (
+        CaseRow.case_no,
+        CaseRow.item_code,
+        CaseRow.item_name,
+        CaseRow.applicant_name,
+        CaseRow.status,
+        owner_column(),
+        CaseRow.clerk_name,
+        CaseRow.window_no,
+        CaseRow.accepted_at,
+        due_column(),
+        CaseRow.statutory_date,
+        CaseRow.supply_by,
+        paused_condition(),
+        CaseRow.id,
+    )
+
+
+def _watched(row: Sequence[Any]) -> Watched:
+    return Watched(*row[:12], paused=bool(row[12]))
+
+
+class Scope(StrEnum):
+    """Which cases the hall list shows."""
+
+    OVERDUE = "逾期"  # past the promised (due) date
+    LIT = "亮灯"  # 黄灯, 红灯 and 逾期
+    STATUTORY = "超法定时限"  # past the statutory date
+
+
+@dataclass(frozen=True, slots=True)
+class HallFilter:
+    scope: Scope = Scope.OVERDUE
+    window_no: str = ""
+    clerk: str = ""
+    item_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HallAfter:
+    """Where the next page starts (keyset)."""
+
+    due: date
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class HallPage:
+    rows: list[Watched]
+    after: HallAfter | None
+
+
+def _hall_where(f: HallFilter, limits: Thresholds) -> list[ColumnElement[bool]]:
+    where = [running_condition(), ~paused_condition()]
+    if f.scope is Scope.STATUTORY:
+        where.append(CaseRow.statutory_date < limits.today)
+    elif f.scope is Scope.OVERDUE:
+        where.append(due_column() < limits.today)
+    else:
+        where.append(due_column() <= limits.yellow_until)
+    if f.window_no:
+        where.append(CaseRow.window_no == f.window_no)
+    if f.clerk:
+        where.append(owner_column() == f.clerk)
+    if f.item_code:
+        where.append(CaseRow.item_code == f.item_code)
+    return where
+
+
+def hall_statement(
+    f: HallFilter, limits: Thresholds, after: HallAfter | None, limit: int
+) -> Select[Any]:
+    """One page of the hall list (public so tests and the benchmark EXPLAIN it)."""
+    order = CaseRow.statutory_date if f.scope is Scope.STATUTORY else due_column()
+    where = _hall_where(f, limits)
+    if after is not None:
+        where.append(or_(order > after.due, and_(order == after.due, CaseRow.id > after.id)))
+    return select(*_columns()).where(and_(true(), *where)).order_by(order, CaseRow.id).limit(limit)
+
+
+def hall_page(
+    session: Session,
+    f: HallFilter,
+    limits: Thresholds,
+    after: HallAfter | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+) -> HallPage:
+    rows = session.execute(hall_statement(f, limits, after, limit + 1)).all()
+    watched = [_watched(r) for r in rows[:limit]]
+    if len(rows) <= limit:
+        return HallPage(watched, None)
+    last = rows[limit - 1]
+    key = last[10] if f.scope is Scope.STATUTORY else last[9]
+    return HallPage(watched, HallAfter(key, last[13]))
+
+
+class GroupBy(StrEnum):
+    WINDOW = "窗口"
+    CLERK = "经办人"
+    ITEM = "事项"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    key: str  # window number, clerk login or item code
+    label: str  # 3号窗口 / the clerk's name / the item's name
+    count: int
+    past_statutory: int  # of them, past the statutory date
+
+
+def hall_groups(
+    session: Session, f: HallFilter, limits: Thresholds, by: GroupBy
+) -> list[GroupCount]:
+    """The hall list counted by window, clerk or item (largest first)."""
+    key: Any
+    label: Any
+    if by is GroupBy.WINDOW:
+        key = label = CaseRow.window_no
+    elif by is GroupBy.CLERK:
+        key, label = owner_column(), func.max(CaseRow.clerk_name)
+    else:
+        key, label = CaseRow.item_code, func.max(CaseRow.item_name)
+    statutory = func.sum(case((CaseRow.statutory_date < limits.today, 1), else_=0))
+    stmt = (
+        select(key, label, func.count(), statutory)
+        .where(and_(true(), *_hall_where(f, limits)))
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+    )
+    return [
+        GroupCount(str(k), str(lbl), int(n), int(s or 0)) for k, lbl, n, s in session.execute(stmt)
+    ]
+
+
+def hall_count(session: Session, f: HallFilter, limits: Thresholds) -> int:
+    stmt = select(func.count()).select_from(CaseRow).where(and_(true(), *_hall_where(f, limits)))
+    return int(session.scalar(stmt) or 0)
+
+
+# ---------------------------------------------------------------- the clerk's own list
+
+
+def clerk_statement(login: str, limits: Thresholds, limit: int) -> CompoundSelect[Any]:
+    """The clerk's running cases due within the yellow margin or overdue, 容缺 cases
+    whose supply date is within it or past, and 补正 cases waiting for the applicant
+    (oldest first). Three branches, each a range on ``(clerk, status, …)``, so the
+    clerk's thousands of finished cases are never read."""
+    mine = owner_column() == login
+    lit = select(*_columns()).where(
+        mine, running_condition(), ~paused_condition(), due_column() <= limits.yellow_until
+    )
+    supply = select(*_columns()).where(
+        mine, CaseRow.status == DEFERRED_STATUS, CaseRow.supply_by <= limits.yellow_until
+    )
+    waiting = select(*_columns()).where(mine, CaseRow.status == CORRECTION_STATUS)
+    both = union(lit, supply, waiting).subquery()
+    return (
+        select(both)  # type: ignore[return-value]
+        .order_by(both.c.accepted_at, both.c.case_no)
+        .limit(limit)
+    )
+
+
+def clerk_list(
+    session: Session, login: str, limits: Thresholds, *, limit: int = 500
+) -> list[Watched]:
+    return [_watched(r) for r in session.execute(clerk_statement(login, limits, limit))]
+
+
+# ---------------------------------------------------------------- filters and margins
+
+
+def hall_choices(
+    session: Session,
+) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Windows, (login, name) of clerks and (code, name) of items among running cases,
+    for the filter boxes."""
+    running = running_condition()
+    windows = session.scalars(
+        select(CaseRow.window_no)
+        .where(running)
+        .group_by(CaseRow.window_no)
+        .order_by(CaseRow.window_no)
+    ).all()
+    clerks = session.execute(
+        select(owner_column(), func.max(CaseRow.clerk_name)).where(running).group_by(owner_column())
+    ).all()
+    items = session.execute(
+        select(CaseRow.item_code, func.max(CaseRow.item_name))
+        .where(running)
+        .group_by(CaseRow.item_code)
+        .order_by(CaseRow.item_code)
+    ).all()
+    return (
+        [str(w) for w in windows],
+        sorted((str(a), str(b)) for a, b in clerks),
+        [(str(a), str(b)) for a, b in items],
+    )
+
+
+def read_margins(session: Session) -> Margins:
+    """The hall's margins (defaults when none are set). Raises MarginsError when the
+    stored value does not read."""
+    row = session.get(SettingRow, MARGINS_KEY)
+    return Margins.from_text(row.value if row is not None else None)
+
+
+def write_margins(session: Session, margins: Margins) -> None:
+    row = session.get(SettingRow, MARGINS_KEY)
+    if row is None:
+        session.add(SettingRow(key=MARGINS_KEY, value=margins.to_text()))
+    else:
+        row.value = margins.to_text()
+    session.flush()
