@@ -104,7 +104,12 @@ def _columns() -> tuple[Any, ...]:
 
 
 def _watched(row: Sequence[Any]) -> Watched:
-    return Watched(*row[:12], paused=bool(row[12]))
+    (case_no, code, name, applicant, status, clerk, clerk_name, window, at, due, statutory,
+     supply) = row[:12]  # fmt: skip
+    return Watched(
+        case_no, code, name, applicant, status, clerk, clerk_name, window, at, due, statutory,
+        supply, paused=bool(row[12]),
+    )  # fmt: skip
 
 
 class Scope(StrEnum):
