@@ -23,11 +23,7 @@ columns above means the same indexes on the new columns.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -49,7 +45,13 @@ from app.core.supervision import (
     CORRECTION_STATUS,
     DEFERRED_STATUS,
     RUNNING_STATUSES,
+    GroupBy,
+    GroupCount,
+    HallAfter,
+    HallFilter,
+    HallPage,
     Margins,
+    Scope,
     Thresholds,
     Watched,
 )
@@ -112,36 +114,6 @@ def _watched(row: Sequence[Any]) -> Watched:
     )  # fmt: skip
 
 
-class Scope(StrEnum):
-    """Which cases the hall list shows."""
-
-    OVERDUE = "逾期"  # past the promised (due) date
-    LIT = "亮灯"  # 黄灯, 红灯 and 逾期
-    STATUTORY = "超法定时限"  # past the statutory date
-
-
-@dataclass(frozen=True, slots=True)
-class HallFilter:
-    scope: Scope = Scope.OVERDUE
-    window_no: str = ""
-    clerk: str = ""
-    item_code: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HallAfter:
-    """Where the next page starts (keyset)."""
-
-    due: date
-    id: uuid.UUID
-
-
-@dataclass(frozen=True, slots=True)
-class HallPage:
-    rows: list[Watched]
-    after: HallAfter | None
-
-
 def _hall_where(f: HallFilter, limits: Thresholds) -> list[ColumnElement[bool]]:
     where = [running_condition(), ~paused_condition()]
     if f.scope is Scope.STATUTORY:
@@ -185,20 +157,6 @@ def hall_page(
     last = rows[limit - 1]
     key = last[10] if f.scope is Scope.STATUTORY else last[9]
     return HallPage(watched, HallAfter(key, last[13]))
-
-
-class GroupBy(StrEnum):
-    WINDOW = "窗口"
-    CLERK = "经办人"
-    ITEM = "事项"
-
-
-@dataclass(frozen=True, slots=True)
-class GroupCount:
-    key: str  # window number, clerk login or item code
-    label: str  # 3号窗口 / the clerk's name / the item's name
-    count: int
-    past_statutory: int  # of them, past the statutory date
 
 
 def hall_groups(

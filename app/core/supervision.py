@@ -25,6 +25,7 @@ range on an indexed date column instead of counting days per row.
 from __future__ import annotations
 
 import json
+import uuid
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -301,3 +302,50 @@ def remaining_text(assessment: Assessment) -> str:
     if left == 0:
         return "今日到期"
     return f"剩{left}个工作日"
+
+
+# ---------------------------------------------------------------- the hall list
+
+
+class Scope(StrEnum):
+    """Which cases the hall list shows."""
+
+    OVERDUE = "逾期"  # past the promised (due) date
+    LIT = "亮灯"  # 黄灯, 红灯 and 逾期
+    STATUTORY = "超法定时限"  # past the statutory date
+
+
+@dataclass(frozen=True, slots=True)
+class HallFilter:
+    scope: Scope = Scope.OVERDUE
+    window_no: str = ""
+    clerk: str = ""
+    item_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HallAfter:
+    """Where the next page starts (keyset)."""
+
+    due: date
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class HallPage:
+    rows: list[Watched]
+    after: HallAfter | None
+
+
+class GroupBy(StrEnum):
+    WINDOW = "窗口"
+    CLERK = "经办人"
+    ITEM = "事项"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    key: str  # window number, clerk login or item code
+    label: str  # 3号窗口 / the clerk's name / the item's name
+    count: int
+    past_statutory: int  # of them, past the statutory date

@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING
 from app.core.errors import StoreError
 from app.core.supervision import (
     Assessment,
+    GroupBy,
+    GroupCount,
+    HallAfter,
+    HallFilter,
     Margins,
     Thresholds,
     WorkdayCounter,
@@ -28,7 +32,6 @@ from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
     from db.store import Store
-    from db.supervision_query import GroupBy, GroupCount, HallAfter, HallFilter
 
 log = logging.getLogger("yichuang.supervision")
 
