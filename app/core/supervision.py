@@ -290,20 +290,6 @@ def assess_all(
     return [assess(counter, today, c, margins) for c in cases]
 
 
-def remaining_text(assessment: Assessment) -> str:
-    """剩余/超期 in words for lists: 剩3个工作日 / 今日到期 / 超期2个工作日 / 暂停."""
-    if assessment.light is Light.PAUSED:
-        return "暂停计时"
-    left = assessment.remaining
-    if left is None:
-        return ""
-    if assessment.light is Light.OVERDUE:
-        return f"超期{max(-left, 0)}个工作日" if left < 0 else "已过承诺日"
-    if left == 0:
-        return "今日到期"
-    return f"剩{left}个工作日"
-
-
 # ---------------------------------------------------------------- the hall list
 
 

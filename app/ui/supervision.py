@@ -47,7 +47,6 @@ from app.core.supervision import (
     Margins,
     MarginsError,
     Scope,
-    remaining_text,
 )
 from app.services.supervision import Choices, ClerkDue, HallView, SupervisionService
 from app.ui.tasks import TaskRunner
@@ -113,11 +112,12 @@ class SupervisionModel(QAbstractTableModel):
         if with_category:
             columns.append(("category", self.tr("类别")))
         columns += [("light", self.tr("灯")), ("remaining", self.tr("剩余/超期"))]
-        columns += [("statutory", self.tr("法定时限")), ("case_no", self.tr("办件编号"))]
-        columns += [("item", self.tr("事项")), ("applicant", self.tr("申请人"))]
+        columns.append(("statutory", self.tr("法定时限")))
         if with_owner:
             columns += [("window", self.tr("窗口")), ("clerk", self.tr("经办人"))]
+        columns += [("case_no", self.tr("办件编号")), ("applicant", self.tr("申请人"))]
         columns += [("due", self.tr("承诺办结日")), ("supply", self.tr("容缺补交日"))]
+        columns.append(("item", self.tr("事项")))  # last: it takes what room is left
         self._columns = columns
 
     def set_rows(self, rows: Sequence[Assessment]) -> None:
@@ -160,9 +160,7 @@ class SupervisionModel(QAbstractTableModel):
         if key == "light":
             return light_text(a.light)
         if key == "remaining":
-            if a.case.status == "待补正":
-                return self.tr("等待申请人补正")
-            return _tr(remaining_text(a)) if remaining_text(a) else ""
+            return self._remaining(a)
         if key == "statutory":
             if a.past_statutory:
                 left = a.statutory_remaining or 0
@@ -180,6 +178,23 @@ class SupervisionModel(QAbstractTableModel):
             "supply": c.supply_by.isoformat() if c.supply_by and c.status == "容缺受理" else "",
         }
         return values.get(key, "")
+
+    def _remaining(self, a: Assessment) -> str:
+        """剩3个工作日 / 今日到期 / 超期2个工作日 / 暂停计时 / 等待申请人补正."""
+        if a.case.status == "待补正":
+            return self.tr("等待申请人补正")
+        if a.light is Light.PAUSED:
+            return self.tr("暂停计时")
+        left = a.remaining
+        if left is None:
+            return ""
+        if a.light is Light.OVERDUE:
+            if left < 0:
+                return self.tr("超期%1个工作日").replace("%1", str(-left))
+            return self.tr("已过承诺日")  # a day off right after the due date
+        if left == 0:
+            return self.tr("今日到期")
+        return self.tr("剩%1个工作日").replace("%1", str(left))
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -207,8 +222,11 @@ def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    if isinstance(model, SupervisionModel):  # the item's name takes the room left, elided
+        header.setSectionResizeMode(model.column_of("item"), QHeaderView.ResizeMode.Stretch)
     return view
 
 
@@ -361,6 +379,8 @@ class GroupModel(QAbstractTableModel):
         g = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
+                if self._title == self.tr("窗口"):
+                    return self.tr("%1号窗口").replace("%1", g.key)
                 return g.label if g.label == g.key else f"{g.label}（{g.key}）"
             return str(g.count if index.column() == 1 else g.past_statutory)
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2 and g.past_statutory:

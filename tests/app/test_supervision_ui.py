@@ -63,7 +63,8 @@ def test_clerk_list_model_is_a_proper_model(qtmodeltester, context: AppContext) 
     assert text[0][:4] == ["已逾期", "逾期", "超期3个工作日", "剩 13 个工作日"]
     assert text[1][:4] == ["已逾期", "逾期", "超期1个工作日", "超法定时限 1 个工作日"]
     assert text[2][:3] == ["即将到期", "黄灯", "剩2个工作日"]
-    assert text[3][0] == "容缺补交到期" and text[3][-1] == "2026-02-24"
+    assert text[3][0] == "容缺补交到期" and text[3][model.column_of("supply")] == "2026-02-24"
+    assert text[0][model.column_of("item")] == "事项A"
     assert text[4][:3] == ["待补正", "", "等待申请人补正"]
     statutory = model.column_of("statutory")
     assert (
@@ -157,6 +158,8 @@ def test_manager_hall_list_filters_counts_and_opens(
             "01", "12", "02", "03",
         ]  # fmt: skip
         qtbot.waitUntil(lambda: panel.window_box.count() == 4)  # 全部 + windows 1, 2, 3
+        assert panel.groups.data(panel.groups.index(0, 0)) == "1号窗口"
+        assert panel.groups.data(panel.groups.index(0, 2)) == "1"  # 02 is past its statutory date
         choose(panel.window_box, "2")
         qtbot.waitUntil(lambda: "共 1 件" in panel.summary.text())
         choose(panel.window_box, "")
@@ -170,6 +173,7 @@ def test_manager_hall_list_filters_counts_and_opens(
             lambda: panel.groups.rowCount() == 3 and panel.groups.key_at(0) == "wangfang"
         )
         assert panel.groups.data(panel.groups.index(0, 0)) == "王芳（wangfang）"
+        assert panel.groups.headerData(0, Qt.Orientation.Horizontal) == "经办人"
         assert panel.groups.data(panel.groups.index(0, 1)) == "3"
         panel.group_table.setFocus()
         panel.group_table.selectRow(1)  # 李军
