@@ -9,11 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from app.core.supervision import RUNNING_STATUSES
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-# A case still running toward its promised date.
-OPEN_STATUSES = ("已受理", "容缺受理")
+# A case still running toward its promised date (the one list: app/core/supervision).
+OPEN_STATUSES = tuple(sorted(RUNNING_STATUSES))
 
 
 def stored_years_fast(path: Path) -> list[tuple[Any, str]]:

@@ -210,6 +210,8 @@ class SupervisionModel(QAbstractTableModel):
                 return QBrush(_LIGHT_FOREGROUND[a.light])
             if key == "statutory" and a.past_statutory:
                 return QBrush(_STATUTORY)
+        if role == Qt.ItemDataRole.ToolTipRole and key == "item":
+            return f"{a.case.item_name}（{a.case.item_code}）"
         if role == Qt.ItemDataRole.ToolTipRole and key == "statutory" and a.case.statutory:
             return self.tr("法定办结日期 %1").replace("%1", a.case.statutory.isoformat())
         return None
@@ -495,7 +497,7 @@ class HallSupervisionPanel(QWidget):
         right_layout.addWidget(self.table, 1)
         right_layout.addWidget(self.more)
         split.addWidget(right)
-        split.setSizes([260, 1000])
+        split.setSizes([300, 1000])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.summary)
