@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -323,10 +324,13 @@ def offer_clerk_list(
     shown: Callable[[ClerkDueDialog], None] | None = None,
 ) -> None:
     """Read the clerk's list off the GUI thread; show it only when something is due
-    (a clerk with nothing due is never stopped)."""
+    (a clerk with nothing due is never stopped), and only once the other start-up
+    questions (a draft to resume, documents to print) are answered."""
 
-    def found(due: ClerkDue) -> None:
-        if not due.rows:
+    def show(due: ClerkDue) -> None:
+        busy = QApplication.activeModalWidget()
+        if isinstance(busy, QDialog):  # after it, never on top of it
+            busy.finished.connect(lambda _result: show(due))
             return
         dialog = ClerkDueDialog(due, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -334,6 +338,10 @@ def offer_clerk_list(
         dialog.open()
         if shown is not None:
             shown(dialog)
+
+    def found(due: ClerkDue) -> None:
+        if due.rows:
+            show(due)
 
     runner.submit(
         lambda: service.clerk_due(login),

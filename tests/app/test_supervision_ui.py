@@ -232,3 +232,22 @@ def test_margins_button_is_off_for_others(qtbot: QtBot, context: AppContext) -> 
         assert "只有大厅管理人员" in panel.margins_button.toolTip()
     finally:
         runner.shutdown()
+
+
+def test_the_list_waits_for_the_start_up_questions(qtbot: QtBot, context: AppContext) -> None:
+    """Documents left unprinted (or a draft) are asked about first; the clerk's list
+    follows when that dialog closes, never on top of it."""
+    from PySide6.QtWidgets import QDialog
+
+    win = open_window(qtbot, context, CLERK)
+    first = QDialog(win)
+    first.setObjectName("earlierQuestion")
+    try:
+        first.open()
+        win.offer_due_list()
+        qtbot.waitUntil(lambda: win.runner.pending == 0)
+        assert modal() is first
+        first.accept()
+        qtbot.waitUntil(lambda: isinstance(modal(), ClerkDueDialog))
+    finally:
+        win.runner.shutdown()
