@@ -29,12 +29,12 @@ from db.supervision_query import (
     HallFilter,
     Scope,
     clerk_list,
-    clerk_statement,
+    clerk_statements,
     hall_choices,
     hall_count,
     hall_groups,
     hall_page,
-    hall_statement,
+    hall_statements,
     read_margins,
     write_margins,
 )
@@ -233,32 +233,48 @@ def test_margins_change_what_is_lit(store: Store) -> None:
 # ---------------------------------------------------------------- plans
 
 
-def _sqlite_plan(store: Store, stmt: object) -> str:
+def _sqlite_plan(store: Store, statements: list) -> str:  # type: ignore[type-arg]
+    lines = []
     with store.session() as s:
-        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
-        rows = s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
-    return "\n".join(str(r[-1]) for r in rows)
+        for stmt in statements:
+            compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+            lines += [str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    return "\n".join(lines)
 
 
-def test_sqlite_plans_use_the_supervision_indexes(tmp_path: Path) -> None:
+def test_sqlite_plans_use_the_supervision_indexes_in_order(tmp_path: Path) -> None:
+    """Each status read in its index's order: no sort of every overdue case."""
     store = open_store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
     try:
-        overdue = _sqlite_plan(store, hall_statement(HallFilter(), LIMITS, None, 201))
-        assert "ix_cases_status_promised_date" in overdue
+        overdue = _sqlite_plan(store, hall_statements(HallFilter(), LIMITS, None, 201))
+        assert overdue.count("ix_cases_status_promised_date (status=? AND promised_date<?)") == 2
         filtered = _sqlite_plan(
-            store, hall_statement(HallFilter(Scope.LIT, window_no="1"), LIMITS, None, 201)
+            store, hall_statements(HallFilter(Scope.LIT, window_no="1"), LIMITS, None, 201)
         )
-        assert "ix_cases_status_promised_date" in filtered
+        assert filtered.count("ix_cases_status_promised_date") == 2
         statutory = _sqlite_plan(
-            store, hall_statement(HallFilter(Scope.STATUTORY), LIMITS, None, 201)
+            store, hall_statements(HallFilter(Scope.STATUTORY), LIMITS, None, 201)
         )
-        assert "ix_cases_status_statutory_date" in statutory
-        mine = _sqlite_plan(store, clerk_statement("wangfang", LIMITS, 500))
-        assert "ix_cases_clerk_status_promised_date" in mine
+        assert statutory.count("ix_cases_status_statutory_date") == 2
+        for plan in (overdue, filtered, statutory):
+            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # the right part (id) only
+        mine = _sqlite_plan(store, clerk_statements("wangfang", LIMITS, 500))
+        assert mine.count("ix_cases_clerk_status_promised_date") == 4
         for plan in (overdue, filtered, statutory, mine):
             assert "SCAN cases" not in plan, plan
     finally:
         store.close()
+
+
+def test_only_the_newest_corrections_are_listed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import db.supervision_query as q
+
+    seed(store)
+    monkeypatch.setattr(q, "CORRECTIONS_SHOWN", 0)
+    with store.session() as s:
+        assert numbers(clerk_list(s, "wangfang", LIMITS)) == ["01", "02", "05", "07"]
 
 
 # ---------------------------------------------------------------- migration 0013
