@@ -150,10 +150,14 @@ class CaseRow(Base):
         Index("ix_cases_accepted_at", "accepted_at"),
         Index("ix_cases_applicant_id_no", "applicant_id_no"),
         Index("ix_cases_applicant_name", "applicant_name"),
-        # 电子监察 (db/supervision_query.py): running cases by due date, by statutory
-        # date, and one clerk's running cases by due date
-        Index("ix_cases_status_promised_date", "status", "promised_date"),
-        Index("ix_cases_status_statutory_date", "status", "statutory_date"),
+        # 电子监察 (db/supervision_query.py): running cases by due date and by statutory
+        # date, carrying what the hall list filters and counts by (window, clerk, item,
+        # the statutory date) so its counts never read the table; and one clerk's
+        # cases by status and due date
+        Index("ix_cases_status_promised_date", "status", "promised_date", "window_no", "clerk",
+              "item_code", "statutory_date"),
+        Index("ix_cases_status_statutory_date", "status", "statutory_date", "window_no", "clerk",
+              "item_code"),
         Index("ix_cases_clerk_status_promised_date", "clerk", "status", "promised_date"),
     )
 

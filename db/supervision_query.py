@@ -55,7 +55,7 @@ from app.core.supervision import (
     Thresholds,
     Watched,
 )
-from db.models import CaseRow, SettingRow
+from db.models import CaseRow, ItemVersionRow, SettingRow
 
 MARGINS_KEY = "supervision_margins"
 PAGE_SIZE = 200
@@ -181,25 +181,42 @@ def hall_page(
 def hall_groups(
     session: Session, f: HallFilter, limits: Thresholds, by: GroupBy
 ) -> list[GroupCount]:
-    """The hall list counted by window, clerk or item (largest first)."""
-    key: Any
-    label: Any
-    if by is GroupBy.WINDOW:
-        key = label = CaseRow.window_no
-    elif by is GroupBy.CLERK:
-        key, label = owner_column(), func.max(CaseRow.clerk_name)
-    else:
-        key, label = CaseRow.item_code, func.max(CaseRow.item_name)
+    """The hall list counted by window, clerk or item (largest first). The counts read
+    the covering ``(status, date, window, clerk, item, …)`` index only; the names of
+    the clerks and items counted are looked up after, one row each."""
+    key: Any = {
+        GroupBy.WINDOW: CaseRow.window_no,
+        GroupBy.CLERK: owner_column(),
+        GroupBy.ITEM: CaseRow.item_code,
+    }[by]
     statutory = func.sum(case((CaseRow.statutory_date < limits.today, 1), else_=0))
     stmt = (
-        select(key, label, func.count(), statutory)
+        select(key, func.count(), statutory)
         .where(and_(true(), *_hall_where(f, limits)))
         .group_by(key)
         .order_by(func.count().desc(), key)
     )
-    return [
-        GroupCount(str(k), str(lbl), int(n), int(s or 0)) for k, lbl, n, s in session.execute(stmt)
-    ]
+    counted = [(str(k), int(n), int(st or 0)) for k, n, st in session.execute(stmt)]
+    labels = _labels(session, by, [k for k, _n, _s in counted])
+    return [GroupCount(k, labels.get(k, k), n, st) for k, n, st in counted]
+
+
+def _labels(session: Session, by: GroupBy, keys: list[str]) -> dict[str, str]:
+    """Clerks' names (from one of their cases) or items' names (current version)."""
+    if by is GroupBy.WINDOW or not keys:
+        return {}
+    if by is GroupBy.ITEM:
+        rows = session.execute(
+            select(ItemVersionRow.code, ItemVersionRow.name)
+            .where(ItemVersionRow.code.in_(keys))
+            .order_by(ItemVersionRow.is_current, ItemVersionRow.id)  # current last: it wins
+        )
+        return {str(code): str(name) for code, name in rows}
+    labels = {}
+    for login in keys:
+        name = session.scalar(select(CaseRow.clerk_name).where(owner_column() == login).limit(1))
+        labels[login] = str(name) if name else login
+    return labels
 
 
 def hall_count(session: Session, f: HallFilter, limits: Thresholds) -> int:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
 from app.core.paths import resource
 from app.core.supervision import Margins, MarginsError, thresholds
@@ -28,6 +28,7 @@ from db.supervision_query import (
     HallAfter,
     HallFilter,
     Scope,
+    _hall_where,
     clerk_list,
     clerk_statements,
     hall_choices,
@@ -182,9 +183,10 @@ def test_hall_counts_by_window_clerk_and_item(store: Store) -> None:
             GroupCount("zhaomin", "赵敏", 1, 0),
         ]  # fmt: skip
         assert hall_groups(s, f, LIMITS, GroupBy.ITEM) == [
-            GroupCount("A", "事项A", 5, 0), GroupCount("B", "事项B", 1, 1),
+            GroupCount("A", "测试事项申请", 5, 0), GroupCount("B", "测试事项申请", 1, 1),
         ]  # fmt: skip
         assert hall_groups(s, HallFilter(window_no="9"), LIMITS, GroupBy.ITEM) == []
+        assert hall_groups(s, HallFilter(clerk="nobody"), LIMITS, GroupBy.CLERK) == []
 
 
 def test_clerk_list_holds_only_the_clerks_cases_to_act_on(store: Store) -> None:
@@ -262,6 +264,9 @@ def test_sqlite_plans_use_the_supervision_indexes_in_order(tmp_path: Path) -> No
         assert mine.count("ix_cases_clerk_status_promised_date") == 4
         for plan in (overdue, filtered, statutory, mine):
             assert "SCAN cases" not in plan, plan
+        counts = _sqlite_plan(store, [select(func.count()).select_from(CaseRow).where(
+            *_hall_where(HallFilter(Scope.LIT, window_no="1"), LIMITS))])  # fmt: skip
+        assert "USING COVERING INDEX ix_cases_status_promised_date" in counts, counts
     finally:
         store.close()
 
