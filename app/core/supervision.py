@@ -266,10 +266,8 @@ def assess(counter: WorkdayCounter, today: date, case: Watched, margins: Margins
         categories.append(Category.OVERDUE)
     elif lamp in (Light.RED, Light.YELLOW):
         categories.append(Category.DUE_SOON)
-    if supply_left is not None and (
-        case.supply_by is not None
-        and (today > case.supply_by or supply_left <= margins.yellow_days)
-    ):
+    # past (also on a day off right after it: 0 left) or within the yellow margin
+    if supply_left is not None and supply_left <= margins.yellow_days:
         categories.append(Category.SUPPLY)
     if case.status == CORRECTION_STATUS:
         categories.append(Category.CORRECTION)

@@ -480,3 +480,13 @@ def test_hall_list_values() -> None:
     after = HallAfter(D("2026-02-13"), uuid.UUID(int=1))
     assert HallPage([], after).after == after
     assert GroupCount("1", "1", 3, 1).past_statutory == 1
+
+
+def test_counter_starts_at_the_first_year_asked() -> None:
+    """Only differences mean anything, but the start is fixed: 0 working days before
+    1 January of the first year asked (2026: the 4th, a worked Sunday, is the first)."""
+    c = counter()
+    assert c.ordinal(D("2026-01-03")) == 0
+    assert c.ordinal(D("2026-01-05")) == 2
+    assert c.ordinal(D("2025-12-31")) == 0  # counted back: 31 Dec is the year's last
+    assert c.ordinal(D("2025-12-30")) == -1
