@@ -230,6 +230,9 @@ def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
     header.setStretchLastSection(True)
     if isinstance(model, SupervisionModel):  # the item's name takes the room left, elided
         header.setSectionResizeMode(model.column_of("item"), QHeaderView.ResizeMode.Stretch)
+    elif isinstance(model, GroupModel):  # the counts always in view, the name elided
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return view
 
 
@@ -387,7 +390,7 @@ class GroupModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         g = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if index.column() == 0:
                 if self._title == self.tr("窗口"):
                     return self.tr("%1号窗口").replace("%1", g.key)
