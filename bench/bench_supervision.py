@@ -214,23 +214,23 @@ def plans(store: Any) -> None:
     from app.core.paths import resource
     from app.core.supervision import HallFilter, Margins, Scope, thresholds
     from app.core.workdays import load_calendar_dir
-    from db.supervision_query import clerk_statement, hall_statement
+    from db.supervision_query import clerk_statements, hall_statements
 
     limits = thresholds(load_calendar_dir(resource("calendar")), END, Margins())
     sqlite = store.engine.dialect.name == "sqlite"
-    for name, stmt in (
-        ("hall overdue", hall_statement(HallFilter(), limits, None, 201)),
-        ("hall statutory", hall_statement(HallFilter(Scope.STATUTORY), limits, None, 201)),
-        (
-            "hall lit, window 3",
-            hall_statement(HallFilter(Scope.LIT, window_no="3"), limits, None, 201),
-        ),
-        ("clerk list", clerk_statement("clerk3", limits, 500)),
+    window = HallFilter(Scope.LIT, window_no="3")
+    for name, statements in (
+        ("hall overdue", hall_statements(HallFilter(), limits, None, 201)),
+        ("hall statutory", hall_statements(HallFilter(Scope.STATUTORY), limits, None, 201)),
+        ("hall lit, window 3", hall_statements(window, limits, None, 201)),
+        ("clerk list", clerk_statements("clerk3", limits, 500)),
     ):
-        with store.session() as s:
-            compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
-            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
-            lines = [str(r[-1]) for r in s.execute(text(f"{explain}{compiled}"))]
+        lines = []
+        for stmt in statements:
+            with store.session() as s:
+                compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+                explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+                lines += [str(r[-1]) for r in s.execute(text(f"{explain}{compiled}"))]
         note(f"plan of the {name}: " + " | ".join(lines))
 
 
