@@ -24,6 +24,7 @@ columns above means the same indexes on the new columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from heapq import merge
 from itertools import islice
 from typing import Any
@@ -262,12 +263,19 @@ def clerk_statements(login: str, limits: Thresholds, limit: int) -> list[Select[
 def clerk_list(
     session: Session, login: str, limits: Thresholds, *, limit: int = 500
 ) -> list[Watched]:
-    """The clerk's cases to act on, each once, oldest acceptance first."""
+    """The clerk's cases to act on, each once, the most urgent first (the earliest of
+    the due date and a 容缺 supply date; 补正 waiting last), at most ``limit``."""
     seen: dict[str, Watched] = {}
     for statement in clerk_statements(login, limits, limit):
         for row in session.execute(statement):
             seen.setdefault(row[0], _watched(row))
-    return sorted(seen.values(), key=lambda w: (w.accepted_at, w.case_no))[:limit]
+    return sorted(seen.values(), key=_urgency)[:limit]
+
+
+def _urgency(w: Watched) -> tuple[bool, date, str]:
+    supply = w.supply_by if w.status == DEFERRED_STATUS else None
+    dates = [d for d in (w.due, supply) if d is not None]
+    return (w.status == CORRECTION_STATUS, min(dates, default=date.max), w.case_no)
 
 
 # ---------------------------------------------------------------- filters and margins

@@ -193,12 +193,13 @@ def test_clerk_list_holds_only_the_clerks_cases_to_act_on(store: Store) -> None:
     seed(store)
     with store.session() as s:
         mine = clerk_list(s, "wangfang", LIMITS)
-        # overdue 01, 02; yellow 05; supply due 07; correction 09 — oldest first, once each
+        # overdue 01, 02; yellow 05; supply due 07; correction 09 — most urgent first, once each
         assert numbers(mine) == ["01", "02", "05", "07", "09"]
         theirs = clerk_list(s, "lijun", LIMITS)
         assert numbers(theirs) == ["03", "04"]  # 03 is lit and supply-overdue: once
         assert clerk_list(s, "nobody", LIMITS) == []
         assert numbers(clerk_list(s, "wangfang", LIMITS, limit=2)) == ["01", "02"]
+        assert numbers(clerk_list(s, "wangfang", LIMITS, limit=4)) == ["01", "02", "05", "07"]
 
 
 def test_choices_are_from_running_cases(store: Store) -> None:
