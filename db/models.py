@@ -154,10 +154,23 @@ class CaseRow(Base):
         # date, carrying what the hall list filters and counts by (window, clerk, item,
         # the statutory date) so its counts never read the table; and one clerk's
         # cases by status and due date
-        Index("ix_cases_status_promised_date", "status", "promised_date", "window_no", "clerk",
-              "item_code", "statutory_date"),
-        Index("ix_cases_status_statutory_date", "status", "statutory_date", "window_no", "clerk",
-              "item_code"),
+        Index(
+            "ix_cases_status_promised_date",
+            "status",
+            "promised_date",
+            "window_no",
+            "clerk",
+            "item_code",
+            "statutory_date",
+        ),
+        Index(
+            "ix_cases_status_statutory_date",
+            "status",
+            "statutory_date",
+            "window_no",
+            "clerk",
+            "item_code",
+        ),
         Index("ix_cases_clerk_status_promised_date", "clerk", "status", "promised_date"),
     )
 

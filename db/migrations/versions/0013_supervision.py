@@ -23,10 +23,14 @@ depends_on = None
 _INDEXES = (
     # running cases by due date / statutory date, covering the hall list's filters and
     # counts (window, clerk, item, statutory date)
-    ("ix_cases_status_promised_date",
-     ["status", "promised_date", "window_no", "clerk", "item_code", "statutory_date"]),
-    ("ix_cases_status_statutory_date",
-     ["status", "statutory_date", "window_no", "clerk", "item_code"]),
+    (
+        "ix_cases_status_promised_date",
+        ["status", "promised_date", "window_no", "clerk", "item_code", "statutory_date"],
+    ),
+    (
+        "ix_cases_status_statutory_date",
+        ["status", "statutory_date", "window_no", "clerk", "item_code"],
+    ),
     ("ix_cases_clerk_status_promised_date", ["clerk", "status", "promised_date"]),
 )
 
