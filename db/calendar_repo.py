@@ -9,12 +9,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from app.core.supervision import RUNNING_STATUSES
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 # A case still running toward its promised date (in review and approved ones too:
-# app/core/lifecycle.IN_PROGRESS).
-OPEN_STATUSES = ("已受理", "容缺受理", "待核准", "已退回", "已核准")
+# the one list, app/core/supervision.RUNNING_STATUSES from app/core/lifecycle).
+OPEN_STATUSES = tuple(sorted(RUNNING_STATUSES))
 
 
 def stored_years_fast(path: Path) -> list[tuple[Any, str]]:

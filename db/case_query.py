@@ -215,7 +215,9 @@ def list_statement(
         if start is not None:
             where.append(accepted >= start)
         if case_filter.status:
-            where.append(CaseRow.status == case_filter.status)
+            # on SQLite never by the 电子监察 indexes (status, …): walk the date index
+            status = _unindexed("status", String()) if sqlite else CaseRow.status
+            where.append(status == case_filter.status)
     if after is not None:
         where.append(accepted <= after.accepted_at)
         where.append(or_(accepted < after.accepted_at, CaseRow.id < after.id))
@@ -260,10 +262,12 @@ def returning_candidates(session: Session, text: str, limit: int = 50) -> list[R
         conditions.append(CaseRow.applicant_id_no == normalise(text))
         conditions.append(CaseRow.applicant_name.startswith(text))
         conditions.append(CaseRow.case_no.startswith(text.upper()))
+    # on SQLite by the applicant's indexes, never by the 电子监察 ones (status, …)
+    status = _unindexed("status", String()) if _is_sqlite(session) else CaseRow.status
     rows = session.execute(
         select(CaseRow.id, CaseRow.case_no, CaseRow.accepted_at, CaseRow.item_name,
                CaseRow.applicant_name, CaseRow.applicant_id_no)
-        .where(CaseRow.status == CaseStatus.AWAITING_CORRECTION.value, or_(*conditions))
+        .where(status == CaseStatus.AWAITING_CORRECTION.value, or_(*conditions))
         .order_by(CaseRow.accepted_at.desc())
         .limit(limit)
     ).all()  # fmt: skip

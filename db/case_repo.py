@@ -31,7 +31,7 @@ from db.sync.outbox import enqueue, enqueue_case_change
 # promised-date basis up).
 LOCAL_ONLY = frozenset(
     {"item_version_id", "intake_id", "limit_days", "limit_unit", "promised_estimated",
-     "calendar_basis"}
+     "calendar_basis", "statutory_date"}
 )  # fmt: skip
 
 
@@ -91,6 +91,7 @@ def save_case(session: Session, record: CaseRecord, *, centre: str, workstation:
         decision_reason=intake.reason,
         legal_basis=intake.legal_basis,
         promised_date=record.promised_date,
+        statutory_date=record.statutory_date,
         supply_by=record.supply_by,
         due_date=record.promised_date,
         clock_stopped_on=None,

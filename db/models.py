@@ -154,6 +154,28 @@ class CaseRow(Base):
         Index("ix_cases_accepted_at", "accepted_at"),
         Index("ix_cases_applicant_id_no", "applicant_id_no"),
         Index("ix_cases_applicant_name", "applicant_name"),
+        # 电子监察 (db/supervision_query.py): running cases by due date and by statutory
+        # date, carrying what the hall list filters and counts by (window, owner, item,
+        # the statutory date) so its counts never read the table; and one clerk's
+        # cases by status and due date
+        Index(
+            "ix_cases_status_due_date",
+            "status",
+            "due_date",
+            "window_no",
+            "owner",
+            "item_code",
+            "statutory_date",
+        ),
+        Index(
+            "ix_cases_status_statutory_date",
+            "status",
+            "statutory_date",
+            "window_no",
+            "owner",
+            "item_code",
+        ),
+        Index("ix_cases_owner_status_due_date", "owner", "status", "due_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
@@ -171,6 +193,9 @@ class CaseRow(Base):
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     clock_stopped_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # stop under way
     owner: Mapped[str] = mapped_column(String(64), default="", server_default="")  # 首问负责
+    # 法定办结日期: the item's statutory limit from the acceptance day (电子监察 flags a
+    # case past it apart from the promised date); local only, like limit_days
+    statutory_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # how promised_date was counted: the limit, and the calendar years it went through
     limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     limit_unit: Mapped[str] = mapped_column(String(8), default="工作日", server_default="工作日")

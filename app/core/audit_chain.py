@@ -54,14 +54,14 @@ CASE_FORMS: dict[int, tuple[str, ...]] = {
         "on_behalf_of", "window_no", "workstation", "applicant_name", "applicant_id_no",
         "previous_case_id",
     ),
-    # 2: the case lifecycle (issue 16): the due date after clock stops, the stop under
-    # way and the owner (首问负责)
+    # 2: the case lifecycle and 电子监察 (issue 16): the due date after clock stops,
+    # the stop under way, the owner (首问负责) and the statutory date
     2: (
         "id", "case_no", "item_code", "item_name", "decision", "status", "decision_reason",
         "legal_basis", "promised_date", "supply_by", "limit_days", "limit_unit",
         "promised_estimated", "accepted_at", "completed_at", "clerk", "clerk_name",
         "on_behalf_of", "window_no", "workstation", "applicant_name", "applicant_id_no",
-        "previous_case_id", "due_date", "clock_stopped_on", "owner",
+        "previous_case_id", "due_date", "clock_stopped_on", "owner", "statutory_date",
     ),
 }  # fmt: skip
 CURRENT_CASE_FORM = 2

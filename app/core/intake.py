@@ -217,6 +217,8 @@ class CaseRecord:
     materials: tuple[MaterialState, ...]  # every applicable material, as checked
     notice: tuple[NoticeLine, ...]  # the one-time notice, for 补正 and 容缺受理 only
     audit: tuple[AuditNote, ...]
+    # 法定办结日期: the item's statutory limit counted like the promise (受理 and 容缺受理)
+    statutory_date: date | None = None
 
     @property
     def promised_date(self) -> date | None:
@@ -236,9 +238,10 @@ def record_intake(intake: Intake, calendar: WorkCalendar, now: datetime) -> Case
         raise IntakeRejected(problems)
     result = intake.check()
     item = intake.item
-    due = None
+    due = statutory = None
     if intake.decision in (Decision.ACCEPT, Decision.ACCEPT_DEFERRED):
         due = calendar.due(today, item.promised_days, item.promised_unit)
+        statutory = calendar.due(today, item.statutory_days, item.statutory_unit).date
     status = status_for(intake)
     detail: dict[str, object] = {
         "decision": intake.decision.value,
@@ -276,6 +279,7 @@ def record_intake(intake: Intake, calendar: WorkCalendar, now: datetime) -> Case
         materials=result.applicable,
         notice=result.notice if intake.decision in _WITH_NOTICE else (),
         audit=tuple(audit),
+        statutory_date=statutory,
     )
 
 

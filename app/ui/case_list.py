@@ -46,6 +46,7 @@ from app.core.case_records import (
 )
 from app.core.errors import StoreError
 from app.core.intake import CaseStatus
+from app.core.supervision import RUNNING_STATUSES
 from app.core.workdays import (
     DeadlineStatus,
     LimitUnit,
@@ -64,8 +65,9 @@ LAMP_ROLE = Qt.ItemDataRole.UserRole + 2  # DeadlineStatus value, or None
 
 _Index = QModelIndex | QPersistentModelIndex
 
-# Cases whose promised date still runs: accepted and not yet completed.
-_RUNNING = frozenset({CaseStatus.ACCEPTED.value, CaseStatus.ACCEPTED_DEFERRED.value})
+# Cases whose promised date still runs: accepted and not yet completed (the one list
+# of running statuses is app/core/supervision's).
+_RUNNING = RUNNING_STATUSES
 _LAMP_BACKGROUND = {
     DeadlineStatus.WARNING: QBrush(QColor("#fff3c4")),
     DeadlineStatus.OVERDUE: QBrush(QColor("#ffd6d6")),

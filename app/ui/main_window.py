@@ -35,9 +35,11 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.case_view import CaseView
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
+    from app.ui.supervision import HallSupervisionPanel
     from printing.documents import DocKind
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
+from app.services.supervision import SupervisionService
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -155,6 +157,14 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.guide_page).setContentsMargins(0, 0, 0, 0)
         self._guide: tuple[ItemSearch, GuideView] | None = None
         self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
+        # 电子监察: the clerk's own list after sign-in; the hall-wide list for managers
+        self.supervision = SupervisionService(context.store, context.calendar, context.clock.today)
+        self.watch_page: QWidget | None = None
+        self._hall_watch: HallSupervisionPanel | None = None
+        if operator.role in MANAGER_ROLES:
+            self.watch_page = QWidget(self)
+            QVBoxLayout(self.watch_page).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(self.watch_page, self.tr("电子监察 (Ctrl+4)"))
         self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -391,6 +401,38 @@ class MainWindow(QMainWindow):
             self._build_cases_page()
         elif self.tabs.widget(index) is self.guide_page:
             self._build_guide_page()[0].focus()
+        elif self.watch_page is not None and self.tabs.widget(index) is self.watch_page:
+            self.hall_watch.start()
+
+    @property
+    def hall_watch(self) -> HallSupervisionPanel:
+        """The manager's hall-wide 电子监察 list (built when first opened)."""
+        if self._hall_watch is None:
+            from app.ui.supervision import HallSupervisionPanel
+
+            assert self.watch_page is not None, "the hall list is for managers"
+            panel = HallSupervisionPanel(
+                self.supervision, self.runner, may_edit_margins=True, parent=self.watch_page
+            )
+            panel.case_opened.connect(self.open_case)
+            panel.message.connect(self.show_message)
+            layout = self.watch_page.layout()
+            assert layout is not None
+            layout.addWidget(panel)
+            self._hall_watch = panel
+        return self._hall_watch
+
+    def open_case(self, case_no: str) -> None:
+        """Show one case in the cases page (from a supervision list)."""
+        self.tabs.setCurrentWidget(self.cases_page)
+        self.case_view.show_case(case_no)
+
+    def offer_due_list(self) -> None:
+        """After sign-in: the clerk's own cases due soon, overdue, 容缺 supplies due and
+        补正 waiting — shown only when there are any."""
+        from app.ui.supervision import offer_clerk_list
+
+        offer_clerk_list(self, self.runner, self.supervision, self.operator.login, self.open_case)
 
     def _build_guide_page(self) -> tuple[ItemSearch, GuideView]:
         if self._guide is None:
@@ -486,7 +528,7 @@ class MainWindow(QMainWindow):
         cal = self.menuBar().addMenu(self.tr("日历(&C)"))
         add(cal, self.tr("工作日历与估算日期变更……"), None, self.show_calendar)
         view = self.menuBar().addMenu(self.tr("视图(&V)"))
-        for i in range(3):
+        for i in range(self.tabs.count()):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
                 lambda _=False, n=i: self.tabs.setCurrentIndex(n))  # fmt: skip
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
@@ -586,6 +628,7 @@ class MainWindow(QMainWindow):
         self.context.calendar = calendar
         self.service.calendar = calendar
         self.intake.calendar = calendar
+        self.supervision.set_calendar(calendar)
         if self._case_list is not None:
             self._case_list.model.set_calendar(calendar)
         if self._case_view is not None and self._case_view.life_panel is not None:
@@ -710,6 +753,7 @@ class MainWindow(QMainWindow):
         if offer_draft:
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
+            self.offer_due_list()
         self.start_queue()
         self.start_devices()
         self.start_id_reader()

@@ -99,10 +99,10 @@ def test_the_case_form_lists_what_a_step_may_change() -> None:
     cols = CASE_FORMS[CURRENT_CASE_FORM]
     for c in ("promised_date", "status", "decision", "applicant_name", "applicant_id_no",
               "supply_by", "completed_at", "case_no", "id", "due_date", "clock_stopped_on",
-              "owner"):  # fmt: skip
+              "owner", "statutory_date"):  # fmt: skip
         assert c in cols
     assert "row_version" not in cols and "intake_id" not in cols
-    assert len(cols) == len(set(cols)) == 26
+    assert len(cols) == len(set(cols)) == 27
     assert CURRENT_CASE_FORM == 2 and sorted(CASE_FORMS) == [1, 2]
     # an earlier form stays as it was: entries chained under it still verify
     assert len(CASE_FORMS[1]) == 23 and CASE_FORMS[2][:23] == CASE_FORMS[1]
