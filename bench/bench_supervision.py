@@ -98,11 +98,11 @@ def rows(cases: int, items: list[tuple[int, str, str, int, int]]) -> Any:
                 "case_no": f"370999101-{w:02d}-{day:%Y%m%d}-{k:04d}",
                 "item_version_id": vid, "item_code": code, "item_name": name,
                 "decision": decision, "status": status, "decision_reason": "",
-                "legal_basis": "", "promised_date": promised, "statutory_date": statutory,
+                "legal_basis": "", "promised_date": promised, "due_date": promised, "statutory_date": statutory,
                 "supply_by": day + timedelta(days=10) if decision == "容缺受理" else None,
                 "accepted_at": moment,
                 "completed_at": datetime.combine(promised, moment.time()) if done and promised else None,
-                "clerk": f"clerk{w}", "clerk_name": f"经办人{w}", "on_behalf_of": "",
+                "clerk": f"clerk{w}", "owner": f"clerk{w}", "clerk_name": f"经办人{w}", "on_behalf_of": "",
                 "window_no": str(w + 1), "workstation": "A1", "applicant_name": "张三",
                 "applicant_id_no": "", "row_version": 1,
             }  # fmt: skip

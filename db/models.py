@@ -166,6 +166,7 @@ class CaseRow(Base):
             "owner",
             "item_code",
             "statutory_date",
+            "clock_stopped_on",
         ),
         Index(
             "ix_cases_status_statutory_date",
@@ -174,6 +175,7 @@ class CaseRow(Base):
             "window_no",
             "owner",
             "item_code",
+            "clock_stopped_on",
         ),
         Index("ix_cases_owner_status_due_date", "owner", "status", "due_date"),
     )

@@ -81,7 +81,8 @@ def watched(
 
 
 def test_running_statuses_are_the_accepted_ones() -> None:
-    assert {"已受理", "容缺受理"} == RUNNING_STATUSES
+    # accepted and not finished: in review and approved ones run on the clock too
+    assert {"已受理", "容缺受理", "待核准", "已退回", "已核准"} == RUNNING_STATUSES
     assert DEFERRED_STATUS == "容缺受理"
     assert CORRECTION_STATUS == "待补正"
     assert LIT == (Light.YELLOW, Light.RED, Light.OVERDUE)

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from app.core.paths import resource
-from app.core.supervision import Margins, MarginsError, thresholds
+from app.core.supervision import RUNNING_STATUSES, Margins, MarginsError, thresholds
 from app.core.workdays import LimitUnit, load_calendar_dir
 from db.catalog_repo import current_version, import_items
 from db.models import CaseRow, SettingRow
@@ -91,11 +91,12 @@ def seed(store: Store, cases: list[tuple[str, ...]] = CASES) -> None:
             dict(
                 id=uuid.UUID(int=n + 1), case_no=no(suffix), item_version_id=found[0],
                 item_code=code, item_name=f"事项{code}", decision="受理", status=status,
-                promised_date=D(due) if due else None,
+                promised_date=D(due) if due else None, due_date=D(due) if due else None,
                 statutory_date=D(statutory) if statutory else None,
                 supply_by=D(supply) if supply else None,
                 accepted_at=datetime(2026, 2, 1, 9, 0) + timedelta(minutes=n),
-                clerk=clerk, clerk_name={"wangfang": "王芳", "lijun": "李军"}.get(clerk, "赵敏"),
+                clerk=clerk, owner=clerk,
+                clerk_name={"wangfang": "王芳", "lijun": "李军"}.get(clerk, "赵敏"),
                 window_no=window, workstation="A1", applicant_name="张三",
             )
         )  # fmt: skip
@@ -123,6 +124,26 @@ def test_hall_overdue_list_most_overdue_first(store: Store) -> None:
         )
         assert first.paused is False
         assert first.item_name == "事项A"
+
+
+def test_a_case_whose_clock_is_stopped_is_neither_lit_nor_overdue(store: Store) -> None:
+    """特别程序 under way (the lifecycle's clock_stopped_on): the case drops out of the
+    lit and overdue lists and the clerk's list until its clock runs again."""
+    seed(store)
+    with store.session() as s, s.begin():
+        s.execute(
+            update(CaseRow)
+            .where(CaseRow.case_no == no("01"))
+            .values(clock_stopped_on=D("2026-02-09"))
+        )
+    with store.session() as s:
+        assert numbers(hall_page(s, HallFilter(), LIMITS).rows) == ["12", "02", "03"]
+        assert hall_count(s, HallFilter(), LIMITS) == 3
+        assert "01" not in numbers(clerk_list(s, "wangfang", LIMITS))
+    with store.session() as s, s.begin():
+        s.execute(update(CaseRow).where(CaseRow.case_no == no("01")).values(clock_stopped_on=None))
+    with store.session() as s:
+        assert numbers(hall_page(s, HallFilter(), LIMITS).rows)[0] == "01"
 
 
 def test_hall_lit_and_statutory_scopes(store: Store) -> None:
@@ -250,24 +271,26 @@ def test_sqlite_plans_use_the_supervision_indexes_in_order(tmp_path: Path) -> No
     store = open_store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
     try:
         overdue = _sqlite_plan(store, hall_statements(HallFilter(), LIMITS, None, 201))
-        assert overdue.count("ix_cases_status_promised_date (status=? AND promised_date<?)") == 2
+        running = len(RUNNING_STATUSES)  # one indexed read per running status
+        assert overdue.count("ix_cases_status_due_date (status=? AND due_date<?)") == running
         filtered = _sqlite_plan(
             store, hall_statements(HallFilter(Scope.LIT, window_no="1"), LIMITS, None, 201)
         )
-        assert filtered.count("ix_cases_status_promised_date") == 2
+        assert filtered.count("ix_cases_status_due_date") == running
         statutory = _sqlite_plan(
             store, hall_statements(HallFilter(Scope.STATUTORY), LIMITS, None, 201)
         )
-        assert statutory.count("ix_cases_status_statutory_date") == 2
+        assert statutory.count("ix_cases_status_statutory_date") == running
         for plan in (overdue, filtered, statutory):
             assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # the right part (id) only
         mine = _sqlite_plan(store, clerk_statements("wangfang", LIMITS, 500))
-        assert mine.count("ix_cases_clerk_status_promised_date") == 4
+        # one read per running status, then the 容缺 supplies and the 补正 waiting
+        assert mine.count("ix_cases_owner_status_due_date") == running + 2
         for plan in (overdue, filtered, statutory, mine):
             assert "SCAN cases" not in plan, plan
         counts = _sqlite_plan(store, [select(func.count()).select_from(CaseRow).where(
             *_hall_where(HallFilter(Scope.LIT, window_no="1"), LIMITS))])  # fmt: skip
-        assert "USING COVERING INDEX ix_cases_status_promised_date" in counts, counts
+        assert "USING COVERING INDEX ix_cases_status_due_date" in counts, counts
     finally:
         store.close()
 
@@ -309,5 +332,5 @@ def test_migration_backfills_the_statutory_date_of_accepted_cases(tmp_path: Path
             assert statutory == expected.isoformat()
         else:
             assert statutory is None
-    assert {"ix_cases_status_promised_date", "ix_cases_status_statutory_date",
-            "ix_cases_clerk_status_promised_date"} <= indexes  # fmt: skip
+    assert {"ix_cases_status_due_date", "ix_cases_status_statutory_date",
+            "ix_cases_owner_status_due_date"} <= indexes  # fmt: skip

@@ -25,11 +25,12 @@ _INDEXES = (
     # counts (window, clerk, item, statutory date)
     (
         "ix_cases_status_due_date",
-        ["status", "due_date", "window_no", "owner", "item_code", "statutory_date"],
+        ["status", "due_date", "window_no", "owner", "item_code", "statutory_date",
+         "clock_stopped_on"],
     ),
     (
         "ix_cases_status_statutory_date",
-        ["status", "statutory_date", "window_no", "owner", "item_code"],
+        ["status", "statutory_date", "window_no", "owner", "item_code", "clock_stopped_on"],
     ),
     ("ix_cases_owner_status_due_date", ["owner", "status", "due_date"]),
 )
