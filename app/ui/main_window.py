@@ -672,7 +672,11 @@ class MainWindow(QMainWindow):
         s = self.context.settings
         op = self.operator
         self.top.title.setText(f"一窗通 · {s.get('hall_name')}")
-        clerk = self.tr("%1号窗口 · %2").replace("%1", op.window_no).replace("%2", op.name)
+        clerk = (
+            self.tr("%1号窗口 · %2").replace("%1", op.window_no).replace("%2", op.name)
+            if op.window_no
+            else op.name  # a manager signed in without a window
+        )
         if op.on_behalf_of:
             clerk += self.tr("（代岗：%1）").replace("%1", op.on_behalf_of)
         self.top.clerk.setText(clerk)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
+from app.ui.intake import Operator
 from app.ui.item_search import ItemSearchModel
 from app.ui.main_window import MainWindow
 from tests.app.conftest import Keyboard, focused
@@ -14,6 +16,17 @@ pytestmark = pytest.mark.gui
 def test_top_bar_shows_clerk_window_and_states(window: MainWindow) -> None:
     assert "1号窗口" in window.top.clerk.text() and "王芳" in window.top.clerk.text()
     assert window.top.connection.text() and window.top.devices.text()
+
+
+def test_a_manager_without_a_window_is_named_without_one(
+    qtbot: QtBot, app_context: AppContext
+) -> None:
+    win = MainWindow(app_context, Operator("chenzhuren", "陈主任", "", role="manager"))
+    qtbot.addWidget(win)
+    try:
+        assert win.top.clerk.text() == "陈主任"  # not "号窗口 · 陈主任"
+    finally:
+        win.runner.shutdown()
 
 
 def test_item_guide_page_with_the_keyboard(window: MainWindow, keyboard: Keyboard) -> None:
