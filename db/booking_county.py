@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.core.booking import BookingInput, booking_no, hhmm, mask_phone
+from app.core.booking import BookingInput, booking_no, hhmm, id_hash, mask_phone
 from app.core.identity import mask_id
 
 COUNTY_ACTOR = "县中心"
@@ -105,7 +105,6 @@ class CountyBooking:
 def county_row(b: BookingInput) -> dict[str, Any]:
     """What the county keeps of a booking of the province's file: never the whole ID
     or phone number."""
-    from db.booking_store import id_hash
 
     return CountyBooking(
         booking_no=booking_no(b.booking_no), category=b.category.strip(), day=b.day,

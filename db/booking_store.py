@@ -18,7 +18,6 @@ logs its event in the queue's log, so every screen that follows the log sees it.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,12 +46,13 @@ from app.core.booking import (
     check_in_refusal,
     day_text,
     hhmm,
+    id_hash,
     is_no_show,
     mask_phone,
     new_booking_no,
     proof_matches,
 )
-from app.core.identity import mask_id, normalise
+from app.core.identity import mask_id
 from app.core.ids import uuid7
 from app.core.queue_policy import QueuePolicy, TicketKind
 from app.core.queue_records import QueueError, TicketInfo
@@ -166,11 +166,6 @@ class BookingDay:
 class ImportResult:
     added: int
     already: int  # the same booking was imported before (a file imported twice)
-
-
-def id_hash(id_number: str) -> str:
-    n = normalise(id_number)
-    return hashlib.sha256(f"yichuang-booking:{n}".encode()).hexdigest() if n else ""
 
 
 def _t(text: str) -> time:

@@ -25,6 +25,7 @@ refuses the whole file, with one Chinese sentence per bad line (第N行：…).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -64,6 +65,13 @@ class BookingRuleError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("；".join(self.problems))
+
+
+def id_hash(id_number: str) -> str:
+    """What a booking keeps of the applicant's ID number to find their bookings again
+    (SHA-256 of the normalised number with a fixed prefix; "" without a number)."""
+    n = normalise(id_number)
+    return hashlib.sha256(f"yichuang-booking:{n}".encode()).hexdigest() if n else ""
 
 
 def hhmm(t: time) -> str:

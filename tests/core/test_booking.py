@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time
 
 import pytest
@@ -380,3 +381,14 @@ def test_a_column_is_named_exactly() -> None:
     assert parse_import([header], DAY)[1] == [
         "第1行表头缺少列：预约号（应有：预约号、业务类别、预约日期、开始时间、结束时间、姓名、身份证号、手机号）"
     ]
+
+
+def test_id_hash_keeps_no_id_number_and_finds_the_same_person_again() -> None:
+    from app.core.booking import id_hash
+
+    expected = hashlib.sha256(b"yichuang-booking:11010519491231002X").hexdigest()
+    assert id_hash("11010519491231002X") == expected
+    # the number as typed: lower-case x, spaces and full-width digits are one person
+    assert id_hash(" 11010519491231002x ") == expected
+    assert id_hash("") == "" and id_hash("   ") == ""
+    assert id_hash("110105194912310029") != expected
