@@ -4,7 +4,8 @@ screen (Qt's offscreen platform), touching nothing of the user's: the database c
 migrates a new file in a temporary folder.
 
 Checks: the bundled font loads (Qt and reportlab); a PDF renders with the font
-embedded (read back from the bytes); the local database migrates to the newest
+embedded (read back from the bytes); QtPdf renders that PDF (A4 printing on Windows
+goes through it) and which printers Qt sees; the local database migrates to the newest
 revision; Qt's zh_CN translations load; the serial layer opens a pty and bytes pass
 through it; the keyring backend answers (or which one it is, or that there is none);
 the working-day calendar covers this year by the program's clock.
@@ -102,6 +103,39 @@ def check_pdf() -> str:
     if result.missing:
         raise CheckFailed(f"字体缺字：{result.missing}")
     return f"{result.pages}页，{len(pdf) // 1024} KB，嵌入 {base[0].decode()}，读回 {len(chars)} 个字符"
+
+
+def check_qt_printing() -> str:
+    """A4 printing through Qt (the Windows path): QtPdf renders the receipt's page."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    from printing import documents as docs
+    from printing import samples
+    from printing.qt_dispatch import qt_printer_names
+    from printing.settings import HallSettings
+
+    _qt_app()
+    pdf = docs.render_receipt(samples.sample_case(), HallSettings.default()).pdf
+    buffer = QBuffer()
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    if document.status() != QPdfDocument.Status.Ready:
+        raise CheckFailed(f"QtPdf 无法读取生成的 PDF（{document.error()}）")
+    image = document.render(0, QSize(210, 297))
+    inked = sum(
+        1
+        for y in range(0, image.height(), 3)
+        for x in range(0, image.width(), 3)
+        if image.pixelColor(x, y).alpha() > 0 and image.pixelColor(x, y).lightness() < 128
+    )
+    if inked < 50:
+        raise CheckFailed("QtPdf 渲染的受理通知书页面是空白的")
+    printers = qt_printer_names()
+    listed = "、".join(printers[:3]) + ("等" if len(printers) > 3 else "") if printers else "无"
+    return f"QtPdf 渲染第1页（{inked} 个着墨点），本机打印机：{listed}"
 
 
 def check_database() -> str:
@@ -217,6 +251,7 @@ def check_calendar() -> str:
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("字体 fonts", check_fonts),
     ("PDF pdf", check_pdf),
+    ("Qt打印 qt-printing", check_qt_printing),
     ("数据库 database", check_database),
     ("Qt中文 translations", check_translations),
     ("串口 serial", check_serial),
