@@ -30,6 +30,7 @@ from app.services.counter import CounterService
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.services.supervision import SupervisionService
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
@@ -39,7 +40,6 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from printing.documents import DocKind
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
-from app.services.supervision import SupervisionService
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self._guide: tuple[ItemSearch, GuideView] | None = None
         self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
         # 电子监察: the clerk's own list after sign-in; the hall-wide list for managers
-        self.supervision = SupervisionService(context.store, context.calendar, context.clock.today)
+        self._supervision: SupervisionService | None = None  # built when first asked for
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
         if operator.role in MANAGER_ROLES:
@@ -192,6 +192,18 @@ class MainWindow(QMainWindow):
         self.update_top()
         self._shown = False
         self._restore_geometry()
+
+    @property
+    def supervision(self) -> SupervisionService:
+        """电子监察's service, made on first use (after the window is up: sign-in list,
+        manager's page), so its modules are not imported on the way to the first window."""
+        if self._supervision is None:
+            from app.services.supervision import SupervisionService
+
+            self._supervision = SupervisionService(
+                self.context.store, self.context.calendar, self.context.clock.today
+            )
+        return self._supervision
 
     # ------------------------------------------------------------ the queue
 
@@ -628,7 +640,8 @@ class MainWindow(QMainWindow):
         self.context.calendar = calendar
         self.service.calendar = calendar
         self.intake.calendar = calendar
-        self.supervision.set_calendar(calendar)
+        if self._supervision is not None:
+            self._supervision.set_calendar(calendar)
         if self._case_list is not None:
             self._case_list.model.set_calendar(calendar)
         if self._case_view is not None and self._case_view.life_panel is not None:
