@@ -6,7 +6,7 @@ migrates a new file in a temporary folder.
 Checks: the bundled font loads (Qt and reportlab); a PDF renders with the font
 embedded (read back from the bytes); QtPdf renders that PDF (A4 printing on Windows
 goes through it) and which printers Qt sees; the local database migrates to the newest
-revision; Qt's zh_CN translations load; the serial layer opens a pty and bytes pass
+revision; Qt's zh_CN translations load; ICU sorts names by pinyin and knows GB18030; the serial layer opens a pty and bytes pass
 through it; the keyring backend answers (or which one it is, or that there is none);
 the working-day calendar covers this year by the program's clock.
 """
@@ -172,6 +172,24 @@ def check_translations() -> str:
     return f"qtbase_zh_CN：Cancel → {text}"
 
 
+def check_icu() -> str:
+    """ICU, which Qt asks for collation, text boundaries and codecs (the bundle carries a
+    trimmed copy of its data: packaging/trim_icu.py)."""
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTextBoundaryFinder
+
+    _qt_app()
+    names = ["张三", "阿杰", "王五", "陈七", "李四"]
+    ordered = sorted(names, key=QCollator(QLocale("zh_CN")).sortKey)
+    if ordered != ["阿杰", "陈七", "李四", "王五", "张三"]:
+        raise CheckFailed(f"中文姓名排序不是拼音顺序：{'、'.join(ordered)}")
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Word, "办理营业执照")
+    if finder.toNextBoundary() < 1:
+        raise CheckFailed("ICU 无法切分中文文本")
+    if not QStringDecoder("GB18030").isValid():
+        raise CheckFailed("ICU 中没有 GB18030 编码")
+    return f"拼音排序 {'、'.join(ordered)}；GB18030 可用"
+
+
 def check_serial() -> str:
     from devices.settings import PortSettings
     from devices.simulate import pty_available
@@ -254,6 +272,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("Qt打印 qt-printing", check_qt_printing),
     ("数据库 database", check_database),
     ("Qt中文 translations", check_translations),
+    ("中文排序 icu", check_icu),
     ("串口 serial", check_serial),
     ("钥匙串 keyring", check_keyring),
     ("日历 calendar", check_calendar),
