@@ -427,11 +427,11 @@ def bundle_notice(
     """The items' one-time notices as one: every line of every item's notice, a shared
     material once. Pass only the items whose decision carries a notice (补正, 容缺受理)
     to get the notice of a mixed decision."""
-    by_key = checklist.by_key()
+    keys = {(n.item, n.material.seq): m.key for m in checklist.materials for n in m.needs}
     lines: dict[str, list[tuple[str, NoticeLine]]] = {}
     for item_code in checklist.bundle.item_codes:
         for line in notices.get(item_code, ()):
-            lines.setdefault(checklist.key_of(item_code, line.seq), []).append((item_code, line))
+            lines.setdefault(keys[(item_code, line.seq)], []).append((item_code, line))
     result: list[BundleNoticeLine] = []
     for merged in checklist.materials:  # checklist order
         listed = lines.get(merged.key)
@@ -443,7 +443,7 @@ def bundle_notice(
                 key=merged.key,
                 material=merged.name,
                 problem=problems,
-                requirement=by_key[merged.key].requirement(),
+                requirement=merged.requirement(),
                 deferrable=all(line.deferrable for _, line in listed),
                 items=tuple(code for code, _ in listed),
             )
