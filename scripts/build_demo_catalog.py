@@ -1,7 +1,8 @@
 """Build the demo item catalogue (实施清单) shipped with YiChuang.
 
 The catalogue is a fictional county, 示范县, whose township hall (城关镇便民服务中心)
-handles twenty common items. The items, legal bases, conditions and materials follow
+handles twenty-three common items and three bundles of them (一件事: 我要开饭店,
+新生儿出生一件事, 困难群众救助一件事). The items, legal bases, conditions and materials follow
 what such items require in practice; names, codes, addresses and telephone numbers
 are made up. Telephone numbers use local numbers starting with 1, which no Chinese
 landline is assigned, so no real office gets called from a demo.
@@ -14,6 +15,8 @@ Workbook layout (header in row 1, data from row 2):
         设定依据 受理条件 办理流程 办理地点 咨询电话 版本
   情形: 事项编码 情形编码 问题 选项            (options separated by ';', first = default)
   材料: 事项编码 序号 材料名称 材料形式 份数 必要性 适用情形 受理标准 来源渠道 空白表格 示例样表
+        材料编码
+  一件事 / 一件事事项 / 一件事情形 / 一件事情形对应: the bundles (app/core/catalog.py)
 
 适用情形: empty = always; otherwise `问题=选项`, conditions ANDed with ';', alternative
 options of one question with '|'. 问题 is the question text or its 情形编码.
