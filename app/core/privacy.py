@@ -1,0 +1,146 @@
+"""Citizens' personal data at the workstation (issue 23, 《个人信息保护法》): the ONE
+place for how ID numbers and phones are masked on screen and in exports, what a look
+at personal data is called in the audit record, and when a case's personal data may
+leave the local store. Pure functions: no Qt, no SQL.
+
+Masking (minimal on screen): an ID number keeps its first 4 and last 4 characters
+(the county code's head and the tail a clerk reads back to the applicant), a mobile
+its first 3 and last 4, a fixed line its area code and last 4; everything between is
+``*``. Lists, queue screens, hall displays and exports show masked values; the case
+view of the centre's own clerks shows them whole.
+
+Retention (kept no longer than needed): a case's personal data is purged from the
+local store once the case is concluded, the county has acknowledged the case as it
+now stands (the county keeps the record), and the county's period has run since that
+acknowledgement. The acknowledgement is the county's, recorded when a push is
+answered, so setting the workstation's clock forward cannot purge a case the county
+does not hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.core.lifecycle import State
+
+# ---------------------------------------------------------------- masking
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_FIXED = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})((?:-\d{1,6})?)$")
+
+
+def mask_id_no(value: str | None) -> str:
+    """``330106199001011234`` → ``3301**********1234``; short values keep less."""
+    v = (value or "").strip()
+    if not v:
+        return ""
+    if len(v) <= 4:
+        return "*" * len(v)
+    if len(v) <= 8:
+        return v[:1] + "*" * (len(v) - 2) + v[-1:]
+    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """``13812345678`` → ``138****5678``; ``0531-87654321`` → ``0531-****4321``."""
+    v = (value or "").strip()
+    if not v:
+        return ""
+    digits = v.replace(" ", "")
+    if _MOBILE.match(digits):
+        return digits[:3] + "****" + digits[-4:]
+    m = _FIXED.match(digits)
+    if m:
+        area, number, ext = m.groups()
+        return f"{area}-{'*' * (len(number) - 4)}{number[-4:]}{ext}"
+    return mask_id_no(v)  # something else: the same shape as an ID number
+
+
+def mask_name(value: str | None) -> str:
+    """``张三丰`` → ``张**``: for an export without a recorded reason (the lists show
+    names whole: a clerk calls the applicant by name)."""
+    v = (value or "").strip()
+    return v[:1] + "*" * (len(v) - 1) if v else ""
+
+
+# ---------------------------------------------------------------- looks at personal data
+
+# The audit actions of a look (who, when, what, from which window): one name each.
+VIEW_CASE = "查看个人信息"
+SEARCH_ID = "按证件号码查找"
+EXPORT = "导出个人信息"
+REPRINT = "补打文书"
+PURGE = "清除个人信息"
+ACCESS_ACTIONS = (VIEW_CASE, SEARCH_ID, EXPORT, REPRINT)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who looks, from where: the signed-in clerk, the window and the workstation."""
+
+    login: str
+    name: str = ""
+    window_no: str = ""
+    workstation: str = ""
+    role: str = "clerk"
+
+    def detail(self) -> dict[str, str]:
+        return {"name": self.name, "window_no": self.window_no, "workstation": self.workstation}
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One look at an applicant's data, as the manager's list shows it."""
+
+    at: datetime
+    actor: str
+    actor_name: str
+    action: str
+    case_no: str
+    window_no: str
+    workstation: str
+    what: str  # the search text (masked), the export's reason, the document reprinted …
+
+
+EXPORT_REASON_MIN = 4  # characters: "查询" is not a reason
+
+
+def export_reason_problem(reason: str, *, manager: bool) -> str | None:
+    """Why an unmasked export is not allowed, in Chinese; None when it is."""
+    if not manager:
+        return "只有大厅管理员（管理员、首席代表）可以导出完整的证件号码和电话，其他人导出的为脱敏数据。"
+    if len(reason.strip()) < EXPORT_REASON_MIN:
+        return f"导出完整个人信息须写明理由（至少{EXPORT_REASON_MIN}个字，如“县局来函调取第12号”），理由将记入审计记录。"
+    return None
+
+
+# ---------------------------------------------------------------- retention
+
+# A case in one of these is concluded: nothing more is done for the applicant on it.
+CONCLUDED = frozenset(
+    {State.COMPLETED, State.DELIVERED, State.REFUSED, State.WITHDRAWN, State.CORRECTED,
+     State.CORRECTION_EXPIRED}
+)  # fmt: skip
+DEFAULT_KEEP_DAYS = 180  # after the county acknowledged the concluded case
+DRAFT_KEEP = timedelta(days=1)
+
+
+def purge_due(
+    status: str,
+    row_version: int,
+    acked_version: int | None,
+    acked_at: datetime | None,
+    pending: bool,
+    now: datetime,
+    keep_days: int,
+) -> bool:
+    """May this case's personal data leave the local store now? Only when concluded,
+    acknowledged by the county at (at least) its current version with nothing of it
+    still waiting to go up, and ``keep_days`` after that acknowledgement."""
+    if status not in CONCLUDED or pending:
+        return False
+    if acked_version is None or acked_at is None or acked_version < row_version:
+        return False
+    return now >= acked_at + timedelta(days=keep_days)
