@@ -87,7 +87,7 @@ def record_access(
         return 0
     append_audit(session, entries)
     for e in entries:
-        enqueue(session, {"audit_entry": [e]}, case_id=e["case_id"], now=now)
+        enqueue(session, {"audit_entry": [e]}, case_id=uuid.UUID(str(e["case_id"])), now=now)
     return len(entries)
 
 

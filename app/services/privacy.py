@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from app.background import Lane
 from app.core.accounts import MANAGER_ROLES
-from app.core.case_records import CaseFilter
+from app.core.case_records import CaseFilter, CaseListRow
 from app.core.clock import Clock
 from app.core.errors import StoreError
 from app.core.privacy import (
@@ -159,7 +159,7 @@ def export_cases(
         problem = export_reason_problem(reason, manager=viewer.role in MANAGER_ROLES)
         if problem:
             raise ExportRefused(problem)
-    rows = []
+    rows: list[CaseListRow] = []
     after = None
     with store.session() as s:
         while len(rows) < EXPORT_LIMIT:

@@ -40,6 +40,7 @@ from app.services.cases import CaseReader
 
 if TYPE_CHECKING:
     from app.services.lifecycle import CaseLife, LifecycleService
+    from app.services.privacy import AccessLog
     from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
@@ -174,7 +175,16 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         parts += ["<h3>决定</h3>", _fields(decision, 1)]
 
     a = d.applicant
-    if a is not None:
+    if d.purged_at is not None:
+        parts += [
+            "<h3>申请人</h3>",
+            "<p style='color:#666666'>"
+            + _e(QCoreApplication.translate(
+                "CaseView", "办结并经县中心确认后，本机已按规定于 %1 清除申请人个人信息；"
+                "完整记录保存在县中心。").replace("%1", f"{d.purged_at:%Y-%m-%d}"))
+            + "</p>",
+        ]  # fmt: skip
+    elif a is not None:
         who = [
             ("申请人" if a.kind != "单位" else "单位名称", f"{_e(a.name)}（{_e(a.kind)}）"),
             (_e(a.id_type) if a.kind != "单位" else "统一社会信用代码", _e(a.id_no)),
@@ -699,9 +709,11 @@ class CaseView(QWidget):
         *,
         lifecycle: LifecycleService | None = None,
         runner: TaskRunner | None = None,
+        access: AccessLog | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
+        self._access = access  # each case shown is a look at its applicant's data
         self.life_panel: LifePanel | None = None
         if lifecycle is not None and runner is not None:
             # the keys work wherever the focus is on the cases page (list or case)
@@ -769,6 +781,8 @@ class CaseView(QWidget):
         if detail is None:
             self.clear(self.tr("未找到办件 %1").replace("%1", case_no))
             return False
+        if self._access is not None and (self._detail is None or self._detail.case_no != case_no):
+            self._access.viewed(detail.case_no)  # written on a background lane
         self._detail = detail
         self._render()
         self._set_documents(detail)
@@ -783,7 +797,8 @@ class CaseView(QWidget):
         return True
 
     def _reload(self, case_no: str) -> None:
-        """After a step (or a refused one): the case as it stands now."""
+        """After a step (or a refused one): the case as it stands now (the same look:
+        not logged again)."""
         if case_no:
             self.show_case(case_no)
 

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 from app.services.counter import CounterService
 
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
+    from app.background import Lane
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.services.privacy import AccessLog
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
@@ -137,6 +139,8 @@ class MainWindow(QMainWindow):
             context.store, context.calendar, context.centre, context.workstation, context.clock
         )
         self._documents: DocumentService | None = None
+        self._access: AccessLog | None = None
+        self._purge_lane: Lane | None = None
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
@@ -469,8 +473,9 @@ class MainWindow(QMainWindow):
             page = QSplitter(Qt.Orientation.Horizontal, self.cases_page)
             cases = CaseReader(self.context.store)
             self._case_list = CaseListPanel(
-                cases, self.context.calendar, page, today=self.context.clock.today
-            )
+                cases, self.context.calendar, page, today=self.context.clock.today,
+                access=self.access,
+            )  # fmt: skip
             from app.core.accounts import Clerk
             from app.services.lifecycle import LifecycleService
 
@@ -479,7 +484,9 @@ class MainWindow(QMainWindow):
                 self.context.store, self.context.calendar, self.context.clock,
                 Clerk(op.login, op.name, op.window_no, role=op.role),
             )  # fmt: skip
-            self._case_view = CaseView(cases, page, lifecycle=self.lifecycle, runner=self.runner)
+            self._case_view = CaseView(
+                cases, page, lifecycle=self.lifecycle, runner=self.runner, access=self.access
+            )
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             self._cases_page = page
@@ -490,6 +497,36 @@ class MainWindow(QMainWindow):
             assert layout is not None
             layout.addWidget(page)
         return self._case_list, self._case_view
+
+    @property
+    def access(self) -> AccessLog:
+        """Every look at an applicant's data goes into the audit record, written on a
+        lane of its own (app/services/privacy.py): the case view never waits for it."""
+        if self._access is None:
+            from app.background import Lane
+            from app.core.privacy import Viewer
+            from app.services.privacy import AccessLog
+
+            op, ctx = self.operator, self.context
+            self._access = AccessLog(
+                ctx.store, ctx.clock,
+                Viewer(op.login, op.name, op.window_no, ctx.workstation, op.role),
+                lane=Lane("privacy-access"),
+            )  # fmt: skip
+        return self._access
+
+    def _start_purge(self) -> None:
+        """Personal data kept no longer than needed: a purge a minute after start, then
+        daily, in the background (app/services/privacy.PurgeService)."""
+        from app.background import Lane
+        from app.services.privacy import PurgeService
+
+        ctx = self.context
+        self._purge_lane = Lane("privacy-purge")
+        PurgeService(
+            ctx.store, ctx.clock, lambda: int(ctx.settings.get("personal_data_keep_days")),
+            ctx.data_dir / "documents",
+        ).schedule(self._purge_lane)
 
     def _balance_cases_page(self) -> None:
         """The list as wide as its essential columns need, the case view the rest (at
@@ -758,6 +795,7 @@ class MainWindow(QMainWindow):
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
             self.offer_due_list()
+            self._start_purge()
         self.start_queue()
         self.start_devices()
         self.start_id_reader()
@@ -824,6 +862,7 @@ class MainWindow(QMainWindow):
         if kind is None:
             self.show_message(self.tr("无法补打：未知的文书“%1”").replace("%1", kind_name))
             return
+        self.access.reprinted(case_no, kind_name)
         self.print_case(case_no, [kind])
 
     def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
@@ -950,6 +989,10 @@ class MainWindow(QMainWindow):
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
+        if self._access is not None and self._access.lane is not None:
+            self._access.lane.close(timeout=5.0)  # the looks not yet written
+        if self._purge_lane is not None:
+            self._purge_lane.close(timeout=1.0)
         QSettings().setValue("main/geometry", self.saveGeometry())
         try:
             self.context.settings.save()

@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("row_version", sa.Integer(), nullable=False),
         sa.Column("acked_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_case_county_ack_case_id_cases"),
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_case_county_ack_case_id_cases"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_county_ack")),
