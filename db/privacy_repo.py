@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from app.core.audit_chain import case_row_hash
 from app.core.identity import normalise
 from app.core.ids import uuid7
+from app.core.lifecycle import CONCLUDED
 from app.core.privacy import (
     ACCESS_ACTIONS,
-    CONCLUDED,
     DRAFT_KEEP,
     PURGE,
     AccessEntry,

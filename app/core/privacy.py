@@ -3,10 +3,11 @@ place for how ID numbers and phones are masked on screen and in exports, what a 
 at personal data is called in the audit record, and when a case's personal data may
 leave the local store. Pure functions: no Qt, no SQL.
 
-Masking (minimal on screen): an ID number keeps its first 4 and last 4 characters
-(the county code's head and the tail a clerk reads back to the applicant), a mobile
-its first 3 and last 4, a fixed line its area code and last 4; everything between is
-``*``. Lists, queue screens, hall displays and exports show masked values; the case
+Masking (minimal on screen): a resident ID number keeps its region (first 6) and
+last 4 characters, as printed documents and the booking lists always showed it, a
+mobile its first 3 and last 4, a fixed line its area code and last 4; everything
+between is ``*``. printing/text.py, app/core/identity.py and app/core/booking.py
+call these. Lists, queue screens, hall displays and exports show masked values; the case
 view of the centre's own clerks shows them whole.
 
 Retention (kept no longer than needed): a case's personal data is purged from the
@@ -23,8 +24,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.core.lifecycle import State
-
 # ---------------------------------------------------------------- masking
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -32,30 +31,40 @@ _FIXED = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})((?:-\d{1,6})?)$")
 
 
 def mask_id_no(value: str | None) -> str:
-    """``330106199001011234`` → ``3301**********1234``; short values keep less."""
-    v = (value or "").strip()
-    if not v:
-        return ""
-    if len(v) <= 4:
-        return "*" * len(v)
-    if len(v) <= 8:
-        return v[:1] + "*" * (len(v) - 2) + v[-1:]
-    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+    """Hide the middle of an identity number: ``370982********1234``. An 18- or
+    15-character resident ID keeps its region (6) and last 4; other numbers (passport,
+    permit) keep about their first and last quarter, so the applicant and the clerk
+    recognise it. The same rule for screens, exports and printed documents."""
+    n = (value or "").strip().upper()
+    if len(n) <= 4:
+        return "*" * len(n)
+    if len(n) in (15, 18):
+        head, tail = 6, 4
+    else:
+        head, tail = max(1, len(n) // 4), max(1, len(n) // 4)
+    return n[:head] + "*" * (len(n) - head - tail) + n[-tail:]
 
 
-def mask_phone(value: str | None) -> str:
-    """``13812345678`` → ``138****5678``; ``0531-87654321`` → ``0531-****4321``."""
+def mask_phone(value: str | None, *, landline: bool = True) -> str:
+    """``13812345678`` → ``138****5678``; an applicant's fixed line ``0531-87654321`` →
+    ``0531-****4321`` (``landline=False``: shown whole, as a document prints a
+    number that may be an office's)."""
     v = (value or "").strip()
     if not v:
         return ""
     digits = v.replace(" ", "")
     if _MOBILE.match(digits):
         return digits[:3] + "****" + digits[-4:]
+    if not landline:
+        return v
     m = _FIXED.match(digits)
     if m:
         area, number, ext = m.groups()
         return f"{area}-{'*' * (len(number) - 4)}{number[-4:]}{ext}"
-    return mask_id_no(v)  # something else: the same shape as an ID number
+    d = "".join(ch for ch in digits if ch.isdigit())
+    if len(d) >= 8:  # another number: its first 3 and last 4, as a mobile
+        return d[:3] + "*" * (len(d) - 7) + d[-4:]
+    return mask_id_no(d)
 
 
 def mask_name(value: str | None) -> str:
@@ -118,11 +127,6 @@ def export_reason_problem(reason: str, *, manager: bool) -> str | None:
 
 # ---------------------------------------------------------------- retention
 
-# A case in one of these is concluded: nothing more is done for the applicant on it.
-CONCLUDED = frozenset(
-    {State.COMPLETED, State.DELIVERED, State.REFUSED, State.WITHDRAWN, State.CORRECTED,
-     State.CORRECTION_EXPIRED}
-)  # fmt: skip
 DEFAULT_KEEP_DAYS = 180  # after the county acknowledged the concluded case
 DRAFT_KEEP = timedelta(days=1)
 
@@ -136,9 +140,12 @@ def purge_due(
     now: datetime,
     keep_days: int,
 ) -> bool:
-    """May this case's personal data leave the local store now? Only when concluded,
+    """May this case's personal data leave the local store now? Only when concluded
+    (app/core/lifecycle.CONCLUDED),
     acknowledged by the county at (at least) its current version with nothing of it
     still waiting to go up, and ``keep_days`` after that acknowledgement."""
+    from app.core.lifecycle import CONCLUDED  # (lifecycle imports identity, which imports us)
+
     if status not in CONCLUDED or pending:
         return False
     if acked_version is None or acked_at is None or acked_version < row_version:

@@ -796,6 +796,7 @@ class MainWindow(QMainWindow):
             self.offer_unprinted(self.context.clock.today())
             self.offer_due_list()
             self._start_purge()
+        self.intake.access = self.access
         self.start_queue()
         self.start_devices()
         self.start_id_reader()

@@ -40,8 +40,10 @@ CHEN = Viewer("chenzhuren", "陈主任", "", "A1", role="manager")
 
 
 def test_masks() -> None:
-    assert mask_id_no("330106199001011234") == "3301**********1234"
-    assert mask_id_no("11010519491231002X") == "1101**********002X"
+    assert mask_id_no("330106199001011234") == "330106********1234"
+    assert mask_id_no("11010519491231002x") == "110105********002X"
+    assert mask_id_no("330106900101123") == "330106*****1123"  # an old 15-digit card
+    assert mask_id_no("E12345678") == "E1*****78"  # a passport
     assert mask_id_no("") == "" and mask_id_no(None) == ""
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0531-87654321") == "0531-****4321"
@@ -164,7 +166,7 @@ def test_export_masked_without_reason_whole_with_a_manager_s_reason(
     assert plain.masked and plain.rows == 1
     rows = _read(tmp_path / "a.csv")
     assert rows[0][3:6] == ["申请人", "证件号码", "联系电话"]
-    assert rows[1][3:6] == ["张*", "1101**********002X", "138****8000"]
+    assert rows[1][3:6] == ["张*", "110105********002X", "138****8000"]
     raw = (tmp_path / "a.csv").read_text("utf-8-sig")
     assert ZHANG.id_no not in raw and ZHANG.phone not in raw and "张三" not in raw
     # a clerk may not export whole, a manager not without a reason
