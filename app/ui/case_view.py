@@ -62,7 +62,13 @@ _DETAIL_LABELS = {
     "new_case_no": "补正后办件",
     "materials": "材料",
     "reason": "理由",
+    # a purge of the applicant's data (app/core/privacy): the row hash before it stays
+    # in the audit record (for the county's comparison), not on screen
+    "acked_version": "县中心确认的版本",
+    "acked_at": "县中心确认时间",
+    "keep_days": "保留天数",
 }
+_HIDDEN_DETAIL = frozenset({"row_hash_before"})
 
 
 def documents_for(detail: CaseDetail) -> tuple[str, ...]:
@@ -276,6 +282,7 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         detail = "；".join(
             f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
             for k, v in t.detail.items()
+            if k not in _HIDDEN_DETAIL
         )
         timeline.append(
             [f"{t.at:%Y-%m-%d}&nbsp;{t.at:%H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail]

@@ -524,7 +524,9 @@ class MainWindow(QMainWindow):
         ctx = self.context
         self._purge_lane = Lane("privacy-purge")
         PurgeService(
-            ctx.store, ctx.clock, lambda: int(ctx.settings.get("personal_data_keep_days")),
+            ctx.store,
+            ctx.clock,
+            lambda: int(ctx.settings.get("personal_data_keep_days")),
             ctx.data_dir / "documents",
         ).schedule(self._purge_lane)
 
@@ -586,6 +588,41 @@ class MainWindow(QMainWindow):
             manage = self.menuBar().addMenu(self.tr("管理(&M)"))
             manage.setObjectName("manageMenu")
             add(manage, self.tr("运行日志……"), None, self.show_logs)
+            add(manage, self.tr("个人信息查看记录……"), None, self.show_access)
+        add(work, self.tr("导出办件列表……"), QKeySequence("Ctrl+Shift+E"), self.export_cases)
+
+    def show_access(self) -> QDialog:
+        """个人信息查看记录: who looked at one applicant's data (managers)."""
+        from app.ui.privacy_dialogs import AccessDialog
+
+        dialog = AccessDialog(self.access, self.runner, self.context.clock.today(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export_cases(self) -> QDialog:
+        """The case list as it is filtered, to CSV: masked unless a manager gives a
+        reason (recorded)."""
+        from app.ui.privacy_dialogs import ExportDialog
+
+        dialog = ExportDialog(
+            self.access, self.runner, self.case_list.model.case_filter,
+            Path.home(), self.context.clock.now(), self,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def exported() -> None:
+            done = dialog.exported
+            if done is not None:
+                self.show_message(
+                    self.tr("已导出 %1 件办件到 %2%3").replace("%1", str(done.rows))
+                    .replace("%2", str(done.path))
+                    .replace("%3", self.tr("（脱敏）") if done.masked else "")
+                )  # fmt: skip
+
+        dialog.accepted.connect(exported)
+        dialog.open()
+        return dialog
 
     def show_settings(self) -> QDialog:
         from app.services.hall_settings import HallSettingsService

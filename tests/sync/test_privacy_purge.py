@@ -110,6 +110,12 @@ def test_purge_after_county_ack_keeps_county_copy_and_chain(
         ).one()
         assert entry.seq is not None and entry.detail["keep_days"] == KEEP
 
+    from app.services.cases import CaseReader
+
+    shown = CaseReader(ws).detail(done)
+    assert shown is not None and shown.purged_at == case.purged_at
+    assert shown.status == "已撤回" and shown.item_name == before.item_name
+    assert [t.action for t in shown.timeline][-1] == PURGE
     # the chain still holds here ...
     with ws.session() as s:
         result = verify(s)
