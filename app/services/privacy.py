@@ -151,7 +151,7 @@ def export_cases(
     ID numbers, phones and names masked, unless a manager gives a reason (kept in the
     audit record with every exported case). Every export is recorded."""
     from db.case_query import list_cases
-    from db.models import ApplicantRow
+    from db.privacy_repo import phones_of
 
     viewer = access.viewer
     whole = bool(reason.strip())
@@ -168,15 +168,8 @@ def export_cases(
             after = page.after
             if after is None:
                 break
-        phones: dict[uuid.UUID, str] = {}
         ids = [r.id for r in rows]
-        for start in range(0, len(ids), 500):
-            for cid, phone in s.execute(
-                ApplicantRow.__table__.select()
-                .with_only_columns(ApplicantRow.case_id, ApplicantRow.phone)
-                .where(ApplicantRow.case_id.in_(ids[start : start + 500]))
-            ):
-                phones[cid] = phone
+        phones = phones_of(s, ids)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
