@@ -156,3 +156,36 @@ def test_unacknowledged_case_is_never_purged_whatever_the_clock(
     assert service.run() == ([], 0)  # acknowledged "now": the period starts now
     clock.advance(days=KEEP)
     assert service.run() == ([sent_before_step], 0)
+
+
+def test_a_step_after_the_purge_leaves_the_county_copy_whole(central: Central, ws: Store) -> None:
+    """已办结 is concluded, yet the applicant may still come for the certificate (出件):
+    that step goes up with the purged local row, and the county keeps its applicant."""
+    from app.core.lifecycle import Outcome
+
+    clock = FixedClock(T0)
+    [no] = save_cases(ws, 1, now=T0)
+    chief = Clerk("zhaoshouxi", "赵首席", role="chief")
+    wang = LifecycleService(ws, calendar(), clock, WANG)
+    life = wang.review(no, 1, "符合条件", Outcome.GRANT)
+    life = LifecycleService(ws, calendar(), clock, chief).approve(no, life.row_version, "同意")
+    life = wang.complete(no, life.row_version, Outcome.GRANT, result_name="低保待遇",
+                         decision_doc="民低保〔2026〕1号")  # fmt: skip
+    c = SyncClient(ws, central.config("370999101", "A1"), clock=clock.now)
+    c.sync_once()
+    county_before = _county(central.admin_url, no)
+    assert county_before[2] == "已办结" and county_before[0] == "申请人0"
+    clock.advance(days=KEEP + 1)
+    assert PurgeService(ws, clock, lambda: KEEP).run() == ([no], 0)
+    c.sync_once()
+    wang.deliver_at_window(no, life.row_version, "申请人0", "11010519491231002X")
+    c.sync_once()
+    after = _county(central.admin_url, no)
+    assert after[2] == "已出件"
+    assert after[:2] + after[3:] == county_before[:2] + county_before[3:]  # applicant whole
+    assert _chain_break(central.admin_url) is None
+    with ws.session() as s:
+        result = verify(s)
+    assert result.ok, [b.message for b in result.breaks]
+    case = _case(ws, no)
+    assert case.status == "已出件" and case.applicant_name == "" and case.purged_at is not None
