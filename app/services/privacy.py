@@ -57,71 +57,103 @@ class Exported:
     masked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Look:
+    action: str
+    at: datetime
+    case_nos: tuple[str, ...] = ()
+    id_no: str = ""  # a search: every case of this applicant
+    what: str = ""
+
+
 class AccessLog:
-    """Writes each look at personal data into the audit chain: on ``lane`` (a
-    background lane; the GUI thread never waits for the store), or at once when no
-    lane is given (commands, tests)."""
+    """Writes each look at personal data into the audit chain: gathered for
+    ``delay_s`` and written together in one transaction on ``lane`` (a background
+    lane: the GUI thread never waits for the store, and a clerk paging through cases
+    costs one write a moment later, not one per case while the next one opens), or at
+    once when no lane is given (commands, tests)."""
 
     def __init__(
-        self, store: LocalStore, clock: Clock, viewer: Viewer, *, lane: Lane | None = None
+        self,
+        store: LocalStore,
+        clock: Clock,
+        viewer: Viewer,
+        *,
+        lane: Lane | None = None,
+        delay_s: float = 0.5,
     ) -> None:
         self.store = store
         self.clock = clock
         self.viewer = viewer
         self.lane = lane
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+        self._looks: list[_Look] = []
+        self._scheduled = False
 
-    def _submit(self, job: Callable[[], object]) -> None:
+    def _submit(self, look: _Look) -> None:
         if self.lane is None:
-            job()
-        else:
-            self.lane.submit(job)
+            self._write([look])
+            return
+        with self._lock:
+            self._looks.append(look)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self.lane.submit_after(self.delay_s, self._flush)
+
+    def _flush(self) -> None:
+        with self._lock:
+            looks, self._looks, self._scheduled = self._looks, [], False
+        if looks:
+            self._write(looks)
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Until every look submitted so far is written (tests, shutdown)."""
         if self.lane is None:
             return True
         done = threading.Event()
+        self.lane.submit(self._flush)
         self.lane.submit(done.set)
         return done.wait(timeout)
 
-    def _write(self, action: str, case_nos: Sequence[str] = (), what: str = "",
-               case_ids: Sequence[uuid.UUID] = (), at: datetime | None = None) -> None:  # fmt: skip
-        from db.privacy_repo import case_ids_by_no, record_access
+    def _write(self, looks: Sequence[_Look]) -> None:
+        from db.privacy_repo import case_ids_by_id_no, case_ids_by_no, record_access
 
-        when = at or self.clock.now()
         try:
             with self.store.session() as s, s.begin():
-                ids = list(case_ids) + case_ids_by_no(s, case_nos)
-                record_access(s, self.viewer, action, ids, when, what)
+                for look in looks:
+                    ids = case_ids_by_no(s, look.case_nos)
+                    if look.id_no:
+                        ids += case_ids_by_id_no(s, look.id_no)
+                    record_access(s, self.viewer, look.action, ids, look.at, look.what)
         except Exception:  # a look must never fail the screen; the log says why
-            log.exception("look %s by %s not recorded", action, self.viewer.login)
+            log.exception("%d looks by %s not recorded", len(looks), self.viewer.login)
 
     def viewed(self, case_no: str) -> None:
         """The case view showed a case's personal data."""
-        at = self.clock.now()
-        self._submit(lambda: self._write(VIEW_CASE, [case_no], at=at))
+        self._submit(_Look(VIEW_CASE, self.clock.now(), (case_no,)))
 
     def searched_id(self, id_no: str, where: str = "办件列表") -> None:
         """A search by ID number: one entry for each case of that applicant (what the
         search could show); the number itself is kept masked."""
-        from db.privacy_repo import case_ids_by_id_no
-
-        at = self.clock.now()
-
-        def job() -> None:
-            with self.store.session() as s:
-                ids = case_ids_by_id_no(s, id_no)
-            self._write(SEARCH_ID, case_ids=ids, what=f"{where}：{mask_id_no(id_no)}", at=at)
-
-        self._submit(job)
+        self._submit(
+            _Look(SEARCH_ID, self.clock.now(), id_no=id_no, what=f"{where}：{mask_id_no(id_no)}")
+        )
 
     def reprinted(self, case_no: str, kind: str) -> None:
-        at = self.clock.now()
-        self._submit(lambda: self._write(REPRINT, [case_no], what=kind, at=at))
+        self._submit(_Look(REPRINT, self.clock.now(), (case_no,), what=kind))
 
     def exported(self, case_ids: Sequence[uuid.UUID], what: str) -> None:
         """Written at once (an export's record is part of the export)."""
-        self._write(EXPORT, case_ids=case_ids, what=what)
+        from db.privacy_repo import record_access
+
+        try:
+            with self.store.session() as s, s.begin():
+                record_access(s, self.viewer, EXPORT, case_ids, self.clock.now(), what)
+        except Exception:
+            log.exception("export by %s not recorded", self.viewer.login)
+            raise
 
     def access_list(
         self, *, id_no: str = "", name: str = "", since: datetime | None = None,
@@ -170,6 +202,9 @@ def export_cases(
                 break
         ids = [r.id for r in rows]
         phones = phones_of(s, ids)
+    what = f"完整导出，理由：{reason.strip()}" if whole else "脱敏导出"
+    # recorded first: a whole export that could not be recorded is not written
+    access.exported(ids, f"{what}（{path.name}）")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
@@ -183,8 +218,6 @@ def export_cases(
                 phone if whole else mask_phone(phone), r.status,
                 r.promised_date.isoformat() if r.promised_date else "", r.clerk_name,
             ])  # fmt: skip
-    what = f"完整导出，理由：{reason.strip()}" if whole else "脱敏导出"
-    access.exported(ids, f"{what}（{path.name}）")
     log.info("export of %d cases by %s (%s) to %s", len(rows), viewer.login, what, path)
     return Exported(path, len(rows), not whole)
 

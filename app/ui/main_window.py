@@ -1028,7 +1028,8 @@ class MainWindow(QMainWindow):
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
         if self._access is not None and self._access.lane is not None:
-            self._access.lane.close(timeout=5.0)  # the looks not yet written
+            self._access.wait(timeout=5.0)  # the looks not yet written
+            self._access.lane.close(timeout=1.0)
         if self._purge_lane is not None:
             self._purge_lane.close(timeout=1.0)
         QSettings().setValue("main/geometry", self.saveGeometry())
