@@ -212,3 +212,35 @@ def test_cli_lists_the_looks_of_one_applicant(
                  "--since", "2026-01-01"])  # fmt: skip
     assert code == 0 and "刘洋（liu）" in capsys.readouterr().out
     assert main(["--data-dir", str(folder), "audit", "access", "--id", "x", "--since", "昨天"]) == 2
+
+
+def test_cli_purge_then_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update
+
+    from db.models import CaseAckRow, CaseRow, SyncOutboxRow
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    store = open_store(f"sqlite:///{folder / 'yichuang.sqlite3'}")
+    try:
+        seeded = seed_cases(store)
+        with store.session() as s, s.begin():
+            # the county took every row; it acknowledged the refused case (concluded)
+            # and the accepted one (still running: never purged)
+            s.execute(update(SyncOutboxRow).values(sent_at=NOW, batch_seq=1))
+            for no in (seeded.refused, seeded.accepted):
+                case = s.query(CaseRow).filter(CaseRow.case_no == no).one()
+                s.add(CaseAckRow(case_id=case.id, row_version=case.row_version, acked_at=NOW))
+    finally:
+        store.close()
+    monkeypatch.setenv("YICHUANG_CLOCK", "2026-09-01T09:00")  # past the default 180 days
+    assert main(["--data-dir", str(folder), "audit", "purge"]) == 0
+    out = capsys.readouterr().out
+    assert "已清除 1 件办件的申请人个人信息（办结并经县中心确认满 180 天）" in out
+    assert seeded.refused in out and seeded.accepted not in out
+    assert main(["--data-dir", str(folder), "audit", "verify", "--jobs", "1"]) == 0
+    assert "审计链完好" in capsys.readouterr().out
+    assert main(["--data-dir", str(folder), "audit", "purge"]) == 0
+    assert "已清除 0 件" in capsys.readouterr().out
