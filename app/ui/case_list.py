@@ -281,8 +281,8 @@ class CaseListModel(HeaderedTableModel):
             return f"{row.accepted_at:%Y-%m-%d %H:%M}"
         if col == COL_ITEM:
             return row.item_name
-        if col == COL_APPLICANT:
-            return row.applicant_name
+        if col == COL_APPLICANT:  # no name: its personal data was purged (docs/privacy.md)
+            return row.applicant_name or self.tr("（已清除）")
         if col == COL_DECISION:
             return row.decision
         if col == COL_STATUS:

@@ -72,8 +72,11 @@ _HIDDEN_DETAIL = frozenset({"row_hash_before"})
 
 
 def documents_for(detail: CaseDetail) -> tuple[str, ...]:
-    """The documents this case can have printed (again), in the order they are given."""
+    """The documents this case can have printed (again), in the order they are given;
+    none once its applicant's data was purged (the county keeps the record)."""
     kinds: list[str] = []
+    if detail.purged_at is not None:
+        return ()
     if detail.decision in ("受理", "容缺受理") or detail.status == "已办结":
         kinds.append(RECEIPT)
     if detail.decision in ("补正", "容缺受理") and detail.notice:

@@ -116,7 +116,13 @@ def test_case_view_shows_whole_logs_once_and_says_when_purged(
     text = v.browser.toPlainText()
     assert "本机已按规定于 2026-02-10 清除申请人个人信息" in text
     assert seeded.refused in text and "不予受理" in text and "赵六" not in text
+    assert v.reprint_buttons == {}  # nothing to print: the applicant is gone here
     v.grab().save(str(SHOTS / "case-view-purged.png"))
+    listed = CaseListPanel(CaseReader(sqlite_store), CAL, today=lambda: TODAY, period=Period.ALL)
+    qtbot.addWidget(listed)
+    m = listed.model
+    row = next(n for n in range(m.rowCount()) if m.row_at(n).case_no == seeded.refused)
+    assert m.data(m.index(row, COL_APPLICANT)) == "（已清除）"
 
 
 def test_access_dialog_lists_the_looks(qtbot: QtBot, sqlite_store: Store) -> None:
