@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from app.core.accounts import Clerk
 from app.core.clock import FixedClock
-from app.core.privacy import PURGE
+from app.core.privacy import PURGE, VIEW_CASE, Viewer
 from app.services.lifecycle import LifecycleService
-from app.services.privacy import PurgeService
+from app.services.privacy import AccessLog, PurgeService
 from db.audit import verify
 from db.central.admin import libpq_url
 from db.models import ApplicantRow, AuditRow, CaseAckRow, CaseRow, DraftRow
@@ -71,6 +71,8 @@ def test_purge_after_county_ack_keeps_county_copy_and_chain(
     clock = FixedClock(T0)
     [done, running] = save_cases(ws, 2, now=T0)
     LifecycleService(ws, calendar(), clock, WANG).withdraw(done, 1, "申请人撤回申请")
+    # a look goes up like any audit entry, into the county's chain of this workstation
+    AccessLog(ws, clock, Viewer("wangfang", "王芳", "1", "A1")).viewed(done)
     c = SyncClient(ws, central.config("370999101", "A1"), clock=clock.now)
     c.sync_once()
     with ws.session() as s:
@@ -78,6 +80,12 @@ def test_purge_after_county_ack_keeps_county_copy_and_chain(
         assert ack is not None and ack.row_version == 2 and ack.acked_at == T0
     county_before = _county(central.admin_url, done)
     assert county_before[0] == "申请人0" and county_before[3] == "申请人0"
+    with psycopg.connect(libpq_url(central.admin_url)) as conn:
+        looks = conn.execute(
+            "SELECT actor, detail->>'window_no' FROM yc.audit_entry WHERE action = %s",
+            [VIEW_CASE],
+        ).fetchall()
+    assert looks == [("wangfang", "1")] and _chain_break(central.admin_url) is None
     docs = tmp_path / "documents"
     (docs / done).mkdir(parents=True)
     (docs / done / "受理通知书.pdf").write_bytes(b"%PDF-1.4 applicant")
