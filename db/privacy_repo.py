@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.audit_chain import case_row_hash
@@ -238,6 +238,9 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
     ):  # fmt: skip
         return None
     before = case_row_hash(_case_rows(session, [case_id])[case_id])
+    if session.get_bind().dialect.name == "sqlite":
+        # freed cells are overwritten, not left readable in the file's free space
+        session.execute(text("PRAGMA secure_delete = ON"))
     session.execute(
         update(CaseRow)
         .where(CaseRow.id == case_id)
@@ -247,6 +250,12 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
         update(ApplicantRow)
         .where(ApplicantRow.case_id == case_id)
         .values({c: "" for c in APPLICANT_COLUMNS})
+    )
+    # the rows already taken by the county carry the applicant too: not kept any longer
+    session.execute(
+        delete(SyncOutboxRow).where(
+            SyncOutboxRow.case_id == case_id, SyncOutboxRow.sent_at.is_not(None)
+        )
     )
     assert ack is not None
     entry = dict(

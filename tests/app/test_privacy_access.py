@@ -240,7 +240,39 @@ def test_cli_purge_then_verify(
     out = capsys.readouterr().out
     assert "已清除 1 件办件的申请人个人信息（办结并经县中心确认满 180 天）" in out
     assert seeded.refused in out and seeded.accepted not in out
-    assert main(["--data-dir", str(folder), "audit", "verify", "--jobs", "1"]) == 0
+    assert main(["--data-dir", str(folder), "audit", "verify", "--jobs", "2"]) == 0
     assert "审计链完好" in capsys.readouterr().out
     assert main(["--data-dir", str(folder), "audit", "purge"]) == 0
     assert "已清除 0 件" in capsys.readouterr().out
+
+
+def test_purged_applicant_is_gone_from_the_file_s_bytes(store: Store) -> None:
+    """After a purge (and a checkpoint of the WAL) the store file holds neither the
+    applicant's ID number nor name: not in the case row, its index, the applicant row,
+    the outbox rows the county already took, nor in freed pages (secure_delete)."""
+    from sqlalchemy import text, update
+
+    from app.services.privacy import PurgeService
+    from db.models import CaseAckRow, CaseRow, SyncOutboxRow
+    from tests.db.test_case_query import ZHAO
+
+    seeded = seed_cases(store)
+    with store.session() as s, s.begin():
+        s.execute(update(SyncOutboxRow).values(sent_at=NOW, batch_seq=1))
+        case = s.query(CaseRow).filter(CaseRow.case_no == seeded.refused).one()
+        s.add(CaseAckRow(case_id=case.id, row_version=case.row_version, acked_at=NOW))
+    path = Path(str(store.engine.url.database))
+
+    def raw() -> bytes:
+        with store.engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return path.read_bytes()
+
+    assert ZHAO.id_no.encode() in raw() and "赵六".encode() in raw()
+    clock = FixedClock(NOW + timedelta(days=181))
+    assert PurgeService(store, clock, lambda: 180).run() == ([seeded.refused], 0)
+    data = raw()
+    assert ZHAO.id_no.encode() not in data and "赵六".encode() not in data
+    assert LI.id_no.encode() in data  # the others are still here
+    with store.session() as s:
+        assert verify(s).ok
