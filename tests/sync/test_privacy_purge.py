@@ -197,3 +197,29 @@ def test_a_step_after_the_purge_leaves_the_county_copy_whole(central: Central, w
     assert result.ok, [b.message for b in result.breaks]
     case = _case(ws, no)
     assert case.status == "已出件" and case.applicant_name == "" and case.purged_at is not None
+
+
+def test_a_case_concluded_at_the_county_is_acknowledged_by_its_pull(
+    central: Central, ws: Store
+) -> None:
+    """A step taken at the county never goes up from here: the version the county
+    sent down is its acknowledgement, so such a case is purged too."""
+    from db.central import admin
+
+    clock = FixedClock(T0)
+    [no] = save_cases(ws, 1, now=T0)
+    c = SyncClient(ws, central.config("370999101", "A1"), clock=clock.now)
+    c.sync_once()
+    admin.set_case_status(central.admin_url, no, "已办结", "县民政局")
+    c.sync_once()
+    case = _case(ws, no)
+    assert case.status == "已办结" and case.row_version == 2
+    with ws.session() as s:
+        ack = s.get(CaseAckRow, case.id)
+        assert ack is not None and ack.row_version == 2
+    c.sync_once()  # the receipt entry goes up
+    clock.set(ack.acked_at + timedelta(days=KEEP, seconds=1))
+    assert PurgeService(ws, clock, lambda: KEEP).run() == ([no], 0)
+    assert _county(central.admin_url, no)[0] == "申请人0"
+    with ws.session() as s:
+        assert verify(s).ok
