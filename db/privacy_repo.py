@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, text, update
@@ -203,21 +203,23 @@ def purge_candidates(
     session: Session, now: datetime, keep_days: int, limit: int = 500
 ) -> list[uuid.UUID]:
     """Concluded, not yet purged cases the county acknowledged at their current
-    version, with nothing of them waiting to go up, whose period has run."""
+    version, with nothing of them waiting to go up, whose period has run (the query
+    narrows, ``purge_due`` decides)."""
     pending = exists().where(SyncOutboxRow.case_id == CaseRow.id, SyncOutboxRow.sent_at.is_(None))
     rows = session.execute(
         select(CaseRow.id, CaseRow.status, CaseRow.row_version, CaseAckRow.row_version,
-               CaseAckRow.acked_at, pending)
+               CaseAckRow.acked_at)
         .join(CaseAckRow, CaseAckRow.case_id == CaseRow.id)
         .where(CaseRow.purged_at.is_(None), CaseRow.status.in_([s.value for s in CONCLUDED]),
-               CaseAckRow.row_version >= CaseRow.row_version)
+               CaseAckRow.row_version >= CaseRow.row_version,
+               CaseAckRow.acked_at <= now - timedelta(days=keep_days), ~pending)
         .order_by(CaseAckRow.acked_at)
         .limit(limit)
     )  # fmt: skip
     return [
         cid
-        for cid, status, version, acked, acked_at, waiting in rows
-        if purge_due(status, version, acked, acked_at, bool(waiting), now, keep_days)
+        for cid, status, version, acked, acked_at in rows
+        if purge_due(status, version, acked, acked_at, False, now, keep_days)
     ]
 
 

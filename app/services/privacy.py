@@ -234,11 +234,14 @@ class PurgeService:
         clock: Clock,
         keep_days: Callable[[], int],
         documents: Path | None = None,
+        *,
+        batch: int = 500,
     ) -> None:
         self.store = store
         self.clock = clock
         self.keep_days = keep_days
         self.documents = documents
+        self.batch = batch
 
     def run(self) -> tuple[list[str], int]:
         """One pass: (case numbers purged, drafts removed)."""
@@ -247,14 +250,21 @@ class PurgeService:
         now = self.clock.now()
         days = int(self.keep_days())
         purged: list[str] = []
-        with self.store.session() as s:
-            candidates = purge_candidates(s, now, days)
-        for cid in candidates:  # one short transaction each: counters keep working
-            with self.store.session() as s, s.begin():
-                case_no = purge_case(s, cid, now, days)
-            if case_no:
-                purged.append(case_no)
-                self._remove_documents(case_no)
+        seen: set[object] = set()
+        while True:  # in batches of 500, until none is due
+            with self.store.session() as s:
+                candidates = [
+                    c for c in purge_candidates(s, now, days, self.batch) if c not in seen
+                ]
+            if not candidates:
+                break
+            for cid in candidates:  # one short transaction each: counters keep working
+                seen.add(cid)
+                with self.store.session() as s, s.begin():
+                    case_no = purge_case(s, cid, now, days)
+                if case_no:
+                    purged.append(case_no)
+                    self._remove_documents(case_no)
         with self.store.session() as s, s.begin():
             drafts = purge_drafts(s, now)
         if purged or drafts:

@@ -276,3 +276,22 @@ def test_purged_applicant_is_gone_from_the_file_s_bytes(store: Store) -> None:
     assert LI.id_no.encode() in data  # the others are still here
     with store.session() as s:
         assert verify(s).ok
+
+
+def test_purge_goes_on_past_a_batch(store: Store) -> None:
+    from sqlalchemy import update
+
+    from app.services.privacy import PurgeService
+    from db.models import CaseAckRow, CaseRow, SyncOutboxRow
+
+    seeded = seed_cases(store)
+    with store.session() as s, s.begin():
+        s.execute(update(SyncOutboxRow).values(sent_at=NOW, batch_seq=1))
+        for case in s.query(CaseRow):
+            s.add(CaseAckRow(case_id=case.id, row_version=case.row_version, acked_at=NOW))
+    service = PurgeService(store, FixedClock(NOW + timedelta(days=200)), lambda: 180, batch=1)
+    purged, _ = service.run()
+    # the concluded ones (已补正, 不予受理), in batches of one; the running ones stay
+    assert sorted(purged) == sorted([seeded.correction, seeded.refused])
+    with store.session() as s:
+        assert verify(s).ok
