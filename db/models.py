@@ -432,6 +432,7 @@ class CaseAckRow(Base):
     purge of personal data (db/privacy_repo) waits for it: the county keeps the record."""
 
     __tablename__ = "case_county_ack"
+    __table_args__ = (Index("ix_case_county_ack_acked_at", "acked_at"),)
 
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True

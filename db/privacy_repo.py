@@ -174,7 +174,11 @@ def record_acks(session: Session, payloads: Iterable[Any], now: datetime) -> int
             best[cid] = max(version, best.get(cid, version))
     if not best:
         return 0
-    present = set(session.scalars(select(CaseRow.id).where(CaseRow.id.in_(list(best)))))
+    present = set(  # (a purged case needs no acknowledgement any more)
+        session.scalars(
+            select(CaseRow.id).where(CaseRow.id.in_(list(best)), CaseRow.purged_at.is_(None))
+        )
+    )
     known = {r.case_id: r for r in session.scalars(select(CaseAckRow).where(
         CaseAckRow.case_id.in_(list(best))))}  # fmt: skip
     for cid, version in best.items():
@@ -260,10 +264,12 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
         )
     )
     assert ack is not None
+    acked = (ack.row_version, ack.acked_at)
+    session.delete(ack)  # no longer needed: the table holds the cases still to purge
     entry = dict(
         id=uuid7(), case_id=case_id, at=now, actor=PURGE_ACTOR, action=PURGE,
-        detail={"row_hash_before": before, "acked_version": ack.row_version,
-                "acked_at": ack.acked_at.isoformat(timespec="seconds"), "keep_days": keep_days},
+        detail={"row_hash_before": before, "acked_version": acked[0],
+                "acked_at": acked[1].isoformat(timespec="seconds"), "keep_days": keep_days},
     )  # fmt: skip
     append_audit(session, [entry])
     # only the entry goes up: the county keeps the case as it had it

@@ -39,6 +39,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_county_ack")),
     )
+    op.create_index("ix_case_county_ack_acked_at", "case_county_ack", ["acked_at"])
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("purged_at", sa.DateTime(), nullable=True))
     bind = op.get_bind()
@@ -78,4 +79,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("purged_at")
+    op.drop_index("ix_case_county_ack_acked_at", table_name="case_county_ack")
     op.drop_table("case_county_ack")
