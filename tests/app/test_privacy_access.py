@@ -295,3 +295,35 @@ def test_purge_goes_on_past_a_batch(store: Store) -> None:
     assert sorted(purged) == sorted([seeded.correction, seeded.refused])
     with store.session() as s:
         assert verify(s).ok
+
+
+def test_purge_is_scheduled_in_the_background(store: Store) -> None:
+    """What the window starts after the store opens: a pass shortly after start, on a
+    lane of its own (then daily)."""
+    from sqlalchemy import update
+
+    from app.services.privacy import PurgeService
+    from db.models import CaseAckRow, CaseRow, SyncOutboxRow
+
+    seeded = seed_cases(store)
+    with store.session() as s, s.begin():
+        s.execute(update(SyncOutboxRow).values(sent_at=NOW, batch_seq=1))
+        case = s.query(CaseRow).filter(CaseRow.case_no == seeded.refused).one()
+        s.add(CaseAckRow(case_id=case.id, row_version=case.row_version, acked_at=NOW))
+    pool = Pool(1, name="test-purge-lane")
+    lane = Lane("purge", pool)
+    PurgeService(store, FixedClock(NOW + timedelta(days=200)), lambda: 180).schedule(
+        lane, first_delay_s=0.05
+    )
+
+    def purged() -> bool:
+        with store.session() as s:
+            at = s.query(CaseRow.purged_at).filter(CaseRow.case_no == seeded.refused).scalar()
+            return at is not None
+
+    deadline = time.monotonic() + 20
+    while not purged() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert purged()
+    lane.close(timeout=5)  # the next day's pass is dropped with the lane
+    pool.close()
