@@ -243,6 +243,10 @@ class CaseRow(Base):
     # The counter's own id of the intake this case came from: one intake, at most one
     # case, whatever keys, retries or processes try to save it again. Local only.
     intake_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
+    # When the applicant's personal data left this store (issue 23, db/privacy_repo):
+    # the county keeps the record; here the number, item, dates and status remain.
+    # Local only, and no column of the audit chain's case forms.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     item_version: Mapped[ItemVersionRow] = relationship()
     applicant: Mapped[ApplicantRow] = relationship(
@@ -441,6 +445,21 @@ class SignInRow(Base):
     on_behalf_of: Mapped[str] = mapped_column(String(64), default="")
     signed_in_at: Mapped[datetime] = mapped_column(DateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CaseAckRow(Base):
+    """What the county acknowledged of a case: the highest row_version of the case row
+    a push carried that the county took (not refused), and when (db/sync/client). The
+    purge of personal data (db/privacy_repo) waits for it: the county keeps the record."""
+
+    __tablename__ = "case_county_ack"
+    __table_args__ = (Index("ix_case_county_ack_acked_at", "acked_at"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    row_version: Mapped[int] = mapped_column(Integer)
+    acked_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class DraftRow(Base):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.case_records import SearchKind, read_search
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
 from app.core.ids import uuid7
 from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
@@ -48,6 +49,7 @@ from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.core.case_records import SavedCase
+    from app.services.privacy import AccessLog
 
 log = logging.getLogger("yichuang.ui")
 
@@ -209,9 +211,12 @@ class RefuseDialog(QDialog):
 class ReturningDialog(QDialog):
     """Find an earlier 补正 case: scan or type its number, an ID number or a name."""
 
-    def __init__(self, service: CounterService, parent: QWidget) -> None:
+    def __init__(
+        self, service: CounterService, parent: QWidget, access: AccessLog | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        self.access = access  # a search by ID number is a look at the applicant's data
         self.setWindowTitle(self.tr("补正后再次办理：查找原补正件"))
         self.query = QLineEdit(self)
         self.query.setObjectName("returningQuery")
@@ -233,6 +238,9 @@ class ReturningDialog(QDialog):
 
     def _search(self) -> None:
         found = self.service.find_returning(self.query.text())
+        search = read_search(self.query.text())
+        if self.access is not None and found and search and search.kind is SearchKind.ID_NO:
+            self.access.searched_id(search.value, "补正再次办理")
         self.results.clear()
         for case in found:
             item = QListWidgetItem(
@@ -339,6 +347,7 @@ class IntakePanel(QWidget):
         self.runner = runner
         self.calendar = calendar
         self.operator = operator
+        self.access: AccessLog | None = None  # set by the main window (logs ID searches)
         self.item: Item | None = None
         self.version_id: int | None = None
         self.returning: ReturningStart | None = None
@@ -615,7 +624,7 @@ class IntakePanel(QWidget):
     # ------------------------------------------------------------ returning applicants
 
     def find_returning(self) -> None:
-        dialog = ReturningDialog(self.service, self)
+        dialog = ReturningDialog(self.service, self, self.access)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen() -> None:

@@ -39,6 +39,7 @@ from db.models import (
     ItemVersionRow,
     SyncConflictRow,
 )
+from db.privacy_repo import record_acks
 from db.sync.catalog_docs import doc_to_item
 from db.sync.outbox import enqueue
 from db.sync.rules import forward, takes
@@ -223,6 +224,9 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
             s.add(AuditRow(**entry))
             arrived.append(entry)
     s.flush()
+    # the county holds the case at the version it sent: that is its acknowledgement
+    # too (a step taken at the county never goes up from here; db/privacy_repo)
+    record_acks(s, [{"cases": [{"id": row["id"], "row_version": version}]}], datetime.now())
     if arrived or _case_hash(case) != before:
         # the county's entries and its change of the case row enter this workstation's
         # chain through a receipt entry (db/audit.py), which goes up like any other

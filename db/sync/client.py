@@ -371,6 +371,7 @@ class SyncClient:
         """Mark the batch's rows sent, except those the county refused: they are held
         (never marked sent) and listed in the local quarantine. Returns the held seqs."""
         from db.models import SyncConflictRow, SyncQuarantineRow
+        from db.privacy_repo import record_acks
 
         now = self.clock()
         quarantined = reply.get("quarantined") or []
@@ -389,6 +390,18 @@ class SyncClient:
                 )
             )
             held &= in_batch
+            # what the county took of each case (the purge of personal data waits for it)
+            record_acks(
+                s,
+                s.scalars(
+                    select(SyncOutboxRow.payload).where(
+                        SyncOutboxRow.batch_seq == batch.seq,
+                        SyncOutboxRow.sent_at.is_(None),
+                        SyncOutboxRow.seq.not_in(held),
+                    )
+                ),
+                now,
+            )
             s.execute(
                 update(SyncOutboxRow)
                 .where(
