@@ -30,9 +30,7 @@ def application_for_intake(session: Session, intake_id: uuid.UUID) -> SavedAppli
     if app_id is None:
         return None
     case_nos = session.scalars(
-        select(CaseRow.case_no)
-        .where(CaseRow.application_id == app_id)
-        .order_by(CaseRow.case_no)
+        select(CaseRow.case_no).where(CaseRow.application_id == app_id).order_by(CaseRow.case_no)
     )
     return SavedApplication(app_id, tuple(case_nos), already_saved=True)
 

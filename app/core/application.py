@@ -132,10 +132,22 @@ class SavedApplication:
 class CaseNotice:
     """One case's notice lines, as the combined notice collects them."""
 
+    item_code: str
     item_name: str
     case_no: str
     decision: str  # 补正 / 容缺受理
-    lines: tuple[tuple[str, str, str, bool], ...]  # (material, problem, requirement, 容缺)
+    lines: tuple[NoticeEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeEntry:
+    """A stored notice line: ``seq`` is the material's seq in the item standard."""
+
+    seq: int
+    material: str
+    problem: str
+    requirement: str
+    deferrable: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,40 +159,50 @@ class MergedNoticeLine:
     problem: str
     requirement: str
     items: tuple[str, ...]  # item names, in the bundle's order
+    cases: tuple[str, ...]  # the case numbers whose notice lists it
     deferrable: bool  # 容缺 in every item that lists it (else it blocks)
+    decisions: tuple[str, ...]  # each listing case's decision (补正 / 容缺受理)
+
+
+def name_identity(item_code: str, seq: int, name: str) -> str:
+    """A material's identity by its name alone (``material_key``)."""
+    return material_key(name)
 
 
 def merge_notices(
-    notices: Sequence[CaseNotice], identity: Callable[[str], str] = material_key
+    notices: Sequence[CaseNotice],
+    identity: Callable[[str, int, str], str] = name_identity,
 ) -> tuple[MergedNoticeLine, ...]:
     """The union of the cases' notice lines with a shared material said once.
 
-    ``identity`` names a material across items (the bundle's shared material codes
-    when known; the name-based ``material_key`` otherwise). Requirements that differ
-    between items are all kept, each once; a material is 容缺 only if it is in every
-    item that lists it."""
+    ``identity(item code, material seq, name)`` names a material across items: the
+    bundle's identities (app/core/bundles.identities: shared material code, else
+    name) when the standards are at hand, the name-based ``material_key`` otherwise.
+    Problems and requirements that differ between items are all kept, each once; a
+    material is 容缺 only if it is in every item that lists it."""
     order: list[str] = []
-    by_key: dict[str, list[tuple[str, tuple[str, str, str, bool]]]] = {}
+    by_key: dict[str, list[tuple[CaseNotice, NoticeEntry]]] = {}
     for notice in notices:
         for line in notice.lines:
-            key = identity(line[0])
+            key = identity(notice.item_code, line.seq, line.material)
             if key not in by_key:
                 by_key[key] = []
                 order.append(key)
-            by_key[key].append((notice.item_name, line))
+            by_key[key].append((notice, line))
     merged: list[MergedNoticeLine] = []
     for key in order:
         entries = by_key[key]
-        items = _unique(item for item, _ in entries)
-        problems = _unique(line[1] for _, line in entries if line[1])
-        requirements = _unique(line[2] for _, line in entries if line[2])
         merged.append(
             MergedNoticeLine(
-                material=entries[0][1][0],
-                problem="；".join(problems),
-                requirement="；".join(requirements),
-                items=items,
-                deferrable=all(line[3] for _, line in entries),
+                material=entries[0][1].material,
+                problem="；".join(_unique(line.problem for _, line in entries if line.problem)),
+                requirement="；".join(
+                    _unique(line.requirement for _, line in entries if line.requirement)
+                ),
+                items=_unique(n.item_name for n, _ in entries),
+                cases=_unique(n.case_no for n, _ in entries),
+                deferrable=all(line.deferrable for _, line in entries),
+                decisions=tuple(n.decision for n, _ in entries),
             )
         )
     return tuple(merged)
@@ -261,9 +283,7 @@ class ApplicationState:
     @property
     def open_cases(self) -> tuple[ApplicationCase, ...]:
         return tuple(
-            c
-            for c in self.current
-            if c.standing in (Standing.RUNNING, Standing.WAITING_APPLICANT)
+            c for c in self.current if c.standing in (Standing.RUNNING, Standing.WAITING_APPLICANT)
         )
 
     @property

@@ -56,9 +56,7 @@ class ApplicationService:
             with self.store.session() as s, s.begin():
                 saved = application_for_intake(s, application.intake_id)
                 if saved is None:
-                    record = record_application(
-                        application, self.calendar, now or self.clock.now()
-                    )
+                    record = record_application(application, self.calendar, now or self.clock.now())
                     saved = save_application(
                         s, record, centre=self.centre, workstation=self.workstation
                     )

@@ -33,7 +33,10 @@ def bundle_items() -> list[Item]:
         mats = (
             material(1, "申请表", medium=Medium.ORIGINAL_KEPT),
             material(2, "居民身份证"),
-            *(material(3 + i, m, Necessity.REQUIRED, medium=Medium.COPY) for i, m in enumerate(own)),
+            *(
+                material(3 + i, m, Necessity.REQUIRED, medium=Medium.COPY)
+                for i, m in enumerate(own)
+            ),
         )
         it = item(materials=mats, code=code, promised_days=days)
         items.append(replace(it, name=name, department=department))
@@ -53,7 +56,9 @@ def store_bundle(store: Store) -> list[tuple[int, Item]]:
 
 
 def received(it: Item) -> dict[int, MaterialOutcome]:
-    return {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in it.applicable_materials(ANSWERS)}
+    return {
+        m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in it.applicable_materials(ANSWERS)
+    }
 
 
 def mixed_application(
@@ -61,17 +66,25 @@ def mixed_application(
 ) -> ApplicationIntake:
     """食品经营许可 补正 (its 经营场所平面图 missing, 食品安全管理制度 defective); the two others 受理."""
     intakes = []
-    for (vid, it), decision in zip(stored, (Decision.CORRECTION, Decision.ACCEPT, Decision.ACCEPT)):
+    for (vid, it), decision in zip(
+        stored, (Decision.CORRECTION, Decision.ACCEPT, Decision.ACCEPT), strict=True
+    ):
         outcomes = received(it)
         if decision is Decision.CORRECTION:
             outcomes[3] = MaterialOutcome(Status.DEFECTIVE, 1, "未加盖单位公章")
             outcomes[4] = MaterialOutcome(Status.MISSING)
         intakes.append(
             Intake(
-                item=it, item_version_id=vid, answers=ANSWERS, outcomes=outcomes,
-                applicant=PERSON, decision=decision, clerk="wangfang", clerk_name="王芳",
+                item=it,
+                item_version_id=vid,
+                answers=ANSWERS,
+                outcomes=outcomes,
+                applicant=PERSON,
+                decision=decision,
+                clerk="wangfang",
+                clerk_name="王芳",
                 window_no="1",
-            )  # fmt: skip
+            )
         )
     return ApplicationIntake(
         intake_id=intake_id or uuid.uuid4(),

@@ -84,9 +84,7 @@ def _check_mixed_save(store: Store) -> None:
         )  # fmt: skip
         # every case goes up with the application id
         outbox = s.scalars(select(SyncOutboxRow).order_by(SyncOutboxRow.seq)).all()
-        assert [row.payload["cases"][0]["application_id"] for row in outbox] == [
-            str(saved.id)
-        ] * 3
+        assert [row.payload["cases"][0]["application_id"] for row in outbox] == [str(saved.id)] * 3
 
 
 def test_mixed_save_sqlite(sqlite_store: Store) -> None:
@@ -124,7 +122,7 @@ def _check_atomic(store: Store) -> None:
     notice lines or outbox rows, nor the case numbers they took."""
     stored = store_bundle(store)
     visit = mixed_application(stored)
-    vid, third = stored[2]
+    _, third = stored[2]
     taken = case_intake_id(visit.intake_id, third.code)
     lone = replace(visit.intakes[2], intake_id=taken, decision=Decision.ACCEPT)
     with store.session() as s, s.begin():
@@ -210,7 +208,7 @@ def test_state_follows_every_case_until_the_last_is_done(sqlite_store: Store) ->
 
     # the applicant returns with the missing materials: a new case, same application
     clock.set(datetime(2026, 3, 12, 10, 0))
-    vid, food = stored[0]
+    _, food = stored[0]
     counter = CounterService(store, CAL, "370982101", "A1", clock)
     back = counter.save_intake(
         replace(mixed_application(stored).intakes[0], outcomes=received(food),
@@ -234,7 +232,6 @@ def test_state_follows_every_case_until_the_last_is_done(sqlite_store: Store) ->
 
 def test_a_case_on_its_own_has_no_application(sqlite_store: Store) -> None:
     stored = store_bundle(sqlite_store)
-    vid, it = stored[1]
     intake = mixed_application(stored).intakes[1]
     with sqlite_store.session() as s, s.begin():
         saved = save_case(s, record_intake(intake, CAL, NOW), centre="370982101", workstation="A1")
