@@ -44,7 +44,7 @@ def _items():  # type: ignore[no-untyped-def]
                      Necessity.REQUIRED, standard=f"{name}须真实有效")
             for s, name in enumerate(shared)
         ]  # fmt: skip
-        for k in range(count):
+        for _ in range(count):
             n += 1
             mats.append(
                 Material(len(mats) + 1, f"专项材料{n:02d}", Medium.COPY, 1, Necessity.REQUIRED,
