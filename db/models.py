@@ -139,8 +139,29 @@ class MaterialRow(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     blank_form: Mapped[str] = mapped_column(String(200), default="")
     sample: Mapped[str] = mapped_column(String(200), default="")
+    # 材料编码: the standard's shared material code ("" where it gives none)
+    code: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     item_version: Mapped[ItemVersionRow] = relationship(back_populates="materials")
+
+
+class BundleVersionRow(Base):
+    """One published version of a bundle (一件事): its items, stages, shared questions
+    and their mapping, kept as the document the county publishes (db/sync/catalog_docs).
+    Like item versions, a published version never changes; a new one becomes current."""
+
+    __tablename__ = "bundle_version"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_bundle_version_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(200), default="")
 
 
 # ---------------------------------------------------------------- cases

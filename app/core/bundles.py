@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.check import CheckResult, MaterialOutcome, NoticeLine, Status, check_materials
 from app.core.items import Item, Material, Medium, Necessity, material_key
@@ -463,3 +464,40 @@ def check_bundle(
     }
     notice = bundle_notice(checklist, {code: r.notice for code, r in results.items()})
     return BundleCheck(checklist, results, notice)
+
+
+# ---------------------------------------------------------------- as a document
+
+
+def bundle_to_doc(bundle: Bundle) -> dict[str, Any]:
+    """A bundle version as JSON (the local store keeps it so; the county publishes it so)."""
+    return {
+        "code": bundle.code,
+        "name": bundle.name,
+        "version": bundle.version,
+        "description": bundle.description,
+        "items": [[b.code, b.stage] for b in bundle.items],
+        "questions": [[q.code, q.text, list(q.options)] for q in bundle.questions],
+        "mappings": [
+            [m.shared, m.item, m.question, [list(pair) for pair in m.options]]
+            for m in bundle.mappings
+        ],
+    }
+
+
+def bundle_from_doc(doc: Mapping[str, Any]) -> Bundle:
+    return Bundle(
+        code=str(doc["code"]),
+        name=str(doc["name"]),
+        version=str(doc["version"]),
+        description=str(doc.get("description", "")),
+        items=tuple(BundleItem(str(c), int(s)) for c, s in doc.get("items", [])),
+        questions=tuple(
+            SharedQuestion(str(c), str(t), tuple(str(o) for o in opts))
+            for c, t, opts in doc.get("questions", [])
+        ),
+        mappings=tuple(
+            AnswerMapping(str(s), str(i), str(q), tuple((str(a), str(b)) for a, b in pairs))
+            for s, i, q, pairs in doc.get("mappings", [])
+        ),
+    )

@@ -42,7 +42,7 @@ def test_the_first_start_loads_neither_alembic_nor_pypinyin(tmp_path: Path) -> N
         f"ctx = open_context(data_dir={str(tmp_path)!r})\n"
         "with ctx.store.session() as s, s.begin():\n"
         "    assert ensure_demo_clerks(s)\n"
-        "assert len(ctx.item_index()) == 20\n"
+        "assert len(ctx.item_index()) == 23\n"
     )
     assert "alembic" not in loaded  # the new store is made from the models
     assert "pypinyin" not in loaded  # the demo items' pinyin was computed at build time
