@@ -53,11 +53,21 @@ class AppContext:
 
     def item_index(self) -> ItemIndex:
         if self._index is None:
-            from db.catalog_repo import search_entries
-
-            with self.store.session() as s:
-                self._index = ItemIndex(search_entries(s))
+            self._index = self.read_index()
         return self._index
+
+    def read_index(self) -> ItemIndex:
+        """Items and bundles (一件事) for the search, from the store."""
+        from db.application_repo import bundle_search_entries
+        from db.catalog_repo import search_entries
+
+        with self.store.session() as s:
+            return ItemIndex([*search_entries(s), *bundle_search_entries(s)])
+
+    def rebuild_index(self) -> None:
+        """Read the index again (on a worker: a quick start's index has the items
+        only, read with sqlite3; bundles join it once the store is open)."""
+        self._index = self.read_index()
 
     def catalogue_changed(self) -> None:
         self._index = None

@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from app.core.application import (
     ApplicationCase,
+    BundleKey,
     ApplicationRecord,
     ApplicationState,
     SavedApplication,
 )
 from app.core.ids import uuid7
 from db.case_repo import save_case
-from db.models import ApplicationRow, CaseRow, ItemVersionRow
+from app.core.search import SearchEntry
+from db.models import ApplicationRow, BundleVersionRow, CaseRow, ItemVersionRow
 
 
 def application_for_intake(session: Session, intake_id: uuid.UUID) -> SavedApplication | None:
@@ -117,3 +119,14 @@ def application_state(session: Session, application_id: uuid.UUID) -> Applicatio
         accepted_at=header.accepted_at if header else rows[0].accepted_at,
         cases=cases,
     )
+
+
+def bundle_search_entries(session: Session) -> list[SearchEntry]:
+    """Every current bundle for the item search, keyed by ``BundleKey`` (its pinyin
+    is read by the index: bundles are few)."""
+    rows = session.execute(
+        select(BundleVersionRow.id, BundleVersionRow.code, BundleVersionRow.name)
+        .where(BundleVersionRow.is_current)
+        .order_by(BundleVersionRow.code)
+    )
+    return [SearchEntry(code, name, BundleKey(vid)) for vid, code, name in rows]

@@ -30,6 +30,14 @@ from app.core.workdays import WorkCalendar
 _CASE_NAMESPACE = uuid.UUID("6f2b0c1e-5a53-4c0e-9d53-0a1e7c4b2d11")
 
 
+@dataclass(frozen=True, slots=True)
+class BundleKey:
+    """The search index's handle of a bundle (一件事), beside items' version ids: the
+    clerk picks a bundle like an item."""
+
+    version_id: int
+
+
 def case_intake_id(application_intake_id: uuid.UUID, item_code: str) -> uuid.UUID:
     """The intake id of one item's case within an application (stable, unique)."""
     return uuid.uuid5(_CASE_NAMESPACE, f"{application_intake_id}/{item_code}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,9 @@ from app.core.application import (
     SavedApplication,
     record_application,
 )
+from app.core.bundles import Bundle
 from app.core.clock import Clock
+from app.core.items import Item
 from app.core.errors import StoreError
 from app.core.workdays import WorkCalendar
 
@@ -24,6 +27,20 @@ if TYPE_CHECKING:
     from db.store import LocalStore
 
 log = logging.getLogger("yichuang.applications")
+
+
+@dataclass(frozen=True, slots=True)
+class BundleStart:
+    """What the counter needs to open a bundle's intake: the bundle and the current
+    version (id, item) of each of its items, in the bundle's (stage) order."""
+
+    version_id: int
+    bundle: Bundle
+    items: dict[str, tuple[int, Item]]
+
+    @property
+    def catalogue(self) -> dict[str, Item]:
+        return {code: item for code, (_, item) in self.items.items()}
 
 
 class ApplicationService:
@@ -35,6 +52,23 @@ class ApplicationService:
         self.centre = centre
         self.workstation = workstation
         self.clock = clock
+
+    def open_bundle(self, code: str) -> BundleStart:
+        """The current version of a bundle with its items. Raises LookupError with a
+        message for the clerk when the bundle or one of its items is not current."""
+        from db.catalog_repo import bundle_with_items
+
+        with self.store.session() as s:
+            found = bundle_with_items(s, code)
+        if found is None:
+            raise LookupError(f"一件事“{code}”已不在事项目录中，请重新检索")
+        vid, bundle, items = found
+        missing = [c for c in bundle.item_codes if c not in items]
+        if missing:
+            raise LookupError(
+                f"一件事“{bundle.name}”的事项{'、'.join(missing)}已不在事项目录中，无法联办"
+            )
+        return BundleStart(vid, bundle, {c: items[c] for c in bundle.item_codes})
 
     def save(
         self,

@@ -178,8 +178,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.message, 1)
 
         self.search.chosen.connect(self._item_chosen)
+        self.search.bundle_chosen.connect(self._bundle_chosen)
         self.intake.message.connect(self.show_message)
         self.intake.saved.connect(self._case_saved)
+        self.intake.application_saved.connect(self._application_saved)
         self.queue_dock: QDockWidget | None = None
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
@@ -705,6 +707,33 @@ class MainWindow(QMainWindow):
         self.context.settings.remember_item(code)
         self.intake.choose_item(version_id, code)
 
+    def _bundle_chosen(self, _version_id: int, code: str) -> None:
+        self.context.settings.remember_item(code)
+        self.intake.choose_bundle(code)
+
+    def _application_saved(self, saved: Any) -> None:
+        """A bundle's visit (联办) is stored: its combined documents print."""
+        if self._case_list is not None:
+            self._case_list.refresh()
+        self.search.edit.clear()
+        self.search.focus()
+        if self.sync is not None:
+            self.sync.sync_now()
+        if self.context.settings.get("print_after_save"):
+            self.print_application(saved.id, saved.case_nos[0])
+
+    def print_application(self, application_id: Any, ref: str) -> None:
+        """Render, keep and print a visit's combined documents off the GUI thread."""
+        who = self.operator.login
+        self.show_message(self.tr("正在打印联办文书……"))
+        self.runner.submit(
+            lambda: self.documents().produce_application(application_id, who=who),
+            on_done=lambda reports: self._printed(ref, reports),
+            on_error=lambda exc: self.show_message(
+                self.tr("联办文书没有打印出来（已保存）：%1").replace("%1", str(exc))
+            ),
+        )
+
     def show_guide(self, version_id: int, code: str) -> None:
         found = self.service.load_item(version_id)
         self.guide.show_item(found[1] if found else None)
@@ -758,6 +787,12 @@ class MainWindow(QMainWindow):
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
             self.offer_due_list()
+        # bundles (一件事) join the search: a quick start's index has the items only
+        self.runner.submit(
+            self.context.rebuild_index,
+            on_done=lambda _: self.search.refresh(),
+            on_error=lambda exc: log.warning("search index not rebuilt: %s", exc),
+        )
         self.start_queue()
         self.start_devices()
         self.start_id_reader()

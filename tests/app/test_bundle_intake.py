@@ -1,0 +1,110 @@
+"""A bundle (一件事) at the counter, keystrokes only: picked in the pinyin search like an
+item, situations answered once, one merged checklist, a decision per item, saved as
+one application and its combined documents printed (kept as PDF)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.ui.main_window import MainWindow
+from db.models import ApplicationRow, CaseRow, PrintLogRow
+from tests.app.conftest import Keyboard, flush_ui, focused
+from tests.app.test_intake import fill_person
+
+pytestmark = pytest.mark.gui
+
+KEY = Qt.Key
+SHOTS = Path(os.environ.get("YC_SHOTS", "")) if os.environ.get("YC_SHOTS") else None
+
+
+def _shot(window: MainWindow, qtbot: QtBot, name: str) -> None:
+    if SHOTS is None:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    flush_ui(qtbot)
+    window.grab().save(str(SHOTS / name))
+
+
+def test_a_bundle_taken_with_keystrokes_only(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    from app.ui.fonts import install_font
+
+    install_font(QApplication.instance())  # type: ignore[arg-type]  (the screenshot's CJK font)
+    kb = keyboard
+    window.resize(1366, 768)
+    kb.press(KEY.Key_F2)
+    kb.type("wykfd")  # 我要开饭店 by its initials, like an item
+    assert window.search.model.data(window.search.model.index(0, 0)).startswith(
+        "【一件事】我要开饭店"
+    )
+    kb.press(KEY.Key_Return)
+    intake = window.intake
+    assert intake.bundle_mode
+    bundle = intake.bundle
+    assert (
+        "我要开饭店" in bundle.header.text()
+        and "3个事项分2个阶段办理：① → ②③" in bundle.header.text()
+    )
+    # the shared questions once, then the one item question no shared one covers
+    assert [k for k in bundle.situations.answers()] == ["S1", "S2", "370999-SJ-001::Q3"]
+    fill_person(kb, name="李四")
+    kb.press(KEY.Key_F4)
+    assert focused() is bundle.table
+    model = bundle.checklist
+    assert model.rowCount() == 11  # 居民身份证 and the premises' proof once for three items
+    names = [model.merged(r).name for r in range(model.rowCount())]
+    id_row = names.index("居民身份证")
+    assert model.data(model.index(id_row, 1)) == "居民身份证  ①②③"
+    missing = names.index("食品安全管理制度文本")
+    for row in range(model.rowCount()):
+        kb.press(KEY.Key_2 if row == missing else KEY.Key_Space)
+    decisions = bundle.decision_model
+    assert [d.value if d else None for d in decisions.decisions().values()] == [
+        "受理", "补正", "受理",
+    ]  # fmt: skip
+    kb.press(KEY.Key_F3)
+    assert focused() is bundle.decisions
+    _shot(window, qtbot, "bundle-intake-1366x768.png")
+    # F5 on the food licence (its materials are not all in): refused, said why
+    kb.press(KEY.Key_Down)
+    kb.press(KEY.Key_F5)
+    assert "不能受理" in window.message.text()
+    assert decisions.decision("370999-SJ-003").value == "补正"  # type: ignore[union-attr]
+    kb.press(KEY.Key_F10)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+    summary = QApplication.activeModalWidget().findChild(object, "applicationSummary")  # type: ignore[union-attr]
+    assert "食品经营许可（餐饮服务）" in summary.text() and "补正" in summary.text()  # type: ignore[union-attr]
+    with qtbot.waitSignal(intake.application_saved, timeout=10_000) as saved:
+        kb.press(KEY.Key_Return)
+    application = saved.args[0]
+    assert not intake.bundle_mode  # ready for the next applicant
+    with window.context.store.session() as s:
+        cases = s.scalars(select(CaseRow).order_by(CaseRow.case_no)).all()
+        assert [(c.item_code, c.decision, c.application_id) for c in cases] == [
+            ("370999-SJ-001", "受理", application.id),
+            ("370999-SJ-003", "补正", application.id),
+            ("370999-ZH-001", "受理", application.id),
+        ]
+        assert [n.material for n in cases[1].notice_lines] == ["食品安全管理制度文本"]
+        assert s.get(ApplicationRow, application.id).bundle_name == "我要开饭店"  # type: ignore[union-attr]
+
+    # the combined documents come out (kept as PDF: no printer set)
+    def printed() -> list[tuple[str, str]]:
+        with window.context.store.session() as s:
+            return sorted(
+                (r[0], r[1]) for r in s.execute(select(PrintLogRow.ref, PrintLogRow.what))
+            )
+
+    qtbot.waitUntil(lambda: len(printed()) == 3, timeout=20_000)
+    assert printed() == sorted(
+        [(cases[0].case_no, "联办受理通知书"), (cases[2].case_no, "联办受理通知书"),
+         (cases[1].case_no, "联办一次性告知书")]
+    )  # fmt: skip
