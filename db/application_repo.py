@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from app.core.application import (
     ApplicationCase,
-    BundleKey,
     ApplicationRecord,
     ApplicationState,
+    BundleKey,
     SavedApplication,
 )
 from app.core.ids import uuid7
-from db.case_repo import save_case
 from app.core.search import SearchEntry
+from db.case_repo import save_case
 from db.models import ApplicationRow, BundleVersionRow, CaseRow, ItemVersionRow
 
 

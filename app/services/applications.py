@@ -19,8 +19,8 @@ from app.core.application import (
 )
 from app.core.bundles import Bundle
 from app.core.clock import Clock
-from app.core.items import Item
 from app.core.errors import StoreError
+from app.core.items import Item
 from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
