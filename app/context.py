@@ -53,21 +53,21 @@ class AppContext:
 
     def item_index(self) -> ItemIndex:
         if self._index is None:
-            self._index = self.read_index()
+            from db.catalog_repo import search_entries
+
+            with self.store.session() as s:
+                self._index = ItemIndex(search_entries(s))
         return self._index
 
-    def read_index(self) -> ItemIndex:
-        """Items and bundles (一件事) for the search, from the store."""
+    def rebuild_index(self) -> None:
+        """Items and bundles (一件事) for the search, read on a worker once the store
+        is open: the bundles' pinyin is computed here (pypinyin loads off the GUI
+        thread and off the first start, which index the items alone)."""
         from db.application_repo import bundle_search_entries
         from db.catalog_repo import search_entries
 
         with self.store.session() as s:
-            return ItemIndex([*search_entries(s), *bundle_search_entries(s)])
-
-    def rebuild_index(self) -> None:
-        """Read the index again (on a worker: a quick start's index has the items
-        only, read with sqlite3; bundles join it once the store is open)."""
-        self._index = self.read_index()
+            self._index = ItemIndex([*search_entries(s), *bundle_search_entries(s)])
 
     def catalogue_changed(self) -> None:
         self._index = None

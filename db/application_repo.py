@@ -69,6 +69,14 @@ def save_application(
     return SavedApplication(app_id, tuple(case_nos))
 
 
+def application_case_ids(session: Session, application_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Case number → case id of an application's cases."""
+    rows = session.execute(
+        select(CaseRow.case_no, CaseRow.id).where(CaseRow.application_id == application_id)
+    )
+    return {no: case_id for no, case_id in rows}
+
+
 def application_of_case(session: Session, case_no: str) -> uuid.UUID | None:
     return session.scalar(select(CaseRow.application_id).where(CaseRow.case_no == case_no))
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.application import CaseNotice, NoticeEntry, merge_notices
@@ -27,9 +26,9 @@ from app.core.intake import IdType
 from app.core.items import Item, Material, Medium, ServiceType
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
+from db.application_repo import application_case_ids
 from db.case_query import case_detail
 from db.catalog_repo import item_version
-from db.models import CaseRow
 from db.print_log import PrintLogEntry, decision_of, printed, record_print
 from db.store import LocalStore
 from printing.application_docs import (
@@ -337,14 +336,7 @@ class DocumentService:
             if case.decision is Decision.REFUSE:
                 jobs.append((DocKind.REFUSAL, render_refusal(case, hall), (case,), case.case_no))
         with self.store.session() as s:
-            ids: dict[str, uuid.UUID] = {
-                no: case_id
-                for no, case_id in s.execute(
-                    select(CaseRow.case_no, CaseRow.id).where(
-                        CaseRow.application_id == application_id
-                    )
-                )
-            }
+            ids = application_case_ids(s, application_id)
         reports = []
         for kind, result, cases, sub in jobs:
             path = self.folder / sub / f"{kind.value}.pdf"

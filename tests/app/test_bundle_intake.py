@@ -39,6 +39,7 @@ def test_a_bundle_taken_with_keystrokes_only(
 
     install_font(QApplication.instance())  # type: ignore[arg-type]  (the screenshot's CJK font)
     kb = keyboard
+    window.context.rebuild_index()  # as the window does once the store is open
     window.resize(1366, 768)
     kb.press(KEY.Key_F2)
     kb.type("wykfd")  # 我要开饭店 by its initials, like an item
