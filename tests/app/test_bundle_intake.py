@@ -109,3 +109,29 @@ def test_a_bundle_taken_with_keystrokes_only(
         [(cases[0].case_no, "联办受理通知书"), (cases[2].case_no, "联办受理通知书"),
          (cases[1].case_no, "联办一次性告知书")]
     )  # fmt: skip
+    # the case view shows the visit: every case's state, the combined result not ready
+    # (the offscreen platform gives the activation back to no window after a dialog)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search.edit)
+    kb.press(KEY.Key_2, modifier=Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window._case_view is not None)
+    view = window._case_view
+    assert view is not None
+    assert view.show_case(cases[1].case_no)
+    box = view.application_box
+    qtbot.waitUntil(view.isVisible)
+    assert box.isVisible() and box.title() == "联办：我要开饭店（3件）"
+    # the business licence is 即办件: done on the spot; the signboard permit runs
+    assert box.summary.text().startswith("办理中：1/3件已办结，1件待申请人补正，预计")
+    assert box.cases.item(0).text().startswith("已办结  个体工商户设立登记")
+    assert box.cases.item(2).text().startswith("已受理（办理中）  户外招牌设置审批")
+    assert [box.cases.item(i).data(Qt.ItemDataRole.UserRole) for i in range(3)] == [
+        c.case_no for c in cases
+    ]
+    assert box.cases.item(1).text().startswith("待补正（待申请人补正）  食品经营许可（餐饮服务）")
+    _shot(window, qtbot, "bundle-case-view-1366x768.png")
+    # Enter on another case of the visit opens it
+    box.cases.setFocus()
+    box.cases.setCurrentRow(2)
+    kb.press(KEY.Key_Return)
+    assert view.case_no == cases[2].case_no
