@@ -1,7 +1,8 @@
 """Build the demo item catalogue (实施清单) shipped with YiChuang.
 
 The catalogue is a fictional county, 示范县, whose township hall (城关镇便民服务中心)
-handles twenty common items. The items, legal bases, conditions and materials follow
+handles twenty-seven common items and four bundles of them (一件事: 我要开饭店,
+新生儿出生一件事, 困难群众救助一件事, 企业开办一件事). The items, legal bases, conditions and materials follow
 what such items require in practice; names, codes, addresses and telephone numbers
 are made up. Telephone numbers use local numbers starting with 1, which no Chinese
 landline is assigned, so no real office gets called from a demo.
@@ -14,6 +15,8 @@ Workbook layout (header in row 1, data from row 2):
         设定依据 受理条件 办理流程 办理地点 咨询电话 版本
   情形: 事项编码 情形编码 问题 选项            (options separated by ';', first = default)
   材料: 事项编码 序号 材料名称 材料形式 份数 必要性 适用情形 受理标准 来源渠道 空白表格 示例样表
+        材料编码
+  一件事 / 一件事事项 / 一件事情形 / 一件事情形对应: the bundles (app/core/catalog.py)
 
 适用情形: empty = always; otherwise `问题=选项`, conditions ANDed with ';', alternative
 options of one question with '|'. 问题 is the question text or its 情形编码.
@@ -58,6 +61,7 @@ ZF = ("示范县城关镇人民政府", "0538-1230107")
 GA = ("示范县公安局", "0538-1230108")
 TY = ("示范县退役军人事务局", "0538-1230109")
 ZH = ("示范县综合行政执法局", "0538-1230110")
+SW = ("国家税务总局示范县税务局", "0538-1230111")
 
 # Shared material codes (材料编码) of the county's standard: a material that several
 # items ask for carries one code, so a bundle (一件事) checks it once. Items written
@@ -68,10 +72,12 @@ CODE_HUKOU = "CL-0003"  # 居民户口簿
 CODE_BIRTH = "CL-0004"  # 出生医学证明
 CODE_MARRIAGE = "CL-0005"  # 结婚证
 CODE_PREMISES = "CL-0006"  # 经营场所使用证明
+CODE_LEGAL_REP_ID = "CL-0007"  # 法定代表人居民身份证
 
 # Vocabularies of the workbook (the loader in app/core/items.py accepts these).
 LICENSING, PUBLIC_SERVICE = "行政许可", "公共服务"
 PAYMENT, CONFIRMATION = "行政给付", "行政确认"  # national item types
+OTHER_POWER = "其他行政权力"
 ON_THE_SPOT, PROMISED = "即办件", "承诺件"
 KEPT, SHOWN, COPY, ELECTRONIC = "原件收取", "原件核验", "复印件", "电子"
 REQUIRED, DEFERRABLE, OPTIONAL = "必需", "容缺", "非必需"
@@ -1558,6 +1564,224 @@ ITEMS: tuple[DemoItem, ...] = (
             agent_id("Q2=是"),
         ),
     ),
+    DemoItem(
+        code="370999-SJ-004",
+        name="有限责任公司设立登记",
+        kind=LICENSING,
+        dept=SJ,
+        service_type=PROMISED,
+        statutory_days=3,
+        promised_days=1,
+        legal_basis="《中华人民共和国公司法》；《中华人民共和国市场主体登记管理条例》第十六条、第十九条",
+        conditions=(
+            "申请人应当具备公司法规定的设立条件：股东符合法定人数，有符合公司章程规定的"
+            "出资，有公司名称和住所，有符合要求的组织机构。"
+        ),
+        procedure=(
+            "1.受理：窗口人员核对申请材料和股东、法定代表人身份；"
+            "2.审查：对申请材料进行形式审查；"
+            "3.决定：材料齐全、符合法定形式的予以登记，核发营业执照（同步发放电子营业执照）；"
+            "4.办结：登记信息通过国家企业信用信息公示系统公示。"
+        ),
+        questions=(
+            q("Q1", "股东类型", "自然人股东;含法人股东"),
+            agent_question("Q2", "是否委托代理人办理"),
+        ),
+        materials=(
+            form("公司登记（备案）申请书", "法定代表人签字，股东、董事、监事等信息填写完整"),
+            form("公司章程", "全体股东签字（法人股东盖章），内容符合公司法规定"),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内，与申请书所载法定代表人一致",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            Mat(
+                "股东主体资格证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "自然人股东提供身份证件复印件；法人股东提供营业执照复印件并加盖公章",
+                SRC_SELF,
+            ),
+            Mat(
+                "住所使用证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "自有房屋提供不动产权证书；租赁的提供租赁协议及出租方产权证明",
+                SRC_SELF,
+                code=CODE_PREMISES,
+            ),
+            Mat(
+                "法人股东决议或决定",
+                KEPT,
+                1,
+                REQUIRED,
+                "股东类型=含法人股东",
+                "法人股东依其章程作出的同意投资的决议或决定",
+                SRC_SELF,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-GA-004",
+        name="公章刻制备案",
+        kind=OTHER_POWER,
+        dept=GA,
+        service_type=ON_THE_SPOT,
+        statutory_days=1,
+        promised_days=0,
+        legal_basis="《国务院对确需保留的行政审批项目设定行政许可的决定》；《印铸刻字业暨印章刻制管理办法》",
+        conditions="依法设立的企业刻制公章，由印章刻制单位在刻制后向公安机关备案。",
+        procedure=(
+            "1.受理：窗口人员核对营业执照和经办人身份；"
+            "2.刻制：申请人自主选择印章刻制单位刻制；"
+            "3.备案：刻制单位将印模信息报公安机关备案；"
+            "4.办结：当场领取印章。"
+        ),
+        questions=(agent_question("Q1", "是否委托代理人办理"),),
+        materials=(
+            form("印章刻制备案申请表", "企业盖章或法定代表人签字，印章种类、数量填写完整"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时可在营业执照核发后由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-SW-001",
+        name="新办纳税人套餐（发票领用）",
+        kind=PUBLIC_SERVICE,
+        dept=SW,
+        service_type=ON_THE_SPOT,
+        statutory_days=1,
+        promised_days=0,
+        legal_basis="《中华人民共和国税收征收管理法》；《中华人民共和国发票管理办法》",
+        conditions="新设立登记的纳税人，可一次办理信息确认、税种核定、发票票种核定和领用等事项。",
+        procedure=(
+            "1.受理：窗口人员核对纳税人信息和经办人身份；"
+            "2.确认：确认登记信息、财务会计制度和存款账户；"
+            "3.核定：核定票种和领用数量；"
+            "4.办结：当场领用发票或开通数字化电子发票。"
+        ),
+        questions=(
+            q("Q1", "发票类型", "数字化电子发票;纸质发票"),
+            agent_question("Q2", "是否委托代理人办理"),
+        ),
+        materials=(
+            form("新办纳税人套餐申请表", "纳税人盖章，财务负责人、办税人员信息填写完整"),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "存款账户证明",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "开户许可证或银行出具的账户信息，户名与纳税人名称一致",
+                SRC_SELF,
+            ),
+            Mat(
+                "发票专用章印模",
+                KEPT,
+                1,
+                REQUIRED,
+                "发票类型=纸质发票",
+                "已备案的发票专用章印模",
+                SRC_SELF,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-RS-005",
+        name="单位参加社会保险登记",
+        kind=PUBLIC_SERVICE,
+        dept=RS,
+        service_type=ON_THE_SPOT,
+        statutory_days=15,
+        promised_days=0,
+        legal_basis="《中华人民共和国社会保险法》第五十七条；《社会保险登记管理暂行办法》",
+        conditions="用人单位应当自成立之日起三十日内办理社会保险登记。",
+        procedure=(
+            "1.受理：窗口人员核对单位登记信息和经办人身份；"
+            "2.审查：核实单位信息；"
+            "3.决定：当场办理社会保险登记；"
+            "4.办结：告知参保缴费的期限和渠道。"
+        ),
+        questions=(agent_question("Q1", "是否委托代理人办理"),),
+        materials=(
+            form("社会保险登记表", "单位盖章，信息与营业执照一致"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
 )
 
 
@@ -1622,6 +1846,27 @@ BUNDLES: tuple[DemoBundle, ...] = (
         items=(("370999-MZ-001", 1), ("370999-YB-002", 1), ("370999-MZ-003", 1)),
         questions=(),
         mappings=(),
+    ),
+    DemoBundle(
+        code="YJS-004",
+        name="企业开办一件事",
+        description=(
+            "公司设立登记后，公章刻制备案、新办纳税人套餐和单位社保登记并联办理；"
+            "法定代表人身份证件只核验一次，营业执照由市场监管部门共享"
+        ),
+        items=(
+            ("370999-SJ-004", 1),
+            ("370999-GA-004", 2),
+            ("370999-SW-001", 2),
+            ("370999-RS-005", 2),
+        ),
+        questions=(q("S1", "是否委托代理人办理", "否;是"),),
+        mappings=(
+            ("S1", "370999-SJ-004", "Q2", ""),
+            ("S1", "370999-GA-004", "Q1", ""),
+            ("S1", "370999-SW-001", "Q2", ""),
+            ("S1", "370999-RS-005", "Q1", ""),
+        ),
     ),
 )
 

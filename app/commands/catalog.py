@@ -64,7 +64,8 @@ def _report_bundle_problems(parsed: CatalogParse) -> None:
 def _summary(parsed: CatalogParse) -> str:
     questions = sum(len(i.questions) for i in parsed.items)
     materials = sum(len(i.materials) for i in parsed.items)
-    return f"{len(parsed.items)} 个事项，{questions} 个情形问题，{materials} 项材料"
+    text = f"{len(parsed.items)} 个事项，{questions} 个情形问题，{materials} 项材料"
+    return text + (f"，{len(parsed.bundles)} 个一件事" if parsed.bundles else "")
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -15,6 +15,22 @@ The clerk's outcome per merged material goes back to every item that needs it
 (``item_outcomes``), and each item's decision comes from the existing per-item check
 (``check_materials``): nothing about acceptance is decided twice.
 
+The API, in the order the counter uses it:
+
+- ``Bundle`` (``bundle_from_doc`` / ``bundle_to_doc``; db/catalog_repo.bundle_with_items
+  reads a current bundle with its items' current versions): ``default_answers()``,
+  ``unanswered(shared)``, ``own_questions(items)``, ``item_answers(shared, own)``,
+  ``stages()``; ``bundle_problems(bundle, items)`` for a bundle whose items changed;
+- ``merged_checklist(bundle, items, shared, own)`` → ``MergedChecklist`` (one
+  ``MergedMaterial`` per identity: ``key``, ``name``, ``items``, ``copies``,
+  ``original``, ``necessity``, ``requirement()``);
+- the clerk's outcome per ``MergedMaterial.key`` → ``check_bundle(checklist, items,
+  outcomes)`` → ``BundleCheck``: ``results[item_code]`` is the item's own
+  ``CheckResult`` (its decisions allowed, its notice), ``notice`` the combined one;
+  ``item_outcomes`` gives each item's outcomes by seq to save per case;
+- ``bundle_notice(checklist, {item: notice lines})`` with only the items whose
+  decision carries a notice (补正 / 容缺受理): the combined notice of a mixed decision.
+
 Values only: no Qt, no SQL.
 """
 
@@ -25,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.check import CheckResult, MaterialOutcome, NoticeLine, Status, check_materials
-from app.core.items import Item, Material, Medium, Necessity, material_key
+from app.core.items import Item, Material, Medium, Necessity, Question, material_key
 
 # ---------------------------------------------------------------- the bundle standard
 
@@ -109,6 +125,17 @@ class Bundle:
     def mapped_questions(self, item_code: str) -> frozenset[str]:
         """The item's question codes the shared questions answer (not asked again)."""
         return frozenset(m.question for m in self.mappings if m.item == item_code)
+
+    def own_questions(self, items: Mapping[str, Item]) -> dict[str, tuple[Question, ...]]:
+        """Per item (stage order), its questions no shared question answers: the clerk
+        asks these item by item, after the shared ones."""
+        return {
+            code: tuple(
+                q for q in items[code].questions if q.code not in self.mapped_questions(code)
+            )
+            for code in self.item_codes
+            if code in items
+        }
 
     def item_answers(
         self,
@@ -427,11 +454,11 @@ def bundle_notice(
     """The items' one-time notices as one: every line of every item's notice, a shared
     material once. Pass only the items whose decision carries a notice (补正, 容缺受理)
     to get the notice of a mixed decision."""
-    by_key = checklist.by_key()
+    keys = {(n.item, n.material.seq): m.key for m in checklist.materials for n in m.needs}
     lines: dict[str, list[tuple[str, NoticeLine]]] = {}
     for item_code in checklist.bundle.item_codes:
         for line in notices.get(item_code, ()):
-            lines.setdefault(checklist.key_of(item_code, line.seq), []).append((item_code, line))
+            lines.setdefault(keys[(item_code, line.seq)], []).append((item_code, line))
     result: list[BundleNoticeLine] = []
     for merged in checklist.materials:  # checklist order
         listed = lines.get(merged.key)
@@ -443,7 +470,13 @@ def bundle_notice(
                 key=merged.key,
                 material=merged.name,
                 problem=problems,
-                requirement=by_key[merged.key].requirement(),
+                # what the listed items need: copies for an item not on the notice
+                # are not asked for again
+                requirement=MergedMaterial(
+                    merged.key,
+                    merged.name,
+                    tuple(n for n in merged.needs if n.item in {code for code, _ in listed}),
+                ).requirement(),
                 deferrable=all(line.deferrable for _, line in listed),
                 items=tuple(code for code, _ in listed),
             )

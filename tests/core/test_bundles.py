@@ -227,3 +227,49 @@ def test_bundle_notice_is_the_union_of_item_notices_shared_once(
         o = outcomes.get(m.key)
         if o is not None and o.status is Status.RECEIVED and o.copies >= m.copies:
             assert m.key not in {n.key for n in result.notice}
+
+
+def test_own_questions_are_those_no_shared_question_answers() -> None:
+    bundle, items = restaurant()
+    own = bundle.own_questions(items)
+    assert own == {"A": (), "B": (), "C": ()}
+    extra = Question("QX", "是否连锁经营", ("否", "是"))
+    items["C"] = item(code="C", questions=(extra,), materials=items["C"].materials)
+    assert bundle.own_questions(items)["C"] == (extra,)
+    # an own answer reaches the item beside the shared ones
+    answers = bundle.item_answers({"S1": "个人"}, {"C": {"QX": "是"}})
+    assert answers["C"] == {"QX": "是"} and answers["A"] == {"QT": "自然人"}
+
+
+def test_a_mixed_decision_notice_lists_only_the_correction_items_lines() -> None:
+    from app.core.bundles import bundle_notice
+
+    bundle, items = restaurant()
+    checklist = merged_checklist(bundle, items, {"S1": "企业"})
+    ok = {m.key: MaterialOutcome(Status.RECEIVED, m.copies) for m in checklist.materials}
+    ok[checklist.key_of("A", 2)] = MaterialOutcome(Status.MISSING)  # 营业执照: A 必需, B 容缺
+    result = check_bundle(checklist, items, ok)
+    assert result.result("B").allowed >= {Decision.ACCEPT_DEFERRED}
+    # A is sent away with a notice (补正), B accepted with 容缺, C accepted
+    notice = bundle_notice(
+        checklist, {"A": result.result("A").notice, "B": result.result("B").notice}
+    )
+    assert [(n.material, n.items, n.deferrable) for n in notice] == [
+        ("营业执照", ("A", "B"), False)
+    ]
+    only_a = bundle_notice(checklist, {"A": result.result("A").notice})
+    assert [(n.material, n.items) for n in only_a] == [("营业执照", ("A",))]
+
+
+def test_a_notice_asks_only_for_the_copies_of_the_items_it_lists() -> None:
+    from app.core.bundles import bundle_notice
+
+    bundle, items = restaurant()
+    checklist = merged_checklist(bundle, items, {"S1": "个人"})
+    deed = checklist.key_of("A", 4)  # 房屋产权证明: A keeps 1 copy, B keeps 2
+    result = check_bundle(checklist, items, {deed: MaterialOutcome(Status.RECEIVED, 1)})
+    assert result.result("A").notice[-1].material != "房屋产权证明"  # A got its copy
+    (line,) = [n for n in result.notice if n.key == deed]
+    assert line.items == ("B",) and line.requirement.startswith("复印件2份")
+    both = bundle_notice(checklist, {"A": (), "B": result.result("B").notice})
+    assert [n.requirement for n in both if n.key == deed] == [line.requirement]

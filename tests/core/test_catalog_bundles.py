@@ -124,7 +124,7 @@ def test_demo_bundles_round_trip_through_excel_and_json(tmp_path: Path) -> None:
     demo = read_catalog(Path(DEMO_CATALOG))
     assert demo.ok and demo.bundle_problems == ()
     names = {b.name for b in demo.bundles}
-    assert {"我要开饭店", "新生儿出生一件事", "困难群众救助一件事"} <= names
+    assert {"我要开饭店", "新生儿出生一件事", "困难群众救助一件事", "企业开办一件事"} <= names
     for suffix in (".xlsx", ".json"):
         out = tmp_path / f"export{suffix}"
         write_catalog(demo.items, out, demo.bundles)
@@ -146,3 +146,17 @@ def test_restaurant_checks_identity_card_and_premises_once(tmp_path: Path) -> No
     answers = restaurant.item_answers({"S1": "家庭经营", "S2": "否"})
     assert answers["370999-SJ-001"]["Q1"] == "家庭经营"
     assert answers["370999-SJ-003"]["Q1"] == "个体工商户"
+
+
+def test_starting_a_company_checks_the_legal_representatives_card_once() -> None:
+    demo = read_catalog(Path(DEMO_CATALOG))
+    items = {i.code: i for i in demo.items}
+    company = next(b for b in demo.bundles if b.name == "企业开办一件事")
+    assert [len(stage) for stage in company.stages()] == [1, 3]
+    checklist = merged_checklist(company, items, {"S1": "否"})
+    lines = {m.name: m for m in checklist.materials}
+    card = lines["法定代表人居民身份证"]
+    assert len(card.items) == 4 and card.copies == 1 and card.original_shown
+    licence = lines["营业执照"]  # issued by the first stage: 容缺 for the others
+    assert len(licence.items) == 3 and licence.necessity.value == "容缺"
+    assert "授权委托书" not in lines  # no agent: the shared answer reached all four
