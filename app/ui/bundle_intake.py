@@ -531,13 +531,11 @@ class BundleIntake(QWidget):
         (named by item): one form, answered once."""
         bundle = start.bundle
         questions = [Question(q.code, q.text, q.options) for q in bundle.questions]
-        for code in bundle.item_codes:
+        for code, own in bundle.own_questions(start.catalogue).items():
             item = start.catalogue[code]
-            mapped = bundle.mapped_questions(code)
             questions += [
                 Question(f"{code}{OWN_SEP}{q.code}", f"{item.name}：{q.text}", q.options)
-                for q in item.questions
-                if q.code not in mapped
+                for q in own
             ]
         return Item(
             code=bundle.code, name=bundle.name, kind=ItemKind.PUBLIC_SERVICE, department="",
