@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
@@ -57,11 +58,12 @@ from app.core.bundles import (
 )
 from app.core.check import CheckResult, Decision, MaterialOutcome
 from app.core.ids import uuid7
-from app.core.intake import Intake
+from app.core.intake import Applicant, ApplicantKind, Intake
 from app.core.items import Item, ItemKind, Material, Question, ServiceType
 from app.core.text import clause
 from app.core.workdays import WorkCalendar
 from app.services.applications import ApplicationService, BundleStart
+from app.services.counter import outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner
@@ -103,9 +105,19 @@ class MergedChecklistModel(ChecklistModel):
         self._by_key: dict[str, MaterialOutcome] = {}
 
     def set_checklist(
-        self, checklist: MergedChecklist, numbers: Mapping[str, int], names: Mapping[str, str]
+        self,
+        checklist: MergedChecklist,
+        numbers: Mapping[str, int],
+        names: Mapping[str, str],
+        *,
+        fresh: Mapping[str, MaterialOutcome] | None = None,
     ) -> None:
-        self._by_key.update(self.key_outcomes())
+        """Show the merged materials. ``fresh``: a new intake, starting from these
+        marks (a draft's); otherwise the marks made so far are kept by identity."""
+        if fresh is not None:
+            self._by_key = dict(fresh)
+        else:
+            self._by_key.update(self.key_outcomes())
         self._merged = list(checklist.materials)
         self._numbers, self._names = dict(numbers), dict(names)
         rows = [
@@ -202,6 +214,10 @@ class ItemDecisionModel(QAbstractTableModel):
             if result.is_allowed(candidate):
                 return candidate
         return None
+
+    def chosen(self) -> dict[str, Decision]:
+        """The decisions the clerk chose (not those following the materials)."""
+        return dict(self._chosen)
 
     def decisions(self) -> dict[str, Decision | None]:
         return {i.code: self.decision(i.code) for i in self._items}
@@ -441,6 +457,15 @@ class BundleIntake(QWidget):
         self.checklist_state: MergedChecklist | None = None
         self._dialog: QDialog | None = None
         self._saving = False
+        self._opening = False
+        self._restoring = False
+        # where drafts go (the intake panel's: this workstation and clerk), and its key
+        self.draft_sink: Callable[[dict[str, Any]], None] | None = None
+        self.draft_key = ""
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(400)
+        self._draft_timer.timeout.connect(self._save_draft)
 
         self.header = QLabel(self)
         self.header.setObjectName("bundleHeader")
@@ -490,6 +515,9 @@ class BundleIntake(QWidget):
         self.situations.changed.connect(self.refresh)
         self.checklist.changed.connect(self.recheck)
         self.decision_model.changed.connect(self._show_status)
+        for signal in (self.situations.changed, self.applicant.changed,
+                       self.checklist.changed, self.decision_model.changed):  # fmt: skip
+            signal.connect(self._touched)
         self.decisions.refused.connect(self.message)
         self.save_button.clicked.connect(self.save)
         a = self.applicant
@@ -501,9 +529,17 @@ class BundleIntake(QWidget):
 
     # ------------------------------------------------------------ opening
 
-    def open_bundle(self, start: BundleStart) -> None:
+    def open_bundle(
+        self,
+        start: BundleStart,
+        *,
+        intake_id: uuid.UUID | None = None,
+        answers: Mapping[str, str] | None = None,
+        outcomes: Mapping[str, MaterialOutcome] | None = None,
+    ) -> None:
+        """A new visit for this bundle (or a draft's, with its id, answers and marks)."""
         self.start = start
-        self.intake_id = uuid7()
+        self.intake_id = intake_id or uuid7()
         bundle, items = start.bundle, start.catalogue
         stages = bundle.stages()
         order = {c: i for i, c in enumerate(bundle.item_codes)}
@@ -518,11 +554,14 @@ class BundleIntake(QWidget):
                 .replace("%3", flow)
             )
         self.header.setText(f"{bundle.name}    {bundle.code} · 版本 {bundle.version} · {parallel}")
-        self.situations.set_item(self._situation_item(start), None)
-        self.applicant.clear()
-        self.checklist.clear()
-        self.decision_model.set_items([items[c] for c in bundle.item_codes])
-        self.refresh()
+        self._opening = True  # one refresh below, not one per situation set
+        try:
+            self.situations.set_item(self._situation_item(start), answers)
+            self.applicant.clear()
+            self.decision_model.set_items([items[c] for c in bundle.item_codes])
+        finally:
+            self._opening = False
+        self.refresh(fresh=dict(outcomes or {}))
         first = self.situations.first_field()
         (first or self.applicant.first_field()).setFocus()
 
@@ -556,8 +595,8 @@ class BundleIntake(QWidget):
 
     # ------------------------------------------------------------ following the clerk
 
-    def refresh(self) -> None:
-        if self.start is None:
+    def refresh(self, fresh: Mapping[str, MaterialOutcome] | None = None) -> None:
+        if self.start is None or self._opening:
             return
         shared, own = self.answers()
         self.checklist_state = merged_checklist(
@@ -568,6 +607,7 @@ class BundleIntake(QWidget):
             self.checklist_state,
             {c: i for i, c in enumerate(codes)},
             {c: self.start.catalogue[c].name for c in codes},
+            fresh=fresh,
         )
         self.recheck()
 
@@ -593,6 +633,79 @@ class BundleIntake(QWidget):
     def choose(self, decision: Decision) -> None:
         """F5–F8: the decision of the item selected in the decision table."""
         self.decisions.choose(decision)
+
+    # ------------------------------------------------------------ drafts
+
+    def _touched(self) -> None:
+        if self.start is not None and not self._restoring and not self._saving:
+            self._draft_timer.start()
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The half-finished visit, as a draft (kind "bundle"): offered back after a
+        crash with its own intake id, so saving it later still gives one application."""
+        if self.start is None or self.intake_id is None:
+            return None
+        a = self.applicant.applicant()
+        return {
+            "kind": "bundle",
+            "bundle_code": self.start.bundle.code,
+            "bundle_version": self.start.bundle.version,
+            "item_name": f"{self.start.bundle.name}（一件事）",
+            "answers": self.situations.answers(),
+            "applicant": {
+                "kind": a.kind.value,
+                "name": a.name,
+                "id_type": a.id_type,
+                "id_no": a.id_no,
+                "phone": a.phone,
+                "address": a.address,
+                "legal_rep": a.legal_rep,
+                "agent_name": a.agent_name,
+                "agent_id_no": a.agent_id_no,
+                "agent_phone": a.agent_phone,
+            },
+            "outcomes": {k: outcome_to_json(o) for k, o in self.checklist.key_outcomes().items()},
+            "decisions": {c: d.value for c, d in self.decision_model.chosen().items()},
+            "intake_id": str(self.intake_id),
+        }
+
+    def _save_draft(self) -> None:
+        state = self.snapshot()
+        if state is not None and self.draft_sink is not None and not self._saving:
+            self.draft_sink(state)
+
+    def restore(self, state: Mapping[str, Any]) -> bool:
+        """Bring a bundle's draft back; False when the bundle is no longer current."""
+        try:
+            start = self.service.open_bundle(str(state["bundle_code"]))
+        except LookupError:
+            return False
+        self._restoring = True
+        try:
+            self.open_bundle(
+                start,
+                intake_id=uuid.UUID(str(state["intake_id"])),
+                answers=dict(state.get("answers", {})),
+                outcomes={k: outcome_from_json(v) for k, v in state.get("outcomes", {}).items()},
+            )
+            a = state.get("applicant", {})
+            self.applicant.set_applicant(
+                Applicant(
+                    kind=ApplicantKind(a.get("kind", ApplicantKind.PERSON.value)),
+                    name=a.get("name", ""), id_type=a.get("id_type", Applicant().id_type),
+                    id_no=a.get("id_no", ""), phone=a.get("phone", ""),
+                    address=a.get("address", ""), legal_rep=a.get("legal_rep", ""),
+                    agent_name=a.get("agent_name", ""), agent_id_no=a.get("agent_id_no", ""),
+                    agent_phone=a.get("agent_phone", ""),
+                )
+            )  # fmt: skip
+            codes = self.start.bundle.item_codes if self.start else ()
+            for code, value in dict(state.get("decisions", {})).items():
+                if code in codes:
+                    self.decision_model.choose(codes.index(code), Decision(value))
+        finally:
+            self._restoring = False
+        return True
 
     # ------------------------------------------------------------ saving
 
@@ -674,8 +787,10 @@ class BundleIntake(QWidget):
     def _save(self, application: ApplicationIntake) -> None:
         self._saving = True
         self.save_button.setEnabled(False)
+        self._draft_timer.stop()
+        key = self.draft_key or None
         self.runner.submit(
-            lambda: self.service.save(application),
+            lambda: self.service.save(application, draft_key=key),
             on_done=self._saved,
             on_error=self._failed,
         )
@@ -707,6 +822,7 @@ class BundleIntake(QWidget):
         self.message.emit(f"{title}：{text}")
 
     def clear(self) -> None:
+        self._draft_timer.stop()
         self.start = None
         self.intake_id = None
         self.checklist_state = None

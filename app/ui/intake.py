@@ -392,6 +392,11 @@ class IntakePanel(QWidget):
         )
         self.bundle = BundleIntake(self.applications, runner, calendar, operator, self)
         self.bundle.message.connect(self.message)
+        self.bundle.draft_key = self.draft_key
+        self.bundle.draft_sink = lambda state: self.runner.submit(
+            lambda: self.service.save_draft(self.draft_key, state),
+            on_error=lambda exc: log.warning("draft not saved: %s", exc),
+        )
         self.bundle.saved.connect(self._application_saved)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(work)
@@ -433,7 +438,7 @@ class IntakePanel(QWidget):
         action(Qt.Key.Key_F6, lambda: self.decide(Decision.ACCEPT_DEFERRED))
         action(Qt.Key.Key_F7, lambda: self.decide(Decision.CORRECTION))
         action(Qt.Key.Key_F8, lambda: self.decide(Decision.REFUSE))
-        action(Qt.Key.Key_F4, self._focus_checklist)
+        action(Qt.Key.Key_F4, self.focus_checklist)
         action(Qt.Key.Key_F3, lambda: self.bundle_mode and self.bundle.decisions.setFocus())
         action(Qt.Key.Key_F10, lambda: self.bundle_mode and self.bundle.save())
 
@@ -442,7 +447,7 @@ class IntakePanel(QWidget):
         """A bundle's intake is on (its page shown)."""
         return self.pages.currentWidget() is self.bundle
 
-    def _focus_checklist(self) -> None:
+    def focus_checklist(self) -> None:
         (self.bundle.table if self.bundle_mode else self.table).setFocus()
 
     def choose_bundle(self, code: str) -> None:
@@ -610,6 +615,13 @@ class IntakePanel(QWidget):
 
     def restore(self, state: dict[str, Any]) -> bool:
         """Bring back a draft; False when its item version no longer exists."""
+        if state.get("kind") == "bundle":  # a bundle's visit (联办)
+            self.clear()
+            self.pages.setCurrentWidget(self.bundle)
+            if self.bundle.restore(state):
+                return True
+            self.pages.setCurrentWidget(self._work)
+            return False
         found = self.service.load_item(int(state["item_version_id"]))
         if found is None:
             return False

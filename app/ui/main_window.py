@@ -939,7 +939,7 @@ class MainWindow(QMainWindow):
                 if not self.intake.restore(state):
                     self.show_message(self.tr("草稿中的事项版本已不存在，无法恢复"))
                 else:
-                    self.intake.table.setFocus()
+                    self.intake.focus_checklist()
             else:
                 self.service.discard_draft(self.intake.draft_key)
 

@@ -135,3 +135,66 @@ def test_a_bundle_taken_with_keystrokes_only(
     box.cases.setCurrentRow(2)
     kb.press(KEY.Key_Return)
     assert view.case_no == cases[2].case_no
+
+
+def test_a_half_finished_bundle_comes_back_after_a_crash_and_saves_once(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    """The visit is kept as a draft as the clerk works (with its own intake id); after
+    a crash it comes back as it was, and saving it then is one application, the
+    draft gone in the same transaction."""
+    from app.core.check import Status
+    from db.models import DraftRow
+
+    kb = keyboard
+    window.context.rebuild_index()
+    kb.press(KEY.Key_F2)
+    kb.type("wykfd")
+    kb.press(KEY.Key_Return)
+    fill_person(kb, name="王五")
+    kb.press(KEY.Key_F4)
+    model = window.intake.bundle.checklist
+    names = [model.merged(r).name for r in range(model.rowCount())]
+    kb.press(KEY.Key_Return, modifier=Qt.KeyboardModifier.ControlModifier)  # all received
+    kb.press(KEY.Key_Up, times=model.rowCount())
+    for _ in range(names.index("从业人员健康证明")):
+        kb.press(KEY.Key_Down)
+    kb.press(KEY.Key_2)  # missing (a 容缺 material of the food licence)
+    kb.press(KEY.Key_F3)
+    kb.press(KEY.Key_Down)
+    kb.press(KEY.Key_6)  # the food licence: 容缺受理
+    intake_id = window.intake.bundle.intake_id
+
+    def draft():  # type: ignore[no-untyped-def]
+        with window.context.store.session() as s:
+            row = s.get(DraftRow, window.intake.draft_key)
+            return dict(row.state) if row else None
+
+    qtbot.waitUntil(
+        lambda: (d := draft()) is not None and "从业人员健康证明" in str(d), timeout=5000
+    )
+    qtbot.waitUntil(lambda: bool(draft()["decisions"]), timeout=5000)
+    state = draft()
+    assert state["kind"] == "bundle" and state["intake_id"] == str(intake_id)
+    # the crash: everything on screen is gone; the draft comes back
+    window.intake.bundle.clear()
+    window.intake.clear()
+    assert window.intake.restore(state)
+    bundle = window.intake.bundle
+    assert window.intake.bundle_mode and bundle.intake_id == intake_id
+    assert bundle.applicant.applicant().name == "王五"
+    row = [model.merged(r).name for r in range(model.rowCount())].index("从业人员健康证明")
+    assert model.outcome(row).status is Status.MISSING
+    assert [d.value if d else None for d in bundle.decision_model.decisions().values()] == [
+        "受理", "容缺受理", "受理",
+    ]  # fmt: skip
+    kb.press(KEY.Key_F10)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+    with qtbot.waitSignal(window.intake.application_saved, timeout=10_000) as saved:
+        kb.press(KEY.Key_Return)  # the 容缺 date proposed: Enter takes it
+    with window.context.store.session() as s:
+        (app,) = s.scalars(select(ApplicationRow)).all()
+        assert app.intake_id == intake_id and app.id == saved.args[0].id
+        assert s.get(DraftRow, window.intake.draft_key) is None
+        food = s.scalars(select(CaseRow).where(CaseRow.item_code == "370999-SJ-003")).one()
+        assert (food.decision, food.supply_by is not None) == ("容缺受理", True)
