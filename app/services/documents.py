@@ -314,7 +314,13 @@ class DocumentService:
             return application_doc(s, application_id)
 
     def produce_application(
-        self, application_id: uuid.UUID, *, who: str, copies: int = 1, send: bool = True
+        self,
+        application_id: uuid.UUID,
+        *,
+        who: str,
+        copies: int = 1,
+        send: bool = True,
+        kinds: Sequence[DocKind] | None = None,
     ) -> list[PrintReport]:
         """The visit's documents: one combined 受理通知书 (any item accepted), one
         combined 一次性告知书 (anything wanting), and each case's own 容缺受理承诺书 or
@@ -337,6 +343,8 @@ class DocumentService:
                 jobs.append((DocKind.REFUSAL, render_refusal(case, hall), (case,), case.case_no))
         with self.store.session() as s:
             ids = application_case_ids(s, application_id)
+        if kinds is not None:  # a reprint of some of them
+            jobs = [job for job in jobs if job[0] in kinds]
         reports = []
         for kind, result, cases, sub in jobs:
             path = self.folder / sub / f"{kind.value}.pdf"
@@ -367,6 +375,18 @@ class DocumentService:
                     )  # fmt: skip
             log.info("document %s of %s: %s", kind.value, ref, reports[-1].text())
         return reports
+
+    def reprint_application(
+        self, case_no: str, kinds: Sequence[DocKind], *, who: str
+    ) -> list[PrintReport]:
+        """补打 a combined document of the visit a case belongs to."""
+        from db.application_repo import application_of_case
+
+        with self.store.session() as s:
+            application_id = application_of_case(s, case_no)
+        if application_id is None:
+            raise LookupError(f"办件 {case_no} 不属于联办申请")
+        return self.produce_application(application_id, who=who, kinds=kinds)
 
     def print_log(self, case_no: str) -> list[PrintedInfo]:
         with self.store.session() as s:

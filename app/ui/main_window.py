@@ -858,6 +858,17 @@ class MainWindow(QMainWindow):
             "容缺受理承诺书": DocKind.PROMISE,
             "不予受理通知书": DocKind.REFUSAL,
         }
+        combined = {k.value: k for k in (DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE)}
+        if kind_name in combined:  # the visit's combined document (联办)
+            who = self.operator.login
+            self.runner.submit(
+                lambda: self.documents().reprint_application(
+                    case_no, [combined[kind_name]], who=who
+                ),
+                on_done=lambda reports: self._printed(case_no, reports),
+                on_error=lambda exc: self._print_failed(case_no, None, str(exc)),
+            )
+            return
         kind = kinds.get(kind_name)
         if kind is None:
             self.show_message(self.tr("无法补打：未知的文书“%1”").replace("%1", kind_name))

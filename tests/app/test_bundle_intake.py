@@ -130,6 +130,12 @@ def test_a_bundle_taken_with_keystrokes_only(
     ]
     assert box.cases.item(1).text().startswith("待补正（待申请人补正）  食品经营许可（餐饮服务）")
     _shot(window, qtbot, "bundle-case-view-1366x768.png")
+    # 补打 of the combined notice from the 补正 case's print log (Enter on it)
+    view.documents.setFocus()
+    view.documents.setCurrentRow(0)
+    kb.press(KEY.Key_Return)
+    qtbot.waitUntil(lambda: len(printed()) == 4, timeout=20_000)
+    assert printed().count((cases[1].case_no, "联办一次性告知书")) == 2
     # Enter on another case of the visit opens it
     box.cases.setFocus()
     box.cases.setCurrentRow(2)

@@ -144,3 +144,23 @@ def test_combined_receipt_barcodes_scan(app_context: AppContext, tmp_path: Path)
     png = sorted(tmp_path.glob("r*.png"))[0]
     out = subprocess.run(["zbarimg", "-q", str(png)], capture_output=True, text=True).stdout
     assert sorted(re.findall(r"CODE-128:(\S+)", out)) == sorted(saved.case_nos[1:])
+
+
+def test_a_combined_document_is_reprinted_from_any_of_its_cases(app_context: AppContext) -> None:
+    saved = _save(app_context)
+    _, fire, sign = saved.case_nos
+    docs = _docs(app_context)
+    docs.produce_application(saved.id, who="wangfang")
+    (again,) = docs.reprint_application(sign, [DocKind.APPLICATION_RECEIPT], who="lijun")
+    assert again.kind is DocKind.APPLICATION_RECEIPT
+    assert fire in pdf_text(again.file.read_bytes())
+    with app_context.store.session() as s:
+        log = s.execute(
+            select(PrintLogRow.ref, PrintLogRow.what).where(PrintLogRow.who == "lijun")
+        ).all()
+    assert sorted((r[0], r[1]) for r in log) == sorted(
+        [(fire, "联办受理通知书"), (sign, "联办受理通知书")]
+    )
+    with pytest.raises(LookupError):
+        docs.reprint_application("370999101-A1-20260310-9999", [DocKind.APPLICATION_RECEIPT],
+                                 who="lijun")  # fmt: skip
