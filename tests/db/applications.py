@@ -27,6 +27,11 @@ ITEMS = (
 )  # fmt: skip
 
 
+def _necessity(name: str) -> Necessity:
+    """The fire check's test report may come later (容缺); the rest are required."""
+    return Necessity.DEFERRABLE if name == "消防设施检测报告" else Necessity.REQUIRED
+
+
 def bundle_items() -> list[Item]:
     items = []
     for code, name, department, days, own in ITEMS:
@@ -34,7 +39,7 @@ def bundle_items() -> list[Item]:
             material(1, "申请表", medium=Medium.ORIGINAL_KEPT),
             material(2, "居民身份证"),
             *(
-                material(3 + i, m, Necessity.REQUIRED, medium=Medium.COPY)
+                material(3 + i, m, _necessity(m), medium=Medium.COPY)
                 for i, m in enumerate(own)
             ),
         )

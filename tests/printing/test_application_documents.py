@@ -164,3 +164,37 @@ def test_a_combined_document_is_reprinted_from_any_of_its_cases(app_context: App
     with pytest.raises(LookupError):
         docs.reprint_application("370999101-A1-20260310-9999", [DocKind.APPLICATION_RECEIPT],
                                  who="lijun")  # fmt: skip
+
+
+def _with_deferred(stored):  # type: ignore[no-untyped-def]
+    """The mixed visit, and the fire check 容缺受理: its test report to come by 3-20."""
+    from datetime import date
+
+    visit = mixed_application(stored)
+    fire = visit.intakes[1]
+    outcomes = {**fire.outcomes, 3: MaterialOutcome(Status.MISSING)}
+    deferred = replace(fire, outcomes=outcomes, decision=Decision.ACCEPT_DEFERRED,
+                       supply_by=date(2026, 3, 20))  # fmt: skip
+    return replace(visit, intake_id=uuid.uuid4(),
+                   intakes=(visit.intakes[0], deferred, visit.intakes[2]))  # fmt: skip
+
+
+def test_a_deferred_item_on_the_combined_documents_and_its_own_promise(
+    app_context: AppContext,
+) -> None:
+    saved = _save(app_context, _with_deferred)
+    food, fire, sign = saved.case_nos
+    reports = _docs(app_context).produce_application(saved.id, who="wangfang")
+    assert [r.kind for r in reports] == [
+        DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE, DocKind.PROMISE,
+    ]  # fmt: skip
+    receipt = pdf_text(reports[0].file.read_bytes())
+    assert "下列2个事项决定予以受理" in receipt and "容缺受理" in receipt
+    deferred = receipt[receipt.index("容缺材料（须按期补交）") :]
+    assert "消防设施检测报告公众聚集场所投入使用营业前消防安全检查2026年3月20日前" in deferred
+    notice = pdf_text(reports[1].file.read_bytes())
+    assert "消防设施检测报告缺少" in notice and "容缺，2026年3月20日前补交" in notice
+    assert notice.count("补齐后办理") == 2  # the food licence's two, not the deferred one
+    promise = pdf_text(reports[2].file.read_bytes())
+    assert fire in promise and "消防设施检测报告" in promise and food not in promise
+    assert sign not in promise
