@@ -156,7 +156,14 @@ def render_application_receipt(
         w.p(_salutation(a), "申请人姓名"),
         w.p(lead, "文书", w.s.para),
         Spacer(1, 2 * mm),
-        *w.heading("一、受理的事项"),
+    ]
+    sections = iter("一二三四五")
+
+    def heading(text: str) -> list[Flowable]:
+        return w.heading(f"{next(sections)}、{text}")
+
+    story += [
+        *heading("受理的事项"),
     ]
     rows: list[list[str | Flowable]] = []
     for i, case in enumerate(accepted, start=1):
@@ -177,7 +184,7 @@ def render_application_receipt(
         )
     )
     if others:
-        story += [*w.heading("二、本次未受理的事项")]
+        story += [*heading("本次未受理的事项")]
         story.append(
             w.grid(
                 ("序号", "事项名称", "编号", "结果"),
@@ -195,7 +202,7 @@ def render_application_receipt(
         for line in c.deferred_lines
     ]  # fmt: skip
     if deferred:
-        story += [*w.heading("容缺材料（须按期补交）")]
+        story += [*heading("容缺材料（须按期补交）")]
         drows = []
         for i, (c, line) in enumerate(deferred, start=1):
             when = c.supply_date(line)
@@ -212,7 +219,7 @@ def render_application_receipt(
             )
         )
     story += [
-        *w.heading("申请人信息"),
+        *heading("申请人信息"),
         d.kv_table(_applicant_rows(a, mask), _WHERE),
         d.kv_table(
             [
