@@ -222,6 +222,22 @@ def test_bundle_notice_is_the_union_of_item_notices_shared_once(
     # names are distinct per item here, so a name is an identity
     assert {n.material: list(n.items) for n in result.notice} == union
     assert len({n.key for n in result.notice}) == len(result.notice)
+    # a material found missing or defective is on the notice of every item needing it
+    # (unless that item takes it as optional), with the clerk's reason
+    for m in checklist.materials:
+        o = outcomes.get(m.key)
+        if o is None or o.status not in (Status.MISSING, Status.DEFECTIVE):
+            continue
+        for need in m.needs:
+            lines = [n for n in result.result(need.item).notice if n.seq == need.material.seq]
+            if need.material.necessity is Necessity.OPTIONAL:
+                assert lines == []
+            else:
+                assert len(lines) == 1 and lines[0].problem.startswith(
+                    "缺少" if o.status is Status.MISSING else "有误"
+                )
+                if o.status is Status.DEFECTIVE:
+                    assert o.reason in lines[0].problem
     # a received material with enough copies for all satisfies every item
     for m in checklist.materials:
         o = outcomes.get(m.key)
