@@ -4,7 +4,7 @@ The bundle is picked in the item search like an item. The shared situations are
 answered once (each item's own questions that no shared question covers follow,
 named by their item); one merged checklist has a row per material *identity*
 (app/core/bundles), marked with the same keys as the single intake, and shows which
-items need it (①②③ refer to the decision table); each item gets its own decision;
+items need it (①②③ before the name refer to the decision table); each item gets its own decision;
 F10 saves the application (one transaction) and prints the combined documents.
 
 Keys: F4 checklist · F3 decision table · F5 受理 / F6 容缺受理 / F7 补正 / F8 不予受理
@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -94,7 +94,7 @@ def number(i: int) -> str:
 
 class MergedChecklistModel(ChecklistModel):
     """The single intake's checklist over the merged materials: one row per material
-    identity, its items shown as ①②③ after the name (full names in the tooltip).
+    identity, its items shown as ①②③ before the name (full names in the tooltip).
     The clerk's marks are kept by identity, so changing a situation loses nothing."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -153,7 +153,8 @@ class MergedChecklistModel(ChecklistModel):
         if index.isValid() and index.column() == 1 and 0 <= index.row() < len(self._merged):
             merged = self._merged[index.row()]
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{merged.name}  {self.items_text(index.row())}"
+                # the items first: a long name is cut at its end, never the marks
+                return f"{self.items_text(index.row())}  {merged.name}"
             if role == Qt.ItemDataRole.ToolTipRole:
                 needs = "、".join(self._names[c] for c in merged.items)
                 return (
@@ -320,13 +321,14 @@ class ItemDecisionView(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         model.modelReset.connect(self._fit_rows)
 
-    def _fit_rows(self) -> None:
-        """Tall enough for every item of the bundle (up to six) without scrolling."""
-        rows = max(1, min(6, self.decisions.rowCount()))
+    def rows_height(self, rows: int) -> int:
         row = self.verticalHeader().defaultSectionSize()
-        self.setMinimumHeight(
-            self.horizontalHeader().height() + rows * row + 2 * self.frameWidth() + 4
-        )
+        return self.horizontalHeader().height() + rows * row + 2 * self.frameWidth() + 4
+
+    def _fit_rows(self) -> None:
+        """At least two items in view (the checklist above keeps its room on a small
+        screen with the large font); the panel gives it every row when there is room."""
+        self.setMinimumHeight(self.rows_height(max(1, min(2, self.decisions.rowCount()))))
 
     def current_row(self) -> int:
         row = self.currentIndex().row()
@@ -495,7 +497,7 @@ class BundleIntake(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.situations, 2)
         top.addWidget(self.applicant, 3)
-        lower = QSplitter(Qt.Orientation.Vertical, self)
+        self.lower = lower = QSplitter(Qt.Orientation.Vertical, self)
         lower.addWidget(self.table)
         lower.addWidget(self.decisions)
         lower.setStretchFactor(0, 3)
@@ -562,8 +564,22 @@ class BundleIntake(QWidget):
         finally:
             self._opening = False
         self.refresh(fresh=dict(outcomes or {}))
+        self._balance()
         first = self.situations.first_field()
         (first or self.applicant.first_field()).setFocus()
+
+    def _balance(self) -> None:
+        """Every item's row in view when it takes at most 40% of the lower part; the
+        checklist the rest."""
+        total = self.lower.height()
+        want = self.decisions.rows_height(self.decision_model.rowCount())
+        want = max(self.decisions.minimumHeight(), min(want, total * 2 // 5))
+        self.lower.setSizes([max(1, total - want), want])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.start is not None:
+            self._balance()
 
     def _situation_item(self, start: BundleStart) -> Item:
         """The shared questions, then each item's own questions no shared one covers

@@ -63,7 +63,7 @@ def test_a_bundle_taken_with_keystrokes_only(
     assert model.rowCount() == 11  # 居民身份证 and the premises' proof once for three items
     names = [model.merged(r).name for r in range(model.rowCount())]
     id_row = names.index("居民身份证")
-    assert model.data(model.index(id_row, 1)) == "居民身份证  ①②③"
+    assert model.data(model.index(id_row, 1)) == "①②③  居民身份证"
     missing = names.index("食品安全管理制度文本")
     for row in range(model.rowCount()):
         kb.press(KEY.Key_2 if row == missing else KEY.Key_Space)
@@ -204,3 +204,69 @@ def test_a_half_finished_bundle_comes_back_after_a_crash_and_saves_once(
         assert s.get(DraftRow, window.intake.draft_key) is None
         food = s.scalars(select(CaseRow).where(CaseRow.item_code == "370999-SJ-003")).one()
         assert (food.decision, food.supply_by is not None) == ("容缺受理", True)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_refused_item_in_a_four_item_bundle(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard, large: bool
+) -> None:
+    """企业开办一件事 (4 items in 2 stages), the large font too: one item refused with
+    its reason and legal basis asked in the confirmation (not saved without them),
+    the others accepted; the refusal prints its own notice."""
+    from app.ui.fonts import install_font
+
+    qapp = QApplication.instance()
+    before = qapp.font()  # type: ignore[union-attr]
+    install_font(qapp)  # type: ignore[arg-type]
+    kb = keyboard
+    window.context.rebuild_index()
+    window.resize(1366, 768)
+    window._toggle_font(large)
+    try:
+        kb.press(KEY.Key_F2)
+        kb.type("qykb")
+        kb.press(KEY.Key_Return)
+        bundle = window.intake.bundle
+        assert window.intake.bundle_mode and "4个事项分2个阶段办理" in bundle.header.text()
+        fill_person(kb, name="赵六")
+        kb.press(KEY.Key_F4)
+        kb.press(KEY.Key_Return, modifier=Qt.KeyboardModifier.ControlModifier)  # all received
+        table = bundle.table
+        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+        kb.press(KEY.Key_F3)
+        kb.press(KEY.Key_Down, times=3)
+        kb.press(KEY.Key_F8)  # the last item: 不予受理
+        decisions = [d.value if d else None for d in bundle.decision_model.decisions().values()]
+        assert decisions[-1] == "不予受理" and decisions[:-1] == ["受理"] * 3
+        _shot(window, qtbot, f"bundle-four-items-{'large' if large else 'normal'}-1366x768.png")
+        kb.press(KEY.Key_F10)
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+        dialog = QApplication.activeModalWidget()
+        kb.press(KEY.Key_Return)  # no reason yet: stays open, says why
+        assert dialog.isVisible() and "理由和法律依据都必须填写" in dialog.hint.text()  # type: ignore[union-attr]
+        kb.type("申请人不具备申请资格")
+        kb.press(KEY.Key_Tab)
+        focused().selectAll()  # type: ignore[attr-defined]
+        kb.type("《市场主体登记管理条例》第十九条")
+        with qtbot.waitSignal(window.intake.application_saved, timeout=10_000) as saved:
+            kb.press(KEY.Key_Return)
+    finally:
+        window._toggle_font(False)
+        qapp.setFont(before)  # type: ignore[union-attr]
+    with window.context.store.session() as s:
+        cases = s.scalars(
+            select(CaseRow)
+            .where(CaseRow.application_id == saved.args[0].id)
+            .order_by(CaseRow.case_no)
+        ).all()
+        assert [c.decision for c in cases] == ["受理", "受理", "受理", "不予受理"]
+        assert (cases[3].decision_reason, cases[3].legal_basis) == (
+            "申请人不具备申请资格", "《市场主体登记管理条例》第十九条",
+        )  # fmt: skip
+        refused = cases[3].case_no
+
+    def printed() -> list[str]:
+        with window.context.store.session() as s:
+            return list(s.scalars(select(PrintLogRow.what).where(PrintLogRow.ref == refused)))
+
+    qtbot.waitUntil(lambda: printed() == ["不予受理通知书"], timeout=20_000)
