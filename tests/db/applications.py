@@ -38,10 +38,7 @@ def bundle_items() -> list[Item]:
         mats = (
             material(1, "申请表", medium=Medium.ORIGINAL_KEPT),
             material(2, "居民身份证"),
-            *(
-                material(3 + i, m, _necessity(m), medium=Medium.COPY)
-                for i, m in enumerate(own)
-            ),
+            *(material(3 + i, m, _necessity(m), medium=Medium.COPY) for i, m in enumerate(own)),
         )
         it = item(materials=mats, code=code, promised_days=days)
         items.append(replace(it, name=name, department=department))
