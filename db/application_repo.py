@@ -20,6 +20,7 @@ from app.core.application import (
     BundleKey,
     SavedApplication,
 )
+from app.core.bundles import bundle_from_doc
 from app.core.ids import uuid7
 from app.core.search import SearchEntry
 from db.case_repo import save_case
@@ -106,6 +107,16 @@ def application_state(session: Session, application_id: uuid.UUID) -> Applicatio
     if not rows:
         return None
     header = session.get(ApplicationRow, application_id)
+    stages: dict[str, int] = {}
+    if header is not None:  # the bundle version the visit was taken under: its stages
+        doc = session.scalar(
+            select(BundleVersionRow.doc).where(
+                BundleVersionRow.code == header.bundle_code,
+                BundleVersionRow.version == header.bundle_version,
+            )
+        )
+        if doc is not None:
+            stages = {b.code: b.stage for b in bundle_from_doc(doc).items}
     cases = tuple(
         ApplicationCase(
             case_no=r.case_no,
@@ -117,6 +128,7 @@ def application_state(session: Session, application_id: uuid.UUID) -> Applicatio
             due_date=r.due_date,
             completed_at=r.completed_at,
             accepted_at=r.accepted_at,
+            stage=stages.get(r.item_code, 1),
         )
         for r in rows
     )

@@ -231,6 +231,9 @@ class Standing(StrEnum):
     DONE = "已办结"  # the result exists (办结, or already handed out)
     CLOSED = "已终止"  # refused, withdrawn, or the 补正 notice ran out: no result
     CONTINUED = "已补正"  # a later case of the same application carries it on
+    # running, but a case of an earlier stage of the bundle (串联: e.g. the business
+    # licence before the seal and the tax registration) is not done yet
+    WAITING_EARLIER = "待前置事项办结"
 
 
 _DONE = frozenset({State.COMPLETED, State.DELIVERED})
@@ -267,6 +270,7 @@ class ApplicationCase:
     due_date: date | None
     completed_at: datetime | None
     accepted_at: datetime
+    stage: int = 1  # the item's stage in the bundle: stages run one after another
 
     @property
     def standing(self) -> Standing:
@@ -294,6 +298,16 @@ class ApplicationState:
             c for c in self.current if c.standing in (Standing.RUNNING, Standing.WAITING_APPLICANT)
         )
 
+    def standing_of(self, case: ApplicationCase) -> Standing:
+        """The case's standing within the visit: a running case waits while a case of
+        an earlier stage is still open."""
+        own = case.standing
+        if own is Standing.RUNNING and any(
+            c.stage < case.stage for c in self.open_cases if c is not case
+        ):
+            return Standing.WAITING_EARLIER
+        return own
+
     @property
     def result_ready(self) -> bool:
         """The combined result is ready when the last case is done: no case still
@@ -317,6 +331,9 @@ class ApplicationState:
         text = f"办理中：{done}/{len(current)}件已办结"
         if waiting:
             text += f"，{waiting}件待申请人补正"
+        earlier = sum(1 for c in current if self.standing_of(c) is Standing.WAITING_EARLIER)
+        if earlier:
+            text += f"，{earlier}件待前置事项办结"
         if self.last_due is not None:
             text += f"，预计{self.last_due.isoformat()}前全部办结"
         return text

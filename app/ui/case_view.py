@@ -733,7 +733,9 @@ class ApplicationBox(QGroupBox):
             # the state first: never cut off on a narrow view (the rest wraps)
             due = f" · 承诺{c.due_date.isoformat()}前" if c.due_date and not c.completed_at else ""
             state_text = (
-                c.status if c.status == c.standing.value else f"{c.status}（{c.standing.value}）"
+                c.status
+                if c.status == state.standing_of(c).value
+                else f"{c.status}（{state.standing_of(c).value}）"
             )
             entry = QListWidgetItem(f"{state_text}  {c.item_name}  {c.case_no}{due}")
             entry.setToolTip(f"{c.item_name}（{c.department}）\n{c.case_no}")

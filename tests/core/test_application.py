@@ -119,3 +119,16 @@ def test_ready_when_the_last_case_is_done() -> None:
     assert not state(_case("1", State.REFUSED), _case("2", State.WITHDRAWN)).result_ready
     # a 补正 case continued by a later one counts no more
     assert state(_case("1", State.CORRECTED), _case("3", State.COMPLETED)).result_ready
+
+
+def test_a_later_stage_waits_while_an_earlier_one_is_open() -> None:
+    licence = ApplicationCase("1", "L", "营业执照", "市场监管", "受理", "已受理", None, None, AT, 1)
+    seal = ApplicationCase("2", "S", "公章刻制", "公安", "受理", "已受理", None, None, AT, 2)
+    state = ApplicationState(uuid.uuid4(), "企业开办", "赵六", AT, (licence, seal))
+    assert [state.standing_of(c) for c in state.cases] == [
+        Standing.RUNNING, Standing.WAITING_EARLIER,
+    ]  # fmt: skip
+    assert state.summary() == "办理中：0/2件已办结，1件待前置事项办结"
+    done = ApplicationCase("1", "L", "营业执照", "市场监管", "受理", "已办结", None, AT, AT, 1)
+    later = ApplicationState(uuid.uuid4(), "企业开办", "赵六", AT, (done, seal))
+    assert later.standing_of(seal) is Standing.RUNNING

@@ -236,3 +236,24 @@ def test_a_case_on_its_own_has_no_application(sqlite_store: Store) -> None:
     with sqlite_store.session() as s, s.begin():
         saved = save_case(s, record_intake(intake, CAL, NOW), centre="370982101", workstation="A1")
     assert _service(sqlite_store).state_of_case(saved.case_no) is None
+
+
+def test_the_stages_of_the_bundle_the_visit_was_taken_under(sqlite_store: Store) -> None:
+    """串联: the items of the bundle's second stage wait while its first is open."""
+    from app.core.bundles import Bundle, BundleItem
+    from db.catalog_repo import import_bundles
+
+    stored = store_bundle(sqlite_store)
+    staged = Bundle("YJS-KFD", "我要开饭店", "1",
+                    (BundleItem("KD-01", 1), BundleItem("KD-02", 2), BundleItem("KD-03", 2)))  # fmt: skip
+    with sqlite_store.session() as s, s.begin():
+        import_bundles(s, [staged])
+    service = _service(sqlite_store)
+    saved = service.save(mixed_application(stored))
+    state = service.state(saved.id)
+    assert state is not None
+    assert [c.stage for c in state.cases] == [1, 2, 2]
+    assert [state.standing_of(c) for c in state.cases] == [
+        Standing.WAITING_APPLICANT, Standing.WAITING_EARLIER, Standing.WAITING_EARLIER,
+    ]  # fmt: skip
+    assert state.summary().startswith("办理中：0/3件已办结，1件待申请人补正，2件待前置事项办结")
