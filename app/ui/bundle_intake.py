@@ -52,6 +52,7 @@ from app.core.application import ApplicationIntake, SavedApplication
 from app.core.bundles import (
     MergedChecklist,
     MergedMaterial,
+    bundle_notice,
     check_bundle,
     item_outcomes,
     merged_checklist,
@@ -781,6 +782,10 @@ class BundleIntake(QWidget):
                 due = self.calendar.due(today, item.promised_days, item.promised_unit)
                 text += self.tr("，承诺%1前办结").replace("%1", due.date.isoformat())
             lines.append(text)
+        notice = self._notice_lines(decided)
+        if notice:  # 一次性告知: everything the combined notice will say, for review
+            lines += ["", self.tr("一次性告知书将列明（共用材料只列一次）：")]
+            lines += notice
         dialog = ApplicationConfirmDialog(
             lines,
             any(d is Decision.ACCEPT_DEFERRED for d in decided.values()),
@@ -799,6 +804,24 @@ class BundleIntake(QWidget):
 
         dialog.accepted.connect(confirmed)
         dialog.open()
+
+    def _notice_lines(self, decided: Mapping[str, Decision]) -> list[str]:
+        """The combined one-time notice of these decisions, a line per material."""
+        assert self.start is not None and self.checklist_state is not None
+        check = check_bundle(
+            self.checklist_state, self.start.catalogue, self.checklist.key_outcomes()
+        )
+        with_notice = {
+            code: check.result(code).notice
+            for code, d in decided.items()
+            if d in (Decision.CORRECTION, Decision.ACCEPT_DEFERRED)
+        }
+        order = {c: i for i, c in enumerate(self.start.bundle.item_codes)}
+        return [
+            f"{i}. {line.material}（{''.join(number(order[c]) for c in line.items)}）："
+            f"{line.problem}" + (self.tr("（容缺）") if line.deferrable else "")
+            for i, line in enumerate(bundle_notice(self.checklist_state, with_notice), start=1)
+        ]
 
     def _save(self, application: ApplicationIntake) -> None:
         self._saving = True

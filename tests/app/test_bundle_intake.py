@@ -83,6 +83,9 @@ def test_a_bundle_taken_with_keystrokes_only(
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
     summary = QApplication.activeModalWidget().findChild(object, "applicationSummary")  # type: ignore[union-attr]
     assert "食品经营许可（餐饮服务）" in summary.text() and "补正" in summary.text()  # type: ignore[union-attr]
+    # the combined notice shown for review: the food licence's one material, with its item
+    assert "一次性告知书将列明" in summary.text()  # type: ignore[union-attr]
+    assert "1. 食品安全管理制度文本（②）：缺少" in summary.text()  # type: ignore[union-attr]
     with qtbot.waitSignal(intake.application_saved, timeout=10_000) as saved:
         kb.press(KEY.Key_Return)
     application = saved.args[0]
