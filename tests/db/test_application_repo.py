@@ -257,3 +257,42 @@ def test_the_stages_of_the_bundle_the_visit_was_taken_under(sqlite_store: Store)
         Standing.WAITING_APPLICANT, Standing.WAITING_EARLIER, Standing.WAITING_EARLIER,
     ]  # fmt: skip
     assert state.summary().startswith("办理中：0/3件已办结，1件待申请人补正，2件待前置事项办结")
+
+
+def _race(store: Store, n: int = 4) -> None:
+    """``n`` threads save the same visit at once (a second F10, a retry, another
+    process): one application, its three cases once; every save answers with it."""
+    import threading
+
+    from app.core.application import SavedApplication
+
+    visit = mixed_application(store_bundle(store))
+    barrier = threading.Barrier(n)
+    results: list[SavedApplication] = []
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        service = _service(store)
+        barrier.wait()
+        try:
+            results.append(service.save(visit))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len({(r.id, r.case_nos) for r in results}) == 1 and len(results) == n
+    assert sum(not r.already_saved for r in results) == 1
+    assert _counts(store)[:2] == (1, 3)
+
+
+def test_threads_saving_one_visit_on_sqlite_give_one_application(sqlite_store: Store) -> None:
+    _race(sqlite_store)
+
+
+def test_threads_saving_one_visit_on_postgresql_give_one_application(pg_store: Store) -> None:
+    _race(pg_store)
