@@ -273,3 +273,15 @@ def test_a_refused_item_in_a_four_item_bundle(
             return list(s.scalars(select(PrintLogRow.what).where(PrintLogRow.ref == refused)))
 
     qtbot.waitUntil(lambda: printed() == ["不予受理通知书"], timeout=20_000)
+
+
+def test_bundles_join_the_search_once_the_store_is_open(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard
+) -> None:
+    """As app/ui/main.py starts the window: the first index has the items only (read
+    without pypinyin); the bundles join it, read on the worker, after the store opens."""
+    window.search.edit.setText("wykfd")
+    assert window.search.model.rowCount() == 0
+    window.open_store(then=lambda: window.store_opened(offer_draft=False))
+    qtbot.waitUntil(lambda: window.search.model.rowCount() == 1, timeout=10_000)
+    assert window.search.model.data(window.search.model.index(0, 0)).startswith("【一件事】")
