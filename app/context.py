@@ -59,6 +59,16 @@ class AppContext:
                 self._index = ItemIndex(search_entries(s))
         return self._index
 
+    def rebuild_index(self) -> None:
+        """Items and bundles (一件事) for the search, read on a worker once the store
+        is open: the bundles' pinyin is computed here (pypinyin loads off the GUI
+        thread and off the first start, which index the items alone)."""
+        from db.application_repo import bundle_search_entries
+        from db.catalog_repo import search_entries
+
+        with self.store.session() as s:
+            self._index = ItemIndex([*search_entries(s), *bundle_search_entries(s)])
+
     def catalogue_changed(self) -> None:
         self._index = None
 

@@ -60,22 +60,37 @@ def next_sequence(session: Session, workstation: str, day: date) -> int:
     return value
 
 
-def save_case(session: Session, record: CaseRecord, *, centre: str, workstation: str) -> SavedCase:
+def save_case(
+    session: Session,
+    record: CaseRecord,
+    *,
+    centre: str,
+    workstation: str,
+    application_id: uuid.UUID | None = None,
+) -> SavedCase:
     """Write a decided case (app/core/intake.record_intake) in the caller's transaction
     (commit is the caller's): the case with its number, applicant, answers, materials,
     notice, audit and the outbox row that takes it to the county.
 
     The caller first looks for the intake's case (``case_for_intake``): this writes a
     new one. A concurrent save of the same intake fails on the unique ``intake_id``
-    (the caller then finds the winner with ``case_for_intake``)."""
+    (the caller then finds the winner with ``case_for_intake``).
+
+    ``application_id``: the visit (联办) this case is one item of. A returning
+    applicant's case continues its earlier case's application."""
     intake, due, now = record.intake, record.due, record.accepted_at
     today = now.date()
     item = intake.item
     previous_id: uuid.UUID | None = None
     if intake.previous_case_no:
-        previous_id = session.scalar(
-            select(CaseRow.id).where(CaseRow.case_no == intake.previous_case_no)
-        )
+        previous = session.execute(
+            select(CaseRow.id, CaseRow.application_id).where(
+                CaseRow.case_no == intake.previous_case_no
+            )
+        ).first()
+        if previous is not None:
+            previous_id = previous.id
+            application_id = application_id or previous.application_id
     seq = next_sequence(session, workstation, today)
     case_no = str(CaseNumber(centre, workstation, today, seq))
     case_id = uuid7()
@@ -110,7 +125,7 @@ def save_case(session: Session, record: CaseRecord, *, centre: str, workstation:
         applicant_name=a.name,
         applicant_id_no=a.id_no.upper(),
         previous_case_id=previous_id,
-        application_id=None,
+        application_id=application_id,
         row_version=1,
         intake_id=intake.intake_id,
     )

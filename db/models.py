@@ -199,6 +199,7 @@ class CaseRow(Base):
             "clock_stopped_on",
         ),
         Index("ix_cases_owner_status_due_date", "owner", "status", "due_date"),
+        Index("ix_cases_application_id", "application_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
@@ -264,6 +265,28 @@ class CaseRow(Base):
     audit: Mapped[list[AuditRow]] = relationship(
         cascade="all, delete-orphan", order_by="AuditRow.at"
     )
+
+
+class ApplicationRow(Base):
+    """A visit (联办 / 一件事一次办): one applicant, one window, a bundle of items, each
+    its own case (cases.application_id). Written in the transaction of its cases.
+    Local only: the county knows the application by its cases' application_id, and
+    each case's intake audit entry carries the bundle."""
+
+    __tablename__ = "application"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    # the counter's id of the visit's intake: one visit, at most one application
+    intake_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    bundle_code: Mapped[str] = mapped_column(String(64))
+    bundle_name: Mapped[str] = mapped_column(String(200))
+    bundle_version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    clerk: Mapped[str] = mapped_column(String(64))
+    window_no: Mapped[str] = mapped_column(String(16))
+    workstation: Mapped[str] = mapped_column(String(8))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_no: Mapped[str] = mapped_column(String(32), default="")
 
 
 class ApplicantRow(Base):

@@ -77,6 +77,8 @@ class DocKind(StrEnum):
     REFUSAL = "不予受理通知书"
     GUIDE = "办事指南"
     TEST_PAGE = "打印测试页"
+    APPLICATION_RECEIPT = "联办受理通知书"  # one visit, several items (application_docs.py)
+    APPLICATION_NOTICE = "联办一次性告知书"
 
 
 @dataclass(frozen=True, slots=True)

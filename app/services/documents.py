@@ -8,25 +8,35 @@ A printer that is off or out of paper never touches the case: it is saved first.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.core.application import CaseNotice, NoticeEntry, merge_notices
+from app.core.bundles import identities
 from app.core.case_records import CaseDetail, PrintedInfo
 from app.core.check import Decision
 from app.core.clock import Clock, SystemClock
 from app.core.identity import normalise
 from app.core.ids import uuid7
 from app.core.intake import IdType
-from app.core.items import Item, Medium, ServiceType
+from app.core.items import Item, Material, Medium, ServiceType
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
+from db.application_repo import application_case_ids
 from db.case_query import case_detail
 from db.catalog_repo import item_version
 from db.print_log import PrintLogEntry, decision_of, printed, record_print
 from db.store import LocalStore
+from printing.application_docs import (
+    ApplicationDoc,
+    ApplicationNoticeLine,
+    render_application_notice,
+    render_application_receipt,
+)
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
@@ -44,6 +54,7 @@ from printing.settings import HallSettings
 log = logging.getLogger("yichuang.printing")
 
 _KIND_NAMES = {k.value: k for k in DocKind}
+_LIKE = {DocKind.APPLICATION_RECEIPT: DocKind.RECEIPT, DocKind.APPLICATION_NOTICE: DocKind.NOTICE}
 
 
 def kinds_for(decision: Decision | str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
@@ -209,8 +220,15 @@ class DocumentService:
         return self._dispatcher
 
     def printer_for(self, kind: DocKind) -> str:
+        """The printer set for the kind; a combined 联办 document goes where its
+        single-case kind goes unless it has a printer of its own."""
         printers = self.settings.get("printers")
-        return str(printers.get(kind.value, "") or printers.get("*", ""))
+        like = _LIKE.get(kind)
+        return str(
+            printers.get(kind.value, "")
+            or (printers.get(like.value, "") if like else "")
+            or printers.get("*", "")
+        )
 
     def kinds_for_case(self, case_no: str) -> tuple[DocKind, ...]:
         with self.store.session() as s:
@@ -288,6 +306,88 @@ class DocumentService:
             paths.append(path)
         return paths
 
+    # ------------------------------------------------------------ 联办
+
+    def application_doc(self, application_id: uuid.UUID) -> ApplicationDoc:
+        """The visit as its combined documents print it, from the stored cases."""
+        with self.store.session() as s:
+            return application_doc(s, application_id)
+
+    def produce_application(
+        self,
+        application_id: uuid.UUID,
+        *,
+        who: str,
+        copies: int = 1,
+        send: bool = True,
+        kinds: Sequence[DocKind] | None = None,
+    ) -> list[PrintReport]:
+        """The visit's documents: one combined 受理通知书 (any item accepted), one
+        combined 一次性告知书 (anything wanting), and each case's own 容缺受理承诺书 or
+        不予受理通知书. Each print is logged with every case it covers."""
+        hall = hall_settings(self.settings)
+        doc = self.application_doc(application_id)
+        jobs: list[tuple[DocKind, RenderResult, tuple[CaseDoc, ...], str]] = []
+        folder = f"联办-{doc.reference}"
+        if doc.accepted:
+            jobs.append((DocKind.APPLICATION_RECEIPT, render_application_receipt(doc, hall),
+                         doc.accepted, folder))  # fmt: skip
+        if doc.notice:
+            covered = doc.with_notice
+            jobs.append((DocKind.APPLICATION_NOTICE, render_application_notice(doc, hall),
+                         covered, folder))  # fmt: skip
+        for case in doc.cases:
+            if case.decision is Decision.ACCEPT_DEFERRED:
+                jobs.append((DocKind.PROMISE, render_promise(case, hall), (case,), case.case_no))
+            if case.decision is Decision.REFUSE:
+                jobs.append((DocKind.REFUSAL, render_refusal(case, hall), (case,), case.case_no))
+        with self.store.session() as s:
+            ids = application_case_ids(s, application_id)
+        if kinds is not None:  # a reprint of some of them
+            jobs = [job for job in jobs if job[0] in kinds]
+        reports = []
+        for kind, result, cases, sub in jobs:
+            path = self.folder / sub / f"{kind.value}.pdf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            result.write(path)
+            printer = self.printer_for(kind)
+            ref = cases[0].case_no
+            outcome = None
+            if printer and send:
+                outcome = self.dispatcher.print_pdf(
+                    path, printer, copies=copies, title=f"{ref} {kind.value}"
+                )
+            missing = tuple(
+                f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
+            )
+            reports.append(PrintReport(kind, ref, path, printer, outcome, missing))
+            with self.store.session() as s, s.begin():
+                for case in cases:  # the print is in every covered case's log
+                    record_print(
+                        s,
+                        PrintLogEntry(
+                            id=uuid7(), case_id=ids.get(case.case_no), ref=case.case_no,
+                            what=kind.value, at=self.clock.now(), who=who, copies=copies,
+                            printer=printer, success=outcome.ok if outcome else False,
+                            message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
+                            job_id=outcome.job_id if outcome else "", file=str(path),
+                        ),
+                    )  # fmt: skip
+            log.info("document %s of %s: %s", kind.value, ref, reports[-1].text())
+        return reports
+
+    def reprint_application(
+        self, case_no: str, kinds: Sequence[DocKind], *, who: str
+    ) -> list[PrintReport]:
+        """补打 a combined document of the visit a case belongs to."""
+        from db.application_repo import application_of_case
+
+        with self.store.session() as s:
+            application_id = application_of_case(s, case_no)
+        if application_id is None:
+            raise LookupError(f"办件 {case_no} 不属于联办申请")
+        return self.produce_application(application_id, who=who, kinds=kinds)
+
     def print_log(self, case_no: str) -> list[PrintedInfo]:
         with self.store.session() as s:
             return printed(s, case_no)
@@ -303,6 +403,63 @@ class DocumentService:
         path.parent.mkdir(parents=True, exist_ok=True)
         result.write(path)
         return path
+
+
+def application_doc(session: Session, application_id: uuid.UUID) -> ApplicationDoc:
+    """An application's combined documents' data: its cases in order (as each case's
+    documents print it) and the merged notice, a material shared by items once (by
+    the bundle's material identity over the standards the cases were taken under)."""
+    from db.application_repo import application_state
+
+    state = application_state(session, application_id)
+    if state is None:
+        raise LookupError("找不到联办申请")
+    docs: list[CaseDoc] = []
+    notices: list[CaseNotice] = []
+    pairs: list[tuple[str, Material]] = []
+    for c in state.cases:
+        if c.accepted_at != state.accepted_at:
+            continue  # a returning applicant's later case: not of this visit's documents
+        detail = case_detail(session, c.case_no)
+        if detail is None or detail.applicant is None:
+            raise LookupError(f"找不到办件 {c.case_no}")
+        found = item_version(session, detail.item_version_id)
+        assert found is not None  # a case's item version is never deleted
+        item = found[1]
+        docs.append(doc_from_detail(detail, item))
+        pairs.extend((item.code, m) for m in item.materials)
+        if detail.decision in (Decision.CORRECTION.value, Decision.ACCEPT_DEFERRED.value):
+            notices.append(
+                CaseNotice(
+                    item.code, item.name, detail.case_no, detail.decision,
+                    tuple(NoticeEntry(n.seq, n.material, n.problem, n.requirement, n.deferrable)
+                          for n in detail.notice),
+                )
+            )  # fmt: skip
+    ident = identities(pairs)
+    merged = merge_notices(notices, lambda code, seq, name: ident.get((code, seq), f"name:{name}"))
+    supply = {d.case_no: d.deferred_supply_date for d in docs}
+    lines = []
+    for m in merged:
+        deferred = m.deferrable and all(d == Decision.ACCEPT_DEFERRED.value for d in m.decisions)
+        dates = [supply[no] for no in m.cases if supply.get(no)]
+        lines.append(
+            ApplicationNoticeLine(
+                material=m.material, problem=m.problem, requirement=m.requirement,
+                items=m.items, deferrable=deferred,
+                supply_by=min(d for d in dates if d) if deferred and dates else None,
+            )
+        )  # fmt: skip
+    first = docs[0]
+    return ApplicationDoc(
+        bundle_name=state.bundle_name,
+        applicant=first.applicant,
+        clerk_name=first.clerk_name,
+        window_no=first.window_no,
+        accepted_at=state.accepted_at,
+        cases=tuple(docs),
+        notice=tuple(lines),
+    )
 
 
 def document_kind(name: str) -> DocKind:

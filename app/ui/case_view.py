@@ -39,6 +39,8 @@ from app.core.lifecycle import STEP_ACTIONS, Outcome, StepRefused, StopKind, des
 from app.services.cases import CaseReader
 
 if TYPE_CHECKING:
+    from app.core.application import ApplicationState
+    from app.services.applications import ApplicationService
     from app.services.lifecycle import CaseLife, LifecycleService
     from app.services.privacy import AccessLog
     from app.ui.tasks import TaskRunner
@@ -707,6 +709,68 @@ class LifePanel(QGroupBox):
             dialog.refused(self.tr("保存失败：%1").replace("%1", str(exc)))
 
 
+class ApplicationBox(QGroupBox):
+    """联办: the state of every case of the visit the shown case belongs to, and when
+    the combined result is ready (the last case done). Enter on a case opens it."""
+
+    case_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("applicationBox")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("applicationState")
+        self.summary.setWordWrap(True)
+        self.cases = QListWidget(self)
+        self.cases.setObjectName("applicationCases")
+        self.cases.setWordWrap(True)
+        self.cases.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cases.itemActivated.connect(
+            lambda item: self.case_chosen.emit(str(item.data(Qt.ItemDataRole.UserRole)))
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 6)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.cases)
+        self.hide()
+
+    def show_state(self, state: ApplicationState | None, current: str = "") -> None:
+        self.cases.clear()
+        if state is None:
+            self.hide()
+            return
+        self.setTitle(
+            self.tr("联办：%1（%2件）")
+            .replace("%1", state.bundle_name)
+            .replace("%2", str(len(state.current)))
+        )
+        ready = state.result_ready
+        self.summary.setText(state.summary())
+        self.summary.setStyleSheet(
+            "color: #1b5e20; font-weight: bold;" if ready else "color: #333333;"
+        )
+        for c in state.cases:
+            # the state first: never cut off on a narrow view (the rest wraps)
+            due = f" · 承诺{c.due_date.isoformat()}前" if c.due_date and not c.completed_at else ""
+            state_text = (
+                c.status
+                if c.status == state.standing_of(c).value
+                else f"{c.status}（{state.standing_of(c).value}）"
+            )
+            entry = QListWidgetItem(f"{state_text}  {c.item_name}  {c.case_no}{due}")
+            entry.setToolTip(f"{c.item_name}（{c.department}）\n{c.case_no}")
+            entry.setData(Qt.ItemDataRole.UserRole, c.case_no)
+            if c.case_no == current:
+                font = entry.font()
+                font.setBold(True)
+                entry.setFont(font)
+            self.cases.addItem(entry)
+        line = self.cases.fontMetrics().height() + 4
+        rows = min(7, len(state.cases) + 1)  # a line for each case, one more for a wrapped one
+        self.cases.setFixedHeight(rows * line + 2 * self.cases.frameWidth() + 4)
+        self.show()
+
+
 class CaseView(QWidget):
     """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again."""
 
@@ -720,10 +784,14 @@ class CaseView(QWidget):
         lifecycle: LifecycleService | None = None,
         runner: TaskRunner | None = None,
         access: AccessLog | None = None,
+        applications: ApplicationService | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
         self._access = access  # each case shown is a look at its applicant's data
+        self._applications = applications
+        self.application_box = ApplicationBox(self)
+        self.application_box.case_chosen.connect(self.show_case)
         self.life_panel: LifePanel | None = None
         if lifecycle is not None and runner is not None:
             # the keys work wherever the focus is on the cases page (list or case)
@@ -756,6 +824,7 @@ class CaseView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)
+        layout.addWidget(self.application_box)
         if self.life_panel is not None:
             layout.addWidget(self.life_panel)
         layout.addWidget(self.documents_box)
@@ -776,6 +845,7 @@ class CaseView(QWidget):
 
     def clear(self, message: str = "") -> None:
         self._detail = None
+        self.application_box.show_state(None)
         if self.life_panel is not None:
             self.life_panel.show_life(None)
         self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
@@ -796,6 +866,7 @@ class CaseView(QWidget):
         self._detail = detail
         self._render()
         self._set_documents(detail)
+        self._show_application(detail.case_no)
         if self.life_panel is not None:
             try:
                 life = self.life_panel.service.life(detail.case_no)
@@ -805,6 +876,15 @@ class CaseView(QWidget):
             else:
                 self.life_panel.show_life(life)
         return True
+
+    def _show_application(self, case_no: str) -> None:
+        state = None
+        if self._applications is not None:
+            try:
+                state = self._applications.state_of_case(case_no)
+            except StoreError as exc:
+                log.warning("application of %s not read: %s", case_no, exc)
+        self.application_box.show_state(state, case_no)
 
     def _reload(self, case_no: str) -> None:
         """After a step (or a refused one): the case as it stands now (the same look:

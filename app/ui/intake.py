@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -330,6 +331,7 @@ class IntakePanel(QWidget):
     """One intake at a time. Emits ``saved(SavedCase, Intake)`` after a case is stored."""
 
     saved = Signal(object, object)
+    application_saved = Signal(object)  # SavedApplication: a bundle's visit (联办)
     message = Signal(str)
     item_chosen = Signal()  # a new intake began (its applicant is empty)
 
@@ -390,9 +392,28 @@ class IntakePanel(QWidget):
         work_layout.addWidget(self.table, 1)
         work_layout.addWidget(self.keys_help)
         work_layout.addWidget(self.decisions)
+        # a bundle (一件事) is taken on its own page beside the single item's
+        from app.services.applications import ApplicationService
+        from app.ui.bundle_intake import BundleIntake
+
+        self.applications = ApplicationService(
+            service.store, service.calendar, service.centre, service.workstation, service.clock
+        )
+        self.bundle = BundleIntake(self.applications, runner, calendar, operator, self)
+        self.bundle.message.connect(self.message)
+        self.bundle.draft_key = self.draft_key
+        self.bundle.draft_sink = lambda state: self.runner.submit(
+            lambda: self.service.save_draft(self.draft_key, state),
+            on_error=lambda exc: log.warning("draft not saved: %s", exc),
+        )
+        self.bundle.saved.connect(self._application_saved)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(work)
+        self.pages.addWidget(self.bundle)
+        self._work = work
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(search)
-        splitter.addWidget(work)
+        splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 4)
         splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
@@ -426,7 +447,33 @@ class IntakePanel(QWidget):
         action(Qt.Key.Key_F6, lambda: self.decide(Decision.ACCEPT_DEFERRED))
         action(Qt.Key.Key_F7, lambda: self.decide(Decision.CORRECTION))
         action(Qt.Key.Key_F8, lambda: self.decide(Decision.REFUSE))
-        action(Qt.Key.Key_F4, self.table.setFocus)
+        action(Qt.Key.Key_F4, self.focus_checklist)
+        action(Qt.Key.Key_F3, lambda: self.bundle_mode and self.bundle.decisions.setFocus())
+        action(Qt.Key.Key_F10, lambda: self.bundle_mode and self.bundle.save())
+
+    @property
+    def bundle_mode(self) -> bool:
+        """A bundle's intake is on (its page shown)."""
+        return self.pages.currentWidget() is self.bundle
+
+    def focus_checklist(self) -> None:
+        (self.bundle.table if self.bundle_mode else self.table).setFocus()
+
+    def choose_bundle(self, code: str) -> None:
+        """The clerk picked a bundle (一件事) in the search: its intake opens."""
+        try:
+            start = self.applications.open_bundle(code)
+        except LookupError as exc:
+            self.message.emit(str(exc))
+            return
+        self.clear()
+        self.pages.setCurrentWidget(self.bundle)
+        self.bundle.open_bundle(start)
+        self.item_chosen.emit()
+
+    def _application_saved(self, saved: object) -> None:
+        self.pages.setCurrentWidget(self._work)
+        self.application_saved.emit(saved)
 
     def _order_tabs(self) -> None:
         a = self.applicant
@@ -449,6 +496,8 @@ class IntakePanel(QWidget):
             return
         self.returning = None
         self.returning_banner.hide()
+        self.pages.setCurrentWidget(self._work)
+        self.bundle.clear()
         self.intake_id = uuid7()
         self._set_item(found[0], found[1], None, {})
         self.applicant.clear()
@@ -575,10 +624,18 @@ class IntakePanel(QWidget):
 
     def restore(self, state: dict[str, Any]) -> bool:
         """Bring back a draft; False when its item version no longer exists."""
+        if state.get("kind") == "bundle":  # a bundle's visit (联办)
+            self.clear()
+            self.pages.setCurrentWidget(self.bundle)
+            if self.bundle.restore(state):
+                return True
+            self.pages.setCurrentWidget(self._work)
+            return False
         found = self.service.load_item(int(state["item_version_id"]))
         if found is None:
             return False
         self._restoring = True
+        self.pages.setCurrentWidget(self._work)
         try:
             returning_no = state.get("returning_case_no") or ""
             self.returning = self.service.returning_start(returning_no) if returning_no else None
@@ -640,6 +697,7 @@ class IntakePanel(QWidget):
             self.message.emit(self.tr("找不到办件 %1").replace("%1", case_no))
             return False
         self.returning = start
+        self.pages.setCurrentWidget(self._work)
         self.intake_id = uuid7()
         self._set_item(start.item_version_id, start.item, dict(start.answers), dict(start.outcomes))
         self.applicant.set_applicant(start.applicant)
@@ -672,6 +730,9 @@ class IntakePanel(QWidget):
         )
 
     def decide(self, decision: Decision) -> None:
+        if self.bundle_mode:  # F5–F8: the decision of the selected item of the bundle
+            self.bundle.choose(decision)
+            return
         if self._saving or self._decision_dialog is not None:
             return  # a second F5 while the first is being confirmed or saved
         intake = self.build_intake(decision)

@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.application import BundleKey
 from app.core.search import Hit, ItemIndex
+
+BUNDLE_MARK = "【一件事】"
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -55,14 +58,15 @@ class ItemSearchModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._hits):
             return None
         hit = self._hits[index.row()]
+        mark = BUNDLE_MARK if isinstance(hit.entry.key, BundleKey) else ""
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{hit.entry.name}    {hit.entry.code}"
+            return f"{mark}{hit.entry.name}    {hit.entry.code}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return hit.how or None
         if role == CODE_ROLE:
             return hit.entry.code
         if role == NAME_ROLE:
-            return hit.entry.name
+            return mark + hit.entry.name
         if role == KEY_ROLE:
             return hit.entry.key
         return None
@@ -150,9 +154,11 @@ class HitDelegate(QStyledItemDelegate):
 
 
 class ItemSearch(QWidget):
-    """Emits ``chosen(version_id, code)`` when the clerk presses Enter or double-clicks."""
+    """Emits ``chosen(version_id, code)`` when the clerk presses Enter or double-clicks
+    an item, ``bundle_chosen(version_id, code)`` for a bundle (一件事)."""
 
     chosen = Signal(int, str)
+    bundle_chosen = Signal(int, str)
 
     def __init__(
         self,
@@ -231,4 +237,7 @@ class ItemSearch(QWidget):
     def _choose_index(self, index: QModelIndex) -> None:
         if index.isValid():
             hit = self.model.hit(index.row())
+            if isinstance(hit.entry.key, BundleKey):
+                self.bundle_chosen.emit(hit.entry.key.version_id, hit.entry.code)
+                return
             self.chosen.emit(int(hit.entry.key), hit.entry.code)  # type: ignore[call-overload]

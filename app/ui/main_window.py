@@ -182,8 +182,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.message, 1)
 
         self.search.chosen.connect(self._item_chosen)
+        self.search.bundle_chosen.connect(self._bundle_chosen)
         self.intake.message.connect(self.show_message)
         self.intake.saved.connect(self._case_saved)
+        self.intake.application_saved.connect(self._application_saved)
         self.queue_dock: QDockWidget | None = None
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
@@ -497,8 +499,9 @@ class MainWindow(QMainWindow):
                 Clerk(op.login, op.name, op.window_no, role=op.role),
             )  # fmt: skip
             self._case_view = CaseView(
-                cases, page, lifecycle=self.lifecycle, runner=self.runner, access=self.access
-            )
+                cases, page, lifecycle=self.lifecycle, runner=self.runner, access=self.access,
+                applications=self.intake.applications,
+            )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             self._cases_page = page
@@ -792,6 +795,33 @@ class MainWindow(QMainWindow):
         self.context.settings.remember_item(code)
         self.intake.choose_item(version_id, code)
 
+    def _bundle_chosen(self, _version_id: int, code: str) -> None:
+        self.context.settings.remember_item(code)
+        self.intake.choose_bundle(code)
+
+    def _application_saved(self, saved: Any) -> None:
+        """A bundle's visit (联办) is stored: its combined documents print."""
+        if self._case_list is not None:
+            self._case_list.refresh()
+        self.search.edit.clear()
+        self.search.focus()
+        if self.sync is not None:
+            self.sync.sync_now()
+        if self.context.settings.get("print_after_save"):
+            self.print_application(saved.id, saved.case_nos[0])
+
+    def print_application(self, application_id: Any, ref: str) -> None:
+        """Render, keep and print a visit's combined documents off the GUI thread."""
+        who = self.operator.login
+        self.show_message(self.tr("正在打印联办文书……"))
+        self.runner.submit(
+            lambda: self.documents().produce_application(application_id, who=who),
+            on_done=lambda reports: self._printed(ref, reports),
+            on_error=lambda exc: self.show_message(
+                self.tr("联办文书没有打印出来（已保存）：%1").replace("%1", str(exc))
+            ),
+        )
+
     def show_guide(self, version_id: int, code: str) -> None:
         found = self.service.load_item(version_id)
         self.guide.show_item(found[1] if found else None)
@@ -847,6 +877,12 @@ class MainWindow(QMainWindow):
             self.offer_due_list()
             self._start_purge()
         self.intake.access = self.access
+        # bundles (一件事) join the search: a quick start's index has the items only
+        self.runner.submit(
+            self.context.rebuild_index,
+            on_done=lambda _: self.search.refresh(),
+            on_error=lambda exc: log.warning("search index not rebuilt: %s", exc),
+        )
         self.start_queue()
         self.start_devices()
         self.start_id_reader()
@@ -909,6 +945,17 @@ class MainWindow(QMainWindow):
             "容缺受理承诺书": DocKind.PROMISE,
             "不予受理通知书": DocKind.REFUSAL,
         }
+        combined = {k.value: k for k in (DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE)}
+        if kind_name in combined:  # the visit's combined document (联办)
+            who = self.operator.login
+            self.runner.submit(
+                lambda: self.documents().reprint_application(
+                    case_no, [combined[kind_name]], who=who
+                ),
+                on_done=lambda reports: self._printed(case_no, reports),
+                on_error=lambda exc: self._print_failed(case_no, None, str(exc)),
+            )
+            return
         kind = kinds.get(kind_name)
         if kind is None:
             self.show_message(self.tr("无法补打：未知的文书“%1”").replace("%1", kind_name))
@@ -991,7 +1038,7 @@ class MainWindow(QMainWindow):
                 if not self.intake.restore(state):
                     self.show_message(self.tr("草稿中的事项版本已不存在，无法恢复"))
                 else:
-                    self.intake.table.setFocus()
+                    self.intake.focus_checklist()
             else:
                 self.service.discard_draft(self.intake.draft_key)
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"  # rechained at the merge: after the bundles
+down_revision = "0018"  # rechained at the merge: after the bundles and applications
 branch_labels = None
 depends_on = None
 
