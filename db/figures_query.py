@@ -1,0 +1,228 @@
+"""The manager's figures as SQL aggregates (the definitions are app/core/figures.py;
+tests/db/test_figures_agree.py checks both give the same numbers).
+
+- cases: the summed ``case_tally`` rows of the period (kept by triggers,
+  db/figures_models.py), grouped by period in SQL and by the chosen breakdown here,
+  plus the running cases already past their date, read live through the 电子监察
+  indexes (``(status, due_date, …)`` and ``(status, statutory_date, …)``);
+- the queue: ended calls and evaluations per period, window and clerk, with the
+  wait and service times as sums and whole-minute histograms (for the P90), on the
+  queue store's connection (SQLite or PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from app.core.figures import (
+    ACCEPTING,
+    CaseFact,
+    CaseTally,
+    Dim,
+    Grain,
+    QueueTally,
+    case_open_late,
+    dim_key,
+    period_start,
+)
+from app.core.supervision import RUNNING_STATUSES
+from db.figures_models import COUNTS
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def period_sql(column: str, grain: Grain, dialect: str) -> str:
+    """The first day of the period of a DATE column."""
+    if dialect == "sqlite":  # dates are 'YYYY-MM-DD' text
+        return {
+            Grain.DAY: column,
+            Grain.WEEK: f"date({column}, 'weekday 0', '-6 days')",
+            Grain.MONTH: f"substr({column}, 1, 7) || '-01'",
+            Grain.YEAR: f"substr({column}, 1, 4) || '-01-01'",
+        }[grain]
+    unit = {Grain.DAY: "day", Grain.WEEK: "week", Grain.MONTH: "month", Grain.YEAR: "year"}[grain]
+    return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+
+
+# ---------------------------------------------------------------- cases
+
+
+def departments(session: Session) -> dict[str, str]:
+    """Item code -> department, from the current version of each item."""
+    rows = session.execute(
+        text("SELECT code, department FROM item_version ORDER BY is_current, id")
+    ).all()
+    return {code: dept for code, dept in rows}  # the current (last) version wins
+
+
+def case_tallies(
+    session: Session,
+    first: date,
+    last: date,
+    grain: Grain,
+    dim: Dim,
+    today: date,
+    depts: Mapping[str, str],
+) -> dict[tuple[date, str], CaseTally]:
+    """The cases accepted in [first, last], counted per (period start, key)."""
+    dialect = session.get_bind().dialect.name
+    period = period_sql("day", grain, dialect)
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    rows = session.execute(
+        text(
+            f"SELECT {period} AS p, window_no, owner, item_code, {sums} FROM case_tally "
+            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"
+        ),
+        {"first": first, "last": last},
+    ).all()
+    out: dict[tuple[date, str], CaseTally] = {}
+    for p, window_no, owner, item_code, *counts in rows:
+        key = dim_key(dim, window_no, owner, item_code, depts)
+        if key is None:
+            continue
+        t = out.setdefault((_as_date(p), key), CaseTally())
+        t.add(CaseTally(*(int(n or 0) for n in counts)))
+    for fact in open_past_date(session, today):
+        if not first <= fact.accepted_on <= last:
+            continue
+        key = dim_key(dim, fact.window_no, fact.owner, fact.item_code, depts)
+        if key is not None:
+            out.setdefault((period_start(fact.accepted_on, grain), key), CaseTally()).add(
+                case_open_late(fact, today)
+            )
+    return out
+
+
+def open_past_date(session: Session, today: date) -> list[CaseFact]:
+    """Running cases, clock not stopped, past their due or statutory date: two index
+    ranges (each running status × date < today), each case once."""
+    statuses = sorted(RUNNING_STATUSES)
+    marks = ", ".join(f":s{n}" for n in range(len(statuses)))
+    params: dict[str, Any] = {f"s{n}": s for n, s in enumerate(statuses)}
+    params["today"] = today
+    found: dict[Any, CaseFact] = {}
+    for column in ("due_date", "statutory_date"):
+        rows = session.execute(
+            text(
+                "SELECT id, accepted_at, decision, window_no, owner, item_code, due_date, "
+                f"statutory_date, status FROM cases WHERE status IN ({marks}) "
+                f"AND {column} < :today AND clock_stopped_on IS NULL "
+                "AND completed_at IS NULL"
+            ),
+            params,
+        ).all()
+        for cid, acc, decision, window_no, owner, item, due, statutory, status in rows:
+            if decision not in ACCEPTING:
+                continue
+            found[cid] = CaseFact(
+                accepted_on=_as_date(acc), decision=decision, service_type="",
+                window_no=window_no, owner=owner, item_code=item, completed_on=None,
+                due_date=_as_date(due) if due is not None else None,
+                statutory_date=_as_date(statutory) if statutory is not None else None,
+                running=status in RUNNING_STATUSES, clock_stopped=False,
+            )  # fmt: skip
+    return list(found.values())
+
+
+def names(session: Session) -> dict[str, str]:
+    """Names to show for clerk logins and item codes."""
+    out = {code: name for code, name in session.execute(
+        text("SELECT code, name FROM item_version ORDER BY is_current, id")).all()}  # fmt: skip
+    out.update(session.execute(text("SELECT login, name FROM clerk")).tuples().all())
+    return out
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _seconds(later: str, earlier: str, dialect: str) -> str:
+    if dialect == "sqlite":
+        return (
+            # the text cut to its whole second first: SQLite reads fractions to the
+            # millisecond and would round 59.9996 up
+            f"(CAST(strftime('%s', substr({later}, 1, 19)) AS INTEGER)"
+            f" - CAST(strftime('%s', substr({earlier}, 1, 19)) AS INTEGER))"
+        )
+    return (
+        f"CAST(EXTRACT(EPOCH FROM date_trunc('second', {later}) - date_trunc('second', {earlier}))"
+        " AS BIGINT)"
+    )
+
+
+def _service(dialect: str) -> str:
+    secs = _seconds("ended_at", "called_at", dialect)
+    if dialect == "sqlite":
+        return f"max(0, {secs} - CAST(downtime_s AS INTEGER))"
+    return f"GREATEST(0, {secs} - CAST(trunc(downtime_s) AS BIGINT))"
+
+
+def queue_tallies(
+    conn: Connection, first: date, last: date, grain: Grain, dim: Dim
+) -> dict[tuple[date, str], QueueTally]:
+    """Ended calls and evaluations of the queue days in [first, last]."""
+    if dim in (Dim.ITEM, Dim.DEPARTMENT):
+        return {}
+    dialect = conn.dialect.name
+    period = period_sql("day", grain, dialect)
+    wait, service = _seconds("called_at", "enqueued_at", dialect), _service(dialect)
+    where = "WHERE day >= :first AND day <= :last"
+    params = {"first": first, "last": last}
+    out: dict[tuple[date, str], QueueTally] = {}
+
+    def tally(p: Any, window_no: str, clerk: str) -> QueueTally | None:
+        key = dim_key(dim, window_no, clerk, "", {})
+        return None if key is None else out.setdefault((_as_date(p), key), QueueTally())
+
+    for p, w, c, calls, served, skipped, moved, wsum, scount, ssum in conn.execute(
+        text(
+            f"SELECT {period}, window_no, clerk, COUNT(*), "
+            "SUM(CASE WHEN outcome = '办结' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN outcome = '过号' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN outcome = '转移' THEN 1 ELSE 0 END), "
+            f"SUM({wait}), SUM(CASE WHEN outcome <> '过号' THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN outcome <> '过号' THEN {service} ELSE 0 END) "
+            f"FROM queue_call {where} GROUP BY 1, 2, 3"
+        ),
+        params,
+    ):
+        t = tally(p, w, c)
+        if t is not None:
+            t.add(QueueTally(int(calls), int(served), int(skipped), int(moved), int(wsum or 0),
+                             {}, int(scount or 0), int(ssum or 0)))  # fmt: skip
+    for which, expr, cond in (
+        ("wait_hist", wait, ""),
+        ("service_hist", service, " AND outcome <> '过号'"),
+    ):
+        for p, w, c, minute, n in conn.execute(
+            text(
+                f"SELECT {period}, window_no, clerk, ({expr}) / 60, COUNT(*) FROM queue_call "
+                f"{where}{cond} GROUP BY 1, 2, 3, 4"
+            ),
+            params,
+        ):
+            t = tally(p, w, c)
+            if t is not None:
+                hist: dict[int, int] = getattr(t, which)
+                hist[int(minute)] = hist.get(int(minute), 0) + int(n)
+    for p, w, c, level, n in conn.execute(
+        text(
+            f"SELECT {period}, window_no, clerk, level, COUNT(*) FROM queue_evaluation "
+            f"{where} GROUP BY 1, 2, 3, 4"
+        ),
+        params,
+    ):
+        t = tally(p, w, c)
+        if t is not None:
+            t.levels[int(level)] = t.levels.get(int(level), 0) + int(n)
+    return out
