@@ -12,15 +12,26 @@ running case already past its date) is not kept: db/figures_query.py reads it li
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import DDL, Date, Integer, String, event
+from sqlalchemy import Connection, Date, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import Base
 
 COUNTS = (
-    "received", "accepted", "deferred", "correction", "refused", "instant", "on_site",
-    "done", "on_time", "late", "statutory_on_time", "statutory_late",
+    "received",
+    "accepted",
+    "deferred",
+    "correction",
+    "refused",
+    "instant",
+    "on_site",
+    "done",
+    "on_time",
+    "late",
+    "statutory_on_time",
+    "statutory_late",
 )  # fmt: skip  (the fields of app.core.figures.CaseTally, in order)
 KEY = ("day", "window_no", "owner", "item_code")
 # a change of any of these moves a case's contribution
@@ -140,12 +151,11 @@ def drop_sql(dialect: str) -> list[str]:
     ]
 
 
-# a new store made from the models (db/store.py) gets the triggers too, once every
-# table is there
-for _dialect in ("sqlite", "postgresql"):
-    for _statement in trigger_sql(_dialect):
-        event.listen(
-            Base.metadata,
-            "after_create",
-            DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect),
-        )
+@event.listens_for(Base.metadata, "after_create")
+def _make_triggers(_target: Any, connection: Connection, **kw: Any) -> None:
+    """A new store made from the models (db/store.py) gets the triggers too, once the
+    cases and the tally are both there."""
+    made = {t.name for t in kw.get("tables") or ()}
+    if {"cases", "case_tally"} <= made:
+        for statement in trigger_sql(connection.dialect.name):
+            connection.exec_driver_sql(statement)

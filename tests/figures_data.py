@@ -78,11 +78,18 @@ CASES: tuple[tuple[Any, ...], ...] = (
 def case_facts() -> list[CaseFact]:
     return [
         CaseFact(
-            accepted_on=acc.date(), decision=dec, service_type=SERVICE[code], window_no=w,
-            owner=owner, item_code=code, completed_on=done.date() if done else None,
-            due_date=due, statutory_date=stat, running=status in RUNNING_STATUSES,
+            accepted_on=acc.date(),
+            decision=dec,
+            service_type=SERVICE[code],
+            window_no=w,
+            owner=owner,
+            item_code=code,
+            completed_on=done.date() if done else None,
+            due_date=due,
+            statutory_date=stat,
+            running=status in RUNNING_STATUSES,
             clock_stopped=stopped is not None,
-        )  # fmt: skip
+        )
         for (_n, acc, dec, code, w, owner, status, done, _p, due, stat, stopped) in CASES
     ]
 
@@ -107,9 +114,7 @@ def case_row(
 def insert_cases(session: Session, versions: dict[str, int]) -> None:
     from db.models import CaseRow
 
-    session.execute(
-        insert(CaseRow), [case_row(n, versions, *c) for n, c in enumerate(CASES)]
-    )
+    session.execute(insert(CaseRow), [case_row(n, versions, *c) for n, c in enumerate(CASES)])
 
 
 # window, clerk, day, enqueued, called, ended, outcome, downtime seconds
@@ -160,7 +165,9 @@ def insert_queue(conn: Any, calls: Any = CALLS, evaluations: Any = EVALUATIONS) 
         "number_end": 999, "issue_hours": [], "item_codes": []}])  # fmt: skip
     windows = sorted({c[0] for c in calls} | {e[0] for e in evaluations})
     counters = {w: uuid.UUID(int=1000 + n) for n, w in enumerate(windows)}
-    conn.execute(insert(QueueCounterRow), [{"id": cid, "window_no": w} for w, cid in counters.items()])
+    conn.execute(
+        insert(QueueCounterRow), [{"id": cid, "window_no": w} for w, cid in counters.items()]
+    )
     tickets, call_rows, eval_rows = [], [], []
     for n, (w, clerk, day, enq, called, ended, outcome, down) in enumerate(calls):
         tid = uuid.UUID(int=10_000 + n)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from app.core.figures import (
     HALL_KEY,
     CaseTally,
     Dim,
-    FigureRow,
+    FollowUpFact,
     Grain,
     QueueTally,
     case_tallies,
@@ -26,10 +25,9 @@ from app.core.figures import (
     p90_minutes,
     queue_tallies,
     rectification_rate,
-    FollowUpFact,
 )
-from app.core.lifecycle import Actor, CaseState, EndStop, StartStop, StopKind, apply_step
 from app.core.items import ServiceType
+from app.core.lifecycle import Actor, CaseState, EndStop, StartStop, StopKind, apply_step
 from app.core.paths import resource
 from app.core.supervision import RUNNING_STATUSES
 from app.core.workdays import load_calendar_dir
@@ -133,12 +131,21 @@ def test_cases_by_month_counted_by_hand(sqlite_store: Store) -> None:
 def test_cases_by_window_clerk_department_and_week(sqlite_store: Store) -> None:
     _hand_hall(sqlite_store)
     oct1 = date(2026, 10, 1)
-    for got in (_pure_cases(Grain.MONTH, Dim.WINDOW), _sql_cases(sqlite_store, Grain.MONTH, Dim.WINDOW)):
+    for got in (
+        _pure_cases(Grain.MONTH, Dim.WINDOW),
+        _sql_cases(sqlite_store, Grain.MONTH, Dim.WINDOW),
+    ):
         assert got[(oct1, "1")].counts() == (5, 3, 1, 1, 0, 1, 1, 1, 1, 2, 1, 0)
         assert got[(oct1, "2")].counts() == (4, 3, 0, 0, 1, 1, 0, 2, 0, 2, 2, 0)
-    for got in (_pure_cases(Grain.MONTH, Dim.CLERK), _sql_cases(sqlite_store, Grain.MONTH, Dim.CLERK)):
+    for got in (
+        _pure_cases(Grain.MONTH, Dim.CLERK),
+        _sql_cases(sqlite_store, Grain.MONTH, Dim.CLERK),
+    ):
         assert {k[1]: t.received for k, t in got.items() if k[0] == oct1} == {
-            "wang": 4, "li": 4, "zhao": 1}
+            "wang": 4,
+            "li": 4,
+            "zhao": 1,
+        }
     for got in (_pure_cases(Grain.YEAR, Dim.DEPARTMENT),
                 _sql_cases(sqlite_store, Grain.YEAR, Dim.DEPARTMENT)):  # fmt: skip
         y = date(2026, 1, 1)
@@ -161,7 +168,10 @@ def _check_hand_queue(got: dict[tuple[date, str], QueueTally]) -> None:
 
 def test_queue_figures_counted_by_hand(sqlite_store: Store) -> None:
     _hand_hall(sqlite_store)
-    for got in (_pure_queue(Grain.MONTH, Dim.HALL), _sql_queue(sqlite_store, Grain.MONTH, Dim.HALL)):
+    for got in (
+        _pure_queue(Grain.MONTH, Dim.HALL),
+        _sql_queue(sqlite_store, Grain.MONTH, Dim.HALL),
+    ):
         _check_hand_queue(got)
     rows = combine({}, _sql_queue(sqlite_store, Grain.MONTH, Dim.WINDOW), Dim.WINDOW,
                    Grain.MONTH, CAL)  # fmt: skip
@@ -188,18 +198,28 @@ def test_rectification_rate_from_follow_ups() -> None:
 
 
 def _random_rows(rnd: random.Random, versions: dict[str, int], n: int) -> list[dict[str, Any]]:
-    statuses = sorted(RUNNING_STATUSES) + ["已办结", "已出件", "已撤回"]
+    statuses = [*sorted(RUNNING_STATUSES), "已办结", "已出件", "已撤回"]
     out = []
     for k in range(n):
-        acc = datetime(2026, 1, 1, 9) + timedelta(days=rnd.randrange(360), minutes=rnd.randrange(480))
+        acc = datetime(2026, 1, 1, 9) + timedelta(
+            days=rnd.randrange(360), minutes=rnd.randrange(480)
+        )
         dec = rnd.choice(("受理", "受理", "容缺受理", "补正", "不予受理"))
         code = rnd.choice(("JB-1", "CN-1"))
-        due = acc.date() + timedelta(days=rnd.randrange(0, 12)) if dec in ("受理", "容缺受理") else None
+        due = (
+            acc.date() + timedelta(days=rnd.randrange(0, 12))
+            if dec in ("受理", "容缺受理")
+            else None
+        )
         stat = due + timedelta(days=rnd.randrange(0, 20)) if due else None
         status = rnd.choice(statuses) if due else ("待补正" if dec == "补正" else "不予受理")
         done = (acc + timedelta(days=rnd.randrange(0, 15), hours=rnd.randrange(3))
                 if status in ("已办结", "已出件") else None)  # fmt: skip
-        stopped = acc.date() + timedelta(days=1) if status in RUNNING_STATUSES and rnd.random() < 0.2 else None
+        stopped = (
+            acc.date() + timedelta(days=1)
+            if status in RUNNING_STATUSES and rnd.random() < 0.2
+            else None
+        )
         row = data.case_row(k, versions, "x", acc, dec, code, str(rnd.randrange(1, 5)),
                             rnd.choice(("wang", "li", "zhao")), status, done, due, due, stat,
                             stopped)  # fmt: skip
@@ -214,10 +234,19 @@ def _facts(store: Store) -> list[Any]:
     with store.session() as s:
         rows = s.execute(select(CaseRow)).scalars().all()
         return [
-            CaseFact(r.accepted_at.date(), r.decision, data.SERVICE[r.item_code], r.window_no,
-                     r.owner, r.item_code, r.completed_at.date() if r.completed_at else None,
-                     r.due_date, r.statutory_date, r.status in RUNNING_STATUSES,
-                     r.clock_stopped_on is not None)  # fmt: skip
+            CaseFact(
+                r.accepted_at.date(),
+                r.decision,
+                data.SERVICE[r.item_code],
+                r.window_no,
+                r.owner,
+                r.item_code,
+                r.completed_at.date() if r.completed_at else None,
+                r.due_date,
+                r.statutory_date,
+                r.status in RUNNING_STATUSES,
+                r.clock_stopped_on is not None,
+            )
             for r in rows
         ]
 
@@ -237,9 +266,12 @@ def _queue_agree(store: Store, rnd: random.Random) -> None:
     for _ in range(300):
         day = date(2026, 1, 1) + timedelta(days=rnd.randrange(360))
         enq = datetime.combine(day, datetime.min.time()) + timedelta(
-            hours=9, seconds=rnd.randrange(20000), microseconds=rnd.randrange(1_000_000))
+            hours=9, seconds=rnd.randrange(20000), microseconds=rnd.randrange(1_000_000)
+        )
         called = enq + timedelta(seconds=rnd.randrange(3600), microseconds=rnd.randrange(1_000_000))
-        ended = called + timedelta(seconds=rnd.randrange(2400), microseconds=rnd.randrange(1_000_000))
+        ended = called + timedelta(
+            seconds=rnd.randrange(2400), microseconds=rnd.randrange(1_000_000)
+        )
         calls.append((str(rnd.randrange(1, 5)), rnd.choice(("wang", "li")), day, enq, called, ended,
                       rnd.choice(("办结", "办结", "过号", "转移")), rnd.choice((0.0, 12.7, 99.2))))  # fmt: skip
     for _ in range(200):
