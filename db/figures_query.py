@@ -139,7 +139,8 @@ def names(session: Session) -> dict[str, str]:
     """Names to show for clerk logins and item codes."""
     out = {code: name for code, name in session.execute(
         text("SELECT code, name FROM item_version ORDER BY is_current, id")).all()}  # fmt: skip
-    out.update(session.execute(text("SELECT login, name FROM clerk")).tuples().all())
+    for login, name in session.execute(text("SELECT login, name FROM clerk")):
+        out[login] = name
     return out
 
 

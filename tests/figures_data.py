@@ -195,3 +195,8 @@ def insert_queue(conn: Any, calls: Any = CALLS, evaluations: Any = EVALUATIONS) 
         conn.execute(insert(QueueCallRow), call_rows)
     if eval_rows:
         conn.execute(insert(QueueEvaluationRow), eval_rows)
+
+
+def insert_queue_into(engine: Any) -> None:
+    with engine.begin() as conn:
+        insert_queue(conn)

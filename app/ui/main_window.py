@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
 from app.services.supervision import SupervisionService
+from app.ui.figures import ManagerDesk
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -161,10 +162,28 @@ class MainWindow(QMainWindow):
         self.supervision = SupervisionService(context.store, context.calendar, context.clock.today)
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
+        # the manager's desk (管理台): 电子监察, the live queue and the figures as tabs
+        self.desk: ManagerDesk | None = None
+        self.queue_page: QWidget | None = None
+        self.figures_page: QWidget | None = None
+        self._queue_manager: Any = None  # app.ui.queue.manager.ManagerWindow, when opened
+        self._figures: Any = None  # app.ui.figures.FiguresPanel, when opened
+        self._queue_service: Any = None  # the desk's QueueService (live queue, figures)
         if operator.role in MANAGER_ROLES:
-            self.watch_page = QWidget(self)
+            self.desk = ManagerDesk(self)
+            self.desk.message.connect(self.show_message)
+            self.watch_page = QWidget(self.desk)
             QVBoxLayout(self.watch_page).setContentsMargins(0, 0, 0, 0)
-            self.tabs.addTab(self.watch_page, self.tr("电子监察 (Ctrl+4)"))
+            self.desk.add_tab(
+                self.watch_page, self.tr("电子监察(&J)"), lambda: self.hall_watch.start()
+            )
+            self.queue_page = QWidget(self.desk)
+            QVBoxLayout(self.queue_page).setContentsMargins(0, 0, 0, 0)
+            self.desk.add_tab(self.queue_page, self.tr("实时排队(&Q)"), self._open_live_queue)
+            self.figures_page = QWidget(self.desk)
+            QVBoxLayout(self.figures_page).setContentsMargins(0, 0, 0, 0)
+            self.desk.add_tab(self.figures_page, self.tr("统计分析(&T)"), self._open_figures)
+            self.tabs.addTab(self.desk, self.tr("管理台 (Ctrl+4)"))
         self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -401,8 +420,8 @@ class MainWindow(QMainWindow):
             self._build_cases_page()
         elif self.tabs.widget(index) is self.guide_page:
             self._build_guide_page()[0].focus()
-        elif self.watch_page is not None and self.tabs.widget(index) is self.watch_page:
-            self.hall_watch.start()
+        elif self.desk is not None and self.tabs.widget(index) is self.desk:
+            self.desk.start()
 
     @property
     def hall_watch(self) -> HallSupervisionPanel:
@@ -421,6 +440,59 @@ class MainWindow(QMainWindow):
             layout.addWidget(panel)
             self._hall_watch = panel
         return self._hall_watch
+
+    def desk_queue_service(self) -> Any:
+        """The hall queue the desk reads (its live view and the queue's figures)."""
+        if self._queue_service is None:
+            from app.services.queue import QueueService, queue_url
+
+            ctx = self.context
+            url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+            self._queue_service = QueueService(
+                url, seed=bool(ctx.settings.get("demo_clerks")), clock=ctx.clock.now
+            )
+        return self._queue_service
+
+    def _open_live_queue(self) -> None:
+        """The hall's live queue (大厅排队管理) in the desk, built when first shown."""
+        if self._queue_manager is not None or self.queue_page is None:
+            return
+        from app.ui.queue.manager import ManagerWindow
+
+        hall = str(self.context.settings.get("hall_name"))
+        view = ManagerWindow(self.desk_queue_service(), self.operator.login, hall,
+                             parent=self.queue_page)  # fmt: skip
+        view.setWindowFlags(Qt.WindowType.Widget)
+        layout = self.queue_page.layout()
+        assert layout is not None
+        layout.addWidget(view)
+        self._queue_manager = view
+        view.start()
+
+    def _open_figures(self) -> None:
+        """The figures (统计分析) in the desk, built and read when first shown."""
+        if self.figures_page is None:
+            return
+        if self._figures is None:
+            from app.services.figures import FiguresService
+            from app.ui.figures import FiguresPanel
+
+            ctx = self.context
+            service = FiguresService(
+                ctx.store, self.desk_queue_service(), ctx.calendar, ctx.clock.today
+            )
+            panel = FiguresPanel(service, self.runner, self.figures_page)
+            panel.message.connect(self.show_message)
+            layout = self.figures_page.layout()
+            assert layout is not None
+            layout.addWidget(panel)
+            self._figures = panel
+        self._figures.start()
+
+    @property
+    def figures(self) -> Any:
+        """The desk's figures panel (built when the 统计分析 tab was first shown)."""
+        return self._figures
 
     def open_case(self, case_no: str) -> None:
         """Show one case in the cases page (from a supervision list)."""
@@ -943,6 +1015,8 @@ class MainWindow(QMainWindow):
             self.sync.stop(timeout=3.0)
         if self.queue_panel is not None:
             self.queue_panel.shutdown()
+        if self._queue_manager is not None:
+            self._queue_manager.shutdown()
         if self.bridge is not None:
             self.bridge.close()
         if self.id_reader is not None:
@@ -950,6 +1024,8 @@ class MainWindow(QMainWindow):
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
+        if self._queue_service is not None:
+            self._queue_service.close()
         QSettings().setValue("main/geometry", self.saveGeometry())
         try:
             self.context.settings.save()
