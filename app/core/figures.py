@@ -483,6 +483,29 @@ def combine(
     return list(rows.values())
 
 
+def periods(first: date, last: date, grain: Grain) -> list[date]:
+    """Every period start from the one holding ``first`` to the one holding ``last``
+    (a trend shows the empty periods too)."""
+    out, start = [], period_start(first, grain)
+    while start <= last:
+        out.append(start)
+        start = period_end(start, grain) + timedelta(days=1)
+    return out
+
+
+def filled(rows: list[FigureRow], first: date, last: date, grain: Grain, calendar: Calendar,
+           key: str = HALL_KEY) -> list[FigureRow]:  # fmt: skip
+    """``rows`` (one key) with a zero row for every period without one."""
+    have = {r.period: r for r in rows}
+    return [
+        have.get(p)
+        or FigureRow(
+            p, key, CaseTally(), QueueTally(), working_days_in(calendar, p, period_end(p, grain))
+        )
+        for p in periods(first, last, grain)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """What the desk shows: the table for one breakdown and the two trends."""

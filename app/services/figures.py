@@ -25,6 +25,7 @@ from app.core.figures import (
     Grain,
     QueueTally,
     combine,
+    filled,
     period_label,
     working_days_in,
 )
@@ -100,7 +101,8 @@ class FiguresService:
                 log.warning("queue figures not read: %s", exc)
         cal = self._calendar
         rows = combine(cases[dim], queue[dim], dim, grain, cal)
-        trend = combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal)
+        trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal),
+                       first, last, grain, cal)  # fmt: skip
         windows = combine(
             _over_span(cases[Dim.WINDOW], first, CaseTally),
             _over_span(queue[Dim.WINDOW], first, QueueTally),
@@ -185,7 +187,9 @@ def write_workbook(figures: Figures, path: Path) -> None:
         for cell in ws[1]:
             cell.font = bold
         for r in rows:
-            ws.append([period_label(r.period, figures.grain), label(r), *(c[2](r) for c in COLUMNS)])
+            ws.append(
+                [period_label(r.period, figures.grain), label(r), *(c[2](r) for c in COLUMNS)]
+            )
         for n, (heading, _t, _v) in enumerate(COLUMNS, start=3):
             if heading in PERCENT_COLUMNS:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=n, max_col=n):

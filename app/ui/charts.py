@@ -121,7 +121,8 @@ class BarLineChart(QWidget):
             p.setPen(GRID)
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(AXIS)
-            text = f"{top * k / 4:,.0f}"
+            value = top * k / 4
+            text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
             p.drawText(QRectF(0, y - fm.height() / 2, plot.left() - 6, fm.height()),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)  # fmt: skip
             if rates:

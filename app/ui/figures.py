@@ -205,7 +205,7 @@ class FiguresPanel(QWidget):
         self.definitions.setWordWrap(True)
         self.definitions.setTextFormat(Qt.TextFormat.RichText)
         self.definitions.setText(
-            "<small>" + "；".join(f"<b>{n}</b>：{t}" for n, t in DEFINITIONS[:9]) + "</small>"
+            "<small>" + " ".join(f"<b>{n}</b>：{t}" for n, t in DEFINITIONS[3:9]) + "</small>"
         )
         self.definitions.setToolTip("\n".join(f"{n}：{t}" for n, t in DEFINITIONS))
         split = QSplitter(Qt.Orientation.Vertical, self)

@@ -57,6 +57,11 @@ def _shot(widget: object, name: str) -> None:
 def test_desk_tabs_and_figures(
     qtbot: QtBot, context: AppContext, keyboard: Keyboard, tmp_path: Path
 ) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.fonts import install_font
+
+    install_font(QApplication.instance())  # type: ignore[arg-type]  (the screenshots' CJK font)
     win = show_window(qtbot, MainWindow(context, MANAGER))
     win.resize(1366, 768)
     try:
@@ -81,6 +86,7 @@ def test_desk_tabs_and_figures(
         assert (w1.cases.received, w1.cases.on_time, w1.cases.late) == (6, 2, 2)
         assert w1.satisfaction == 1.0 and w1.queue is not None and w1.queue.calls == 3
         _shot(win, "desk-figures.png")
+        _shot(panel.trend, "chart-trend.png")
         # by month, the hall: October's 按时办结率 1/5 shown as 20.0%
         panel.dim.setCurrentIndex(list(Dim).index(Dim.HALL))
         panel.grain.setCurrentIndex(list(Grain).index(Grain.MONTH))
@@ -91,7 +97,11 @@ def test_desk_tabs_and_figures(
         oct_row = [model.data(model.index(model.rowCount() - 1, c)) for c in range(len(heads))]
         shown = dict(zip(heads, oct_row, strict=True))
         assert shown["期间"] == "2026年10月" and shown["收件"] == "9"
-        assert (shown["按时办结率"], shown["即办率"], shown["满意率"]) == ("20.0%", "28.6%", "60.0%")
+        assert (shown["按时办结率"], shown["即办率"], shown["满意率"]) == (
+            "20.0%",
+            "28.6%",
+            "60.0%",
+        )
         assert "承诺办结日期" in str(model.headerData(10, Qt.Orientation.Horizontal,
                                                    Qt.ItemDataRole.ToolTipRole))  # fmt: skip
         target = tmp_path / "统计.xlsx"
@@ -104,7 +114,7 @@ def test_desk_tabs_and_figures(
         last = [c.value for c in sheet[sheet.max_row]]
         row = dict(zip(heads_x, last, strict=True))
         assert row["期间"] == "2026年10月" and row["按时办结率"] == pytest.approx(0.2)
-        assert any("按时办结率" == r[0].value for r in wb["指标说明"].iter_rows())
+        assert any(r[0].value == "按时办结率" for r in wb["指标说明"].iter_rows())
         # the live queue, by its Alt key
         keyboard.press(Qt.Key.Key_Q, modifier=Qt.KeyboardModifier.AltModifier)
         assert desk.tabs.currentWidget() is win.queue_page

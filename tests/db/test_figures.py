@@ -341,3 +341,17 @@ def test_existing_cases_are_counted_by_the_migration(tmp_path: Any) -> None:
         command.upgrade(cfg, "head")
     _check_hand_cases(_sql_cases(store, Grain.MONTH, Dim.HALL))
     store.close()
+
+
+def test_periods_cover_the_span_and_fill_the_trend() -> None:
+    from app.core.figures import FigureRow, filled, periods
+
+    assert periods(date(2026, 9, 30), date(2026, 10, 14), Grain.WEEK) == [
+        date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12)]  # fmt: skip
+    assert periods(date(2026, 11, 15), date(2027, 1, 2), Grain.MONTH) == [
+        date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]  # fmt: skip
+    assert len(periods(date(2026, 1, 1), date(2026, 12, 31), Grain.DAY)) == 365
+    one = FigureRow(date(2026, 10, 5), HALL_KEY, CaseTally(received=2))
+    rows = filled([one], date(2026, 9, 30), date(2026, 10, 14), Grain.WEEK, CAL)
+    assert [r.cases.received for r in rows] == [0, 2, 0]
+    assert rows[0].working_days == 3  # 09-28, 29, 30 worked; 10-01..04 off
