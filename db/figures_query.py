@@ -66,16 +66,15 @@ def departments(session: Session) -> dict[str, str]:
     return {code: dept for code, dept in rows}  # the current (last) version wins
 
 
-def case_tallies(
-    session: Session,
-    first: date,
-    last: date,
-    grain: Grain,
-    dim: Dim,
-    today: date,
-    depts: Mapping[str, str],
-) -> dict[tuple[date, str], CaseTally]:
-    """The cases accepted in [first, last], counted per (period start, key)."""
+CaseGroups = dict[tuple[date, str, str, str], CaseTally]  # (period, window, owner, item)
+QueueGroups = dict[tuple[date, str, str], QueueTally]  # (period, window, clerk)
+
+
+def case_groups(
+    session: Session, first: date, last: date, grain: Grain, today: date
+) -> CaseGroups:
+    """The cases accepted in [first, last] counted per period, window, owner and item:
+    one read, from which every breakdown is summed (``roll_cases``)."""
     dialect = session.get_bind().dialect.name
     period = period_sql("day", grain, dialect)
     sums = ", ".join(f"SUM({c})" for c in COUNTS)
@@ -86,22 +85,38 @@ def case_tallies(
         ),
         {"first": first, "last": last},
     ).all()
-    out: dict[tuple[date, str], CaseTally] = {}
+    out: CaseGroups = {}
     for p, window_no, owner, item_code, *counts in rows:
-        key = dim_key(dim, window_no, owner, item_code, depts)
-        if key is None:
-            continue
-        t = out.setdefault((_as_date(p), key), CaseTally())
-        t.add(CaseTally(*(int(n or 0) for n in counts)))
+        out[(_as_date(p), window_no, owner, item_code)] = CaseTally(*(int(n or 0) for n in counts))
     for fact in open_past_date(session, today):
-        if not first <= fact.accepted_on <= last:
-            continue
-        key = dim_key(dim, fact.window_no, fact.owner, fact.item_code, depts)
-        if key is not None:
-            out.setdefault((period_start(fact.accepted_on, grain), key), CaseTally()).add(
-                case_open_late(fact, today)
-            )
+        if first <= fact.accepted_on <= last:
+            key = (period_start(fact.accepted_on, grain), fact.window_no, fact.owner, fact.item_code)
+            out.setdefault(key, CaseTally()).add(case_open_late(fact, today))
     return out
+
+
+def roll_cases(
+    groups: CaseGroups, dim: Dim, depts: Mapping[str, str]
+) -> dict[tuple[date, str], CaseTally]:
+    out: dict[tuple[date, str], CaseTally] = {}
+    for (p, window_no, owner, item_code), t in groups.items():
+        key = dim_key(dim, window_no, owner, item_code, depts)
+        if key is not None:
+            out.setdefault((p, key), CaseTally()).add(t)
+    return out
+
+
+def case_tallies(
+    session: Session,
+    first: date,
+    last: date,
+    grain: Grain,
+    dim: Dim,
+    today: date,
+    depts: Mapping[str, str],
+) -> dict[tuple[date, str], CaseTally]:
+    """The cases accepted in [first, last], counted per (period start, key)."""
+    return roll_cases(case_groups(session, first, last, grain, today), dim, depts)
 
 
 def open_past_date(session: Session, today: date) -> list[CaseFact]:
@@ -168,22 +183,18 @@ def _service(dialect: str) -> str:
     return f"GREATEST(0, {secs} - CAST(trunc(downtime_s) AS BIGINT))"
 
 
-def queue_tallies(
-    conn: Connection, first: date, last: date, grain: Grain, dim: Dim
-) -> dict[tuple[date, str], QueueTally]:
-    """Ended calls and evaluations of the queue days in [first, last]."""
-    if dim in (Dim.ITEM, Dim.DEPARTMENT):
-        return {}
+def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> QueueGroups:
+    """Ended calls and evaluations of the queue days in [first, last], per period,
+    window and clerk (every breakdown is summed from these: ``roll_queue``)."""
     dialect = conn.dialect.name
     period = period_sql("day", grain, dialect)
     wait, service = _seconds("called_at", "enqueued_at", dialect), _service(dialect)
     where = "WHERE day >= :first AND day <= :last"
     params = {"first": first, "last": last}
-    out: dict[tuple[date, str], QueueTally] = {}
+    out: QueueGroups = {}
 
-    def tally(p: Any, window_no: str, clerk: str) -> QueueTally | None:
-        key = dim_key(dim, window_no, clerk, "", {})
-        return None if key is None else out.setdefault((_as_date(p), key), QueueTally())
+    def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
+        return out.setdefault((_as_date(p), window_no, clerk), QueueTally())
 
     for p, w, c, calls, served, skipped, moved, wsum, scount, ssum in conn.execute(
         text(
@@ -197,10 +208,10 @@ def queue_tallies(
         ),
         params,
     ):
-        t = tally(p, w, c)
-        if t is not None:
-            t.add(QueueTally(int(calls), int(served), int(skipped), int(moved), int(wsum or 0),
-                             {}, int(scount or 0), int(ssum or 0)))  # fmt: skip
+        tally(p, w, c).add(
+            QueueTally(int(calls), int(served), int(skipped), int(moved), int(wsum or 0), {},
+                       int(scount or 0), int(ssum or 0))  # fmt: skip
+        )
     for which, expr, cond in (
         ("wait_hist", wait, ""),
         ("service_hist", service, " AND outcome <> '过号'"),
@@ -212,10 +223,8 @@ def queue_tallies(
             ),
             params,
         ):
-            t = tally(p, w, c)
-            if t is not None:
-                hist: dict[int, int] = getattr(t, which)
-                hist[int(minute)] = hist.get(int(minute), 0) + int(n)
+            hist: dict[int, int] = getattr(tally(p, w, c), which)
+            hist[int(minute)] = hist.get(int(minute), 0) + int(n)
     for p, w, c, level, n in conn.execute(
         text(
             f"SELECT {period}, window_no, clerk, level, COUNT(*) FROM queue_evaluation "
@@ -223,7 +232,24 @@ def queue_tallies(
         ),
         params,
     ):
-        t = tally(p, w, c)
-        if t is not None:
-            t.levels[int(level)] = t.levels.get(int(level), 0) + int(n)
+        levels = tally(p, w, c).levels
+        levels[int(level)] = levels.get(int(level), 0) + int(n)
     return out
+
+
+def roll_queue(groups: QueueGroups, dim: Dim) -> dict[tuple[date, str], QueueTally]:
+    out: dict[tuple[date, str], QueueTally] = {}
+    for (p, window_no, clerk), t in groups.items():
+        key = dim_key(dim, window_no, clerk, "", {})
+        if key is not None:
+            out.setdefault((p, key), QueueTally()).add(t)
+    return out
+
+
+def queue_tallies(
+    conn: Connection, first: date, last: date, grain: Grain, dim: Dim
+) -> dict[tuple[date, str], QueueTally]:
+    """Ended calls and evaluations of the queue days in [first, last] per (period, key)."""
+    if dim in (Dim.ITEM, Dim.DEPARTMENT):
+        return {}
+    return roll_queue(queue_groups(conn, first, last, grain), dim)

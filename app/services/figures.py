@@ -82,23 +82,26 @@ class FiguresService:
             with self._store.get().session() as s:
                 depts = fq.departments(s)
                 names = fq.names(s)
-                cases = {
-                    d: fq.case_tallies(s, first, last, grain, d, today, depts)
-                    for d in {dim, Dim.HALL, Dim.WINDOW}
-                }
+                case_groups = fq.case_groups(s, first, last, grain, today)
         except SQLAlchemyError as exc:
             raise StoreError(f"无法读取办件统计：{_reason(exc)}") from exc
-        queue: dict[Dim, dict[tuple[date, str], QueueTally]] = {d: {} for d in cases}
+        queue_groups: fq.QueueGroups = {}
         if self._queue is not None:
 
-            def read(store: Any) -> dict[Dim, dict[tuple[date, str], QueueTally]]:
+            def read(store: Any) -> fq.QueueGroups:
                 with store.read_tx() as conn:
-                    return {d: fq.queue_tallies(conn, first, last, grain, d) for d in cases}
+                    return fq.queue_groups(conn, first, last, grain)
 
             try:
-                queue = self._queue.run(read)
+                queue_groups = self._queue.run(read)
             except (StoreError, SQLAlchemyError) as exc:  # the figures of cases still show
                 log.warning("queue figures not read: %s", exc)
+        dims = {dim, Dim.HALL, Dim.WINDOW}
+        cases = {d: fq.roll_cases(case_groups, d, depts) for d in dims}
+        queue = {
+            d: fq.roll_queue(queue_groups, d) if d not in (Dim.ITEM, Dim.DEPARTMENT) else {}
+            for d in dims
+        }
         cal = self._calendar
         rows = combine(cases[dim], queue[dim], dim, grain, cal)
         trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal),
