@@ -6,8 +6,9 @@ tests/db/test_figures_agree.py checks both give the same numbers).
   plus the running cases already past their date, read live through the 电子监察
   indexes (``(status, due_date, …)`` and ``(status, statutory_date, …)``);
 - the queue: ended calls and evaluations per period, window and clerk, with the
-  wait and service times as sums and whole-minute histograms (for the P90), on the
-  queue store's connection (SQLite or PostgreSQL).
+  wait and service times as sums and whole-minute histograms (for the P90), from
+  ``queue_tally`` and ``queue_tally_hist`` (kept by triggers on queue_call and
+  queue_evaluation), on the queue store's connection (SQLite or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from app.core.figures import (
     period_start,
 )
 from app.core.supervision import RUNNING_STATUSES
-from db.figures_models import COUNTS
+from db.figures_models import COUNTS, LEVEL, QUEUE_COUNTS, SERVICE, WAIT
 
 
 def _as_date(value: Any) -> date:
@@ -162,78 +163,36 @@ def names(session: Session) -> dict[str, str]:
 # ---------------------------------------------------------------- the queue
 
 
-def _seconds(later: str, earlier: str, dialect: str) -> str:
-    if dialect == "sqlite":
-        return (
-            # the text cut to its whole second first: SQLite reads fractions to the
-            # millisecond and would round 59.9996 up
-            f"(CAST(strftime('%s', substr({later}, 1, 19)) AS INTEGER)"
-            f" - CAST(strftime('%s', substr({earlier}, 1, 19)) AS INTEGER))"
-        )
-    return (
-        f"CAST(EXTRACT(EPOCH FROM date_trunc('second', {later}) - date_trunc('second', {earlier}))"
-        " AS BIGINT)"
-    )
-
-
-def _service(dialect: str) -> str:
-    secs = _seconds("ended_at", "called_at", dialect)
-    if dialect == "sqlite":
-        return f"max(0, {secs} - CAST(downtime_s AS INTEGER))"
-    return f"GREATEST(0, {secs} - CAST(trunc(downtime_s) AS BIGINT))"
-
-
 def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> QueueGroups:
     """Ended calls and evaluations of the queue days in [first, last], per period,
     window and clerk (every breakdown is summed from these: ``roll_queue``)."""
-    dialect = conn.dialect.name
-    period = period_sql("day", grain, dialect)
-    wait, service = _seconds("called_at", "enqueued_at", dialect), _service(dialect)
-    where = "WHERE day >= :first AND day <= :last"
+    period = period_sql("day", grain, conn.dialect.name)
     params = {"first": first, "last": last}
     out: QueueGroups = {}
 
     def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
         return out.setdefault((_as_date(p), window_no, clerk), QueueTally())
 
-    for p, w, c, calls, served, skipped, moved, wsum, scount, ssum in conn.execute(
+    sums = ", ".join(f"SUM({c})" for c in QUEUE_COUNTS)
+    for p, w, c, *counts in conn.execute(
         text(
-            f"SELECT {period}, window_no, clerk, COUNT(*), "
-            "SUM(CASE WHEN outcome = '办结' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN outcome = '过号' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN outcome = '转移' THEN 1 ELSE 0 END), "
-            f"SUM({wait}), SUM(CASE WHEN outcome <> '过号' THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN outcome <> '过号' THEN {service} ELSE 0 END) "
-            f"FROM queue_call {where} GROUP BY 1, 2, 3"
+            f"SELECT {period}, window_no, clerk, {sums} FROM queue_tally "
+            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3"
         ),
         params,
     ):
-        tally(p, w, c).add(
-            QueueTally(int(calls), int(served), int(skipped), int(moved), int(wsum or 0), {},
-                       int(scount or 0), int(ssum or 0))  # fmt: skip
-        )
-    for which, expr, cond in (
-        ("wait_hist", wait, ""),
-        ("service_hist", service, " AND outcome <> '过号'"),
-    ):
-        for p, w, c, minute, n in conn.execute(
-            text(
-                f"SELECT {period}, window_no, clerk, ({expr}) / 60, COUNT(*) FROM queue_call "
-                f"{where}{cond} GROUP BY 1, 2, 3, 4"
-            ),
-            params,
-        ):
-            hist: dict[int, int] = getattr(tally(p, w, c), which)
-            hist[int(minute)] = hist.get(int(minute), 0) + int(n)
-    for p, w, c, level, n in conn.execute(
+        calls, served, skipped, moved, wsum, scount, ssum = (int(n or 0) for n in counts)
+        tally(p, w, c).add(QueueTally(calls, served, skipped, moved, wsum, {}, scount, ssum))
+    hists = {WAIT: "wait_hist", SERVICE: "service_hist", LEVEL: "levels"}
+    for p, w, c, kind, value, n in conn.execute(
         text(
-            f"SELECT {period}, window_no, clerk, level, COUNT(*) FROM queue_evaluation "
-            f"{where} GROUP BY 1, 2, 3, 4"
+            f"SELECT {period}, window_no, clerk, kind, value, SUM(n) FROM queue_tally_hist "
+            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4, 5"
         ),
         params,
     ):
-        levels = tally(p, w, c).levels
-        levels[int(level)] = levels.get(int(level), 0) + int(n)
+        hist: dict[int, int] = getattr(tally(p, w, c), hists[kind])
+        hist[int(value)] = hist.get(int(value), 0) + int(n)
     return out
 
 

@@ -162,8 +162,18 @@ class CaseTally:
     statutory_late: int = 0  # 办结 after it, or open past it (clock running)
 
     def add(self, other: CaseTally) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.received += other.received
+        self.accepted += other.accepted
+        self.deferred += other.deferred
+        self.correction += other.correction
+        self.refused += other.refused
+        self.instant += other.instant
+        self.on_site += other.on_site
+        self.done += other.done
+        self.on_time += other.on_time
+        self.late += other.late
+        self.statutory_on_time += other.statutory_on_time
+        self.statutory_late += other.statutory_late
 
     def counts(self) -> tuple[int, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))

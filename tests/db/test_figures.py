@@ -322,7 +322,8 @@ def test_sql_agrees_with_the_definitions_postgresql(pg_store: Store) -> None:
 
 
 def test_existing_cases_are_counted_by_the_migration(tmp_path: Any) -> None:
-    """Cases there before migration 0016 are summed by its backfill."""
+    """Cases, calls and evaluations there before migration 0016 are summed by its
+    backfill."""
     from alembic import command
 
     from db.store import alembic_config, open_store
@@ -337,9 +338,12 @@ def test_existing_cases_are_counted_by_the_migration(tmp_path: Any) -> None:
     with store.session() as s, s.begin():
         data.insert_cases(s, versions)
     with store.engine.begin() as conn:
+        data.insert_queue(conn)
+    with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     _check_hand_cases(_sql_cases(store, Grain.MONTH, Dim.HALL))
+    _check_hand_queue(_sql_queue(store, Grain.MONTH, Dim.HALL))
     store.close()
 
 

@@ -1,6 +1,8 @@
 """the manager's figures (issue 17 item 3): case_tally, the cases' counts summed per
-acceptance day, window, owner and item, kept by triggers on cases (db/figures_models.py)
-and filled from the cases already there
+acceptance day, window, owner and item, kept by triggers on cases; queue_tally and
+queue_tally_hist, the queue's calls and evaluations summed per queue day, window and
+clerk, kept by triggers on queue_call and queue_evaluation (db/figures_models.py);
+all filled from the rows already there
 
 Revision ID: 0016
 Revises: 0014
@@ -19,7 +21,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from db.figures_models import COUNTS, backfill_sql, trigger_sql
+    from db.figures_models import (
+        COUNTS,
+        QUEUE_COUNTS,
+        backfill_sql,
+        queue_backfill_sql,
+        queue_trigger_sql,
+        trigger_sql,
+    )
 
     op.create_table(
         "case_tally",
@@ -32,17 +41,44 @@ def upgrade() -> None:
             "day", "window_no", "owner", "item_code", name=op.f("pk_case_tally")
         ),
     )
+    op.create_table(
+        "queue_tally",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("window_no", sa.String(length=8), nullable=False),
+        sa.Column("clerk", sa.String(length=64), nullable=False),
+        *(
+            sa.Column(name, sa.BigInteger() if name.endswith("_sum") else sa.Integer(),
+                      nullable=False)
+            for name in QUEUE_COUNTS
+        ),
+        sa.PrimaryKeyConstraint("day", "window_no", "clerk", name=op.f("pk_queue_tally")),
+    )  # fmt: skip
+    op.create_table(
+        "queue_tally_hist",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("window_no", sa.String(length=8), nullable=False),
+        sa.Column("clerk", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day", "window_no", "clerk", "kind", "value", name=op.f("pk_queue_tally_hist")
+        ),
+    )
     bind = op.get_bind()
     dialect = bind.dialect.name
-    bind.exec_driver_sql(backfill_sql(dialect))
-    for statement in trigger_sql(dialect):
+    for statement in (backfill_sql(dialect), *queue_backfill_sql(dialect)):
+        bind.exec_driver_sql(statement)
+    for statement in (*trigger_sql(dialect), *queue_trigger_sql(dialect)):
         bind.exec_driver_sql(statement)
 
 
 def downgrade() -> None:
-    from db.figures_models import drop_sql
+    from db.figures_models import drop_sql, queue_drop_sql
 
     bind = op.get_bind()
-    for statement in drop_sql(bind.dialect.name):
+    for statement in (*drop_sql(bind.dialect.name), *queue_drop_sql(bind.dialect.name)):
         bind.exec_driver_sql(statement)
+    op.drop_table("queue_tally_hist")
+    op.drop_table("queue_tally")
     op.drop_table("case_tally")
