@@ -180,7 +180,7 @@ def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> Que
             "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3"
         ),
         params,
-    ):
+    ).all():
         calls, served, skipped, moved, wsum, scount, ssum = (int(n or 0) for n in counts)
         tally(p, w, c).add(QueueTally(calls, served, skipped, moved, wsum, {}, scount, ssum))
     hists = {WAIT: "wait_hist", SERVICE: "service_hist", LEVEL: "levels"}
@@ -190,7 +190,7 @@ def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> Que
             "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4, 5"
         ),
         params,
-    ):
+    ).all():
         hist: dict[int, int] = getattr(tally(p, w, c), hists[kind])
         hist[int(value)] = hist.get(int(value), 0) + int(n)
     return out
