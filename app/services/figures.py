@@ -118,11 +118,42 @@ class FiguresService:
             row.working_days = span_days
         return Figures(grain, dim, first, last, today, rows, trend, windows, names)
 
+    def day_summary(self, day: date) -> dict[str, Any]:
+        """One day's figures as counts and sums (never rates: the county adds days and
+        halls up), for the hall and per window, with the definitions' version."""
+        f = self.load(Grain.DAY, Dim.WINDOW, day, day)
+        hall = next((r for r in f.trend if r.period == day), None)
+        return {
+            "definitions": FIGURES_VERSION,
+            "hall": summary_json(hall) if hall is not None else {},
+            "windows": {r.key: summary_json(r) for r in f.rows if r.key},
+        }
+
     def export_xlsx(self, figures: Figures, path: Path) -> Path:
         """The figures, the trend, the windows and the definitions, one sheet each."""
         write_workbook(figures, path)
         log.info("figures exported to %s", path)
         return path
+
+
+FIGURES_VERSION = 1  # app/core/figures.py's definitions, as the county reads them
+
+
+def summary_json(row: FigureRow) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out: dict[str, Any] = {"cases": asdict(row.cases)}
+    q = row.queue
+    if q is not None:
+        out["queue"] = {
+            "calls": q.calls, "served": q.served, "no_shows": q.no_shows,
+            "transferred": q.transferred, "wait_sum_s": q.wait_sum,
+            "service_count": q.service_count, "service_sum_s": q.service_sum,
+            "wait_minutes": {str(k): n for k, n in sorted(q.wait_hist.items())},
+            "service_minutes": {str(k): n for k, n in sorted(q.service_hist.items())},
+            "levels": {str(k): n for k, n in sorted(q.levels.items())},
+        }  # fmt: skip
+    return out
 
 
 # ---------------------------------------------------------------- columns
