@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
             self.desk.add_tab(self.queue_page, self.tr("实时排队(&Q)"), self._open_live_queue)
             self.figures_page = QWidget(self.desk)
             QVBoxLayout(self.figures_page).setContentsMargins(0, 0, 0, 0)
-            self.desk.add_tab(self.figures_page, self.tr("统计分析(&T)"), self._open_figures)
+            self.desk.add_tab(self.figures_page, self.tr("统计分析(&A)"), self._open_figures)
             self.tabs.addTab(self.desk, self.tr("管理台 (Ctrl+4)"))
         self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
