@@ -10,11 +10,13 @@ the cases already past their date) comes from the injected clock.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.background import shared_pool
 from app.core.errors import StoreError
 from app.core.figures import (
     DEFINITIONS,
@@ -36,6 +38,37 @@ if TYPE_CHECKING:
     from db.store import LocalStore
 
 log = logging.getLogger("yichuang.figures")
+
+
+class _Beside:
+    """``fn(*args)`` on the shared pool (app/background.py), or on the caller's thread
+    if no worker took it by the time the caller wants the result: never a wait on a
+    pool whose workers are all busy."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._run: Callable[[], Any] = lambda: fn(*args)
+        self._claim = threading.Lock()
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        shared_pool().run(self._work)
+
+    def _work(self) -> None:
+        if not self._claim.acquire(blocking=False):
+            return
+        try:
+            self._value = self._run()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        self._work()  # ours, if no worker has started it
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _reason(exc: Exception) -> str:
@@ -78,6 +111,9 @@ class FiguresService:
         from db import figures_query as fq
 
         today = self._today()
+        # the queue's store is read beside the cases' (two databases, the two reads
+        # wait on I/O and SQLite, not on each other)
+        queue_part = _Beside(self._read_queue, first, last, grain)
         try:
             with self._store.get().session() as s:
                 depts = fq.departments(s)
@@ -85,17 +121,8 @@ class FiguresService:
                 case_groups = fq.case_groups(s, first, last, grain, today)
         except SQLAlchemyError as exc:
             raise StoreError(f"无法读取办件统计：{_reason(exc)}") from exc
-        queue_groups: fq.QueueGroups = {}
-        if self._queue is not None:
-
-            def read(store: Any) -> fq.QueueGroups:
-                with store.read_tx() as conn:
-                    return fq.queue_groups(conn, first, last, grain)
-
-            try:
-                queue_groups = self._queue.run(read)
-            except (StoreError, SQLAlchemyError) as exc:  # the figures of cases still show
-                log.warning("queue figures not read: %s", exc)
+        finally:
+            queue_groups = queue_part.result()
         dims = {dim, Dim.HALL, Dim.WINDOW}
         cases = {d: fq.roll_cases(case_groups, d, depts) for d in dims}
         queue = {
@@ -128,6 +155,26 @@ class FiguresService:
             "hall": summary_json(hall) if hall is not None else {},
             "windows": {r.key: summary_json(r) for r in f.rows if r.key},
         }
+
+    def _read_queue(self, first: date, last: date, grain: Grain) -> dict[Any, QueueTally]:
+        """The queue's part, or nothing (with a log line) when the queue cannot be read:
+        the figures of cases still show."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from db import figures_query as fq
+
+        if self._queue is None:
+            return {}
+
+        def read(store: Any) -> fq.QueueGroups:
+            with store.read_tx() as conn:
+                return fq.queue_groups(conn, first, last, grain)
+
+        try:
+            return self._queue.run(read)
+        except (StoreError, SQLAlchemyError) as exc:
+            log.warning("queue figures not read: %s", exc)
+            return {}
 
     def export_xlsx(self, figures: Figures, path: Path) -> Path:
         """The figures, the trend, the windows and the definitions, one sheet each."""
