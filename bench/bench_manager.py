@@ -152,7 +152,8 @@ def build_queue(path: Path) -> None:
             day = rnd.choice(days)
             w = rnd.randrange(10)
             enq = datetime.combine(day, datetime.min.time()) + timedelta(
-                hours=8.5, seconds=rnd.randrange(7 * 3600), microseconds=rnd.randrange(10**6))
+                hours=8.5, seconds=rnd.randrange(7 * 3600), microseconds=rnd.randrange(10**6)
+            )
             called = enq + timedelta(seconds=int(rnd.expovariate(1 / 600)) % 3600)
             ended = called + timedelta(seconds=60 + int(rnd.expovariate(1 / 420)) % 3000)
             roll = rnd.random()
@@ -184,7 +185,9 @@ def build_queue(path: Path) -> None:
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
-    note(f"built {CALLS:,} calls and {EVALUATIONS:,} evaluations in {time.perf_counter() - t0:.1f} s")
+    note(
+        f"built {CALLS:,} calls and {EVALUATIONS:,} evaluations in {time.perf_counter() - t0:.1f} s"
+    )
 
 
 def files(cases: int, rebuild: bool) -> tuple[Path, Path]:
@@ -196,7 +199,9 @@ def files(cases: int, rebuild: bool) -> tuple[Path, Path]:
     local, queue = folder / f"{stem}.sqlite3", folder / f"{stem}-queue.sqlite3"
     for path, make in ((local, lambda p: build_cases(p, cases)), (queue, build_queue)):
         if rebuild or not path.exists():
-            for old in folder.glob(f"manager-{cases}-*{'-queue' if path is queue else ''}.sqlite3*"):
+            for old in folder.glob(
+                f"manager-{cases}-*{'-queue' if path is queue else ''}.sqlite3*"
+            ):
                 if (path is queue) == ("-queue" in old.name):
                     old.unlink()
             part = path.with_suffix(".part")
@@ -282,6 +287,9 @@ def desk_open(service: Any) -> None:
         panel.trend.grab()
         panel.windows.grab()
         samples.append((time.perf_counter() - t0) * 1000)
+        shots = os.environ.get("YICHUANG_SHOTS")
+        if shots:  # the desk on the year's data, to look at
+            panel.grab().save(str(Path(shots) / "bench-figures-1m.png"))
         runner.shutdown()
         panel.close()
         panel.deleteLater()

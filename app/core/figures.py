@@ -471,24 +471,43 @@ class FigureRow:
         return None if self.queue is None else p90_minutes(self.queue.service_hist)
 
 
+def natural(key: str) -> tuple[int, int, str]:
+    """Window 2 before window 10; names after numbers."""
+    return (0, int(key), key) if key.isdigit() else (1, 0, key)
+
+
+def span_working_days(
+    calendar: Calendar, start: date, grain: Grain, first: date | None, last: date | None
+) -> int:
+    """Working days of the period that fall in the span (a week the span starts or
+    ends in counts only its days inside)."""
+    end = period_end(start, grain)
+    return working_days_in(
+        calendar, max(start, first) if first else start, min(end, last) if last else end
+    )
+
+
 def combine(
     cases: Mapping[tuple[date, str], CaseTally],
     queue: Mapping[tuple[date, str], QueueTally],
     dim: Dim,
     grain: Grain,
     calendar: Calendar,
+    first: date | None = None,
+    last: date | None = None,
 ) -> list[FigureRow]:
     """Every (period, key) met in either source, in period then key order."""
     with_queue = dim in (Dim.HALL, Dim.WINDOW, Dim.CLERK)
     rows: dict[tuple[date, str], FigureRow] = {}
-    for k in sorted({*cases, *(queue if with_queue else {})}):
+    keys = {*cases, *(queue if with_queue else {})}
+    for k in sorted(keys, key=lambda k: (k[0], natural(k[1]))):
         start = k[0]
         rows[k] = FigureRow(
             start,
             k[1],
             cases.get(k, CaseTally()),
             (queue.get(k) or QueueTally()) if with_queue else None,
-            working_days_in(calendar, start, period_end(start, grain)),
+            span_working_days(calendar, start, grain, first, last),
         )
     return list(rows.values())
 
@@ -510,7 +529,7 @@ def filled(rows: list[FigureRow], first: date, last: date, grain: Grain, calenda
     return [
         have.get(p)
         or FigureRow(
-            p, key, CaseTally(), QueueTally(), working_days_in(calendar, p, period_end(p, grain))
+            p, key, CaseTally(), QueueTally(), span_working_days(calendar, p, grain, first, last)
         )
         for p in periods(first, last, grain)
     ]

@@ -130,8 +130,8 @@ class FiguresService:
             for d in dims
         }
         cal = self._calendar
-        rows = combine(cases[dim], queue[dim], dim, grain, cal)
-        trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal),
+        rows = combine(cases[dim], queue[dim], dim, grain, cal, first, last)
+        trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal, first, last),
                        first, last, grain, cal)  # fmt: skip
         windows = combine(
             _over_span(cases[Dim.WINDOW], first, CaseTally),

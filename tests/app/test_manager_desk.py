@@ -160,3 +160,11 @@ def test_chart_draws_and_says_when_empty(qtbot: QtBot) -> None:
     assert (nice_top(7), nice_top(0), nice_top(130), nice_top(1000)) == (10, 1, 200, 1000)
     chart.set_data(ChartData("趋势", (), "收件", ()))
     assert chart.data is not None and not chart.data.labels
+
+
+def test_the_queue_part_runs_beside_or_inline() -> None:
+    from app.services.figures import _Beside
+
+    assert _Beside(lambda a, b: a + b, 2, 3).result() == 5
+    with pytest.raises(ValueError, match="坏"):
+        _Beside(lambda: (_ for _ in ()).throw(ValueError("坏"))).result()

@@ -358,4 +358,12 @@ def test_periods_cover_the_span_and_fill_the_trend() -> None:
     one = FigureRow(date(2026, 10, 5), HALL_KEY, CaseTally(received=2))
     rows = filled([one], date(2026, 9, 30), date(2026, 10, 14), Grain.WEEK, CAL)
     assert [r.cases.received for r in rows] == [0, 2, 0]
-    assert rows[0].working_days == 3  # 09-28, 29, 30 worked; 10-01..04 off
+    assert rows[0].working_days == 1  # of its week only 09-30 is in the span; 10-01..04 off
+
+
+def test_windows_in_number_order_and_days_inside_the_span() -> None:
+    tallies = {(date(2025, 12, 29), w): CaseTally(received=1) for w in ("10", "2", "1", "甲")}
+    rows = combine(tallies, {}, Dim.WINDOW, Grain.WEEK, CAL, date(2026, 1, 1), date(2026, 1, 31))
+    assert [r.key for r in rows] == ["1", "2", "10", "甲"]
+    # the week of 2025-12-29 inside the span: 01-01..03 off (元旦), 01-04 (Sun) worked
+    assert rows[0].working_days == 1
