@@ -293,9 +293,28 @@ def summarise_day(
                     version=version,
                 )  # fmt: skip
                 written += 1
+        _summarise_hall_figures(context, stats.day, version)
         return written
     finally:
         context.close()
+
+
+def _summarise_hall_figures(context: Any, day: Any, version: int) -> None:
+    """The day's hall figures (cases and queue, app/core/figures.py) into the outbox
+    (central ``hall_figures``, c0008): kept by the county per centre, registered
+    workstation and day."""
+    from app.services.figures import FiguresService
+    from app.services.queue import QueueService, queue_url
+    from db.sync.outbox import enqueue_hall_figures
+
+    queue = QueueService(queue_url(str(context.settings.get("queue_url")), context.data_dir))
+    try:
+        service = FiguresService(context.store, queue, context.calendar, context.clock.today)
+        figures = service.day_summary(day)
+    finally:
+        queue.close()
+    with context.store.session() as s, s.begin():
+        enqueue_hall_figures(s, day=day, figures=figures, version=version)
 
 
 # ---------------------------------------------------------------- queue config

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
+    from app.ui.figures import ManagerDesk
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.supervision import HallSupervisionPanel
@@ -165,10 +166,30 @@ class MainWindow(QMainWindow):
         self._supervision: SupervisionService | None = None  # built when first asked for
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
-        if operator.role in MANAGER_ROLES:
-            self.watch_page = QWidget(self)
+        # the manager's desk (管理台): 电子监察, the live queue and the figures as tabs
+        self.desk: ManagerDesk | None = None
+        self.queue_page: QWidget | None = None
+        self.figures_page: QWidget | None = None
+        self._queue_manager: Any = None  # app.ui.queue.manager.ManagerWindow, when opened
+        self._figures: Any = None  # app.ui.figures.FiguresPanel, when opened
+        self._queue_service: Any = None  # the desk's QueueService (live queue, figures)
+        if operator.role in MANAGER_ROLES:  # the desk's modules: for managers only
+            from app.ui.figures import ManagerDesk
+
+            self.desk = ManagerDesk(self)
+            self.desk.message.connect(self.show_message)
+            self.watch_page = QWidget(self.desk)
             QVBoxLayout(self.watch_page).setContentsMargins(0, 0, 0, 0)
-            self.tabs.addTab(self.watch_page, self.tr("电子监察 (Ctrl+4)"))
+            self.desk.add_tab(
+                self.watch_page, self.tr("电子监察(&J)"), lambda: self.hall_watch.start()
+            )
+            self.queue_page = QWidget(self.desk)
+            QVBoxLayout(self.queue_page).setContentsMargins(0, 0, 0, 0)
+            self.desk.add_tab(self.queue_page, self.tr("实时排队(&Q)"), self._open_live_queue)
+            self.figures_page = QWidget(self.desk)
+            QVBoxLayout(self.figures_page).setContentsMargins(0, 0, 0, 0)
+            self.desk.add_tab(self.figures_page, self.tr("统计分析(&A)"), self._open_figures)
+            self.tabs.addTab(self.desk, self.tr("管理台 (Ctrl+4)"))
         self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -419,8 +440,8 @@ class MainWindow(QMainWindow):
             self._build_cases_page()
         elif self.tabs.widget(index) is self.guide_page:
             self._build_guide_page()[0].focus()
-        elif self.watch_page is not None and self.tabs.widget(index) is self.watch_page:
-            self.hall_watch.start()
+        elif self.desk is not None and self.tabs.widget(index) is self.desk:
+            self.desk.start()
 
     @property
     def hall_watch(self) -> HallSupervisionPanel:
@@ -439,6 +460,59 @@ class MainWindow(QMainWindow):
             layout.addWidget(panel)
             self._hall_watch = panel
         return self._hall_watch
+
+    def desk_queue_service(self) -> Any:
+        """The hall queue the desk reads (its live view and the queue's figures)."""
+        if self._queue_service is None:
+            from app.services.queue import QueueService, queue_url
+
+            ctx = self.context
+            url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+            self._queue_service = QueueService(
+                url, seed=bool(ctx.settings.get("demo_clerks")), clock=ctx.clock.now
+            )
+        return self._queue_service
+
+    def _open_live_queue(self) -> None:
+        """The hall's live queue (大厅排队管理) in the desk, built when first shown."""
+        if self._queue_manager is not None or self.queue_page is None:
+            return
+        from app.ui.queue.manager import ManagerWindow
+
+        hall = str(self.context.settings.get("hall_name"))
+        view = ManagerWindow(self.desk_queue_service(), self.operator.login, hall,
+                             parent=self.queue_page)  # fmt: skip
+        view.setWindowFlags(Qt.WindowType.Widget)
+        layout = self.queue_page.layout()
+        assert layout is not None
+        layout.addWidget(view)
+        self._queue_manager = view
+        view.start()
+
+    def _open_figures(self) -> None:
+        """The figures (统计分析) in the desk, built and read when first shown."""
+        if self.figures_page is None:
+            return
+        if self._figures is None:
+            from app.services.figures import FiguresService
+            from app.ui.figures import FiguresPanel
+
+            ctx = self.context
+            service = FiguresService(
+                ctx.store, self.desk_queue_service(), ctx.calendar, ctx.clock.today
+            )
+            panel = FiguresPanel(service, self.runner, self.figures_page)
+            panel.message.connect(self.show_message)
+            layout = self.figures_page.layout()
+            assert layout is not None
+            layout.addWidget(panel)
+            self._figures = panel
+        self._figures.start()
+
+    @property
+    def figures(self) -> Any:
+        """The desk's figures panel (built when the 统计分析 tab was first shown)."""
+        return self._figures
 
     def open_case(self, case_no: str) -> None:
         """Show one case in the cases page (from a supervision list)."""
@@ -1080,6 +1154,8 @@ class MainWindow(QMainWindow):
             self.sync.stop(timeout=3.0)
         if self.queue_panel is not None:
             self.queue_panel.shutdown()
+        if self._queue_manager is not None:
+            self._queue_manager.shutdown()
         if self.bridge is not None:
             self.bridge.close()
         if self.id_reader is not None:
@@ -1092,6 +1168,8 @@ class MainWindow(QMainWindow):
             self._access.lane.close(timeout=1.0)
         if self._purge_lane is not None:
             self._purge_lane.close(timeout=1.0)
+        if self._queue_service is not None:
+            self._queue_service.close()
         QSettings().setValue("main/geometry", self.saveGeometry())
         try:
             self.context.settings.save()

@@ -28,6 +28,7 @@ TABLES = (
     "audit_entry",
     "print_log",
     "queue_summary",
+    "hall_figures",
 )
 
 CASE_COLUMNS = (
@@ -126,6 +127,24 @@ def enqueue_queue_summary(
                  "figures": dict(figures), "version": version}
             ]
         },
+        now=now,
+    )  # fmt: skip
+
+
+def enqueue_hall_figures(
+    session: Session,
+    *,
+    day: date,
+    figures: Mapping[str, Any],
+    version: int,
+    now: datetime | None = None,
+) -> None:
+    """The hall's figures of one day (app.services.figures.day_summary), pushed up;
+    the county keys them by the pushing login's centre and registered workstation
+    (central c0008) and keeps the newest version of a day."""
+    enqueue(
+        session,
+        {"hall_figures": [{"day": day, "figures": dict(figures), "version": version}]},
         now=now,
     )  # fmt: skip
 

@@ -148,9 +148,10 @@ def test_manager_hall_list_filters_counts_and_opens(
 ) -> None:
     win = open_window(qtbot, context, MANAGER)
     try:
-        assert win.tabs.tabText(3) == "电子监察 (Ctrl+4)"
+        assert win.tabs.tabText(3) == "管理台 (Ctrl+4)"
         keyboard.press(Qt.Key.Key_4, modifier=Qt.KeyboardModifier.ControlModifier)
-        assert win.tabs.currentWidget() is win.watch_page
+        assert win.tabs.currentWidget() is win.desk  # the desk opens on 电子监察
+        assert win.desk is not None and win.desk.tabs.currentWidget() is win.watch_page
         panel = win.hall_watch
         qtbot.waitUntil(lambda: "共 4 件" in panel.summary.text())
         assert "其中超法定时限 1 件" in panel.summary.text()
@@ -194,7 +195,7 @@ def test_manager_sets_the_margins_and_the_list_follows(
 ) -> None:
     win = open_window(qtbot, context, MANAGER)
     try:
-        win.tabs.setCurrentWidget(win.watch_page)
+        win.tabs.setCurrentWidget(win.desk)
         panel = win.hall_watch
         choose(panel.scope, panel.scope.itemData(1))
         qtbot.waitUntil(lambda: "共 6 件" in panel.summary.text())

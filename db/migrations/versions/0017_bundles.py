@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0017'
-down_revision = '0014'
+down_revision = '0016'  # rechained at the merge: after the figures
 branch_labels = None
 depends_on = None
 

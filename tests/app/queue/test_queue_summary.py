@@ -20,7 +20,7 @@ from db.models import SyncOutboxRow
 from db.queue import QueueStore
 
 
-def _summaries(folder: Path) -> list[dict[str, object]]:
+def _summaries(folder: Path, table: str = "queue_summary") -> list[dict[str, object]]:
     ctx = open_context(data_dir=str(folder), demo=False)
     try:
         with ctx.store.session() as s:
@@ -29,7 +29,7 @@ def _summaries(folder: Path) -> list[dict[str, object]]:
                         for r in rows]  # fmt: skip
     finally:
         ctx.close()
-    return [row for p in payloads for row in p.get("queue_summary", [])]
+    return [row for p in payloads for row in p.get(table, [])]
 
 
 def test_close_day_puts_yesterdays_figures_in_the_outbox(tmp_path: Path) -> None:
@@ -73,6 +73,11 @@ def test_close_day_puts_yesterdays_figures_in_the_outbox(tmp_path: Path) -> None
     assert figures["no_show_rate"] == 0.5
     assert zh[0]["day"] in (str(yesterday.date()), yesterday.date().isoformat())
 
+    # the hall's figures of the day too (central hall_figures): the queue's part
+    [hall] = _summaries(tmp_path, "hall_figures")
+    queue = hall["figures"]["hall"]["queue"]  # type: ignore[index]
+    assert (queue["calls"], queue["served"], queue["no_shows"]) == (2, 1, 1)
+    assert queue["wait_minutes"] == {"5": 1, "15": 1}  # 09:00 → 09:05, 09:01 → 09:16
     assert main(["--data-dir", data, "queue", "close-day"]) == 0  # run again: a newer copy
     again = [r for r in _summaries(tmp_path) if r["category"] == "ZH"]
     assert len(again) == 2 and int(again[1]["version"]) >= int(again[0]["version"])  # type: ignore[call-overload]

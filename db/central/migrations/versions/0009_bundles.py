@@ -22,7 +22,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0009"
-down_revision = "c0006"
+down_revision = "c0008"  # rechained at the merge: after the hall figures
 branch_labels = None
 depends_on = None
 
