@@ -202,7 +202,7 @@ def refusal(state: FollowUpState, step: Step) -> str | None:
     the loop's rules are written."""
     status, actor, name = state.status, step.actor, step.ACTION
     if status in FINAL:
-        return f"{state.kind.value}{state.no}已{status}，不能再{name}"
+        return f"{state.kind.value}{state.no}已办结（{status}），不能再{name}"
     if step.at.date() < state.opened_on:
         return f"{name}的日期不能早于登记日{state.opened_on.isoformat()}"
     concerned = bool(state.target) and actor.login == state.target
