@@ -228,17 +228,14 @@ class FeedbackService:
                                         "请核对编号，或只填写窗口号"}
                         )  # fmt: skip
                     owner = (found[0], names.get(found[0], found[0]))
-                    window_no = window_no or found[1]
                 if window_no:
                     clerk = post_owner(s, window_no)
                     if clerk is not None:
                         window = (clerk.login, clerk.name)
                 way = route(owner, window)
-                target = owner or window or ("", "")
-                complaint = Complaint(
-                    complaint.channel, complaint.complainant, complaint.contact,
-                    complaint.content, complaint.case_no, window_no,
-                )  # fmt: skip
+                # whom it is about: the window's clerk when it names a window; a
+                # complaint about a case only is about its handling (nobody in person)
+                target = window or ("", "")
                 row = open_complaint(
                     s, complaint, way, target=target, actor=self.actor, at=now,
                     limit_days=limit, due_on=due_on(self.calendar, now.date(), limit),
