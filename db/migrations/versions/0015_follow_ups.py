@@ -107,4 +107,25 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the local schema is not downgraded")
+    """Back to one evaluation per ticket (the latest one kept) and to audit entries
+    that all have a case: the follow-ups and their steps are dropped."""
+    conn = op.get_bind()
+    conn.execute(
+        sa.text(
+            "DELETE FROM queue_evaluation WHERE EXISTS (SELECT 1 FROM queue_evaluation later "
+            "WHERE later.ticket_id = queue_evaluation.ticket_id "
+            "AND (later.at, later.id) > (queue_evaluation.at, queue_evaluation.id))"
+        )
+    )
+    with op.batch_alter_table("queue_evaluation", recreate="always") as batch:
+        batch.drop_index("ix_queue_evaluation_ticket_id")
+        batch.drop_constraint("uq_queue_evaluation_call_id", type_="unique")
+        batch.drop_constraint("pk_queue_evaluation", type_="primary")
+        batch.drop_column("case_nos")
+        batch.drop_column("id")
+        batch.create_primary_key("pk_queue_evaluation", ["ticket_id"])
+    conn.execute(sa.text("DELETE FROM audit_entry WHERE case_id IS NULL"))
+    with op.batch_alter_table("audit_entry") as batch:
+        batch.alter_column("case_id", existing_type=sa.Uuid(), nullable=False)
+    op.drop_index("ix_follow_up_status_due_on", table_name="follow_up")
+    op.drop_table("follow_up")
