@@ -249,6 +249,4 @@ def case_owner(session: Session, case_no: str) -> tuple[str, str] | None:
 
 
 def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in detail.items()
-    }
+    return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in detail.items()}

@@ -206,9 +206,7 @@ def refusal(state: FollowUpState, step: Step) -> str | None:
     if step.at.date() < state.opened_on:
         return f"{name}的日期不能早于登记日{state.opened_on.isoformat()}"
     concerned = bool(state.target) and actor.login == state.target
-    handler = actor.is_manager or (
-        state.kind is Kind.COMPLAINT and actor.login == state.assignee
-    )
+    handler = actor.is_manager or (state.kind is Kind.COMPLAINT and actor.login == state.assignee)
     if isinstance(step, (Verify, Reply)):
         wanted = Status.OPEN if isinstance(step, Verify) else Status.RECTIFIED
         if status == Status.APPEALED:
@@ -224,7 +222,9 @@ def refusal(state: FollowUpState, step: Step) -> str | None:
             return f"只有大厅管理人员{'或承办人' if state.kind is Kind.COMPLAINT else ''}可以{name}"
         text = step.finding if isinstance(step, Verify) else step.note
         if _blank(text):
-            return "请填写回访核实的情况" if isinstance(step, Verify) else "请填写向申请人反馈的内容"
+            return (
+                "请填写回访核实的情况" if isinstance(step, Verify) else "请填写向申请人反馈的内容"
+            )
         return None
     if isinstance(step, Rectify):
         if status == Status.APPEALED:
@@ -340,9 +340,7 @@ class Route:
     why: str  # for the record: 办件负责人 / 窗口工作人员 / 大厅管理人员
 
 
-def route(
-    case_owner: tuple[str, str] | None, window_clerk: tuple[str, str] | None
-) -> Route:
+def route(case_owner: tuple[str, str] | None, window_clerk: tuple[str, str] | None) -> Route:
     """Whom a complaint goes to: the case's owner (首问负责) when it names a case,
     else the clerk of the window; else the hall's managers (assignee "")."""
     if case_owner is not None and case_owner[0]:
@@ -408,7 +406,9 @@ def describe(action: str, d: dict[str, Any]) -> str:
     if action == OPEN_ACTION:
         return f"登记{d.get('kind', '')}：{d.get('content', '')}"
     if action == Verify.ACTION:
-        return f"回访核实（{'属实' if d.get('founded', True) else '不属实'}）：{d.get('finding', '')}"
+        return (
+            f"回访核实（{'属实' if d.get('founded', True) else '不属实'}）：{d.get('finding', '')}"
+        )
     if action == Rectify.ACTION:
         return f"整改：{d.get('measures', '')}"
     if action == Reply.ACTION:

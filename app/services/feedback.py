@@ -252,7 +252,8 @@ class FeedbackService:
     # ------------------------------------------------------------ reading
 
     def follow_ups(self, view: View = View.ALL, kind: Kind | None = None) -> list[FollowUp]:
-        """Overdue first, then by due day; closed ones newest first."""
+        """Overdue first, then by due day, closed ones last. A manager sees the hall's;
+        a clerk those about them or routed to them."""
         from sqlalchemy import select
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -262,6 +263,9 @@ class FeedbackService:
         try:
             with self._store.session() as s:
                 query = select(FollowUpRow)
+                if not self.actor.is_manager:  # a clerk sees those about or routed to them
+                    me = self.actor.login
+                    query = query.where((FollowUpRow.target == me) | (FollowUpRow.assignee == me))
                 if kind is not None:
                     query = query.where(FollowUpRow.kind == kind.value)
                 final = (Status.CLOSED.value, Status.EXCLUDED.value)

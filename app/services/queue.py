@@ -42,6 +42,7 @@ from app.core.queue_records import (
     Action,
     CounterInfo,
     DayStats,
+    EvaluationInfo,
     QueueError,
     QueueEvent,
     RecallResult,
@@ -335,6 +336,10 @@ class QueueService:
     def close(self) -> None:
         with self._lock:
             self._drop()
+
+    def bad_evaluations(self) -> list[EvaluationInfo]:
+        """The hall's 差评 (不满意, 非常不满意), one per service, for their follow-up."""
+        return self.run(lambda s: s.evaluations(max_level=2))
 
     # ------------------------------------------------------------ operations
 

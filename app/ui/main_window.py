@@ -30,9 +30,11 @@ from app.services.counter import CounterService
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.services.feedback import FeedbackService
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
+    from app.ui.feedback import FeedbackDesk
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.supervision import HallSupervisionPanel
@@ -165,6 +167,15 @@ class MainWindow(QMainWindow):
             self.watch_page = QWidget(self)
             QVBoxLayout(self.watch_page).setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(self.watch_page, self.tr("电子监察 (Ctrl+4)"))
+        # 好差评 follow-ups and complaints: a tab of the manager's; a clerk opens the
+        # ones about them or routed to them from the menu (视图)
+        self.feedback_page: QWidget | None = None
+        self._feedback_desk: FeedbackDesk | None = None
+        self._feedback: FeedbackService | None = None
+        if operator.role in MANAGER_ROLES:
+            self.feedback_page = QWidget(self)
+            QVBoxLayout(self.feedback_page).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(self.feedback_page, self.tr("好差评与投诉 (Ctrl+5)"))
         self.tabs.currentChanged.connect(self._tab_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -403,6 +414,8 @@ class MainWindow(QMainWindow):
             self._build_guide_page()[0].focus()
         elif self.watch_page is not None and self.tabs.widget(index) is self.watch_page:
             self.hall_watch.start()
+        elif self.feedback_page is not None and self.tabs.widget(index) is self.feedback_page:
+            self.feedback_desk(self.feedback_page).start()
 
     @property
     def hall_watch(self) -> HallSupervisionPanel:
@@ -421,6 +434,59 @@ class MainWindow(QMainWindow):
             layout.addWidget(panel)
             self._hall_watch = panel
         return self._hall_watch
+
+    @property
+    def feedback(self) -> FeedbackService:
+        """好差评 follow-ups and complaints (app/services/feedback), made on first use;
+        the 差评 come from the hall queue of this window's settings."""
+        if self._feedback is None:
+            from app.core.accounts import Clerk
+            from app.services.feedback import FeedbackService
+            from app.services.queue import QueueService, queue_url
+
+            ctx = self.context
+            if self.queue_panel is not None:
+                queue = self.queue_panel.service
+            else:
+                url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+                queue = QueueService(url, seed=False, clock=ctx.clock.now)
+            self._feedback = FeedbackService(
+                ctx.store, ctx.calendar, ctx.clock,
+                Clerk(self.operator.login, self.operator.name, self.operator.window_no,
+                      role=self.operator.role),
+                workstation=ctx.workstation,
+                limit_days=lambda: int(ctx.settings.get("follow_up_days")),
+                evaluations=queue.bad_evaluations,
+            )  # fmt: skip
+        return self._feedback
+
+    def feedback_desk(self, page: QWidget) -> FeedbackDesk:
+        """The 好差评 and complaint panels, built in ``page`` when first shown."""
+        if self._feedback_desk is None or self._feedback_desk.parent() is not page:
+            from app.ui.feedback import FeedbackDesk
+
+            desk = FeedbackDesk(self.feedback, self.runner, page)
+            desk.message.connect(self.show_message)
+            layout = page.layout()
+            assert layout is not None
+            layout.addWidget(desk)
+            self._feedback_desk = desk
+        return self._feedback_desk
+
+    def show_feedback(self) -> None:
+        """好差评与投诉: the manager's tab, or for a clerk a window of their own."""
+        if self.feedback_page is not None:
+            self.tabs.setCurrentWidget(self.feedback_page)
+            return
+        from PySide6.QtWidgets import QDialog
+
+        dialog = QDialog(self)
+        dialog.setObjectName("feedbackDialog")
+        dialog.setWindowTitle(self.tr("我的差评与投诉"))
+        QVBoxLayout(dialog)
+        dialog.resize(1100, 650)
+        self.feedback_desk(dialog).start()
+        dialog.show()
 
     def open_case(self, case_no: str) -> None:
         """Show one case in the cases page (from a supervision list)."""
@@ -531,6 +597,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
                 lambda _=False, n=i: self.tabs.setCurrentIndex(n))  # fmt: skip
+        add(view, self.tr("好差评与投诉……"), None, self.show_feedback)
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
         large.setCheckable(True)
         large.setChecked(bool(self.context.settings.get("large_font")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import pairwise
 
 import pytest
 
@@ -33,8 +34,8 @@ from app.core.feedback import (
     route,
 )
 from app.core.lifecycle import Actor
-from app.core.workdays import load_calendar_dir
 from app.core.paths import resource
+from app.core.workdays import load_calendar_dir
 
 CAL = load_calendar_dir(resource("calendar"))
 MANAGER = Actor("chen", "陈主任", "manager")
@@ -119,9 +120,12 @@ def test_a_bad_review_through_its_whole_loop() -> None:
         Reply(MANAGER, at("2026-02-25"), "x"), Appeal(WANG, at("2026-02-25"), "x"),
         Decide(MANAGER, at("2026-02-25"), True, "x"),
     ):  # fmt: skip
-        assert refusal(closed.state, step) == f"差评CP-A1-20260212-001已办结（已反馈），不能再{step.ACTION}"
+        assert (
+            refusal(closed.state, step)
+            == f"差评CP-A1-20260212-001已办结（已反馈），不能再{step.ACTION}"
+        )
     every = (state, done.state, fixed.state, closed.state)
-    assert {(a.status, b.status) for a, b in zip(every, every[1:], strict=False)} <= MOVES
+    assert {(a.status, b.status) for a, b in pairwise(every)} <= MOVES
 
 
 def test_a_reply_after_the_due_day_is_recorded_late() -> None:
@@ -147,7 +151,9 @@ def test_appeal_upheld_goes_back_and_the_loop_continues() -> None:
     assert refusal(appealed.state, Decide(MANAGER, at("2026-02-14"), False, "")) == (
         "请写明复核意见（成立或驳回的理由）"
     )
-    upheld = apply_step(appealed.state, Decide(MANAGER, at("2026-02-14"), False, "监控显示等候40分钟"))
+    upheld = apply_step(
+        appealed.state, Decide(MANAGER, at("2026-02-14"), False, "监控显示等候40分钟")
+    )
     assert upheld.state.status == "已回访" and upheld.changes["appeal_granted"] is False
     assert upheld.detail == {"granted": False, "reason": "监控显示等候40分钟",
                              "status_from": "申诉中", "status": "已回访"}  # fmt: skip

@@ -558,6 +558,7 @@ def test_a_ticket_served_at_two_windows_is_rated_once_per_service_with_its_cases
     ]
     every = q.evaluations()
     assert [(e.window_no, e.clerk, e.case_nos) for e in every] == [
-        ("1", "wang", ()), ("2", "li", (CASE,))
+        ("1", "wang", ()),
+        ("2", "li", (CASE,)),
     ]
     assert q.evaluations(since=at(10)) == bad

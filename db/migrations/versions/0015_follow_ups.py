@@ -85,9 +85,7 @@ def upgrade() -> None:
     )  # fmt: skip
     tk = sa.table("queue_ticket", sa.column("id", sa.Uuid()), sa.column("case_nos", sa.JSON()))
     found = conn.execute(
-        sa.select(ev.c.ticket_id, tk.c.case_nos).select_from(
-            ev.join(tk, tk.c.id == ev.c.ticket_id)
-        )
+        sa.select(ev.c.ticket_id, tk.c.case_nos).select_from(ev.join(tk, tk.c.id == ev.c.ticket_id))
     ).all()
     for ticket_id, cases in found:
         if isinstance(cases, str):
