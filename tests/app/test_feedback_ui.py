@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -20,7 +21,7 @@ from app.ui.tasks import TaskRunner
 from db.queue import QueueStore
 from db.store import Store
 from tests.app.test_feedback_service import CHEN, DAY, LI, WANG, _clerks, _served, service
-from tests.app.test_feedback_service import queue as queue  # noqa: F401  (the fixture)
+from tests.app.test_feedback_service import queue as queue
 from tests.db.test_lifecycle_repo import _accepted
 
 pytestmark = pytest.mark.gui
@@ -60,9 +61,7 @@ def wait(qtbot: QtBot, runner: TaskRunner) -> None:
 
 
 def test_model_is_a_proper_model(
-    qtmodeltester,
-    sqlite_store: Store,
-    queue: QueueStore,  # type: ignore[no-untyped-def]  # noqa: F811
+    qtmodeltester: Any, sqlite_store: Store, queue: QueueStore
 ) -> None:
     clock = _seeded(sqlite_store, queue)
     chen = service(sqlite_store, clock, CHEN, queue)
@@ -82,7 +81,7 @@ def test_bad_review_panel_steps_and_appeal(
     tmp_path: Path,
     sqlite_store: Store,
     queue: QueueStore,
-    runner: TaskRunner,  # noqa: F811
+    runner: TaskRunner,
 ) -> None:
     clock = _seeded(sqlite_store, queue)
     chen = service(sqlite_store, clock, CHEN, queue)
