@@ -222,6 +222,48 @@ def history(session: Session, follow_up_ids: Sequence[uuid.UUID]) -> dict[str, l
     return out
 
 
+def list_follow_ups(
+    session: Session,
+    *,
+    final: Sequence[str],
+    closed: bool | None = None,
+    overdue_on: date | None = None,
+    kind: str | None = None,
+    login: str | None = None,
+) -> list[FollowUpRow]:
+    """Follow-ups: ``closed`` True (a status in ``final``), False (not), None (all);
+    ``overdue_on``: open ones due before that day; ``login``: only those about or
+    routed to that person."""
+    query = select(FollowUpRow)
+    if login is not None:
+        query = query.where((FollowUpRow.target == login) | (FollowUpRow.assignee == login))
+    if kind is not None:
+        query = query.where(FollowUpRow.kind == kind)
+    if closed is True:
+        query = query.where(FollowUpRow.status.in_(final))
+    elif closed is False:
+        query = query.where(FollowUpRow.status.not_in(final))
+    if overdue_on is not None:
+        query = query.where(FollowUpRow.status.not_in(final), FollowUpRow.due_on < overdue_on)
+    return list(session.scalars(query))
+
+
+def counted(
+    session: Session, kind: str, first: date | None, last: date | None
+) -> list[tuple[str, str, str, date | None, date | None]]:
+    """(kind, status, contact, verified_on, rectified_on) of the follow-ups of a kind
+    opened from ``first`` to ``last``: what the rates are counted from."""
+    query = select(
+        FollowUpRow.kind, FollowUpRow.status, FollowUpRow.contact, FollowUpRow.verified_on,
+        FollowUpRow.rectified_on,
+    ).where(FollowUpRow.kind == kind)  # fmt: skip
+    if first is not None:
+        query = query.where(FollowUpRow.opened_on >= first)
+    if last is not None:
+        query = query.where(FollowUpRow.opened_on <= last)
+    return [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+
+
 def applicant_of(session: Session, case_nos: Sequence[str]) -> tuple[str, str]:
     """The applicant's name and phone of the first of the cases this store holds."""
     for no in case_nos:

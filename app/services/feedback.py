@@ -254,30 +254,20 @@ class FeedbackService:
     def follow_ups(self, view: View = View.ALL, kind: Kind | None = None) -> list[FollowUp]:
         """Overdue first, then by due day, closed ones last. A manager sees the hall's;
         a clerk those about them or routed to them."""
-        from sqlalchemy import select
         from sqlalchemy.exc import SQLAlchemyError
 
-        from db.feedback_models import FollowUpRow
+        from db.feedback_repo import list_follow_ups
 
         today = self._clock.today()
         try:
             with self._store.session() as s:
-                query = select(FollowUpRow)
-                if not self.actor.is_manager:  # a clerk sees those about or routed to them
-                    me = self.actor.login
-                    query = query.where((FollowUpRow.target == me) | (FollowUpRow.assignee == me))
-                if kind is not None:
-                    query = query.where(FollowUpRow.kind == kind.value)
-                final = (Status.CLOSED.value, Status.EXCLUDED.value)
-                if view is View.CLOSED:
-                    query = query.where(FollowUpRow.status.in_(final))
-                elif view is View.OPEN:
-                    query = query.where(FollowUpRow.status.not_in(final))
-                elif view is View.OVERDUE:
-                    query = query.where(
-                        FollowUpRow.status.not_in(final), FollowUpRow.due_on < today
-                    )
-                rows = list(s.scalars(query))
+                rows = list_follow_ups(
+                    s, final=(Status.CLOSED.value, Status.EXCLUDED.value),
+                    closed={View.CLOSED: True, View.OPEN: False}.get(view),
+                    overdue_on=today if view is View.OVERDUE else None,
+                    kind=kind.value if kind is not None else None,
+                    login=None if self.actor.is_manager else self.actor.login,
+                )  # fmt: skip
                 shown = self._views(s, rows)
         except SQLAlchemyError as exc:
             raise StoreError(f"无法读取好差评和投诉：{_reason(exc)}") from exc
@@ -337,20 +327,10 @@ class FeedbackService:
     def rates(self, first: date | None = None, last: date | None = None) -> Rates:
         """实名差评 回访率 and 整改率 over the 差评 opened from ``first`` to ``last``
         (app/core/feedback.Rates says how each is counted)."""
-        from sqlalchemy import select
-
-        from db.feedback_models import FollowUpRow
+        from db.feedback_repo import counted
 
         with self._store.session() as s:
-            query = select(
-                FollowUpRow.kind, FollowUpRow.status, FollowUpRow.contact,
-                FollowUpRow.verified_on, FollowUpRow.rectified_on,
-            ).where(FollowUpRow.kind == Kind.BAD_REVIEW.value)  # fmt: skip
-            if first is not None:
-                query = query.where(FollowUpRow.opened_on >= first)
-            if last is not None:
-                query = query.where(FollowUpRow.opened_on <= last)
-            rows = s.execute(query).all()
+            rows = counted(s, Kind.BAD_REVIEW.value, first, last)
         return rates(
             Counted(Kind(k), st, bool(contact.strip()), v is not None, r is not None)
             for k, st, contact, v, r in rows
