@@ -249,6 +249,10 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     if county is not None:
         result.breaks.append(county)
     row = cases_break if parallel else _case_break(session, result, batch)
+    if row is None:  # (one break of a kind: a case row's first)
+        from db.feedback_repo import follow_up_break
+
+        row = follow_up_break(session)
     if row is not None:
         result.breaks.append(row)
     return result

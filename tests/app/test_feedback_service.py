@@ -213,6 +213,16 @@ def test_a_complaint_by_phone_and_one_at_the_counter(
     with sqlite_store.session() as s:
         assert verify(s).ok
         assert s.scalar(select(FollowUpRow.row_version).where(FollowUpRow.id == at_counter.id)) == 4
+    # a due day moved by plain SQL is caught, as a case's promised date is
+    with sqlite_store.session() as s, s.begin():
+        s.execute(text("UPDATE follow_up SET due_on = '2026-03-31' WHERE no = :no"),
+                  {"no": at_counter.no})  # fmt: skip
+    with sqlite_store.session() as s:
+        broken = verify(s)
+    assert [b.kind for b in broken.breaks] == ["row"]
+    assert broken.breaks[0].message.startswith(
+        f"好差评/投诉 {at_counter.no} 的数据（如期限、状态）"
+    )
 
 
 def test_a_limit_outside_five_to_fifteen_is_refused(sqlite_store: Store) -> None:
