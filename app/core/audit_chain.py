@@ -291,8 +291,11 @@ class ChainBreak:
     message: str
 
 
-def shown_id(value: str) -> str:
-    """An id as people see it (8-4-4-4-12), whatever form it was read in."""
+def shown_id(value: str | None) -> str:
+    """An id as people see it (8-4-4-4-12), whatever form it was read in ("无" for
+    the missing case of a follow-up's entry)."""
+    if value is None:
+        return "无"
     try:
         return str(UUID(value))
     except ValueError:

@@ -232,3 +232,23 @@ def test_a_limit_outside_five_to_fifteen_is_refused(sqlite_store: Store) -> None
     with pytest.raises(StepRefused, match="应为5至15个工作日，现在是20"):
         wang.register_complaint(Complaint(Channel.PHONE, "赵六", "13900001111", "慢",
                                           window_no="3"))  # fmt: skip
+
+
+def test_an_entry_without_a_case_slipped_in_by_sql_is_reported(sqlite_store: Store) -> None:
+    _clerks(sqlite_store)
+    clock = FixedClock("2026-03-02T09:00")
+    service(sqlite_store, clock, WANG).register_complaint(
+        Complaint(Channel.PHONE, "赵六", "13900001111", "慢", window_no="3")
+    )
+    with sqlite_store.session() as s, s.begin():
+        s.execute(
+            text(
+                "INSERT INTO audit_entry (id, case_id, at, actor, action, detail) VALUES "
+                "('0190000000007000800000000000abcd', NULL, '2026-03-02 10:00:00.000000', "
+                "'chen', '整改', '{}')"
+            )
+        )
+    with sqlite_store.session() as s:
+        broken = verify(s)
+    assert [b.kind for b in broken.breaks] == ["unchained"]
+    assert "办件 无，整改" in broken.breaks[0].message
