@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import StoreError
 from app.core.feedback import (
     Appeal,
     Channel,
@@ -48,6 +49,7 @@ from app.core.feedback import (
     Rates,
     Rectify,
     Reply,
+    StepRefused,
     Verify,
 )
 from app.services.feedback import ComplaintInvalid, FeedbackService, FollowUp, View
@@ -300,16 +302,22 @@ class FollowUpPanel(QWidget):
         """New 差评 are opened first (the queue's evaluations), then the list is read."""
         view, kind, service = View(self.view_box.currentData()), self._kind, self._service
 
-        def job() -> tuple[list[FollowUp], Rates | None]:
+        def job() -> tuple[list[FollowUp], Rates | None, str]:
+            warning = ""
             if kind is not Kind.COMPLAINT:
-                service.collect()
+                try:
+                    service.collect()
+                except (StoreError, StepRefused) as exc:  # the queue is away: list anyway
+                    warning = str(exc)
             rates = service.rates() if kind is not Kind.COMPLAINT else None
-            return service.follow_ups(view, kind), rates
+            return service.follow_ups(view, kind), rates, warning
 
         self._runner.submit(job, self._shown, self._failed)
 
-    def _shown(self, found: tuple[list[FollowUp], Rates | None]) -> None:
-        rows, rates = found
+    def _shown(self, found: tuple[list[FollowUp], Rates | None, str]) -> None:
+        rows, rates, warning = found
+        if warning:
+            self.message.emit(warning)
         keep = self.current()
         self.model.set_rows(rows)
         if rates is not None:

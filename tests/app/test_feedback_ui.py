@@ -22,6 +22,7 @@ from db.queue import QueueStore
 from db.store import Store
 from tests.app.test_feedback_service import CHEN, DAY, LI, WANG, _clerks, _served, service
 from tests.app.test_feedback_service import queue as queue
+from tests.db.test_case_repo import CAL
 from tests.db.test_lifecycle_repo import _accepted
 
 pytestmark = pytest.mark.gui
@@ -221,3 +222,28 @@ def test_the_manager_has_the_tab_and_the_clerk_the_menu(
             clerk.runner.shutdown()
     finally:
         ctx.close()
+
+
+def test_the_list_shows_when_the_queue_is_away(
+    qtbot: QtBot, sqlite_store: Store, runner: TaskRunner
+) -> None:
+    from app.core.feedback import Channel, Complaint
+
+    _clerks(sqlite_store)
+    clock = FixedClock("2026-03-02T09:00")
+
+    def away() -> list[Any]:
+        raise OSError("排队数据库所在的电脑没有响应")
+
+    chen = FeedbackService(
+        sqlite_store, CAL, clock, CHEN, workstation="A1", limit_days=lambda: 5, evaluations=away
+    )
+    chen.register_complaint(Complaint(Channel.PHONE, "赵六", "13900001111", "慢", window_no="3"))
+    panel = FollowUpPanel(chen, runner)
+    qtbot.addWidget(panel)
+    messages: list[str] = []
+    panel.message.connect(messages.append)
+    panel.refresh()
+    wait(qtbot, runner)
+    assert panel.model.rowCount() == 1
+    assert messages == ["无法读取排队系统中的评价：排队数据库所在的电脑没有响应"]
