@@ -700,6 +700,8 @@ class MainWindow(QMainWindow):
             self._case_list.model.set_calendar(calendar)
         if self._case_view is not None and self._case_view.life_panel is not None:
             self._case_view.life_panel.service.calendar = calendar
+        if self._feedback is not None:  # follow-ups' due days count with it too
+            self._feedback.set_calendar(calendar)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.intake)
