@@ -106,7 +106,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to one evaluation per ticket (the latest one kept) and to audit entries
-    that all have a case: the follow-ups and their steps are dropped."""
+    that all have a case: the follow-ups and their steps are dropped (so ``audit
+    verify`` then reports their seqs missing from the chain: a downgrade is lossy)."""
     conn = op.get_bind()
     conn.execute(
         sa.text(
