@@ -146,6 +146,10 @@ REGISTRY: tuple[Setting, ...] = (
     ),
     Setting("window_no", str, "1", "默认窗口号", HALL, rules.window_no),
     Setting("warn_days", int, 2, "到期前多少个工作日亮黄灯", HALL, _range(0, 30, "个工作日")),
+    Setting(
+        "follow_up_days", int, 10, "差评整改和投诉办理时限（5至15个工作日）", HALL,
+        _range(*rules.FOLLOW_UP_LIMITS, "个工作日"),
+    ),
     Setting("large_font", bool, False, "大字体"),
     Setting("recent_items", list, [], "最近使用的事项"),
     Setting("demo_clerks", bool, False, "使用演示账号（登录框显示提示）"),

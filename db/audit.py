@@ -84,10 +84,10 @@ def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> list
         {"n": len(rows)},
     ).one()
     tail = Link(int(new_seq) - len(rows), str(head_hash))
-    cases = _case_rows(session, sorted({r["case_id"] for r in rows}))
+    cases = _case_rows(session, sorted({r["case_id"] for r in rows if r["case_id"] is not None}))
     chained, new_tail = link_entries(
         tail,
-        [(EntryFields.of(r), case_row_hash(cases[r["case_id"]])) for r in rows],
+        [(EntryFields.of(r), _row_hash(r, cases)) for r in rows],
     )
     for r, c in zip(rows, chained, strict=True):
         r.update(seq=c.seq, prev_hash=c.prev_hash, row_hash=c.row_hash, entry_hash=c.entry_hash)
@@ -96,6 +96,17 @@ def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> list
         text("UPDATE audit_chain SET entry_hash = :h WHERE id = 1"), {"h": new_tail.entry_hash}
     )
     return rows
+
+
+def _row_hash(entry: Mapping[str, Any], cases: Mapping[uuid.UUID, Any]) -> str:
+    """A case's entry: the hash of its case row as it stands. An entry with no case
+    (a follow-up's step, db/feedback_repo) brings the hash of the row it describes."""
+    if entry["case_id"] is None:
+        given = entry.get("row_hash")
+        if not given:
+            raise ValueError("an audit entry without a case must carry its row's hash")
+        return str(given)
+    return case_row_hash(cases[entry["case_id"]])
 
 
 def receipt_entry(
@@ -135,7 +146,9 @@ class Verified:
 # values, which are converted.
 
 
-def _uuid_text(v: Any) -> str:
+def _uuid_text(v: Any) -> Any:
+    if v is None:
+        return None  # an entry of a follow-up's step: no case
     return v if type(v) is str else str(v.hex)
 
 
@@ -236,6 +249,10 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     if county is not None:
         result.breaks.append(county)
     row = cases_break if parallel else _case_break(session, result, batch)
+    if row is None:  # (one break of a kind: a case row's first)
+        from db.feedback_repo import follow_up_break
+
+        row = follow_up_break(session)
     if row is not None:
         result.breaks.append(row)
     return result

@@ -379,8 +379,10 @@ class AuditRow(Base):
     __table_args__ = (Index("ix_audit_entry_case_seq", "case_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    # None: a step of a 好差评 follow-up or complaint (db/feedback_models.py), whose id
+    # the detail names ("follow_up_id")
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=True
     )
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(64))

@@ -210,13 +210,21 @@ class QueueWindowPresenceRow(Base):
 
 
 class QueueEvaluationRow(Base):
-    """The applicant's 好差评 after service: one per ticket (the primary key)."""
+    """The applicant's 好差评 of one service (一次一评): one per call of a ticket that
+    ended (``call_id`` unique), linked to the ticket and to the cases made for it
+    (the ticket's ``case_nos`` when the evaluation came). A ticket transferred from
+    one window to another was served twice and may be rated twice."""
 
     __tablename__ = "queue_evaluation"
-    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level"),)
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level"),
+        UniqueConstraint("call_id", name="uq_queue_evaluation_call_id"),
+    )
 
-    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("queue_ticket.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("queue_ticket.id"), index=True)
     call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("queue_call.id"), nullable=True)
+    case_nos: Mapped[list[str]] = mapped_column(JSON, default=list)
     window_no: Mapped[str] = mapped_column(String(8))
     clerk: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date, index=True)

@@ -183,6 +183,13 @@ def case_row_hash(row: Mapping[str, Any], form: int = CURRENT_CASE_FORM) -> str:
     return f"{form}:{sm3_hex(jsonb_text(values))}"
 
 
+def subject_row_hash(form: str, values: Sequence[Any]) -> str:
+    """The hash of a row that is not a case (a 好差评 follow-up, ``form`` "fu1"), for the
+    entries of its steps, which carry no case: ``"<form>:<sm3 hex>"``. Never parsed as
+    a case form (those are numbers)."""
+    return f"{form}:{sm3_hex(jsonb_text([f'yc-{form}', *map(plain, values)]))}"
+
+
 def case_form_of(row_hash: str) -> int | None:
     """The form a row hash was made under, or None when it names no known form."""
     head, sep, _ = row_hash.partition(":")
@@ -197,7 +204,7 @@ class EntryFields(NamedTuple):
     (a named tuple: a million are made by one verify)."""
 
     id: str  # 32 hex digits
-    case_id: str
+    case_id: str | None  # None: an entry of a follow-up's step (no case)
     at: str  # YYYY-MM-DD HH:MM:SS.ffffff
     actor: str
     action: str
@@ -221,7 +228,8 @@ def entry_text(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> 
     detail, row_hash)::text``, id and at in the forms of ``plain``)."""
     f, q = fields, encode_basestring
     return (
-        f'["{ENTRY_FORM}", {int(seq)}, {q(prev_hash)}, {q(f.id)}, {q(f.case_id)}, {q(f.at)}, '
+        f'["{ENTRY_FORM}", {int(seq)}, {q(prev_hash)}, {q(f.id)}, '
+        f"{'null' if f.case_id is None else q(f.case_id)}, {q(f.at)}, "
         f"{q(f.actor)}, {q(f.action)}, "
         f"{f.detail if type(f.detail) is DetailText else jsonb_text(f.detail)}, {q(row_hash)}]"
     )
@@ -283,8 +291,11 @@ class ChainBreak:
     message: str
 
 
-def shown_id(value: str) -> str:
-    """An id as people see it (8-4-4-4-12), whatever form it was read in."""
+def shown_id(value: str | None) -> str:
+    """An id as people see it (8-4-4-4-12), whatever form it was read in ("无" for
+    the missing case of a follow-up's entry)."""
+    if value is None:
+        return "无"
     try:
         return str(UUID(value))
     except ValueError:
@@ -292,6 +303,16 @@ def shown_id(value: str) -> str:
 
 
 ADVICE = "请勿再修改数据库，保留本机数据库文件并报告县中心（可用 yichuang backup 备份一份留证）。"
+
+
+def _subject(fields: EntryFields) -> str:
+    if fields.case_id is None:  # a follow-up's step: its number is in the detail
+        detail = fields.detail
+        if type(detail) is DetailText:
+            detail = json.loads(detail)
+        no = detail.get("follow_up", "") if isinstance(detail, dict) else ""
+        return f"好差评/投诉 {no}"
+    return f"办件 {shown_id(fields.case_id)}"
 
 
 class ChainCheck:
@@ -341,7 +362,7 @@ class ChainCheck:
         elif entry_hash(seq, prev_hash, fields, row_hash) != stored_hash:
             found = ChainBreak(
                 "content", seq, shown_id(fields.id),
-                f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）的内容被改动过，"
+                f"审计链第 {seq} 条（{_subject(fields)}，{fields.action}）的内容被改动过，"
                 f"与其哈希不符。{ADVICE}",
             )  # fmt: skip
         self.last = Link(seq, stored_hash)

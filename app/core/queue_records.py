@@ -168,3 +168,21 @@ class DayStats:
     total: GroupStats
     by_category: dict[str, GroupStats]
     by_clerk: dict[str, GroupStats]
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationInfo:
+    """One 好差评 of one service (一次一评), with its ticket and cases."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    ticket: str  # display number
+    call_id: uuid.UUID | None
+    case_nos: tuple[str, ...]
+    window_no: str
+    clerk: str
+    day: date
+    level: int
+    label: str
+    comment: str
+    at: datetime

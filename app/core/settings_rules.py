@@ -22,6 +22,8 @@ RECEIPT_FORMATS = ("A4", "80mm")
 QR_FIELDS = ("case_no", "item_code")  # printing/settings.py reads the same two
 DEFAULT_PRINTER = "*"
 CENTRAL_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
+# working days a hall may give a 差评 follow-up or a complaint (app/core/feedback.py)
+FOLLOW_UP_LIMITS = (5, 15)
 QUEUE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 
 _PHONE = re.compile(r"^\+?[0-9()\- ]+$")

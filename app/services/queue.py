@@ -42,6 +42,7 @@ from app.core.queue_records import (
     Action,
     CounterInfo,
     DayStats,
+    EvaluationInfo,
     QueueError,
     QueueEvent,
     RecallResult,
@@ -335,6 +336,27 @@ class QueueService:
     def close(self) -> None:
         with self._lock:
             self._drop()
+
+    def evaluate_number(
+        self, display: str, level: int, *, comment: str = "", actor: str = "kiosk"
+    ) -> str:
+        """好差评 at the kiosk: the applicant types the number of today's ticket and
+        rates its latest service (一次一评). Returns the ticket's display number;
+        QueueError (in Chinese) when there is no such ticket or it was rated."""
+
+        def job(s: QueueStore) -> str:
+            now = self.clock()
+            ticket = s.find_ticket(display, now=now)
+            if ticket is None:
+                raise QueueError(f"没有找到{display.strip().upper() or '这个'}号，请核对号码")
+            s.evaluate(ticket.id, level, comment=comment, actor=actor, now=now)
+            return ticket.display
+
+        return self.run(job)
+
+    def bad_evaluations(self) -> list[EvaluationInfo]:
+        """The hall's 差评 (不满意, 非常不满意), one per service, for their follow-up."""
+        return self.run(lambda s: s.evaluations(max_level=2))
 
     # ------------------------------------------------------------ operations
 

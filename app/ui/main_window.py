@@ -31,11 +31,13 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.background import Lane
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.services.feedback import FeedbackService
     from app.services.privacy import AccessLog
     from app.services.supervision import SupervisionService
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
+    from app.ui.feedback import FeedbackDesk
     from app.ui.figures import ManagerDesk
     from app.ui.guide_view import GuideView
     from app.ui.queue.counter_panel import QueuePanel
@@ -173,6 +175,9 @@ class MainWindow(QMainWindow):
         self._queue_manager: Any = None  # app.ui.queue.manager.ManagerWindow, when opened
         self._figures: Any = None  # app.ui.figures.FiguresPanel, when opened
         self._queue_service: Any = None  # the desk's QueueService (live queue, figures)
+        self.feedback_page: QWidget | None = None  # 好差评与投诉 (a tab of the desk)
+        self._feedback_desk: FeedbackDesk | None = None
+        self._feedback: FeedbackService | None = None
         if operator.role in MANAGER_ROLES:  # the desk's modules: for managers only
             from app.ui.figures import ManagerDesk
 
@@ -186,6 +191,14 @@ class MainWindow(QMainWindow):
             self.queue_page = QWidget(self.desk)
             QVBoxLayout(self.queue_page).setContentsMargins(0, 0, 0, 0)
             self.desk.add_tab(self.queue_page, self.tr("实时排队(&Q)"), self._open_live_queue)
+            # 好差评 follow-ups and complaints: a tab of the manager's desk; a clerk opens
+            # the ones about them or routed to them from the menu (视图)
+            self.feedback_page = QWidget(self.desk)
+            QVBoxLayout(self.feedback_page).setContentsMargins(0, 0, 0, 0)
+            page = self.feedback_page
+            self.desk.add_tab(
+                page, self.tr("好差评与投诉(&P)"), lambda: self.feedback_desk(page).start()
+            )
             self.figures_page = QWidget(self.desk)
             QVBoxLayout(self.figures_page).setContentsMargins(0, 0, 0, 0)
             self.desk.add_tab(self.figures_page, self.tr("统计分析(&A)"), self._open_figures)
@@ -514,6 +527,60 @@ class MainWindow(QMainWindow):
         """The desk's figures panel (built when the 统计分析 tab was first shown)."""
         return self._figures
 
+    @property
+    def feedback(self) -> FeedbackService:
+        """好差评 follow-ups and complaints (app/services/feedback), made on first use;
+        the 差评 come from the hall queue of this window's settings."""
+        if self._feedback is None:
+            from app.core.accounts import Clerk
+            from app.services.feedback import FeedbackService
+            from app.services.queue import QueueService, queue_url
+
+            ctx = self.context
+            if self.queue_panel is not None:
+                queue = self.queue_panel.service
+            else:
+                url = queue_url(str(ctx.settings.get("queue_url")), ctx.data_dir)
+                queue = QueueService(url, seed=False, clock=ctx.clock.now)
+            self._feedback = FeedbackService(
+                ctx.store, ctx.calendar, ctx.clock,
+                Clerk(self.operator.login, self.operator.name, self.operator.window_no,
+                      role=self.operator.role),
+                workstation=ctx.workstation,
+                limit_days=lambda: int(ctx.settings.get("follow_up_days")),
+                evaluations=queue.bad_evaluations,
+            )  # fmt: skip
+        return self._feedback
+
+    def feedback_desk(self, page: QWidget) -> FeedbackDesk:
+        """The 好差评 and complaint panels, built in ``page`` when first shown."""
+        if self._feedback_desk is None or self._feedback_desk.parent() is not page:
+            from app.ui.feedback import FeedbackDesk
+
+            desk = FeedbackDesk(self.feedback, self.runner, page)
+            desk.message.connect(self.show_message)
+            layout = page.layout()
+            assert layout is not None
+            layout.addWidget(desk)
+            self._feedback_desk = desk
+        return self._feedback_desk
+
+    def show_feedback(self) -> None:
+        """好差评与投诉: the manager's tab, or for a clerk a window of their own."""
+        if self.desk is not None and self.feedback_page is not None:
+            self.tabs.setCurrentWidget(self.desk)
+            self.desk.tabs.setCurrentWidget(self.feedback_page)
+            return
+        from PySide6.QtWidgets import QDialog
+
+        dialog = QDialog(self)
+        dialog.setObjectName("feedbackDialog")
+        dialog.setWindowTitle(self.tr("我的差评与投诉"))
+        QVBoxLayout(dialog)
+        dialog.resize(1100, 650)
+        self.feedback_desk(dialog).start()
+        dialog.show()
+
     def open_case(self, case_no: str) -> None:
         """Show one case in the cases page (from a supervision list)."""
         self.tabs.setCurrentWidget(self.cases_page)
@@ -659,6 +726,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             add(view, self.tabs.tabText(i), QKeySequence(f"Ctrl+{i + 1}"),
                 lambda _=False, n=i: self.tabs.setCurrentIndex(n))  # fmt: skip
+        add(view, self.tr("好差评与投诉……"), None, self.show_feedback)
         large = add(view, self.tr("大字体"), QKeySequence("Ctrl+Shift+L"), self._toggle_font)
         large.setCheckable(True)
         large.setChecked(bool(self.context.settings.get("large_font")))
@@ -797,6 +865,8 @@ class MainWindow(QMainWindow):
             self._case_list.model.set_calendar(calendar)
         if self._case_view is not None and self._case_view.life_panel is not None:
             self._case_view.life_panel.service.calendar = calendar
+        if self._feedback is not None:  # follow-ups' due days count with it too
+            self._feedback.set_calendar(calendar)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.intake)

@@ -4,6 +4,7 @@ wait estimate, stale calls."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,9 +23,16 @@ from app.core.queue_policy import (
     ahead_of,
     business_day,
 )
-from app.core.queue_records import CounterInfo, QueueEvent, StaleCall, TicketInfo, WaitEstimate
+from app.core.queue_records import (
+    CounterInfo,
+    EvaluationInfo,
+    QueueEvent,
+    StaleCall,
+    TicketInfo,
+    WaitEstimate,
+)
 from db.queue.figures import FiguresOps
-from db.queue.sql import CALL, CALLED, CTR, EVT, HALL, PRES, PRESENCE_COLS, TKT, WAITING
+from db.queue.sql import CALL, CALLED, CTR, EVAL, EVT, HALL, PRES, PRESENCE_COLS, TKT, WAITING
 from db.queue_models import HALL_ROW, WAITING_SQL
 
 
@@ -238,3 +246,30 @@ class ReadOps(FiguresOps):
                 .limit(1)
             ).first()
             return None if row is None else self._ticket_info(conn, cfg, row.ticket_id)
+
+    def evaluations(
+        self, *, max_level: int = 5, since: datetime | None = None, limit: int = 1000
+    ) -> list[EvaluationInfo]:
+        """Evaluations at or below ``max_level`` (2: the 差评), oldest first, made at or
+        after ``since``."""
+        query = (
+            select(EVAL, TKT.c.display)
+            .select_from(EVAL.join(TKT, TKT.c.id == EVAL.c.ticket_id))
+            .where(EVAL.c.level <= max_level)
+            .order_by(EVAL.c.at, EVAL.c.id)
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(EVAL.c.at >= since)
+        with self.read_tx() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            EvaluationInfo(
+                r["id"], r["ticket_id"], r["display"], r["call_id"],
+                tuple(json.loads(r["case_nos"]) if isinstance(r["case_nos"], str)
+                      else r["case_nos"] or ()),
+                r["window_no"], r["clerk"], r["day"], r["level"], r["label"], r["comment"],
+                r["at"],
+            )
+            for r in rows
+        ]  # fmt: skip

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.caseno import CaseNumber, CaseNumberError
+from app.core.ids import uuid7
 from app.core.queue_policy import (
     CallOutcome,
     Evaluation,
@@ -319,12 +320,16 @@ class ServeOps(QueueBase):
         ticket_id: uuid.UUID,
         level: Evaluation | int | str,
         *,
+        call_id: uuid.UUID | None = None,
         dimensions: Mapping[str, int] | None = None,
         comment: str = "",
         actor: str = "evaluator",
         now: datetime | None = None,
-    ) -> None:
-        """The applicant's evaluation (好差评) of a finished ticket: one per ticket."""
+    ) -> uuid.UUID:
+        """The applicant's evaluation (好差评) of one service (一次一评): a call of the
+        ticket that ended 办结 or 转移 — the given one, else the latest — linked to the
+        ticket and to the cases made for it. Each service is rated once. Returns the
+        evaluation's id."""
         now = now or datetime.now()
         try:
             value = Evaluation.parse(level)
@@ -334,39 +339,46 @@ class ServeOps(QueueBase):
         problems = evaluation_problems(dims)
         if problems:
             raise QueueError("；".join(problems))
+        served = (CallOutcome.DONE.value, CallOutcome.TRANSFERRED.value)
         try:
             with self.write_tx() as tx:
                 cfg = self.hall_config(tx)
                 ticket = self._locked_ticket(tx, ticket_id)
-                if ticket["status"] != DONE:
-                    raise QueueError(f"{ticket['display']}还没有办结，办结后才能评价")
                 conn = tx.conn
-                if conn.execute(
-                    select(EVAL.c.ticket_id).where(EVAL.c.ticket_id == ticket_id)
-                ).first():
-                    raise QueueError(f"{ticket['display']}已经评价过，每个号只能评价一次")
-                call = conn.execute(
+                query = (
                     select(CALL.c.id, CALL.c.window_no, CALL.c.clerk)
-                    .where(CALL.c.ticket_id == ticket_id, CALL.c.outcome == CallOutcome.DONE.value)
+                    .where(CALL.c.ticket_id == ticket_id, CALL.c.outcome.in_(served))
                     .order_by(CALL.c.ended_at.desc())
                     .limit(1)
-                ).first()
+                )
+                if call_id is not None:
+                    query = query.where(CALL.c.id == call_id)
+                call = conn.execute(query).first()
+                if call is None:
+                    raise QueueError(f"{ticket['display']}还没有办结，办结后才能评价")
+                if conn.execute(select(EVAL.c.id).where(EVAL.c.call_id == call.id)).first():
+                    raise QueueError(
+                        f"{ticket['display']}已经评价过，每次服务只能评价一次（一次一评）"
+                    )
                 spec = cfg.by_id[ticket["category_id"]].spec
-                window = call.window_no if call else ""
+                cases = list(ticket["case_nos"] or ()) if ticket["status"] == DONE else []
+                evaluation_id = uuid7()
                 conn.execute(
                     insert(EVAL).values(
-                        ticket_id=ticket_id, call_id=call.id if call else None, window_no=window,
-                        clerk=call.clerk if call else "", day=business_day(now, spec.reset_time),
-                        level=int(value), label=value.label, dimensions=dims,
-                        comment=comment.strip(), at=now,
+                        id=evaluation_id, ticket_id=ticket_id, call_id=call.id,
+                        case_nos=cases, window_no=call.window_no, clerk=call.clerk,
+                        day=business_day(now, spec.reset_time), level=int(value),
+                        label=value.label, dimensions=dims, comment=comment.strip(), at=now,
                     )
                 )  # fmt: skip
                 self.commit_events(
                     tx,
                     [{"at": now, "actor": actor, "action": Action.EVALUATE, "ticket_id": ticket_id,
-                      "ticket": ticket["display"], "window_no": window, "reason": comment.strip(),
-                      "detail": {"level": int(value), "label": value.label,
-                                 "dimensions": dims}}],
+                      "ticket": ticket["display"], "window_no": call.window_no,
+                      "reason": comment.strip(),
+                      "detail": {"level": int(value), "label": value.label, "dimensions": dims,
+                                 "evaluation": str(evaluation_id), "case_nos": cases}}],
                 )  # fmt: skip
         except IntegrityError:  # two evaluators at once: the second one loses
-            raise QueueError("这个号已经评价过，每个号只能评价一次") from None
+            raise QueueError("这次服务已经评价过，每次服务只能评价一次（一次一评）") from None
+        return evaluation_id

@@ -25,6 +25,7 @@ TABLES = (
     "case_answer",
     "case_material",
     "notice_line",
+    "follow_up",  # 好差评 follow-ups and complaints (db/feedback_models): before their steps
     "audit_entry",
     "print_log",
     "queue_summary",

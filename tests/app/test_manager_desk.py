@@ -71,7 +71,7 @@ def test_desk_tabs_and_figures(
         desk = win.desk
         assert desk is not None and win.tabs.currentWidget() is desk
         assert [desk.tabs.tabText(i) for i in range(desk.tabs.count())] == [
-            "电子监察(&J)", "实时排队(&Q)", "统计分析(&A)"]  # fmt: skip
+            "电子监察(&J)", "实时排队(&Q)", "好差评与投诉(&P)", "统计分析(&A)"]  # fmt: skip
         keyboard.press(Qt.Key.Key_A, modifier=Qt.KeyboardModifier.AltModifier)  # not T: 设置(&T)
         assert desk.tabs.currentWidget() is win.figures_page
         panel = win.figures

@@ -334,7 +334,7 @@ def test_existing_cases_are_counted_by_the_migration(tmp_path: Any) -> None:
     cfg = alembic_config(store.engine)
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014")
+        command.downgrade(cfg, "0015")  # just before 0016
     with store.session() as s, s.begin():
         data.insert_cases(s, versions)
     with store.engine.begin() as conn:

@@ -298,7 +298,7 @@ def test_finish_links_the_cases_made_at_the_counter(q: QueueStore) -> None:
         q.finish("1", clerk="clerk1", now=at(6))
 
 
-def test_one_evaluation_per_ticket(q: QueueStore) -> None:
+def test_one_evaluation_per_service(q: QueueStore) -> None:
     issue(q, "ZH", 2)
     call(q, "1")
     a1 = q.find_ticket("A001", now=NOW)
@@ -313,11 +313,12 @@ def test_one_evaluation_per_ticket(q: QueueStore) -> None:
     q.evaluate(
         a1.id, "非常满意", dimensions={"服务态度": 5, "办事效率": 4}, comment="很快", now=at(5)
     )
-    with pytest.raises(QueueError, match="A001已经评价过，每个号只能评价一次"):
+    with pytest.raises(QueueError, match="A001已经评价过，每次服务只能评价一次（一次一评）"):
         q.evaluate(a1.id, 1, now=at(6))
     with q.engine.connect() as conn:
         row = conn.execute(select(QueueEvaluationRow)).one()
         assert (row.level, row.label, row.window_no, row.clerk) == (5, "非常满意", "1", "clerk1")
+        assert row.ticket_id == a1.id and row.call_id is not None
         assert row.dimensions == {"服务态度": 5, "办事效率": 4}
         assert conn.execute(select(func.count()).select_from(QueueEvaluationRow)).scalar() == 1
     event = q.events_after(q.last_event_no() - 1)[0]
@@ -535,3 +536,29 @@ def test_a_ticket_that_does_not_exist_is_refused_and_nothing_is_logged(q: QueueS
     with pytest.raises(QueueError, match=r"^没有这个号$"):
         q.ticket(nobody)
     assert q.last_event_no() == before
+
+
+def test_a_ticket_served_at_two_windows_is_rated_once_per_service_with_its_cases(
+    q: QueueStore,
+) -> None:
+    issue(q, "ZH", 1)
+    a1 = q.call_next("1", clerk="wang", now=at(1))
+    assert a1 is not None
+    q.transfer("1", clerk="wang", to_window="2", reason="社保业务", now=at(3))
+    first = q.evaluate(a1.id, "满意", now=at(4))  # the service at window 1
+    with pytest.raises(QueueError, match="每次服务只能评价一次"):
+        q.evaluate(a1.id, "不满意", now=at(4))
+    assert q.call_next("2", clerk="li", now=at(5)) is not None
+    q.finish("2", clerk="li", case_nos=[CASE], now=at(9))
+    second = q.evaluate(a1.id, "非常不满意", comment="态度差", now=at(10))
+    assert first != second
+    bad = q.evaluations(max_level=2)
+    assert [(e.id, e.ticket, e.window_no, e.clerk, e.case_nos, e.label) for e in bad] == [
+        (second, "A001", "2", "li", (CASE,), "非常不满意")
+    ]
+    every = q.evaluations()
+    assert [(e.window_no, e.clerk, e.case_nos) for e in every] == [
+        ("1", "wang", ()),
+        ("2", "li", (CASE,)),
+    ]
+    assert q.evaluations(since=at(10)) == bad

@@ -210,7 +210,9 @@ class KioskWindow(QWidget):
         self.materials_page = self._materials_page()
         self.ticket_page = self._ticket_page()
         self.appointment_page = self._appointment_page()
-        for page in (self.home, self.materials_page, self.ticket_page, self.appointment_page):
+        self.evaluation_page = self._evaluation_page()
+        for page in (self.home, self.materials_page, self.ticket_page, self.appointment_page,
+                     self.evaluation_page):  # fmt: skip
             self.pages.addWidget(page)
         self.notice = QLabel(self)
         self.notice.setObjectName("kioskNotice")
@@ -264,12 +266,43 @@ class KioskWindow(QWidget):
         self.appointment_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.appointment_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.appointment_button.clicked.connect(lambda: self.open_appointment())
+        self.evaluation_button = QPushButton(self.tr("服务评价（好差评）"), page)
+        self.evaluation_button.setObjectName("kioskEvaluation")
+        self.evaluation_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.evaluation_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.evaluation_button.clicked.connect(lambda: self.open_evaluation())
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.appointment_button, 2)
+        row.addWidget(self.evaluation_button, 2)
         row.addStretch(1)
         layout.addLayout(row)
         return page
+
+    def _evaluation_page(self) -> QWidget:
+        """服务评价: the applicant rates the service of their ticket (一次一评)."""
+        from app.ui.queue.evaluation_pad import EvaluationPad
+
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        self.evaluation_pad = EvaluationPad(self.service, self.runner, page)
+        self.evaluation_pad.rated.connect(lambda *_: self._touched())
+        layout.addWidget(self.evaluation_pad, 1)
+        back = QPushButton(self.tr("返回"), page)
+        back.setObjectName("evaluationBack")
+        back.setMinimumHeight(80)
+        back.setFont(_font(self, 32, True))
+        back.clicked.connect(self.go_home)
+        layout.addWidget(back)
+        return page
+
+    def open_evaluation(self) -> None:
+        if self.busy:
+            return
+        self.evaluation_pad.clear()
+        self.pages.setCurrentWidget(self.evaluation_page)
+        self.evaluation_pad.number.setFocus()
+        self._touched()
 
     def _appointment_page(self) -> QWidget:
         """预约签到: today's appointment slots on the left, the booking number, the
@@ -473,6 +506,12 @@ class KioskWindow(QWidget):
         self.appointment_button.setStyleSheet(
             f"QPushButton {{ background: white; color: {ORANGE}; border: 3px solid {ORANGE};"
             " border-radius: 14px; } QPushButton:pressed { background: #fbe9d7; }"
+        )
+        self.evaluation_button.setFont(_font(self, int(46 * scale), True))
+        self.evaluation_button.setMinimumHeight(max(110, int(130 * scale)))
+        self.evaluation_button.setStyleSheet(
+            f"QPushButton {{ background: white; color: {BLUE}; border: 3px solid {BLUE};"
+            " border-radius: 14px; } QPushButton:pressed { background: #e3ecf8; }"
         )
         self.appointment_title.setFont(_font(self, int(50 * scale), True))
         for label in (self.step_category, self.step_number, self.step_proof):
@@ -755,7 +794,7 @@ class KioskWindow(QWidget):
 
     def _touched(self, *_: object) -> None:
         """Someone is at the kiosk: the page stays for another ``idle_ms``."""
-        if self.pages.currentWidget() is self.appointment_page:
+        if self.pages.currentWidget() in (self.appointment_page, self.evaluation_page):
             self._home_timer.start(self.idle_ms)
 
     def check_in(self) -> None:

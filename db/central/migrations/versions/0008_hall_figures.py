@@ -22,13 +22,13 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0008"
-down_revision = "c0006"
+down_revision = "c0007"  # rechained at the merge: after the follow-ups
 branch_labels = None
 depends_on = None
 
-TABLES = (
-    "cases", "applicant", "case_answer", "case_material", "notice_line", "audit_entry",
-    "print_log", "queue_summary", "hall_figures",
+TABLES = (  # c0007's, with hall_figures (each migration that rebuilds the push lists all)
+    "cases", "applicant", "case_answer", "case_material", "notice_line", "follow_up",
+    "audit_entry", "print_log", "queue_summary", "hall_figures",
 )  # fmt: skip
 
 TABLE = """
