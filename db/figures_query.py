@@ -17,14 +17,16 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
+from app.core.feedback import Kind, Status
 from app.core.figures import (
     ACCEPTING,
     CaseFact,
     CaseTally,
     Dim,
+    FollowUpFact,
     Grain,
     QueueTally,
     case_open_late,
@@ -32,6 +34,7 @@ from app.core.figures import (
     period_start,
 )
 from app.core.supervision import RUNNING_STATUSES
+from db.feedback_models import FollowUpRow
 from db.figures_models import COUNTS, LEVEL, QUEUE_COUNTS, SERVICE, WAIT
 
 
@@ -212,3 +215,34 @@ def queue_tallies(
     if dim in (Dim.ITEM, Dim.DEPARTMENT):
         return {}
     return roll_queue(queue_groups(conn, first, last, grain), dim)
+
+
+def follow_up_facts(session: Session, first: date, last: date) -> list[FollowUpFact]:
+    """The 差评 follow-ups opened in [first, last] (a 差评 is followed up the day it is
+    collected, normally its own day): few rows, summed in app/core/figures."""
+    rows = session.execute(
+        select(
+            FollowUpRow.evaluation_id,
+            FollowUpRow.rectified_on,
+            FollowUpRow.opened_on,
+            FollowUpRow.window_no,
+            FollowUpRow.target,
+            FollowUpRow.status,
+        ).where(
+            FollowUpRow.kind == Kind.BAD_REVIEW.value,
+            FollowUpRow.opened_on >= first,
+            FollowUpRow.opened_on <= last,
+        )
+    )
+    return [
+        FollowUpFact(
+            str(evaluation_id or ""),
+            rectified_on,
+            opened_on,
+            window_no or "",
+            target or "",
+            status == Status.EXCLUDED.value,
+        )
+        for evaluation_id, rectified_on, opened_on, window_no, target, status in rows
+    ]
+

@@ -383,11 +383,17 @@ def queue_tallies(
 
 @dataclass(frozen=True, slots=True)
 class FollowUpFact:
-    """A 差评's follow-up as the 好差评 loop records it (issue 17 item 1): the
-    evaluation it answers, and the day its 整改 was done (None while not)."""
+    """A 差评's follow-up as the 好差评 loop records it (issue 17 item 1,
+    app/core/feedback): the evaluation it answers, the day its 整改 was done (None
+    while not), the day it was opened (the 差评's day), the window and the clerk it is
+    about, and whether a granted appeal (申诉成立) took it out of the 差评 counts."""
 
     evaluation_id: str
     rectified_on: date | None
+    opened_on: date | None = None
+    window_no: str = ""
+    clerk: str = ""
+    excluded: bool = False
 
 
 def rectification_rate(bad: Iterable[str], follow_ups: Iterable[FollowUpFact]) -> float | None:
@@ -398,6 +404,38 @@ def rectification_rate(bad: Iterable[str], follow_ups: Iterable[FollowUpFact]) -
         return None
     done = {f.evaluation_id for f in follow_ups if f.rectified_on is not None}
     return len(bad_ids & done) / len(bad_ids)
+
+
+@dataclass(slots=True)
+class FollowUpTally:
+    """差评 follow-ups of a period and key: those that count (a granted appeal takes a
+    差评 out) and those of them whose 整改 is done."""
+
+    counted: int = 0
+    rectified: int = 0
+
+    def add(self, other: FollowUpTally) -> None:
+        self.counted += other.counted
+        self.rectified += other.rectified
+
+
+def follow_up_tallies(
+    facts: Iterable[FollowUpFact], dim: Dim, grain: Grain
+) -> dict[tuple[date, str], FollowUpTally]:
+    """The follow-ups by the period of the day the 差评 was given and by ``dim``'s key
+    (window: the window served; clerk: the clerk the 差评 is about; no item or
+    department, as the queue's figures). 整改率 = rectified / counted."""
+    out: dict[tuple[date, str], FollowUpTally] = {}
+    for f in facts:
+        if f.excluded or f.opened_on is None:
+            continue
+        key = dim_key(dim, f.window_no, f.clerk, "", {})
+        if key is None:
+            continue
+        tally = out.setdefault((period_start(f.opened_on, grain), key), FollowUpTally())
+        tally.counted += 1
+        tally.rectified += f.rectified_on is not None
+    return out
 
 
 # ---------------------------------------------------------------- rows and rates
@@ -416,6 +454,7 @@ class FigureRow:
     cases: CaseTally = field(default_factory=CaseTally)
     queue: QueueTally | None = None  # None under 事项 / 部门
     working_days: int = 0  # the hall's working days in the period
+    follow_ups: FollowUpTally | None = None  # None under 事项 / 部门, as the queue's
 
     @property
     def accepted_total(self) -> int:
@@ -446,6 +485,12 @@ class FigureRow:
     def satisfaction(self) -> float | None:
         q = self.queue
         return None if q is None else _ratio(q.evaluations - q.bad, q.evaluations)
+
+    @property
+    def rectification_rate(self) -> float | None:
+        """差评整改率: 差评 whose 整改 is done over the 差评 that count."""
+        f = self.follow_ups
+        return None if f is None else _ratio(f.rectified, f.counted)
 
     @property
     def no_show_rate(self) -> float | None:
@@ -495,11 +540,13 @@ def combine(
     calendar: Calendar,
     first: date | None = None,
     last: date | None = None,
+    follow_ups: Mapping[tuple[date, str], FollowUpTally] | None = None,
 ) -> list[FigureRow]:
-    """Every (period, key) met in either source, in period then key order."""
+    """Every (period, key) met in any source, in period then key order."""
     with_queue = dim in (Dim.HALL, Dim.WINDOW, Dim.CLERK)
+    follow_ups = follow_ups or {}
     rows: dict[tuple[date, str], FigureRow] = {}
-    keys = {*cases, *(queue if with_queue else {})}
+    keys = {*cases, *(queue if with_queue else {}), *(follow_ups if with_queue else {})}
     for k in sorted(keys, key=lambda k: (k[0], natural(k[1]))):
         start = k[0]
         rows[k] = FigureRow(
@@ -508,6 +555,7 @@ def combine(
             cases.get(k, CaseTally()),
             (queue.get(k) or QueueTally()) if with_queue else None,
             span_working_days(calendar, start, grain, first, last),
+            (follow_ups.get(k) or FollowUpTally()) if with_queue else None,
         )
     return list(rows.values())
 
@@ -529,7 +577,12 @@ def filled(rows: list[FigureRow], first: date, last: date, grain: Grain, calenda
     return [
         have.get(p)
         or FigureRow(
-            p, key, CaseTally(), QueueTally(), span_working_days(calendar, p, grain, first, last)
+            p,
+            key,
+            CaseTally(),
+            QueueTally(),
+            span_working_days(calendar, p, grain, first, last),
+            FollowUpTally(),
         )
         for p in periods(first, last, grain)
     ]
@@ -564,7 +617,7 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "（特别程序暂停中的不计）。尚未到期的在办件不计入。"),
     ("法定时限内办结率", "同上，以法定办结日期（受理日起按事项法定时限计算）为准；特别程序暂停不顺延法定日期。"),
     ("满意率", "评价器评价中非差评（非常满意、满意、基本满意）所占比例；不满意、非常不满意为差评。"),
-    ("差评整改率", "差评中已完成整改的比例；取自好差评回访整改记录（回访表尚未合入时不计算，显示“—”）。"),
+    ("差评整改率", "差评回访单中已完成整改的比例（申诉成立的差评不计）；按差评当天、所评窗口和被评人员归类；无差评时显示“—”。"),
     ("平均等候时间", "叫号时间 − 取号（或转入）时间，按整秒计，对已结束的每次叫号取平均。"),
     ("P90等候时间", "上述等候时间取整分钟（不足一分钟舍去）后的第90百分位（最近秩）。"),
     ("平均办理时间", "结束时间 − 叫号时间 − 窗口掉线时间，过号不计，按整秒计取平均。"),

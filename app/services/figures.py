@@ -24,10 +24,12 @@ from app.core.figures import (
     Dim,
     FigureRow,
     Figures,
+    FollowUpTally,
     Grain,
     QueueTally,
     combine,
     filled,
+    follow_up_tallies,
     period_label,
     working_days_in,
 )
@@ -119,6 +121,7 @@ class FiguresService:
                 depts = fq.departments(s)
                 names = fq.names(s)
                 case_groups = fq.case_groups(s, first, last, grain, today)
+                follow_up_facts = fq.follow_up_facts(s, first, last)
         except SQLAlchemyError as exc:
             raise StoreError(f"无法读取办件统计：{_reason(exc)}") from exc
         finally:
@@ -129,9 +132,11 @@ class FiguresService:
             d: fq.roll_queue(queue_groups, d) if d not in (Dim.ITEM, Dim.DEPARTMENT) else {}
             for d in dims
         }
+        follow_ups = {d: follow_up_tallies(follow_up_facts, d, grain) for d in dims}
         cal = self._calendar
-        rows = combine(cases[dim], queue[dim], dim, grain, cal, first, last)
-        trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal, first, last),
+        rows = combine(cases[dim], queue[dim], dim, grain, cal, first, last, follow_ups[dim])
+        trend = filled(combine(cases[Dim.HALL], queue[Dim.HALL], Dim.HALL, grain, cal, first, last,
+                               follow_ups[Dim.HALL]),
                        first, last, grain, cal)  # fmt: skip
         windows = combine(
             _over_span(cases[Dim.WINDOW], first, CaseTally),
@@ -139,6 +144,7 @@ class FiguresService:
             Dim.WINDOW,
             Grain.DAY,
             cal,
+            follow_ups=_over_span(follow_ups[Dim.WINDOW], first, FollowUpTally),
         )
         span_days = working_days_in(cal, first, last)
         for row in windows:  # one row per window over the whole span
@@ -234,7 +240,7 @@ COLUMNS: tuple[tuple[str, Callable[[FigureRow], str], Callable[[FigureRow], Any]
     ("满意率", lambda r: _pct(r.satisfaction), lambda r: r.satisfaction),
     ("差评", lambda r: "—" if r.queue is None else str(r.queue.bad),
      lambda r: None if r.queue is None else r.queue.bad),
-    ("差评整改率", lambda r: "—", lambda r: None),
+    ("差评整改率", lambda r: _pct(r.rectification_rate), lambda r: r.rectification_rate),
     ("平均等候(分)", lambda r: _minutes(r.wait_mean_s), lambda r: r.wait_mean_s),
     ("P90等候(分)", lambda r: "—" if r.wait_p90_min is None else str(r.wait_p90_min),
      lambda r: r.wait_p90_min),

@@ -142,6 +142,18 @@ def test_bad_reviews_through_their_loop_with_appeals_and_the_rates(
     assert (rates.bad_reviews, rates.real_name, rates.verified, rates.rectified,
             rates.excluded) == (2, 2, 2, 1, 1)  # fmt: skip
     assert rates.callback_rate == 1.0 and rates.rectify_rate == 0.5
+    # the manager's figures read the same loop: window 3 in February, 1 of 2 rectified
+    from app.core.figures import Dim, Grain
+    from app.services.figures import FiguresService
+
+    figures = FiguresService(sqlite_store, None, CAL, clock.today).load(
+        Grain.MONTH, Dim.WINDOW, DAY.date().replace(day=1), DAY.date()
+    )
+    w3 = next(r for r in figures.rows if r.key == "3")
+    assert w3.follow_ups is not None
+    assert (w3.follow_ups.counted, w3.follow_ups.rectified) == (2, 1)
+    assert w3.rectification_rate == 0.5
+    assert [r.rectification_rate for r in figures.trend] == [0.5]
 
     # every step is in the audit chain, which verifies; an edited step is caught
     with sqlite_store.session() as s:

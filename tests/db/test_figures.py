@@ -187,6 +187,28 @@ def test_queue_figures_counted_by_hand(sqlite_store: Store) -> None:
     assert _sql_queue(sqlite_store, Grain.MONTH, Dim.ITEM) == {}
 
 
+def test_follow_ups_counted_by_day_window_and_clerk() -> None:
+    """By hand: three 差评 on 12 Oct (window 1 wang twice, window 2 li), one on 20 Oct
+    (window 1 wang); one appeal granted; rectified: one of wang's on the 12th, li's."""
+    from app.core.figures import FollowUpFact, follow_up_tallies
+
+    d12, d20 = date(2026, 10, 12), date(2026, 10, 20)
+    facts = [
+        FollowUpFact("a", date(2026, 10, 14), d12, "1", "wang"),
+        FollowUpFact("b", None, d12, "1", "wang"),
+        FollowUpFact("c", date(2026, 10, 13), d12, "2", "li"),
+        FollowUpFact("d", None, d20, "1", "wang"),
+        FollowUpFact("e", date(2026, 10, 21), d20, "1", "wang", excluded=True),
+    ]
+    by_window = follow_up_tallies(facts, Dim.WINDOW, Grain.DAY)
+    assert {k: (t.counted, t.rectified) for k, t in by_window.items()} == {
+        (d12, "1"): (2, 1), (d12, "2"): (1, 1), (d20, "1"): (1, 0)}  # fmt: skip
+    by_clerk = follow_up_tallies(facts, Dim.CLERK, Grain.MONTH)
+    assert {k: (t.counted, t.rectified) for k, t in by_clerk.items()} == {
+        (date(2026, 10, 1), "wang"): (3, 1), (date(2026, 10, 1), "li"): (1, 1)}  # fmt: skip
+    assert follow_up_tallies(facts, Dim.ITEM, Grain.DAY) == {}  # no item, as the queue
+
+
 def test_rectification_rate_from_follow_ups() -> None:
     assert rectification_rate([], []) is None
     rows = [FollowUpFact("e1", date(2026, 10, 15)), FollowUpFact("e2", None),
