@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import db.booking_models  # (appointments, beside the queue)
+import db.page_models  # (the page images of a case's materials)
 import db.queue_models  # noqa: F401  (the hall queue)
 from db.models import Base
 
