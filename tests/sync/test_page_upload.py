@@ -20,7 +20,7 @@ from db.page_repo import pending_uploads
 from db.store import Store
 from db.sync.pages import _call, upload_pages
 from tests.page_fixtures import page_on_desk, save_intake
-from tests.sync.conftest import CENTRE_A, CENTRE_B, Central, client
+from tests.sync.conftest import CENTRE_B, Central, client
 from tests.sync.helpers import DEMO_CODE, load_demo
 
 pytestmark = pytest.mark.pg
