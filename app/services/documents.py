@@ -332,7 +332,7 @@ class DocumentService:
                 r.page,
                 counts[r.material_seq],
                 files.read(r.sha256),
-            )  # fmt: skip
+            )
             for r in records
         ]
         result = render_pages(case_no, detail.item_name, pages, hall)
