@@ -271,8 +271,9 @@ class MainWindow(QMainWindow):
 
             ctx = self.context
             self.id_reader = start_id_reader(
-                self.intake, ctx.settings.get("devices"), ctx.clock.today
-            )
+                self.intake, ctx.settings.get("devices"), ctx.clock.today,
+                self.operator.window_no or None,
+            )  # fmt: skip
 
     # ------------------------------------------------------------ central sync
 
@@ -368,6 +369,13 @@ class MainWindow(QMainWindow):
                 details.append(detail)
             order = ["off", "ok", "busy", "warn", "error"]
             level = max(level, dev_level, key=order.index)
+        reader = self.id_reader.service if self.id_reader is not None else None
+        if reader is not None:  # the ID-card reader of this counter (issue 22)
+            r_level, r_text, r_detail = reader.link_state()
+            parts.append(self.tr(r_text))
+            details.append(r_detail)
+            order = ["off", "ok", "busy", "warn", "error"]
+            level = max(level, r_level, key=order.index)
         if not parts:
             return LinkState(self.tr("设备：未配置"))
         return LinkState(" · ".join(parts), level, "\n".join(details))
