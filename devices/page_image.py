@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
+from app.core.pages import PageImageError
+
 LONG_SIDE = 2000  # enough to read a 小四 character on an A4 page at 240 dpi
 QUALITY = 80
 THUMB_SIDE = 160
@@ -30,8 +32,7 @@ MIN_PAGE_SHARE = 0.15  # a bright region smaller than this share of the frame is
 MAX_INPUT_PIXELS = 60_000_000  # a 60-megapixel file is a mistake or an attack
 
 
-class PageImageError(ValueError):
-    """A file that is no image we can read; the message is for the clerk."""
+__all__ = ["Page", "PageImageError", "process_file", "process_page"]
 
 
 @dataclass(frozen=True, slots=True)

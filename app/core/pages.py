@@ -13,6 +13,10 @@ SOURCES = ("高拍仪", "文件", "签名")  # where a page came from
 SIGNATURE_SEQ = 0  # the applicant's signature is kept as "material 0" of the intake
 
 
+class PageImageError(ValueError):
+    """A file that is no image we can read; the message is for the clerk."""
+
+
 @dataclass(frozen=True, slots=True)
 class PageRecord:
     intake_id: uuid.UUID

@@ -16,20 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.clock import Clock
-from app.core.pages import SIGNATURE_SEQ, PageRecord
-from devices.page_image import (
-    THUMB_SIDE,
-    Page,
-    PageImageError,
-    encode,
-    from_rgb,
-    open_image,
-    process_page,
-)
+from app.core.pages import SIGNATURE_SEQ, PageImageError, PageRecord
 
 if TYPE_CHECKING:
     from db.page_repo import PageFiles
     from db.store import LocalStore
+    from devices.page_image import Page
+
+# devices.page_image (Pillow) is imported in the methods: the window that builds this
+# service is up before Pillow has loaded
 
 log = logging.getLogger("yichuang.pages")
 
@@ -68,12 +63,16 @@ class PageService:
         stride: int = 0,
     ) -> CapturedPage:  # fmt: skip
         """A document camera's frame (RGB888) as the material's next page."""
+        from devices.page_image import from_rgb, process_page
+
         page = process_page(from_rgb(width, height, rgb, stride))
         return self._keep(intake_id, material_seq, page, "高拍仪")
 
     def import_file(self, intake_id: uuid.UUID, material_seq: int, path: Path) -> CapturedPage:
         """A scanned or photographed file as the material's next page: the same path
         as a camera frame. A file that is no image: PageImageError (Chinese)."""
+        from devices.page_image import open_image, process_page
+
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
@@ -114,6 +113,7 @@ class PageService:
         screen) kept with the intake as material 0, page 1; signing again replaces it.
         Kept as PNG bytes (lines on transparency; a JPEG would blur them)."""
         from db.page_repo import add_page
+        from devices.page_image import open_image
 
         image = open_image(png)
         sha = self.files.put(png)
@@ -147,6 +147,8 @@ class PageService:
         return self.files.read(sha256)
 
     def thumbnail(self, sha256: str) -> bytes:
+        from devices.page_image import THUMB_SIDE, encode, open_image
+
         thumb, _w, _h = encode(open_image(self.files.read(sha256)).convert("RGB"), THUMB_SIDE, 75)
         return thumb
 

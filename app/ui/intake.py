@@ -48,6 +48,8 @@ from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.core.case_records import SavedCase
+    from app.services.page_images import PageService
+    from app.ui.capture import CapturePane
 
 log = logging.getLogger("yichuang.ui")
 
@@ -333,9 +335,13 @@ class IntakePanel(QWidget):
         operator: Operator,
         search: QWidget,
         parent: QWidget | None = None,
+        pages: PageService | None = None,
+        signature_pad: Any = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.pages = pages  # page images and the signature (None: not offered)
+        self.signature_pad = signature_pad  # a device with request() -> Signature
         self.runner = runner
         self.calendar = calendar
         self.operator = operator
@@ -379,6 +385,20 @@ class IntakePanel(QWidget):
         work_layout.addWidget(self.returning_banner)
         work_layout.addLayout(top)
         work_layout.addWidget(self.table, 1)
+        self.capture: CapturePane | None = None
+        if pages is not None:
+            from app.ui.capture import CapturePane
+
+            self.capture = CapturePane(
+                self.checklist, lambda: self.table.currentIndex().row(),
+                lambda: self.intake_id, pages, work,
+            )  # fmt: skip
+            self.capture.message.connect(self.message)
+            work_layout.addWidget(self.capture)
+            self.keys_help.setText(
+                self.keys_help.text()
+                + self.tr(" · F11 拍摄材料 · Ctrl+I 导入影像 · F12 申请人签名")
+            )
         work_layout.addWidget(self.keys_help)
         work_layout.addWidget(self.decisions)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -418,6 +438,13 @@ class IntakePanel(QWidget):
         action(Qt.Key.Key_F7, lambda: self.decide(Decision.CORRECTION))
         action(Qt.Key.Key_F8, lambda: self.decide(Decision.REFUSE))
         action(Qt.Key.Key_F4, self.table.setFocus)
+        if self.capture is not None:
+            capture = self.capture
+            action(Qt.Key.Key_F11, capture.capture)
+            action(QKeySequence("Ctrl+I"), capture.import_file)
+            action(Qt.Key.Key_F12, self.sign)
+            selection = self.table.selectionModel()
+            selection.currentRowChanged.connect(lambda *_: capture.follow())
 
     def _order_tabs(self) -> None:
         a = self.applicant
@@ -576,6 +603,8 @@ class IntakePanel(QWidget):
             outcomes = {int(k): outcome_from_json(v) for k, v in state.get("outcomes", {}).items()}
             stored_id = state.get("intake_id") or ""
             self.intake_id = uuid.UUID(stored_id) if stored_id else uuid7()
+            if self.capture is not None and stored_id:
+                self.capture.load(self.intake_id)  # its pages, taken before the restart
             self._set_item(found[0], found[1], dict(state.get("answers", {})), outcomes)
             a = state.get("applicant", {})
             self.applicant.set_applicant(
@@ -639,6 +668,39 @@ class IntakePanel(QWidget):
         self.table.setFocus()
         self.table.select_row(0)
         return True
+
+    # ------------------------------------------------------------ the applicant's signature
+
+    def sign(self) -> None:
+        """F12: the applicant signs (on screen or on the pad) for the one-time notice
+        and the promise; kept with the intake, printed on those documents."""
+        if self.item is None or self.intake_id is None or self.pages is None:
+            self.message.emit(self.tr("请先选定事项"))
+            return
+        from app.ui.signature import SignatureDialog
+
+        name = self.applicant.applicant().name or self.tr("申请人")
+        dialog = SignatureDialog(
+            self.tr("%1：请在下方签名。签名将印在一次性告知书或容缺受理承诺书的申请人签字处。")
+            .replace("%1", name),
+            self.signature_pad, self, self.capture.runner if self.capture else None,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        intake, pages = self.intake_id, self.pages
+
+        def accepted() -> None:
+            png = dialog.png
+            if png is None or self.capture is None:
+                return
+            self.capture.runner.submit(
+                lambda: pages.save_signature(intake, png),
+                lambda _r: self.message.emit(self.tr("已保存申请人签名")),
+                lambda exc: self.message.emit(self.tr("签名未能保存：%1").replace("%1", str(exc))),
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        self.signature_dialog = dialog
 
     # ------------------------------------------------------------ deciding and saving
 

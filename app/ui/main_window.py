@@ -140,9 +140,19 @@ class MainWindow(QMainWindow):
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
+        from app.services.page_images import PageService
+
+        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
+        pad = None
+        if settings.get("demo_clerks"):
+            from devices.signature import SimulatedSignaturePad
+
+            pad = SimulatedSignaturePad()
         self.intake = IntakePanel(
-            self.service, self.runner, context.calendar, operator, self.search, self
-        )
+            self.service, self.runner, context.calendar, operator, self.search, self,
+            pages=PageService(context.store, context.clock, context.data_dir),
+            signature_pad=pad,
+        )  # fmt: skip
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
@@ -487,13 +497,17 @@ class MainWindow(QMainWindow):
                 self.context.store, self.context.calendar, self.context.clock,
                 Clerk(op.login, op.name, op.window_no, role=op.role),
             )  # fmt: skip
-            self._case_view = CaseView(cases, page, lifecycle=self.lifecycle, runner=self.runner)
+            self._case_view = CaseView(
+                cases, page, lifecycle=self.lifecycle, runner=self.runner,
+                pages=self.intake.pages,
+            )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             self._cases_page = page
             self._balance_cases_page()
             self._case_list.case_opened.connect(self._case_view.show_case)
             self._case_view.reprint_requested.connect(self._reprint)
+            self._case_view.pages_print_requested.connect(self.print_pages)
             layout = self.cases_page.layout()
             assert layout is not None
             layout.addWidget(page)
@@ -834,6 +848,15 @@ class MainWindow(QMainWindow):
             return
         self.print_case(case_no, [kind])
 
+    def print_pages(self, case_no: str) -> None:
+        """材料影像 of a case on paper (and kept as PDF), on request from the case view."""
+        who = self.operator.login
+        self.runner.submit(
+            lambda: [self.documents.pages_document(case_no, who=who)],
+            lambda reports: self._printed(case_no, reports),
+            lambda exc: self.show_message(self.tr("材料影像未能打印：%1").replace("%1", str(exc))),
+        )
+
     def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
         self.last_print = reports
         self.show_message("；".join(r.text() for r in reports))
@@ -955,6 +978,8 @@ class MainWindow(QMainWindow):
             self.bridge.close()
         if self.id_reader is not None:
             self.id_reader.close()
+        if self.intake.capture is not None:
+            self.intake.capture.close_camera()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
