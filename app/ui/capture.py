@@ -45,8 +45,8 @@ from app.ui.tasks import TaskRunner
 log = logging.getLogger("yichuang.ui.capture")
 
 IMAGE_FILTER = "图片 (*.jpg *.jpeg *.png *.bmp *.tif *.tiff);;所有文件 (*)"
-PREVIEW = QSize(200, 150)
-STRIP_ICON = QSize(72, 96)
+PREVIEW = QSize(160, 120)
+STRIP_ICON = QSize(48, 64)
 
 
 def frame_pixels(image: QImage) -> tuple[int, int, bytes, int]:
@@ -144,47 +144,49 @@ class CapturePane(QWidget):
         self.title = QLabel(self.tr("材料影像"), self)
         self.title.setObjectName("captureTitle")
         self.title.setStyleSheet("font-weight: bold;")
+        self.hint = QLabel(
+            self.tr("（未检测到高拍仪：F11 或 Ctrl+I 从文件导入扫描件或照片）"), self
+        )
+        self.hint.setStyleSheet("color: #666;")
+        # the live picture: only where there is a camera (the strip stays one line high
+        # without one, so the checklist keeps its rows on a 768-pixel screen)
         self.preview_box = QWidget(self)
         self.preview_box.setFixedSize(PREVIEW)
         self.preview_box.setStyleSheet("background: #2b2b2b;")
-        box = QVBoxLayout(self.preview_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        self.no_camera = QLabel(
-            self.tr("未检测到高拍仪\nF11 或 Ctrl+I 从文件导入"), self.preview_box
-        )
-        self.no_camera.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_camera.setStyleSheet("color: #ddd;")
-        self.no_camera.setWordWrap(True)
-        box.addWidget(self.no_camera)
+        QVBoxLayout(self.preview_box).setContentsMargins(0, 0, 0, 0)
+        self.preview_box.hide()
         self.strip = QListWidget(self)
         self.strip.setObjectName("pageStrip")
         self.strip.setViewMode(QListWidget.ViewMode.IconMode)
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
         self.strip.setWrapping(False)
         self.strip.setIconSize(STRIP_ICON)
-        self.strip.setFixedHeight(STRIP_ICON.height() + 36)
+        self.strip.setFixedHeight(STRIP_ICON.height() + 32)
         self.strip.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.strip.installEventFilter(self)
+        self.strip.hide()  # shown while the material has pages
         self.take = QPushButton(self.tr("拍摄 (F11)"), self)
         self.take.setObjectName("captureButton")
         self.take.clicked.connect(self.capture)
-        self.import_button = QPushButton(self.tr("导入文件 (Ctrl+I)"), self)
+        self.import_button = QPushButton(self.tr("导入 (Ctrl+I)"), self)
         self.import_button.clicked.connect(self.import_file)
         self.remove_button = QPushButton(self.tr("删除所选页 (Del)"), self)
         self.remove_button.clicked.connect(self.remove_selected)
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.take)
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
+        self.remove_button.hide()
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.hint, 1)
+        head.addWidget(self.take)
+        head.addWidget(self.import_button)
+        head.addWidget(self.remove_button)
         right = QVBoxLayout()
-        right.addWidget(self.title)
+        right.setSpacing(2)
+        right.addLayout(head)
         right.addWidget(self.strip)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.addWidget(self.preview_box)
         layout.addLayout(right, 1)
-        layout.addLayout(buttons)
 
         model.pages_changed.connect(self._pages_changed)
         model.modelReset.connect(self.follow)
@@ -201,7 +203,8 @@ class CapturePane(QWidget):
             return
         from PySide6.QtMultimediaWidgets import QVideoWidget
 
-        self.no_camera.hide()
+        self.hint.hide()
+        self.preview_box.show()
         video = QVideoWidget(self.preview_box)
         video.setObjectName("cameraPreview")
         layout = self.preview_box.layout()
@@ -334,6 +337,8 @@ class CapturePane(QWidget):
             self._seq = None
             self.title.setText(self.tr("材料影像"))
             self.strip.clear()
+            self.strip.hide()
+            self.remove_button.hide()
             return
         material = self.model.material(row)
         self._seq = material.seq
@@ -346,6 +351,10 @@ class CapturePane(QWidget):
 
     def _fill(self) -> None:
         self.strip.clear()
+        has = self._seq is not None and bool(self.model.pages_of(self._seq))
+        self.strip.setVisible(has)
+        self.remove_button.setVisible(has)
+        self.hint.setVisible(not has and not (self.camera and self.camera.available))
         if self._seq is None:
             return
         for record, thumb in self.model.pages_of(self._seq):

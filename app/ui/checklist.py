@@ -45,7 +45,7 @@ COLUMNS = (
     "序号", "材料名称", "形式", "份数", "必要性", "核验结果", "收到份数", "说明", "受理标准", "影像",
 )  # fmt: skip
 PAGES_COLUMN = 9
-THUMB_HEIGHT = 32  # the row's thumbnail: about a line and a half of text
+THUMB_HEIGHT = 24  # the row's thumbnail: about a line of text
 STATUS_COLOURS = {
     Status.RECEIVED: QColor("#e3f4e1"),
     Status.MISSING: QColor("#fde2e1"),
@@ -240,9 +240,10 @@ class ChecklistModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and col == PAGES_COLUMN:
             pages = self._pages.get(m.seq)
             if pages:
-                return pages[-1][1].scaledToHeight(
-                    THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation
-                )
+                return pages[-1][1].scaled(
+                    THUMB_HEIGHT, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )  # fmt: skip
             return None
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = STATUS_COLOURS.get(o.status)
@@ -319,6 +320,8 @@ class ChecklistView(QTableView):
         # a long reason never pushes 受理标准 off the screen
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        # 影像: a thumbnail and "n页", a set width (contents change after the reset)
+        header.setSectionResizeMode(PAGES_COLUMN, QHeaderView.ResizeMode.Fixed)
         # the other columns follow their contents: when they change, share out again
         self._fitting = False
         header.sectionResized.connect(self._section_resized)
@@ -350,6 +353,11 @@ class ChecklistView(QTableView):
         name = metrics.horizontalAdvance("个体工商户登记（备案）申请书") + pad
         reason = metrics.horizontalAdvance("复印件不清晰") + pad
         header = self.horizontalHeader()
+        self.setColumnWidth(
+            PAGES_COLUMN,
+            max(THUMB_HEIGHT + 6 + metrics.horizontalAdvance("9页"),
+                metrics.horizontalAdvance("影像")) + pad,
+        )  # fmt: skip
         fixed = sum(header.sectionSize(c) for c in (0, 2, 3, 4, 5, 6, PAGES_COLUMN))
         room = self.viewport().width() - fixed - metrics.horizontalAdvance("受理标准受理标准")
         if room < name + reason:

@@ -852,7 +852,7 @@ class MainWindow(QMainWindow):
         """材料影像 of a case on paper (and kept as PDF), on request from the case view."""
         who = self.operator.login
         self.runner.submit(
-            lambda: [self.documents.pages_document(case_no, who=who)],
+            lambda: [self.documents().pages_document(case_no, who=who)],
             lambda reports: self._printed(case_no, reports),
             lambda exc: self.show_message(self.tr("材料影像未能打印：%1").replace("%1", str(exc))),
         )

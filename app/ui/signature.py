@@ -165,6 +165,7 @@ class SignatureDialog(QDialog):
         clear = buttons.addButton(self.tr("重签"), QDialogButtonBox.ButtonRole.ResetRole)
         buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
         clear.clicked.connect(self.area.clear)
+        self.area.changed.connect(lambda: self.problem.setText(""))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
