@@ -44,6 +44,8 @@ from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui.capture")
 
+# hardware decoders' and PipeWire's library probes, FFmpeg's version line: nothing we use
+MULTIMEDIA_QUIET = "qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg.info=false"
 IMAGE_FILTER = "图片 (*.jpg *.jpeg *.png *.bmp *.tif *.tiff);;所有文件 (*)"
 PREVIEW = QSize(160, 120)
 STRIP_ICON = QSize(48, 64)
@@ -76,8 +78,7 @@ class DocumentCamera(QObject):
         self._camera: Any = None
         self._session: Any = None
         self._still: Any = None
-        # hardware decoders' and PipeWire's library probes: nothing we use
-        QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")
+        QLoggingCategory.setFilterRules(MULTIMEDIA_QUIET)
         try:
             from PySide6.QtMultimedia import QMediaDevices
         except ImportError:  # PySide6-Addons missing: file import only

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = ("fonts", "pdf", "database", "translations", "serial", "keyring", "calendar")
+CHECKS = ("fonts", "pdf", "database", "translations", "serial", "keyring", "calendar", "camera")
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
