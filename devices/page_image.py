@@ -160,8 +160,10 @@ def _page_box(
 def straighten(image: Image.Image) -> tuple[Image.Image, float, bool]:
     """The page turned upright and cropped out of the frame: (page, turn taken out,
     cropped?). The frame is cut down to the page's region before the turn, so only
-    the page's pixels are resampled."""
-    image = image.convert("RGB")
+    the page's pixels are resampled; the page's edges after the turn are found on the
+    small black-and-white copy turned the same way, not on the full picture again."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
     mask, scale = _mask(image)
     skew = find_skew(mask) or 0.0
     if abs(skew) < MIN_SKEW_DEG or abs(skew) > MAX_SKEW_DEG:
@@ -169,12 +171,21 @@ def straighten(image: Image.Image) -> tuple[Image.Image, float, bool]:
     box = _page_box(mask, scale, image.size)
     if box is not None:
         image = image.crop(box)
+        mask = mask.crop(
+            (
+                math.floor(box[0] / scale),
+                math.floor(box[1] / scale),
+                math.ceil(box[2] / scale),
+                math.ceil(box[3] / scale),
+            )
+        )
     if skew:
-        # the corners the turn uncovers take the desk's colour (black), so the crop
-        # below finds the page's own edges again
+        # the corners the turn uncovers take the desk's colour (black), so the page's
+        # own edges are found again
         image = image.rotate(skew, Image.Resampling.BILINEAR, expand=True, fillcolor=(0, 0, 0))
-        mask, scale = _mask(image)
-        inner = _page_box(mask, scale, image.size, scan_ok=False)
+        mask = mask.rotate(skew, Image.Resampling.NEAREST, expand=True, fillcolor=0)
+        mask = mask.filter(ImageFilter.MinFilter(3))  # the turned edge's stair-steps
+        inner = _page_box(mask, image.width / mask.width, image.size, scan_ok=False)
         if inner is not None:
             image = image.crop(inner)
     return image, skew, box is not None

@@ -5,9 +5,9 @@ picture (QtMultimedia; a document camera is a UVC webcam to the system), that
 material's pages as thumbnails, and the keys: F11 takes a page (without a camera it
 opens a file, as Ctrl+I does), Delete in the strip takes the chosen page out.
 
-A frame leaves the GUI thread at once: its pixels are copied out of the QImage and
-the page is found, straightened, cropped, stored and thumbnailed on the pages' own
-task runner (app/services/page_images.py), so the clerk goes on marking materials
+A frame leaves the GUI thread at once (QImage is implicitly shared and may be read on
+another thread): its pixels are copied out and the page is found, straightened,
+cropped, stored and thumbnailed on the pages' own task runner (app/services/page_images.py), so the clerk goes on marking materials
 while it runs, and a slow disk never delays the intake's saves.
 
 QtMultimedia is loaded only when the strip is first shown, and its library probes
@@ -52,8 +52,8 @@ STRIP_ICON = QSize(48, 64)
 
 
 def frame_pixels(image: QImage) -> tuple[int, int, bytes, int]:
-    """(width, height, RGB888 bytes, bytes per line) copied out of a frame: the only
-    work a capture does on the GUI thread (a few milliseconds for 5 megapixels)."""
+    """(width, height, RGB888 bytes, bytes per line) copied out of a frame (on the
+    pages' worker thread)."""
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     return rgb.width(), rgb.height(), bytes(rgb.constBits()), rgb.bytesPerLine()
 
@@ -248,14 +248,15 @@ class CapturePane(QWidget):
         if target is None or image.isNull():
             return
         intake, seq, _name = target
-        width, height, rgb, stride = frame_pixels(image)
         started = time.perf_counter()
         pages = self.pages
-        self.runner.submit(
-            lambda: pages.capture_frame(intake, seq, width, height, rgb, stride),
-            lambda got: self._kept(got, started),
-            self._failed,
-        )
+        frame = QImage(image)  # a shallow copy: QImage may be read on another thread
+
+        def job() -> CapturedPage:
+            width, height, rgb, stride = frame_pixels(frame)
+            return pages.capture_frame(intake, seq, width, height, rgb, stride)
+
+        self.runner.submit(job, lambda got: self._kept(got, started), self._failed)
 
     def import_file(self) -> None:
         target = self._target()
