@@ -186,3 +186,25 @@ def test_the_applicant_signs_on_screen_and_the_notice_carries_it(
     pdf = window.context.data_dir / "documents" / case.case_no / "一次性告知书.pdf"
     sizes = [i.image.size for p in PdfReader(str(pdf)).pages for i in p.images]
     assert sizes == [Image.open(io.BytesIO(png)).size]
+
+
+def test_a_signature_pad_delivers_strokes_off_the_gui_thread(qtbot: QtBot) -> None:
+    from app.ui.signature import SignatureDialog
+    from app.ui.tasks import TaskRunner
+    from devices.signature import SimulatedSignaturePad
+
+    runner = TaskRunner()
+    pad = SimulatedSignaturePad(delay_s=0.2)
+    dialog = SignatureDialog("请签名", pad, None, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    button = dialog.findChild(type(dialog.ok), "fromPad")
+    assert button is not None and "签名板" in button.text()
+    button.click()
+    assert dialog.area.is_empty()  # the pad is still "signing": the GUI thread is free
+    qtbot.waitUntil(lambda: not dialog.area.is_empty(), timeout=5000)
+    assert len(dialog.area.signature().strokes) == 6
+    shot(dialog, "signature_from_pad.png")
+    dialog.ok.click()
+    assert dialog.png is not None and dialog.png.startswith(b"\x89PNG")
+    runner.shutdown()
