@@ -165,3 +165,22 @@ def test_another_centre_cannot_hang_an_image_on_a_case_not_its_own(
             conn.execute("SELECT count(*) FROM yc.page_blob")
     assert len(_central_pages(central)) == 1
     assert json.dumps(sha)  # the owner's page is there, untouched
+
+
+def test_a_county_not_yet_upgraded_keeps_the_pages_waiting_and_takes_them_after(
+    central_factory: Callable[..., Central], ws: Store
+) -> None:
+    from db.central import admin
+
+    old = central_factory(revision="c0006")
+    service = PageService(ws, CLOCK)
+    intake = uuid.uuid4()
+    _take(service, intake, 1, [0.0, 2.0])
+    save_intake(ws, intake, CLOCK, DEMO_CODE)
+    report = client(ws, old).sync_once()
+    assert report.rows > 0 and report.pages_uploaded == 0 and report.pages_pending == 2
+    assert any("县中心尚未升级" in w for w in report.warnings)
+    assert admin.upgrade_central(old.admin_url, "head") == "c0013"
+    report = client(ws, old).sync_once()
+    assert (report.pages_uploaded, report.pages_pending) == (2, 0)
+    assert len(_central_pages(old)) == 2
