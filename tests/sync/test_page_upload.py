@@ -184,3 +184,17 @@ def test_a_county_not_yet_upgraded_keeps_the_pages_waiting_and_takes_them_after(
     report = client(ws, old).sync_once()
     assert (report.pages_uploaded, report.pages_pending) == (2, 0)
     assert len(_central_pages(old)) == 2
+
+
+def test_the_sync_status_counts_the_pages_waiting(central: Central, ws: Store) -> None:
+    from app.services.sync import read_status
+
+    service = PageService(ws, CLOCK)
+    intake = uuid.uuid4()
+    _take(service, intake, 1, [0.0, 1.0, 2.0])
+    assert read_status(ws, True).pages_pending == 0  # not a case yet: nothing to send
+    save_intake(ws, intake, CLOCK, DEMO_CODE)
+    status = read_status(ws, True)
+    assert status.pages_pending == 3 and "影像待传 3" in status.text()
+    client(ws, central).sync_once()
+    assert "影像待传" not in read_status(ws, True).text()
