@@ -11,14 +11,17 @@
     capture_gui_thread_ms            p95 of the part that runs on the GUI thread (the
                                      capture strip's slot: target row, job queued)
     page_jpeg_kb                     mean size of a stored page (long side 2000, q80)
-    sync_30_pages_s                  a case with 30 page images: push and upload (chunks
-                                     of 256 KiB) to loopback PostgreSQL
-    sync_30_pages_mb                 bytes uploaded
+    sync_30_pages_mb                 bytes of a case with 30 page images
     save_p95_idle_ms                 the counter's save (one intake, one transaction) p95
                                      with nothing else running
-    save_p95_during_upload_ms        the same while the 30 images upload (the sync
-                                     thread and the counter share the SQLite file)
-    saves_during_upload              how many saves ran while it uploaded
+    sync_30_pages_{loopback,slow_link}_s
+                                     the sync that uploads them (chunks of 256 KiB) to
+                                     loopback PostgreSQL; slow_link pauses 0.1 s after
+                                     each chunk (about 2.5 MB/s)
+    save_p95_during_upload_{..}_ms   the save's p95 while they upload (the sync thread
+                                     and the counter share the SQLite file), a save every
+                                     20 ms
+    saves_during_upload_{..}         how many saves ran meanwhile
 
 The synthetic pages carry paper-grain noise so their JPEGs are as large as photographed
 pages (~300-400 KB), not the few dozen KB a flat drawing compresses to.
@@ -44,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import psycopg  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from bench.bench_sync import CENTRE, Scratch  # noqa: E402
@@ -178,33 +182,46 @@ def bench_sync_pages(pages_n: int = 30, idle_saves: int = 60) -> None:
             client.upload_images = False
             client.sync_once()  # the cases up first: the upload alone is measured below
             client.upload_images = True
-            report: list[object] = []
-            done = threading.Event()
-
-            def upload() -> None:
-                t = time.perf_counter()
-                got = client.sync_once()
-                report.append((time.perf_counter() - t, got))
-                done.set()
-
-            thread = threading.Thread(target=upload, name="sync")
-            thread.start()
-            during = []
-            while not done.is_set():
-                during.append(save())
-                time.sleep(0.02)  # a clerk's pace would be far slower; still a busy counter
-            thread.join()
-            seconds, got = report[0]  # type: ignore[misc]
-            assert got.pages_uploaded == pages_n, got.text()  # type: ignore[attr-defined]
             sent = sum(len(service.image(r.sha256)) for r in service.pages(intake))
+            figure("save_p95_idle_ms", p95(idle), "ms")
+            figure("sync_30_pages_mb", sent / 1024 / 1024, "MB")
+            for label, pause in (("loopback", 0.0), ("slow_link", 0.1)):
+                # slow_link: 0.1 s after each 256 KiB chunk, about 2.5 MB/s, a county link
+                # shared by a hall; the same pages again (marked pending, county emptied)
+                if pause:
+                    from sqlalchemy import update
+
+                    from db.page_models import CasePageRow
+
+                    with ctx.store.session() as s, s.begin():
+                        s.execute(update(CasePageRow).values(uploaded_at=None))
+                    with psycopg.connect(scratch.url, autocommit=True) as conn:
+                        conn.execute("TRUNCATE yc.case_page, yc.page_blob")
+                client.page_pause_s = pause
+                report: list[object] = []
+                done = threading.Event()
+
+                def upload(report: list[object] = report, done: threading.Event = done) -> None:
+                    t = time.perf_counter()
+                    got = client.sync_once()
+                    report.append((time.perf_counter() - t, got))
+                    done.set()
+
+                thread = threading.Thread(target=upload, name="sync")
+                thread.start()
+                during = []
+                while not done.is_set():
+                    during.append(save())
+                    time.sleep(0.02)  # far busier than a clerk: a save every 20 ms
+                thread.join()
+                seconds, got = report[0]  # type: ignore[misc]
+                assert got.pages_uploaded == pages_n, got.text()  # type: ignore[attr-defined]
+                figure(f"sync_30_pages_{label}_s", seconds, "s")
+                figure(f"save_p95_during_upload_{label}_ms", p95(during), "ms")
+                figure(f"saves_during_upload_{label}", len(during), "saves")
             ctx.close()
     finally:
         scratch.close()
-    figure("sync_30_pages_s", seconds, "s")
-    figure("sync_30_pages_mb", sent / 1024 / 1024, "MB")
-    figure("save_p95_idle_ms", p95(idle), "ms")
-    figure("save_p95_during_upload_ms", p95(during), "ms")
-    figure("saves_during_upload", len(during), "saves")
 
 
 if __name__ == "__main__":
