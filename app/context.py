@@ -120,7 +120,7 @@ def ensure_demo_catalogue(context: AppContext) -> int:
     """Import the shipped demo catalogue when the store has no items. Returns how many
     items were added."""
     from app.services.catalog_files import read_catalog
-    from db.catalog_repo import has_any_item, import_items
+    from db.catalog_repo import has_any_item, import_bundles, import_items
 
     with context.store.session() as s:
         if has_any_item(s):
@@ -130,6 +130,7 @@ def ensure_demo_catalogue(context: AppContext) -> int:
         raise RuntimeError("demo catalogue invalid: " + "; ".join(map(str, parsed.problems)))
     with context.store.session() as s, s.begin():
         import_items(s, parsed.items, source="demo-catalog.xlsx", readings_of=demo_readings())
+        import_bundles(s, parsed.bundles, source="demo-catalog.xlsx")
     context.catalogue_changed()
     log.info("demo catalogue loaded: %d items", len(parsed.items))
     return len(parsed.items)

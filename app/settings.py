@@ -222,6 +222,10 @@ REGISTRY: tuple[Setting, ...] = (
         SYNC,
     ),
     # Operations (issue 19)
+    # Personal data (issue 23): the county's retention period, in the hall file it hands out
+    Setting("personal_data_keep_days", int, 180,
+            "办结并经县中心确认后，本机保留申请人个人信息的天数（县中心规定；到期后本机只留办件编号、事项、日期和状态）",
+            HALL, _range(1, 3650, "天")),
     Setting("backup_keep", int, 14, "保留的每日自动备份份数（数据目录 backups/ 中，最少1份）", HALL,
             _range(1, 365, "份")),
 )  # fmt: skip

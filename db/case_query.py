@@ -72,6 +72,7 @@ from app.core.case_records import (
 from app.core.caseno import looks_like_case_number
 from app.core.identity import normalise
 from app.core.intake import CaseStatus
+from app.core.privacy import ACCESS_ACTIONS
 from db.models import (
     ApplicantRow,
     AuditRow,
@@ -325,9 +326,9 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
     )
     audit = session.execute(
         select(AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.detail)
-        .where(AuditRow.case_id == cid)
+        .where(AuditRow.case_id == cid, AuditRow.action.not_in(ACCESS_ACTIONS))
         .order_by(AuditRow.at, AuditRow.id)
-    )
+    )  # (the looks at the applicant's data are the manager's list, not the case's story)
     p = PrintLogRow
     printed = session.execute(
         select(p.at, p.what, p.who, p.copies, p.printer, p.success, p.message, p.file)
@@ -365,4 +366,5 @@ def case_detail(session: Session, case_no: str) -> CaseDetail | None:
         promised_estimated=bool(case.promised_estimated),
         calendar_basis=case.calendar_basis,
         case_id=case.id,
+        purged_at=case.purged_at,
     )

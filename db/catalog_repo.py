@@ -18,6 +18,7 @@ from typing import cast
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.core.bundles import Bundle, bundle_from_doc, bundle_to_doc
 from app.core.items import (
     Condition,
     Item,
@@ -30,7 +31,7 @@ from app.core.items import (
 )
 from app.core.search import Readings, SearchEntry, readings
 from app.core.workdays import LimitUnit
-from db.models import ItemVersionRow, MaterialRow, QuestionRow
+from db.models import BundleVersionRow, ItemVersionRow, MaterialRow, QuestionRow
 
 
 def content_hash(item: Item) -> str:
@@ -56,6 +57,9 @@ def content_hash(item: Item) -> str:
     remedies = [item.review_body, item.court, item.delivery]
     if any(remedies):  # likewise for items without 复议机关, 管辖法院, 送达方式
         payload["remedies"] = remedies
+    codes = [m.code for m in item.materials]
+    if any(codes):  # and for items whose materials carry no 材料编码
+        payload["material_codes"] = codes
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -113,6 +117,7 @@ def _child_values(
             "source": m.source,
             "blank_form": m.blank_form,
             "sample": m.sample,
+            "code": m.code,
         }
         for m in item.materials
     ]
@@ -228,6 +233,7 @@ def to_item(row: ItemVersionRow) -> Item:
                 blank_form=m.blank_form,
                 sample=m.sample,
                 key=m.key,
+                code=m.code,
             )
             for m in row.materials
         ),
@@ -288,3 +294,113 @@ def all_versions(session: Session, codes: Iterable[str]) -> list[tuple[str, str,
             .order_by(ItemVersionRow.code, ItemVersionRow.id)
         )
     ]
+
+
+# ---------------------------------------------------------------- bundles (一件事)
+
+
+def bundle_hash(bundle: Bundle) -> str:
+    text = json.dumps(bundle_to_doc(bundle), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plan_bundle_import(session: Session, bundles: Sequence[Bundle]) -> ImportReport:
+    """What importing bundles would do (a published version never changes)."""
+    existing = {
+        (code, version): digest
+        for code, version, digest in session.execute(
+            select(BundleVersionRow.code, BundleVersionRow.version, BundleVersionRow.content_hash)
+        )
+    }
+    report = ImportReport()
+    for bundle in bundles:
+        label = f"{bundle.code} {bundle.name}（版本 {bundle.version}）"
+        digest = existing.get((bundle.code, bundle.version))
+        if digest is None:
+            report.added.append(label)
+        elif digest == bundle_hash(bundle):
+            report.unchanged.append(label)
+        else:
+            report.conflicts.append(
+                f"一件事{label}：数据库中已有同一版本但内容不同。已发布的版本不能修改，"
+                "请提高版本号后再导入"
+            )
+    return report
+
+
+def import_bundles(
+    session: Session, bundles: Sequence[Bundle], source: str = "", now: datetime | None = None
+) -> ImportReport:
+    """Add new bundle versions in the caller's transaction; a new version becomes
+    current. Nothing is written when any bundle conflicts with a published version."""
+    report = plan_bundle_import(session, bundles)
+    if not report.ok:
+        return report
+    now = now or datetime.now()
+    existing = {
+        (code, version)
+        for code, version in session.execute(
+            select(BundleVersionRow.code, BundleVersionRow.version)
+        )
+    }
+    new = [b for b in bundles if (b.code, b.version) not in existing]
+    if not new:
+        return report
+    session.execute(
+        update(BundleVersionRow)
+        .where(BundleVersionRow.code.in_([b.code for b in new]))
+        .values(is_current=False)
+    )
+    session.execute(
+        insert(BundleVersionRow),
+        [
+            {"code": b.code, "version": b.version, "name": b.name, "doc": bundle_to_doc(b),
+             "content_hash": bundle_hash(b), "is_current": True, "imported_at": now,
+             "source": source}
+            for b in new
+        ],
+    )  # fmt: skip
+    session.expire_all()
+    return report
+
+
+def current_bundles(session: Session) -> list[tuple[int, Bundle]]:
+    """Every current bundle version (id, bundle), by code."""
+    rows = session.execute(
+        select(BundleVersionRow.id, BundleVersionRow.doc)
+        .where(BundleVersionRow.is_current)
+        .order_by(BundleVersionRow.code)
+    )
+    return [(vid, bundle_from_doc(doc)) for vid, doc in rows]
+
+
+def current_bundle(session: Session, code: str) -> tuple[int, Bundle] | None:
+    row = session.execute(
+        select(BundleVersionRow.id, BundleVersionRow.doc).where(
+            BundleVersionRow.code == code, BundleVersionRow.is_current
+        )
+    ).first()
+    return (row[0], bundle_from_doc(row[1])) if row else None
+
+
+def bundle_version(session: Session, version_id: int) -> Bundle | None:
+    doc = session.scalar(select(BundleVersionRow.doc).where(BundleVersionRow.id == version_id))
+    return bundle_from_doc(doc) if doc is not None else None
+
+
+def bundle_with_items(
+    session: Session, code: str
+) -> tuple[int, Bundle, dict[str, tuple[int, Item]]] | None:
+    """A current bundle and the current version (id, item) of each of its items: what
+    the counter needs to open the bundle's merged checklist. An item the catalogue no
+    longer has current is simply absent (the caller says so)."""
+    found = current_bundle(session, code)
+    if found is None:
+        return None
+    vid, bundle = found
+    rows = session.scalars(
+        select(ItemVersionRow).where(
+            ItemVersionRow.code.in_(bundle.item_codes), ItemVersionRow.is_current
+        )
+    )
+    return vid, bundle, {r.code: (r.id, to_item(r)) for r in rows}

@@ -33,10 +33,13 @@ from app.core.lifecycle import (
     apply_step,
     with_history,
 )
+from app.core.privacy import ACCESS_ACTIONS, PURGE
 from app.core.workdays import WorkCalendar
 from db.audit import RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
+
+NOT_STEPS = (RECEIPT_ACTION, *ACCESS_ACTIONS, PURGE)
 
 
 class CaseChanged(RuntimeError):
@@ -86,10 +89,11 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         Entry(a.at, a.actor, a.action, dict(a.detail or {}))
         for a in session.execute(
             select(AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.detail)
-            .where(AuditRow.case_id == case.id, AuditRow.action != RECEIPT_ACTION)
+            .where(AuditRow.case_id == case.id, AuditRow.action.not_in(NOT_STEPS))
             .order_by(AuditRow.at, AuditRow.id)
         )
-    )  # (a receipt of what came down from the county is the chain's, not a step)
+    )  # (a receipt of what came down from the county, a look at the applicant's data
+    # and a purge of it are the chain's, not steps)
     base = CaseState(
         case_no=case.case_no,
         status=case.status,
@@ -160,7 +164,7 @@ def _why_not_claimed(session: Session, number: str, shown_version: int) -> Excep
         return CaseNotFound(f"没有办件 {number}")
     last = session.execute(
         select(AuditRow.actor, AuditRow.action, AuditRow.detail)
-        .where(AuditRow.case_id == row.id)
+        .where(AuditRow.case_id == row.id, AuditRow.action.not_in(NOT_STEPS))
         .order_by(AuditRow.at.desc(), AuditRow.id.desc())
         .limit(1)
     ).first()

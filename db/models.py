@@ -139,8 +139,29 @@ class MaterialRow(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     blank_form: Mapped[str] = mapped_column(String(200), default="")
     sample: Mapped[str] = mapped_column(String(200), default="")
+    # 材料编码: the standard's shared material code ("" where it gives none)
+    code: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     item_version: Mapped[ItemVersionRow] = relationship(back_populates="materials")
+
+
+class BundleVersionRow(Base):
+    """One published version of a bundle (一件事): its items, stages, shared questions
+    and their mapping, kept as the document the county publishes (db/sync/catalog_docs).
+    Like item versions, a published version never changes; a new one becomes current."""
+
+    __tablename__ = "bundle_version"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_bundle_version_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(200), default="")
 
 
 # ---------------------------------------------------------------- cases
@@ -222,6 +243,10 @@ class CaseRow(Base):
     # The counter's own id of the intake this case came from: one intake, at most one
     # case, whatever keys, retries or processes try to save it again. Local only.
     intake_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
+    # When the applicant's personal data left this store (issue 23, db/privacy_repo):
+    # the county keeps the record; here the number, item, dates and status remain.
+    # Local only, and no column of the audit chain's case forms.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     item_version: Mapped[ItemVersionRow] = relationship()
     applicant: Mapped[ApplicantRow] = relationship(
@@ -420,6 +445,21 @@ class SignInRow(Base):
     on_behalf_of: Mapped[str] = mapped_column(String(64), default="")
     signed_in_at: Mapped[datetime] = mapped_column(DateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CaseAckRow(Base):
+    """What the county acknowledged of a case: the highest row_version of the case row
+    a push carried that the county took (not refused), and when (db/sync/client). The
+    purge of personal data (db/privacy_repo) waits for it: the county keeps the record."""
+
+    __tablename__ = "case_county_ack"
+    __table_args__ = (Index("ix_case_county_ack_acked_at", "acked_at"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    row_version: Mapped[int] = mapped_column(Integer)
+    acked_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class DraftRow(Base):

@@ -7,9 +7,9 @@ a job for a stopped printer and the clerk would wait at an empty tray. Then
 ``lp -d NAME -n COPIES -t TITLE FILE`` submits; :meth:`CupsDispatcher.wait` can
 follow the job until CUPS has finished it.
 
-Windows: not in this package. See :class:`WindowsDispatcher` and docs/printing/README.md:
-the application prints the PDF through Qt (QtPdf renders pages, QPrinter with the
-printer's name prints them) and reads the spooler's printer status.
+Windows: :class:`printing.qt_dispatch.QtPdfDispatcher` — QtPdf renders the pages,
+a QPrinter with the printer's name prints them, the spooler's status flags say
+whether the printer is out of paper or offline before the job is sent.
 """
 
 from __future__ import annotations
@@ -247,44 +247,25 @@ def _disabled_reason(lpstat_long: str) -> str:
     return ""
 
 
-class WindowsDispatcher:
-    """Placeholder: PDF printing on Windows belongs to the Qt application layer.
-
-    Windows has no standard command that prints a PDF silently to a named printer
-    (``ShellExecute`` "printto" depends on whichever PDF reader is installed and shows
-    its window). The plan, documented in docs/printing/README.md: the app renders each
-    page with QtPdf (``QPdfDocument.render`` at the printer's resolution; needs the
-    PySide6-Addons wheel) and paints it on a ``QPrinter`` whose ``printerName`` is the
-    configured printer, and reads the printer's status (paper out, offline) from
-    ``QPrinterInfo`` or the spooler (win32 ``GetPrinter`` PRINTER_STATUS_* flags)."""
-
-    MESSAGE = (
-        "Windows 下的PDF打印由程序界面层（Qt 打印）完成，printing 包只负责生成PDF；"
-        "请调用 app 层的打印服务。"
-    )
-
-    def check(self, printer: str) -> PrintOutcome:
-        raise NotImplementedError(self.MESSAGE)
-
-    def print_pdf(
-        self, pdf: bytes | Path, printer: str, *, copies: int = 1, title: str = ""
-    ) -> PrintOutcome:
-        raise NotImplementedError(self.MESSAGE)
-
-
 def default_dispatcher() -> PrintDispatcher:
     """The dispatcher for this operating system."""
     if sys.platform == "win32":
-        return WindowsDispatcher()
+        from printing.qt_dispatch import QtPdfDispatcher
+
+        return QtPdfDispatcher()
     return CupsDispatcher()
 
 
 def installed_printers(runner: Runner = run_command, timeout: float = 5.0) -> list[str]:
     """The printers this machine has, for a settings dialog to offer (a name can still
-    be typed). CUPS: ``lpstat -e``; none when CUPS is missing or stopped. Windows: none
-    listed yet (the name is typed as Windows shows it)."""
+    be typed). CUPS: ``lpstat -e``; none when CUPS is missing or stopped. Windows: the
+    spooler's printers as Qt sees them (inside the program; none from a bare command line)."""
     if sys.platform == "win32":
-        return []
+        from PySide6.QtGui import QGuiApplication
+
+        from printing.qt_dispatch import qt_printer_names
+
+        return qt_printer_names() if QGuiApplication.instance() is not None else []
     env = dict(os.environ, LC_ALL="C", LANG="C")
     result = runner(("lpstat", "-e"), env, timeout)
     if result.returncode != 0:

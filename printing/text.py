@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from app.core.privacy import mask_id_no
+from app.core.privacy import mask_phone as privacy_mask_phone
 from printing import linebreak
 from printing.model import ApplicantInfo
 
@@ -12,26 +14,14 @@ CREDIT_CODE_LABEL = "统一社会信用代码"
 
 
 def mask_id(number: str) -> str:
-    """Hide the middle of an identity number: 370982********1234.
-
-    An 18-character resident ID keeps its region (6) and last 4; other numbers keep
-    roughly their first and last quarter so the applicant can recognise their own."""
-    n = number.strip()
-    if len(n) <= 4:
-        return "*" * len(n)
-    if len(n) in (15, 18):
-        head, tail = 6, 4
-    else:
-        head, tail = max(1, len(n) // 4), max(1, len(n) // 4)
-    return n[:head] + "*" * (len(n) - head - tail) + n[-tail:]
+    """Hide the middle of an identity number: 370982********1234 (the one rule:
+    app/core/privacy.mask_id_no)."""
+    return mask_id_no(number)
 
 
 def mask_phone(phone: str) -> str:
     """138****5678 for mobile numbers; landlines (with a dash) are public and shown."""
-    p = phone.strip()
-    if len(p) == 11 and p.isdigit():
-        return p[:3] + "****" + p[7:]
-    return p
+    return privacy_mask_phone(phone, landline=False)
 
 
 def applicant_id_text(applicant: ApplicantInfo, *, mask: bool = True) -> tuple[str, str]:

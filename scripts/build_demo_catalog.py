@@ -1,7 +1,8 @@
 """Build the demo item catalogue (实施清单) shipped with YiChuang.
 
 The catalogue is a fictional county, 示范县, whose township hall (城关镇便民服务中心)
-handles twenty common items. The items, legal bases, conditions and materials follow
+handles twenty-seven common items and four bundles of them (一件事: 我要开饭店,
+新生儿出生一件事, 困难群众救助一件事, 企业开办一件事). The items, legal bases, conditions and materials follow
 what such items require in practice; names, codes, addresses and telephone numbers
 are made up. Telephone numbers use local numbers starting with 1, which no Chinese
 landline is assigned, so no real office gets called from a demo.
@@ -14,6 +15,8 @@ Workbook layout (header in row 1, data from row 2):
         设定依据 受理条件 办理流程 办理地点 咨询电话 版本
   情形: 事项编码 情形编码 问题 选项            (options separated by ';', first = default)
   材料: 事项编码 序号 材料名称 材料形式 份数 必要性 适用情形 受理标准 来源渠道 空白表格 示例样表
+        材料编码
+  一件事 / 一件事事项 / 一件事情形 / 一件事情形对应: the bundles (app/core/catalog.py)
 
 适用情形: empty = always; otherwise `问题=选项`, conditions ANDed with ';', alternative
 options of one question with '|'. 问题 is the question text or its 情形编码.
@@ -57,10 +60,24 @@ SJ = ("示范县市场监督管理局", "0538-1230106")
 ZF = ("示范县城关镇人民政府", "0538-1230107")
 GA = ("示范县公安局", "0538-1230108")
 TY = ("示范县退役军人事务局", "0538-1230109")
+ZH = ("示范县综合行政执法局", "0538-1230110")
+SW = ("国家税务总局示范县税务局", "0538-1230111")
+
+# Shared material codes (材料编码) of the county's standard: a material that several
+# items ask for carries one code, so a bundle (一件事) checks it once. Items written
+# before the codes have none; their materials join a code by name.
+CODE_ID_CARD = "CL-0001"  # 居民身份证
+CODE_LICENCE = "CL-0002"  # 营业执照
+CODE_HUKOU = "CL-0003"  # 居民户口簿
+CODE_BIRTH = "CL-0004"  # 出生医学证明
+CODE_MARRIAGE = "CL-0005"  # 结婚证
+CODE_PREMISES = "CL-0006"  # 经营场所使用证明
+CODE_LEGAL_REP_ID = "CL-0007"  # 法定代表人居民身份证
 
 # Vocabularies of the workbook (the loader in app/core/items.py accepts these).
 LICENSING, PUBLIC_SERVICE = "行政许可", "公共服务"
 PAYMENT, CONFIRMATION = "行政给付", "行政确认"  # national item types
+OTHER_POWER = "其他行政权力"
 ON_THE_SPOT, PROMISED = "即办件", "承诺件"
 KEPT, SHOWN, COPY, ELECTRONIC = "原件收取", "原件核验", "复印件", "电子"
 REQUIRED, DEFERRABLE, OPTIONAL = "必需", "容缺", "非必需"
@@ -101,6 +118,7 @@ class Mat:
     source: str = SRC_SELF
     blank_form: str = ""
     sample: str = ""
+    code: str = ""  # 材料编码 (shared across items)
 
 
 @dataclass(frozen=True)
@@ -1333,7 +1351,540 @@ ITEMS: tuple[DemoItem, ...] = (
             power_of_attorney("Q2=是"),
         ),
     ),
+    # ------------------------------------------------ items of the demo bundles (一件事)
+    DemoItem(
+        code="370999-SJ-003",
+        name="食品经营许可（餐饮服务）",
+        kind=LICENSING,
+        dept=SJ,
+        service_type=PROMISED,
+        statutory_days=20,
+        promised_days=10,
+        legal_basis=("《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》"),
+        conditions=(
+            "从事餐饮服务的，应当依法取得食品经营许可；具有与经营的食品品种、数量相适应的"
+            "经营场所和设备设施，有专职或者兼职的食品安全管理人员和保证食品安全的规章制度。"
+        ),
+        procedure=(
+            "1.受理：窗口人员核对申请材料，材料齐全的予以受理；"
+            "2.审查：对申请材料进行审查，需要现场核查的组织现场核查；"
+            "3.决定：符合条件的作出准予许可决定并核发《食品经营许可证》；不符合的书面说明理由；"
+            "4.办结：许可证可窗口领取或邮寄送达。"
+        ),
+        questions=(
+            q("Q1", "经营主体类型", "个体工商户;企业"),
+            agent_question("Q2", "是否委托代理人办理"),
+        ),
+        materials=(
+            form("食品经营许可申请书", "经营者或法定代表人签字，经营项目填写规范"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时可在营业执照核发后补交；复印件注明“与原件一致”并签字",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "经营者或法定代表人居民身份证，在有效期内",
+                SRC_POLICE,
+                code=CODE_ID_CARD,
+            ),
+            Mat(
+                "经营场所使用证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "自有房屋提供不动产权证书；租赁的提供租赁协议及出租方产权证明",
+                SRC_SELF,
+                code=CODE_PREMISES,
+            ),
+            Mat(
+                "经营场所平面布局图和设备设施布局、操作流程说明",
+                KEPT,
+                1,
+                REQUIRED,
+                "",
+                "标明加工操作区域、设备设施位置，与实际经营场所一致",
+                SRC_SELF,
+            ),
+            form("食品安全管理制度文本", "包括进货查验、从业人员健康管理、清洗消毒等制度"),
+            Mat(
+                "从业人员健康证明",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "直接接触入口食品的从业人员均须取得，在有效期内",
+                SRC_HOSPITAL,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-ZH-001",
+        name="户外招牌设置审批",
+        kind=LICENSING,
+        dept=ZH,
+        service_type=PROMISED,
+        statutory_days=20,
+        promised_days=5,
+        legal_basis="《城市市容和环境卫生管理条例》第十一条；《示范县户外广告和招牌设置管理办法》",
+        conditions=(
+            "在城市建筑物、设施上设置招牌的，应当符合户外招牌设置规划和技术规范，"
+            "结构安全、与建筑立面协调，一个门店原则上设置一块招牌。"
+        ),
+        procedure=(
+            "1.受理：窗口人员核对申请材料；"
+            "2.审查：审查设置位置、规格和安全要求，必要时现场勘验；"
+            "3.决定：符合条件的准予设置，不符合的书面说明理由；"
+            "4.办结：申请人按批准的规格设置，设置后接受检查。"
+        ),
+        questions=(agent_question("Q1", "是否委托代理人办理"),),
+        materials=(
+            form("户外招牌设置申请表", "申请人签字或盖章，设置位置、尺寸填写完整"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时可在营业执照核发后补交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "经营者或法定代表人居民身份证，在有效期内",
+                SRC_POLICE,
+                code=CODE_ID_CARD,
+            ),
+            Mat(
+                "经营场所使用证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "招牌设置所在建筑的产权证明或租赁协议",
+                SRC_SELF,
+                code=CODE_PREMISES,
+            ),
+            Mat(
+                "招牌设计效果图",
+                KEPT,
+                1,
+                REQUIRED,
+                "",
+                "彩色实景效果图，标明尺寸、材质、色彩和设置位置",
+                SRC_SELF,
+            ),
+            form("招牌安全管理责任承诺书", "设置人签字，承诺定期检查维护"),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-GA-003",
+        name="出生登记（新生儿入户）",
+        kind=CONFIRMATION,
+        dept=GA,
+        service_type=ON_THE_SPOT,
+        statutory_days=1,
+        promised_days=0,
+        legal_basis="《中华人民共和国户口登记条例》第七条",
+        conditions=(
+            "婴儿出生后一个月以内，由户主、亲属、抚养人或者邻居向婴儿常住地户口登记机关申报"
+            "出生登记；新生儿可随父或随母落户。"
+        ),
+        procedure=(
+            "1.受理：窗口人员核对出生医学证明和父母身份；"
+            "2.审查：核实落户方户籍信息；"
+            "3.决定：符合条件的当场办理出生登记；"
+            "4.办结：在居民户口簿上增加新生儿户口页。"
+        ),
+        questions=(
+            q("Q1", "随父或随母落户", "随母;随父"),
+            agent_question("Q2"),
+        ),
+        materials=(
+            form("出生登记申请表", "申报人如实填写并签字"),
+            Mat(
+                "出生医学证明",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "新生儿姓名、出生日期、父母信息完整清晰",
+                SRC_HOSPITAL,
+                code=CODE_BIRTH,
+            ),
+            Mat(
+                "居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "父母双方居民身份证，在有效期内",
+                SRC_POLICE,
+                code=CODE_ID_CARD,
+            ),
+            Mat(
+                "居民户口簿",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "落户方（随父或随母）的居民户口簿",
+                SRC_POLICE,
+                code=CODE_HUKOU,
+            ),
+            Mat(
+                "结婚证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "父母双方结婚证，信息与居民身份证一致",
+                SRC_CIVIL,
+                code=CODE_MARRIAGE,
+            ),
+            agent_id("Q2=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-SJ-004",
+        name="有限责任公司设立登记",
+        kind=LICENSING,
+        dept=SJ,
+        service_type=PROMISED,
+        statutory_days=3,
+        promised_days=1,
+        legal_basis="《中华人民共和国公司法》；《中华人民共和国市场主体登记管理条例》第十六条、第十九条",
+        conditions=(
+            "申请人应当具备公司法规定的设立条件：股东符合法定人数，有符合公司章程规定的"
+            "出资，有公司名称和住所，有符合要求的组织机构。"
+        ),
+        procedure=(
+            "1.受理：窗口人员核对申请材料和股东、法定代表人身份；"
+            "2.审查：对申请材料进行形式审查；"
+            "3.决定：材料齐全、符合法定形式的予以登记，核发营业执照（同步发放电子营业执照）；"
+            "4.办结：登记信息通过国家企业信用信息公示系统公示。"
+        ),
+        questions=(
+            q("Q1", "股东类型", "自然人股东;含法人股东"),
+            agent_question("Q2", "是否委托代理人办理"),
+        ),
+        materials=(
+            form("公司登记（备案）申请书", "法定代表人签字，股东、董事、监事等信息填写完整"),
+            form("公司章程", "全体股东签字（法人股东盖章），内容符合公司法规定"),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内，与申请书所载法定代表人一致",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            Mat(
+                "股东主体资格证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "自然人股东提供身份证件复印件；法人股东提供营业执照复印件并加盖公章",
+                SRC_SELF,
+            ),
+            Mat(
+                "住所使用证明",
+                COPY,
+                1,
+                REQUIRED,
+                "",
+                "自有房屋提供不动产权证书；租赁的提供租赁协议及出租方产权证明",
+                SRC_SELF,
+                code=CODE_PREMISES,
+            ),
+            Mat(
+                "法人股东决议或决定",
+                KEPT,
+                1,
+                REQUIRED,
+                "股东类型=含法人股东",
+                "法人股东依其章程作出的同意投资的决议或决定",
+                SRC_SELF,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-GA-004",
+        name="公章刻制备案",
+        kind=OTHER_POWER,
+        dept=GA,
+        service_type=ON_THE_SPOT,
+        statutory_days=1,
+        promised_days=0,
+        legal_basis="《国务院对确需保留的行政审批项目设定行政许可的决定》；《印铸刻字业暨印章刻制管理办法》",
+        conditions="依法设立的企业刻制公章，由印章刻制单位在刻制后向公安机关备案。",
+        procedure=(
+            "1.受理：窗口人员核对营业执照和经办人身份；"
+            "2.刻制：申请人自主选择印章刻制单位刻制；"
+            "3.备案：刻制单位将印模信息报公安机关备案；"
+            "4.办结：当场领取印章。"
+        ),
+        questions=(agent_question("Q1", "是否委托代理人办理"),),
+        materials=(
+            form("印章刻制备案申请表", "企业盖章或法定代表人签字，印章种类、数量填写完整"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时可在营业执照核发后由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-SW-001",
+        name="新办纳税人套餐（发票领用）",
+        kind=PUBLIC_SERVICE,
+        dept=SW,
+        service_type=ON_THE_SPOT,
+        statutory_days=1,
+        promised_days=0,
+        legal_basis="《中华人民共和国税收征收管理法》；《中华人民共和国发票管理办法》",
+        conditions="新设立登记的纳税人，可一次办理信息确认、税种核定、发票票种核定和领用等事项。",
+        procedure=(
+            "1.受理：窗口人员核对纳税人信息和经办人身份；"
+            "2.确认：确认登记信息、财务会计制度和存款账户；"
+            "3.核定：核定票种和领用数量；"
+            "4.办结：当场领用发票或开通数字化电子发票。"
+        ),
+        questions=(
+            q("Q1", "发票类型", "数字化电子发票;纸质发票"),
+            agent_question("Q2", "是否委托代理人办理"),
+        ),
+        materials=(
+            form("新办纳税人套餐申请表", "纳税人盖章，财务负责人、办税人员信息填写完整"),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "存款账户证明",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "开户许可证或银行出具的账户信息，户名与纳税人名称一致",
+                SRC_SELF,
+            ),
+            Mat(
+                "发票专用章印模",
+                KEPT,
+                1,
+                REQUIRED,
+                "发票类型=纸质发票",
+                "已备案的发票专用章印模",
+                SRC_SELF,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
+    DemoItem(
+        code="370999-RS-005",
+        name="单位参加社会保险登记",
+        kind=PUBLIC_SERVICE,
+        dept=RS,
+        service_type=ON_THE_SPOT,
+        statutory_days=15,
+        promised_days=0,
+        legal_basis="《中华人民共和国社会保险法》第五十七条；《社会保险登记管理暂行办法》",
+        conditions="用人单位应当自成立之日起三十日内办理社会保险登记。",
+        procedure=(
+            "1.受理：窗口人员核对单位登记信息和经办人身份；"
+            "2.审查：核实单位信息；"
+            "3.决定：当场办理社会保险登记；"
+            "4.办结：告知参保缴费的期限和渠道。"
+        ),
+        questions=(agent_question("Q1", "是否委托代理人办理"),),
+        materials=(
+            form("社会保险登记表", "单位盖章，信息与营业执照一致"),
+            Mat(
+                "营业执照",
+                COPY,
+                1,
+                DEFERRABLE,
+                "",
+                "联办时由市场监管部门共享，无需另行提交",
+                SRC_MARKET,
+                code=CODE_LICENCE,
+            ),
+            Mat(
+                "法定代表人居民身份证",
+                SHOWN,
+                1,
+                REQUIRED,
+                "",
+                "在有效期内",
+                SRC_POLICE,
+                code=CODE_LEGAL_REP_ID,
+            ),
+            agent_id("是否委托代理人办理=是"),
+            power_of_attorney("是否委托代理人办理=是"),
+        ),
+    ),
 )
+
+
+# ------------------------------------------------------------- bundles (一件事)
+
+
+@dataclass(frozen=True)
+class DemoBundle:
+    code: str
+    name: str
+    description: str
+    items: tuple[tuple[str, int], ...]  # (item code, stage)
+    questions: tuple[Question, ...]
+    # (shared question code, item code, item question code or text, option pairs)
+    mappings: tuple[tuple[str, str, str, str], ...]
+    version: str = VERSION
+
+
+BUNDLES: tuple[DemoBundle, ...] = (
+    DemoBundle(
+        code="YJS-001",
+        name="我要开饭店",
+        description=(
+            "个体工商户设立登记后，食品经营许可和户外招牌设置并联审批；"
+            "身份证件和经营场所证明只交一次"
+        ),
+        items=(("370999-SJ-001", 1), ("370999-SJ-003", 2), ("370999-ZH-001", 2)),
+        questions=(
+            q("S1", "经营者组成形式", "个人经营;家庭经营"),
+            q("S2", "是否委托代理人办理", "否;是"),
+        ),
+        mappings=(
+            ("S1", "370999-SJ-001", "Q1", ""),
+            ("S1", "370999-SJ-003", "Q1", "个人经营=个体工商户;家庭经营=个体工商户"),
+            ("S2", "370999-SJ-001", "Q2", ""),
+            ("S2", "370999-SJ-003", "Q2", ""),
+            ("S2", "370999-ZH-001", "Q1", ""),
+        ),
+    ),
+    DemoBundle(
+        code="YJS-002",
+        name="新生儿出生一件事",
+        description="生育登记、出生登记（入户）并联办理，随后办理新生儿城乡居民医保参保",
+        items=(("370999-WJ-001", 1), ("370999-GA-003", 1), ("370999-YB-001", 2)),
+        questions=(
+            q("S1", "户籍类型", "本地户籍;外地户籍"),
+            q("S2", "是否委托代办", "否;是"),
+        ),
+        mappings=(
+            ("S1", "370999-WJ-001", "Q1", ""),
+            ("S1", "370999-YB-001", "Q3", ""),
+            ("S1", "370999-YB-001", "Q1", "本地户籍=新生儿;外地户籍=新生儿"),
+            ("S2", "370999-WJ-001", "Q2", ""),
+            ("S2", "370999-GA-003", "Q2", ""),
+            ("S2", "370999-YB-001", "Q2", ""),
+        ),
+    ),
+    DemoBundle(
+        code="YJS-003",
+        name="困难群众救助一件事",
+        description="最低生活保障、医疗救助和临时救助一次申请，家庭经济状况一次核对",
+        items=(("370999-MZ-001", 1), ("370999-YB-002", 1), ("370999-MZ-003", 1)),
+        questions=(),
+        mappings=(),
+    ),
+    DemoBundle(
+        code="YJS-004",
+        name="企业开办一件事",
+        description=(
+            "公司设立登记后，公章刻制备案、新办纳税人套餐和单位社保登记并联办理；"
+            "法定代表人身份证件只核验一次，营业执照由市场监管部门共享"
+        ),
+        items=(
+            ("370999-SJ-004", 1),
+            ("370999-GA-004", 2),
+            ("370999-SW-001", 2),
+            ("370999-RS-005", 2),
+        ),
+        questions=(q("S1", "是否委托代理人办理", "否;是"),),
+        mappings=(
+            ("S1", "370999-SJ-004", "Q2", ""),
+            ("S1", "370999-GA-004", "Q1", ""),
+            ("S1", "370999-SW-001", "Q2", ""),
+            ("S1", "370999-RS-005", "Q1", ""),
+        ),
+    ),
+)
+
+
+def check_bundles(bundles: tuple[DemoBundle, ...], items: tuple[DemoItem, ...]) -> list[str]:
+    problems: list[str] = []
+    by_code = {item.code: item for item in items}
+    for bundle in bundles:
+        for code, _ in bundle.items:
+            if code not in by_code:
+                problems.append(f"{bundle.code}: unknown item {code}")
+        for shared, code, ref, _ in bundle.mappings:
+            item = by_code.get(code)
+            if item is None or not any(ref in (x.code, x.text) for x in item.questions):
+                problems.append(f"{bundle.code}: {code} has no question {ref!r}")
+            if not any(x.code == shared for x in bundle.questions):
+                problems.append(f"{bundle.code}: unknown shared question {shared}")
+    return problems
 
 
 # ----------------------------------------------------------------------- checks
@@ -1424,7 +1975,18 @@ MATERIAL_COLUMNS = (
     ("来源渠道", 22),
     ("空白表格", 30),
     ("示例样表", 34),
+    ("材料编码", 10),
 )
+BUNDLE_SHEETS = (
+    ("一件事", (("一件事编码", 12), ("一件事名称", 24), ("版本", 8), ("说明", 60))),
+    ("一件事事项", (("一件事编码", 12), ("事项编码", 16), ("阶段", 6))),
+    ("一件事情形", (("一件事编码", 12), ("情形编码", 10), ("问题", 30), ("选项", 50))),
+    (
+        "一件事情形对应",
+        (("一件事编码", 12), ("情形编码", 10), ("事项编码", 16), ("事项情形", 20),
+         ("选项对应", 50)),
+    ),
+)  # fmt: skip
 WRAPPED = {"设定依据", "受理条件", "办理流程", "办理地点", "收费标准", "受理标准", "选项"}
 
 
@@ -1505,11 +2067,20 @@ def build(items: tuple[DemoItem, ...], path: Path) -> None:
                 m.source,
                 m.blank_form,
                 m.sample,
+                m.code,
             ]
             for item in items
             for seq, m in enumerate(item.materials, start=1)
         ],
     )
+    rows: tuple[list[list[object]], ...] = (
+        [[b.code, b.name, b.version, b.description] for b in BUNDLES],
+        [[b.code, code, stage] for b in BUNDLES for code, stage in b.items],
+        [[b.code, x.code, x.text, ";".join(x.options)] for b in BUNDLES for x in b.questions],
+        [[b.code, *mapping] for b in BUNDLES for mapping in b.mappings],
+    )
+    for (title, columns), sheet_rows in zip(BUNDLE_SHEETS, rows, strict=True):
+        add_sheet(wb, title, columns, sheet_rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
@@ -1517,14 +2088,14 @@ def build(items: tuple[DemoItem, ...], path: Path) -> None:
 def main(argv: list[str]) -> int:
     default = Path(__file__).resolve().parents[1] / "resources" / "catalog" / "demo-catalog.xlsx"
     path = Path(argv[1]) if len(argv) > 1 else default
-    problems = check(ITEMS)
+    problems = check(ITEMS) + check_bundles(BUNDLES, ITEMS)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     build(ITEMS, path)
     materials = sum(len(item.materials) for item in ITEMS)
-    print(f"wrote {path}: {len(ITEMS)} items, {materials} materials")
+    print(f"wrote {path}: {len(ITEMS)} items, {materials} materials, {len(BUNDLES)} bundles")
     # the items' pinyin, so a new workstation's first start need not load pypinyin
     readings = path.with_suffix(".readings.json")
     table = readings_table(item.name for item in ITEMS)

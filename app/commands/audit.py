@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import time as _time
+from datetime import date, datetime, time, timedelta
 
 BROKEN = 3
 
@@ -32,6 +33,24 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="同时校验的进程数（默认：2；安装包中为 1）",
     )
     v.set_defaults(handler=_verify)
+    acc = a.add_parser(
+        "access",
+        help="谁查看过某位申请人的个人信息（查看办件、按证件号码查找、导出、补打）",
+        description="列出某位申请人（按证件号码，或按姓名）的个人信息被查看的记录：谁、何时、在哪个窗口和"
+        "工作站、做了什么。例如本月：yichuang audit access --id 330106199001011234 --since 2026-12-01",
+    )
+    who = acc.add_mutually_exclusive_group(required=True)
+    who.add_argument("--id", dest="id_no", help="申请人证件号码")
+    who.add_argument("--name", help="申请人姓名（完全一致）")
+    acc.add_argument("--since", help="起始日期（含），如 2026-12-01；默认本月1日")
+    acc.add_argument("--until", help="截止日期（含），默认今天")
+    acc.set_defaults(handler=_access)
+    pg = a.add_parser(
+        "purge",
+        help="立即清除已到期的个人信息（办结并经县中心确认、超过保留天数的办件；一天前的草稿）",
+        description="平时程序启动后和每天会自动清除；此命令立即执行一次并报告清除了哪些办件。",
+    )
+    pg.set_defaults(handler=_purge)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -40,7 +59,7 @@ def _verify(args: argparse.Namespace) -> int:
     from db.location import database_url
     from db.store import StoreError, open_store
 
-    started = time.perf_counter()
+    started = _time.perf_counter()
     try:
         store = open_store(database_url(args.db, data_folder(args)))
     except StoreError as exc:
@@ -54,7 +73,7 @@ def _verify(args: argparse.Namespace) -> int:
             result = verify(s, workers=max(1, jobs))
     finally:
         store.close()
-    took = time.perf_counter() - started
+    took = _time.perf_counter() - started
     for note in result.resumed:
         print(note)
     if result.ok:
@@ -70,3 +89,86 @@ def _verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return BROKEN
+
+
+def _day(text: str | None, default: date) -> date | None:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        print(f"日期“{text}”不对：应为 年-月-日，如 2026-12-01。", file=sys.stderr)
+        return None
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from app.cli import data_folder
+    from db.location import database_url
+    from db.store import StoreError, open_store
+
+    try:
+        return open_store(database_url(args.db, data_folder(args)))
+    except StoreError as exc:
+        print(f"{exc}。请检查数据目录或 --db 参数后重试。", file=sys.stderr)
+        return None
+
+
+def _access(args: argparse.Namespace) -> int:
+    from app.core.clock import clock_from_env
+    from app.core.privacy import mask_id_no
+    from db.privacy_repo import access_list
+
+    today = clock_from_env().today()
+    since = _day(args.since, today.replace(day=1))
+    until = _day(args.until, today)
+    if since is None or until is None:
+        return 2
+    store = _open(args)
+    if store is None:
+        return 1
+    try:
+        with store.session() as s:
+            entries = access_list(
+                s, id_no=args.id_no or "", name=args.name or "",
+                since=datetime.combine(since, time.min),
+                until=datetime.combine(until + timedelta(days=1), time.min),
+            )  # fmt: skip
+    finally:
+        store.close()
+    who = mask_id_no(args.id_no) if args.id_no else args.name
+    print(f"申请人 {who} 的个人信息在 {since} 至 {until} 被查看 {len(entries)} 次：")
+    for e in entries:
+        place = f"{e.window_no}号窗口" if e.window_no else "（无窗口）"
+        print(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor_name or e.actor}（{e.actor}）  "
+            f"{place} 工作站 {e.workstation or '—'}  {e.action}  办件 {e.case_no}"
+            + (f"  {e.what}" if e.what else "")
+        )
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from app.cli import data_folder
+    from app.core.clock import clock_from_env
+    from app.services.privacy import PurgeService
+    from app.settings import Settings
+
+    folder = data_folder(args)
+    settings = Settings.load(folder / "settings.json")
+    store = _open(args)
+    if store is None:
+        return 1
+    days = int(settings.get("personal_data_keep_days"))
+    try:
+        purged, drafts = PurgeService(
+            store, clock_from_env(), lambda: days, folder / "documents"
+        ).run()
+    finally:
+        store.close()
+    print(
+        f"已清除 {len(purged)} 件办件的申请人个人信息（办结并经县中心确认满 {days} 天）"
+        f"和 {drafts} 份一天前的草稿。"
+    )
+    for no in purged:
+        print(f"  {no}")
+    return 0

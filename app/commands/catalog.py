@@ -47,10 +47,25 @@ def _report_problems(parsed: CatalogParse, file: Path) -> None:
     print("请修改后重新检查：yichuang catalog check 文件名", file=sys.stderr)
 
 
+def _report_bundle_problems(parsed: CatalogParse) -> None:
+    """Broken bundles are left out; the items and the other bundles are not."""
+    problems = parsed.bundle_problems
+    if not problems:
+        return
+    print(
+        f"一件事有 {len(problems)} 处问题，有问题的一件事未导入（事项不受影响）：", file=sys.stderr
+    )
+    for problem in problems[:MAX_LISTED]:
+        print(f"  - {problem}", file=sys.stderr)
+    if len(problems) > MAX_LISTED:
+        print(f"  …… 另有 {len(problems) - MAX_LISTED} 处问题未列出", file=sys.stderr)
+
+
 def _summary(parsed: CatalogParse) -> str:
     questions = sum(len(i.questions) for i in parsed.items)
     materials = sum(len(i.materials) for i in parsed.items)
-    return f"{len(parsed.items)} 个事项，{questions} 个情形问题，{materials} 项材料"
+    text = f"{len(parsed.items)} 个事项，{questions} 个情形问题，{materials} 项材料"
+    return text + (f"，{len(parsed.bundles)} 个一件事" if parsed.bundles else "")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -59,6 +74,7 @@ def _check(args: argparse.Namespace) -> int:
         _report_problems(parsed, args.file)
         return 2
     print(f"检查通过：{_summary(parsed)}")
+    _report_bundle_problems(parsed)
     return 0
 
 
@@ -67,7 +83,7 @@ def _import(args: argparse.Namespace) -> int:
     if not parsed.ok:
         _report_problems(parsed, args.file)
         return 2
-    from db.catalog_repo import import_items
+    from db.catalog_repo import import_bundles, import_items
     from db.store import StoreError, database_url, open_store
 
     try:
@@ -78,14 +94,16 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with store.session() as session, session.begin():
             report = import_items(session, parsed.items, source=args.file.name)
-            if not report.ok:
+            bundles = import_bundles(session, parsed.bundles, source=args.file.name)
+            conflicts = report.conflicts + bundles.conflicts
+            if conflicts:
                 session.rollback()
-        if not report.ok:
+        if conflicts:
             print(
-                f"有 {len(report.conflicts)} 个事项与已发布版本冲突，未导入任何内容：",
+                f"有 {len(conflicts)} 个事项或一件事与已发布版本冲突，未导入任何内容：",
                 file=sys.stderr,
             )
-            for line in report.conflicts:
+            for line in conflicts:
                 print(f"  - {line}", file=sys.stderr)
             return 2
     finally:
@@ -94,11 +112,14 @@ def _import(args: argparse.Namespace) -> int:
         f"导入完成：{_summary(parsed)}；新增版本 {len(report.added)} 个，"
         f"未变化 {len(report.unchanged)} 个。"
     )
+    if parsed.bundles:
+        print(f"一件事：新增版本 {len(bundles.added)} 个，未变化 {len(bundles.unchanged)} 个。")
+    _report_bundle_problems(parsed)
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from db.catalog_repo import current_items
+    from db.catalog_repo import current_bundles, current_items
     from db.store import StoreError, database_url, open_store
 
     if args.file.suffix.lower() not in (".xlsx", ".json"):
@@ -112,10 +133,11 @@ def _export(args: argparse.Namespace) -> int:
     try:
         with store.session() as session:
             items = current_items(session)
+            bundles = [b for _, b in current_bundles(session)]
     finally:
         store.close()
     try:
-        write_catalog(items, args.file)
+        write_catalog(items, args.file, bundles)
     except OSError as exc:
         print(f"无法写入 {args.file}：{exc.strerror}", file=sys.stderr)
         return 1

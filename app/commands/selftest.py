@@ -4,8 +4,9 @@ screen (Qt's offscreen platform), touching nothing of the user's: the database c
 migrates a new file in a temporary folder.
 
 Checks: the bundled font loads (Qt and reportlab); a PDF renders with the font
-embedded (read back from the bytes); the local database migrates to the newest
-revision; Qt's zh_CN translations load; the serial layer opens a pty and bytes pass
+embedded (read back from the bytes); QtPdf renders that PDF (A4 printing on Windows
+goes through it) and which printers Qt sees; the local database migrates to the newest
+revision; Qt's zh_CN translations load; ICU sorts names by pinyin and knows GB18030; the serial layer opens a pty and bytes pass
 through it; the keyring backend answers (or which one it is, or that there is none);
 the working-day calendar covers this year by the program's clock.
 """
@@ -104,6 +105,39 @@ def check_pdf() -> str:
     return f"{result.pages}页，{len(pdf) // 1024} KB，嵌入 {base[0].decode()}，读回 {len(chars)} 个字符"
 
 
+def check_qt_printing() -> str:
+    """A4 printing through Qt (the Windows path): QtPdf renders the receipt's page."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    from printing import documents as docs
+    from printing import samples
+    from printing.qt_dispatch import qt_printer_names
+    from printing.settings import HallSettings
+
+    _qt_app()
+    pdf = docs.render_receipt(samples.sample_case(), HallSettings.default()).pdf
+    buffer = QBuffer()
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    if document.status() != QPdfDocument.Status.Ready:
+        raise CheckFailed(f"QtPdf 无法读取生成的 PDF（{document.error()}）")
+    image = document.render(0, QSize(210, 297))
+    inked = sum(
+        1
+        for y in range(0, image.height(), 3)
+        for x in range(0, image.width(), 3)
+        if image.pixelColor(x, y).alpha() > 0 and image.pixelColor(x, y).lightness() < 128
+    )
+    if inked < 50:
+        raise CheckFailed("QtPdf 渲染的受理通知书页面是空白的")
+    printers = qt_printer_names()
+    listed = "、".join(printers[:3]) + ("等" if len(printers) > 3 else "") if printers else "无"
+    return f"QtPdf 渲染第1页（{inked} 个着墨点），本机打印机：{listed}"
+
+
 def check_database() -> str:
     from db.location import head_by_reading_scripts
     from db.store import current_revision, open_store
@@ -136,6 +170,24 @@ def check_translations() -> str:
     if text != "取消":
         raise CheckFailed(f"“Cancel”译为“{text}”，应为“取消”")
     return f"qtbase_zh_CN：Cancel → {text}"
+
+
+def check_icu() -> str:
+    """ICU, which Qt asks for collation, text boundaries and codecs (the bundle carries a
+    trimmed copy of its data: packaging/trim_icu.py)."""
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTextBoundaryFinder
+
+    _qt_app()
+    names = ["张三", "阿杰", "王五", "陈七", "李四"]
+    ordered = sorted(names, key=QCollator(QLocale("zh_CN")).sortKey)
+    if ordered != ["阿杰", "陈七", "李四", "王五", "张三"]:
+        raise CheckFailed(f"中文姓名排序不是拼音顺序：{'、'.join(ordered)}")
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Word, "办理营业执照")
+    if finder.toNextBoundary() < 1:
+        raise CheckFailed("ICU 无法切分中文文本")
+    if not QStringDecoder("GB18030").isValid():
+        raise CheckFailed("ICU 中没有 GB18030 编码")
+    return f"拼音排序 {'、'.join(ordered)}；GB18030 可用"
 
 
 def check_serial() -> str:
@@ -234,8 +286,10 @@ def check_camera() -> str:
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("字体 fonts", check_fonts),
     ("PDF pdf", check_pdf),
+    ("Qt打印 qt-printing", check_qt_printing),
     ("数据库 database", check_database),
     ("Qt中文 translations", check_translations),
+    ("中文排序 icu", check_icu),
     ("串口 serial", check_serial),
     ("钥匙串 keyring", check_keyring),
     ("日历 calendar", check_calendar),

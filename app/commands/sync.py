@@ -326,6 +326,11 @@ def _publish_catalog(args: argparse.Namespace) -> int:
     def run(url: str) -> int:
         result = admin.publish_items(url, parsed.items)
         print(f"已发布：新增 {result['added']} 个事项版本，{result['unchanged']} 个未变。")
+        if parsed.bundles:
+            done = admin.publish_bundles(url, parsed.bundles)
+            print(f"已发布：新增 {done['added']} 个一件事版本，{done['unchanged']} 个未变。")
+        for problem in parsed.bundle_problems[:50]:
+            print(f"  - 未发布的一件事：{problem}", file=sys.stderr)
         return 0
 
     return _admin_call(args, run)

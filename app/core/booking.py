@@ -35,6 +35,7 @@ from enum import StrEnum
 
 from app.core.identity import check_resident_id, normalise
 from app.core.intake import phone_ok
+from app.core.privacy import mask_phone as privacy_mask_phone
 
 LOCK_AFTER = 5  # wrong proofs before a booking is checked in only at a counter
 NO_CHARS = re.compile(r"[A-Z0-9-]{4,32}")
@@ -198,10 +199,8 @@ def proof_matches(proof: str, id_last4: str, phone_last4: str) -> bool:
 
 
 def mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 8:  # seven digits or fewer: nothing between the ends to mask
-        return digits
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    """A booking's phone as lists show it: the one rule, app/core/privacy.mask_phone."""
+    return privacy_mask_phone(re.sub(r"\D", "", phone))
 
 
 # ---------------------------------------------------------------- check-in

@@ -236,6 +236,8 @@ class CaseDetail:
     promised_estimated: bool = False
     calendar_basis: str = ""
     case_id: uuid.UUID | None = None
+    # when the applicant's personal data left this store (kept at the county)
+    purged_at: datetime | None = None
 
 
 # ---------------------------------------------------------------- saving

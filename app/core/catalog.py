@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from app.core.bundles import AnswerMapping, Bundle, BundleItem, SharedQuestion
 from app.core.items import (
     ITEM_KIND_ALIASES,
     MEDIUM_ALIASES,
@@ -45,6 +46,11 @@ from app.core.workdays import LIMIT_UNIT_ALIASES, LimitUnit, limit_text
 SHEET_ITEMS = "事项"
 SHEET_QUESTIONS = "情形"
 SHEET_MATERIALS = "材料"
+# Bundles (一件事): optional sheets; a file without them has no bundles.
+SHEET_BUNDLES = "一件事"
+SHEET_BUNDLE_ITEMS = "一件事事项"
+SHEET_BUNDLE_QUESTIONS = "一件事情形"
+SHEET_BUNDLE_MAPPINGS = "一件事情形对应"
 
 ITEM_COLUMNS = (
     "事项编码", "事项名称", "事项类型", "实施主体", "办件类型", "法定时限", "承诺时限",
@@ -64,6 +70,19 @@ SHEETS: Mapping[str, tuple[str, ...]] = {
     SHEET_QUESTIONS: QUESTION_COLUMNS,
     SHEET_MATERIALS: MATERIAL_COLUMNS,
 }
+# Optional 材料 column: the shared material code of the standard (材料编码); materials
+# with the same code are one material across the items of a bundle.
+MATERIAL_OPTIONAL_COLUMNS = ("材料编码",)
+BUNDLE_COLUMNS = ("一件事编码", "一件事名称", "版本", "说明")
+BUNDLE_ITEM_COLUMNS = ("一件事编码", "事项编码", "阶段")
+BUNDLE_QUESTION_COLUMNS = ("一件事编码", "情形编码", "问题", "选项")
+BUNDLE_MAPPING_COLUMNS = ("一件事编码", "情形编码", "事项编码", "事项情形", "选项对应")
+BUNDLE_SHEETS: Mapping[str, tuple[str, ...]] = {
+    SHEET_BUNDLES: BUNDLE_COLUMNS,
+    SHEET_BUNDLE_ITEMS: BUNDLE_ITEM_COLUMNS,
+    SHEET_BUNDLE_QUESTIONS: BUNDLE_QUESTION_COLUMNS,
+    SHEET_BUNDLE_MAPPINGS: BUNDLE_MAPPING_COLUMNS,
+}
 
 # What an export writes: the optional unit columns beside their limits, the
 # remedies' addressees and the delivery at the end.
@@ -79,6 +98,8 @@ EXPORT_SHEETS: Mapping[str, tuple[str, ...]] = {
         ),
         *REMEDY_COLUMNS,
     ),
+    SHEET_MATERIALS: (*MATERIAL_COLUMNS, *MATERIAL_OPTIONAL_COLUMNS),
+    **BUNDLE_SHEETS,
 }
 
 _T = TypeVar("_T")
@@ -115,6 +136,10 @@ class Problem:
 class CatalogParse:
     items: tuple[Item, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
+    # Bundles read from the 一件事 sheets. A broken bundle is left out and its
+    # problems listed here; it costs nothing else of the import (``ok`` is the items').
+    bundles: tuple[Bundle, ...] = ()
+    bundle_problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -296,7 +321,8 @@ def parse_catalog(book: Mapping[str, Sheet], *, unit: str = "行") -> CatalogPar
         )
         for code in sorted(heads)
     )
-    return CatalogParse(items, ())
+    bundles, bundle_problems = parse_bundles(sheets, items, unit=unit)
+    return CatalogParse(items, (), bundles, bundle_problems)
 
 
 _SHEET_ORDER = {name: i for i, name in enumerate(SHEETS)}
@@ -377,9 +403,11 @@ def _parse_item_row(
 
 
 def _parse_question_row(
-    p: _Collector, rownum: int, row: Mapping[str, object], existing: Sequence[Question]
-) -> Question | None:
-    s = SHEET_QUESTIONS
+    p: _Collector, rownum: int, row: Mapping[str, object], existing: Sequence[Question],
+    *, sheet: str = SHEET_QUESTIONS,
+) -> Question | None:  # fmt: skip
+    s = sheet
+    owner = "事项" if sheet == SHEET_QUESTIONS else "一件事"
     before = len(p.problems)
     code = clean_token(row.get("情形编码"))
     text = _text(row, "问题")
@@ -396,9 +424,9 @@ def _parse_question_row(
         p.add(s, rownum, "选项", f"选项重复：{'、'.join(duplicates)}")
     for q in existing:
         if code and q.code == code:
-            p.add(s, rownum, "情形编码", f"同一事项中情形编码“{code}”重复")
+            p.add(s, rownum, "情形编码", f"同一{owner}中情形编码“{code}”重复")
         if text and q.text == text:
-            p.add(s, rownum, "问题", f"同一事项中问题“{text}”重复")
+            p.add(s, rownum, "问题", f"同一{owner}中问题“{text}”重复")
     if len(p.problems) > before:
         return None
     return Question(code, text, tuple(options))
@@ -467,6 +495,7 @@ def _parse_material_row(
         source=_text(row, "来源渠道"),
         blank_form=_text(row, "空白表格"),
         sample=_text(row, "示例样表"),
+        code=clean_token(row.get("材料编码")),
     )
 
 
@@ -524,7 +553,268 @@ def item_rows(
             "来源渠道": m.source,
             "空白表格": m.blank_form,
             "示例样表": m.sample,
+            "材料编码": m.code,
         }
         for m in item.materials
     ]
     return head, questions, materials
+
+
+# ---------------------------------------------------------------- bundles (一件事)
+#
+# 一件事: 一件事编码, 一件事名称, 版本, 说明 (optional)
+# 一件事事项: 一件事编码, 事项编码, 阶段 (empty: 1; items of one stage run in parallel)
+# 一件事情形: 一件事编码, 情形编码, 问题, 选项 (the shared questions, asked once)
+# 一件事情形对应: 一件事编码, 情形编码 (the shared question, code or text), 事项编码,
+#   事项情形 (the item's question, code or text), 选项对应 (``共享选项=事项选项`` joined
+#   with ``;``; empty: the same option texts)
+
+_BUNDLE_OPTIONAL = {SHEET_BUNDLES: ("说明",), SHEET_BUNDLE_ITEMS: ("阶段",),
+                    SHEET_BUNDLE_MAPPINGS: ("选项对应",)}  # fmt: skip
+
+
+def parse_bundles(
+    sheets: Mapping[str, Sheet], items: Sequence[Item], *, unit: str = "行"
+) -> tuple[tuple[Bundle, ...], tuple[Problem, ...]]:
+    """The bundles of the 一件事 sheets, checked against ``items``. A bundle with any
+    problem is left out (its problems returned); the others are kept."""
+    present = [name for name in BUNDLE_SHEETS if name in sheets]
+    if not present:
+        return (), ()
+    p = _Collector(unit)
+    for name in (SHEET_BUNDLES, SHEET_BUNDLE_ITEMS):
+        if name not in sheets:
+            p.add(name, 0, "", "缺少此工作表（有一件事时必须有“一件事”和“一件事事项”）")
+    headers_ok = True
+    for name in present:
+        have = {clean_text(h) for h in sheets[name].headers}
+        for column in BUNDLE_SHEETS[name]:
+            if column not in have and column not in _BUNDLE_OPTIONAL.get(name, ()):
+                p.add(name, 1 if unit == "行" else 0, column, "缺少此列")
+                headers_ok = False
+    if p.problems or not headers_ok:
+        return (), tuple(p.problems)
+
+    def rows(name: str) -> tuple[tuple[int, Mapping[str, object]], ...]:
+        sheet = sheets.get(name)
+        return sheet.rows if sheet else ()
+
+    by_code = {i.code: i for i in items}
+    heads: dict[str, tuple[str, str, str]] = {}  # code → (name, version, description)
+    head_rows: dict[str, int] = {}
+    broken: set[str] = set()
+    for rownum, row in rows(SHEET_BUNDLES):
+        before = len(p.problems)
+        code = clean_token(row.get("一件事编码"))
+        name = _text(row, "一件事名称")
+        version = _text(row, "版本")
+        if not code:
+            p.add(SHEET_BUNDLES, rownum, "一件事编码", "不能为空")
+        elif code in heads or code in broken:
+            where = f"（第{head_rows[code]}{unit}已有）" if code in head_rows else ""
+            p.add(SHEET_BUNDLES, rownum, "一件事编码", f"一件事编码“{code}”重复{where}")
+            broken.add(code)
+            continue
+        if not name:
+            p.add(SHEET_BUNDLES, rownum, "一件事名称", "不能为空")
+        if not version:
+            p.add(SHEET_BUNDLES, rownum, "版本", "不能为空")
+        if len(p.problems) > before:
+            if code:
+                broken.add(code)
+            continue
+        heads[code] = (name, version, _text(row, "说明"))
+        head_rows[code] = rownum
+
+    def owner(sheet: str, rownum: int, row: Mapping[str, object]) -> str | None:
+        code = clean_token(row.get("一件事编码"))
+        if not code:
+            p.add(sheet, rownum, "一件事编码", "不能为空")
+            return None
+        if code not in heads:
+            if code not in broken:
+                p.add(sheet, rownum, "一件事编码", f"一件事“{code}”不在“一件事”工作表中")
+            return None
+        return code
+
+    members: dict[str, list[BundleItem]] = {code: [] for code in heads}
+    member_rows: dict[tuple[str, str], int] = {}
+    for rownum, row in rows(SHEET_BUNDLE_ITEMS):
+        s = SHEET_BUNDLE_ITEMS
+        bundle = owner(s, rownum, row)
+        if bundle is None:
+            continue
+        before = len(p.problems)
+        item_code = clean_token(row.get("事项编码"))
+        if not item_code:
+            p.add(s, rownum, "事项编码", "不能为空")
+        elif item_code not in by_code:
+            p.add(s, rownum, "事项编码", f"事项“{item_code}”不在“事项”工作表中")
+        elif (bundle, item_code) in member_rows:
+            p.add(
+                s, rownum, "事项编码",
+                f"事项“{item_code}”在一件事“{bundle}”中重复"
+                f"（第{member_rows[(bundle, item_code)]}{unit}已有）",
+            )  # fmt: skip
+        stage = _int(p, s, rownum, row, "阶段", minimum=1, default=1)
+        if len(p.problems) > before or stage is None:
+            broken.add(bundle)
+            continue
+        member_rows[(bundle, item_code)] = rownum
+        members[bundle].append(BundleItem(item_code, stage))
+
+    shared: dict[str, list[SharedQuestion]] = {code: [] for code in heads}
+    for rownum, row in rows(SHEET_BUNDLE_QUESTIONS):
+        s = SHEET_BUNDLE_QUESTIONS
+        bundle = owner(s, rownum, row)
+        if bundle is None:
+            continue
+        q = _parse_question_row(
+            p, rownum, row, [Question(x.code, x.text, x.options) for x in shared[bundle]], sheet=s
+        )
+        if q is None:
+            broken.add(bundle)
+            continue
+        shared[bundle].append(SharedQuestion(q.code, q.text, q.options))
+
+    mappings: dict[str, list[AnswerMapping]] = {code: [] for code in heads}
+    mapped_rows: dict[tuple[str, str, str], int] = {}
+    for rownum, row in rows(SHEET_BUNDLE_MAPPINGS):
+        s = SHEET_BUNDLE_MAPPINGS
+        bundle = owner(s, rownum, row)
+        if bundle is None:
+            continue
+        m = _parse_mapping_row(p, rownum, row, shared[bundle], members[bundle], by_code)
+        if m is None:
+            broken.add(bundle)
+            continue
+        key = (bundle, m.item, m.question)
+        if key in mapped_rows:
+            p.add(
+                s, rownum, "事项情形",
+                f"事项“{m.item}”的情形“{m.question}”已由第{mapped_rows[key]}{unit}对应",
+            )  # fmt: skip
+            broken.add(bundle)
+            continue
+        mapped_rows[key] = rownum
+        mappings[bundle].append(m)
+
+    for code, rownum in head_rows.items():
+        if not members[code] and code not in broken:
+            p.add(SHEET_BUNDLES, rownum, "一件事编码", f"一件事“{code}”在“一件事事项”中没有事项")
+            broken.add(code)
+
+    bundles = tuple(
+        Bundle(
+            code=code,
+            name=heads[code][0],
+            version=heads[code][1],
+            description=heads[code][2],
+            items=tuple(members[code]),
+            questions=tuple(shared[code]),
+            mappings=tuple(mappings[code]),
+        )
+        for code in sorted(heads)
+        if code not in broken
+    )
+    order = {name: i for i, name in enumerate(BUNDLE_SHEETS)}
+    problems = sorted(p.problems, key=lambda x: (order.get(x.sheet, 99), x.row))
+    return bundles, tuple(problems)
+
+
+def _parse_mapping_row(
+    p: _Collector,
+    rownum: int,
+    row: Mapping[str, object],
+    shared: Sequence[SharedQuestion],
+    members: Sequence[BundleItem],
+    items: Mapping[str, Item],
+) -> AnswerMapping | None:
+    s = SHEET_BUNDLE_MAPPINGS
+    before = len(p.problems)
+    ref = _text(row, "情形编码")
+    question = next((q for q in shared if q.matches(ref) or q.code == clean_token(ref)), None)
+    if not ref:
+        p.add(s, rownum, "情形编码", "不能为空")
+    elif question is None:
+        known = "、".join(q.code for q in shared) or "（此一件事没有情形）"
+        p.add(s, rownum, "情形编码", f"“{ref}”不是此一件事的情形；已有：{known}")
+    item_code = clean_token(row.get("事项编码"))
+    item = items.get(item_code)
+    if not item_code:
+        p.add(s, rownum, "事项编码", "不能为空")
+    elif item_code not in {m.code for m in members} or item is None:
+        p.add(s, rownum, "事项编码", f"事项“{item_code}”不在此一件事的“一件事事项”中")
+        item = None
+    target_ref = _text(row, "事项情形")
+    target = None
+    if not target_ref:
+        p.add(s, rownum, "事项情形", "不能为空")
+    elif item is not None:
+        target = item.question(target_ref) or item.question(clean_token(target_ref))
+        if target is None:
+            known = "、".join(q.text for q in item.questions) or "（此事项没有情形）"
+            p.add(
+                s, rownum, "事项情形",
+                f"事项“{item.name}”没有情形“{target_ref}”；已有：{known}",
+            )  # fmt: skip
+    if len(p.problems) > before or question is None or target is None or item is None:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for part in (clean_text(x) for x in _LIST_SPLIT.split(_text(row, "选项对应"))):
+        if not part:
+            continue
+        mine, sep, theirs = part.replace("＝", "=").partition("=")
+        mine, theirs = mine.strip(), theirs.strip()
+        if not sep or not mine:
+            p.add(s, rownum, "选项对应", f"“{part}”应写成“共享选项=事项选项”")
+            continue
+        if mine not in question.options:
+            p.add(
+                s, rownum, "选项对应",
+                f"“{mine}”不是共享情形“{question.text}”的选项；可选：{'、'.join(question.options)}",
+            )  # fmt: skip
+            continue
+        pairs.append((mine, theirs))
+    mapping = AnswerMapping(question.code, item.code, target.code, tuple(pairs))
+    for option in question.options:
+        theirs = mapping.item_option(option)
+        if theirs and theirs not in target.options:
+            p.add(
+                s, rownum, "选项对应",
+                f"共享选项“{option}”对应到“{theirs}”，不是事项“{item.name}”情形“{target.text}”"
+                f"的选项（可选：{'、'.join(target.options)}）",
+            )  # fmt: skip
+    if len(p.problems) > before:
+        return None
+    return mapping
+
+
+def bundle_rows(bundle: Bundle, items: Mapping[str, Item]) -> dict[str, list[dict[str, object]]]:
+    """One bundle as rows of the four 一件事 sheets (for export)."""
+
+    def question_text(item_code: str, code: str) -> str:
+        item = items.get(item_code)
+        q = item.question(code) if item else None
+        return q.text if q else code
+
+    return {
+        SHEET_BUNDLES: [
+            {"一件事编码": bundle.code, "一件事名称": bundle.name, "版本": bundle.version,
+             "说明": bundle.description}
+        ],
+        SHEET_BUNDLE_ITEMS: [
+            {"一件事编码": bundle.code, "事项编码": b.code, "阶段": b.stage} for b in bundle.items
+        ],
+        SHEET_BUNDLE_QUESTIONS: [
+            {"一件事编码": bundle.code, "情形编码": q.code, "问题": q.text,
+             "选项": ";".join(q.options)}
+            for q in bundle.questions
+        ],
+        SHEET_BUNDLE_MAPPINGS: [
+            {"一件事编码": bundle.code, "情形编码": m.shared, "事项编码": m.item,
+             "事项情形": question_text(m.item, m.question),
+             "选项对应": ";".join(f"{a}={b}" for a, b in m.options)}
+            for m in bundle.mappings
+        ],
+    }  # fmt: skip

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.core.clock import clock_from_env
+from app.core.privacy import mask_id_no
 
 # First two digits of a resident ID: province-level division (GB/T 2260).
 _PROVINCES = {
@@ -100,8 +101,5 @@ def check_credit_code(code: str) -> IdCheck:
 
 
 def mask_id(number: str) -> str:
-    """Partly masked ID number for printed documents: first 6 and last 4 shown."""
-    n = normalise(number)
-    if len(n) < 11:  # ten or fewer: nothing left to hide
-        return n
-    return n[:6] + "*" * (len(n) - 10) + n[-4:]
+    """Partly masked ID number: the one rule, app/core/privacy.mask_id_no."""
+    return mask_id_no(normalise(number))

@@ -143,6 +143,7 @@ class Material:
     blank_form: str = ""  # 空白表格
     sample: str = ""  # 示例样表
     key: str = ""  # identity across items (material_key of the name by default)
+    code: str = ""  # 材料编码: a shared material code in the standard (empty: none given)
 
     def __post_init__(self) -> None:
         if not self.key:

@@ -67,6 +67,12 @@ IN_PROGRESS = frozenset(
 FINAL = frozenset(
     {State.REFUSED, State.CORRECTED, State.DELIVERED, State.WITHDRAWN, State.CORRECTION_EXPIRED}
 )
+# Nothing more is done for the applicant on a case in one of these: its personal data
+# may leave the workstation once the county keeps it (app/core/privacy.purge_due).
+CONCLUDED = frozenset(
+    {State.COMPLETED, State.DELIVERED, State.REFUSED, State.WITHDRAWN, State.CORRECTED,
+     State.CORRECTION_EXPIRED}
+)  # fmt: skip
 
 # Every status change a step makes (the sync's forward-only rule is built from it).
 MOVES: frozenset[tuple[str, str]] = frozenset(

@@ -7,15 +7,18 @@ The JSON form mirrors the workbook: ``{"事项": [{column: value}], "情形": [.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from app.core.bundles import Bundle
 from app.core.catalog import (
+    BUNDLE_SHEETS,
     EXPORT_SHEETS,
     SHEETS,
     CatalogParse,
     Problem,
     Sheet,
+    bundle_rows,
     item_rows,
     parse_catalog,
 )
@@ -80,7 +83,7 @@ def _read_json(path: Path) -> CatalogParse:
             continue
         headers = tuple(dict.fromkeys(clean_text(k) for r in records for k in r))
         if not records:
-            headers = SHEETS.get(clean_text(name), ())
+            headers = {**SHEETS, **BUNDLE_SHEETS}.get(clean_text(name), ())
         rows = tuple(
             (i, {clean_text(k): v for k, v in r.items()})
             for i, r in enumerate(records, start=1)
@@ -92,7 +95,9 @@ def _read_json(path: Path) -> CatalogParse:
     return parse_catalog(book, unit="条")
 
 
-def _all_rows(items: Iterable[Item]) -> dict[str, list[dict[str, object]]]:
+def _all_rows(
+    items: Sequence[Item], bundles: Sequence[Bundle] = ()
+) -> dict[str, list[dict[str, object]]]:
     sheets: dict[str, list[dict[str, object]]] = {name: [] for name in SHEETS}
     names = list(SHEETS)
     for item in items:
@@ -100,12 +105,19 @@ def _all_rows(items: Iterable[Item]) -> dict[str, list[dict[str, object]]]:
         sheets[names[0]].append(head)
         sheets[names[1]].extend(questions)
         sheets[names[2]].extend(materials)
+    if bundles:
+        by_code = {i.code: i for i in items}
+        sheets.update({name: [] for name in BUNDLE_SHEETS})
+        for bundle in bundles:
+            for name, rows in bundle_rows(bundle, by_code).items():
+                sheets[name].extend(rows)
     return sheets
 
 
-def write_catalog(items: Sequence[Item], path: Path) -> None:
-    """Write items in the import format (.xlsx or .json, by the file's suffix)."""
-    sheets = _all_rows(items)
+def write_catalog(items: Sequence[Item], path: Path, bundles: Sequence[Bundle] = ()) -> None:
+    """Write items (and bundles, in the 一件事 sheets) in the import format (.xlsx or
+    .json, by the file's suffix)."""
+    sheets = _all_rows(items, bundles)
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(sheets, ensure_ascii=False, indent=1), encoding="utf-8")
         return
@@ -116,6 +128,8 @@ def write_catalog(items: Sequence[Item], path: Path) -> None:
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for name, columns in EXPORT_SHEETS.items():
+        if name not in sheets:
+            continue  # no bundles: no 一件事 sheets
         ws = wb.create_sheet(name)
         for i, column in enumerate(columns):
             letter = chr(ord("A") + i)

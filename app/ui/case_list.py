@@ -46,6 +46,7 @@ from app.core.case_records import (
 )
 from app.core.errors import StoreError
 from app.core.intake import CaseStatus
+from app.core.privacy import mask_id_no
 from app.core.supervision import RUNNING_STATUSES
 from app.core.workdays import (
     DeadlineStatus,
@@ -56,6 +57,7 @@ from app.core.workdays import (
     official_due,
 )
 from app.services.cases import CaseReader
+from app.services.privacy import AccessLog
 from app.ui.table_model import HeaderedTableModel
 
 log = logging.getLogger("yichuang.ui")
@@ -262,8 +264,8 @@ class CaseListModel(HeaderedTableModel):
                 )
             if col == COL_STATUS:
                 return self.tr("决定：%1").replace("%1", row.decision)
-            if col == COL_APPLICANT:
-                return row.applicant_id_no or None
+            if col == COL_APPLICANT:  # lists show ID numbers masked (app/core/privacy)
+                return mask_id_no(row.applicant_id_no) or None
             if col == COL_ITEM:
                 return row.item_name
         if role == CASE_NO_ROLE:
@@ -279,8 +281,8 @@ class CaseListModel(HeaderedTableModel):
             return f"{row.accepted_at:%Y-%m-%d %H:%M}"
         if col == COL_ITEM:
             return row.item_name
-        if col == COL_APPLICANT:
-            return row.applicant_name
+        if col == COL_APPLICANT:  # no name: its personal data was purged (docs/privacy.md)
+            return row.applicant_name or self.tr("（已清除）")
         if col == COL_DECISION:
             return row.decision
         if col == COL_STATUS:
@@ -327,9 +329,12 @@ class CaseListPanel(QWidget):
         *,
         today: Callable[[], date],
         period: Period = Period.WEEK,
+        access: AccessLog | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = CaseListModel(cases, calendar, today=today, parent=self)
+        self._access = access  # a search by ID number is a look at that applicant's data
+        self._logged_search = ""
 
         self.search = QLineEdit(self)
         self.search.setObjectName("caseSearchEdit")
@@ -452,6 +457,13 @@ class CaseListPanel(QWidget):
         if case_filter != self.model.case_filter or not self.model.rowCount():
             self.model.set_filter(case_filter)
             self._select(None)
+        search = case_filter.search
+        if (
+            self._access is not None and search is not None and search.kind is SearchKind.ID_NO
+            and self.model.rowCount() and search.value != self._logged_search
+        ):  # fmt: skip
+            self._logged_search = search.value
+            self._access.searched_id(search.value)
 
     def _select(self, case_no: str | None) -> None:
         """Keep the row of ``case_no`` current when it is loaded, else the first row."""

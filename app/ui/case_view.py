@@ -42,6 +42,7 @@ from app.services.cases import CaseReader
 if TYPE_CHECKING:
     from app.services.lifecycle import CaseLife, LifecycleService
     from app.services.page_images import PageService
+    from app.services.privacy import AccessLog
     from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
@@ -63,12 +64,21 @@ _DETAIL_LABELS = {
     "new_case_no": "补正后办件",
     "materials": "材料",
     "reason": "理由",
+    # a purge of the applicant's data (app/core/privacy): the row hash before it stays
+    # in the audit record (for the county's comparison), not on screen
+    "acked_version": "县中心确认的版本",
+    "acked_at": "县中心确认时间",
+    "keep_days": "保留天数",
 }
+_HIDDEN_DETAIL = frozenset({"row_hash_before"})
 
 
 def documents_for(detail: CaseDetail) -> tuple[str, ...]:
-    """The documents this case can have printed (again), in the order they are given."""
+    """The documents this case can have printed (again), in the order they are given;
+    none once its applicant's data was purged (the county keeps the record)."""
     kinds: list[str] = []
+    if detail.purged_at is not None:
+        return ()
     if detail.decision in ("受理", "容缺受理") or detail.status == "已办结":
         kinds.append(RECEIPT)
     if detail.decision in ("补正", "容缺受理") and detail.notice:
@@ -176,7 +186,16 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         parts += ["<h3>决定</h3>", _fields(decision, 1)]
 
     a = d.applicant
-    if a is not None:
+    if d.purged_at is not None:
+        parts += [
+            "<h3>申请人</h3>",
+            "<p style='color:#666666'>"
+            + _e(QCoreApplication.translate(
+                "CaseView", "办结并经县中心确认后，本机已按规定于 %1 清除申请人个人信息；"
+                "完整记录保存在县中心。").replace("%1", f"{d.purged_at:%Y-%m-%d}"))
+            + "</p>",
+        ]  # fmt: skip
+    elif a is not None:
         who = [
             ("申请人" if a.kind != "单位" else "单位名称", f"{_e(a.name)}（{_e(a.kind)}）"),
             (_e(a.id_type) if a.kind != "单位" else "统一社会信用代码", _e(a.id_no)),
@@ -268,6 +287,7 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         detail = "；".join(
             f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
             for k, v in t.detail.items()
+            if k not in _HIDDEN_DETAIL
         )
         timeline.append(
             [f"{t.at:%Y-%m-%d}&nbsp;{t.at:%H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail]
@@ -705,11 +725,13 @@ class CaseView(QWidget):
         lifecycle: LifecycleService | None = None,
         runner: TaskRunner | None = None,
         pages: PageService | None = None,
+        access: AccessLog | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
         self._pages = pages
         self._runner = runner
+        self._access = access  # each case shown is a look at its applicant's data
         self.life_panel: LifePanel | None = None
         if lifecycle is not None and runner is not None:
             # the keys work wherever the focus is on the cases page (list or case)
@@ -798,6 +820,8 @@ class CaseView(QWidget):
         if detail is None:
             self.clear(self.tr("未找到办件 %1").replace("%1", case_no))
             return False
+        if self._access is not None and (self._detail is None or self._detail.case_no != case_no):
+            self._access.viewed(detail.case_no)  # written on a background lane
         self._detail = detail
         self._render()
         self._set_documents(detail)
@@ -813,7 +837,8 @@ class CaseView(QWidget):
         return True
 
     def _reload(self, case_no: str) -> None:
-        """After a step (or a refused one): the case as it stands now."""
+        """After a step (or a refused one): the case as it stands now (the same look:
+        not logged again)."""
         if case_no:
             self.show_case(case_no)
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.case_records import SearchKind, read_search
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
 from app.core.ids import uuid7
 from app.core.intake import Applicant, ApplicantKind, Intake, intake_problems
@@ -49,6 +50,7 @@ from app.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from app.core.case_records import SavedCase
     from app.services.page_images import PageService
+    from app.services.privacy import AccessLog
     from app.ui.capture import CapturePane
 
 log = logging.getLogger("yichuang.ui")
@@ -211,9 +213,12 @@ class RefuseDialog(QDialog):
 class ReturningDialog(QDialog):
     """Find an earlier 补正 case: scan or type its number, an ID number or a name."""
 
-    def __init__(self, service: CounterService, parent: QWidget) -> None:
+    def __init__(
+        self, service: CounterService, parent: QWidget, access: AccessLog | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        self.access = access  # a search by ID number is a look at the applicant's data
         self.setWindowTitle(self.tr("补正后再次办理：查找原补正件"))
         self.query = QLineEdit(self)
         self.query.setObjectName("returningQuery")
@@ -235,6 +240,9 @@ class ReturningDialog(QDialog):
 
     def _search(self) -> None:
         found = self.service.find_returning(self.query.text())
+        search = read_search(self.query.text())
+        if self.access is not None and found and search and search.kind is SearchKind.ID_NO:
+            self.access.searched_id(search.value, "补正再次办理")
         self.results.clear()
         for case in found:
             item = QListWidgetItem(
@@ -345,6 +353,7 @@ class IntakePanel(QWidget):
         self.runner = runner
         self.calendar = calendar
         self.operator = operator
+        self.access: AccessLog | None = None  # set by the main window (logs ID searches)
         self.item: Item | None = None
         self.version_id: int | None = None
         self.returning: ReturningStart | None = None
@@ -644,7 +653,7 @@ class IntakePanel(QWidget):
     # ------------------------------------------------------------ returning applicants
 
     def find_returning(self) -> None:
-        dialog = ReturningDialog(self.service, self)
+        dialog = ReturningDialog(self.service, self, self.access)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen() -> None:

@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 from app.services.counter import CounterService
 
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
+    from app.background import Lane
     from app.context import AppContext
     from app.services.documents import DocumentService, PrintReport
+    from app.services.privacy import AccessLog
+    from app.services.supervision import SupervisionService
     from app.ui.calendar_dialog import CalendarDialog
     from app.ui.case_list import CaseListPanel
     from app.ui.case_view import CaseView
@@ -39,7 +42,6 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from printing.documents import DocKind
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
-from app.services.supervision import SupervisionService
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.intake import IntakePanel, Operator
 from app.ui.item_search import ItemSearch
@@ -137,6 +139,8 @@ class MainWindow(QMainWindow):
             context.store, context.calendar, context.centre, context.workstation, context.clock
         )
         self._documents: DocumentService | None = None
+        self._access: AccessLog | None = None
+        self._purge_lane: Lane | None = None
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
@@ -168,7 +172,7 @@ class MainWindow(QMainWindow):
         self._guide: tuple[ItemSearch, GuideView] | None = None
         self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
         # 电子监察: the clerk's own list after sign-in; the hall-wide list for managers
-        self.supervision = SupervisionService(context.store, context.calendar, context.clock.today)
+        self._supervision: SupervisionService | None = None  # built when first asked for
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
         if operator.role in MANAGER_ROLES:
@@ -202,6 +206,18 @@ class MainWindow(QMainWindow):
         self.update_top()
         self._shown = False
         self._restore_geometry()
+
+    @property
+    def supervision(self) -> SupervisionService:
+        """电子监察's service, made on first use (after the window is up: sign-in list,
+        manager's page), so its modules are not imported on the way to the first window."""
+        if self._supervision is None:
+            from app.services.supervision import SupervisionService
+
+            self._supervision = SupervisionService(
+                self.context.store, self.context.calendar, self.context.clock.today
+            )
+        return self._supervision
 
     # ------------------------------------------------------------ the queue
 
@@ -487,8 +503,9 @@ class MainWindow(QMainWindow):
             page = QSplitter(Qt.Orientation.Horizontal, self.cases_page)
             cases = CaseReader(self.context.store)
             self._case_list = CaseListPanel(
-                cases, self.context.calendar, page, today=self.context.clock.today
-            )
+                cases, self.context.calendar, page, today=self.context.clock.today,
+                access=self.access,
+            )  # fmt: skip
             from app.core.accounts import Clerk
             from app.services.lifecycle import LifecycleService
 
@@ -499,7 +516,7 @@ class MainWindow(QMainWindow):
             )  # fmt: skip
             self._case_view = CaseView(
                 cases, page, lifecycle=self.lifecycle, runner=self.runner,
-                pages=self.intake.pages,
+                pages=self.intake.pages, access=self.access,
             )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
@@ -512,6 +529,38 @@ class MainWindow(QMainWindow):
             assert layout is not None
             layout.addWidget(page)
         return self._case_list, self._case_view
+
+    @property
+    def access(self) -> AccessLog:
+        """Every look at an applicant's data goes into the audit record, written on a
+        lane of its own (app/services/privacy.py): the case view never waits for it."""
+        if self._access is None:
+            from app.background import Lane
+            from app.core.privacy import Viewer
+            from app.services.privacy import AccessLog
+
+            op, ctx = self.operator, self.context
+            self._access = AccessLog(
+                ctx.store, ctx.clock,
+                Viewer(op.login, op.name, op.window_no, ctx.workstation, op.role),
+                lane=Lane("privacy-access"),
+            )  # fmt: skip
+        return self._access
+
+    def _start_purge(self) -> None:
+        """Personal data kept no longer than needed: a purge a minute after start, then
+        daily, in the background (app/services/privacy.PurgeService)."""
+        from app.background import Lane
+        from app.services.privacy import PurgeService
+
+        ctx = self.context
+        self._purge_lane = Lane("privacy-purge")
+        PurgeService(
+            ctx.store,
+            ctx.clock,
+            lambda: int(ctx.settings.get("personal_data_keep_days")),
+            ctx.data_dir / "documents",
+        ).schedule(self._purge_lane)
 
     def _balance_cases_page(self) -> None:
         """The list as wide as its essential columns need, the case view the rest (at
@@ -571,6 +620,41 @@ class MainWindow(QMainWindow):
             manage = self.menuBar().addMenu(self.tr("管理(&M)"))
             manage.setObjectName("manageMenu")
             add(manage, self.tr("运行日志……"), None, self.show_logs)
+            add(manage, self.tr("个人信息查看记录……"), None, self.show_access)
+        add(work, self.tr("导出办件列表……"), QKeySequence("Ctrl+Shift+E"), self.export_cases)
+
+    def show_access(self) -> QDialog:
+        """个人信息查看记录: who looked at one applicant's data (managers)."""
+        from app.ui.privacy_dialogs import AccessDialog
+
+        dialog = AccessDialog(self.access, self.runner, self.context.clock.today(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export_cases(self) -> QDialog:
+        """The case list as it is filtered, to CSV: masked unless a manager gives a
+        reason (recorded)."""
+        from app.ui.privacy_dialogs import ExportDialog
+
+        dialog = ExportDialog(
+            self.access, self.runner, self.case_list.model.case_filter,
+            Path.home(), self.context.clock.now(), self,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def exported() -> None:
+            done = dialog.exported
+            if done is not None:
+                self.show_message(
+                    self.tr("已导出 %1 件办件到 %2%3").replace("%1", str(done.rows))
+                    .replace("%2", str(done.path))
+                    .replace("%3", self.tr("（脱敏）") if done.masked else "")
+                )  # fmt: skip
+
+        dialog.accepted.connect(exported)
+        dialog.open()
+        return dialog
 
     def show_settings(self) -> QDialog:
         from app.services.hall_settings import HallSettingsService
@@ -650,7 +734,8 @@ class MainWindow(QMainWindow):
         self.context.calendar = calendar
         self.service.calendar = calendar
         self.intake.calendar = calendar
-        self.supervision.set_calendar(calendar)
+        if self._supervision is not None:
+            self._supervision.set_calendar(calendar)
         if self._case_list is not None:
             self._case_list.model.set_calendar(calendar)
         if self._case_view is not None and self._case_view.life_panel is not None:
@@ -780,6 +865,8 @@ class MainWindow(QMainWindow):
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
             self.offer_due_list()
+            self._start_purge()
+        self.intake.access = self.access
         self.start_queue()
         self.start_devices()
         self.start_id_reader()
@@ -846,6 +933,7 @@ class MainWindow(QMainWindow):
         if kind is None:
             self.show_message(self.tr("无法补打：未知的文书“%1”").replace("%1", kind_name))
             return
+        self.access.reprinted(case_no, kind_name)
         self.print_case(case_no, [kind])
 
     def print_pages(self, case_no: str) -> None:
@@ -983,6 +1071,11 @@ class MainWindow(QMainWindow):
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
+        if self._access is not None and self._access.lane is not None:
+            self._access.wait(timeout=5.0)  # the looks not yet written
+            self._access.lane.close(timeout=1.0)
+        if self._purge_lane is not None:
+            self._purge_lane.close(timeout=1.0)
         QSettings().setValue("main/geometry", self.saveGeometry())
         try:
             self.context.settings.save()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import psycopg
 from psycopg import sql as pgsql
 
+from app.core.bundles import Bundle, bundle_to_doc
 from app.core.items import Item
 from db.central.sql import API, SCHEMA, Roles
 from db.sync.catalog_docs import item_to_doc
@@ -467,6 +468,23 @@ def publish_items(url: str, items: Iterable[Item], chunk: int = 2000) -> dict[st
         except psycopg.Error as exc:
             raise CentralAdminError(server_message(exc)) from exc
     return {"added": added, "unchanged": unchanged}
+
+
+def publish_bundles(url: str, bundles: Iterable[Bundle]) -> dict[str, int]:
+    """Publish bundle versions (一件事), all or none, in one transaction. Publish their
+    items first (publish_items): a hall checks a bundle against its items when it opens
+    one, not when it pulls it."""
+    from db.catalog_repo import bundle_hash
+
+    docs = [
+        {"code": b.code, "version": b.version, "name": b.name, "content_hash": bundle_hash(b),
+         "doc": bundle_to_doc(b)}
+        for b in bundles
+    ]  # fmt: skip
+    row = _call(
+        url, f"SELECT {API}.publish_bundles_v1(%s::jsonb)", [json.dumps(docs, ensure_ascii=False)]
+    )
+    return {"added": int(row["added"]), "unchanged": int(row["unchanged"])}
 
 
 def publish_calendar(url: str, year: int, doc: dict[str, Any]) -> int:

@@ -1171,3 +1171,24 @@ BEGIN
   RETURN coalesce(bound, false);
 END $fn$;
 """.replace("{API}", API).replace("{DEFINER}", DEFINER)
+
+
+# ---------------------------------------------------------------- c0009 (issue 21)
+#
+# Bundles (一件事) come down with the catalogue: the pull sends a bundle version's
+# document beside the item versions'. A program that does not know bundles skips the
+# rows (it applies only the tables it knows).
+
+_PULL_ITEM_BRANCH = "        WHEN 'calendar_year' THEN"
+
+
+def pull_with_bundles(pull: str) -> str:
+    assert pull.count(_PULL_ITEM_BRANCH) == 1
+    return pull.replace(
+        _PULL_ITEM_BRANCH,
+        "        WHEN 'bundle_version' THEN (SELECT jsonb_build_object('code', b.code,"
+        " 'version', b.version,\n"
+        "            'content_hash', b.content_hash, 'doc', b.doc)\n"
+        "            FROM bundle_version b WHERE b.code = p.key AND b.version = p.key2)\n"
+        + _PULL_ITEM_BRANCH,
+    )

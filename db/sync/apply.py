@@ -26,17 +26,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.audit_chain import CASE_FORMS, CURRENT_CASE_FORM, case_row_hash
+from app.core.bundles import bundle_from_doc
 from app.core.items import Item
 from db.audit import append_audit, receipt_entry
-from db.catalog_repo import import_items
+from db.catalog_repo import import_bundles, import_items
 from db.models import (
     AuditRow,
+    BundleVersionRow,
     CalendarYearRow,
     CaseRow,
     ClerkRow,
     ItemVersionRow,
     SyncConflictRow,
 )
+from db.privacy_repo import record_acks
 from db.sync.catalog_docs import doc_to_item
 from db.sync.outbox import enqueue
 from db.sync.rules import forward, takes
@@ -46,6 +49,7 @@ from db.sync.rules import forward, takes
 class PullApplied:
     items_added: int = 0
     conflicts: int = 0
+    bundles_added: int = 0
 
 
 def _dt(value: Any) -> datetime | None:
@@ -68,6 +72,9 @@ def apply_changes(s: Session, changes: list[dict[str, Any]]) -> PullApplied:
     items = [c["row"] for c in changes if c["tbl"] == "item_version" and c.get("row")]
     if items:
         _apply_items(s, items, result)
+    bundles = [c["row"] for c in changes if c["tbl"] == "bundle_version" and c.get("row")]
+    if bundles:
+        _apply_bundles(s, bundles, result)
     for change in changes:
         row = change.get("row")
         if not row:
@@ -109,6 +116,36 @@ def _apply_items(s: Session, rows: list[dict[str, Any]], result: PullApplied) ->
     if new:
         report = import_items(s, new, source="县中心")
         result.items_added += len(report.added)
+
+
+def _apply_bundles(s: Session, rows: list[dict[str, Any]], result: PullApplied) -> None:
+    """Bundle versions (一件事) as the county published them. Like item versions: a
+    version the workstation has with other content stays (logged as a conflict)."""
+    wanted = {(r["code"], r["version"]): r for r in rows}
+    existing = {
+        (code, version): digest
+        for code, version, digest in s.execute(
+            select(
+                BundleVersionRow.code, BundleVersionRow.version, BundleVersionRow.content_hash
+            ).where(BundleVersionRow.code.in_(sorted({code for code, _ in wanted})))
+        )
+    }
+    new = []
+    for key, r in wanted.items():
+        local_hash = existing.get(key)
+        if local_hash is None:
+            new.append(bundle_from_doc(r["doc"]))
+        elif local_hash != r["content_hash"]:
+            result.conflicts += 1
+            _conflict(
+                s, "bundle_version", f"{key[0]}|{key[1]}", "catalog_version_clash",
+                f"一件事 {key[0]} 版本 {key[1]}：本机已有同一版本但内容与县中心不同，"
+                "保留本机版本；请县中心以新版本号重新发布。",
+                {"local_hash": local_hash, "central_hash": r["content_hash"]},
+            )  # fmt: skip
+    if new:
+        report = import_bundles(s, new, source="县中心")
+        result.bundles_added += len(report.added)
 
 
 def _apply_calendar(s: Session, row: dict[str, Any]) -> None:
@@ -187,6 +224,9 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
             s.add(AuditRow(**entry))
             arrived.append(entry)
     s.flush()
+    # the county holds the case at the version it sent: that is its acknowledgement
+    # too (a step taken at the county never goes up from here; db/privacy_repo)
+    record_acks(s, [{"cases": [{"id": row["id"], "row_version": version}]}], datetime.now())
     if arrived or _case_hash(case) != before:
         # the county's entries and its change of the case row enter this workstation's
         # chain through a receipt entry (db/audit.py), which goes up like any other

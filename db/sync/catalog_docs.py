@@ -34,7 +34,7 @@ def item_to_doc(item: Item) -> dict[str, Any]:
              "necessity": m.necessity.value,
              "conditions": [[c.question, sorted(c.options)] for c in m.conditions],
              "standard": m.standard, "source": m.source, "blank_form": m.blank_form,
-             "sample": m.sample, "key": m.key}
+             "sample": m.sample, "key": m.key, "code": m.code}
             for m in item.materials
         ],
     }  # fmt: skip
@@ -78,6 +78,7 @@ def doc_to_item(doc: dict[str, Any]) -> Item:
                 blank_form=m["blank_form"],
                 sample=m["sample"],
                 key=m["key"],
+                code=m.get("code", ""),  # documents from before 材料编码 have none
             )
             for m in doc["materials"]
         ),

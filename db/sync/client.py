@@ -100,6 +100,7 @@ class SyncReport:
     conflicts: int = 0
     pulled: int = 0
     items_added: int = 0
+    bundles_added: int = 0  # 一件事 versions
     notice: str = ""
     pending: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -119,6 +120,8 @@ class SyncReport:
             parts.append(f"{self.conflicts} 处冲突（已按规则处理）")
         if self.items_added:
             parts.append(f"新增事项版本 {self.items_added} 个")
+        if self.bundles_added:
+            parts.append(f"新增一件事版本 {self.bundles_added} 个")
         if self.bookings_added or self.bookings_cancelled:
             parts.append(
                 f"县中心预约新增 {self.bookings_added} 条、取消 {self.bookings_cancelled} 条"
@@ -377,6 +380,7 @@ class SyncClient:
         """Mark the batch's rows sent, except those the county refused: they are held
         (never marked sent) and listed in the local quarantine. Returns the held seqs."""
         from db.models import SyncConflictRow, SyncQuarantineRow
+        from db.privacy_repo import record_acks
 
         now = self.clock()
         quarantined = reply.get("quarantined") or []
@@ -395,6 +399,18 @@ class SyncClient:
                 )
             )
             held &= in_batch
+            # what the county took of each case (the purge of personal data waits for it)
+            record_acks(
+                s,
+                s.scalars(
+                    select(SyncOutboxRow.payload).where(
+                        SyncOutboxRow.batch_seq == batch.seq,
+                        SyncOutboxRow.sent_at.is_(None),
+                        SyncOutboxRow.seq.not_in(held),
+                    )
+                ),
+                now,
+            )
             s.execute(
                 update(SyncOutboxRow)
                 .where(
@@ -499,6 +515,7 @@ class SyncClient:
             after_xid, after_seq = str(cursor["xid"]), int(cursor["seq"])
             report.pulled += len(changes)
             report.items_added += applied.items_added
+            report.bundles_added += applied.bundles_added
             report.conflicts += applied.conflicts
             if reply.get("notice"):
                 report.notice = str(reply["notice"])

@@ -63,15 +63,35 @@ def test_catalog_import_writes_nothing_when_anything_is_wrong(tmp_path: Path) ->
 
     first = run("catalog", "import", str(DEMO_CATALOG), "--db", str(db))
     assert first.returncode == 0, first.stderr
-    assert "新增版本 20 个" in first.stdout
+    assert "新增版本 27 个" in first.stdout and "一件事：新增版本 4 个" in first.stdout
     again = run("catalog", "import", str(DEMO_CATALOG), "--db", str(db))
-    assert again.returncode == 0 and "新增版本 0 个，未变化 20 个" in again.stdout
+    assert again.returncode == 0 and "新增版本 0 个，未变化 27 个" in again.stdout
 
     out = tmp_path / "export.json"
     exported = run("catalog", "export", str(out), "--db", str(db))
     assert exported.returncode == 0 and out.exists()
     round_trip = run("catalog", "check", str(out))
-    assert round_trip.returncode == 0 and "20 个事项" in round_trip.stdout
+    assert round_trip.returncode == 0 and "27 个事项" in round_trip.stdout
+    assert "4 个一件事" in round_trip.stdout  # the export carries the bundles
+
+
+def test_a_broken_bundle_is_named_and_the_items_are_imported(tmp_path: Path) -> None:
+    import json
+
+    db = tmp_path / "c.sqlite3"
+    out = tmp_path / "demo.json"
+    assert run("catalog", "import", str(DEMO_CATALOG), "--db", str(db)).returncode == 0
+    assert run("catalog", "export", str(out), "--db", str(tmp_path / "c.sqlite3")).returncode == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["一件事事项"][0]["事项编码"] = "370999-XX-404"
+    out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    fresh = tmp_path / "fresh.sqlite3"
+    result = run("catalog", "import", str(out), "--db", str(fresh))
+    assert result.returncode == 0, result.stderr
+    assert "新增版本 27 个" in result.stdout and "一件事：新增版本 3 个" in result.stdout
+    assert "工作表“一件事事项”第1条“事项编码”列：事项“370999-XX-404”不在“事项”工作表中" in (
+        result.stderr
+    )
 
 
 def test_catalog_import_refuses_a_changed_published_version(tmp_path: Path) -> None:

@@ -42,7 +42,10 @@ def test_the_first_start_loads_neither_alembic_nor_pypinyin(tmp_path: Path) -> N
         f"ctx = open_context(data_dir={str(tmp_path)!r})\n"
         "with ctx.store.session() as s, s.begin():\n"
         "    assert ensure_demo_clerks(s)\n"
-        "assert len(ctx.item_index()) == 20\n"
+        "assert len(ctx.item_index()) == 27\n"
+        "from db.catalog_repo import current_bundles\n"
+        "with ctx.store.session() as s:\n"
+        "    assert len(current_bundles(s)) == 4  # the demo bundles (一件事)\n"
     )
     assert "alembic" not in loaded  # the new store is made from the models
     assert "pypinyin" not in loaded  # the demo items' pinyin was computed at build time

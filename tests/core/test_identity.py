@@ -151,6 +151,7 @@ def test_normalise_and_mask() -> None:
 
     assert normalise(" 1101-05 1949 ") == "1101051949"
     assert normalise("ｘ") == "X"
-    assert mask_id("1234567890") == "1234567890"  # too short to mask
-    assert mask_id("12345678901") == "123456*8901"
+    # (issue 23: one rule, app/core/privacy: other numbers keep about a quarter each end)
+    assert mask_id("1234567890") == "12******90"
+    assert mask_id("12345678901") == "12*******01"
     assert mask_id(" 11010519491231002x ") == "110105********002X"

@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from printing.dispatch import (
     CommandResult,
     CupsDispatcher,
-    WindowsDispatcher,
     default_dispatcher,
     installed_printers,
 )
@@ -125,10 +124,10 @@ def test_real_runner_reports_missing_programs() -> None:
     assert result.returncode == 127
 
 
-def test_windows_is_left_to_the_application_layer() -> None:
-    with pytest.raises(NotImplementedError, match="Qt"):
-        WindowsDispatcher().print_pdf(b"", "HP")
-    expected = WindowsDispatcher if sys.platform == "win32" else CupsDispatcher
+def test_windows_prints_through_qt_and_linux_through_cups() -> None:
+    from printing.qt_dispatch import QtPdfDispatcher
+
+    expected = QtPdfDispatcher if sys.platform == "win32" else CupsDispatcher
     assert isinstance(default_dispatcher(), expected)
 
 
@@ -220,8 +219,10 @@ def test_installed_printers_are_listed_for_the_settings_dialog(
     assert installed_printers(stopped) == []
     missing = lambda *_: CommandResult(127, "", "lpstat: not found")  # noqa: E731
     assert installed_printers(missing) == []
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert installed_printers(lpstat) == []
+    monkeypatch.setattr(sys, "platform", "win32")  # the spooler's, through Qt, not lpstat
+    from printing.qt_dispatch import qt_printer_names
+
+    assert installed_printers(lpstat) == qt_printer_names()
 
 
 @pytest.mark.slow

@@ -53,6 +53,9 @@ def two_centres(
         "SELECT * FROM yc.item_version",
         "INSERT INTO yc.item_version (code, version, name, content_hash, doc) VALUES ('x', '1', 'x', 'x', '{}')",
         "SELECT * FROM yc.change_log",
+        "SELECT * FROM yc.bundle_version",
+        "INSERT INTO yc.bundle_version (code, version, name, content_hash, doc) "
+        "VALUES ('X', '1', 'x', 'h', '{}')",
         "UPDATE yc.centre SET role_name = current_user",
     ],
 )
@@ -71,6 +74,7 @@ def test_a_centre_role_cannot_call_admin_functions_or_change_role(
     with _connect(central, CENTRE_A) as conn:
         for call in (
             "SELECT yc_api.publish_items_v1('[]'::jsonb)",
+            "SELECT yc_api.publish_bundles_v1('[]'::jsonb)",
             "SELECT yc_api.set_case_status_v1('x', '已办结', 'me')",
             "SELECT yc_api.upsert_clerk_v1('370999102', '{}'::jsonb)",
             "SELECT yc_api.release_workstation_v1('370999102', 'A1')",

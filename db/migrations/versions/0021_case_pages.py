@@ -2,7 +2,7 @@
 the data folder; this table links intake + material + page to the image's SHA-256)
 
 Revision ID: 0021
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0021'
-down_revision = '0014'
+down_revision = '0019'  # rechained at the merge of main: after the personal data retention
 branch_labels = None
 depends_on = None
 

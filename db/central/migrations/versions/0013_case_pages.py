@@ -3,7 +3,7 @@ took them, in chunks, in the background; the county keeps each image once per ce
 under its SHA-256 and checks that hash itself before it links the image to a page
 
 Revision ID: c0013
-Revises: c0006
+Revises: c0009
 Create Date: 2026-12-07
 
 The sync protocol's shape does not change (schema version stays 2): images go through
@@ -30,7 +30,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0013"
-down_revision = "c0006"
+down_revision = "c0009"  # rechained at the merge of main: after the bundles
 branch_labels = None
 depends_on = None
 

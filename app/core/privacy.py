@@ -1,0 +1,153 @@
+"""Citizens' personal data at the workstation (issue 23, 《个人信息保护法》): the ONE
+place for how ID numbers and phones are masked on screen and in exports, what a look
+at personal data is called in the audit record, and when a case's personal data may
+leave the local store. Pure functions: no Qt, no SQL.
+
+Masking (minimal on screen): a resident ID number keeps its region (first 6) and
+last 4 characters, as printed documents and the booking lists always showed it, a
+mobile its first 3 and last 4, a fixed line its area code and last 4; everything
+between is ``*``. printing/text.py, app/core/identity.py and app/core/booking.py
+call these. Lists, queue screens, hall displays and exports show masked values; the case
+view of the centre's own clerks shows them whole.
+
+Retention (kept no longer than needed): a case's personal data is purged from the
+local store once the case is concluded, the county has acknowledged the case as it
+now stands (the county keeps the record), and the county's period has run since that
+acknowledgement. The acknowledgement is the county's, recorded when a push is
+answered, so setting the workstation's clock forward cannot purge a case the county
+does not hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# ---------------------------------------------------------------- masking
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_FIXED = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})((?:-\d{1,6})?)$")
+
+
+def mask_id_no(value: str | None) -> str:
+    """Hide the middle of an identity number: ``370982********1234``. An 18- or
+    15-character resident ID keeps its region (6) and last 4; other numbers (passport,
+    permit) keep about their first and last quarter, so the applicant and the clerk
+    recognise it. The same rule for screens, exports and printed documents."""
+    n = (value or "").strip().upper()
+    if len(n) <= 4:
+        return "*" * len(n)
+    if len(n) in (15, 18):
+        head, tail = 6, 4
+    else:
+        head, tail = max(1, len(n) // 4), max(1, len(n) // 4)
+    return n[:head] + "*" * (len(n) - head - tail) + n[-tail:]
+
+
+def mask_phone(value: str | None, *, landline: bool = True) -> str:
+    """``13812345678`` → ``138****5678``; an applicant's fixed line ``0531-87654321`` →
+    ``0531-****4321`` (``landline=False``: shown whole, as a document prints a
+    number that may be an office's)."""
+    v = (value or "").strip()
+    if not v:
+        return ""
+    digits = v.replace(" ", "")
+    if _MOBILE.match(digits):
+        return digits[:3] + "****" + digits[-4:]
+    if not landline:
+        return v
+    m = _FIXED.match(digits)
+    if m:
+        area, number, ext = m.groups()
+        return f"{area}-{'*' * (len(number) - 4)}{number[-4:]}{ext}"
+    d = "".join(ch for ch in digits if ch.isdigit())
+    if len(d) >= 8:  # another number: its first 3 and last 4, as a mobile
+        return d[:3] + "*" * (len(d) - 7) + d[-4:]
+    return mask_id_no(d)
+
+
+def mask_name(value: str | None) -> str:
+    """``张三丰`` → ``张**``: for an export without a recorded reason (the lists show
+    names whole: a clerk calls the applicant by name)."""
+    v = (value or "").strip()
+    return v[:1] + "*" * (len(v) - 1) if v else ""
+
+
+# ---------------------------------------------------------------- looks at personal data
+
+# The audit actions of a look (who, when, what, from which window): one name each.
+VIEW_CASE = "查看个人信息"
+SEARCH_ID = "按证件号码查找"
+EXPORT = "导出个人信息"
+REPRINT = "补打文书"
+PURGE = "清除个人信息"
+ACCESS_ACTIONS = (VIEW_CASE, SEARCH_ID, EXPORT, REPRINT)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who looks, from where: the signed-in clerk, the window and the workstation."""
+
+    login: str
+    name: str = ""
+    window_no: str = ""
+    workstation: str = ""
+    role: str = "clerk"
+
+    def detail(self) -> dict[str, str]:
+        return {"name": self.name, "window_no": self.window_no, "workstation": self.workstation}
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One look at an applicant's data, as the manager's list shows it."""
+
+    at: datetime
+    actor: str
+    actor_name: str
+    action: str
+    case_no: str
+    window_no: str
+    workstation: str
+    what: str  # the search text (masked), the export's reason, the document reprinted …
+
+
+EXPORT_REASON_MIN = 4  # characters: "查询" is not a reason
+
+
+def export_reason_problem(reason: str, *, manager: bool) -> str | None:
+    """Why an unmasked export is not allowed, in Chinese; None when it is."""
+    if not manager:
+        return "只有大厅管理员（管理员、首席代表）可以导出完整的证件号码和电话，其他人导出的为脱敏数据。"
+    if len(reason.strip()) < EXPORT_REASON_MIN:
+        return f"导出完整个人信息须写明理由（至少{EXPORT_REASON_MIN}个字，如“县局来函调取第12号”），理由将记入审计记录。"
+    return None
+
+
+# ---------------------------------------------------------------- retention
+
+DEFAULT_KEEP_DAYS = 180  # after the county acknowledged the concluded case
+DRAFT_KEEP = timedelta(days=1)
+
+
+def purge_due(
+    status: str,
+    row_version: int,
+    acked_version: int | None,
+    acked_at: datetime | None,
+    pending: bool,
+    now: datetime,
+    keep_days: int,
+) -> bool:
+    """May this case's personal data leave the local store now? Only when concluded
+    (app/core/lifecycle.CONCLUDED),
+    acknowledged by the county at (at least) its current version with nothing of it
+    still waiting to go up, and ``keep_days`` after that acknowledgement."""
+    from app.core.lifecycle import CONCLUDED  # (lifecycle imports identity, which imports us)
+
+    if status not in CONCLUDED or pending:
+        return False
+    if acked_version is None or acked_at is None or acked_version < row_version:
+        return False
+    return now >= acked_at + timedelta(days=keep_days)

@@ -1,0 +1,76 @@
+"""Bundles (一件事) in the local store: versioned like items, read back as imported."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.core.bundles import BundleItem, merged_checklist
+from app.services.catalog_files import read_catalog
+from db.catalog_repo import (
+    bundle_version,
+    bundle_with_items,
+    current_bundle,
+    current_bundles,
+    current_items,
+    import_bundles,
+    import_items,
+)
+from db.models import BundleVersionRow
+from db.store import Store
+from tests.conftest import DEMO_CATALOG
+
+NOW = datetime(2026, 12, 7, 9, 0)
+
+
+def _demo(store: Store):  # type: ignore[no-untyped-def]
+    parsed = read_catalog(Path(DEMO_CATALOG))
+    assert parsed.ok and parsed.bundles
+    with store.session() as s, s.begin():
+        assert import_items(s, parsed.items, source="t", now=NOW).ok
+        assert import_bundles(s, parsed.bundles, source="t", now=NOW).ok
+    return parsed
+
+
+def test_bundles_and_material_codes_round_trip(sqlite_store: Store) -> None:
+    parsed = _demo(sqlite_store)
+    with sqlite_store.session() as s:
+        assert [b for _, b in current_bundles(s)] == list(parsed.bundles)
+        assert current_items(s) == list(parsed.items)  # 材料编码 kept
+        found = bundle_with_items(s, "YJS-001")
+    assert found is not None
+    vid, bundle, items = found
+    assert set(items) == set(bundle.item_codes)
+    checklist = merged_checklist(bundle, {c: i for c, (_, i) in items.items()}, {})
+    assert any(m.key == "code:CL-0001" and len(m.items) == 3 for m in checklist.materials)
+    with sqlite_store.session() as s:
+        assert bundle_version(s, vid) == bundle
+
+
+def test_a_published_bundle_version_never_changes_and_a_new_one_becomes_current(
+    pg_store: Store,
+) -> None:
+    parsed = _demo(pg_store)
+    first = parsed.bundles[0]
+    with pg_store.session() as s, s.begin():  # again, the same: nothing happens
+        report = import_bundles(s, parsed.bundles, now=NOW)
+        assert report.ok and not report.added and len(report.unchanged) == len(parsed.bundles)
+    changed = replace(first, items=(*first.items, BundleItem("370999-RS-001", 3)))
+    with pg_store.session() as s, s.begin():
+        report = import_bundles(s, [changed], now=NOW)
+    assert not report.ok and "请提高版本号" in report.conflicts[0]
+    newer = replace(changed, version="2027.1")
+    with pg_store.session() as s, s.begin():
+        assert import_bundles(s, [newer], now=NOW).added
+    with pg_store.session() as s:
+        found = current_bundle(s, first.code)
+        assert found is not None and found[1] == newer
+        count = s.scalar(
+            select(func.count())
+            .select_from(BundleVersionRow)
+            .where(BundleVersionRow.code == first.code)
+        )
+        assert count == 2
