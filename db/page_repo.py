@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.core.pages import PageRecord, is_sha256
 from db.location import sqlite_file
-from db.models import CaseRow
+from db.models import CaseRow, DraftRow
 from db.page_models import CasePageRow
 
 FOLDER = "pages"
@@ -72,6 +72,10 @@ class PageFiles:
             Path(tmp).unlink(missing_ok=True)
             raise
         return sha
+
+    def remove(self, sha256: str) -> None:
+        """A page no row names any more (its case's personal data purged)."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
         try:
@@ -217,3 +221,72 @@ def mark_uploaded(session: Session, item: PendingUpload, now: datetime) -> None:
         )
         .values(uploaded_at=now)
     )
+
+
+# ---------------------------------------------------------------- personal data purge
+
+
+def pages_waiting(session: Session, case_id: uuid.UUID) -> int:
+    """Pages of the case the county has not confirmed: its personal data is not purged
+    before they are up (the county's copy is the record)."""
+    intake = session.scalar(select(CaseRow.intake_id).where(CaseRow.id == case_id))
+    if intake is None:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CasePageRow)
+            .where(CasePageRow.intake_id == intake, CasePageRow.uploaded_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _unreferenced(session: Session, hashes: set[str]) -> list[str]:
+    if not hashes:
+        return []
+    still = set(
+        session.scalars(
+            select(CasePageRow.sha256).where(CasePageRow.sha256.in_(sorted(hashes)))
+        ).all()
+    )
+    return sorted(hashes - still)
+
+
+def drop_case_pages(session: Session, case_id: uuid.UUID) -> list[str]:
+    """The case's page rows removed (ID card copies are personal data); returns the
+    hashes no row names any more, whose files the caller removes after the commit."""
+    intake = session.scalar(select(CaseRow.intake_id).where(CaseRow.id == case_id))
+    if intake is None:
+        return []
+    hashes = set(
+        session.scalars(select(CasePageRow.sha256).where(CasePageRow.intake_id == intake)).all()
+    )
+    session.execute(delete(CasePageRow).where(CasePageRow.intake_id == intake))
+    return _unreferenced(session, hashes)
+
+
+def drop_abandoned_pages(session: Session, before: datetime) -> list[str]:
+    """Pages taken before ``before`` for an intake that never became a case and has no
+    draft left (the clerk cleared it, or its draft was purged): removed, as their
+    applicant never became a case. Returns the hashes no row names any more."""
+    live: set[uuid.UUID] = set()
+    for state in session.scalars(select(DraftRow.state)).all():
+        try:
+            live.add(uuid.UUID(str(state.get("intake_id", ""))))
+        except (ValueError, AttributeError):
+            continue
+    saved = select(CaseRow.id).where(CaseRow.intake_id == CasePageRow.intake_id).exists()
+    rows = session.execute(
+        select(CasePageRow.intake_id, CasePageRow.sha256).where(
+            CasePageRow.taken_at < before, ~saved
+        )
+    ).all()
+    gone = [(i, h) for i, h in rows if i not in live]
+    for intake in {i for i, _ in gone}:
+        session.execute(
+            delete(CasePageRow).where(
+                CasePageRow.intake_id == intake, CasePageRow.taken_at < before
+            )
+        )
+    return _unreferenced(session, {h for _, h in gone})

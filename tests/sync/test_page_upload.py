@@ -20,7 +20,7 @@ from db.page_repo import pending_uploads
 from db.store import Store
 from db.sync.pages import _call, upload_pages
 from tests.page_fixtures import page_on_desk, save_intake
-from tests.sync.conftest import CENTRE_B, Central, client
+from tests.sync.conftest import CENTRE_A, CENTRE_B, Central, client
 from tests.sync.helpers import DEMO_CODE, load_demo
 
 pytestmark = pytest.mark.pg
@@ -198,3 +198,51 @@ def test_the_sync_status_counts_the_pages_waiting(central: Central, ws: Store) -
     assert status.pages_pending == 3 and "影像待传 3" in status.text()
     client(ws, central).sync_once()
     assert "影像待传" not in read_status(ws, True).text()
+
+
+def test_the_purge_waits_for_the_pages_then_removes_them_with_the_applicant(
+    central: Central, ws: Store
+) -> None:
+    """Page images are personal data (ID card copies): a concluded case's go when its
+    applicant is purged, not before the county confirmed them; pages of an intake that
+    never became a case go after a day unless its draft is still there."""
+    from datetime import timedelta
+
+    from app.core.accounts import Clerk
+    from app.services.lifecycle import LifecycleService
+    from app.services.privacy import PurgeService
+    from db.models import DraftRow
+    from db.sync.client import SyncClient
+    from tests.sync.helpers import calendar
+
+    t0 = datetime(2026, 12, 7, 9, 30)
+    clock = FixedClock(t0)
+    service = PageService(ws, clock)
+    intake, abandoned, drafted = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    shas = _take(service, intake, 1, [0.0, 2.0])
+    (lost,) = _take(service, abandoned, 1, [4.0])
+    (kept,) = _take(service, drafted, 2, [-4.0])
+    with ws.session() as s, s.begin():
+        s.add(DraftRow(key="A1/lisi", updated_at=t0 + timedelta(days=40),
+                       state={"intake_id": str(drafted)}))  # fmt: skip
+    case_no = save_intake(ws, intake, clock, DEMO_CODE)
+    LifecycleService(ws, calendar(), clock, Clerk("wangfang", "王芳", "1")).withdraw(
+        case_no, 1, "申请人撤回申请"
+    )
+    sync = SyncClient(ws, central.config(CENTRE_A, "A1"), clock=clock.now)
+    sync.upload_images = False
+    sync.sync_once()  # the county has the case (acknowledged), not its pages
+    purge = PurgeService(ws, clock, lambda: 30)
+    clock.set(t0 + timedelta(days=31))
+    assert purge.run()[0] == []  # its pages are not up yet: the applicant stays
+    assert [p.sha256 for p in service.pages(intake)] == shas
+    assert not service.files.path(lost).exists()  # abandoned a month ago: gone
+    assert service.files.path(kept).exists()  # its draft is still there
+    sync.upload_images = True
+    assert sync.sync_once().pages_uploaded == 2
+    assert purge.run()[0] == [case_no]
+    assert service.pages(intake) == []
+    assert not any(service.files.path(sha).exists() for sha in shas)
+    assert [p.sha256 for p in service.pages(drafted)] == [kept]
+    # the county keeps its copy, hash for hash
+    assert [(r[3], r[4]) for r in _central_pages(central)] == [(sha, sha) for sha in shas]
