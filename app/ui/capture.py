@@ -10,7 +10,7 @@ another thread): its pixels are copied out and the page is found, straightened,
 cropped, stored and thumbnailed on the pages' own task runner (app/services/page_images.py), so the clerk goes on marking materials
 while it runs, and a slow disk never delays the intake's saves.
 
-QtMultimedia is loaded only when the strip is first shown, and its library probes
+QtMultimedia is loaded when the first intake begins (not at start-up), and its library probes
 (hardware video decoders this program never uses) are kept out of the log.
 """
 
@@ -334,6 +334,9 @@ class CapturePane(QWidget):
 
     def follow(self) -> None:
         """Show the pages of the material the cursor is on."""
+        if self.camera is None and self.model.rowCount() > 0:
+            # the first intake of the session: QtMultimedia loads now, not at start-up
+            QTimer.singleShot(0, self.start_camera)
         row = self.current_row()
         if row < 0 or row >= self.model.rowCount():
             self._seq = None
@@ -399,11 +402,6 @@ class CapturePane(QWidget):
             self.remove_selected()
             return True
         return super().eventFilter(watched, event)
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self.camera is None:
-            QTimer.singleShot(0, self.start_camera)
 
     def close_camera(self) -> None:
         if self.camera is not None:

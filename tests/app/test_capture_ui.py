@@ -59,6 +59,8 @@ def test_frames_and_files_land_in_the_row_and_the_case_view_lists_and_prints_the
     intake = window.intake
     capture = intake.capture
     assert capture is not None
+    # QtMultimedia is loaded once the first intake begins (not at start-up)
+    qtbot.waitUntil(lambda: capture.camera is not None)
     assert capture.camera is not None and not capture.camera.available  # none here
     model = intake.checklist
     # the first material: two pages from the "camera"
