@@ -699,9 +699,10 @@ class IntakePanel(QWidget):
 
         def accepted() -> None:
             png = dialog.png
-            if png is None or self.capture is None:
+            if png is None:
                 return
-            self.capture.runner.submit(
+            # on the intake's own runner: kept before a save (and its print) queued after
+            self.runner.submit(
                 lambda: pages.save_signature(intake, png),
                 lambda _r: self.message.emit(self.tr("已保存申请人签名")),
                 lambda exc: self.message.emit(self.tr("签名未能保存：%1").replace("%1", str(exc))),
