@@ -49,6 +49,7 @@ from db.models import (
     DraftRow,
     SyncOutboxRow,
 )
+from db.page_repo import pages_waiting
 from db.sync.outbox import enqueue
 
 PURGE_ACTOR = "系统"
@@ -238,6 +239,7 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
         select(func.count()).select_from(SyncOutboxRow).where(
             SyncOutboxRow.case_id == case_id, SyncOutboxRow.sent_at.is_(None))
     )  # fmt: skip
+    waiting = (waiting or 0) + pages_waiting(session, case_id)  # its page images too
     if not purge_due(
         case.status, case.row_version, ack.row_version if ack else None,
         ack.acked_at if ack else None, bool(waiting), now, keep_days,

@@ -9,6 +9,7 @@ from sqlalchemy import MetaData
 import db.booking_models  # (appointments, beside the queue)
 import db.feedback_models  # (好差评 follow-ups and complaints)
 import db.figures_models  # (the cases' figures, summed by triggers)
+import db.page_models  # (the page images of a case's materials)
 import db.queue_models  # noqa: F401  (the hall queue)
 from db.models import Base
 

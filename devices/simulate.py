@@ -452,7 +452,8 @@ def demo_device_mappings(
       window number, 1–28) and the hall main display (address 128);
     - "yichuang": our framing, a keypad and an evaluator per window (both at address =
       window number: each takes only its own kind of frame);
-    - "printer": an ESC/POS ticket printer (115200 baud, as USB-serial printers run).
+    - "printer": an ESC/POS ticket printer (115200 baud, as USB-serial printers run);
+    - "idcard": an ID-card reader (SAM frames) on the first window's counter.
 
     A key missing from urls leaves those devices out."""
     out: list[dict[str, Any]] = []
@@ -482,6 +483,13 @@ def demo_device_mappings(
         out.append(
             {"kind": "ticket_printer", "vendor": "escpos", "name": "取号机小票打印机",
              "port": {"url": printer, "baudrate": 115200}}
+        )  # fmt: skip
+    reader = urls.get("idcard")
+    if reader and windows:
+        # one reader, on the first window's counter (a reader belongs to one PC)
+        out.append(
+            {"kind": "id_reader", "name": f"{windows[0]}号窗口身份证阅读器",
+             "window": windows[0], "port": {"url": reader, "baudrate": 115200}}
         )  # fmt: skip
     return out
 

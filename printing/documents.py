@@ -8,6 +8,8 @@ pure and may run on a worker thread (one document at a time per thread).
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +18,15 @@ from pathlib import Path
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from app.core.check import Decision
 from app.core.items import Item, Material, ServiceType
@@ -79,6 +89,7 @@ class DocKind(StrEnum):
     TEST_PAGE = "打印测试页"
     APPLICATION_RECEIPT = "联办受理通知书"  # one visit, several items (application_docs.py)
     APPLICATION_NOTICE = "联办一次性告知书"
+    PAGES = "材料影像"  # the case's photographed pages, printed on request
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,23 +188,58 @@ class _Doc:
     def kv_table(self, rows: list[tuple[str, ...]], where: dict[str, str] | None = None) -> Table:
         return self.w.kv_table(rows, A4_WIDTH, where=where)
 
-    def signature_block(self, lines: list[str]) -> Table:
-        """Signature lines: a label, a blank to sign on and a blank date."""
+    def signature(
+        self, png: bytes | None, width: float, height: float, what: str = "申请人签名"
+    ) -> Flowable | None:
+        """A signature image scaled into ``width`` × ``height``; None (and a warning)
+        when there is none or it does not read."""
+        if not png:
+            return None
+        try:
+            reader = ImageReader(io.BytesIO(png))
+            iw, ih = reader.getSize()
+        except Exception as exc:
+            self.warnings.append(f"{what}图片无法读取，已省略（{exc}）")
+            return None
+        scale = min(width / iw, height / ih)
+        return Image(io.BytesIO(png), width=iw * scale, height=ih * scale, hAlign="LEFT")
+
+    def signature_block(
+        self, lines: list[str], signed: Mapping[int, bytes | None] | None = None,
+        when: datetime | None = None,
+    ) -> Table:  # fmt: skip
+        """Signature lines: a label, a blank to sign on and a blank date. A line in
+        ``signed`` shows its signature image instead of the blank, dated ``when``."""
         w = self.w
-        rows = [
-            [w.p(label, "签字栏"), w.p("____________________"), w.p("日期：______年____月____日")]
-            for label in lines
-        ]
+        rows: list[list[Flowable | str]] = []
+        for i, label in enumerate(lines):
+            image = self.signature((signed or {}).get(i), 48 * mm, 14 * mm)
+            if image is not None and when is not None:
+                rows.append([w.p(label, "签字栏"), image, w.p(f"日期：{fmt_date(when.date())}")])
+            else:
+                rows.append(
+                    [w.p(label, "签字栏"), w.p("____________________"),
+                     w.p("日期：______年____月____日")]
+                )  # fmt: skip
         table = Table(rows, colWidths=[58 * mm, 52 * mm, 60 * mm])
         table.setStyle(_plain(valign="BOTTOM", bottom=8))
         return table
 
-    def signed_and_sealed(self, lines: list[str], when: datetime, issuer: str = "") -> Flowable:
+    def signed_and_sealed(
+        self, lines: list[str], when: datetime, issuer: str = "",
+        signed: Mapping[int, bytes | None] | None = None,
+    ) -> Flowable:  # fmt: skip
         """Signature lines on the left (each with its date under it), the seal's area
-        on the right, kept together on one page."""
+        on the right, kept together on one page. A line in ``signed`` shows its
+        signature image, dated ``when``."""
         w = self.w
         rows: list[list[Flowable | str]] = []
-        for label in lines:
+        for i, label in enumerate(lines):
+            image = self.signature((signed or {}).get(i), 40 * mm, 12 * mm)
+            if image is not None:
+                rows.append([w.p(label, "签字栏"), image])
+                rows.append(["", w.p(f"日期：{fmt_date(when.date())}", style=w.s.small)])
+                continue
             rows.append([w.p(label, "签字栏"), w.p("________________")])
             rows.append(["", w.p("日期：_____年___月___日", style=w.s.small)])
         signs = Table(rows, colWidths=[56 * mm, A4_WIDTH - SEAL_COLUMN - 56 * mm])
@@ -620,6 +666,7 @@ def render_notice(case: CaseDoc, hall: HallSettings) -> RenderResult:
         d.signed_and_sealed(
             [f"窗口工作人员：{case.clerk_name}（签字）", *_applicant_signers(a, "（签字）")],
             case.accepted_at,
+            signed={1: case.applicant_signature},  # the applicant's own line
         )
     )
     pdf, pages = build_a4(
@@ -691,7 +738,9 @@ def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = False) -> 
     if a.agent_name:
         signers.append(f"{'经办人' if a.is_org else '代办人'}：{a.agent_name}（签字）")
     signers.append(f"窗口工作人员：{case.clerk_name}（签字）")
-    story.append(KeepTogether([d.signature_block(signers)]))
+    story.append(
+        KeepTogether([d.signature_block(signers, {0: case.applicant_signature}, case.accepted_at)])
+    )
     story += d.footnote()
     pdf, pages = build_a4(
         story,
@@ -927,6 +976,52 @@ def _guide_materials(d: _Doc, item: Item) -> Flowable:
 
 
 # ---------------------------------------------------------------- 打印测试页
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """One photographed page to print: which material, which page, the JPEG."""
+
+    material: str
+    page: int
+    of: int
+    jpeg: bytes
+
+
+def render_pages(
+    case_no: str, item_name: str, pages: Sequence[PageImage], hall: HallSettings
+) -> RenderResult:
+    """材料影像: each page image on an A4 page of its own, scaled to fit, headed by the
+    material's name; the case number and barcode on the first page."""
+    if not pages:
+        raise DocumentError("该办件没有材料影像")
+    d = _Doc(hall)
+    w = d.w
+    story, pattern = d.header(DocKind.PAGES.value, case_no)
+    story.append(w.p(item_name, "事项名称"))
+    room_h = 297 * mm - 2 * 25 * mm - 40 * mm
+    for i, page in enumerate(pages):
+        if i:
+            story.append(PageBreak())
+        story.append(
+            w.p(f"{page.material}（第{page.page}页，共{page.of}页）", "材料名称", w.s.heading)
+        )
+        story.append(Spacer(1, 2 * mm))
+        image = d.signature(
+            page.jpeg, A4_WIDTH, room_h - (25 * mm if i == 0 else 0), f"{page.material}影像"
+        )
+        if image is None:
+            story.append(w.p("（影像无法读取）"))
+        else:
+            image.hAlign = "CENTER"
+            story.append(image)
+    pdf, count = build_a4(
+        story,
+        title=f"{DocKind.PAGES.value} {case_no}",
+        footer_left=d.footer_text(hall.hall_name),
+        footer_right=f"受理编号：{case_no}",
+    )
+    return RenderResult(DocKind.PAGES, pdf, count, d.check.missing, tuple(d.warnings), pattern)
 
 
 def render_test_page(

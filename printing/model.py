@@ -136,6 +136,9 @@ class CaseDoc:
     # (it must name every applicable material not brought), the refusal names its
     # deciding body and remedies' addressees, the receipt its result delivery.
     standard: Item | None = None
+    # the applicant's signature (PNG, from a signature pad or the screen), drawn on
+    # the applicant's line of the one-time notice and the promise (issue 22 item 3)
+    applicant_signature: bytes | None = None
 
     @property
     def deferred_lines(self) -> tuple[NoticeLine, ...]:

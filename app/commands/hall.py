@@ -507,7 +507,7 @@ def _demo_hall(args: argparse.Namespace) -> int:
         print(
             "已启动：取号机、大厅屏、1号窗口（王芳）、2号窗口（李军）"
             + ("、大厅管理" if args.with_manager else "")
-            + ("、模拟排队设备" if hardware is not None else "")
+            + ("、模拟排队设备和1号窗口身份证阅读器" if hardware is not None else "")
             + "。按 Ctrl+C 或关闭任一窗口即全部退出。",
             flush=True,
         )
@@ -532,14 +532,15 @@ def _start_simulators(quit_after: float | None) -> tuple[subprocess.Popen[str], 
     assert proc.stdout is not None
     urls: dict[str, str] = {}
     deadline = time.monotonic() + 20
-    while len(urls) < 4 and time.monotonic() < deadline:
+    wanted = {"pinganlihe", "yichuang", "printer", "idcard"}  # the demo hall's links
+    while not wanted <= urls.keys() and time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
         parts = line.split()
         if len(parts) == 3 and parts[0] == "port":
             urls[parts[1]] = parts[2]
-    if len(urls) < 4:
+    if not wanted <= urls.keys():
         proc.kill()
         raise RuntimeError("模拟设备窗口没有报告端口")
     import threading

@@ -266,6 +266,23 @@ def check_calendar() -> str:
     )
 
 
+def check_camera() -> str:
+    """QtMultimedia (PySide6-Addons) and its FFmpeg plugin load: the document camera's
+    preview works where one is plugged in (none is needed for the check)."""
+    _qt_app()
+    from PySide6.QtCore import QLoggingCategory
+
+    from app.ui.capture import MULTIMEDIA_QUIET
+
+    QLoggingCategory.setFilterRules(MULTIMEDIA_QUIET)
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError as exc:
+        raise CheckFailed(f"缺少 QtMultimedia（PySide6-Addons）：{exc}") from exc
+    cameras = [d.description() for d in QMediaDevices.videoInputs()]
+    return "高拍仪：" + ("、".join(cameras) if cameras else "未接入（可从文件导入材料影像）")
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("字体 fonts", check_fonts),
     ("PDF pdf", check_pdf),
@@ -276,6 +293,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("串口 serial", check_serial),
     ("钥匙串 keyring", check_keyring),
     ("日历 calendar", check_calendar),
+    ("高拍仪 camera", check_camera),
 )
 
 

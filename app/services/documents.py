@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -40,9 +40,11 @@ from printing.application_docs import (
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
     DocKind,
+    PageImage,
     RenderResult,
     render_guide,
     render_notice,
+    render_pages,
     render_promise,
     render_receipt,
     render_refusal,
@@ -183,6 +185,23 @@ def doc_from_detail(detail: CaseDetail, item: Item) -> CaseDoc:
     )
 
 
+def with_signature(session: Session, doc: CaseDoc, store_url: str) -> CaseDoc:
+    """The case's document data with the applicant's signature (taken on the pad or
+    the screen with the intake, db/page_repo.py), when there is one."""
+    from app.core.pages import SIGNATURE_SEQ
+    from db.page_repo import PageFileError, PageFiles, pages_folder, pages_of_case
+
+    for record in pages_of_case(session, doc.case_no):
+        if record.material_seq == SIGNATURE_SEQ:
+            try:
+                png = PageFiles(pages_folder(store_url)).read(record.sha256)
+            except PageFileError as exc:
+                log.error("signature of %s not printed: %s", doc.case_no, exc)
+                return doc
+            return replace(doc, applicant_signature=png)
+    return doc
+
+
 def render(kind: DocKind, doc: CaseDoc, hall: HallSettings) -> RenderResult:
     if kind is DocKind.RECEIPT:
         return render_receipt(doc, hall)
@@ -253,8 +272,9 @@ class DocumentService:
             if detail is None or detail.applicant is None:
                 raise LookupError(f"找不到办件 {case_no}")
             found = item_version(s, detail.item_version_id)
-        assert found is not None  # a case's item version is never deleted
-        doc, case_id = doc_from_detail(detail, found[1]), detail.case_id
+            assert found is not None  # a case's item version is never deleted
+            doc = with_signature(s, doc_from_detail(detail, found[1]), self.store.url)
+        case_id = detail.case_id
         reports = []
         for kind in kinds or self.kinds_for_case(case_no):
             result = render(kind, doc, hall)
@@ -296,7 +316,7 @@ class DocumentService:
         logged; the files sit beside the kept ones, named 预览-…."""
         hall = hall_settings(self.settings)
         with self.store.session() as s:
-            doc = case_doc(s, case_no)
+            doc = with_signature(s, case_doc(s, case_no), self.store.url)
         folder = self.folder / case_no
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
@@ -387,6 +407,53 @@ class DocumentService:
         if application_id is None:
             raise LookupError(f"办件 {case_no} 不属于联办申请")
         return self.produce_application(application_id, who=who, kinds=kinds)
+
+    def pages_document(self, case_no: str, *, who: str, send: bool = True) -> PrintReport:
+        """材料影像 on request: every page image of the case (not the signature), one
+        per A4 page, kept as PDF, sent to the printer set for 材料影像 (or for all),
+        and logged like any document."""
+        from app.core.pages import SIGNATURE_SEQ
+        from db.page_repo import PageFiles, pages_folder, pages_of_case
+
+        hall = hall_settings(self.settings)
+        with self.store.session() as s:
+            detail = case_detail(s, case_no)
+            if detail is None:
+                raise LookupError(f"找不到办件 {case_no}")
+            records = [r for r in pages_of_case(s, case_no) if r.material_seq != SIGNATURE_SEQ]
+        names = {m.seq: m.name for m in detail.materials}
+        files = PageFiles(pages_folder(self.store.url))
+        counts: dict[int, int] = {}
+        for r in records:
+            counts[r.material_seq] = counts.get(r.material_seq, 0) + 1
+        pages = [
+            PageImage(
+                names.get(r.material_seq, f"材料{r.material_seq}"),
+                r.page,
+                counts[r.material_seq],
+                files.read(r.sha256),
+            )
+            for r in records
+        ]
+        result = render_pages(case_no, detail.item_name, pages, hall)
+        folder = self.folder / case_no
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{DocKind.PAGES.value}.pdf"
+        result.write(path)
+        printer = self.printer_for(DocKind.PAGES)
+        outcome = None
+        if printer and send:
+            outcome = self.dispatcher.print_pdf(path, printer, title=f"{case_no} 材料影像")
+        entry = PrintLogEntry(
+            id=uuid7(), case_id=detail.case_id, ref=case_no, what=DocKind.PAGES.value,
+            at=self.clock.now(), who=who, copies=1, printer=printer,
+            success=outcome.ok if outcome else False,
+            message=outcome.user_text() if outcome else "未设置打印机，已保存为PDF",
+            job_id=outcome.job_id if outcome else "", file=str(path),
+        )  # fmt: skip
+        with self.store.session() as s, s.begin():
+            record_print(s, entry)
+        return PrintReport(DocKind.PAGES, case_no, path, printer, outcome)
 
     def print_log(self, case_no: str) -> list[PrintedInfo]:
         with self.store.session() as s:

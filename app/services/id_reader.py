@@ -28,11 +28,18 @@ log = logging.getLogger("yichuang.id_reader")
 __all__ = ["IdCardFailed", "IdCardRead", "IdReaderEvent", "IdReaderService", "reader_settings"]
 
 
-def reader_settings(devices: Sequence[Mapping[str, Any]] | None) -> DeviceSettings | None:
-    """The first ``id_reader`` of the ``devices`` setting; None when there is none.
-    Raises SettingsError (Chinese) when its entry cannot work."""
+def reader_settings(
+    devices: Sequence[Mapping[str, Any]] | None, window: str | None = None
+) -> DeviceSettings | None:
+    """The first ``id_reader`` of the ``devices`` setting for this window (an entry
+    with a ``window`` belongs to that window's counter only: the demo hall's counters
+    share one settings file); None when there is none. Raises SettingsError (Chinese)
+    when its entry cannot work."""
     for entry in devices or []:
         if isinstance(entry, Mapping) and entry.get("kind") == DeviceKind.ID_READER.value:
+            own = str(entry.get("window") or "")
+            if own and window is not None and own != str(window):
+                continue
             return device_from_mapping(entry)
     return None
 
@@ -59,9 +66,13 @@ class IdReaderService:
 
     @classmethod
     def from_settings(
-        cls, devices: Sequence[Mapping[str, Any]] | None, *, today: Callable[[], date] | None = None
+        cls,
+        devices: Sequence[Mapping[str, Any]] | None,
+        *,
+        today: Callable[[], date] | None = None,
+        window: str | None = None,
     ) -> IdReaderService | None:
-        found = reader_settings(devices)
+        found = reader_settings(devices, window)
         return None if found is None else cls(found, today=today)
 
     def subscribe(self, listener: Callable[[IdReaderEvent], None]) -> Callable[[], None]:
@@ -82,17 +93,37 @@ class IdReaderService:
         status = self.transport.status
         return status.message if status.error else None
 
+    def link_state(self) -> tuple[str, str, str]:
+        """(level, short text, detail) for the top bar's devices entry: level as the
+        top bar knows them (ok, busy, error, off)."""
+        return reader_link_state(self.settings.name or "身份证阅读器", self.transport.status)
+
     def close(self) -> None:
         self.reader.close()
         self.transport.close()
 
 
+def reader_link_state(name: str, status: TransportStatus) -> tuple[str, str, str]:
+    from devices.transport import LinkState
+
+    if status.state is LinkState.CONNECTED:
+        return "ok", "阅读器正常", f"{name}：已连接（{status.url}）"
+    if status.state is LinkState.ERROR:
+        return "error", "阅读器未连接", f"{name}：{status.message}"
+    if status.state is LinkState.CONNECTING:
+        return "busy", "阅读器连接中", f"{name}：{status.message}"
+    return "off", "阅读器已关闭", f"{name}：{status.message}"
+
+
 def start_from_settings(
-    devices: Sequence[Mapping[str, Any]] | None, *, today: Callable[[], date] | None = None
+    devices: Sequence[Mapping[str, Any]] | None,
+    *,
+    today: Callable[[], date] | None = None,
+    window: str | None = None,
 ) -> tuple[IdReaderService | None, str | None]:
     """(the started service or None, a Chinese problem with the setting or None)."""
     try:
-        service = IdReaderService.from_settings(devices, today=today)
+        service = IdReaderService.from_settings(devices, today=today, window=window)
     except SettingsError as exc:
         return None, f"身份证阅读器设置有误：{exc}"
     return (service.start() if service else None), None

@@ -245,7 +245,12 @@ class PurgeService:
 
     def run(self) -> tuple[list[str], int]:
         """One pass: (case numbers purged, drafts removed)."""
+        from app.core.privacy import DRAFT_KEEP
+        from db.page_repo import PageFiles, drop_abandoned_pages, drop_case_pages, pages_folder
         from db.privacy_repo import purge_candidates, purge_case, purge_drafts
+
+        files = PageFiles(pages_folder(self.store.url))
+        unused: list[str] = []  # page images no row names any more: removed after commit
 
         now = self.clock.now()
         days = int(self.keep_days())
@@ -262,11 +267,19 @@ class PurgeService:
                 seen.add(cid)
                 with self.store.session() as s, s.begin():
                     case_no = purge_case(s, cid, now, days)
+                    if case_no:  # its page images (ID card copies…) go with it
+                        unused += drop_case_pages(s, cid)
                 if case_no:
                     purged.append(case_no)
                     self._remove_documents(case_no)
         with self.store.session() as s, s.begin():
             drafts = purge_drafts(s, now)
+            unused += drop_abandoned_pages(s, now - DRAFT_KEEP)
+        for sha in unused:
+            try:
+                files.remove(sha)
+            except OSError as exc:  # tried again never: told in the log
+                log.error("page image %s… not removed: %s", sha[:12], exc)
         if purged or drafts:
             log.info("personal data purged: %d cases, %d drafts", len(purged), drafts)
         return purged, drafts

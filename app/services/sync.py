@@ -26,6 +26,7 @@ from app.services.credentials import (
     systemd_credential_path,
 )
 from app.settings import Settings
+from db.page_repo import pending_upload_count
 from db.store import LocalStore
 from db.sync import issues, state
 from db.sync.bookings import BookingFeed
@@ -48,6 +49,7 @@ class SyncStatus:
     last_error_at: datetime | None = None
     notice: str = ""  # e.g. "this program is one version behind the county"
     busy: bool = False  # the last sync was turned away: the county's connections were full
+    pages_pending: int = 0  # page images of saved cases the county has not confirmed
 
     def text(self) -> str:
         """One line for the top bar."""
@@ -58,6 +60,8 @@ class SyncStatus:
             link = "县中心繁忙"
         parts = ["同步中…" if self.running else link]
         parts.append(f"待上传 {self.pending}")
+        if self.pages_pending:
+            parts.append(f"影像待传 {self.pages_pending}")
         if self.last_success:
             parts.append(f"上次成功 {self.last_success:%m-%d %H:%M}")
         if self.quarantined:
@@ -87,6 +91,7 @@ def read_status(store: LocalStore, configured: bool) -> SyncStatus:
             configured=configured,
             online=online if configured else None,
             pending=pending_count(s),
+            pages_pending=pending_upload_count(s),
             quarantined=quarantined,
             conflicts=conflicts,
             last_success=_parse(state.get(s, state.LAST_SUCCESS)),

@@ -5,10 +5,10 @@ answered once (each item's own questions that no shared question covers follow,
 named by their item); one merged checklist has a row per material *identity*
 (app/core/bundles), marked with the same keys as the single intake, and shows which
 items need it (①②③ before the name refer to the decision table); each item gets its own decision;
-F10 saves the application (one transaction) and prints the combined documents.
+Ctrl+S saves the application (one transaction) and prints the combined documents.
 
 Keys: F4 checklist · F3 decision table · F5 受理 / F6 容缺受理 / F7 补正 / F8 不予受理
-for the item selected in the decision table (5–8 there too) · F10 保存并打印.
+for the item selected in the decision table (5–8 there too) · Ctrl+S 保存并打印.
 """
 
 from __future__ import annotations
@@ -485,7 +485,7 @@ class BundleIntake(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("bundleStatus")
         self.status.setWordWrap(True)
-        self.save_button = QPushButton(self.tr("保存并打印 F10"), self)
+        self.save_button = QPushButton(self.tr("保存并打印 Ctrl+S"), self)
         self.save_button.setObjectName("bundleSave")
         self.save_button.setMinimumHeight(40)
         self.keys_help = QLabel(
@@ -753,7 +753,7 @@ class BundleIntake(QWidget):
                                  tuple(intakes))  # fmt: skip
 
     def save(self) -> None:
-        """F10: check every item has a decision and the applicant is right, confirm,
+        """Ctrl+S: check every item has a decision and the applicant is right, confirm,
         then save the application off the GUI thread."""
         if self.start is None or self._saving or self._dialog is not None:
             return

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,12 +36,14 @@ from PySide6.QtWidgets import (
 from app.core.case_records import CaseDetail
 from app.core.errors import StoreError
 from app.core.lifecycle import STEP_ACTIONS, Outcome, StepRefused, StopKind, describe
+from app.core.pages import PageRecord
 from app.services.cases import CaseReader
 
 if TYPE_CHECKING:
     from app.core.application import ApplicationState
     from app.services.applications import ApplicationService
     from app.services.lifecycle import CaseLife, LifecycleService
+    from app.services.page_images import PageService
     from app.services.privacy import AccessLog
     from app.ui.tasks import TaskRunner
 
@@ -772,9 +774,12 @@ class ApplicationBox(QGroupBox):
 
 
 class CaseView(QWidget):
-    """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again."""
+    """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again,
+    ``pages_print_requested(case_no)`` for its page images (材料影像) on paper."""
 
     reprint_requested = Signal(str, str)
+    pages_print_requested = Signal(str)
+    pages_shown = Signal(int)  # how many page images the view lists (after loading)
 
     def __init__(
         self,
@@ -783,11 +788,14 @@ class CaseView(QWidget):
         *,
         lifecycle: LifecycleService | None = None,
         runner: TaskRunner | None = None,
+        pages: PageService | None = None,
         access: AccessLog | None = None,
         applications: ApplicationService | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
+        self._pages = pages
+        self._runner = runner
         self._access = access  # each case shown is a look at its applicant's data
         self._applications = applications
         self.application_box = ApplicationBox(self)
@@ -821,12 +829,31 @@ class CaseView(QWidget):
         box.addLayout(self.buttons)
         self._fit_documents_height()
 
+        # the case's page images (issue 22): thumbnails, and 材料影像 on paper on request
+        self.pages_box = QGroupBox(self.tr("材料影像"), self)
+        self.page_list = QListWidget(self.pages_box)
+        self.page_list.setObjectName("casePages")
+        self.page_list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.page_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.page_list.setWrapping(False)
+        self.page_list.setIconSize(QSize(72, 96))
+        self.page_list.setFixedHeight(96 + 44)
+        self.print_pages = QPushButton(self.tr("打印材料影像 (&P)"), self.pages_box)
+        self.print_pages.setObjectName("printPages")
+        self.print_pages.clicked.connect(self._print_pages)
+        pages_row = QHBoxLayout(self.pages_box)
+        pages_row.setContentsMargins(6, 2, 6, 6)
+        pages_row.addWidget(self.page_list, 1)
+        pages_row.addWidget(self.print_pages, 0, Qt.AlignmentFlag.AlignTop)
+        self.pages_box.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)
         layout.addWidget(self.application_box)
         if self.life_panel is not None:
             layout.addWidget(self.life_panel)
+        layout.addWidget(self.pages_box)
         layout.addWidget(self.documents_box)
         self.clear()
 
@@ -846,6 +873,8 @@ class CaseView(QWidget):
     def clear(self, message: str = "") -> None:
         self._detail = None
         self.application_box.show_state(None)
+        self.page_list.clear()
+        self.pages_box.hide()
         if self.life_panel is not None:
             self.life_panel.show_life(None)
         self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
@@ -867,6 +896,7 @@ class CaseView(QWidget):
         self._render()
         self._set_documents(detail)
         self._show_application(detail.case_no)
+        self._load_pages(detail)
         if self.life_panel is not None:
             try:
                 life = self.life_panel.service.life(detail.case_no)
@@ -940,6 +970,48 @@ class CaseView(QWidget):
             self.buttons.addWidget(button)
             self._reprint_buttons[kind] = button
         self.documents_box.show()
+
+    def _load_pages(self, detail: CaseDetail) -> None:
+        """The case's page images, read off the GUI thread, as thumbnails."""
+        self.page_list.clear()
+        self.pages_box.hide()
+        pages, runner = self._pages, self._runner
+        if pages is None or runner is None:
+            return
+        case_no = detail.case_no
+        names = {m.seq: m.name for m in detail.materials}
+
+        def read() -> tuple[list[PageRecord], dict[str, bytes]]:
+            records = [r for r in pages.pages_of_case(case_no) if r.material_seq != 0]
+            return records, pages.thumbnails(records)
+
+        def show(got: tuple[list[PageRecord], dict[str, bytes]]) -> None:
+            if self.case_no != case_no:
+                return  # another case was opened meanwhile
+            records, thumbs = got
+            self.page_list.clear()
+            for r in records:
+                pixmap = QPixmap()
+                pixmap.loadFromData(thumbs.get(r.sha256, b""))
+                name = names.get(r.material_seq, str(r.material_seq))
+                item = QListWidgetItem(QIcon(pixmap), f"{name}\n第{r.page}页")
+                item.setToolTip(
+                    f"{name} 第{r.page}页 · {r.source} · {r.width}×{r.height}"
+                    + (" · 已上传县中心" if r.uploaded else " · 待上传")
+                )
+                self.page_list.addItem(item)
+            self.pages_box.setTitle(self.tr("材料影像（%1页）").replace("%1", str(len(records))))
+            self.pages_box.setVisible(bool(records))
+            self.pages_shown.emit(len(records))
+
+        def failed(exc: BaseException) -> None:
+            log.warning("page images of %s not read: %s", case_no, exc)
+
+        runner.submit(read, show, failed)
+
+    def _print_pages(self) -> None:
+        if self._detail is not None:
+            self.pages_print_requested.emit(self._detail.case_no)
 
     def _fit_documents_height(self) -> None:
         """Three lines of print log; more scroll (the timeline above gets the room)."""

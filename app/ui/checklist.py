@@ -3,6 +3,10 @@
 Keys on the table: Space or 1 = 收到 (with the required copies), 2 = 缺, 3 = 有误 (asks
 for the reason), + / - = copies received, Ctrl+Enter = every unchecked row 收到.
 After a mark the cursor moves to the next row, so a clerk goes down the pile.
+
+The last column, 影像, shows how many pages of the material were photographed under
+the document camera (or imported from files) and the last one's thumbnail
+(app/ui/capture.py takes them).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,10 +37,15 @@ from PySide6.QtWidgets import (
 
 from app.core.check import COMMON_DEFECT_REASONS, MaterialOutcome, Status
 from app.core.items import Material, Necessity
+from app.core.pages import PageRecord
 
 _Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("序号", "材料名称", "形式", "份数", "必要性", "核验结果", "收到份数", "说明", "受理标准")
+COLUMNS = (
+    "序号", "材料名称", "形式", "份数", "必要性", "核验结果", "收到份数", "说明", "受理标准", "影像",
+)  # fmt: skip
+PAGES_COLUMN = 9
+THUMB_HEIGHT = 24  # the row's thumbnail: about a line of text
 STATUS_COLOURS = {
     Status.RECEIVED: QColor("#e3f4e1"),
     Status.MISSING: QColor("#fde2e1"),
@@ -46,12 +55,15 @@ STATUS_COLOURS = {
 
 class ChecklistModel(QAbstractTableModel):
     changed = Signal()
+    pages_changed = Signal(int)  # a material's page images changed (its seq)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._materials: list[Material] = []
         self._outcomes: dict[int, MaterialOutcome] = {}
         self._flagged: set[int] = set()  # not on the earlier notice (returning applicant)
+        # material seq → its page images, in page order, with their thumbnails
+        self._pages: dict[int, list[tuple[PageRecord, QPixmap]]] = {}
 
     # ------------------------------------------------------------ content
 
@@ -71,8 +83,54 @@ class ChecklistModel(QAbstractTableModel):
         self._materials = []
         self._outcomes = {}
         self._flagged = set()
+        self._pages = {}
         self.endResetModel()
         self.changed.emit()
+
+    # ------------------------------------------------------------ page images
+
+    def add_page(self, record: PageRecord, thumbnail: QPixmap) -> None:
+        pages = self._pages.setdefault(record.material_seq, [])
+        pages[:] = [p for p in pages if p[0].page != record.page]
+        pages.append((record, thumbnail))
+        pages.sort(key=lambda p: p[0].page)
+        self._pages_changed(record.material_seq)
+
+    def set_pages(self, pages: list[tuple[PageRecord, QPixmap]]) -> None:
+        """All page images of the intake (a draft restored)."""
+        self._pages = {}
+        for record, thumb in pages:
+            self._pages.setdefault(record.material_seq, []).append((record, thumb))
+        for seq in list(self._pages):
+            self._pages_changed(seq)
+
+    def remove_page(self, seq: int, page: int) -> None:
+        """The page taken out; the later ones move up (as the store renumbers them)."""
+        kept = []
+        for record, thumb in self._pages.get(seq, []):
+            if record.page == page:
+                continue
+            if record.page > page:
+                record = PageRecord(
+                    record.intake_id, record.material_seq, record.page - 1, record.sha256,
+                    record.width, record.height, record.source, record.taken_at,
+                )  # fmt: skip
+            kept.append((record, thumb))
+        self._pages[seq] = kept
+        self._pages_changed(seq)
+
+    def pages_of(self, seq: int) -> list[tuple[PageRecord, QPixmap]]:
+        return list(self._pages.get(seq, []))
+
+    def page_count(self) -> int:
+        return sum(len(p) for p in self._pages.values())
+
+    def _pages_changed(self, seq: int) -> None:
+        for row, m in enumerate(self._materials):
+            if m.seq == seq:
+                cell = self.index(row, PAGES_COLUMN)
+                self.dataChanged.emit(cell, cell)
+        self.pages_changed.emit(seq)
 
     def outcomes(self) -> dict[int, MaterialOutcome]:
         return dict(self._outcomes)
@@ -175,6 +233,17 @@ class ChecklistModel(QAbstractTableModel):
                 return o.reason
             if col == 8:
                 return m.standard
+            if col == PAGES_COLUMN:
+                count = len(self._pages.get(m.seq, ()))
+                return f"{count}页" if count else ""
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and col == PAGES_COLUMN:
+            pages = self._pages.get(m.seq)
+            if pages:
+                return pages[-1][1].scaled(
+                    THUMB_HEIGHT, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )  # fmt: skip
             return None
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = STATUS_COLOURS.get(o.status)
@@ -251,6 +320,8 @@ class ChecklistView(QTableView):
         # a long reason never pushes 受理标准 off the screen
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        # 影像: a thumbnail and "n页", a set width (contents change after the reset)
+        header.setSectionResizeMode(PAGES_COLUMN, QHeaderView.ResizeMode.Fixed)
         # the other columns follow their contents: when they change, share out again
         self._fitting = False
         header.sectionResized.connect(self._section_resized)
@@ -282,7 +353,13 @@ class ChecklistView(QTableView):
         name = metrics.horizontalAdvance("个体工商户登记（备案）申请书") + pad
         reason = metrics.horizontalAdvance("复印件不清晰") + pad
         header = self.horizontalHeader()
-        fixed = sum(header.sectionSize(c) for c in (0, 2, 3, 4, 5, 6))
+        self.setColumnWidth(
+            PAGES_COLUMN,
+            max(THUMB_HEIGHT + 6 + metrics.horizontalAdvance("9页"),
+                metrics.horizontalAdvance("影像")) + 4,
+        )  # fmt: skip: a thumbnail and a count need no text padding, and at 1366 px with
+        # the usual font 材料名称 and 说明 keep their usual widths beside it
+        fixed = sum(header.sectionSize(c) for c in (0, 2, 3, 4, 5, 6, PAGES_COLUMN))
         room = self.viewport().width() - fixed - metrics.horizontalAdvance("受理标准受理标准")
         if room < name + reason:
             reason = max(metrics.horizontalAdvance("已过期") + pad, min(reason, room // 4))
@@ -298,6 +375,14 @@ class ChecklistView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._size_columns()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # the viewport also changes width without the view resizing: when the
+        # vertical scroll bar comes or goes (rows added, a strip below shown)
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            self._size_columns()
+        return handled
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -176,10 +176,12 @@ class IdReaderLink:
             self.service.close()
 
 
-def start_id_reader(intake: IntakePanel, devices: Any, today: Any = None) -> IdReaderLink:
-    """Start the reader named in the ``devices`` setting (if any). Keyboard-type
-    readers need none: the intake's fields take their typing."""
-    service, problem = start_from_settings(devices, today=today)
+def start_id_reader(
+    intake: IntakePanel, devices: Any, today: Any = None, window: str | None = None
+) -> IdReaderLink:
+    """Start the reader named in the ``devices`` setting for this window (if any).
+    Keyboard-type readers need none: the intake's fields take their typing."""
+    service, problem = start_from_settings(devices, today=today, window=window)
     link = IdReaderLink(service, IdCardFiller(intake, intake))
     if problem:
         intake.message.emit(problem)

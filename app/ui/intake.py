@@ -50,7 +50,9 @@ from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.core.case_records import SavedCase
+    from app.services.page_images import PageService
     from app.services.privacy import AccessLog
+    from app.ui.capture import CapturePane
 
 log = logging.getLogger("yichuang.ui")
 
@@ -343,9 +345,13 @@ class IntakePanel(QWidget):
         operator: Operator,
         search: QWidget,
         parent: QWidget | None = None,
+        pages: PageService | None = None,
+        signature_pad: Any = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.pages = pages  # page images and the signature (None: not offered)
+        self.signature_pad = signature_pad  # a device with request() -> Signature
         self.runner = runner
         self.calendar = calendar
         self.operator = operator
@@ -390,6 +396,20 @@ class IntakePanel(QWidget):
         work_layout.addWidget(self.returning_banner)
         work_layout.addLayout(top)
         work_layout.addWidget(self.table, 1)
+        self.capture: CapturePane | None = None
+        if pages is not None:
+            from app.ui.capture import CapturePane
+
+            self.capture = CapturePane(
+                self.checklist, lambda: self.table.currentIndex().row(),
+                lambda: self.intake_id, pages, work,
+            )  # fmt: skip
+            self.capture.message.connect(self.message)
+            work_layout.addWidget(self.capture)
+            self.keys_help.setText(
+                self.keys_help.text()
+                + self.tr(" · Ctrl+G 拍摄材料 · Ctrl+I 导入影像 · Ctrl+H 申请人签名")
+            )
         work_layout.addWidget(self.keys_help)
         work_layout.addWidget(self.decisions)
         # a bundle (一件事) is taken on its own page beside the single item's
@@ -407,13 +427,13 @@ class IntakePanel(QWidget):
             on_error=lambda exc: log.warning("draft not saved: %s", exc),
         )
         self.bundle.saved.connect(self._application_saved)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(work)
-        self.pages.addWidget(self.bundle)
+        self.page_stack = QStackedWidget(self)  # the one-item intake, or a bundle's
+        self.page_stack.addWidget(work)
+        self.page_stack.addWidget(self.bundle)
         self._work = work
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(search)
-        splitter.addWidget(self.pages)
+        splitter.addWidget(self.page_stack)
         splitter.setStretchFactor(1, 4)
         splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
@@ -449,12 +469,19 @@ class IntakePanel(QWidget):
         action(Qt.Key.Key_F8, lambda: self.decide(Decision.REFUSE))
         action(Qt.Key.Key_F4, self.focus_checklist)
         action(Qt.Key.Key_F3, lambda: self.bundle_mode and self.bundle.decisions.setFocus())
-        action(Qt.Key.Key_F10, lambda: self.bundle_mode and self.bundle.save())
+        action(QKeySequence("Ctrl+S"), lambda: self.bundle_mode and self.bundle.save())
+        if self.capture is not None:
+            capture = self.capture
+            action(QKeySequence("Ctrl+G"), capture.capture)  # 高拍: F10-F12 are the queue's
+            action(QKeySequence("Ctrl+I"), capture.import_file)
+            action(QKeySequence("Ctrl+H"), self.sign)  # 手写签名
+            selection = self.table.selectionModel()
+            selection.currentRowChanged.connect(lambda *_: capture.follow())
 
     @property
     def bundle_mode(self) -> bool:
         """A bundle's intake is on (its page shown)."""
-        return self.pages.currentWidget() is self.bundle
+        return self.page_stack.currentWidget() is self.bundle
 
     def focus_checklist(self) -> None:
         (self.bundle.table if self.bundle_mode else self.table).setFocus()
@@ -467,12 +494,12 @@ class IntakePanel(QWidget):
             self.message.emit(str(exc))
             return
         self.clear()
-        self.pages.setCurrentWidget(self.bundle)
+        self.page_stack.setCurrentWidget(self.bundle)
         self.bundle.open_bundle(start)
         self.item_chosen.emit()
 
     def _application_saved(self, saved: object) -> None:
-        self.pages.setCurrentWidget(self._work)
+        self.page_stack.setCurrentWidget(self._work)
         self.application_saved.emit(saved)
 
     def _order_tabs(self) -> None:
@@ -496,7 +523,7 @@ class IntakePanel(QWidget):
             return
         self.returning = None
         self.returning_banner.hide()
-        self.pages.setCurrentWidget(self._work)
+        self.page_stack.setCurrentWidget(self._work)
         self.bundle.clear()
         self.intake_id = uuid7()
         self._set_item(found[0], found[1], None, {})
@@ -626,22 +653,24 @@ class IntakePanel(QWidget):
         """Bring back a draft; False when its item version no longer exists."""
         if state.get("kind") == "bundle":  # a bundle's visit (联办)
             self.clear()
-            self.pages.setCurrentWidget(self.bundle)
+            self.page_stack.setCurrentWidget(self.bundle)
             if self.bundle.restore(state):
                 return True
-            self.pages.setCurrentWidget(self._work)
+            self.page_stack.setCurrentWidget(self._work)
             return False
         found = self.service.load_item(int(state["item_version_id"]))
         if found is None:
             return False
         self._restoring = True
-        self.pages.setCurrentWidget(self._work)
+        self.page_stack.setCurrentWidget(self._work)
         try:
             returning_no = state.get("returning_case_no") or ""
             self.returning = self.service.returning_start(returning_no) if returning_no else None
             outcomes = {int(k): outcome_from_json(v) for k, v in state.get("outcomes", {}).items()}
             stored_id = state.get("intake_id") or ""
             self.intake_id = uuid.UUID(stored_id) if stored_id else uuid7()
+            if self.capture is not None and stored_id:
+                self.capture.load(self.intake_id)  # its pages, taken before the restart
             self._set_item(found[0], found[1], dict(state.get("answers", {})), outcomes)
             a = state.get("applicant", {})
             self.applicant.set_applicant(
@@ -697,7 +726,7 @@ class IntakePanel(QWidget):
             self.message.emit(self.tr("找不到办件 %1").replace("%1", case_no))
             return False
         self.returning = start
-        self.pages.setCurrentWidget(self._work)
+        self.page_stack.setCurrentWidget(self._work)
         self.intake_id = uuid7()
         self._set_item(start.item_version_id, start.item, dict(start.answers), dict(start.outcomes))
         self.applicant.set_applicant(start.applicant)
@@ -706,6 +735,40 @@ class IntakePanel(QWidget):
         self.table.setFocus()
         self.table.select_row(0)
         return True
+
+    # ------------------------------------------------------------ the applicant's signature
+
+    def sign(self) -> None:
+        """Ctrl+H: the applicant signs (on screen or on the pad) for the one-time notice
+        and the promise; kept with the intake, printed on those documents."""
+        if self.item is None or self.intake_id is None or self.pages is None:
+            self.message.emit(self.tr("请先选定事项"))
+            return
+        from app.ui.signature import SignatureDialog
+
+        name = self.applicant.applicant().name or self.tr("申请人")
+        dialog = SignatureDialog(
+            self.tr("%1：请在下方签名。签名将印在一次性告知书或容缺受理承诺书的申请人签字处。")
+            .replace("%1", name),
+            self.signature_pad, self, self.capture.runner if self.capture else None,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        intake, pages = self.intake_id, self.pages
+
+        def accepted() -> None:
+            png = dialog.png
+            if png is None:
+                return
+            # on the intake's own runner: kept before a save (and its print) queued after
+            self.runner.submit(
+                lambda: pages.save_signature(intake, png),
+                lambda _r: self.message.emit(self.tr("已保存申请人签名")),
+                lambda exc: self.message.emit(self.tr("签名未能保存：%1").replace("%1", str(exc))),
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        self.signature_dialog = dialog
 
     # ------------------------------------------------------------ deciding and saving
 

@@ -147,9 +147,19 @@ class MainWindow(QMainWindow):
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
+        from app.services.page_images import PageService
+
+        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
+        pad = None
+        if settings.get("demo_clerks"):
+            from devices.signature import SimulatedSignaturePad
+
+            pad = SimulatedSignaturePad()
         self.intake = IntakePanel(
-            self.service, self.runner, context.calendar, operator, self.search, self
-        )
+            self.service, self.runner, context.calendar, operator, self.search, self,
+            pages=PageService(context.store, context.clock, context.data_dir),
+            signature_pad=pad,
+        )  # fmt: skip
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
@@ -323,8 +333,9 @@ class MainWindow(QMainWindow):
 
             ctx = self.context
             self.id_reader = start_id_reader(
-                self.intake, ctx.settings.get("devices"), ctx.clock.today
-            )
+                self.intake, ctx.settings.get("devices"), ctx.clock.today,
+                self.operator.window_no or None,
+            )  # fmt: skip
 
     # ------------------------------------------------------------ central sync
 
@@ -420,6 +431,13 @@ class MainWindow(QMainWindow):
                 details.append(detail)
             order = ["off", "ok", "busy", "warn", "error"]
             level = max(level, dev_level, key=order.index)
+        reader = self.id_reader.service if self.id_reader is not None else None
+        if reader is not None:  # the ID-card reader of this counter (issue 22)
+            r_level, r_text, r_detail = reader.link_state()
+            parts.append(self.tr(r_text))
+            details.append(r_detail)
+            order = ["off", "ok", "busy", "warn", "error"]
+            level = max(level, r_level, key=order.index)
         if not parts:
             return LinkState(self.tr("设备：未配置"))
         return LinkState(" · ".join(parts), level, "\n".join(details))
@@ -641,7 +659,7 @@ class MainWindow(QMainWindow):
             )  # fmt: skip
             self._case_view = CaseView(
                 cases, page, lifecycle=self.lifecycle, runner=self.runner, access=self.access,
-                applications=self.intake.applications,
+                applications=self.intake.applications, pages=self.intake.pages,
             )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
@@ -649,6 +667,7 @@ class MainWindow(QMainWindow):
             self._balance_cases_page()
             self._case_list.case_opened.connect(self._case_view.show_case)
             self._case_view.reprint_requested.connect(self._reprint)
+            self._case_view.pages_print_requested.connect(self.print_pages)
             layout = self.cases_page.layout()
             assert layout is not None
             layout.addWidget(page)
@@ -1107,6 +1126,15 @@ class MainWindow(QMainWindow):
         self.access.reprinted(case_no, kind_name)
         self.print_case(case_no, [kind])
 
+    def print_pages(self, case_no: str) -> None:
+        """材料影像 of a case on paper (and kept as PDF), on request from the case view."""
+        who = self.operator.login
+        self.runner.submit(
+            lambda: [self.documents().pages_document(case_no, who=who)],
+            lambda reports: self._printed(case_no, reports),
+            lambda exc: self.show_message(self.tr("材料影像未能打印：%1").replace("%1", str(exc))),
+        )
+
     def _printed(self, case_no: str, reports: list[PrintReport]) -> None:
         self.last_print = reports
         self.show_message("；".join(r.text() for r in reports))
@@ -1230,6 +1258,8 @@ class MainWindow(QMainWindow):
             self.bridge.close()
         if self.id_reader is not None:
             self.id_reader.close()
+        if self.intake.capture is not None:
+            self.intake.capture.close_camera()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()

@@ -107,6 +107,8 @@ class SyncReport:
     bookings_added: int = 0  # county bookings placed in the hall's queue store
     bookings_cancelled: int = 0
     booking_issues: int = 0  # new ones for the manager (db/booking_county.py)
+    pages_uploaded: int = 0  # material page images the county confirmed (db/sync/pages.py)
+    pages_pending: int = 0
 
     def text(self) -> str:
         parts = [f"上传 {self.rows} 条变更（{self.batches} 批）", f"下载 {self.pulled} 条"]
@@ -128,8 +130,12 @@ class SyncReport:
             parts.append(
                 f"{self.booking_issues} 条县中心预约需大厅管理员处理（yichuang queue county-bookings）"
             )
+        if self.pages_uploaded:
+            parts.append(f"材料影像上传 {self.pages_uploaded} 张")
         parts += self.warnings
         parts.append(f"待上传 {self.pending} 条")
+        if self.pages_pending:
+            parts.append(f"材料影像待上传 {self.pages_pending} 张")
         return "，".join(parts)
 
 
@@ -213,6 +219,9 @@ class SyncClient:
         self.bookings = bookings  # the hall's queue store, if this workstation has one
         self.clock = clock  # local wall time for bookkeeping only; it orders nothing
         self.sleep = sleep  # the wait between connection attempts when the county is full
+        self.upload_images = True  # material page images go up after push and pull
+        self.page_pause_s = 0.0  # a pause between image chunks (a slow hall link)
+        self.page_chunk = 256 * 1024
 
     # ------------------------------------------------------------ connection
 
@@ -529,6 +538,27 @@ class SyncClient:
         if got.warning:
             report.warnings.append(got.warning)
 
+    def upload_pages(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """The page images of saved cases, in chunks (db/sync/pages.py); never fails
+        the sync (the cases are up already)."""
+        from db.page_repo import PageFiles, pages_folder, pending_upload_count
+        from db.sync.pages import upload_pages
+
+        files = PageFiles(pages_folder(self.store.url))
+        got = upload_pages(
+            conn,
+            self.store,
+            files,
+            self._identity(),
+            now=self.clock,
+            chunk=self.page_chunk,
+            pause_s=self.page_pause_s,
+        )
+        report.pages_uploaded += got.uploaded
+        report.warnings += got.warnings
+        with self.store.session() as s:
+            report.pages_pending = pending_upload_count(s)
+
     # ------------------------------------------------------------ both
 
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
@@ -541,6 +571,8 @@ class SyncClient:
                 self.pull(conn, report, progress)
                 if self.bookings is not None:
                     self.pull_bookings(conn, report)
+                if self.upload_images:
+                    self.upload_pages(conn, report)
         except SyncError as exc:
             self._remember_error(exc.message)
             raise

@@ -68,6 +68,20 @@ class Keyboard:
         )
 
 
+@pytest.fixture(autouse=True)
+def own_qsettings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test its own QSettings folder: a window's saved geometry (main/geometry)
+    or dock state from one test, or from an earlier run in ~/.config, never shapes the
+    next test's window (a layout test once failed only after the bundle intake's)."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    formats = (QSettings.Format.NativeFormat, QSettings.Format.IniFormat)
+    for fmt in formats:
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    yield
+
+
 @pytest.fixture
 def keyboard(qtbot: QtBot) -> Keyboard:
     return Keyboard(qtbot)

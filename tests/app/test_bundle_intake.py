@@ -79,7 +79,7 @@ def test_a_bundle_taken_with_keystrokes_only(
     kb.press(KEY.Key_F5)
     assert "不能受理" in window.message.text()
     assert decisions.decision("370999-SJ-003").value == "补正"  # type: ignore[union-attr]
-    kb.press(KEY.Key_F10)
+    kb.press(KEY.Key_S, modifier=Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
     summary = QApplication.activeModalWidget().findChild(object, "applicationSummary")  # type: ignore[union-attr]
     assert "食品经营许可（餐饮服务）" in summary.text() and "补正" in summary.text()  # type: ignore[union-attr]
@@ -197,7 +197,7 @@ def test_a_half_finished_bundle_comes_back_after_a_crash_and_saves_once(
     assert [d.value if d else None for d in bundle.decision_model.decisions().values()] == [
         "受理", "容缺受理", "受理",
     ]  # fmt: skip
-    kb.press(KEY.Key_F10)
+    kb.press(KEY.Key_S, modifier=Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
     with qtbot.waitSignal(window.intake.application_saved, timeout=10_000) as saved:
         kb.press(KEY.Key_Return)  # the 容缺 date proposed: Enter takes it
@@ -242,7 +242,7 @@ def test_a_refused_item_in_a_four_item_bundle(
         decisions = [d.value if d else None for d in bundle.decision_model.decisions().values()]
         assert decisions[-1] == "不予受理" and decisions[:-1] == ["受理"] * 3
         _shot(window, qtbot, f"bundle-four-items-{'large' if large else 'normal'}-1366x768.png")
-        kb.press(KEY.Key_F10)
+        kb.press(KEY.Key_S, modifier=Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
         dialog = QApplication.activeModalWidget()
         kb.press(KEY.Key_Return)  # no reason yet: stays open, says why

@@ -163,3 +163,24 @@ def test_f10_during_an_unsaved_intake_asks_first(
     keyboard.press(Qt.Key.Key_F10)
     qtbot.waitUntil(lambda: hall.ticket(ticket.id).status is TicketStatus.CALLED, timeout=5000)
     assert window.intake.item is not None  # the intake is still on the screen
+
+
+def test_no_two_commands_share_a_key_in_the_counter_window(
+    window: MainWindow, hall: QueueStore
+) -> None:
+    """A key bound twice in one window fires neither (Qt calls it ambiguous): the
+    queue's F10/F11/F12 were once also the bundle's save, the camera and the signature."""
+    from PySide6.QtGui import QAction, QShortcut
+
+    seen: dict[str, list[str]] = {}
+    for action in window.findChildren(QAction):
+        for seq in action.shortcuts():
+            if action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut:
+                seen.setdefault(seq.toString(), []).append(action.text() or action.objectName())
+    for shortcut in window.findChildren(QShortcut):
+        if shortcut.context() != Qt.ShortcutContext.WidgetShortcut and shortcut.isEnabled():
+            seen.setdefault(shortcut.key().toString(), []).append(
+                shortcut.objectName() or shortcut.whatsThis() or "QShortcut"
+            )
+    clashes = {key: who for key, who in seen.items() if key and len(who) > 1}
+    assert clashes == {}

@@ -215,3 +215,55 @@ def test_a_card_on_the_simulated_reader_fills_the_applicant(
     qtbot.waitUntil(lambda: window.intake.applicant.name.text() == "王芳", timeout=10_000)
     assert window.intake.applicant.id_no.text() == WANG.id_number
     assert window.message.text() == "已读取身份证：王芳，已填入申请人"
+
+
+# --- the reader's link in the top bar, and the demo hall's reader (issue 22 leftovers) -------
+
+
+def test_the_top_bar_shows_the_readers_link(
+    qtbot: QtBot, window: MainWindow, reader_sim: tuple[PtySimulator, SamCardResponder]
+) -> None:
+    sim, _responder = reader_sim
+    window.context.settings.set(
+        "devices",
+        [{"kind": "id_reader", "name": "身份证阅读器", "window": window.operator.window_no,
+          "port": {"url": sim.path, "poll_interval_s": 0.05}}],
+    )  # fmt: skip
+    window.start_id_reader()
+    assert window.id_reader.service is not None
+    qtbot.waitUntil(lambda: window.device_state().level == "ok", timeout=10_000)
+    state = window.device_state()
+    assert "阅读器正常" in state.text and sim.path in state.detail
+    window.watch_state("devices", window.device_state)
+    qtbot.waitUntil(lambda: "阅读器正常" in window.top.devices.text(), timeout=5000)
+    sim.vanish()  # unplugged
+    qtbot.waitUntil(lambda: window.device_state().level == "error", timeout=10_000)
+    assert "阅读器未连接" in window.device_state().text
+    qtbot.waitUntil(lambda: "阅读器未连接" in window.top.devices.text(), timeout=5000)
+
+
+def test_a_reader_for_another_window_is_not_opened_here(window: MainWindow) -> None:
+    window.context.settings.set(
+        "devices",
+        [{"kind": "id_reader", "name": "9号窗口身份证阅读器", "window": "9",
+          "port": {"url": "/dev/null-reader"}}],
+    )  # fmt: skip
+    window.start_id_reader()
+    assert window.id_reader.service is None
+    assert "阅读器" not in window.device_state().text
+
+
+def test_the_demo_halls_devices_include_a_reader_on_the_first_window() -> None:
+    from app.services.id_reader import reader_settings
+    from devices.settings import DeviceKind, device_from_mapping
+    from devices.simulate import demo_device_mappings
+
+    mappings = demo_device_mappings(
+        {"pinganlihe": "/dev/pts/7", "yichuang": "COM4", "printer": "COM5", "idcard": "COM6"}
+    )
+    reader = device_from_mapping(mappings[-1])
+    assert (reader.kind, reader.window, reader.port.url) == (DeviceKind.ID_READER, "1", "COM6")
+    assert reader.port.baudrate == 115200
+    found = reader_settings(mappings, "1")
+    assert found is not None and found.port.url == "COM6"
+    assert reader_settings(mappings, "2") is None

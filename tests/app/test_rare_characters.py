@@ -88,7 +88,8 @@ def test_a_rare_name_shows_in_the_form_and_the_case_list(
     kb = keyboard
     pick_item(window, kb, "zdshbz")
     fill_person(kb, name=NAME)
-    name_edit = window.findChild(QLineEdit, "applicantName")
+    # the one-item intake's form (a bundle's page has one of its own)
+    name_edit = window.intake.page_stack.currentWidget().findChild(QLineEdit, "applicantName")
     assert isinstance(name_edit, QLineEdit) and name_edit.text() == NAME
     assert_real_glyphs(name_edit.font())
     kb.press(Qt.Key.Key_F4)

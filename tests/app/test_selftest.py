@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = ("fonts", "pdf", "qt-printing", "database", "translations", "icu", "serial", "keyring", "calendar")
+CHECKS = ("fonts", "pdf", "qt-printing", "database", "translations", "icu", "serial", "keyring",
+          "calendar", "camera")  # fmt: skip
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -79,6 +79,12 @@ def test_demo_hall_starts_every_role_and_stops_them_all(tmp_path: Path) -> None:
     assert out.count("counter ready") == 2, out  # the counter windows, signed in
     assert "演示大厅已关闭" in out
     assert "Traceback" not in result.stderr, result.stderr
+    # the simulated ID-card reader is in the hall's devices, for window 1's counter
+    import json
+
+    devices = json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))["devices"]
+    readers = [d for d in devices if d["kind"] == "id_reader"]
+    assert [r["window"] for r in readers] == ["1"], devices
     service = QueueService(queue_url("", tmp_path))
     try:
         assert [c.prefix for c in service.snapshot().categories] == ["A", "B", "C", "D"]
