@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.accounts import MANAGER_ROLES
 from app.core.identity import check_resident_id
@@ -235,6 +235,19 @@ class Supply:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplyOverdue:
+    """容缺: the promised supply date passed with materials still missing. Recorded
+    once per case, dated the first day after the supply date, by the system (found at
+    start, periodically and when the clerk's list is read); the materials may still be
+    handed in afterwards (a late 容缺补交)."""
+
+    actor: Actor
+    at: datetime
+    materials: tuple[str, ...] = ()
+    ACTION = "容缺逾期"
+
+
+@dataclass(frozen=True, slots=True)
 class CorrectionExpired:
     """补正: the notice's time ran out without the applicant coming back."""
 
@@ -277,14 +290,17 @@ class EndStop:
 
 
 Step = (
-    Review | Approve | Return | Transfer | Complete | Deliver | Supply | CorrectionExpired
-    | Withdraw | StartStop | EndStop
+    Review | Approve | Return | Transfer | Complete | Deliver | Supply | SupplyOverdue
+    | CorrectionExpired | Withdraw | StartStop | EndStop
 )  # fmt: skip
 STEP_ACTIONS = tuple(
     t.ACTION
-    for t in (Review, Approve, Return, Transfer, Complete, Deliver, Supply, CorrectionExpired,
-              Withdraw, StartStop, EndStop)
+    for t in (Review, Approve, Return, Transfer, Complete, Deliver, Supply, SupplyOverdue,
+              CorrectionExpired, Withdraw, StartStop, EndStop)
 )  # fmt: skip
+
+# Who records what nobody did by hand (an overdue 容缺 supply, an expired 补正 notice).
+SYSTEM = Actor("system", "系统（自动记录）", "system")
 
 
 # ---------------------------------------------------------------- the case's state
@@ -311,6 +327,7 @@ class CaseState:
     supply_by: date | None = None
     deferred: tuple[str, ...] = ()  # 容缺 materials missing at acceptance
     supplied: tuple[str, ...] = ()  # of those, handed in since
+    supply_overdue_recorded: bool = False  # a 容缺逾期 step is on record
     reviewer: str = ""  # login of the last 审查
     proposal: str = ""  # its proposal (准予 / 不予)
     stop: OpenStop | None = None  # the 特别程序 under way
@@ -416,6 +433,17 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return f"“{step.material}”不是本件容缺受理的材料"
         if step.material in state.supplied:
             return f"“{step.material}”已经补交过了"
+        return None
+    if isinstance(step, SupplyOverdue):
+        if status not in IN_PROGRESS:
+            return f"办件状态为“{status}”，无需记录容缺逾期"
+        if state.supply_overdue_recorded:
+            return "该办件的容缺逾期已经记录过了"
+        if not state.overdue_supplies(step.at.date()):
+            if not state.outstanding:
+                return "容缺材料已经补齐，没有逾期"
+            by = state.supply_by.isoformat() if state.supply_by else ""
+            return f"承诺补交日期{by}尚未过去，不能记为容缺逾期"
         return None
     if isinstance(step, CorrectionExpired):
         if status != State.AWAITING_CORRECTION:
@@ -557,6 +585,10 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
                   "late": bool(state.overdue_supplies(step.at.date()))}  # fmt: skip
         if not new.outstanding and state.status == State.ACCEPTED_DEFERRED:
             new = replace(new, status=State.ACCEPTED.value)
+    elif isinstance(step, SupplyOverdue):
+        new = replace(state, supply_overdue_recorded=True)
+        assert state.supply_by is not None  # pragma: no mutate  (refusal checked it)
+        detail = {"materials": list(state.outstanding), "supply_by": state.supply_by.isoformat()}
     elif isinstance(step, CorrectionExpired):
         new = replace(state, status=State.CORRECTION_EXPIRED.value)
         detail = {"note": step.note.strip()}
@@ -609,6 +641,7 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
     last review's proposal and reviewer, the materials supplied, the open 特别程序."""
     reviewer, proposal, stop = state.reviewer, state.proposal, state.stop
     supplied = list(state.supplied)
+    overdue = state.supply_overdue_recorded
     for e in sorted(entries, key=lambda e: e.at):
         d = e.detail
         if e.action == Review.ACTION:
@@ -624,7 +657,103 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
             )  # fmt: skip
         elif e.action in (EndStop.ACTION, Withdraw.ACTION):
             stop = None
-    return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied), stop=stop)
+        elif e.action == SupplyOverdue.ACTION:
+            overdue = True
+    return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied),
+                   stop=stop, supply_overdue_recorded=overdue)  # fmt: skip
+
+
+class Recorded(Protocol):
+    """An audit entry as the store hands it out (Entry, case_records.TimelineEntry)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyRecord:
+    """A 容缺 material handed in: when, received by whom, and whether late."""
+
+    material: str
+    at: datetime
+    login: str
+    name: str
+    late: bool
+
+
+def supplies(entries: Iterable[Recorded]) -> dict[str, SupplyRecord]:
+    """The 容缺 materials handed in, by name (the first record of each counts)."""
+    found: dict[str, SupplyRecord] = {}
+    for e in sorted(entries, key=lambda e: e.at):
+        if e.action != Supply.ACTION:
+            continue
+        material = str(e.detail.get("material") or "")
+        if material and material not in found:
+            name = str(e.detail.get("actor_name") or e.actor)
+            login = str(e.detail.get("received_by") or e.actor)
+            found[material] = SupplyRecord(material, e.at, login, name, bool(e.detail.get("late")))
+    return found
+
+
+# The applicant's undertakings when a case is accepted with materials deferred (容缺受理
+# 承诺书, printing/documents.render_promise prints these very lines).
+DEFERRAL_UNDERTAKINGS = (
+    "一、已提交的申请材料真实、合法、有效；",
+    "二、在下表所列期限前补交容缺材料，补交的材料真实有效、符合要求；",
+    "三、逾期未补交或补交材料不符合要求的，同意窗口终止办理本事项；"
+    "已作出的决定依法撤销的，由本人（本单位）承担相应法律责任。",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeferralTerms:
+    """容缺受理的条件: what was deferred, by when, who promised it, and what they
+    undertook; with where the supplies stand on one day."""
+
+    materials: tuple[str, ...]
+    supply_by: date
+    promisor: str
+    undertakings: tuple[str, ...]
+    supplied: Mapping[str, SupplyRecord]
+    overdue_recorded: date | None  # the day the 容缺逾期 was recorded
+
+    @property
+    def outstanding(self) -> tuple[str, ...]:
+        return tuple(m for m in self.materials if m not in self.supplied)
+
+    def overdue(self, today: date) -> bool:
+        return bool(self.outstanding) and today > self.supply_by
+
+
+def deferral_terms(
+    decision: str,
+    deferred: Iterable[str],
+    supply_by: date | None,
+    promisor: str,
+    entries: Iterable[Recorded],
+) -> DeferralTerms | None:
+    """The terms of a 容缺受理 decision (None for any other decision)."""
+    if decision != State.ACCEPTED_DEFERRED.value or supply_by is None:
+        return None
+    recorded = list(entries)
+    return DeferralTerms(
+        tuple(deferred), supply_by, promisor, DEFERRAL_UNDERTAKINGS, supplies(recorded),
+        supply_overdue_on(recorded),
+    )  # fmt: skip
+
+
+def supply_overdue_on(entries: Iterable[Recorded]) -> date | None:
+    """The day a 容缺逾期 was recorded, None when none was."""
+    for e in entries:
+        if e.action == SupplyOverdue.ACTION:
+            return e.at.date()
+    return None
 
 
 def describe(action: str, detail: Mapping[str, Any]) -> str:
@@ -664,6 +793,10 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
         )
     if action == Withdraw.ACTION:
         return f"申请人撤回：{d.get('reason', '')}"
+    if action == SupplyOverdue.ACTION:
+        materials = d.get("materials") or []
+        names = "、".join(map(str, materials)) if isinstance(materials, list) else str(materials)
+        return f"容缺材料逾期未补交（承诺{d.get('supply_by', '')}前补交）：{names}"
     if action == CorrectionExpired.ACTION:
         note = d.get("note") or ""
         return "补正期限已过，申请人未补正" + (f"：{note}" if note else "")

@@ -479,7 +479,10 @@ class MainWindow(QMainWindow):
                 self.context.store, self.context.calendar, self.context.clock,
                 Clerk(op.login, op.name, op.window_no, role=op.role),
             )  # fmt: skip
-            self._case_view = CaseView(cases, page, lifecycle=self.lifecycle, runner=self.runner)
+            self._case_view = CaseView(
+                cases, page, lifecycle=self.lifecycle, runner=self.runner,
+                today=self.context.clock.today,
+            )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
             self._cases_page = page

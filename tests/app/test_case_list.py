@@ -26,6 +26,7 @@ from app.ui.case_list import (
 from app.ui.case_view import CaseView
 from db.store import Store
 from db.supervision_query import write_margins
+from tests.app.conftest import show_case
 from tests.db.test_case_query import (
     CAL,
     CENTRE,
@@ -323,7 +324,7 @@ def test_case_view_shows_materials_notice_and_timeline(
     qtbot: QtBot, sqlite_store: Store, seeded: Seeded
 ) -> None:
     v = view(qtbot, sqlite_store)
-    assert v.show_case(seeded.correction)
+    assert show_case(qtbot, v, seeded.correction)
     text = v.browser.toPlainText()
     for expected in (seeded.correction, "测试事项申请", "T-001 · 版本 1", "补正 · 已补正",
                      "李四", "周七", "申请人类型", "申请表", "有误", "缺少签字", "居民身份证",
@@ -345,7 +346,7 @@ def test_case_view_documents_follow_the_decision(
 ) -> None:
     v = view(qtbot, sqlite_store)
     add_print_log(sqlite_store, seeded.deferred)
-    assert v.show_case(seeded.deferred)
+    assert show_case(qtbot, v, seeded.deferred)
     assert buttons(v) == ["受理回执", "一次性告知书", "容缺受理承诺书"]
     assert "2026-02-20" in v.browser.toPlainText()  # promised supply date
     log = _items(v)
@@ -353,10 +354,10 @@ def test_case_view_documents_follow_the_decision(
     with qtbot.waitSignal(v.reprint_requested) as asked:
         qtbot.keyClick(v.documents, Qt.Key.Key_Return)  # the last print, again
     assert asked.args == [seeded.deferred, "容缺受理承诺书"]
-    assert v.show_case(seeded.refused)
+    assert show_case(qtbot, v, seeded.refused)
     assert buttons(v) == ["不予受理通知书"]
     assert "《中华人民共和国行政许可法》第三十二条" in v.browser.toPlainText()
-    assert v.show_case(seeded.returned)
+    assert show_case(qtbot, v, seeded.returned)
     assert buttons(v) == ["受理回执"]
     text = v.browser.toPlainText()
     assert "代liu值守" in text and seeded.correction in text
@@ -364,6 +365,6 @@ def test_case_view_documents_follow_the_decision(
 
 def test_case_view_unknown_case(qtbot: QtBot, sqlite_store: Store) -> None:
     v = view(qtbot, sqlite_store)
-    assert not v.show_case(f"{CENTRE}-A1-20260212-0099")
+    assert not show_case(qtbot, v, f"{CENTRE}-A1-20260212-0099")
     assert "未找到办件" in v.browser.toPlainText()
     assert v.case_no is None and not v.documents_box.isVisible()

@@ -20,7 +20,7 @@ from app.ui.case_view import CaseView, StepDialog
 from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from db.store import Store
-from tests.app.conftest import Keyboard
+from tests.app.conftest import Keyboard, show_case
 from tests.db.test_case_repo import CAL
 from tests.db.test_lifecycle_repo import _accepted
 
@@ -64,6 +64,7 @@ def _dialog(qtbot: QtBot) -> StepDialog:
 def _closed(qtbot: QtBot, v: CaseView) -> None:
     assert v.life_panel is not None
     qtbot.waitUntil(lambda: v.life_panel is not None and v.life_panel.dialog is None, timeout=10000)
+    qtbot.waitUntil(lambda: not v.loading, timeout=10000)  # the case read again after the step
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_review_approve_complete_deliver_by_keys(
     case_no = _accepted(sqlite_store)
     clock = FixedClock("2026-02-13T10:00")
     v = _view(qtbot, sqlite_store, WANG, clock)
-    assert v.show_case(case_no)
+    assert show_case(qtbot, v, case_no)
     panel = v.life_panel
     assert panel is not None and panel.isVisible()
     summary = panel.summary.text()
@@ -107,7 +108,7 @@ def test_review_approve_complete_deliver_by_keys(
     # the chief, at another screen: F4 核准, Enter
     clock.set("2026-02-24T09:00")
     chief = _view(qtbot, sqlite_store, CHIEF, clock)
-    assert chief.show_case(case_no)
+    assert show_case(qtbot, chief, case_no)
     _focus(qtbot, chief)
     keys.press(Qt.Key.Key_F4)
     _dialog(qtbot)
@@ -119,7 +120,7 @@ def test_review_approve_complete_deliver_by_keys(
 
     # the clerk's screen still shows 待核准: its 办结 is refused as a stale screen
     _focus(qtbot, v)
-    assert v.show_case(case_no)  # reloaded: now 已核准
+    assert show_case(qtbot, v, case_no)  # reloaded: now 已核准
     assert panel.buttons["办结"].isEnabled()
     keys.press(Qt.Key.Key_F5)  # 办结
     dialog = _dialog(qtbot)
@@ -163,7 +164,7 @@ def test_clock_stop_by_keys_and_a_stale_screen(
     case_no = _accepted(sqlite_store)
     clock = FixedClock("2026-02-13T10:00")
     v = _view(qtbot, sqlite_store, WANG, clock)
-    assert v.show_case(case_no)
+    assert show_case(qtbot, v, case_no)
     panel = v.life_panel
     assert panel is not None
     keys.press(Qt.Key.Key_F8)  # 特别程序: start
