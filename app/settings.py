@@ -143,6 +143,11 @@ REGISTRY: tuple[Setting, ...] = (
         REMEDIES, _text(80, required=False),
     ),
     Setting("window_no", str, "1", "默认窗口号", HALL, rules.window_no),
+    Setting(
+        "correction_days", int, 30,
+        "补正期限（自出具一次性告知书之日起的自然日数；期满未补正的办件自动记为补正逾期）",
+        HALL, _range(1, 365, "日"),
+    ),
     Setting("large_font", bool, False, "大字体"),
     Setting("recent_items", list, [], "最近使用的事项"),
     Setting("demo_clerks", bool, False, "使用演示账号（登录框显示提示）"),

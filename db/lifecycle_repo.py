@@ -152,6 +152,56 @@ def apply_case_step(
     return applied
 
 
+@dataclass(frozen=True, slots=True)
+class Lapse:
+    """A case time has moved on without anyone acting: its number and version, and
+    for a 补正 notice the day it was given."""
+
+    case_no: str
+    row_version: int
+    noticed_on: date | None = None  # 补正: the notice's day
+
+
+def lapse_candidates(
+    session: Session, today: date, noticed_before: date
+) -> tuple[list[Lapse], list[Lapse]]:
+    """(容缺 cases past their supply date with no 容缺逾期 on record, 补正 cases whose
+    notice was given before ``noticed_before``). The lifecycle's rules decide whether
+    each is really lapsed (all supplies may be in); this only narrows the search."""
+    from app.core.lifecycle import IN_PROGRESS, State, SupplyOverdue
+
+    recorded = (
+        select(AuditRow.id)
+        .where(AuditRow.case_id == CaseRow.id, AuditRow.action == SupplyOverdue.ACTION)
+        .exists()
+    )
+    supplies = [
+        Lapse(no, version)
+        for no, version in session.execute(
+            select(CaseRow.case_no, CaseRow.row_version)
+            .where(
+                CaseRow.status.in_([s.value for s in IN_PROGRESS]),
+                CaseRow.supply_by < today,
+                ~recorded,
+            )
+            .order_by(CaseRow.supply_by, CaseRow.case_no)
+        )
+    ]
+    noticed = datetime.combine(noticed_before, datetime.min.time())
+    corrections = [
+        Lapse(no, version, at.date())
+        for no, version, at in session.execute(
+            select(CaseRow.case_no, CaseRow.row_version, CaseRow.accepted_at)
+            .where(
+                CaseRow.status == State.AWAITING_CORRECTION.value,
+                CaseRow.accepted_at < noticed,
+            )
+            .order_by(CaseRow.accepted_at, CaseRow.case_no)
+        )
+    ]
+    return supplies, corrections
+
+
 def _why_not_claimed(session: Session, number: str, shown_version: int) -> Exception:
     row = session.execute(
         select(CaseRow.id, CaseRow.row_version).where(CaseRow.case_no == number)

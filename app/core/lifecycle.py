@@ -126,6 +126,19 @@ class StopKind(StrEnum):
     OTHER = "其他"
 
 
+SYSTEM_ROLE = "system"
+# 补正: the applicant has this many natural days from the one-time notice to come back
+# (the default of the hall setting ``correction_days``); after it the case is recorded
+# as 补正逾期, once, by the program.
+CORRECTION_DAYS = 30
+
+
+def correction_deadline(noticed: date, days: int = CORRECTION_DAYS) -> date:
+    """The last day the applicant may come back after a 补正 notice given on ``noticed``
+    (natural days: the notice's period is the applicant's, not the office's)."""
+    return noticed + timedelta(days=days)
+
+
 class StepRefused(ValueError):
     """A step the rules do not allow; the message says why and what to do."""
 
@@ -143,6 +156,11 @@ class Actor:
     @property
     def is_chief(self) -> bool:
         return self.role == "chief"
+
+    @property
+    def is_system(self) -> bool:
+        """The program itself, recording what time did (a lapse), never a decision."""
+        return self.role == SYSTEM_ROLE
 
     @property
     def label(self) -> str:
@@ -254,6 +272,7 @@ class CorrectionExpired:
     actor: Actor
     at: datetime
     note: str = ""
+    deadline: date | None = None  # the notice's last day (recorded by the program)
     ACTION = "补正逾期"
 
 
@@ -300,7 +319,7 @@ STEP_ACTIONS = tuple(
 )  # fmt: skip
 
 # Who records what nobody did by hand (an overdue 容缺 supply, an expired 补正 notice).
-SYSTEM = Actor("system", "系统（自动记录）", "system")
+SYSTEM = Actor("system", "系统（自动记录）", SYSTEM_ROLE)
 
 
 # ---------------------------------------------------------------- the case's state
@@ -435,6 +454,8 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return f"“{step.material}”已经补交过了"
         return None
     if isinstance(step, SupplyOverdue):
+        if not actor.is_system:
+            return "容缺逾期由系统在承诺补交日期过后自动记录"
         if status not in IN_PROGRESS:
             return f"办件状态为“{status}”，无需记录容缺逾期"
         if state.supply_overdue_recorded:
@@ -448,6 +469,11 @@ def refusal(state: CaseState, step: Step) -> str | None:
     if isinstance(step, CorrectionExpired):
         if status != State.AWAITING_CORRECTION:
             return f"办件状态为“{status}”，只有待补正的办件可以记为补正逾期"
+        if actor.is_system:  # the program records it once the notice's period passed
+            if step.deadline is None or step.at.date() <= step.deadline:
+                last = step.deadline.isoformat() if step.deadline else "未定"
+                return f"补正期限（至{last}）尚未过去，不能记为补正逾期"
+            return None
         if not owns:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以记录补正逾期"
         return None
@@ -588,10 +614,17 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
     elif isinstance(step, SupplyOverdue):
         new = replace(state, supply_overdue_recorded=True)
         assert state.supply_by is not None  # pragma: no mutate  (refusal checked it)
-        detail = {"materials": list(state.outstanding), "supply_by": state.supply_by.isoformat()}
+        detail = {
+            "materials": list(state.outstanding),
+            "supply_by": state.supply_by.isoformat(),
+            "overdue_since": (state.supply_by + timedelta(days=1)).isoformat(),
+        }
     elif isinstance(step, CorrectionExpired):
         new = replace(state, status=State.CORRECTION_EXPIRED.value)
         detail = {"note": step.note.strip()}
+        if step.deadline is not None:
+            detail["deadline"] = step.deadline.isoformat()
+            detail["automatic"] = step.actor.is_system
     elif isinstance(step, Withdraw):
         new = replace(state, status=State.WITHDRAWN.value, stop=None)
         detail = {"reason": step.reason.strip()}
@@ -799,7 +832,8 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
         return f"容缺材料逾期未补交（承诺{d.get('supply_by', '')}前补交）：{names}"
     if action == CorrectionExpired.ACTION:
         note = d.get("note") or ""
-        return "补正期限已过，申请人未补正" + (f"：{note}" if note else "")
+        until = f"（期限至{d['deadline']}）" if d.get("deadline") else ""
+        return f"补正期限已过{until}，申请人未补正" + (f"：{note}" if note else "")
     return action
 
 
@@ -830,6 +864,7 @@ def why_not(state: CaseState, actor: Actor, at: datetime) -> dict[str, str | Non
         Complete(actor, at, Outcome(state.proposal or "准予"), p, p, p, p, p),
         Deliver(actor, at, Delivery.WINDOW, p, "110101199003074477"),
         CorrectionExpired(actor, at),
+        SupplyOverdue(actor, at),  # the program's, never a key's
         Withdraw(actor, at, p),
         StartStop(actor, at, StopKind.OTHER, p, 1),  # pragma: no mutate  (2 days: the same)
         EndStop(actor, at),

@@ -211,7 +211,7 @@ def case_html(d: CaseDetail, *, narrow: bool = False, today: date | None = None)
         decision.append(("理由", _e(d.reason)))
     if d.legal_basis:
         decision.append(("法律依据", _e(d.legal_basis)))
-    if d.supply_by:
+    if d.supply_by and terms is None:  # else under 容缺受理的条件
         decision.append(("承诺补交日期", _e(d.supply_by.isoformat())))
     if d.previous_case_no:
         decision.append(("原补正办件", _e(d.previous_case_no)))

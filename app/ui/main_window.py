@@ -49,6 +49,7 @@ log = logging.getLogger("yichuang.ui")
 
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
 QUEUE_DOCK_WIDTH = 250
+LAPSE_INTERVAL_MS = 15 * 60 * 1000  # how often lapsed 容缺 supplies and 补正 notices are looked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,16 @@ class MainWindow(QMainWindow):
         self._guide: tuple[ItemSearch, GuideView] | None = None
         self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
         # 电子监察: the clerk's own list after sign-in; the hall-wide list for managers
-        self.supervision = SupervisionService(context.store, context.calendar, context.clock.today)
+        self.supervision = SupervisionService(
+            context.store, context.calendar, context.clock.today, now=context.clock.now,
+            correction_days=int(settings.get("correction_days")),
+        )  # fmt: skip
+        # 容缺逾期 and 补正逾期 are recorded by the program: with the clerk's list at
+        # sign-in, and every LAPSE_INTERVAL_MS while the window is open
+        self._lapse_timer = QTimer(self)
+        self._lapse_timer.setInterval(LAPSE_INTERVAL_MS)
+        self._lapse_timer.timeout.connect(self.record_lapses)
+        self._lapse_timer.start()
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
         if operator.role in MANAGER_ROLES:
@@ -426,6 +436,19 @@ class MainWindow(QMainWindow):
         """Show one case in the cases page (from a supervision list)."""
         self.tabs.setCurrentWidget(self.cases_page)
         self.case_view.show_case(case_no)
+
+    def record_lapses(self) -> None:
+        """Look for 容缺 supplies and 补正 notices that lapsed, in the background; the
+        case list shows them at once."""
+
+        def recorded(lapses: object) -> None:
+            if lapses and self._case_list is not None:
+                self._case_list.refresh()
+
+        def failed(exc: BaseException) -> None:
+            log.warning("lapses not recorded: %s", exc)
+
+        self.runner.submit(self.supervision.record_lapses, recorded, failed)
 
     def offer_due_list(self) -> None:
         """After sign-in: the clerk's own cases due soon, overdue, 容缺 supplies due and

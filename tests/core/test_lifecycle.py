@@ -15,6 +15,7 @@ from app.core.lifecycle import (
     IN_PROGRESS,
     MOVES,
     STEP_ACTIONS,
+    SYSTEM,
     Actor,
     Approve,
     CaseState,
@@ -33,10 +34,13 @@ from app.core.lifecycle import (
     StepRefused,
     StopKind,
     Supply,
+    SupplyOverdue,
     Transfer,
     Withdraw,
     actions_for,
     apply_step,
+    correction_deadline,
+    deferral_terms,
     describe,
     reachable,
     refusal,
@@ -347,6 +351,78 @@ def test_supply_refusals_and_overdue(cal: WorkCalendar) -> None:
     assert replace(s, supply_by=None).overdue_supplies(date(2027, 1, 1)) == ()
 
 
+def test_supply_overdue_is_recorded_once_by_the_program(cal: WorkCalendar) -> None:
+    s = case(status="容缺受理", deferred=("场地证明", "健康证明"), supply_by=date(2026, 3, 5),
+             supplied=("健康证明",))  # fmt: skip
+    on_the_day = datetime(2026, 3, 5, 23, 59)
+    assert refused(s, SupplyOverdue(SYSTEM, on_the_day), cal) == (
+        "承诺补交日期2026-03-05尚未过去，不能记为容缺逾期"
+    )
+    assert refused(s, SupplyOverdue(CLERK, datetime(2026, 3, 6)), cal) == (
+        "容缺逾期由系统在承诺补交日期过后自动记录"
+    )
+    r = apply_step(s, SupplyOverdue(SYSTEM, datetime(2026, 3, 9, 8)), cal)
+    assert r.action == "容缺逾期" and r.changes == {} and r.state.status == "容缺受理"
+    assert r.detail == {"materials": ["场地证明"], "supply_by": "2026-03-05",
+                        "overdue_since": "2026-03-06", "status_from": "容缺受理"}  # fmt: skip
+    assert refused(r.state, SupplyOverdue(SYSTEM, datetime(2026, 3, 10)), cal) == (
+        "该办件的容缺逾期已经记录过了"
+    )
+    # read back from the audit entries: still once
+    again = with_history(s, [Entry(datetime(2026, 3, 9, 8), "system", r.action, r.detail)])
+    assert again.supply_overdue_recorded
+    assert refusal(again, SupplyOverdue(SYSTEM, datetime(2026, 3, 10))) is not None
+    # the material may still come, late; afterwards nothing is overdue
+    late = apply_step(r.state, Supply(CLERK, datetime(2026, 3, 10, 9), "场地证明"), cal)
+    assert late.detail["late"] is True and late.state.status == "已受理"
+    complete = replace(s, supplied=("健康证明", "场地证明"))
+    assert refused(complete, SupplyOverdue(SYSTEM, datetime(2026, 3, 9)), cal) == (
+        "容缺材料已经补齐，没有逾期"
+    )
+    assert describe(r.action, r.detail) == "容缺材料逾期未补交（承诺2026-03-05前补交）：场地证明"
+
+
+def test_terms_of_a_deferred_acceptance() -> None:
+    entries = [
+        Entry(datetime(2026, 3, 3, 10), "li", "容缺补交",
+              {"material": "健康证明", "received_by": "li", "late": False, "actor_name": "李强"}),
+        Entry(datetime(2026, 3, 9, 8), "system", "容缺逾期", {"materials": ["场地证明"]}),
+    ]  # fmt: skip
+    terms = deferral_terms("容缺受理", ["场地证明", "健康证明"], date(2026, 3, 5), "张三", entries)
+    assert terms is not None
+    assert terms.outstanding == ("场地证明",) and terms.promisor == "张三"
+    got = terms.supplied["健康证明"]
+    assert (got.at, got.login, got.name, got.late) == (
+        datetime(2026, 3, 3, 10),
+        "li",
+        "李强",
+        False,
+    )
+    assert terms.overdue_recorded == date(2026, 3, 9)
+    assert not terms.overdue(date(2026, 3, 5)) and terms.overdue(date(2026, 3, 6))
+    assert terms.undertakings[2].startswith("三、逾期未补交")
+    assert deferral_terms("受理", [], date(2026, 3, 5), "张三", entries) is None
+    assert deferral_terms("容缺受理", ["场地证明"], None, "张三", entries) is None
+
+
+def test_correction_expires_by_the_program_only_after_its_period(cal: WorkCalendar) -> None:
+    s = case(status="待补正", owner="wang")
+    deadline = correction_deadline(date(2026, 2, 2), 30)
+    assert deadline == date(2026, 3, 4)  # natural days, whatever the calendar says
+    assert refused(s, CorrectionExpired(SYSTEM, datetime(2026, 3, 4, 23), "", deadline), cal) == (
+        "补正期限（至2026-03-04）尚未过去，不能记为补正逾期"
+    )
+    assert refused(s, CorrectionExpired(SYSTEM, AT), cal) == (
+        "补正期限（至未定）尚未过去，不能记为补正逾期"
+    )
+    r = apply_step(s, CorrectionExpired(SYSTEM, datetime(2026, 3, 5, 8), "", deadline), cal)
+    assert r.state.status == "补正逾期"
+    assert r.detail == {"note": "", "deadline": "2026-03-04", "automatic": True,
+                        "status_from": "待补正"}  # fmt: skip
+    assert describe(r.action, r.detail) == "补正期限已过（期限至2026-03-04），申请人未补正"
+    assert refused(r.state, CorrectionExpired(SYSTEM, datetime(2026, 3, 6), "", deadline), cal)
+
+
 # ---------------------------------------------------------------- 补正 and 撤回
 
 
@@ -652,7 +728,7 @@ def test_not_a_step_is_a_programming_error(cal: WorkCalendar) -> None:
 
 def test_step_actions_name_every_step() -> None:
     assert STEP_ACTIONS == (
-        "审查", "核准", "退回", "转交", "办结", "出件", "容缺补交", "补正逾期", "撤回",
+        "审查", "核准", "退回", "转交", "办结", "出件", "容缺补交", "容缺逾期", "补正逾期", "撤回",
         "特别程序开始", "特别程序结束",
     )  # fmt: skip
 
@@ -670,6 +746,7 @@ def test_why_not_says_the_reason_for_each_step(cal: WorkCalendar) -> None:
     assert reasons["核准"] == "办件状态为“已受理”，不能核准：办件需先经审查，才由首席代表核准或退回"
     assert reasons["容缺补交"] == "没有待补交的容缺材料"
     assert reasons["特别程序结束"] == "该办件没有进行中的特别程序"
+    assert reasons["容缺逾期"] == "容缺逾期由系统在承诺补交日期过后自动记录"
     deferred = case(status="容缺受理", deferred=("场地证明",), supplied=())
     assert why_not(deferred, OTHER, AT)["容缺补交"] is None
     assert why_not(replace(deferred, status="待补正"), OTHER, AT)["容缺补交"] == (
