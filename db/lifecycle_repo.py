@@ -33,7 +33,7 @@ from app.core.lifecycle import (
     apply_step,
     with_history,
 )
-from app.core.workdays import WorkCalendar
+from app.core.workdays import LimitUnit, WorkCalendar
 from db.audit import RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
@@ -75,13 +75,16 @@ def _deferred(session: Session, case_id: uuid.UUID) -> tuple[str, ...]:
 def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
     """The case's lifecycle state and timeline; None when no case has the number."""
     found = session.execute(
-        select(CaseRow, ItemVersionRow.service_type)
+        select(
+            CaseRow, ItemVersionRow.service_type, ItemVersionRow.statutory_days,
+            ItemVersionRow.statutory_unit,
+        )
         .join(ItemVersionRow, ItemVersionRow.id == CaseRow.item_version_id)
         .where(CaseRow.case_no == case_no.strip().upper())
-    ).first()
+    ).first()  # fmt: skip
     if found is None:
         return None
-    case, service_type = found
+    case, service_type, statutory_days, statutory_unit = found
     entries = tuple(
         Entry(a.at, a.actor, a.action, dict(a.detail or {}))
         for a in session.execute(
@@ -99,12 +102,22 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         due_date=case.due_date if case.due_date is not None else case.promised_date,
         supply_by=case.supply_by,
         deferred=_deferred(session, case.id),
+        limit_unit=_unit(case.limit_unit),
+        accepted_on=case.accepted_at.date() if case.limit_days is not None else None,
+        limit_days=case.limit_days,
+        statutory_date=case.statutory_date,
+        statutory_days=statutory_days if case.statutory_date is not None else None,
+        statutory_unit=_unit(statutory_unit),
     )
     state = with_history(base, (e for e in entries if e.action in STEP_ACTIONS))
     return CaseLifeRecord(
         case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
         case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
     )  # fmt: skip
+
+
+def _unit(text: str | None) -> LimitUnit:
+    return LimitUnit.NATURAL if text == LimitUnit.NATURAL.value else LimitUnit.WORKING
 
 
 def apply_case_step(

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from app.core.accounts import MANAGER_ROLES
 from app.core.identity import check_resident_id
 from app.core.items import ServiceType
-from app.core.workdays import WorkCalendar
+from app.core.workdays import LimitUnit, WorkCalendar
 
 
 class State(StrEnum):
@@ -294,7 +294,7 @@ class StartStop:
     at: datetime
     kind: StopKind
     reason: str
-    allowed_days: int  # working days the procedure may take
+    allowed_days: int  # days the procedure may take, in the unit of the item's limit
     ACTION = "特别程序开始"
 
 
@@ -350,6 +350,16 @@ class CaseState:
     reviewer: str = ""  # login of the last 审查
     proposal: str = ""  # its proposal (准予 / 不予)
     stop: OpenStop | None = None  # the 特别程序 under way
+    # How the limits were counted, so a 特别程序 moves both dates in their own unit
+    # (None: unknown; the due date is then moved on from where it stands)
+    limit_unit: LimitUnit = LimitUnit.WORKING  # the promised limit's
+    accepted_on: date | None = None
+    limit_days: int | None = None
+    statutory_date: date | None = None  # 法定办结日期
+    statutory_days: int | None = None
+    statutory_unit: LimitUnit = LimitUnit.WORKING
+    stopped_days: int = 0  # days earlier 特别程序 counted off the promise (limit_unit)
+    statutory_stopped_days: int = 0  # … and off the statutory limit (statutory_unit)
 
     @property
     def outstanding(self) -> tuple[str, ...]:
@@ -497,7 +507,7 @@ def refusal(state: CaseState, step: Step) -> str | None:
         if _blank(step.reason):
             return "请写明特别程序的事由"
         if step.allowed_days < 1:
-            return "特别程序的时限至少为1个工作日"
+            return f"特别程序的时限至少为1{_unit_word(state.limit_unit)}"
         if state.due_date is None:
             return "该办件没有承诺日期，不能进入特别程序"
         return None
@@ -559,9 +569,45 @@ def _last_day(state: CaseState) -> date:
     return state.stop.start if state.stop is not None else date.min
 
 
-def stop_days(calendar: WorkCalendar, start: date, end: date) -> int:
-    """Working days a 特别程序 used: those from its first day to its last, both in."""
+def _unit_word(unit: str) -> str:
+    """个工作日 / 日 (自然日), after a number."""
+    return "日" if unit == LimitUnit.NATURAL else "个工作日"
+
+
+def stop_days(
+    calendar: WorkCalendar, start: date, end: date, unit: LimitUnit = LimitUnit.WORKING
+) -> int:
+    """Days a 特别程序 used, from its first day to its last, both in: working days,
+    or every day for a limit counted in natural days (自然日)."""
+    if unit is LimitUnit.NATURAL:
+        return max((end - start).days + 1, 0)
     return calendar.working_days_between(start - timedelta(days=1), end)
+
+
+def _allowed_end(calendar: WorkCalendar, start: date, days: int, unit: LimitUnit) -> date:
+    """The last day of a 特别程序 that began on ``start`` and may take ``days``."""
+    if unit is LimitUnit.NATURAL:
+        return start + timedelta(days=days - 1)
+    return calendar.add_working_days(start - timedelta(days=1), days)
+
+
+def _moved_on(
+    calendar: WorkCalendar,
+    current: date,
+    counted: int,
+    unit: LimitUnit,
+    accepted: date | None,
+    limit: int | None,
+    total: int,
+) -> date:
+    """A limit's end moved on by ``counted`` days of a 特别程序 (``total``: with the
+    earlier ones). Counted again from acceptance when the limit is known, so a
+    natural-day end that had rolled over a holiday is not moved on from the roll."""
+    if accepted is not None and limit is not None:
+        return calendar.due(accepted, limit + total, unit).date
+    if unit is LimitUnit.NATURAL:
+        return calendar.add_natural_days(current, counted)
+    return calendar.add_working_days(current, counted)
 
 
 def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
@@ -636,20 +682,40 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
         new = replace(state, stop=stop)
         changes["clock_stopped_on"] = start
         detail = {"kind": stop.kind, "reason": stop.reason, "start": start.isoformat(),
-                  "allowed_days": stop.allowed_days}  # fmt: skip
+                  "allowed_days": stop.allowed_days, "unit": state.limit_unit.value}  # fmt: skip
     elif isinstance(step, EndStop):
         assert state.stop is not None and state.due_date is not None  # pragma: no mutate
-        stop, end = state.stop, step.at.date()
-        used = stop_days(calendar, stop.start, end)
+        stop, end, unit = state.stop, step.at.date(), state.limit_unit
+        used = stop_days(calendar, stop.start, end, unit)
         counted = min(used, stop.allowed_days)
-        due = calendar.add_working_days(state.due_date, counted)
-        new = replace(state, stop=None, due_date=due)
+        total = state.stopped_days + counted
+        due = _moved_on(calendar, state.due_date, counted, unit, state.accepted_on,
+                        state.limit_days, total)  # fmt: skip
+        new = replace(state, stop=None, due_date=due, stopped_days=total)
         changes["clock_stopped_on"] = None
         changes["due_date"] = due
         detail = {"kind": stop.kind, "start": stop.start.isoformat(), "end": end.isoformat(),
                   "allowed_days": stop.allowed_days, "used_days": used,
                   "over_days": used - counted, "due_before": state.due_date.isoformat(),
-                  "due_after": due.isoformat(), "note": step.note.strip()}  # fmt: skip
+                  "due_after": due.isoformat(), "note": step.note.strip(),
+                  "unit": unit.value, "counted_days": counted}  # fmt: skip
+        if state.statutory_date is not None:
+            # the statutory limit pauses too (特别程序 time is not counted in 法定时限),
+            # for the same days, counted in its own unit
+            last = end if used <= stop.allowed_days else _allowed_end(
+                calendar, stop.start, stop.allowed_days, unit
+            )  # fmt: skip
+            s_unit = state.statutory_unit
+            s_counted = stop_days(calendar, stop.start, last, s_unit)
+            s_total = state.statutory_stopped_days + s_counted
+            statutory = _moved_on(calendar, state.statutory_date, s_counted, s_unit,
+                                  state.accepted_on, state.statutory_days, s_total)  # fmt: skip
+            new = replace(new, statutory_date=statutory, statutory_stopped_days=s_total)
+            changes["statutory_date"] = statutory
+            detail.update({"statutory_before": state.statutory_date.isoformat(),
+                           "statutory_after": statutory.isoformat(),
+                           "statutory_unit": s_unit.value,
+                           "statutory_counted_days": s_counted})  # fmt: skip
     if new.status != state.status:
         changes["status"] = new.status
     detail["status_from"] = state.status
@@ -675,6 +741,7 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
     reviewer, proposal, stop = state.reviewer, state.proposal, state.stop
     supplied = list(state.supplied)
     overdue = state.supply_overdue_recorded
+    stopped, statutory_stopped = state.stopped_days, state.statutory_stopped_days
     for e in sorted(entries, key=lambda e: e.at):
         d = e.detail
         if e.action == Review.ACTION:
@@ -690,10 +757,15 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
             )  # fmt: skip
         elif e.action in (EndStop.ACTION, Withdraw.ACTION):
             stop = None
+            if e.action == EndStop.ACTION:
+                used, over = int(d.get("used_days") or 0), int(d.get("over_days") or 0)
+                stopped += int(d.get("counted_days", used - over))
+                statutory_stopped += int(d.get("statutory_counted_days") or 0)
         elif e.action == SupplyOverdue.ACTION:
             overdue = True
     return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied),
-                   stop=stop, supply_overdue_recorded=overdue)  # fmt: skip
+                   stop=stop, supply_overdue_recorded=overdue, stopped_days=stopped,
+                   statutory_stopped_days=statutory_stopped)  # fmt: skip
 
 
 class Recorded(Protocol):
@@ -813,16 +885,21 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
         late = "（逾期）" if d.get("late") else ""
         return f"补交容缺材料：{d.get('material', '')}{late}"
     if action == StartStop.ACTION:
+        word = _unit_word(str(d.get("unit") or ""))
         return (
             f"特别程序开始：{d.get('kind', '')}，{d.get('reason', '')}"
-            f"（时限{d.get('allowed_days', '')}个工作日）"
+            f"（时限{d.get('allowed_days', '')}{word}）"
         )
     if action == EndStop.ACTION:
+        word = _unit_word(str(d.get("unit") or ""))
         over = int(d.get("over_days") or 0)
-        extra = f"，超出时限{over}个工作日计入承诺时限" if over else ""
+        extra = f"，超出时限{over}{word}计入承诺时限" if over else ""
+        statutory = ""
+        if d.get("statutory_after"):
+            statutory = f"，法定办结期限顺延至{d['statutory_after']}"
         return (
-            f"特别程序结束：用时{d.get('used_days', '')}个工作日{extra}，"
-            f"办结期限顺延至{d.get('due_after', '')}"
+            f"特别程序结束：用时{d.get('used_days', '')}{word}{extra}，"
+            f"办结期限顺延至{d.get('due_after', '')}{statutory}"
         )
     if action == Withdraw.ACTION:
         return f"申请人撤回：{d.get('reason', '')}"

@@ -93,6 +93,8 @@ class CaseLife:
     timeline: tuple[TimelineLine, ...]
     actions: frozenset[str]  # the steps the signed-in clerk may take now
     why_not: dict[str, str]  # for the others: why not, in Chinese
+    statutory_date: date | None = None  # 法定办结期限 (moved on by 特别程序 too)
+    limit_unit: str = "工作日"  # the unit a 特别程序's days are counted in
 
 
 def actor_of(clerk: Clerk) -> Actor:
@@ -158,6 +160,8 @@ class LifecycleService:
             timeline=timeline,
             actions=frozenset(a for a, why in reasons.items() if why is None),
             why_not={a: why for a, why in reasons.items() if why is not None},
+            statutory_date=state.statutory_date,
+            limit_unit=state.limit_unit.value,
         )
 
     def colleagues(self) -> list[Clerk]:

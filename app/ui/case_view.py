@@ -488,6 +488,8 @@ def life_summary(life: CaseLife) -> str:
         if life.promised_date and life.due_date != life.promised_date:
             due += _t("（承诺 %1，因特别程序顺延）", life.promised_date.isoformat())
         parts.append(due)
+        if life.statutory_date is not None:
+            parts.append(_t("法定期限 %1", life.statutory_date.isoformat()))
     if life.stop is not None:
         parts.append(
             "<span style='color:#1f3a60'>"
@@ -705,7 +707,8 @@ class LifePanel(QGroupBox):
             return (
                 [Field("kind", self.tr("程序"), "choice", tuple(k.value for k in StopKind)),
                  Field("reason", self.tr("事由")),
-                 Field("allowed_days", self.tr("时限（工作日）"), "days", value="10")],
+                 Field("allowed_days", self.tr("时限（自然日）") if life.limit_unit == "自然日"
+                       else self.tr("时限（工作日）"), "days", value="10")],
                 self.tr("开始特别程序，暂停计时"),
                 lambda d: svc.start_stop(no, v, StopKind(d["kind"]), d["reason"],
                                          int(d["allowed_days"])),

@@ -50,7 +50,7 @@ from app.core.lifecycle import (
     with_history,
 )
 from app.core.paths import resource
-from app.core.workdays import WorkCalendar, load_calendar_dir
+from app.core.workdays import LimitUnit, WorkCalendar, load_calendar_dir
 
 CLERK = Actor("wang", "王芳", "clerk")
 OTHER = Actor("li", "李强", "clerk")
@@ -483,7 +483,7 @@ def test_clock_stop_across_the_2026_spring_festival(cal: WorkCalendar) -> None:
     assert start.state.stop == OpenStop("公示", "公示", date(2026, 2, 12), 10)
     assert start.action == "特别程序开始"
     assert start.detail == {"kind": "公示", "reason": "公示", "start": "2026-02-12",
-                            "allowed_days": 10, "status_from": "已受理"}  # fmt: skip
+                            "allowed_days": 10, "unit": "工作日", "status_from": "已受理"}  # fmt: skip
     # Thu 12, Fri 13, Sat 14 (调休上班), then 春节 15–23, Tue 24, Wed 25: 5 working days
     assert stop_days(cal, date(2026, 2, 12), date(2026, 2, 25)) == 5
     end = apply_step(start.state, EndStop(CLERK, datetime(2026, 2, 25, 16), " 公示无异议 "), cal)
@@ -494,8 +494,78 @@ def test_clock_stop_across_the_2026_spring_festival(cal: WorkCalendar) -> None:
     assert end.detail == {
         "kind": "公示", "start": "2026-02-12", "end": "2026-02-25", "allowed_days": 10,
         "used_days": 5, "over_days": 0, "due_before": "2026-02-27", "due_after": "2026-03-05",
-        "note": "公示无异议", "status_from": "已受理",
+        "note": "公示无异议", "status_from": "已受理", "unit": "工作日", "counted_days": 5,
     }  # fmt: skip
+
+
+def test_a_natural_day_item_shifts_in_natural_days_across_the_spring_festival(
+    cal: WorkCalendar,
+) -> None:
+    """An item whose limits are in 自然日: the stop moves both dates on by every day it
+    took (not by its working days), counted again from acceptance (not from a due
+    date that had rolled over the holiday)."""
+    s = case(
+        promised_date=date(2026, 2, 24), due_date=date(2026, 2, 24),
+        limit_unit=LimitUnit.NATURAL, accepted_on=date(2026, 2, 2), limit_days=20,
+        statutory_date=date(2026, 3, 4), statutory_days=30, statutory_unit=LimitUnit.NATURAL,
+    )  # fmt: skip
+    # Mon 2 Feb + 20 days = Sun 22 Feb, in 春节 (15–23): due Tue 24
+    assert cal.due(date(2026, 2, 2), 20, LimitUnit.NATURAL).date == s.due_date
+    assert cal.due(date(2026, 2, 2), 30, LimitUnit.NATURAL).date == s.statutory_date
+    start = apply_step(s, StartStop(CLERK, datetime(2026, 2, 10, 9), StopKind.TESTING, "检测", 30),
+                       cal)  # fmt: skip
+    assert describe(start.action, start.detail) == "特别程序开始：检验检测，检测（时限30日）"
+    end = apply_step(start.state, EndStop(CLERK, datetime(2026, 2, 25, 16)), cal)
+    # Tue 10 … Wed 25 Feb: 16 days (7 of them working days)
+    assert end.detail["used_days"] == 16 and end.detail["counted_days"] == 16
+    assert stop_days(cal, date(2026, 2, 10), date(2026, 2, 25)) == 7
+    # 2 Feb + 20 + 16 = Tue 10 March (by working days it would be Wed 4 March; from
+    # the rolled 24 Feb, Thu 12 March)
+    assert end.state.due_date == date(2026, 3, 10)
+    # 2 Feb + 30 + 16 = Fri 20 March
+    assert end.state.statutory_date == date(2026, 3, 20)
+    assert end.changes == {"clock_stopped_on": None, "due_date": date(2026, 3, 10),
+                           "statutory_date": date(2026, 3, 20)}  # fmt: skip
+    assert end.state.stopped_days == 16 and end.state.statutory_stopped_days == 16
+    assert describe(end.action, end.detail) == (
+        "特别程序结束：用时16日，办结期限顺延至2026-03-10，法定办结期限顺延至2026-03-20"
+    )
+    # a second stop adds to the first, from acceptance: 2 Feb + 20 + 16 + 3
+    again = apply_step(end.state, StartStop(CLERK, datetime(2026, 3, 2, 9), StopKind.SITE, "x", 5),
+                       cal).state  # fmt: skip
+    second = apply_step(again, EndStop(CLERK, datetime(2026, 3, 4, 9)), cal)
+    assert second.state.due_date == date(2026, 3, 13)
+    assert second.state.statutory_date == date(2026, 3, 23)  # 2 Feb + 49 days
+    # read back from the entries, the totals are the same
+    entries = [Entry(datetime(2026, 2, 25, 16), "wang", end.action, end.detail),
+               Entry(datetime(2026, 3, 4, 9), "wang", second.action, second.detail)]  # fmt: skip
+    back = with_history(s, entries)
+    assert (back.stopped_days, back.statutory_stopped_days) == (19, 19)
+
+
+def test_the_statutory_date_pauses_too_across_national_day(cal: WorkCalendar) -> None:
+    """The stop moves the statutory date as well, by the days the stop may count
+    (its allowed days, not the overrun), each limit in its own unit."""
+    working = case(due_date=date(2026, 9, 30), statutory_date=date(2026, 10, 14))
+    natural = replace(working, accepted_on=date(2026, 9, 14), statutory_days=30,
+                      statutory_unit=LimitUnit.NATURAL)  # fmt: skip
+    assert cal.due(date(2026, 9, 14), 30, LimitUnit.NATURAL).date == date(2026, 10, 14)
+    for s, statutory in ((working, date(2026, 10, 20)), (natural, date(2026, 10, 21))):
+        start = apply_step(
+            s, StartStop(CLERK, datetime(2026, 9, 24, 9), StopKind.EXPERTS, "专家评审", 4), cal
+        )
+        end = apply_step(start.state, EndStop(CLERK, datetime(2026, 10, 9, 17)), cal)
+        # used Thu 24, Mon 28, Tue 29, Wed 30 Sept, Thu 8, Fri 9 Oct: 6 working days, 4
+        # allowed (to Wed 30 Sept): the promise moves on 4 working days to Mon 12 Oct
+        assert end.detail["used_days"] == 6 and end.state.due_date == date(2026, 10, 12)
+        # 工作日: Wed 14 Oct + 4 = Tue 20; 自然日: Thu 24 – Wed 30 Sept is 7 days,
+        # 14 Sept + 30 + 7 = Wed 21 Oct
+        assert end.state.statutory_date == statutory
+        assert end.changes["statutory_date"] == statutory
+    # a case without a statutory date (即办件, old rows) keeps none
+    plain = apply_step(case(stop=OpenStop("公示", "x", date(2026, 9, 24), 4)),
+                       EndStop(CLERK, datetime(2026, 9, 25, 9)), cal)  # fmt: skip
+    assert "statutory_date" not in plain.changes and plain.state.statutory_date is None
 
 
 def test_clock_stop_inside_the_spring_festival_uses_no_working_day(cal: WorkCalendar) -> None:
