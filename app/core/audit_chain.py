@@ -19,15 +19,24 @@ then bytes, ``", "`` and ``": "`` as separators, strings escaped as ``escape_jso
 does, numbers as ``numeric`` prints them. So the county recomputes the same hash in
 SQL from the row it stores, with no Python in the county.
 
-No key: whoever can rewrite the whole chain from an edited row onwards (and the head)
-makes it consistent again. What the chain gives is that no single edit, deletion or
-insertion goes unnoticed, locally by ``yichuang audit verify`` and, for everything
-already pushed, at the county, which keeps each workstation's head.
+The hash alone has no key: whoever can rewrite the whole chain from an edited row
+onwards (and the head) makes it consistent again. Two things close that (docs/audit.md
+says what each guards against):
+
+- the workstation's key: each entry written with it carries ``entry_mac``, an
+  HMAC-SM3 over its seq and hash, and the head a MAC over the keyed part's start and
+  the tail (``entry_mac``/``head_mac``); the key is kept where the sync password is
+  (the OS keyring), never in the store, so a rewrite of the store alone cannot make
+  new MACs;
+- the county keeps each workstation's head as it arrives and compares the
+  workstation's head at every sync (c0012): a rewrite of already-synced history is
+  caught there even by someone who holds the key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -269,6 +278,21 @@ def link_entries(
     return out, Link(seq, prev)
 
 
+MAC_FORM = "yc-audit-mac-1"
+
+
+def entry_mac(key: bytes, seq: int, entry_hash: str) -> str:
+    """HMAC-SM3 of a chained entry's position and hash under the workstation's key."""
+    return hmac.new(key, f"{MAC_FORM}|{int(seq)}|{entry_hash}".encode(), ALGORITHM).hexdigest()
+
+
+def head_mac(key: bytes, keyed_from: int, seq: int, entry_hash: str) -> str:
+    """HMAC-SM3 of the head: where the keyed part starts and the tail it reached (so
+    the keyed mark cannot be moved or removed, nor the tail rewound, without the key)."""
+    text = f"{MAC_FORM}|head|{int(keyed_from)}|{int(seq)}|{entry_hash}"
+    return hmac.new(key, text.encode(), ALGORITHM).hexdigest()
+
+
 # ---------------------------------------------------------------- checking
 
 
@@ -277,7 +301,7 @@ class ChainBreak:
     """The first place a chain does not hold: the entry (seq, id), what broke, and a
     Chinese message that says what happened and what to do."""
 
-    kind: str  # missing | link | content | row | tail | unchained | county
+    kind: str  # missing | link | content | row | tail | unchained | county | mac
     seq: int | None
     entry_id: str
     message: str
@@ -302,12 +326,23 @@ class ChainCheck:
     the replaced file and went up to the county from there, and this store's chain
     continues after the last of them. Each gap passed is listed in ``resumed``."""
 
-    def __init__(self, start: Link = START, gaps: Mapping[int, Link] | None = None) -> None:
+    def __init__(
+        self,
+        start: Link = START,
+        gaps: Mapping[int, Link] | None = None,
+        *,
+        key: bytes | None = None,
+        keyed_from: int | None = None,
+    ) -> None:
+        """``key``/``keyed_from``: entries from seq ``keyed_from`` on must carry a
+        valid ``entry_mac`` under ``key`` (None: not checked)."""
         self.last = start
         self.count = 0
         self.broken: ChainBreak | None = None
         self.gaps = dict(gaps or {})
         self.resumed: list[tuple[int, int]] = []
+        self.key = key
+        self.keyed_from = keyed_from
 
     def _resume(self, seq: int) -> None:
         gap = self.gaps.get(self.last.seq)
@@ -316,7 +351,13 @@ class ChainCheck:
             self.last = gap
 
     def entry(
-        self, seq: int, prev_hash: str, stored_hash: str, fields: EntryFields, row_hash: str
+        self,
+        seq: int,
+        prev_hash: str,
+        stored_hash: str,
+        fields: EntryFields,
+        row_hash: str,
+        mac: str | None = None,
     ) -> ChainBreak | None:
         if self.broken is not None:
             return self.broken
@@ -344,6 +385,15 @@ class ChainCheck:
                 f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）的内容被改动过，"
                 f"与其哈希不符。{ADVICE}",
             )  # fmt: skip
+        elif self.key is not None and self.keyed_from is not None and seq >= self.keyed_from:
+            if not mac or not hmac.compare_digest(mac, entry_mac(self.key, seq, stored_hash)):
+                what = "没有本机密钥校验值" if not mac else "的本机密钥校验值不符"
+                found = ChainBreak(
+                    "mac", seq, shown_id(fields.id),
+                    f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）{what}："
+                    f"该记录连同其后的哈希链在本机被重算改写过（不知道本机密钥的人做不出校验值）。"
+                    f"{ADVICE}",
+                )  # fmt: skip
         self.last = Link(seq, stored_hash)
         self.broken = found
         return found

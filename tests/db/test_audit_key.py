@@ -1,0 +1,102 @@
+"""The audit chain's key (issue 16): without one, whoever can write the store can
+rewrite an entry AND recompute every hash after it and the head, and the chain checks
+out. Each entry written with the workstation's key carries an HMAC-SM3 over its hash
+and position, and the head one over the keyed part; a rewrite without the key is
+found at the first entry it touched. Attacks written first (they passed before the
+key existed)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select, text
+
+from app.core.audit_chain import EntryFields, entry_hash
+from db.audit import keyed_since, use_audit_key, verify
+from db.models import AuditChainRow, AuditRow
+from db.store import Store
+from tests.db.test_audit_chain import _cases, verify_store
+
+KEY = secrets.token_bytes(32)
+
+
+def rewrite_and_rechain(store: Store, seq: int, actor: str) -> None:
+    """The attack: change entry ``seq`` (its actor) and recompute the chain from there
+    on and the head, exactly as the program would, with the public algorithm."""
+    with store.session() as s, s.begin():
+        rows = s.scalars(select(AuditRow).where(AuditRow.seq >= seq).order_by(AuditRow.seq)).all()
+        prev = rows[0].prev_hash or ""
+        for row in rows:
+            if row.seq == seq:
+                row.actor = actor
+            fields = EntryFields.of({"id": row.id, "case_id": row.case_id, "at": row.at,
+                                     "actor": row.actor, "action": row.action,
+                                     "detail": row.detail})  # fmt: skip
+            assert row.seq is not None and row.row_hash is not None
+            row.prev_hash = prev
+            row.entry_hash = entry_hash(row.seq, prev, fields, row.row_hash)
+            prev = row.entry_hash
+        head = s.get(AuditChainRow, 1)
+        assert head is not None
+        head.entry_hash = prev
+
+
+def test_without_a_key_a_rechained_rewrite_goes_unnoticed(sqlite_store: Store) -> None:
+    """What the key is for: the same attack on a store written without a key."""
+    _cases(sqlite_store, 3)
+    rewrite_and_rechain(sqlite_store, 2, "li")
+    assert verify_store(sqlite_store).ok
+
+
+def test_a_rechained_rewrite_is_found_with_the_key(sqlite_store: Store) -> None:
+    use_audit_key(sqlite_store, KEY)
+    _cases(sqlite_store, 3)
+    assert verify_store(sqlite_store).ok
+    rewrite_and_rechain(sqlite_store, 2, "li")
+    found = verify_store(sqlite_store).breaks
+    assert [(b.kind, b.seq) for b in found] == [("mac", 2)]
+    assert "密钥" in found[0].message and "报告县中心" in found[0].message
+
+
+def test_keyed_marks_removed_or_the_head_rewound_are_found(sqlite_store: Store) -> None:
+    use_audit_key(sqlite_store, KEY)
+    _cases(sqlite_store, 3)
+    with sqlite_store.session() as s:
+        assert keyed_since(s) == 1
+    # strip the MACs and the keyed mark: "this store was never keyed"
+    with sqlite_store.engine.begin() as c:
+        c.execute(text("UPDATE audit_entry SET entry_mac = NULL"))
+        c.execute(text("UPDATE audit_chain SET keyed_from = NULL, mac = NULL"))
+    found = verify_store(sqlite_store).breaks
+    assert [b.kind for b in found] == ["mac"] and "链尾" in found[0].message
+
+
+def test_an_entry_without_its_mac_is_found(sqlite_store: Store) -> None:
+    use_audit_key(sqlite_store, KEY)
+    _cases(sqlite_store, 3)
+    with sqlite_store.engine.begin() as c:
+        c.execute(text("UPDATE audit_entry SET entry_mac = NULL WHERE seq = 3"))
+    assert [(b.kind, b.seq) for b in verify_store(sqlite_store).breaks] == [("mac", 3)]
+
+
+def test_a_store_keyed_after_its_first_entries_checks_from_there(sqlite_store: Store) -> None:
+    """Entries written before the key existed (an upgraded workstation) carry no MAC;
+    the keyed part starts after them, and a rewrite there is still found."""
+    _cases(sqlite_store, 2)
+    use_audit_key(sqlite_store, KEY)
+    with sqlite_store.session() as s:
+        assert keyed_since(s) == 3
+    _cases(sqlite_store, 2)
+    assert verify_store(sqlite_store).ok
+    rewrite_and_rechain(sqlite_store, 4, "li")
+    assert [(b.kind, b.seq) for b in verify_store(sqlite_store).breaks] == [("mac", 4)]
+
+
+def test_verifying_without_the_key_says_the_keyed_part_was_not_checked(sqlite_store: Store) -> None:
+    use_audit_key(sqlite_store, KEY)
+    _cases(sqlite_store, 2)
+    rewrite_and_rechain(sqlite_store, 1, "li")
+    sqlite_store.sessions.kw["info"] = {}  # another program, without the key
+    with sqlite_store.session() as s:
+        result = verify(s)
+    assert result.ok and result.unkeyed == 2  # the chain holds; the MACs could not be read
