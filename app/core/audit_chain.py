@@ -385,18 +385,23 @@ class ChainCheck:
                 f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）的内容被改动过，"
                 f"与其哈希不符。{ADVICE}",
             )  # fmt: skip
-        elif self.key is not None and self.keyed_from is not None and seq >= self.keyed_from:
-            if not mac or not hmac.compare_digest(mac, entry_mac(self.key, seq, stored_hash)):
-                what = "没有本机密钥校验值" if not mac else "的本机密钥校验值不符"
-                found = ChainBreak(
-                    "mac", seq, shown_id(fields.id),
-                    f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）{what}："
-                    f"该记录连同其后的哈希链在本机被重算改写过（不知道本机密钥的人做不出校验值）。"
-                    f"{ADVICE}",
-                )  # fmt: skip
+        elif self._mac_wrong(seq, stored_hash, mac):
+            what = "没有本机密钥校验值" if not mac else "的本机密钥校验值不符"
+            found = ChainBreak(
+                "mac", seq, shown_id(fields.id),
+                f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）{what}："
+                f"该记录连同其后的哈希链在本机被重算改写过（不知道本机密钥的人做不出校验值）。"
+                f"{ADVICE}",
+            )  # fmt: skip
         self.last = Link(seq, stored_hash)
         self.broken = found
         return found
+
+    def _mac_wrong(self, seq: int, stored_hash: str, mac: str | None) -> bool:
+        """A keyed entry whose MAC is missing or not the key's (False: not checked)."""
+        if self.key is None or self.keyed_from is None or seq < self.keyed_from:
+            return False
+        return not mac or not hmac.compare_digest(mac, entry_mac(self.key, seq, stored_hash))
 
     def tail(self, head: Link | None) -> ChainBreak | None:
         """The chain's head as recorded apart must be its last entry."""
