@@ -59,13 +59,15 @@ RECEIPT_ACTOR = "同步"
 AUDIT_KEY = "yc_audit_key"
 
 
-def use_audit_key(store: Any, key: bytes) -> None:
+def use_audit_key(store: Any, key: bytes, *, mark: bool = True) -> None:
     """Write and verify this store's audit chain with ``key`` (32 secret bytes kept
-    where the sync password is kept). The first time, the head records that the
-    chain is keyed from the next entry on, under the head's own MAC."""
+    where the sync password is kept). The first time (``mark``), the head records
+    that the chain is keyed from the next entry on, under the head's own MAC."""
     info = dict(store.sessions.kw.get("info") or {})
     info[AUDIT_KEY] = key
     store.sessions.kw["info"] = info
+    if not mark:
+        return
     with store.session() as s, s.begin():
         _head_row(s)
         head = s.execute(

@@ -46,6 +46,11 @@ def _verify(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"{exc}。请检查数据目录或 --db 参数后重试。", file=sys.stderr)
         return 1
+    from app.services.audit_key import attach_audit_key
+    from app.settings import Settings
+
+    settings = Settings.load(data_folder(args) / "settings.json")
+    keyed = attach_audit_key(store, settings, writing=False)
     try:
         # two processes by default (the machine's two cores); a frozen bundle checks in
         # one (its start-up does not prepare child processes)
@@ -57,10 +62,17 @@ def _verify(args: argparse.Namespace) -> int:
     took = time.perf_counter() - started
     for note in result.resumed:
         print(note)
+    if result.unkeyed:
+        print(
+            f"注意：本机读不到审计密钥（系统钥匙串），最近 {result.unkeyed} 条记录的密钥校验值未能核对；"
+            "哈希链本身已校验。请在平时运行本程序的系统账号下再运行一次。"
+        )
     if result.ok:
         print(
             f"审计链完好：{result.entries} 条本机记录、{result.county_entries} 条县中心下发记录、"
-            f"{result.cases} 件办件均与链相符（用时 {took:.1f} 秒）。"
+            f"{result.cases} 件办件均与链相符"
+            + ("（含本机密钥校验）" if keyed and not result.unkeyed else "")
+            + f"（用时 {took:.1f} 秒）。"
         )
         return 0
     for b in result.breaks:

@@ -100,3 +100,61 @@ def test_verifying_without_the_key_says_the_keyed_part_was_not_checked(sqlite_st
     with sqlite_store.session() as s:
         result = verify(s)
     assert result.ok and result.unkeyed == 2  # the chain holds; the MACs could not be read
+
+
+# ---------------------------------------------------------------- where the key lives
+
+
+def test_the_key_is_kept_where_the_sync_password_is_and_made_once() -> None:
+    from app.services.credentials import AUDIT_SERVICE, Credentials, MemoryKeyring
+
+    ring = MemoryKeyring()
+    creds = Credentials(ring)
+    assert creds.audit_key("370982101-A1", create=False) is None
+    key = creds.audit_key("370982101-A1")
+    assert key is not None and len(key) == 32
+    assert ring.get_password(AUDIT_SERVICE, "370982101-A1") == key.hex()
+    assert Credentials(ring).audit_key("370982101-A1") == key  # the next start: the same
+    assert Credentials(ring).audit_key("370982101-A2") != key  # one per workstation
+    # no secure keyring: no key at all (one kept in memory would not survive a restart)
+    assert Credentials(None).audit_key("370982101-A1") is None
+    ring.set_password(AUDIT_SERVICE, "370982101-A3", "not hex")
+    assert Credentials(ring).audit_key("370982101-A3") is None
+
+
+def test_the_program_and_the_verify_command_use_the_keyring_key(
+    tmp_path,
+    monkeypatch,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    from app import cli
+    from app.context import open_context
+    from app.services import audit_key
+    from app.services.credentials import Credentials, MemoryKeyring
+
+    ring = MemoryKeyring()
+    monkeypatch.setattr(audit_key, "CREDENTIALS_FACTORY", lambda: Credentials(ring))
+    ctx = open_context(data_dir=str(tmp_path), demo=False)
+    try:
+        _cases(ctx.store, 2)  # type: ignore[arg-type]
+        with ctx.store.session() as s:
+            assert keyed_since(s) == 1
+            assert all(s.scalars(select(AuditRow.entry_mac)))
+    finally:
+        ctx.close()
+    args = ["--data-dir", str(tmp_path), "audit", "verify", "--jobs", "1"]
+    assert cli.main(args) == 0
+    assert "含本机密钥校验" in capsys.readouterr().out
+    # the attack, on the file, by someone without the key
+    from db.location import database_url
+    from db.store import open_store
+
+    store = open_store(database_url(None, tmp_path))
+    rewrite_and_rechain(store, 1, "li")
+    store.close()
+    assert cli.main(args) == 3
+    assert "本机密钥校验值不符" in capsys.readouterr().err
+    # run by another account (no key): the chain holds, and it says what was not checked
+    monkeypatch.setattr(audit_key, "CREDENTIALS_FACTORY", lambda: Credentials(MemoryKeyring()))
+    assert cli.main(args) == 0
+    assert "密钥校验值未能核对" in capsys.readouterr().out
