@@ -137,6 +137,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
         return None
     settings = Settings.load(folder / "settings.json")
     calendar = with_pulled_calendar(shipped_calendar(), first.calendar_docs)
+
     def keyed(opened: Store) -> None:
         from app.services.audit_key import attach_audit_key
 

@@ -82,3 +82,56 @@ def _verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return BROKEN
+
+
+# ---------------------------------------------------------------- at the county
+
+KINDS = {"arrival": "收到时断开", "rewrite": "已同步记录被改写"}
+
+
+def central_audit_breaks(args: argparse.Namespace) -> int:
+    """``yichuang central audit-breaks [--all] [--ack N --reason TEXT]``: the chain
+    breaks the county found, per workstation; acknowledge one with what was found.
+    Exit codes: 0 none open (or acknowledged), 3 breaks open, 1 an error."""
+    from app.commands.sync import _admin_call
+    from db.central import admin
+
+    def run(url: str) -> int:
+        if args.ack is not None:
+            if not args.reason.strip():
+                print("请用 --reason 写明核查结果，例如：--reason \"已核查，系误操作，已报告\"",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+            done = admin.ack_audit_break(url, args.ack, args.reason)
+            print(f"已确认断点 {done['id']}（工作站 {done['centre']}-{done['workstation']}）。")
+            return 0
+        rows = admin.audit_breaks(url, include_acked=args.all)
+        if not rows:
+            print("没有未确认的审计链断点。" if not args.all else "县中心没有记录到审计链断点。")
+            return 0
+        station = None
+        for b in rows:
+            here = f"{b['centre']}-{b['workstation']}"
+            if here != station:
+                print(f"工作站 {here}：")
+                station = here
+            where = f"第 {b['seq']} 条" if b["seq"] is not None else ""
+            line = (
+                f"  [{b['id']}] {b['found_at']:%Y-%m-%d %H:%M} {KINDS.get(b['kind'], b['kind'])}"
+                f" {where}：{b['reason']}"
+            )
+            if b["acked_at"] is not None:
+                line += (
+                    f"（{b['acked_at']:%Y-%m-%d %H:%M} 由 {b['acked_by']} 确认：{b['ack_reason']}）"
+                )
+            print(line)
+        open_breaks = sum(1 for b in rows if b["acked_at"] is None)
+        if open_breaks:
+            print(
+                f"共 {open_breaks} 处未确认。核查后运行：yichuang central audit-breaks --ack 编号 "
+                "--reason 核查结果"
+            )
+            return BROKEN
+        return 0
+
+    return _admin_call(args, run)
