@@ -368,3 +368,30 @@ def test_case_view_unknown_case(qtbot: QtBot, sqlite_store: Store) -> None:
     assert not show_case(qtbot, v, f"{CENTRE}-A1-20260212-0099")
     assert "未找到办件" in v.browser.toPlainText()
     assert v.case_no is None and not v.documents_box.isVisible()
+
+
+def test_screenshot_of_the_lit_list(qtbot: QtBot, sqlite_store: Store) -> None:
+    """The list lit with the hall's margins: 逾期, 红灯, 黄灯 coloured and named, a
+    moved-on due date noted, a stopped clock 暂停 (saved for a look)."""
+    from pathlib import Path
+
+    from app.ui.fonts import install_font
+
+    install_font(QApplication.instance())  # type: ignore[arg-type]
+    seed = seed_cases(sqlite_store)
+    day = datetime(2026, 2, 2, 9)
+    for ws, kw in (("R1", {}), ("S1", {"due_date": date(2026, 3, 6)}),
+                   ("P1", {"due_date": date(2026, 2, 6), "clock_stopped_on": date(2026, 2, 5)}),
+                   ("Y1", {"promised_date": date(2026, 2, 24)})):  # fmt: skip
+        bulk_cases(sqlite_store, seed.version_id, 1, start=day, workstation=ws,
+                   **{"promised_date": date(2026, 2, 6), **kw})  # fmt: skip
+    with sqlite_store.session() as s, s.begin():
+        write_margins(s, Margins(yellow_days=5, red_days=2))
+    w = panel(qtbot, sqlite_store, period=Period.ALL)
+    w.resize(1280, 420)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 9)
+    lamps = {w.model.data(w.model.index(n, 0), LAMP_ROLE) for n in range(9)}
+    assert {"逾期", "红灯", "黄灯", "暂停", "绿灯"} <= lamps
+    shots = Path("/tmp/life")
+    shots.mkdir(exist_ok=True)
+    w.grab().save(str(shots / "case-list-lights.png"))
