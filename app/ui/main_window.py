@@ -783,7 +783,9 @@ class MainWindow(QMainWindow):
         if offer_draft:
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
-            self.offer_due_list()
+            self.offer_due_list()  # records lapsed 容缺 supplies and 补正 notices first
+        else:
+            self.record_lapses()
         self.start_queue()
         self.start_devices()
         self.start_id_reader()
