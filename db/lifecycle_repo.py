@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.ids import uuid7
@@ -181,12 +181,25 @@ def lapse_candidates(
     """(容缺 cases past their supply date with no 容缺逾期 on record, 补正 cases whose
     notice was given before ``noticed_before``). The lifecycle's rules decide whether
     each is really lapsed (all supplies may be in); this only narrows the search."""
-    from app.core.lifecycle import IN_PROGRESS, State, SupplyOverdue
+    from app.core.lifecycle import IN_PROGRESS, State, Supply, SupplyOverdue
 
     recorded = (
         select(AuditRow.id)
         .where(AuditRow.case_id == CaseRow.id, AuditRow.action == SupplyOverdue.ACTION)
         .exists()
+    )
+    # only cases still owing a material: fewer supplies recorded than were deferred (a
+    # case whose supplies are all in is not looked at again and again)
+    m = CaseMaterialRow
+    deferred = (
+        select(func.count())
+        .where(m.case_id == CaseRow.id, m.necessity == "容缺", m.status == "缺")
+        .scalar_subquery()
+    )
+    supplied = (
+        select(func.count())
+        .where(AuditRow.case_id == CaseRow.id, AuditRow.action == Supply.ACTION)
+        .scalar_subquery()
     )
     supplies = [
         Lapse(no, version)
@@ -196,6 +209,7 @@ def lapse_candidates(
                 CaseRow.status.in_([s.value for s in IN_PROGRESS]),
                 CaseRow.supply_by < today,
                 ~recorded,
+                deferred > supplied,
             )
             .order_by(CaseRow.supply_by, CaseRow.case_no)
         )

@@ -151,6 +151,11 @@ def test_lapses_are_recorded_by_the_program_once_audited_and_synced(sqlite_store
     with sqlite_store.session() as s:
         outbox = s.scalar(select(func.count()).select_from(SyncOutboxRow))
 
+    from db.lifecycle_repo import lapse_candidates
+
+    with sqlite_store.session() as s:  # a case whose supplies are all in is not a candidate
+        owing, _ = lapse_candidates(s, date(2026, 3, 3), date(2026, 2, 1))
+    assert [c.case_no for c in owing] == [late]
     assert not record_lapses(sqlite_store, CAL, datetime(2026, 3, 2, 17))  # the day itself
     found = record_lapses(sqlite_store, CAL, datetime(2026, 3, 3, 8))
     assert found == Lapses(supply_overdue=(late,), correction_expired=())
