@@ -267,7 +267,11 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     keyed_from = head.keyed_from if head is not None else None
     if key is None and head is not None and keyed_from is not None:
         result.unkeyed = max(0, head.seq - keyed_from + 1)
-    keys = (key, keyed_from)
+    # The head's MAC covers the tail's hash, which covers every entry before it: when
+    # the chain holds and the head's MAC is the key's, nothing was rewritten, and the
+    # entries' own MACs need not be read. Only when the head's MAC fails are they
+    # checked, to name the first entry rewritten (``_first_bad_mac``).
+    keys: Keys = (None, None)
     expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
     bind = session.get_bind()
     path = bind.url.database if isinstance(bind, Engine) else None
@@ -278,7 +282,7 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
             path, head.seq, gaps, expected, result, batch, workers, keys
         )
     else:
-        check = ChainCheck(gaps=gaps, key=key, keyed_from=keyed_from)
+        check = ChainCheck(gaps=gaps)
         with closing(_chained(session, batch)) as rows:
             _feed(check, rows, expected)
         cases_break = None
@@ -289,7 +293,9 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     elif key is not None:
         found = _head_mac_break(head, key)
         if found is not None:
-            result.breaks.append(found)
+            assert keyed_from is None or head is not None
+            located = _first_bad_mac(session, gaps, key, keyed_from, batch) if keyed_from else None
+            result.breaks.append(located or found)
     result.resumed = [
         f"第 {a}–{b} 条审计记录在恢复备份时留在被替换的数据库中（{notes.get(a - 1, '')}），"
         "本机的链从其后接续。"
@@ -302,6 +308,17 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     if row is not None:
         result.breaks.append(row)
     return result
+
+
+def _first_bad_mac(
+    session: Session, gaps: dict[int, Link], key: bytes, keyed_from: int, batch: int
+) -> ChainBreak | None:
+    """The first keyed entry whose MAC is missing or not the key's (the head's MAC
+    failed: this says where the rewrite began)."""
+    check = ChainCheck(gaps=gaps, key=key, keyed_from=keyed_from)
+    with closing(_chained(session, batch)) as rows:
+        _feed(check, rows, {})
+    return check.broken
 
 
 def _head_mac_break(head: AuditChainRow | None, key: bytes) -> ChainBreak | None:

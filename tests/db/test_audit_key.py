@@ -71,12 +71,36 @@ def test_keyed_marks_removed_or_the_head_rewound_are_found(sqlite_store: Store) 
     assert [b.kind for b in found] == ["mac"] and "链尾" in found[0].message
 
 
-def test_an_entry_without_its_mac_is_found(sqlite_store: Store) -> None:
+def test_an_entry_written_without_the_key_is_named(sqlite_store: Store) -> None:
+    """A program that could not read the key writes on without MACs (nothing lost);
+    the head's MAC no longer holds and verify names the first entry without one. A
+    MAC merely removed hides nothing: the head's MAC still covers the whole chain."""
     use_audit_key(sqlite_store, KEY)
-    _cases(sqlite_store, 3)
+    _cases(sqlite_store, 2)
     with sqlite_store.engine.begin() as c:
-        c.execute(text("UPDATE audit_entry SET entry_mac = NULL WHERE seq = 3"))
-    assert [(b.kind, b.seq) for b in verify_store(sqlite_store).breaks] == [("mac", 3)]
+        c.execute(text("UPDATE audit_entry SET entry_mac = NULL WHERE seq = 1"))
+    assert verify_store(sqlite_store).ok
+    info = sqlite_store.sessions.kw["info"]
+    sqlite_store.sessions.kw["info"] = {}
+    _cases(sqlite_store, 1)  # written without the key
+    sqlite_store.sessions.kw["info"] = info
+    found = verify_store(sqlite_store).breaks
+    assert [(b.kind, b.seq) for b in found] == [("mac", 1)]  # the first without one
+    assert "没有本机密钥校验值" in found[0].message
+
+
+def test_a_rewrite_of_an_entry_from_before_the_key_is_found_at_the_head(
+    sqlite_store: Store,
+) -> None:
+    """The head's MAC covers the tail's hash, which covers every entry before it: a
+    rechained rewrite of an entry older than the key is found too (at the head)."""
+    _cases(sqlite_store, 2)
+    use_audit_key(sqlite_store, KEY)
+    _cases(sqlite_store, 1)
+    rewrite_and_rechain(sqlite_store, 1, "li")
+    found = verify_store(sqlite_store).breaks
+    assert [b.kind for b in found] == ["mac"]
+    assert found[0].seq == 3  # the first keyed entry: its MAC no longer fits its hash
 
 
 def test_a_store_keyed_after_its_first_entries_checks_from_there(sqlite_store: Store) -> None:
