@@ -221,7 +221,7 @@ class CaseListModel(HeaderedTableModel):
         (the printed date stays on record, shown beside it)."""
         assert row.promised_date is not None
         if row.due_date is not None and row.due_date != row.promised_date:
-            return row.due_date, self.tr("已顺延")  # moved on by clock stops (特别程序)
+            return row.due_date, self.tr("顺延")  # moved on by clock stops (特别程序)
         if not row.promised_estimated or row.limit_days is None:
             return row.promised_date, ""
         recount = official_due(
@@ -525,7 +525,7 @@ class CaseListPanel(QWidget):
             COL_APPLICANT: "欧阳某某某",
             COL_DECISION: "不予受理",
             COL_STATUS: "容缺受理",
-            COL_PROMISED: "2026-11-29（已顺延） 红灯",
+            COL_PROMISED: "2026-11-29（估算） 红灯",
             COL_CLERK: "王某某（12号窗口）",
         }
         self._widths = {

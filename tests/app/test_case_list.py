@@ -178,7 +178,7 @@ def test_the_list_lights_with_the_halls_margins_as_supervision_does(sqlite_store
     assert m.data(m.index(rows[seed.returned], 0), LAMP_ROLE) == "黄灯"  # 5 left ≤ 5
     shifted = by_ws["S1"]  # promised 02-06, moved on to 03-06 by a clock stop: green
     assert m.data(m.index(shifted, 0), LAMP_ROLE) == "绿灯"
-    assert m.data(m.index(shifted, COL_PROMISED)) == "2026-03-06（已顺延）"
+    assert m.data(m.index(shifted, COL_PROMISED)) == "2026-03-06（顺延）"
     tip = str(m.data(m.index(shifted, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
     assert "原承诺办结日 2026-02-06，因特别程序顺延至 2026-03-06" in tip
     paused = by_ws["P1"]  # past its date, but the clock is stopped: no light
@@ -373,11 +373,19 @@ def test_case_view_unknown_case(qtbot: QtBot, sqlite_store: Store) -> None:
 def test_screenshot_of_the_lit_list(qtbot: QtBot, sqlite_store: Store) -> None:
     """The list lit with the hall's margins: 逾期, 红灯, 黄灯 coloured and named, a
     moved-on due date noted, a stopped clock 暂停 (saved for a look)."""
-    from pathlib import Path
-
     from app.ui.fonts import install_font
 
+    before = QApplication.font()
     install_font(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        _lit_list_shot(qtbot, sqlite_store)
+    finally:
+        QApplication.setFont(before)  # the next tests measure with the font they expect
+
+
+def _lit_list_shot(qtbot: QtBot, sqlite_store: Store) -> None:
+    from pathlib import Path
+
     seed = seed_cases(sqlite_store)
     day = datetime(2026, 2, 2, 9)
     for ws, kw in (("R1", {}), ("S1", {"due_date": date(2026, 3, 6)}),
