@@ -91,6 +91,9 @@ def open_context(
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(database_url(db, folder))
     settings = Settings.load(folder / "settings.json")
+    from app.services.audit_key import attach_audit_key
+
+    attach_audit_key(store, settings)
     from db.calendar_repo import stored_years
 
     with store.session() as s:

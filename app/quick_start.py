@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,8 +53,11 @@ class DeferredStore:
     """The local store, opened on first use by whichever thread asks first; the
     others wait. Offers the part of Store's interface that callers use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, on_open: Callable[[Store], None] | None = None) -> None:
+        """``on_open``: run on the store once it is open, before anyone uses it (the
+        audit key, app/services/audit_key.py)."""
         self._url = url
+        self._on_open = on_open
         self._store: Store | None = None
         self._lock = threading.Lock()
 
@@ -72,6 +76,8 @@ class DeferredStore:
                 from db.store import open_store
 
                 opened = open_store(self._url)
+                if self._on_open is not None:
+                    self._on_open(opened)
                 for name in _WARM_MODULES:
                     importlib.import_module(name)
                 self._store = opened
@@ -131,7 +137,13 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
         return None
     settings = Settings.load(folder / "settings.json")
     calendar = with_pulled_calendar(shipped_calendar(), first.calendar_docs)
-    store = DeferredStore(url)
+
+    def keyed(opened: Store) -> None:
+        from app.services.audit_key import attach_audit_key
+
+        attach_audit_key(opened, settings)
+
+    store = DeferredStore(url, on_open=keyed)
     context = AppContext(
         folder,
         store,

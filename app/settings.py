@@ -146,10 +146,14 @@ REGISTRY: tuple[Setting, ...] = (
         REMEDIES, _text(80, required=False),
     ),
     Setting("window_no", str, "1", "默认窗口号", HALL, rules.window_no),
-    Setting("warn_days", int, 2, "到期前多少个工作日亮黄灯", HALL, _range(0, 30, "个工作日")),
     Setting(
         "follow_up_days", int, 10, "差评整改和投诉办理时限（5至15个工作日）", HALL,
         _range(*rules.FOLLOW_UP_LIMITS, "个工作日"),
+    ),
+    Setting(
+        "correction_days", int, 30,
+        "补正期限（自出具一次性告知书之日起的自然日数；期满未补正的办件自动记为补正逾期）",
+        HALL, _range(1, 365, "日"),
     ),
     Setting("large_font", bool, False, "大字体"),
     Setting("recent_items", list, [], "最近使用的事项"),
@@ -238,6 +242,12 @@ REGISTRY: tuple[Setting, ...] = (
 )  # fmt: skip
 _BY_KEY = {s.key: s for s in REGISTRY}
 
+# Keys older versions wrote that mean nothing now: dropped on load (settings.json) and
+# passed over with a note in a hall file, so an old file still loads whole.
+# warn_days: the counter's own 黄灯 rule; the lights are 电子监察's now, with the margins
+# the hall's manager sets on the 电子监察 screen (app/core/supervision.Margins).
+RETIRED = {"warn_days": "黄灯、红灯预警天数已改由大厅管理人员在“电子监察”中统一设置"}
+
 
 class Settings:
     """Typed access to settings.json; unknown keys are kept, bad values fall back.
@@ -289,6 +299,8 @@ class Settings:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = _read_object(self.path)
         data.update({key: self._values[key] for key in self._changed if key in self._values})
+        for key in RETIRED:
+            data.pop(key, None)
         data["schema"] = SCHEMA_VERSION
         tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -471,6 +483,9 @@ def read_hall_file(path: Path) -> HallFile:
     if not isinstance(data, dict):
         return HallFile(path, {}, {"": f'{path} 应为一个 JSON 对象（{{"设置项": 值, …}}）'})
     values = {k: v for k, v in data.items() if not k.startswith("_")}
+    for key in RETIRED.keys() & values.keys():
+        log.info("hall file %s: %s no longer used (%s)", path, key, RETIRED[key])
+        del values[key]
     kept, problems = check_values(values)
     return HallFile(path, kept, problems)
 
@@ -537,4 +552,6 @@ def _upgrade(values: dict[str, Any]) -> dict[str, Any]:
     version = values.pop("schema", SCHEMA_VERSION)
     if version > SCHEMA_VERSION:
         log.warning("settings written by a newer version (%s); unknown keys are kept", version)
+    for key in RETIRED.keys() & values.keys():
+        del values[key]  # the next save() writes the file without it
     return values

@@ -36,12 +36,19 @@ def _dt(d: datetime) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
+# ``build PATH --keyed`` / ``verify PATH --keyed``: the store written and verified with
+# this workstation key (HMAC-SM3 on every entry, docs/audit.md)
+BENCH_KEY = bytes(range(32))
+
+
+def build(path: Path, cases: int = 250_000, steps: int = 4, key: bytes | None = None) -> int:
     from app.core.audit_chain import (
         CASE_FORMS,
         START,
         EntryFields,
         case_row_hash,
+        entry_mac,
+        head_mac,
         jsonb_text,
         link_entries,
     )
@@ -73,7 +80,7 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
                 previous_case_id=None,
             )  # fmt: skip
             case_rows.append(case)
-            rh = case_row_hash(case, 1)  # the case dict holds form 1's columns
+            rh = case_row_hash(case, 1)  # the columns inserted below (form 1)
             for k in range(steps):
                 e = dict(id=uuid7(), case_id=cid, at=at + timedelta(minutes=k), actor="wangfang",
                          action=actions[k % 4], detail={"step": k, "note": "材料齐全，予以受理"})  # fmt: skip
@@ -96,10 +103,11 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
         )
         conn.executemany(
             "INSERT INTO audit_entry (id, case_id, at, actor, action, detail, seq, prev_hash, "
-            "row_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "row_hash, entry_hash, entry_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e["id"].hex, e["case_id"].hex, _dt(e["at"]), e["actor"], e["action"],
-              jsonb_text(e["detail"]), c.seq, c.prev_hash, c.row_hash,
-              c.entry_hash) for (e, _), c in zip(entries, chained, strict=True)],
+              jsonb_text(e["detail"]), c.seq, c.prev_hash, c.row_hash, c.entry_hash,
+              entry_mac(key, c.seq, c.entry_hash) if key else None)
+             for (e, _), c in zip(entries, chained, strict=True)],
         )  # fmt: skip
         conn.executemany(
             "INSERT INTO audit_entry (id, case_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -109,9 +117,11 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
         total += len(entries)
         conn.commit()
     conn.execute(
-        "INSERT INTO audit_chain (id, seq, entry_hash, algorithm) VALUES (1, ?, ?, 'sm3')",
-        (tail.seq, tail.entry_hash),
-    )
+        "INSERT INTO audit_chain (id, seq, entry_hash, algorithm, keyed_from, mac) "
+        "VALUES (1, ?, ?, 'sm3', ?, ?)",
+        (tail.seq, tail.entry_hash, 1 if key else None,
+         head_mac(key, 1, tail.seq, tail.entry_hash) if key else None),
+    )  # fmt: skip
     conn.commit()
     conn.close()
     return total
@@ -129,20 +139,23 @@ def _sql(v: object) -> object:
     return v
 
 
-def bench_verify(prebuilt: Path | None = None) -> None:
+def bench_verify(prebuilt: Path | None = None, key: bytes | None = None) -> None:
     """Verify a 1,000,000-entry store, twice with two worker processes (the command's
     default) and once in one process. ``prebuilt``: a store made by ``build PATH``
-    beforehand (at low priority, outside the benchmark lock), else built here."""
-    from db.audit import verify
+    beforehand (at low priority, outside the benchmark lock), else built here.
+    ``key``: the store is keyed, and verified with the key (every MAC checked)."""
+    from db.audit import use_audit_key, verify
     from db.store import open_store
 
     with tempfile.TemporaryDirectory() as folder:
         path = prebuilt or Path(folder) / "verify.sqlite3"
         if prebuilt is None:
             t = time.perf_counter()
-            total = build(path)
+            total = build(path, key=key)
             print(f"built {total} entries in {time.perf_counter() - t:.0f} s", flush=True)
         store = open_store(f"sqlite:///{path}")
+        if key is not None:
+            use_audit_key(store, key, mark=False)
         try:
             timings: dict[int, list[float]] = {1: [], 2: []}
             for workers in (2, 1, 2):
@@ -154,11 +167,12 @@ def bench_verify(prebuilt: Path | None = None) -> None:
                 assert result.entries == 1_000_000, result.entries
         finally:
             store.close()
+    keyed = "_keyed" if key is not None else ""
     figure("audit_verify_entries", result.entries, "entries")
     figure("audit_verify_cases", result.cases, "cases")
-    figure("audit_verify_1m_s", min(timings[2]), "s")
-    figure("audit_verify_1m_worst_s", max(timings[2]), "s")
-    figure("audit_verify_1m_one_process_s", timings[1][0], "s")
+    figure(f"audit_verify{keyed}_1m_s", min(timings[2]), "s")
+    figure(f"audit_verify{keyed}_1m_worst_s", max(timings[2]), "s")
+    figure(f"audit_verify{keyed}_1m_one_process_s", timings[1][0], "s")
 
 
 def bench_save(count: int = 300) -> None:
@@ -211,12 +225,14 @@ def bench_save(count: int = 300) -> None:
 if __name__ == "__main__":
     # bench_audit_verify.py [save] [verify [PATH]] | build PATH
     args = sys.argv[1:] or ["save", "verify"]
+    key = BENCH_KEY if "--keyed" in args else None
+    args = [a for a in args if a != "--keyed"]
     if args[0] == "build":
         t = time.perf_counter()
-        print(f"built {build(Path(args[1]))} entries in {time.perf_counter() - t:.0f} s")
+        print(f"built {build(Path(args[1]), key=key)} entries in {time.perf_counter() - t:.0f} s")
         sys.exit(0)
     if "save" in args:
         bench_save()
     if "verify" in args:
         rest = args[args.index("verify") + 1 :]
-        bench_verify(Path(rest[0]) if rest else None)
+        bench_verify(Path(rest[0]) if rest else None, key)

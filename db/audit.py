@@ -29,6 +29,7 @@ from sqlalchemy import Boolean, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.core.audit_chain import (
+    ADVICE,
     CASE_FORMS,
     CURRENT_CASE_FORM,
     GENESIS,
@@ -41,6 +42,8 @@ from app.core.audit_chain import (
     case_row_break,
     case_row_hash,
     content_digest,
+    entry_mac,
+    head_mac,
     link_entries,
     plain,
     shown_id,
@@ -50,6 +53,48 @@ from db.models import AuditChainGapRow, AuditChainRow, AuditRow, CaseRow
 
 RECEIPT_ACTION = "接收县中心记录"
 RECEIPT_ACTOR = "同步"
+
+# Where a store's sessions carry the workstation's audit key (Session.info): set once
+# for the store by ``use_audit_key``; the key itself is never written to the store.
+AUDIT_KEY = "yc_audit_key"
+
+
+def use_audit_key(store: Any, key: bytes, *, mark: bool = True) -> None:
+    """Write and verify this store's audit chain with ``key`` (32 secret bytes kept
+    where the sync password is kept). The first time (``mark``), the head records
+    that the chain is keyed from the next entry on, under the head's own MAC."""
+    info = dict(store.sessions.kw.get("info") or {})
+    info[AUDIT_KEY] = key
+    store.sessions.kw["info"] = info
+    if not mark:
+        return
+    with store.session() as s, s.begin():
+        _head_row(s)
+        head = s.execute(
+            text("SELECT seq, entry_hash, keyed_from FROM audit_chain WHERE id = 1")
+        ).one()
+        if head.keyed_from is None:
+            first = int(head.seq) + 1
+            s.execute(
+                text("UPDATE audit_chain SET keyed_from = :k, mac = :m WHERE id = 1"),
+                {"k": first, "m": head_mac(key, first, int(head.seq), str(head.entry_hash))},
+            )
+
+
+def keyed_since(session: Session) -> int | None:
+    """The first seq written with the key (None: the store is not keyed)."""
+    head = session.get(AuditChainRow, 1)
+    return head.keyed_from if head is not None else None
+
+
+def _head_row(session: Session) -> None:
+    session.execute(
+        text(
+            "INSERT INTO audit_chain (id, seq, entry_hash, algorithm) "
+            "VALUES (1, 0, :genesis, 'sm3') ON CONFLICT (id) DO NOTHING"
+        ),
+        {"genesis": GENESIS},
+    )
 
 
 def _case_rows(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -72,15 +117,12 @@ def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> list
             r["detail"] = {}
     # The first statement is a write: it takes the store's write lock before the tail
     # is read, so no other writer can take the same tail.
-    session.execute(
+    _head_row(session)
+    new_seq, head_hash, keyed_from = session.execute(
         text(
-            "INSERT INTO audit_chain (id, seq, entry_hash, algorithm) "
-            "VALUES (1, 0, :genesis, 'sm3') ON CONFLICT (id) DO NOTHING"
+            "UPDATE audit_chain SET seq = seq + :n WHERE id = 1 "
+            "RETURNING seq, entry_hash, keyed_from"
         ),
-        {"genesis": GENESIS},
-    )
-    new_seq, head_hash = session.execute(
-        text("UPDATE audit_chain SET seq = seq + :n WHERE id = 1 RETURNING seq, entry_hash"),
         {"n": len(rows)},
     ).one()
     tail = Link(int(new_seq) - len(rows), str(head_hash))
@@ -89,12 +131,23 @@ def append_audit(session: Session, entries: Sequence[Mapping[str, Any]]) -> list
         tail,
         [(EntryFields.of(r), _row_hash(r, cases)) for r in rows],
     )
+    key: bytes | None = session.info.get(AUDIT_KEY)
     for r, c in zip(rows, chained, strict=True):
         r.update(seq=c.seq, prev_hash=c.prev_hash, row_hash=c.row_hash, entry_hash=c.entry_hash)
+        # without the key (a program that could not read it) the entry goes in without
+        # its MAC: nothing is lost, and verify names it
+        r["entry_mac"] = entry_mac(key, c.seq, c.entry_hash) if key is not None else None
     session.execute(insert(AuditRow), rows)
-    session.execute(
-        text("UPDATE audit_chain SET entry_hash = :h WHERE id = 1"), {"h": new_tail.entry_hash}
-    )
+    if key is not None and keyed_from is not None:
+        session.execute(
+            text("UPDATE audit_chain SET entry_hash = :h, mac = :m WHERE id = 1"),
+            {"h": new_tail.entry_hash,
+             "m": head_mac(key, int(keyed_from), new_tail.seq, new_tail.entry_hash)},
+        )  # fmt: skip
+    else:
+        session.execute(
+            text("UPDATE audit_chain SET entry_hash = :h WHERE id = 1"), {"h": new_tail.entry_hash}
+        )
     return rows
 
 
@@ -132,6 +185,7 @@ class Verified:
     cases: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)  # gaps left by a restored backup
+    unkeyed: int = 0  # keyed entries whose MACs were not checked (no key here)
 
     @property
     def ok(self) -> bool:
@@ -187,19 +241,19 @@ def _rows(session: Session, sql: str, batch: int) -> Generator[Any, None, None]:
 
 
 CHAINED_SQL = (
-    "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail "
-    "FROM audit_entry WHERE seq IS NOT NULL"
+    "SELECT seq, prev_hash, entry_hash, row_hash, id, case_id, at, actor, action, detail, "
+    "entry_mac FROM audit_entry WHERE seq IS NOT NULL"
 )
 
 
 def _feed(check: ChainCheck, rows: Iterator[Any], expected: dict[str, str]) -> None:
     """Check chained rows in seq order until the first break; collect the receipts'
     county entries (id -> content hash) into ``expected``."""
-    for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail in rows:
+    for seq, prev, stored, row_hash, eid, case_id, at, actor, action, detail, mac in rows:
         value = _detail(detail)
         fields = EntryFields(_uuid_text(eid), _uuid_text(case_id), _at_text(at), actor, action,
                              value)  # fmt: skip
-        if check.entry(seq, prev or "", stored or "", fields, row_hash or "") is not None:
+        if check.entry(seq, prev or "", stored or "", fields, row_hash or "", mac) is not None:
             return
         if action == RECEIPT_ACTION:
             if type(value) is DetailText:
@@ -222,6 +276,15 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     gaps = {g.after_seq: Link(g.upto_seq, g.upto_hash) for g in gap_rows}
     notes = {g.after_seq: g.note for g in gap_rows}
     head = session.get(AuditChainRow, 1)
+    key: bytes | None = session.info.get(AUDIT_KEY)
+    keyed_from = head.keyed_from if head is not None else None
+    if key is None and head is not None and keyed_from is not None:
+        result.unkeyed = max(0, head.seq - keyed_from + 1)
+    # The head's MAC covers the tail's hash, which covers every entry before it: when
+    # the chain holds and the head's MAC is the key's, nothing was rewritten, and the
+    # entries' own MACs need not be read. Only when the head's MAC fails are they
+    # checked, to name the first entry rewritten (``_first_bad_mac``).
+    keys: Keys = (None, None)
     expected: dict[str, str] = {}  # county entry id -> content hash, from the receipts
     bind = session.get_bind()
     path = bind.url.database if isinstance(bind, Engine) else None
@@ -229,7 +292,7 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     if parallel:
         assert path is not None and head is not None
         check, cases_break = _verify_parallel(
-            path, head.seq, gaps, expected, result, batch, workers
+            path, head.seq, gaps, expected, result, batch, workers, keys
         )
     else:
         check = ChainCheck(gaps=gaps)
@@ -240,6 +303,12 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     if check.tail(Link(head.seq, head.entry_hash) if head else None) is not None:
         assert check.broken is not None
         result.breaks.append(check.broken)
+    elif key is not None:
+        found = _head_mac_break(head, key)
+        if found is not None:
+            assert keyed_from is None or head is not None
+            located = _first_bad_mac(session, gaps, key, keyed_from, batch) if keyed_from else None
+            result.breaks.append(located or found)
     result.resumed = [
         f"第 {a}–{b} 条审计记录在恢复备份时留在被替换的数据库中（{notes.get(a - 1, '')}），"
         "本机的链从其后接续。"
@@ -258,6 +327,31 @@ def verify(session: Session, *, batch: int = 20_000, workers: int = 1) -> Verifi
     return result
 
 
+def _first_bad_mac(
+    session: Session, gaps: dict[int, Link], key: bytes, keyed_from: int, batch: int
+) -> ChainBreak | None:
+    """The first keyed entry whose MAC is missing or not the key's (the head's MAC
+    failed: this says where the rewrite began)."""
+    check = ChainCheck(gaps=gaps, key=key, keyed_from=keyed_from)
+    with closing(_chained(session, batch)) as rows:
+        _feed(check, rows, {})
+    return check.broken
+
+
+def _head_mac_break(head: AuditChainRow | None, key: bytes) -> ChainBreak | None:
+    """With the key, the head must say (under its MAC) where the keyed part starts and
+    which tail it reached: removing the keyed mark or rewinding the tail is found."""
+    if head is None:
+        return None  # nothing written yet, not even the keyed mark: nothing to hide
+    if head.keyed_from is None or head.mac is None:
+        why = "链尾的本机密钥标记不见了（审计链被改成了未用密钥的样子）"
+    elif head.mac != head_mac(key, head.keyed_from, head.seq, head.entry_hash):
+        why = "链尾的本机密钥校验值不符（链尾或密钥起点被改动过）"
+    else:
+        return None
+    return ChainBreak("mac", head.seq, "", f"{why}。{ADVICE}")
+
+
 def _chained(session: Session, batch: int) -> Generator[Any, None, None]:
     return _rows(session, CHAINED_SQL + " ORDER BY seq", batch)
 
@@ -266,8 +360,11 @@ def _read_only(path: str) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
+Keys = tuple[bytes | None, int | None]  # the audit key and the first keyed seq
+
+
 def _chain_part(
-    path: str, lo: int, hi: int, gaps: dict[int, Link], batch: int
+    path: str, lo: int, hi: int, gaps: dict[int, Link], batch: int, keys: Keys = (None, None)
 ) -> tuple[Any, ChainCheck, dict[str, str]]:
     """One seq range of the chain, in a worker process: its first row (to be joined to
     the range before), the check of the range, and its receipts."""
@@ -275,7 +372,7 @@ def _chain_part(
         cursor = conn.execute(CHAINED_SQL + " AND seq BETWEEN ? AND ? ORDER BY seq", (lo, hi))
         first = cursor.fetchone()
         start = START if lo == 1 or first is None else Link(lo - 1, first[1] or "")
-        check = ChainCheck(start=start, gaps=gaps)
+        check = ChainCheck(start=start, gaps=gaps, key=keys[0], keyed_from=keys[1])
         expected: dict[str, str] = {}
         if first is not None:
 
@@ -312,6 +409,7 @@ def _verify_parallel(
     result: Verified,
     batch: int,
     workers: int,
+    keys: Keys = (None, None),
 ) -> tuple[ChainCheck, ChainBreak | None]:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -325,7 +423,9 @@ def _verify_parallel(
         cstep = max(1, -(-(high - low + 1) // workers))
         case_ranges = [(lo, min(high, lo + cstep - 1)) for lo in range(low, high + 1, cstep)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        chain_jobs = [pool.submit(_chain_part, path, lo, hi, gaps, batch) for lo, hi in seq_ranges]
+        chain_jobs = [
+            pool.submit(_chain_part, path, lo, hi, gaps, batch, keys) for lo, hi in seq_ranges
+        ]
         case_jobs = [pool.submit(_case_part, path, lo, hi, batch) for lo, hi in case_ranges]
         chain = [j.result() for j in chain_jobs]
         cases = [j.result() for j in case_jobs]
@@ -334,7 +434,7 @@ def _verify_parallel(
         if first is None:
             continue
         if joined.count:  # this range's first entry must follow the last one joined
-            edge = ChainCheck(start=joined.last, gaps=gaps)
+            edge = ChainCheck(start=joined.last, gaps=gaps, key=keys[0], keyed_from=keys[1])
             _feed(edge, iter([first]), {})
             if edge.broken is not None:
                 joined.broken, joined.count = edge.broken, joined.count + 1

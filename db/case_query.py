@@ -107,6 +107,8 @@ _LIST_COLUMNS = (
     CaseRow.limit_unit,
     CaseRow.promised_estimated,
     CaseRow.calendar_basis,
+    CaseRow.due_date,
+    CaseRow.clock_stopped_on,
 )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.ids import uuid7
@@ -34,7 +34,7 @@ from app.core.lifecycle import (
     with_history,
 )
 from app.core.privacy import ACCESS_ACTIONS, PURGE
-from app.core.workdays import WorkCalendar
+from app.core.workdays import LimitUnit, WorkCalendar
 from db.audit import RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
@@ -78,13 +78,16 @@ def _deferred(session: Session, case_id: uuid.UUID) -> tuple[str, ...]:
 def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
     """The case's lifecycle state and timeline; None when no case has the number."""
     found = session.execute(
-        select(CaseRow, ItemVersionRow.service_type)
+        select(
+            CaseRow, ItemVersionRow.service_type, ItemVersionRow.statutory_days,
+            ItemVersionRow.statutory_unit,
+        )
         .join(ItemVersionRow, ItemVersionRow.id == CaseRow.item_version_id)
         .where(CaseRow.case_no == case_no.strip().upper())
-    ).first()
+    ).first()  # fmt: skip
     if found is None:
         return None
-    case, service_type = found
+    case, service_type, statutory_days, statutory_unit = found
     entries = tuple(
         Entry(a.at, a.actor, a.action, dict(a.detail or {}))
         for a in session.execute(
@@ -103,12 +106,22 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         due_date=case.due_date if case.due_date is not None else case.promised_date,
         supply_by=case.supply_by,
         deferred=_deferred(session, case.id),
+        limit_unit=_unit(case.limit_unit),
+        accepted_on=case.accepted_at.date() if case.limit_days is not None else None,
+        limit_days=case.limit_days,
+        statutory_date=case.statutory_date,
+        statutory_days=statutory_days if case.statutory_date is not None else None,
+        statutory_unit=_unit(statutory_unit),
     )
     state = with_history(base, (e for e in entries if e.action in STEP_ACTIONS))
     return CaseLifeRecord(
         case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
         case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
     )  # fmt: skip
+
+
+def _unit(text: str | None) -> LimitUnit:
+    return LimitUnit.NATURAL if text == LimitUnit.NATURAL.value else LimitUnit.WORKING
 
 
 def apply_case_step(
@@ -154,6 +167,70 @@ def apply_case_step(
     session.expire_all()
     enqueue_case_change(session, record.case_id, audit=[entry], now=step.at)
     return applied
+
+
+@dataclass(frozen=True, slots=True)
+class Lapse:
+    """A case time has moved on without anyone acting: its number and version, and
+    for a 补正 notice the day it was given."""
+
+    case_no: str
+    row_version: int
+    noticed_on: date | None = None  # 补正: the notice's day
+
+
+def lapse_candidates(
+    session: Session, today: date, noticed_before: date
+) -> tuple[list[Lapse], list[Lapse]]:
+    """(容缺 cases past their supply date with no 容缺逾期 on record, 补正 cases whose
+    notice was given before ``noticed_before``). The lifecycle's rules decide whether
+    each is really lapsed (all supplies may be in); this only narrows the search."""
+    from app.core.lifecycle import IN_PROGRESS, State, Supply, SupplyOverdue
+
+    recorded = (
+        select(AuditRow.id)
+        .where(AuditRow.case_id == CaseRow.id, AuditRow.action == SupplyOverdue.ACTION)
+        .exists()
+    )
+    # only cases still owing a material: fewer supplies recorded than were deferred (a
+    # case whose supplies are all in is not looked at again and again)
+    m = CaseMaterialRow
+    deferred = (
+        select(func.count())
+        .where(m.case_id == CaseRow.id, m.necessity == "容缺", m.status == "缺")
+        .scalar_subquery()
+    )
+    supplied = (
+        select(func.count())
+        .where(AuditRow.case_id == CaseRow.id, AuditRow.action == Supply.ACTION)
+        .scalar_subquery()
+    )
+    supplies = [
+        Lapse(no, version)
+        for no, version in session.execute(
+            select(CaseRow.case_no, CaseRow.row_version)
+            .where(
+                CaseRow.status.in_([s.value for s in IN_PROGRESS]),
+                CaseRow.supply_by < today,
+                ~recorded,
+                deferred > supplied,
+            )
+            .order_by(CaseRow.supply_by, CaseRow.case_no)
+        )
+    ]
+    noticed = datetime.combine(noticed_before, datetime.min.time())
+    corrections = [
+        Lapse(no, version, at.date())
+        for no, version, at in session.execute(
+            select(CaseRow.case_no, CaseRow.row_version, CaseRow.accepted_at)
+            .where(
+                CaseRow.status == State.AWAITING_CORRECTION.value,
+                CaseRow.accepted_at < noticed,
+            )
+            .order_by(CaseRow.accepted_at, CaseRow.case_no)
+        )
+    ]
+    return supplies, corrections
 
 
 def _why_not_claimed(session: Session, number: str, shown_version: int) -> Exception:

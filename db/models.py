@@ -395,6 +395,9 @@ class AuditRow(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     row_hash: Mapped[str | None] = mapped_column(String(80), nullable=True)
     entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # HMAC-SM3 under the workstation's key (app/core/audit_chain.entry_mac); NULL
+    # before the store was keyed
+    entry_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditChainRow(Base):
@@ -408,6 +411,8 @@ class AuditChainRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
     algorithm: Mapped[str] = mapped_column(String(16), default="sm3")
+    keyed_from: Mapped[int | None] = mapped_column(Integer, nullable=True)  # first keyed seq
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)  # audit_chain.head_mac
 
 
 class AuditChainGapRow(Base):

@@ -100,7 +100,7 @@ def _columns() -> tuple[Any, ...]:
         due_column(),
         CaseRow.statutory_date,
         CaseRow.supply_by,
-        paused_condition(),
+        CaseRow.clock_stopped_on,
         CaseRow.id,
     )
 
@@ -110,7 +110,7 @@ def _watched(row: Sequence[Any]) -> Watched:
      supply) = row[:12]  # fmt: skip
     return Watched(
         case_no, code, name, applicant, status, clerk, clerk_name, window, at, due, statutory,
-        supply, paused=bool(row[12]),
+        supply, paused=row[12] is not None, paused_since=row[12],
     )  # fmt: skip
 
 

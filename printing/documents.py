@@ -30,6 +30,7 @@ from reportlab.platypus import (
 
 from app.core.check import Decision
 from app.core.items import Item, Material, ServiceType
+from app.core.lifecycle import DEFERRAL_UNDERTAKINGS
 from app.core.workdays import LimitUnit, limit_text
 from printing.barcode128 import BarcodeFlowable, Code128Pattern, code128
 from printing.fonts import FONT_NAME, GlyphCheck
@@ -723,13 +724,7 @@ def render_promise(case: CaseDoc, hall: HallSettings, *, mask: bool = False) -> 
             "本人（本单位）申请办理上述事项，因下列材料暂时无法提供，申请容缺受理，并郑重承诺：",
             style=w.s.para,
         ),
-        w.p("一、已提交的申请材料真实、合法、有效；", style=w.s.para),
-        w.p("二、在下表所列期限前补交容缺材料，补交的材料真实有效、符合要求；", style=w.s.para),
-        w.p(
-            "三、逾期未补交或补交材料不符合要求的，同意窗口终止办理本事项；"
-            "已作出的决定依法撤销的，由本人（本单位）承担相应法律责任。",
-            style=w.s.para,
-        ),
+        *(w.p(line, style=w.s.para) for line in DEFERRAL_UNDERTAKINGS),
         Spacer(1, 2 * mm),
         _deferred_table(d, case),
         Spacer(1, 6 * mm),

@@ -12,6 +12,7 @@ from app.core.items import (
     Question,
     ServiceType,
 )
+from app.core.workdays import LimitUnit
 
 APPLICANT_TYPE = Question("Q1", "申请人类型", ("个人", "企业"))
 AGENT = Question("Q2", "是否委托代办", ("否", "是"))
@@ -35,6 +36,8 @@ def item(
     version: str = "1",
     service_type: ServiceType = ServiceType.PROMISED,
     promised_days: int = 5,
+    promised_unit: LimitUnit = LimitUnit.WORKING,
+    statutory_unit: LimitUnit = LimitUnit.WORKING,
 ) -> Item:
     if materials is None:
         materials = (
@@ -54,6 +57,8 @@ def item(
         service_type=service_type,
         statutory_days=20,
         promised_days=promised_days,
+        promised_unit=promised_unit,
+        statutory_unit=statutory_unit,
         version=version,
         questions=questions,
         materials=materials,

@@ -65,6 +65,11 @@ def _verify(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"{exc}。请检查数据目录或 --db 参数后重试。", file=sys.stderr)
         return 1
+    from app.services.audit_key import attach_audit_key
+    from app.settings import Settings
+
+    settings = Settings.load(data_folder(args) / "settings.json")
+    keyed = attach_audit_key(store, settings, writing=False)
     try:
         # two processes by default (the machine's two cores); a frozen bundle checks in
         # one (its start-up does not prepare child processes)
@@ -76,10 +81,17 @@ def _verify(args: argparse.Namespace) -> int:
     took = _time.perf_counter() - started
     for note in result.resumed:
         print(note)
+    if result.unkeyed:
+        print(
+            f"注意：本机读不到审计密钥（系统钥匙串），最近 {result.unkeyed} 条记录的密钥校验值未能核对；"
+            "哈希链本身已校验。请在平时运行本程序的系统账号下再运行一次。"
+        )
     if result.ok:
         print(
             f"审计链完好：{result.entries} 条本机记录、{result.county_entries} 条县中心下发记录、"
-            f"{result.cases} 件办件均与链相符（用时 {took:.1f} 秒）。"
+            f"{result.cases} 件办件均与链相符"
+            + ("（含本机密钥校验）" if keyed and not result.unkeyed else "")
+            + f"（用时 {took:.1f} 秒）。"
         )
         return 0
     for b in result.breaks:
@@ -172,3 +184,56 @@ def _purge(args: argparse.Namespace) -> int:
     for no in purged:
         print(f"  {no}")
     return 0
+
+
+# ---------------------------------------------------------------- at the county
+
+KINDS = {"arrival": "收到时断开", "rewrite": "已同步记录被改写"}
+
+
+def central_audit_breaks(args: argparse.Namespace) -> int:
+    """``yichuang central audit-breaks [--all] [--ack N --reason TEXT]``: the chain
+    breaks the county found, per workstation; acknowledge one with what was found.
+    Exit codes: 0 none open (or acknowledged), 3 breaks open, 1 an error."""
+    from app.commands.sync import _admin_call
+    from db.central import admin
+
+    def run(url: str) -> int:
+        if args.ack is not None:
+            if not args.reason.strip():
+                print("请用 --reason 写明核查结果，例如：--reason \"已核查，系误操作，已报告\"",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+            done = admin.ack_audit_break(url, args.ack, args.reason)
+            print(f"已确认断点 {done['id']}（工作站 {done['centre']}-{done['workstation']}）。")
+            return 0
+        rows = admin.audit_breaks(url, include_acked=args.all)
+        if not rows:
+            print("没有未确认的审计链断点。" if not args.all else "县中心没有记录到审计链断点。")
+            return 0
+        station = None
+        for b in rows:
+            here = f"{b['centre']}-{b['workstation']}"
+            if here != station:
+                print(f"工作站 {here}：")
+                station = here
+            where = f"第 {b['seq']} 条" if b["seq"] is not None else ""
+            line = (
+                f"  [{b['id']}] {b['found_at']:%Y-%m-%d %H:%M} {KINDS.get(b['kind'], b['kind'])}"
+                f" {where}：{b['reason']}"
+            )
+            if b["acked_at"] is not None:
+                line += (
+                    f"（{b['acked_at']:%Y-%m-%d %H:%M} 由 {b['acked_by']} 确认：{b['ack_reason']}）"
+                )
+            print(line)
+        open_breaks = sum(1 for b in rows if b["acked_at"] is None)
+        if open_breaks:
+            print(
+                f"共 {open_breaks} 处未确认。核查后运行：yichuang central audit-breaks --ack 编号 "
+                "--reason 核查结果"
+            )
+            return BROKEN
+        return 0
+
+    return _admin_call(args, run)

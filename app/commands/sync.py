@@ -128,6 +128,17 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--install-id",
         help="只允许这台电脑使用（安装号见工作站的拒收提示）；不填则绑定第一台同步的电脑",
     )
+    from app.commands.audit import central_audit_breaks
+
+    p = admin(
+        "audit-breaks",
+        "列出各工作站的审计链断点（县中心收到时发现的断开、已同步的记录在工作站上被改写）；"
+        "核查后用 --ack 编号 --reason 说明 确认",
+        central_audit_breaks,
+    )
+    p.add_argument("--all", action="store_true", help="也列出已确认的断点")
+    p.add_argument("--ack", type=int, metavar="编号", help="确认（核查完毕）这一处断点")
+    p.add_argument("--reason", default="", help="确认时写明核查结果")
     p = admin("release-workstation", "释放工作站代码（更换电脑后允许新电脑使用）", _release)
     p.add_argument("centre")
     p.add_argument("workstation")

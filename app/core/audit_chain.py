@@ -19,20 +19,30 @@ then bytes, ``", "`` and ``": "`` as separators, strings escaped as ``escape_jso
 does, numbers as ``numeric`` prints them. So the county recomputes the same hash in
 SQL from the row it stores, with no Python in the county.
 
-No key: whoever can rewrite the whole chain from an edited row onwards (and the head)
-makes it consistent again. What the chain gives is that no single edit, deletion or
-insertion goes unnoticed, locally by ``yichuang audit verify`` and, for everything
-already pushed, at the county, which keeps each workstation's head.
+The hash alone has no key: whoever can rewrite the whole chain from an edited row
+onwards (and the head) makes it consistent again. Two things close that (docs/audit.md
+says what each guards against):
+
+- the workstation's key: each entry written with it carries ``entry_mac``, an
+  HMAC-SM3 over its seq and hash, and the head a MAC over the keyed part's start and
+  the tail (``entry_mac``/``head_mac``); the key is kept where the sync password is
+  (the OS keyring), never in the store, so a rewrite of the store alone cannot make
+  new MACs;
+- the county keeps each workstation's head as it arrives and compares the
+  workstation's head at every sync (c0012): a rewrite of already-synced history is
+  caught there even by someone who holds the key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -277,6 +287,48 @@ def link_entries(
     return out, Link(seq, prev)
 
 
+MAC_FORM = "yc-audit-mac-1"
+
+
+class _Hmac:
+    """HMAC-SM3 (RFC 2104) under one key, its padded-key states absorbed once: a
+    verify computes a million of them (hmac.new per entry costs twice as much)."""
+
+    BLOCK = 64  # SM3's block size in bytes
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self.BLOCK:
+            key = hashlib.new(ALGORITHM, key).digest()
+        padded = key.ljust(self.BLOCK, b"\0")
+        self._inner = _SM3.copy()
+        self._inner.update(bytes(b ^ 0x36 for b in padded))
+        self._outer = _SM3.copy()
+        self._outer.update(bytes(b ^ 0x5C for b in padded))
+
+    def hex(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _hmac(key: bytes) -> _Hmac:
+    return _Hmac(key)
+
+
+def entry_mac(key: bytes, seq: int, entry_hash: str) -> str:
+    """HMAC-SM3 of a chained entry's position and hash under the workstation's key."""
+    return _hmac(key).hex(f"{MAC_FORM}|{int(seq)}|{entry_hash}".encode())
+
+
+def head_mac(key: bytes, keyed_from: int, seq: int, entry_hash: str) -> str:
+    """HMAC-SM3 of the head: where the keyed part starts and the tail it reached (so
+    the keyed mark cannot be moved or removed, nor the tail rewound, without the key)."""
+    return _hmac(key).hex(f"{MAC_FORM}|head|{int(keyed_from)}|{int(seq)}|{entry_hash}".encode())
+
+
 # ---------------------------------------------------------------- checking
 
 
@@ -285,7 +337,7 @@ class ChainBreak:
     """The first place a chain does not hold: the entry (seq, id), what broke, and a
     Chinese message that says what happened and what to do."""
 
-    kind: str  # missing | link | content | row | tail | unchained | county
+    kind: str  # missing | link | content | row | tail | unchained | county | mac
     seq: int | None
     entry_id: str
     message: str
@@ -323,12 +375,23 @@ class ChainCheck:
     the replaced file and went up to the county from there, and this store's chain
     continues after the last of them. Each gap passed is listed in ``resumed``."""
 
-    def __init__(self, start: Link = START, gaps: Mapping[int, Link] | None = None) -> None:
+    def __init__(
+        self,
+        start: Link = START,
+        gaps: Mapping[int, Link] | None = None,
+        *,
+        key: bytes | None = None,
+        keyed_from: int | None = None,
+    ) -> None:
+        """``key``/``keyed_from``: entries from seq ``keyed_from`` on must carry a
+        valid ``entry_mac`` under ``key`` (None: not checked)."""
         self.last = start
         self.count = 0
         self.broken: ChainBreak | None = None
         self.gaps = dict(gaps or {})
         self.resumed: list[tuple[int, int]] = []
+        self.key = key
+        self.keyed_from = keyed_from
 
     def _resume(self, seq: int) -> None:
         gap = self.gaps.get(self.last.seq)
@@ -337,7 +400,13 @@ class ChainCheck:
             self.last = gap
 
     def entry(
-        self, seq: int, prev_hash: str, stored_hash: str, fields: EntryFields, row_hash: str
+        self,
+        seq: int,
+        prev_hash: str,
+        stored_hash: str,
+        fields: EntryFields,
+        row_hash: str,
+        mac: str | None = None,
     ) -> ChainBreak | None:
         if self.broken is not None:
             return self.broken
@@ -365,9 +434,23 @@ class ChainCheck:
                 f"审计链第 {seq} 条（{_subject(fields)}，{fields.action}）的内容被改动过，"
                 f"与其哈希不符。{ADVICE}",
             )  # fmt: skip
+        elif self._mac_wrong(seq, stored_hash, mac):
+            what = "没有本机密钥校验值" if not mac else "的本机密钥校验值不符"
+            found = ChainBreak(
+                "mac", seq, shown_id(fields.id),
+                f"审计链第 {seq} 条（办件 {shown_id(fields.case_id)}，{fields.action}）{what}："
+                f"该记录连同其后的哈希链在本机被重算改写过（不知道本机密钥的人做不出校验值）。"
+                f"{ADVICE}",
+            )  # fmt: skip
         self.last = Link(seq, stored_hash)
         self.broken = found
         return found
+
+    def _mac_wrong(self, seq: int, stored_hash: str, mac: str | None) -> bool:
+        """A keyed entry whose MAC is missing or not the key's (False: not checked)."""
+        if self.key is None or self.keyed_from is None or seq < self.keyed_from:
+            return False
+        return not mac or not hmac.compare_digest(mac, entry_mac(self.key, seq, stored_hash))
 
     def tail(self, head: Link | None) -> ChainBreak | None:
         """The chain's head as recorded apart must be its last entry."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from app.core.caseno import looks_like_case_number
 from app.core.errors import IntakeRejected as IntakeRejected  # raised with a case record
+from app.core.supervision import Margins
 
 PAGE_SIZE = 200
 
@@ -102,6 +103,10 @@ class CaseListRow:
     limit_unit: str = "工作日"
     promised_estimated: bool = False
     calendar_basis: str = ""
+    # 电子监察 (app/core/supervision): the date the clock runs to (the promised date
+    # moved on by clock stops) and the day a stop began (None: the clock runs)
+    due_date: date | None = None
+    clock_stopped_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,8 @@ class After:
 class Page:
     rows: list[CaseListRow]
     after: After | None  # None: this was the last page
+    # the hall's 电子监察 margins, read with the page
+    margins: Margins = field(default_factory=Margins)
 
 
 @dataclass(frozen=True, slots=True)

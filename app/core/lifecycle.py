@@ -33,12 +33,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.accounts import MANAGER_ROLES
 from app.core.identity import check_resident_id
 from app.core.items import ServiceType
-from app.core.workdays import WorkCalendar
+from app.core.workdays import LimitUnit, WorkCalendar
 
 
 class State(StrEnum):
@@ -132,6 +132,19 @@ class StopKind(StrEnum):
     OTHER = "其他"
 
 
+SYSTEM_ROLE = "system"
+# 补正: the applicant has this many natural days from the one-time notice to come back
+# (the default of the hall setting ``correction_days``); after it the case is recorded
+# as 补正逾期, once, by the program.
+CORRECTION_DAYS = 30
+
+
+def correction_deadline(noticed: date, days: int = CORRECTION_DAYS) -> date:
+    """The last day the applicant may come back after a 补正 notice given on ``noticed``
+    (natural days: the notice's period is the applicant's, not the office's)."""
+    return noticed + timedelta(days=days)
+
+
 class StepRefused(ValueError):
     """A step the rules do not allow; the message says why and what to do."""
 
@@ -149,6 +162,11 @@ class Actor:
     @property
     def is_chief(self) -> bool:
         return self.role == "chief"
+
+    @property
+    def is_system(self) -> bool:
+        """The program itself, recording what time did (a lapse), never a decision."""
+        return self.role == SYSTEM_ROLE
 
     @property
     def label(self) -> str:
@@ -241,12 +259,26 @@ class Supply:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplyOverdue:
+    """容缺: the promised supply date passed with materials still missing. Recorded
+    once per case, dated the first day after the supply date, by the system (found at
+    start, periodically and when the clerk's list is read); the materials may still be
+    handed in afterwards (a late 容缺补交)."""
+
+    actor: Actor
+    at: datetime
+    materials: tuple[str, ...] = ()
+    ACTION = "容缺逾期"
+
+
+@dataclass(frozen=True, slots=True)
 class CorrectionExpired:
     """补正: the notice's time ran out without the applicant coming back."""
 
     actor: Actor
     at: datetime
     note: str = ""
+    deadline: date | None = None  # the notice's last day (recorded by the program)
     ACTION = "补正逾期"
 
 
@@ -268,7 +300,7 @@ class StartStop:
     at: datetime
     kind: StopKind
     reason: str
-    allowed_days: int  # working days the procedure may take
+    allowed_days: int  # days the procedure may take, in the unit of the item's limit
     ACTION = "特别程序开始"
 
 
@@ -283,14 +315,17 @@ class EndStop:
 
 
 Step = (
-    Review | Approve | Return | Transfer | Complete | Deliver | Supply | CorrectionExpired
-    | Withdraw | StartStop | EndStop
+    Review | Approve | Return | Transfer | Complete | Deliver | Supply | SupplyOverdue
+    | CorrectionExpired | Withdraw | StartStop | EndStop
 )  # fmt: skip
 STEP_ACTIONS = tuple(
     t.ACTION
-    for t in (Review, Approve, Return, Transfer, Complete, Deliver, Supply, CorrectionExpired,
-              Withdraw, StartStop, EndStop)
+    for t in (Review, Approve, Return, Transfer, Complete, Deliver, Supply, SupplyOverdue,
+              CorrectionExpired, Withdraw, StartStop, EndStop)
 )  # fmt: skip
+
+# Who records what nobody did by hand (an overdue 容缺 supply, an expired 补正 notice).
+SYSTEM = Actor("system", "系统（自动记录）", SYSTEM_ROLE)
 
 
 # ---------------------------------------------------------------- the case's state
@@ -317,9 +352,20 @@ class CaseState:
     supply_by: date | None = None
     deferred: tuple[str, ...] = ()  # 容缺 materials missing at acceptance
     supplied: tuple[str, ...] = ()  # of those, handed in since
+    supply_overdue_recorded: bool = False  # a 容缺逾期 step is on record
     reviewer: str = ""  # login of the last 审查
     proposal: str = ""  # its proposal (准予 / 不予)
     stop: OpenStop | None = None  # the 特别程序 under way
+    # How the limits were counted, so a 特别程序 moves both dates in their own unit
+    # (None: unknown; the due date is then moved on from where it stands)
+    limit_unit: LimitUnit = LimitUnit.WORKING  # the promised limit's
+    accepted_on: date | None = None
+    limit_days: int | None = None
+    statutory_date: date | None = None  # 法定办结日期
+    statutory_days: int | None = None
+    statutory_unit: LimitUnit = LimitUnit.WORKING
+    stopped_days: int = 0  # days earlier 特别程序 counted off the promise (limit_unit)
+    statutory_stopped_days: int = 0  # … and off the statutory limit (statutory_unit)
 
     @property
     def outstanding(self) -> tuple[str, ...]:
@@ -423,9 +469,27 @@ def refusal(state: CaseState, step: Step) -> str | None:
         if step.material in state.supplied:
             return f"“{step.material}”已经补交过了"
         return None
+    if isinstance(step, SupplyOverdue):
+        if not actor.is_system:
+            return "容缺逾期由系统在承诺补交日期过后自动记录"
+        if status not in IN_PROGRESS:
+            return f"办件状态为“{status}”，无需记录容缺逾期"
+        if state.supply_overdue_recorded:
+            return "该办件的容缺逾期已经记录过了"
+        if not state.overdue_supplies(step.at.date()):
+            if not state.outstanding:
+                return "容缺材料已经补齐，没有逾期"
+            by = state.supply_by.isoformat() if state.supply_by else ""
+            return f"承诺补交日期{by}尚未过去，不能记为容缺逾期"
+        return None
     if isinstance(step, CorrectionExpired):
         if status != State.AWAITING_CORRECTION:
             return f"办件状态为“{status}”，只有待补正的办件可以记为补正逾期"
+        if actor.is_system:  # the program records it once the notice's period passed
+            if step.deadline is None or step.at.date() <= step.deadline:
+                last = step.deadline.isoformat() if step.deadline else "未定"
+                return f"补正期限（至{last}）尚未过去，不能记为补正逾期"
+            return None
         if not owns:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以记录补正逾期"
         return None
@@ -449,7 +513,7 @@ def refusal(state: CaseState, step: Step) -> str | None:
         if _blank(step.reason):
             return "请写明特别程序的事由"
         if step.allowed_days < 1:
-            return "特别程序的时限至少为1个工作日"
+            return f"特别程序的时限至少为1{_unit_word(state.limit_unit)}"
         if state.due_date is None:
             return "该办件没有承诺日期，不能进入特别程序"
         return None
@@ -511,9 +575,45 @@ def _last_day(state: CaseState) -> date:
     return state.stop.start if state.stop is not None else date.min
 
 
-def stop_days(calendar: WorkCalendar, start: date, end: date) -> int:
-    """Working days a 特别程序 used: those from its first day to its last, both in."""
+def _unit_word(unit: str) -> str:
+    """个工作日 / 日 (自然日), after a number."""
+    return "日" if unit == LimitUnit.NATURAL else "个工作日"
+
+
+def stop_days(
+    calendar: WorkCalendar, start: date, end: date, unit: LimitUnit = LimitUnit.WORKING
+) -> int:
+    """Days a 特别程序 used, from its first day to its last, both in: working days,
+    or every day for a limit counted in natural days (自然日)."""
+    if unit is LimitUnit.NATURAL:
+        return max((end - start).days + 1, 0)
     return calendar.working_days_between(start - timedelta(days=1), end)
+
+
+def _allowed_end(calendar: WorkCalendar, start: date, days: int, unit: LimitUnit) -> date:
+    """The last day of a 特别程序 that began on ``start`` and may take ``days``."""
+    if unit is LimitUnit.NATURAL:
+        return start + timedelta(days=days - 1)
+    return calendar.add_working_days(start - timedelta(days=1), days)
+
+
+def _moved_on(
+    calendar: WorkCalendar,
+    current: date,
+    counted: int,
+    unit: LimitUnit,
+    accepted: date | None,
+    limit: int | None,
+    total: int,
+) -> date:
+    """A limit's end moved on by ``counted`` days of a 特别程序 (``total``: with the
+    earlier ones). Counted again from acceptance when the limit is known, so a
+    natural-day end that had rolled over a holiday is not moved on from the roll."""
+    if accepted is not None and limit is not None:
+        return calendar.due(accepted, limit + total, unit).date
+    if unit is LimitUnit.NATURAL:
+        return calendar.add_natural_days(current, counted)
+    return calendar.add_working_days(current, counted)
 
 
 def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
@@ -563,9 +663,20 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
                   "late": bool(state.overdue_supplies(step.at.date()))}  # fmt: skip
         if not new.outstanding and state.status == State.ACCEPTED_DEFERRED:
             new = replace(new, status=State.ACCEPTED.value)
+    elif isinstance(step, SupplyOverdue):
+        new = replace(state, supply_overdue_recorded=True)
+        assert state.supply_by is not None  # pragma: no mutate  (refusal checked it)
+        detail = {
+            "materials": list(state.outstanding),
+            "supply_by": state.supply_by.isoformat(),
+            "overdue_since": (state.supply_by + timedelta(days=1)).isoformat(),
+        }
     elif isinstance(step, CorrectionExpired):
         new = replace(state, status=State.CORRECTION_EXPIRED.value)
         detail = {"note": step.note.strip()}
+        if step.deadline is not None:
+            detail["deadline"] = step.deadline.isoformat()
+            detail["automatic"] = step.actor.is_system
     elif isinstance(step, Withdraw):
         new = replace(state, status=State.WITHDRAWN.value, stop=None)
         detail = {"reason": step.reason.strip()}
@@ -577,20 +688,40 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
         new = replace(state, stop=stop)
         changes["clock_stopped_on"] = start
         detail = {"kind": stop.kind, "reason": stop.reason, "start": start.isoformat(),
-                  "allowed_days": stop.allowed_days}  # fmt: skip
+                  "allowed_days": stop.allowed_days, "unit": state.limit_unit.value}  # fmt: skip
     elif isinstance(step, EndStop):
         assert state.stop is not None and state.due_date is not None  # pragma: no mutate
-        stop, end = state.stop, step.at.date()
-        used = stop_days(calendar, stop.start, end)
+        stop, end, unit = state.stop, step.at.date(), state.limit_unit
+        used = stop_days(calendar, stop.start, end, unit)
         counted = min(used, stop.allowed_days)
-        due = calendar.add_working_days(state.due_date, counted)
-        new = replace(state, stop=None, due_date=due)
+        total = state.stopped_days + counted
+        due = _moved_on(calendar, state.due_date, counted, unit, state.accepted_on,
+                        state.limit_days, total)  # fmt: skip
+        new = replace(state, stop=None, due_date=due, stopped_days=total)
         changes["clock_stopped_on"] = None
         changes["due_date"] = due
         detail = {"kind": stop.kind, "start": stop.start.isoformat(), "end": end.isoformat(),
                   "allowed_days": stop.allowed_days, "used_days": used,
                   "over_days": used - counted, "due_before": state.due_date.isoformat(),
-                  "due_after": due.isoformat(), "note": step.note.strip()}  # fmt: skip
+                  "due_after": due.isoformat(), "note": step.note.strip(),
+                  "unit": unit.value, "counted_days": counted}  # fmt: skip
+        if state.statutory_date is not None:
+            # the statutory limit pauses too (特别程序 time is not counted in 法定时限),
+            # for the same days, counted in its own unit
+            last = end if used <= stop.allowed_days else _allowed_end(
+                calendar, stop.start, stop.allowed_days, unit
+            )  # fmt: skip
+            s_unit = state.statutory_unit
+            s_counted = stop_days(calendar, stop.start, last, s_unit)
+            s_total = state.statutory_stopped_days + s_counted
+            statutory = _moved_on(calendar, state.statutory_date, s_counted, s_unit,
+                                  state.accepted_on, state.statutory_days, s_total)  # fmt: skip
+            new = replace(new, statutory_date=statutory, statutory_stopped_days=s_total)
+            changes["statutory_date"] = statutory
+            detail.update({"statutory_before": state.statutory_date.isoformat(),
+                           "statutory_after": statutory.isoformat(),
+                           "statutory_unit": s_unit.value,
+                           "statutory_counted_days": s_counted})  # fmt: skip
     if new.status != state.status:
         changes["status"] = new.status
     detail["status_from"] = state.status
@@ -615,6 +746,8 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
     last review's proposal and reviewer, the materials supplied, the open 特别程序."""
     reviewer, proposal, stop = state.reviewer, state.proposal, state.stop
     supplied = list(state.supplied)
+    overdue = state.supply_overdue_recorded
+    stopped, statutory_stopped = state.stopped_days, state.statutory_stopped_days
     for e in sorted(entries, key=lambda e: e.at):
         d = e.detail
         if e.action == Review.ACTION:
@@ -630,7 +763,108 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
             )  # fmt: skip
         elif e.action in (EndStop.ACTION, Withdraw.ACTION):
             stop = None
-    return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied), stop=stop)
+            if e.action == EndStop.ACTION:
+                used, over = int(d.get("used_days") or 0), int(d.get("over_days") or 0)
+                stopped += int(d.get("counted_days", used - over))
+                statutory_stopped += int(d.get("statutory_counted_days") or 0)
+        elif e.action == SupplyOverdue.ACTION:
+            overdue = True
+    return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied),
+                   stop=stop, supply_overdue_recorded=overdue, stopped_days=stopped,
+                   statutory_stopped_days=statutory_stopped)  # fmt: skip
+
+
+class Recorded(Protocol):
+    """An audit entry as the store hands it out (Entry, case_records.TimelineEntry)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyRecord:
+    """A 容缺 material handed in: when, received by whom, and whether late."""
+
+    material: str
+    at: datetime
+    login: str
+    name: str
+    late: bool
+
+
+def supplies(entries: Iterable[Recorded]) -> dict[str, SupplyRecord]:
+    """The 容缺 materials handed in, by name (the first record of each counts)."""
+    found: dict[str, SupplyRecord] = {}
+    for e in sorted(entries, key=lambda e: e.at):
+        if e.action != Supply.ACTION:
+            continue
+        material = str(e.detail.get("material") or "")
+        if material and material not in found:
+            name = str(e.detail.get("actor_name") or e.actor)
+            login = str(e.detail.get("received_by") or e.actor)
+            found[material] = SupplyRecord(material, e.at, login, name, bool(e.detail.get("late")))
+    return found
+
+
+# The applicant's undertakings when a case is accepted with materials deferred (容缺受理
+# 承诺书, printing/documents.render_promise prints these very lines).
+DEFERRAL_UNDERTAKINGS = (
+    "一、已提交的申请材料真实、合法、有效；",
+    "二、在下表所列期限前补交容缺材料，补交的材料真实有效、符合要求；",
+    "三、逾期未补交或补交材料不符合要求的，同意窗口终止办理本事项；"
+    "已作出的决定依法撤销的，由本人（本单位）承担相应法律责任。",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeferralTerms:
+    """容缺受理的条件: what was deferred, by when, who promised it, and what they
+    undertook; with where the supplies stand on one day."""
+
+    materials: tuple[str, ...]
+    supply_by: date
+    promisor: str
+    undertakings: tuple[str, ...]
+    supplied: Mapping[str, SupplyRecord]
+    overdue_recorded: date | None  # the day the 容缺逾期 was recorded
+
+    @property
+    def outstanding(self) -> tuple[str, ...]:
+        return tuple(m for m in self.materials if m not in self.supplied)
+
+    def overdue(self, today: date) -> bool:
+        return bool(self.outstanding) and today > self.supply_by
+
+
+def deferral_terms(
+    decision: str,
+    deferred: Iterable[str],
+    supply_by: date | None,
+    promisor: str,
+    entries: Iterable[Recorded],
+) -> DeferralTerms | None:
+    """The terms of a 容缺受理 decision (None for any other decision)."""
+    if decision != State.ACCEPTED_DEFERRED.value or supply_by is None:
+        return None
+    recorded = list(entries)
+    return DeferralTerms(
+        tuple(deferred), supply_by, promisor, DEFERRAL_UNDERTAKINGS, supplies(recorded),
+        supply_overdue_on(recorded),
+    )  # fmt: skip
+
+
+def supply_overdue_on(entries: Iterable[Recorded]) -> date | None:
+    """The day a 容缺逾期 was recorded, None when none was."""
+    for e in entries:
+        if e.action == SupplyOverdue.ACTION:
+            return e.at.date()
+    return None
 
 
 def describe(action: str, detail: Mapping[str, Any]) -> str:
@@ -657,22 +891,32 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
         late = "（逾期）" if d.get("late") else ""
         return f"补交容缺材料：{d.get('material', '')}{late}"
     if action == StartStop.ACTION:
+        word = _unit_word(str(d.get("unit") or ""))
         return (
             f"特别程序开始：{d.get('kind', '')}，{d.get('reason', '')}"
-            f"（时限{d.get('allowed_days', '')}个工作日）"
+            f"（时限{d.get('allowed_days', '')}{word}）"
         )
     if action == EndStop.ACTION:
+        word = _unit_word(str(d.get("unit") or ""))
         over = int(d.get("over_days") or 0)
-        extra = f"，超出时限{over}个工作日计入承诺时限" if over else ""
+        extra = f"，超出时限{over}{word}计入承诺时限" if over else ""
+        statutory = ""
+        if d.get("statutory_after"):
+            statutory = f"，法定办结期限顺延至{d['statutory_after']}"
         return (
-            f"特别程序结束：用时{d.get('used_days', '')}个工作日{extra}，"
-            f"办结期限顺延至{d.get('due_after', '')}"
+            f"特别程序结束：用时{d.get('used_days', '')}{word}{extra}，"
+            f"办结期限顺延至{d.get('due_after', '')}{statutory}"
         )
     if action == Withdraw.ACTION:
         return f"申请人撤回：{d.get('reason', '')}"
+    if action == SupplyOverdue.ACTION:
+        materials = d.get("materials") or []
+        names = "、".join(map(str, materials)) if isinstance(materials, list) else str(materials)
+        return f"容缺材料逾期未补交（承诺{d.get('supply_by', '')}前补交）：{names}"
     if action == CorrectionExpired.ACTION:
         note = d.get("note") or ""
-        return "补正期限已过，申请人未补正" + (f"：{note}" if note else "")
+        until = f"（期限至{d['deadline']}）" if d.get("deadline") else ""
+        return f"补正期限已过{until}，申请人未补正" + (f"：{note}" if note else "")
     return action
 
 
@@ -703,6 +947,7 @@ def why_not(state: CaseState, actor: Actor, at: datetime) -> dict[str, str | Non
         Complete(actor, at, Outcome(state.proposal or "准予"), p, p, p, p, p),
         Deliver(actor, at, Delivery.WINDOW, p, "110101199003074477"),
         CorrectionExpired(actor, at),
+        SupplyOverdue(actor, at),  # the program's, never a key's
         Withdraw(actor, at, p),
         StartStop(actor, at, StopKind.OTHER, p, 1),  # pragma: no mutate  (2 days: the same)
         EndStop(actor, at),

@@ -236,6 +236,7 @@ class Watched:
     statutory: date | None
     supply_by: date | None
     paused: bool = False
+    paused_since: date | None = None  # the day the 特别程序 began
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,17 @@ class Assessment:
     past_statutory: bool
     supply_remaining: int | None  # working days to the 容缺 supply date
     categories: tuple[Category, ...]
+
+
+def _statutory_today(today: date, case: Watched) -> date:
+    """The day the statutory limit has reached: a stopped clock stops it too (特别程序
+    time is not counted in 法定时限), at the day before the stop began (a case past
+    its limit before the stop stays flagged). A stop of unknown start: not past."""
+    if not case.paused:
+        return today
+    if case.paused_since is None:
+        return date.min
+    return min(today, case.paused_since - timedelta(days=1))
 
 
 def assess(counter: WorkdayCounter, today: date, case: Watched, margins: Margins) -> Assessment:
@@ -278,7 +290,7 @@ def assess(counter: WorkdayCounter, today: date, case: Watched, margins: Margins
         lamp,
         left,
         statutory_left,
-        running and past_statutory(today, case.statutory),
+        running and past_statutory(_statutory_today(today, case), case.statutory),
         supply_left,
         tuple(categories),
     )

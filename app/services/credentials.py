@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import stat
 import sys
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from keyring.errors import KeyringError, PasswordDeleteError
 log = logging.getLogger("yichuang.credentials")
 
 SERVICE = "yichuang-central"
+# The workstation's audit key (db/audit.use_audit_key) sits beside the sync password
+AUDIT_SERVICE = "yichuang-audit"
 SYSTEMD_CREDENTIAL = "yichuang-central"  # name under $CREDENTIALS_DIRECTORY
 
 
@@ -201,3 +204,35 @@ class Credentials:
                 continue
             with contextlib.suppress(PasswordDeleteError, KeyringError):
                 backend.delete_password(SERVICE, account)
+
+    def audit_key(self, account: str, *, create: bool = True) -> bytes | None:
+        """The workstation's audit key (32 bytes, HMAC-SM3 over its audit chain), kept
+        in the OS keyring like the sync password; made the first time it is asked for.
+        None when this machine has no secure keyring: a key that would not survive a
+        restart would make every earlier entry unverifiable, so none is made."""
+        if self.backend is None:
+            return None
+        try:
+            stored = self.backend.get_password(AUDIT_SERVICE, account)
+        except KeyringError as exc:
+            log.warning("keyring read failed (audit key): %s", exc)
+            return None
+        if stored:
+            try:
+                key = bytes.fromhex(stored)
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                log.error("the audit key in the keyring is not 32 bytes of hex; not used")
+                return None
+            return key
+        if not create:
+            return None
+        key = secrets.token_bytes(32)
+        try:
+            self.backend.set_password(AUDIT_SERVICE, account, key.hex())
+        except KeyringError as exc:
+            log.warning("keyring write failed (audit key): %s", exc)
+            return None
+        log.info("audit key made for %s and kept in the keyring", account)
+        return key

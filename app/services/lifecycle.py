@@ -15,13 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from app.core.accounts import Clerk
 from app.core.clock import Clock
 from app.core.errors import StoreError
 from app.core.lifecycle import (
+    CORRECTION_DAYS,
+    SYSTEM,
     Actor,
     Approve,
     Complete,
@@ -38,8 +40,10 @@ from app.core.lifecycle import (
     StepRefused,
     StopKind,
     Supply,
+    SupplyOverdue,
     Transfer,
     Withdraw,
+    correction_deadline,
     describe,
     remaining_days,
     why_not,
@@ -89,6 +93,8 @@ class CaseLife:
     timeline: tuple[TimelineLine, ...]
     actions: frozenset[str]  # the steps the signed-in clerk may take now
     why_not: dict[str, str]  # for the others: why not, in Chinese
+    statutory_date: date | None = None  # 法定办结期限 (moved on by 特别程序 too)
+    limit_unit: str = "工作日"  # the unit a 特别程序's days are counted in
 
 
 def actor_of(clerk: Clerk) -> Actor:
@@ -154,6 +160,8 @@ class LifecycleService:
             timeline=timeline,
             actions=frozenset(a for a, why in reasons.items() if why is None),
             why_not={a: why for a, why in reasons.items() if why is not None},
+            statutory_date=state.statutory_date,
+            limit_unit=state.limit_unit.value,
         )
 
     def colleagues(self) -> list[Clerk]:
@@ -243,3 +251,64 @@ class LifecycleService:
 
     def end_stop(self, case_no: str, version: int, note: str = "") -> CaseLife:
         return self._take(case_no, version, lambda a, t: EndStop(a, t, note))
+
+
+# ---------------------------------------------------------------- lapses
+
+
+@dataclass(frozen=True, slots=True)
+class Lapses:
+    """What one look for lapses recorded (case numbers)."""
+
+    supply_overdue: tuple[str, ...] = ()
+    correction_expired: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.supply_overdue or self.correction_expired)
+
+
+def record_lapses(
+    store: Store, calendar: WorkCalendar, now: datetime, correction_days: int = CORRECTION_DAYS
+) -> Lapses:
+    """Record, once each, what time did on this workstation's cases: a 容缺 supply
+    date passed with materials missing (容缺逾期) and a 补正 notice's period passed
+    without the applicant coming back (补正逾期). Each is a step by the program
+    (lifecycle.SYSTEM), audited and synced up like any other; a case another step
+    changed meanwhile, or that the rules say has not lapsed, is left alone (the next
+    look finds it again if it still has). Run at start (with the clerk's list),
+    periodically and whenever the clerk's list is read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.lifecycle_repo import CaseChanged, CaseNotFound, apply_case_step, lapse_candidates
+
+    today = now.date()
+    # a notice given on day d lapses once today > correction_deadline(d) = d + days,
+    # i.e. for every d < today - days
+    cutoff = today - timedelta(days=correction_days)
+    try:
+        with store.session() as s:
+            supplies, corrections = lapse_candidates(s, today, cutoff)
+    except SQLAlchemyError as exc:
+        log.warning("lapses not looked for: %s", exc)
+        raise StoreError(f"无法检查逾期办件：{getattr(exc, 'orig', None) or exc}") from exc
+    done: dict[str, list[str]] = {SupplyOverdue.ACTION: [], CorrectionExpired.ACTION: []}
+    steps: list[tuple[str, int, Step]] = [
+        (c.case_no, c.row_version, SupplyOverdue(SYSTEM, now)) for c in supplies
+    ]
+    for c in corrections:
+        assert c.noticed_on is not None
+        deadline = correction_deadline(c.noticed_on, correction_days)
+        steps.append((c.case_no, c.row_version, CorrectionExpired(SYSTEM, now, "", deadline)))
+    for case_no, version, step in steps:
+        try:
+            with store.session() as s, s.begin():
+                apply_case_step(s, case_no, version, step, calendar)
+        except (StepRefused, CaseChanged, CaseNotFound) as exc:
+            log.debug("case %s: no %s (%s)", case_no, step.ACTION, exc)
+            continue
+        except SQLAlchemyError as exc:
+            log.warning("case %s: %s not recorded: %s", case_no, step.ACTION, exc)
+            continue
+        log.info("case %s: %s recorded", case_no, step.ACTION)
+        done[step.ACTION].append(case_no)
+    return Lapses(tuple(done[SupplyOverdue.ACTION]), tuple(done[CorrectionExpired.ACTION]))

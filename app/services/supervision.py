@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from app.core.errors import StoreError
+from app.core.lifecycle import CORRECTION_DAYS
 from app.core.supervision import (
     Assessment,
     GroupBy,
@@ -29,6 +30,7 @@ from app.core.supervision import (
     thresholds,
 )
 from app.core.workdays import WorkCalendar
+from app.services.lifecycle import Lapses, record_lapses
 
 if TYPE_CHECKING:
     from db.store import Store
@@ -69,10 +71,29 @@ def _reason(exc: Exception) -> str:
 
 
 class SupervisionService:
-    def __init__(self, store: Store, calendar: WorkCalendar, today: Callable[[], date]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        calendar: WorkCalendar,
+        today: Callable[[], date],
+        *,
+        now: Callable[[], datetime] | None = None,
+        correction_days: int = CORRECTION_DAYS,
+    ) -> None:
+        """``now``: with it, the clerk's list first records what has lapsed (容缺逾期,
+        补正逾期: app/services/lifecycle.record_lapses)."""
         self._store = store
         self._today = today
+        self._now = now
+        self.correction_days = correction_days
         self.set_calendar(calendar)
+
+    def record_lapses(self) -> Lapses:
+        """Record 容缺逾期 and 补正逾期 that are due (once each); at start, periodically
+        and before the clerk's list."""
+        if self._now is None:
+            return Lapses()
+        return record_lapses(self._store.get(), self._calendar, self._now(), self.correction_days)
 
     def set_calendar(self, calendar: WorkCalendar) -> None:
         self._calendar = calendar
@@ -113,6 +134,10 @@ class SupervisionService:
 
         from db.supervision_query import clerk_list, read_margins
 
+        try:
+            self.record_lapses()
+        except StoreError as exc:  # the list is still worth showing
+            log.warning("lapses not recorded before the clerk's list: %s", exc)
         today = self._today()
         try:
             with self._store.get().session() as s:

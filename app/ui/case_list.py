@@ -47,9 +47,15 @@ from app.core.case_records import (
 from app.core.errors import StoreError
 from app.core.intake import CaseStatus
 from app.core.privacy import mask_id_no
-from app.core.supervision import RUNNING_STATUSES
+from app.core.supervision import (
+    LIT,
+    RUNNING_STATUSES,
+    Light,
+    Margins,
+    WorkdayCounter,
+    light,
+)
 from app.core.workdays import (
-    DeadlineStatus,
     LimitUnit,
     WorkCalendar,
     estimate_sentence,
@@ -63,21 +69,28 @@ from app.ui.table_model import HeaderedTableModel
 log = logging.getLogger("yichuang.ui")
 
 CASE_NO_ROLE = Qt.ItemDataRole.UserRole + 1
-LAMP_ROLE = Qt.ItemDataRole.UserRole + 2  # DeadlineStatus value, or None
+LAMP_ROLE = Qt.ItemDataRole.UserRole + 2  # app.core.supervision.Light value, or None
 
 _Index = QModelIndex | QPersistentModelIndex
 
 # Cases whose promised date still runs: accepted and not yet completed (the one list
 # of running statuses is app/core/supervision's).
 _RUNNING = RUNNING_STATUSES
+# The lights are app/core/supervision's, with the hall's margins (one rule: the
+# 电子监察 screens and this list light a case alike); only lit and paused cases are
+# coloured and named here, a green one shows its date alone.
 _LAMP_BACKGROUND = {
-    DeadlineStatus.WARNING: QBrush(QColor("#fff3c4")),
-    DeadlineStatus.OVERDUE: QBrush(QColor("#ffd6d6")),
+    Light.YELLOW: QBrush(QColor("#fff3c4")),
+    Light.RED: QBrush(QColor("#ffe0cc")),
+    Light.OVERDUE: QBrush(QColor("#ffd6d6")),
 }
 _LAMP_FOREGROUND = {
-    DeadlineStatus.WARNING: QBrush(QColor("#8a5a00")),
-    DeadlineStatus.OVERDUE: QBrush(QColor("#b00020")),
+    Light.YELLOW: QBrush(QColor("#8a5a00")),
+    Light.RED: QBrush(QColor("#a04000")),
+    Light.OVERDUE: QBrush(QColor("#b00020")),
+    Light.PAUSED: QBrush(QColor("#555555")),
 }
+_NAMED = (*LIT, Light.PAUSED)
 
 COL_CASE_NO, COL_ACCEPTED, COL_ITEM, COL_APPLICANT, COL_DECISION, COL_STATUS = range(6)
 COL_PROMISED, COL_CLERK = 6, 7
@@ -107,11 +120,13 @@ class CaseListModel(HeaderedTableModel):
         super().__init__(parent=parent)
         self._cases = cases
         self._calendar = calendar
+        self._counter = WorkdayCounter(calendar)
+        self._margins = Margins()  # the hall's, read with each page
         self._today = today
         self._page_size = page_size
         self._filter = CaseFilter()
         self._rows: list[CaseListRow] = []
-        self._lamps: list[DeadlineStatus | None] = []
+        self._lamps: list[Light | None] = []
         self._after: After | None = None
         self._more = False
         self.headers = [
@@ -165,6 +180,9 @@ class CaseListModel(HeaderedTableModel):
             return
         self._after = page.after
         self._more = page.after is not None
+        if page.margins != self._margins:  # the manager changed them meanwhile
+            self._margins = page.margins
+            self._relight(today)
         if page.rows:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
@@ -173,18 +191,26 @@ class CaseListModel(HeaderedTableModel):
             self.endInsertRows()
         self.loaded.emit()
 
-    def _lamp(self, row: CaseListRow, today: date) -> DeadlineStatus | None:
-        """黄灯/红灯 of a running case (accepted, not completed); None for the rest, and
-        when the calendar lacks the year (the date is still shown, without colour)."""
+    @property
+    def margins(self) -> Margins:
+        return self._margins
+
+    def _lamp(self, row: CaseListRow, today: date) -> Light | None:
+        """The 电子监察 light of a running case (accepted, not completed), counted with
+        the hall's margins to its due date (the promised date moved on by clock stops);
+        暂停 while the clock is stopped; None for the rest."""
         if row.promised_date is None or row.status not in _RUNNING or row.completed_at:
             return None
-        lamp = self._calendar.status(today, self._due(row)[0])
-        return None if lamp is DeadlineStatus.NORMAL else lamp
+        paused = row.clock_stopped_on is not None
+        return light(self._counter, today, self._due(row)[0], self._margins, paused=paused)
 
     def set_calendar(self, calendar: WorkCalendar) -> None:
         """Count with another calendar (an official year arrived): lamps again."""
         self._calendar = calendar
-        today = self._today()
+        self._counter = WorkdayCounter(calendar)
+        self._relight(self._today())
+
+    def _relight(self, today: date) -> None:
         self._lamps = [self._lamp(r, today) for r in self._rows]
         if self._rows:
             self.dataChanged.emit(
@@ -196,6 +222,8 @@ class CaseListModel(HeaderedTableModel):
         estimated year that is official now is counted again on the official calendar
         (the printed date stays on record, shown beside it)."""
         assert row.promised_date is not None
+        if row.due_date is not None and row.due_date != row.promised_date:
+            return row.due_date, self.tr("顺延")  # moved on by clock stops (特别程序)
         if not row.promised_estimated or row.limit_days is None:
             return row.promised_date, ""
         recount = official_due(
@@ -215,12 +243,20 @@ class CaseListModel(HeaderedTableModel):
             return None
         today = self._today()
         due, note = self._due(row)
-        left = self._calendar.remaining(today, due)
+        if row.clock_stopped_on is not None:
+            return self.tr("特别程序中（%1起），承诺时限暂停计算").replace(
+                "%1", row.clock_stopped_on.isoformat()
+            )
+        left = self._counter.between(today, due)
         if left < 0 or today > due:
             tip = self.tr("已超过承诺办结日 %n 个工作日", "", max(-left, 0))
         else:
             tip = self.tr("距承诺办结日还有 %n 个工作日", "", left)
-        if row.promised_estimated and note:
+        if row.due_date is not None and due == row.due_date and due != row.promised_date:
+            tip += "\n" + self.tr("原承诺办结日 %1，因特别程序顺延至 %2").replace(
+                "%1", row.promised_date.isoformat()
+            ).replace("%2", due.isoformat())
+        elif row.promised_estimated and note:
             years = estimated_years_in(row.calendar_basis)
             if note == self.tr("估算"):
                 tip += "\n" + estimate_sentence(years)
@@ -248,10 +284,10 @@ class CaseListModel(HeaderedTableModel):
         lamp = self._lamps[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col, lamp)
-        if role == Qt.ItemDataRole.BackgroundRole and lamp is not None:
+        if role == Qt.ItemDataRole.BackgroundRole and lamp in _LAMP_BACKGROUND:
             return _LAMP_BACKGROUND[lamp]
-        if role == Qt.ItemDataRole.ForegroundRole and lamp is not None and col == COL_PROMISED:
-            return _LAMP_FOREGROUND[lamp]
+        if role == Qt.ItemDataRole.ForegroundRole and lamp in _LAMP_FOREGROUND:
+            return _LAMP_FOREGROUND[lamp] if col == COL_PROMISED else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_PROMISED:
                 return self._deadline_tip(row)
@@ -274,7 +310,7 @@ class CaseListModel(HeaderedTableModel):
             return lamp.value if lamp is not None else None
         return None
 
-    def _display(self, row: CaseListRow, col: int, lamp: DeadlineStatus | None) -> str:
+    def _display(self, row: CaseListRow, col: int, lamp: Light | None) -> str:
         if col == COL_CASE_NO:
             return row.case_no
         if col == COL_ACCEPTED:
@@ -292,7 +328,7 @@ class CaseListModel(HeaderedTableModel):
                 return "—"
             due, note = self._due(row) if row.status in _RUNNING else (row.promised_date, "")
             text = due.isoformat() + (f"（{note}）" if note else "")
-            return f"{text} {lamp.value}" if lamp is not None else text
+            return f"{text} {lamp.value}" if lamp in _NAMED else text
         if col == COL_CLERK:
             return (
                 self.tr("%1（%2号窗口）").replace("%1", row.clerk_name).replace("%2", row.window_no)

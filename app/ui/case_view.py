@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.case_records import CaseDetail
+from app.core.case_records import CaseDetail, MaterialInfo
 from app.core.errors import StoreError
-from app.core.lifecycle import STEP_ACTIONS, Outcome, StepRefused, StopKind, describe
+from app.core.lifecycle import (
+    STEP_ACTIONS,
+    DeferralTerms,
+    Outcome,
+    StepRefused,
+    StopKind,
+    deferral_terms,
+    describe,
+)
 from app.core.pages import PageRecord
 from app.services.cases import CaseReader
 
@@ -55,7 +64,16 @@ NOTICE = "一次性告知书"
 PROMISE = "容缺受理承诺书"
 REFUSAL = "不予受理通知书"
 
-_MATERIAL_COLOURS = {"收到": "#1b5e20", "缺": "#b00020", "有误": "#a05a00", "未核验": "#666666"}
+_MATERIAL_COLOURS = {
+    "收到": "#1b5e20",
+    "缺": "#b00020",
+    "有误": "#a05a00",
+    "未核验": "#666666",
+    "已补交": "#1b5e20",
+    "逾期未交": "#b00020",
+}
+DEFERRED = "容缺"  # a material's necessity when it may be supplied later
+SUPPLIED, SUPPLY_OVERDUE = "已补交", "逾期未交"
 _DETAIL_LABELS = {
     "decision": "决定",
     "status": "状态",
@@ -149,9 +167,36 @@ NARROW_WIDTH = 560
 name, so names and ID numbers do not break into slivers."""
 
 
-def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
-    """The case as HTML for a QTextBrowser (every value escaped)."""
+def terms_of(d: CaseDetail) -> DeferralTerms | None:
+    """The conditions of a 容缺受理 decision, with the supplies recorded since."""
+    deferred = [m.name for m in d.materials if m.necessity == DEFERRED and m.status == "缺"]
+    promisor = d.applicant.name if d.applicant is not None else ""
+    return deferral_terms(d.decision, deferred, d.supply_by, promisor, d.timeline)
+
+
+def material_state(
+    m: MaterialInfo, terms: DeferralTerms | None, today: date | None
+) -> tuple[str, str]:
+    """What the 核验 column says of a material and the note beside it: a 容缺
+    material missing at acceptance shows 已补交 (when, received by whom) once its
+    supply is recorded, 逾期未交 once its date passed (or a 容缺逾期 is recorded)."""
+    if terms is None or m.name not in terms.materials:
+        return m.status, m.reason
+    got = terms.supplied.get(m.name)
+    if got is not None:
+        late = "（逾期补交）" if got.late else ""
+        return SUPPLIED, f"{got.at:%Y-%m-%d %H:%M} {got.name}收取{late}"
+    overdue = terms.overdue_recorded is not None or (today is not None and terms.overdue(today))
+    if overdue:
+        return SUPPLY_OVERDUE, f"承诺{terms.supply_by.isoformat()}前补交"
+    return m.status, m.reason or f"容缺，承诺{terms.supply_by.isoformat()}前补交"
+
+
+def case_html(d: CaseDetail, *, narrow: bool = False, today: date | None = None) -> str:
+    """The case as HTML for a QTextBrowser (every value escaped); ``today`` (from the
+    injected clock) marks 容缺 supplies overdue."""
     columns = 1 if narrow else 2
+    terms = terms_of(d)
     decision_colour = {"不予受理": "#b00020", "补正": "#a05a00", "容缺受理": "#8a5a00"}.get(
         d.decision, "#1b5e20"
     )
@@ -180,12 +225,14 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         decision.append(("理由", _e(d.reason)))
     if d.legal_basis:
         decision.append(("法律依据", _e(d.legal_basis)))
-    if d.supply_by:
+    if d.supply_by and terms is None:  # else under 容缺受理的条件
         decision.append(("承诺补交日期", _e(d.supply_by.isoformat())))
     if d.previous_case_no:
         decision.append(("原补正办件", _e(d.previous_case_no)))
     if decision:
         parts += ["<h3>决定</h3>", _fields(decision, 1)]
+    if terms is not None:
+        parts += ["<h3>容缺受理的条件</h3>", _terms_html(terms, today)]
 
     a = d.applicant
     if d.purged_at is not None:
@@ -221,12 +268,13 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
     if d.materials and narrow:
         rows = []
         for m in d.materials:
-            colour = _MATERIAL_COLOURS.get(m.status, "#000000")
+            status, note = material_state(m, terms, today)
+            colour = _MATERIAL_COLOURS.get(status, "#000000")
             rows.append([
                 str(m.seq),
                 f"{_e(m.name)}<br><small>{_e(m.necessity)} · 应交{m.required_copies}份</small>",
-                _e(m.medium), f"<span style='color:{colour}'><b>{_e(m.status)}</b></span>",
-                str(m.copies), escape(m.reason),
+                _e(m.medium), f"<span style='color:{colour}'><b>{_e(status)}</b></span>",
+                str(m.copies), escape(note),
             ])  # fmt: skip
         headers = [
             ("序号", 7),
@@ -240,11 +288,12 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
     elif d.materials:
         rows = []
         for m in d.materials:
-            colour = _MATERIAL_COLOURS.get(m.status, "#000000")
+            status, note = material_state(m, terms, today)
+            colour = _MATERIAL_COLOURS.get(status, "#000000")
             rows.append([
                 str(m.seq), _e(m.name), _e(m.medium), _e(m.necessity),
-                str(m.required_copies), f"<span style='color:{colour}'><b>{_e(m.status)}</b></span>",
-                str(m.copies), escape(m.reason),
+                str(m.required_copies), f"<span style='color:{colour}'><b>{_e(status)}</b></span>",
+                str(m.copies), escape(note),
             ])  # fmt: skip
         parts += [
             "<h3>材料</h3>",
@@ -299,6 +348,29 @@ def case_html(d: CaseDetail, *, narrow: bool = False) -> str:
         _grid([("时间", 26), ("操作人", 18), ("环节", 12), ("说明", 44)], timeline),
     ]
     return "".join(parts)
+
+
+def _terms_html(t: DeferralTerms, today: date | None) -> str:
+    """容缺受理的条件: the materials and their date, the applicant's undertakings, and
+    where the supplies stand."""
+    if not t.outstanding:
+        standing = "<span style='color:#1b5e20'>容缺材料已全部补交</span>"
+    elif t.overdue_recorded is not None or (today is not None and t.overdue(today)):
+        when = f"（{t.overdue_recorded.isoformat()} 记录）" if t.overdue_recorded else ""
+        standing = (
+            f"<span style='color:#b00020'><b>已逾期</b>{when}：尚缺"
+            f"{_e('、'.join(t.outstanding))}</span>"
+        )
+    else:
+        standing = f"<span style='color:#8a5a00'>尚缺{_e('、'.join(t.outstanding))}</span>"
+    pairs = [
+        ("容缺材料", _e("、".join(t.materials))),
+        ("承诺补交日期", _e(t.supply_by.isoformat())),
+        ("承诺人", _e(t.promisor)),
+        ("承诺事项", "<br>".join(_e(line) for line in t.undertakings)),
+        ("补交情况", standing),
+    ]
+    return _fields(pairs, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +512,8 @@ def life_summary(life: CaseLife) -> str:
         if life.promised_date and life.due_date != life.promised_date:
             due += _t("（承诺 %1，因特别程序顺延）", life.promised_date.isoformat())
         parts.append(due)
+        if life.statutory_date is not None:
+            parts.append(_t("法定期限 %1", life.statutory_date.isoformat()))
     if life.stop is not None:
         parts.append(
             "<span style='color:#1f3a60'>"
@@ -491,6 +565,7 @@ class LifePanel(QGroupBox):
         self.runner = runner
         self.life: CaseLife | None = None
         self.dialog: StepDialog | None = None
+        self._keep_message = ""
         self.summary = QLabel(self)
         self.summary.setObjectName("lifeSummary")
         self.summary.setWordWrap(True)
@@ -520,6 +595,7 @@ class LifePanel(QGroupBox):
         self.show_life(None)
 
     def show_life(self, life: CaseLife | None, message: str = "") -> None:
+        message, self._keep_message = message or self._keep_message, ""
         self.life = life
         self.message.setText(message)
         self.message.setVisible(bool(message))
@@ -655,7 +731,8 @@ class LifePanel(QGroupBox):
             return (
                 [Field("kind", self.tr("程序"), "choice", tuple(k.value for k in StopKind)),
                  Field("reason", self.tr("事由")),
-                 Field("allowed_days", self.tr("时限（工作日）"), "days", value="10")],
+                 Field("allowed_days", self.tr("时限（自然日）") if life.limit_unit == "自然日"
+                       else self.tr("时限（工作日）"), "days", value="10")],
                 self.tr("开始特别程序，暂停计时"),
                 lambda d: svc.start_stop(no, v, StopKind(d["kind"]), d["reason"],
                                          int(d["allowed_days"])),
@@ -701,9 +778,10 @@ class LifePanel(QGroupBox):
 
         if isinstance(exc, CaseChangedMeanwhile):
             dialog.reject()
-            self.moved.emit(self.life.case_no if self.life else "")  # reload what is there now
             self.message.setText(str(exc))
             self.message.show()
+            self._keep_message = str(exc)  # shown again with the case as it is now
+            self.moved.emit(self.life.case_no if self.life else "")  # reload what is there now
         elif isinstance(exc, (StepRefused, StoreError)):
             dialog.refused(str(exc))
         else:
@@ -773,13 +851,32 @@ class ApplicationBox(QGroupBox):
         self.show()
 
 
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What one background read of a case brought back."""
+
+    case_no: str
+    detail: CaseDetail | None
+    error: str = ""  # the case could not be read
+    life: CaseLife | None = None
+    life_error: str = ""  # the case was read, its lifecycle not
+    application: ApplicationState | None = None  # the visit (联办) it belongs to
+
+
 class CaseView(QWidget):
     """Shows one case; ``reprint_requested(case_no, kind)`` asks for a document again,
-    ``pages_print_requested(case_no)`` for its page images (材料影像) on paper."""
+    ``pages_print_requested(case_no)`` for its page images (材料影像) on paper.
+
+    ``show_case`` reads the case, its lifecycle and its visit (联办) in the background
+    (the TaskRunner, after any step still being saved) and returns at once;
+    ``loaded(case_no, shown)`` tells when it is on screen (``shown`` False: not found
+    or not readable, the message is in the view). A read overtaken by a later
+    ``show_case`` is dropped."""
 
     reprint_requested = Signal(str, str)
     pages_print_requested = Signal(str)
     pages_shown = Signal(int)  # how many page images the view lists (after loading)
+    loaded = Signal(str, bool)
 
     def __init__(
         self,
@@ -791,17 +888,25 @@ class CaseView(QWidget):
         pages: PageService | None = None,
         access: AccessLog | None = None,
         applications: ApplicationService | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
         self._pages = pages
-        self._runner = runner
         self._access = access  # each case shown is a look at its applicant's data
         self._applications = applications
+        self._today = today
+        if runner is None:
+            from app.ui.tasks import TaskRunner
+
+            runner = TaskRunner(self, "case-view")
+        self._runner = runner
+        self._asked = 0  # the latest show_case's number: older results are dropped
+        self._answered = 0  # the number of the last one shown
         self.application_box = ApplicationBox(self)
         self.application_box.case_chosen.connect(self.show_case)
         self.life_panel: LifePanel | None = None
-        if lifecycle is not None and runner is not None:
+        if lifecycle is not None:
             # the keys work wherever the focus is on the cases page (list or case)
             self.life_panel = LifePanel(lifecycle, runner, self, keys_on=parent)
             self.life_panel.moved.connect(self._reload)
@@ -880,41 +985,82 @@ class CaseView(QWidget):
         self.browser.setHtml(f"<p style='color:#666666'>{escape(message)}</p>" if message else "")
         self._set_documents(None)
 
-    def show_case(self, case_no: str) -> bool:
-        """Load and show the case; False (and a message) when it cannot be shown."""
-        try:
-            detail = self._cases.detail(case_no)
-        except StoreError:
-            self.clear(self.tr("无法读取办件 %1：数据库错误").replace("%1", case_no))
-            return False
-        if detail is None:
-            self.clear(self.tr("未找到办件 %1").replace("%1", case_no))
-            return False
-        if self._access is not None and (self._detail is None or self._detail.case_no != case_no):
-            self._access.viewed(detail.case_no)  # written on a background lane
-        self._detail = detail
-        self._render()
-        self._set_documents(detail)
-        self._show_application(detail.case_no)
-        self._load_pages(detail)
-        if self.life_panel is not None:
-            try:
-                life = self.life_panel.service.life(detail.case_no)
-            except StoreError as exc:
-                self.life_panel.show_life(None)
-                log.warning("lifecycle of %s not read: %s", case_no, exc)
-            else:
-                self.life_panel.show_life(life)
-        return True
+    def show_case(self, case_no: str) -> None:
+        """Read the case (and its lifecycle) in the background, then show it; emits
+        ``loaded(case_no, shown)``."""
+        self._asked += 1
+        asked = self._asked
+        cases, applications = self._cases, self._applications
+        service = self.life_panel.service if self.life_panel is not None else None
 
-    def _show_application(self, case_no: str) -> None:
-        state = None
-        if self._applications is not None:
+        def read() -> _Loaded:  # on a worker thread: no widget is touched here
             try:
-                state = self._applications.state_of_case(case_no)
+                detail = cases.detail(case_no)
             except StoreError as exc:
-                log.warning("application of %s not read: %s", case_no, exc)
-        self.application_box.show_state(state, case_no)
+                return _Loaded(case_no, None, str(exc) or "数据库错误")
+            if detail is None:
+                return _Loaded(case_no, detail)
+            application = None
+            if applications is not None:
+                try:
+                    application = applications.state_of_case(detail.case_no)
+                except StoreError as exc:
+                    log.warning("application of %s not read: %s", case_no, exc)
+            if service is None:
+                return _Loaded(case_no, detail, application=application)
+            try:
+                life = service.life(detail.case_no)
+            except StoreError as exc:
+                return _Loaded(case_no, detail, life_error=str(exc), application=application)
+            return _Loaded(case_no, detail, life=life, application=application)
+
+        self._runner.submit(read, lambda got: self._show(asked, got), self._read_failed(case_no))
+
+    @property
+    def loading(self) -> bool:
+        """A case asked for is still being read."""
+        return self._answered != self._asked
+
+    def _read_failed(self, case_no: str) -> Callable[[BaseException], None]:
+        asked = self._asked
+
+        def failed(exc: BaseException) -> None:
+            if asked != self._asked:
+                return
+            self._answered = asked
+            log.warning("case %s could not be shown: %s", case_no, exc)
+            self.clear(
+                self.tr("无法读取办件 %1：%2").replace("%1", case_no).replace("%2", str(exc))
+            )
+            self.loaded.emit(case_no, False)
+
+        return failed
+
+    def _show(self, asked: int, got: _Loaded) -> None:
+        if asked != self._asked:
+            return  # another case was asked for meanwhile
+        self._answered = asked
+        if got.error:
+            log.warning("case %s not read: %s", got.case_no, got.error)
+            self.clear(self.tr("无法读取办件 %1：数据库错误").replace("%1", got.case_no))
+            self.loaded.emit(got.case_no, False)
+            return
+        if got.detail is None:
+            self.clear(self.tr("未找到办件 %1").replace("%1", got.case_no))
+            self.loaded.emit(got.case_no, False)
+            return
+        if self._access is not None and (self._detail is None or self._detail.case_no != got.case_no):
+            self._access.viewed(got.detail.case_no)  # written on a background lane
+        self._detail = got.detail
+        self._render()
+        self._set_documents(got.detail)
+        self.application_box.show_state(got.application, got.detail.case_no)
+        self._load_pages(got.detail)
+        if self.life_panel is not None:
+            if got.life_error:
+                log.warning("lifecycle of %s not read: %s", got.case_no, got.life_error)
+            self.life_panel.show_life(got.life)
+        self.loaded.emit(got.case_no, True)
 
     def _reload(self, case_no: str) -> None:
         """After a step (or a refused one): the case as it stands now (the same look:
@@ -928,7 +1074,8 @@ class CaseView(QWidget):
     def _render(self) -> None:
         if self._detail is not None:
             self._rendered_narrow = self._narrow()
-            self.browser.setHtml(case_html(self._detail, narrow=self._rendered_narrow))
+            today = self._today() if self._today is not None else None
+            self.browser.setHtml(case_html(self._detail, narrow=self._rendered_narrow, today=today))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -941,7 +1088,7 @@ class CaseView(QWidget):
         for old in self._reprint_buttons.values():
             self.buttons.removeWidget(old)
             old.hide()
-            old.deleteLater()
+            old.setParent(None)  # ours now: gone with the last reference
         self._reprint_buttons = {}
         if detail is None:
             self.documents_box.hide()

@@ -54,6 +54,7 @@ log = logging.getLogger("yichuang.ui")
 
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
 QUEUE_DOCK_WIDTH = 250
+LAPSE_INTERVAL_MS = 15 * 60 * 1000  # how often lapsed 容缺 supplies and 补正 notices are looked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +177,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.guide_page, self.tr("办事指南 (Ctrl+3)"))
         # 电子监察: the clerk's own list after sign-in; the hall-wide list for managers
         self._supervision: SupervisionService | None = None  # built when first asked for
+        # 容缺逾期 and 补正逾期 are recorded by the program: with the clerk's list at
+        # sign-in, and every LAPSE_INTERVAL_MS while the window is open
+        self._lapse_timer = QTimer(self)
+        self._lapse_timer.setInterval(LAPSE_INTERVAL_MS)
+        self._lapse_timer.timeout.connect(self.record_lapses)
+        self._lapse_timer.start()
         self.watch_page: QWidget | None = None
         self._hall_watch: HallSupervisionPanel | None = None
         # the manager's desk (管理台): 电子监察, the live queue and the figures as tabs
@@ -250,9 +257,11 @@ class MainWindow(QMainWindow):
         if self._supervision is None:
             from app.services.supervision import SupervisionService
 
+            ctx = self.context
             self._supervision = SupervisionService(
-                self.context.store, self.context.calendar, self.context.clock.today
-            )
+                ctx.store, ctx.calendar, ctx.clock.today, now=ctx.clock.now,
+                correction_days=int(ctx.settings.get("correction_days")),
+            )  # fmt: skip
         return self._supervision
 
     # ------------------------------------------------------------ the queue
@@ -604,6 +613,19 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.cases_page)
         self.case_view.show_case(case_no)
 
+    def record_lapses(self) -> None:
+        """Look for 容缺 supplies and 补正 notices that lapsed, in the background; the
+        case list shows them at once."""
+
+        def recorded(lapses: object) -> None:
+            if lapses and self._case_list is not None:
+                self._case_list.refresh()
+
+        def failed(exc: BaseException) -> None:
+            log.warning("lapses not recorded: %s", exc)
+
+        self.runner.submit(self.supervision.record_lapses, recorded, failed)
+
     def offer_due_list(self) -> None:
         """After sign-in: the clerk's own cases due soon, overdue, 容缺 supplies due and
         补正 waiting — shown only when there are any."""
@@ -660,6 +682,7 @@ class MainWindow(QMainWindow):
             self._case_view = CaseView(
                 cases, page, lifecycle=self.lifecycle, runner=self.runner, access=self.access,
                 applications=self.intake.applications, pages=self.intake.pages,
+                today=self.context.clock.today,
             )  # fmt: skip
             page.addWidget(self._case_list)
             page.addWidget(self._case_view)
@@ -1037,8 +1060,10 @@ class MainWindow(QMainWindow):
         if offer_draft:
             self.offer_draft()
             self.offer_unprinted(self.context.clock.today())
-            self.offer_due_list()
+            self.offer_due_list()  # records lapsed 容缺 supplies and 补正 notices first
             self._start_purge()
+        else:
+            self.record_lapses()
         self.intake.access = self.access
         # bundles (一件事) join the search: a quick start's index has the items only
         self.runner.submit(

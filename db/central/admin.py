@@ -680,3 +680,51 @@ def centre_bookings(url: str, centre: str) -> list[dict[str, Any]]:
         )
         names = [d.name for d in cur.description or ()]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+# ---------------------------------------------------------------- audit chain breaks (c0012)
+
+
+class AuditBreak(TypedDict):
+    id: int
+    centre: str
+    workstation: str
+    seq: int | None
+    kind: str  # arrival: an entry pushed off the chain; rewrite: synced history rewritten
+    reason: str
+    found_at: datetime
+    acked_at: datetime | None
+    acked_by: str
+    ack_reason: str
+
+
+def audit_breaks(url: str, *, include_acked: bool = False) -> list[AuditBreak]:
+    """The audit chain breaks the county found, per workstation, oldest first; those
+    acknowledged only with ``include_acked``."""
+    where = "" if include_acked else " WHERE acked_at IS NULL"
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(
+                "SELECT id, centre_code, workstation, seq, kind, reason, found_at, acked_at,"
+                " coalesce(acked_by, ''), coalesce(ack_reason, '') FROM yc.audit_break"
+                + where
+                + " ORDER BY centre_code, workstation, found_at, id"
+            )
+        except psycopg.errors.UndefinedTable as exc:
+            raise CentralAdminError(
+                "县中心数据库尚未升级到记录审计链断点的版本：请先运行 yichuang central upgrade。"
+            ) from exc
+        return [
+            AuditBreak(id=r[0], centre=r[1], workstation=r[2], seq=r[3], kind=r[4], reason=r[5],
+                       found_at=r[6], acked_at=r[7], acked_by=r[8], ack_reason=r[9])
+            for r in cur.fetchall()
+        ]  # fmt: skip
+
+
+def ack_audit_break(url: str, break_id: int, reason: str) -> dict[str, Any]:
+    """Mark a break looked into, with what was found (the administrator's login is
+    recorded by the county)."""
+    result: dict[str, Any] = _call(
+        url, f"SELECT {API}.ack_audit_break_v1(%s, %s)", [break_id, reason]
+    )
+    return result

@@ -559,6 +559,32 @@ class SyncClient:
         with self.store.session() as s:
             report.pages_pending = pending_upload_count(s)
 
+    def anchor(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """Show the county this store's audit chain head (c0012): the county compares
+        it with the entry it received at that seq, so a rewrite of history already
+        synced (even with the chain recomputed) is caught there and listed for the
+        county's administrator (``central audit-breaks``). Never fails the sync."""
+        from db.models import AuditChainRow
+
+        with self.store.session() as s:
+            head = s.get(AuditChainRow, 1)
+            if head is None or not head.seq:
+                return
+            seq, entry_hash = head.seq, head.entry_hash
+        req = dict(self._identity(), head={"seq": seq, "entry_hash": entry_hash})
+        try:
+            row = conn.execute(
+                "SELECT yc_api.audit_anchor_v1(%s::jsonb)", [json.dumps(req, ensure_ascii=False)]
+            ).fetchone()
+        except psycopg.errors.UndefinedFunction:
+            log.info("the county does not compare audit chain heads yet (before c0012)")
+            return
+        reply: dict[str, Any] = row[0] if row is not None else {}
+        if reply.get("compared") and not reply.get("ok"):
+            message = str(reply.get("message") or "县中心发现本机审计链被改写")
+            log.error("county: %s", message)
+            report.warnings.append(message)
+
     # ------------------------------------------------------------ both
 
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
@@ -568,6 +594,7 @@ class SyncClient:
         try:
             with self._session() as conn:
                 self.push(conn, report)
+                self.anchor(conn, report)
                 self.pull(conn, report, progress)
                 if self.bookings is not None:
                     self.pull_bookings(conn, report)

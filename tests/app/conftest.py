@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
+from app.ui.case_view import CaseView
 from app.ui.intake import Operator
 from app.ui.main_window import MainWindow
 
@@ -117,3 +118,14 @@ def window(qtbot: QtBot, app_context: AppContext) -> Iterator[MainWindow]:
     win = show_window(qtbot, MainWindow(app_context, CLERK))
     yield win
     win.runner.shutdown()
+
+
+def show_case(qtbot: QtBot, view: CaseView, case_no: str) -> bool:
+    """Ask the case view for a case and wait until it is on screen (read in the
+    background); whether it could be shown."""
+    with qtbot.waitSignal(
+        view.loaded, timeout=10_000, check_params_cb=lambda no, _shown: no == case_no
+    ) as got:
+        view.show_case(case_no)
+    assert got.args is not None
+    return bool(got.args[1])

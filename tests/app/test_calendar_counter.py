@@ -136,7 +136,7 @@ def test_the_official_year_lists_the_moved_dates_and_the_lights_follow_it(
         tip = str(model.data(model.index(shown[moves.case_no], COL_PROMISED), TOOLTIP))
         assert "按正式安排计算为 2027-03-01" in tip
         text = str(model.data(model.index(shown[stays.case_no], COL_PROMISED)))
-        assert text.startswith("2027-01-18") and "红灯" in text  # overdue, same date
+        assert text.startswith("2027-01-18") and "逾期" in text  # overdue, same date
     finally:
         window.runner.shutdown()
 

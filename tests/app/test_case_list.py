@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.case_records import CaseFilter, Period
 from app.core.check import Decision
+from app.core.supervision import RUNNING_STATUSES, Margins, WorkdayCounter, light
 from app.services.cases import CaseReader
 from app.ui.case_list import (
     CASE_NO_ROLE,
@@ -24,6 +25,8 @@ from app.ui.case_list import (
 )
 from app.ui.case_view import CaseView
 from db.store import Store
+from db.supervision_query import write_margins
+from tests.app.conftest import show_case
 from tests.db.test_case_query import (
     CAL,
     CENTRE,
@@ -113,8 +116,8 @@ def test_deadline_lamps(sqlite_store: Store) -> None:
     def lamp(row: int) -> object:
         return m.data(m.index(row, 2), LAMP_ROLE)
 
-    assert lamp(red) == "红灯" and m.data(m.index(red, 0), Qt.ItemDataRole.BackgroundRole)
-    assert "红灯" in str(m.data(m.index(red, COL_PROMISED)))
+    assert lamp(red) == "逾期" and m.data(m.index(red, 0), Qt.ItemDataRole.BackgroundRole)
+    assert "逾期" in str(m.data(m.index(red, COL_PROMISED)))
     assert "已超过承诺办结日" in str(
         m.data(m.index(red, COL_PROMISED), Qt.ItemDataRole.ToolTipRole)
     )
@@ -122,7 +125,9 @@ def test_deadline_lamps(sqlite_store: Store) -> None:
     assert m.data(m.index(done, 0), Qt.ItemDataRole.BackgroundRole) is None
     assert lamp(yellow) == "黄灯"  # 2026-02-13 → 02-24: two working days over 春节
     assert lamp(rows[seed.deferred]) == "黄灯"  # 容缺受理 runs too: due 02-14
-    assert lamp(rows[seed.returned]) is None  # due 02-27: 正常
+    assert lamp(rows[seed.returned]) == "绿灯"  # due 02-27: five working days left
+    assert str(m.data(m.index(rows[seed.returned], COL_PROMISED))) == "2026-02-27"
+    assert m.data(m.index(rows[seed.returned], 0), Qt.ItemDataRole.BackgroundRole) is None
     assert lamp(rows[seed.refused]) is None and lamp(rows[seed.correction]) is None
 
 
@@ -133,14 +138,58 @@ def test_a_year_without_its_calendar_file_is_watched_on_the_estimate(sqlite_stor
     m = model(sqlite_store, today=date(2030, 3, 4))
     assert m.row_at(0).case_no.startswith(f"{CENTRE}-F1-")
     assert m.data(m.index(0, COL_PROMISED)) == "2030-03-08"
-    assert m.data(m.index(0, COL_PROMISED), LAMP_ROLE) is None
+    assert m.data(m.index(0, COL_PROMISED), LAMP_ROLE) == "绿灯"
     assert m.data(m.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
     tip = str(m.data(m.index(0, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
     assert "还有 4 个工作日" in tip  # Tue 5 … Fri 8 on the estimated 2030
     near = model(sqlite_store, today=date(2030, 3, 6))
     assert near.data(near.index(0, COL_PROMISED), LAMP_ROLE) == "黄灯"
     overdue = model(sqlite_store, today=date(2030, 3, 11))
-    assert overdue.data(overdue.index(0, COL_PROMISED), LAMP_ROLE) == "红灯"
+    assert overdue.data(overdue.index(0, COL_PROMISED), LAMP_ROLE) == "逾期"
+
+
+def test_the_list_lights_with_the_halls_margins_as_supervision_does(sqlite_store: Store) -> None:
+    """One rule: app/core/supervision's light with the margins the manager set; the
+    due date moved on by a clock stop; 暂停 while the clock is stopped."""
+    seed = seed_cases(sqlite_store)
+    day = datetime(2026, 2, 2, 9)
+    bulk_cases(sqlite_store, seed.version_id, 1, start=day, workstation="S1",
+               promised_date=date(2026, 2, 6), due_date=date(2026, 3, 6))  # fmt: skip
+    bulk_cases(sqlite_store, seed.version_id, 1, start=day, workstation="P1",
+               promised_date=date(2026, 2, 6), due_date=date(2026, 2, 6),
+               clock_stopped_on=date(2026, 2, 5))  # fmt: skip
+    with sqlite_store.session() as s, s.begin():
+        write_margins(s, Margins(yellow_days=5, red_days=2))
+    m = model(sqlite_store)
+    assert m.margins == Margins(5, 2)
+    rows = {m.row_at(n).case_no: n for n in range(m.rowCount())}
+    by_ws = {no.split("-")[1]: n for no, n in rows.items() if "-A1-" not in no}
+    counter = WorkdayCounter(CAL)
+    for case_no, n in rows.items():
+        row = m.row_at(n)
+        if row.status not in RUNNING_STATUSES or row.promised_date is None:
+            assert m.data(m.index(n, 0), LAMP_ROLE) is None
+            continue
+        due = row.due_date or row.promised_date
+        expected = light(
+            counter, TODAY, due, Margins(5, 2), paused=row.clock_stopped_on is not None
+        )
+        assert m.data(m.index(n, 0), LAMP_ROLE) == expected.value, case_no
+    assert m.data(m.index(rows[seed.returned], 0), LAMP_ROLE) == "黄灯"  # 5 left ≤ 5
+    shifted = by_ws["S1"]  # promised 02-06, moved on to 03-06 by a clock stop: green
+    assert m.data(m.index(shifted, 0), LAMP_ROLE) == "绿灯"
+    assert m.data(m.index(shifted, COL_PROMISED)) == "2026-03-06（顺延）"
+    tip = str(m.data(m.index(shifted, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
+    assert "原承诺办结日 2026-02-06，因特别程序顺延至 2026-03-06" in tip
+    paused = by_ws["P1"]  # past its date, but the clock is stopped: no light
+    assert m.data(m.index(paused, 0), LAMP_ROLE) == "暂停"
+    assert m.data(m.index(paused, 0), Qt.ItemDataRole.BackgroundRole) is None
+    assert "暂停计算" in str(m.data(m.index(paused, COL_PROMISED), Qt.ItemDataRole.ToolTipRole))
+
+    with sqlite_store.session() as s, s.begin():  # the manager widens the red margin
+        write_margins(s, Margins(yellow_days=5, red_days=5))
+    m.refresh()
+    assert m.data(m.index(rows[seed.returned], 0), LAMP_ROLE) == "红灯"
 
 
 def test_typing_narrows_the_list_after_a_pause(
@@ -275,7 +324,7 @@ def test_case_view_shows_materials_notice_and_timeline(
     qtbot: QtBot, sqlite_store: Store, seeded: Seeded
 ) -> None:
     v = view(qtbot, sqlite_store)
-    assert v.show_case(seeded.correction)
+    assert show_case(qtbot, v, seeded.correction)
     text = v.browser.toPlainText()
     for expected in (seeded.correction, "测试事项申请", "T-001 · 版本 1", "补正 · 已补正",
                      "李四", "周七", "申请人类型", "申请表", "有误", "缺少签字", "居民身份证",
@@ -297,7 +346,7 @@ def test_case_view_documents_follow_the_decision(
 ) -> None:
     v = view(qtbot, sqlite_store)
     add_print_log(sqlite_store, seeded.deferred)
-    assert v.show_case(seeded.deferred)
+    assert show_case(qtbot, v, seeded.deferred)
     assert buttons(v) == ["受理回执", "一次性告知书", "容缺受理承诺书"]
     assert "2026-02-20" in v.browser.toPlainText()  # promised supply date
     log = _items(v)
@@ -305,10 +354,10 @@ def test_case_view_documents_follow_the_decision(
     with qtbot.waitSignal(v.reprint_requested) as asked:
         qtbot.keyClick(v.documents, Qt.Key.Key_Return)  # the last print, again
     assert asked.args == [seeded.deferred, "容缺受理承诺书"]
-    assert v.show_case(seeded.refused)
+    assert show_case(qtbot, v, seeded.refused)
     assert buttons(v) == ["不予受理通知书"]
     assert "《中华人民共和国行政许可法》第三十二条" in v.browser.toPlainText()
-    assert v.show_case(seeded.returned)
+    assert show_case(qtbot, v, seeded.returned)
     assert buttons(v) == ["受理回执"]
     text = v.browser.toPlainText()
     assert "代liu值守" in text and seeded.correction in text
@@ -316,6 +365,41 @@ def test_case_view_documents_follow_the_decision(
 
 def test_case_view_unknown_case(qtbot: QtBot, sqlite_store: Store) -> None:
     v = view(qtbot, sqlite_store)
-    assert not v.show_case(f"{CENTRE}-A1-20260212-0099")
+    assert not show_case(qtbot, v, f"{CENTRE}-A1-20260212-0099")
     assert "未找到办件" in v.browser.toPlainText()
     assert v.case_no is None and not v.documents_box.isVisible()
+
+
+def test_screenshot_of_the_lit_list(qtbot: QtBot, sqlite_store: Store) -> None:
+    """The list lit with the hall's margins: 逾期, 红灯, 黄灯 coloured and named, a
+    moved-on due date noted, a stopped clock 暂停 (saved for a look)."""
+    from app.ui.fonts import install_font
+
+    before = QApplication.font()
+    install_font(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        _lit_list_shot(qtbot, sqlite_store)
+    finally:
+        QApplication.setFont(before)  # the next tests measure with the font they expect
+
+
+def _lit_list_shot(qtbot: QtBot, sqlite_store: Store) -> None:
+    from pathlib import Path
+
+    seed = seed_cases(sqlite_store)
+    day = datetime(2026, 2, 2, 9)
+    for ws, kw in (("R1", {}), ("S1", {"due_date": date(2026, 3, 6)}),
+                   ("P1", {"due_date": date(2026, 2, 6), "clock_stopped_on": date(2026, 2, 5)}),
+                   ("Y1", {"promised_date": date(2026, 2, 24)})):  # fmt: skip
+        bulk_cases(sqlite_store, seed.version_id, 1, start=day, workstation=ws,
+                   **{"promised_date": date(2026, 2, 6), **kw})  # fmt: skip
+    with sqlite_store.session() as s, s.begin():
+        write_margins(s, Margins(yellow_days=5, red_days=2))
+    w = panel(qtbot, sqlite_store, period=Period.ALL)
+    w.resize(1280, 420)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 9)
+    lamps = {w.model.data(w.model.index(n, 0), LAMP_ROLE) for n in range(9)}
+    assert {"逾期", "红灯", "黄灯", "暂停", "绿灯"} <= lamps
+    shots = Path("/tmp/life")
+    shots.mkdir(exist_ok=True)
+    w.grab().save(str(shots / "case-list-lights.png"))

@@ -4,6 +4,7 @@ dialog; the timeline and the remaining working days on screen."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from app.ui.case_view import CaseView, StepDialog
 from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from db.store import Store
-from tests.app.conftest import Keyboard
+from tests.app.conftest import Keyboard, show_case
 from tests.db.test_case_repo import CAL
 from tests.db.test_lifecycle_repo import _accepted
 
@@ -64,6 +65,7 @@ def _dialog(qtbot: QtBot) -> StepDialog:
 def _closed(qtbot: QtBot, v: CaseView) -> None:
     assert v.life_panel is not None
     qtbot.waitUntil(lambda: v.life_panel is not None and v.life_panel.dialog is None, timeout=10000)
+    qtbot.waitUntil(lambda: not v.loading, timeout=10000)  # the case read again after the step
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def test_review_approve_complete_deliver_by_keys(
     case_no = _accepted(sqlite_store)
     clock = FixedClock("2026-02-13T10:00")
     v = _view(qtbot, sqlite_store, WANG, clock)
-    assert v.show_case(case_no)
+    assert show_case(qtbot, v, case_no)
     panel = v.life_panel
     assert panel is not None and panel.isVisible()
     summary = panel.summary.text()
@@ -107,7 +109,7 @@ def test_review_approve_complete_deliver_by_keys(
     # the chief, at another screen: F4 核准, Enter
     clock.set("2026-02-24T09:00")
     chief = _view(qtbot, sqlite_store, CHIEF, clock)
-    assert chief.show_case(case_no)
+    assert show_case(qtbot, chief, case_no)
     _focus(qtbot, chief)
     keys.press(Qt.Key.Key_F4)
     _dialog(qtbot)
@@ -119,7 +121,7 @@ def test_review_approve_complete_deliver_by_keys(
 
     # the clerk's screen still shows 待核准: its 办结 is refused as a stale screen
     _focus(qtbot, v)
-    assert v.show_case(case_no)  # reloaded: now 已核准
+    assert show_case(qtbot, v, case_no)  # reloaded: now 已核准
     assert panel.buttons["办结"].isEnabled()
     keys.press(Qt.Key.Key_F5)  # 办结
     dialog = _dialog(qtbot)
@@ -163,7 +165,7 @@ def test_clock_stop_by_keys_and_a_stale_screen(
     case_no = _accepted(sqlite_store)
     clock = FixedClock("2026-02-13T10:00")
     v = _view(qtbot, sqlite_store, WANG, clock)
-    assert v.show_case(case_no)
+    assert show_case(qtbot, v, case_no)
     panel = v.life_panel
     assert panel is not None
     keys.press(Qt.Key.Key_F8)  # 特别程序: start
@@ -244,3 +246,45 @@ def test_step_keys_clash_with_no_key_of_the_window(window: MainWindow) -> None:
     assert {"F10", "F11", "F12", "F2", "F9"} <= window_keys  # what it checks against
     bound = [s.key().toString() for s in window.findChildren(QShortcut)]
     assert all(bound.count(k) == 1 for k in ours)
+
+
+def test_a_supplied_deferred_material_shows_as_supplied_and_the_terms_show(
+    qtbot: QtBot, sqlite_store: Store
+) -> None:
+    """The material table said 缺 for a 容缺 material whose supply was recorded: it
+    says 已补交 with when and by whom; an unsupplied one past its date 逾期未交; the
+    conditions of the 容缺 decision are on the case."""
+    from app.core.check import Decision
+    from app.services.lifecycle import record_lapses
+
+    case_no = _accepted(sqlite_store, Decision.ACCEPT_DEFERRED)  # 户口簿 by 2026-03-02
+    other = _accepted(sqlite_store, Decision.ACCEPT_DEFERRED)
+    clock = FixedClock("2026-02-20T10:00")
+    v = _view(qtbot, sqlite_store, WANG, clock)
+    assert show_case(qtbot, v, case_no)
+    text = v.browser.toPlainText()
+    assert "容缺受理的条件" in text and "承诺补交日期\n2026-03-02" in text
+    assert "三、逾期未补交或补交材料不符合要求的" in text and "尚缺户口簿" in text
+    assert "户口簿" in text and "已补交" not in text
+    LifecycleService(sqlite_store, CAL, FixedClock("2026-02-24T15:20"), Clerk("li", "李强")).supply(
+        case_no, 1, "户口簿"
+    )
+    assert show_case(qtbot, v, case_no)
+    text = v.browser.toPlainText()
+    assert "已补交" in text and "2026-02-24 15:20 李强收取" in text
+    assert "容缺材料已全部补交" in text
+    html = v.browser.toHtml()
+    assert "缺</span>" not in html.replace("尚缺", "")  # no material still reads 缺
+    SHOTS.mkdir(exist_ok=True)
+    v.grab().save(str(SHOTS / "case-view-supplied.png"))
+    bar = v.browser.verticalScrollBar()
+    bar.setValue(bar.maximum() * 2 // 3)  # the material table
+    v.grab().save(str(SHOTS / "case-view-supplied-materials.png"))
+
+    record_lapses(sqlite_store, CAL, datetime(2026, 3, 3, 8))
+    assert show_case(qtbot, v, other)
+    text = v.browser.toPlainText()
+    assert "逾期未交" in text and "已逾期（2026-03-03 记录）：尚缺户口簿" in text
+    assert "容缺逾期" in text and "系统（自动记录）" in text
+    bar.setValue(bar.maximum() * 2 // 3)
+    v.grab().save(str(SHOTS / "case-view-supply-overdue.png"))

@@ -53,7 +53,6 @@ def test_a_wrong_value_is_named_with_its_field() -> None:
             "hall_phone": "电话",
             "court": "示范县人民政府",
             "devices": [{"kind": "window_display"}],
-            "warn_days": "2",
         }
     )
     assert problems["centre_code"] == "中心行政区划代码：应为6至12位数字，现在是“3709”"
@@ -72,8 +71,7 @@ def test_a_wrong_value_is_named_with_its_field() -> None:
     assert problems["hall_phone"].startswith("咨询电话：“电话”不像电话号码")
     assert problems["court"].startswith("行政诉讼管辖法院：应为法院的全称")
     assert problems["devices"] == "排队设备：第1台设备：设备设置缺少 port（端口设置）"
-    assert problems["warn_days"] == "到期前多少个工作日亮黄灯：应为整数"
-    assert len(problems) == 13
+    assert len(problems) == 12
 
 
 def test_values_are_kept_as_their_rule_says() -> None:
@@ -254,3 +252,28 @@ def test_the_rules_name_what_printing_knows() -> None:
     from printing import settings as printing_settings
 
     assert settings_rules.QR_FIELDS == printing_settings.QR_FIELDS
+
+
+def test_an_old_settings_file_with_warn_days_still_loads_and_sheds_it(tmp_path: Path) -> None:
+    """warn_days is retired (the lights use the hall's 电子监察 margins): an old
+    settings.json and an old hall file still load whole, without it."""
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps({"schema": 1, "warn_days": 5, "window_no": "7", "large_font": True}),
+        encoding="utf-8",
+    )
+    s = Settings.load(path)
+    assert s.get("window_no") == "7" and s.get("large_font") is True
+    assert not s.is_set("warn_days") and s.problems() == {}
+    with pytest.raises(KeyError):
+        s.get("warn_days")
+    s.set("window_no", "8")
+    s.save()
+    on_disk = json.loads(path.read_text(encoding="utf-8"))
+    assert "warn_days" not in on_disk and on_disk["window_no"] == "8"
+    assert on_disk["large_font"] is True
+
+    hall = tmp_path / "hall.json"
+    hall.write_text(json.dumps({"warn_days": 3, "hall_name": "示范县便民服务中心"}), "utf-8")
+    found = read_hall_file(hall)
+    assert found.problems == {} and found.values == {"hall_name": "示范县便民服务中心"}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.core.check import Decision
 from app.ui.main_window import MainWindow
 from db.models import CaseRow, DraftRow
-from tests.app.conftest import Keyboard, focused
+from tests.app.conftest import Keyboard, focused, show_case
 
 pytestmark = pytest.mark.gui
 
@@ -264,7 +264,7 @@ def test_preview_on_request_opens_the_documents_without_printing(
     monkeypatch.setattr(window, "open_file", lambda path: opened.append(str(path)))
     keyboard.press(KEY.Key_P, modifier=Qt.KeyboardModifier.ControlModifier)
     assert "请先在“办件”中打开" in window.message.text()
-    window.case_view.show_case(saved.case_no)
+    show_case(qtbot, window.case_view, saved.case_no)
     keyboard.press(KEY.Key_P, modifier=Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
     assert opened[0].endswith("预览-一次性告知书.pdf")

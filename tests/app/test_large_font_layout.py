@@ -18,7 +18,7 @@ from app.ui.case_view import NARROW_WIDTH
 from app.ui.fonts import install_font
 from app.ui.item_search import HitDelegate, hit_lines
 from app.ui.main_window import MainWindow
-from tests.app.conftest import Keyboard
+from tests.app.conftest import Keyboard, show_case
 from tests.app.test_intake import confirm, fill_person, pick_item, saved_case
 
 pytestmark = pytest.mark.gui
@@ -69,7 +69,7 @@ def test_the_case_view_lays_a_case_out_for_its_width(
     case_no = saved_case(window).case_no
     window.tabs.setCurrentIndex(1)
     view = window.case_view
-    assert view.show_case(case_no)
+    assert show_case(qtbot, view, case_no)
     qtbot.waitUntil(lambda: view.browser.viewport().width() > 0)
     # beside the list on a 1366-pixel screen the view is narrow: one field a row,
     # 必要性 and 应交 under the material's name

@@ -3,14 +3,14 @@ each step, a case moved meanwhile, plain values back."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from app.core.accounts import Clerk
 from app.core.clock import FixedClock
 from app.core.lifecycle import Outcome, StepRefused, StopKind
-from app.services.lifecycle import CaseChangedMeanwhile, LifecycleService
+from app.services.lifecycle import CaseChangedMeanwhile, Lapses, LifecycleService, record_lapses
 from db.store import Store
 from tests.db.test_case_repo import CAL
 from tests.db.test_lifecycle_repo import _accepted
@@ -99,3 +99,106 @@ def test_transfer_to_a_colleague(sqlite_store: Store) -> None:
     assert life.owner == "li" and life.actions == frozenset()
     assert life.owner_name == "李强"
     assert life.timeline[-1].text == "转交给李强：轮岗"
+
+
+# ---------------------------------------------------------------- lapses
+
+
+def _correction(store: Store, at: datetime) -> str:
+    from app.core.check import Decision, MaterialOutcome, Status
+    from app.core.intake import record_intake
+    from db.case_repo import save_case
+    from tests.db.test_case_repo import _all_received, _intake, _stored_item
+
+    vid, it = _stored_item(store)
+    outcomes = _all_received(it)
+    outcomes[2] = MaterialOutcome(Status.MISSING)
+    intake = _intake(vid, it, Decision.CORRECTION, outcomes)
+    with store.session() as s, s.begin():
+        saved = save_case(s, record_intake(intake, CAL, at), centre="370982101", workstation="A1")
+    return saved.case_no
+
+
+def _actions(store: Store, case_no: str) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from db.models import AuditRow, CaseRow
+
+    with store.session() as s:
+        rows = s.execute(
+            select(AuditRow.action, AuditRow.actor)
+            .join(CaseRow, CaseRow.id == AuditRow.case_id)
+            .where(CaseRow.case_no == case_no)
+            .order_by(AuditRow.at, AuditRow.id)
+        )
+        return [(r.action, r.actor) for r in rows]
+
+
+def test_lapses_are_recorded_by_the_program_once_audited_and_synced(sqlite_store: Store) -> None:
+    from sqlalchemy import func, select
+
+    from app.core.check import Decision
+    from db.audit import verify
+    from db.models import SyncOutboxRow
+
+    late = _accepted(sqlite_store, Decision.ACCEPT_DEFERRED)  # 户口簿 by 2026-03-02
+    kept = _accepted(sqlite_store, Decision.ACCEPT_DEFERRED)
+    LifecycleService(sqlite_store, CAL, FixedClock("2026-02-20T09:00"), LI).supply(
+        kept, 1, "户口簿"
+    )
+    old_notice = _correction(sqlite_store, datetime(2026, 2, 12, 9, 30))  # lapses after 03-14
+    new_notice = _correction(sqlite_store, datetime(2026, 2, 20, 9, 30))  # after 03-22
+    with sqlite_store.session() as s:
+        outbox = s.scalar(select(func.count()).select_from(SyncOutboxRow))
+
+    from db.lifecycle_repo import lapse_candidates
+
+    with sqlite_store.session() as s:  # a case whose supplies are all in is not a candidate
+        owing, _ = lapse_candidates(s, date(2026, 3, 3), date(2026, 2, 1))
+    assert [c.case_no for c in owing] == [late]
+    assert not record_lapses(sqlite_store, CAL, datetime(2026, 3, 2, 17))  # the day itself
+    found = record_lapses(sqlite_store, CAL, datetime(2026, 3, 3, 8))
+    assert found == Lapses(supply_overdue=(late,), correction_expired=())
+    assert not record_lapses(sqlite_store, CAL, datetime(2026, 3, 3, 9))  # once
+    assert _actions(sqlite_store, late)[-1] == ("容缺逾期", "system")
+    assert "容缺逾期" not in [a for a, _ in _actions(sqlite_store, kept)]
+    life = LifecycleService(sqlite_store, CAL, FixedClock("2026-03-03T10:00"), WANG).life(late)
+    assert life is not None and life.status == "容缺受理"  # still running, still owed
+    assert life.timeline[-1].text == "容缺材料逾期未补交（承诺2026-03-02前补交）：户口簿"
+    assert life.timeline[-1].actor_name == "系统（自动记录）"
+
+    assert not record_lapses(sqlite_store, CAL, datetime(2026, 3, 14, 18))  # the last day
+    found = record_lapses(sqlite_store, CAL, datetime(2026, 3, 15, 8))
+    assert found == Lapses(supply_overdue=(), correction_expired=(old_notice,))
+    assert not record_lapses(sqlite_store, CAL, datetime(2026, 3, 15, 9))
+    expired = wang_service(sqlite_store).life(old_notice)
+    assert expired is not None and expired.status == "补正逾期"
+    assert expired.timeline[-1].text == "补正期限已过（期限至2026-03-14），申请人未补正"
+    waiting = wang_service(sqlite_store).life(new_notice)
+    assert waiting is not None and waiting.status == "待补正"
+    # a hall with a shorter period: the newer notice lapses too
+    found = record_lapses(sqlite_store, CAL, datetime(2026, 3, 15, 8), correction_days=20)
+    assert found.correction_expired == (new_notice,)
+
+    with sqlite_store.session() as s:
+        assert verify(s).ok  # chained like every step
+        # each recorded lapse goes up to the county
+        assert s.scalar(select(func.count()).select_from(SyncOutboxRow)) == outbox + 3
+
+
+def wang_service(store: Store) -> LifecycleService:
+    return LifecycleService(store, CAL, FixedClock("2026-03-15T10:00"), WANG)
+
+
+def test_the_clerks_list_records_lapses_first(sqlite_store: Store) -> None:
+    from app.core.check import Decision
+    from app.services.supervision import SupervisionService
+
+    late = _accepted(sqlite_store, Decision.ACCEPT_DEFERRED)
+    clock = FixedClock("2026-03-03T08:30")
+    service = SupervisionService(sqlite_store, CAL, clock.today, now=clock.now)
+    due = service.clerk_due("wang")
+    assert late in [a.case.case_no for a in due.rows]
+    assert _actions(sqlite_store, late)[-1] == ("容缺逾期", "system")
+    without = SupervisionService(sqlite_store, CAL, clock.today)  # no clock: nothing recorded
+    assert not without.record_lapses()

@@ -27,6 +27,7 @@ from app.ui.privacy_dialogs import AccessDialog, ExportDialog
 from app.ui.tasks import TaskRunner
 from db.models import ApplicantRow, CaseRow
 from db.store import Store
+from tests.app.conftest import show_case
 from tests.db.test_case_query import CAL, LI, TODAY, ZHANG, seed_cases
 
 pytestmark = pytest.mark.gui
@@ -113,11 +114,12 @@ def test_case_view_shows_whole_logs_once_and_says_when_purged(
     qtbot.addWidget(v)
     v.resize(800, 700)
     v.show()
-    assert v.show_case(seeded.accepted)
+    assert show_case(qtbot, v, seeded.accepted)
     html = v.browser.toPlainText()
     assert ZHANG.id_no in html and ZHANG.phone in html  # whole: the centre's own clerk
-    v._reload(seeded.accepted)  # a step was taken: the same look
-    assert v.show_case(seeded.returned)
+    with qtbot.waitSignal(v.loaded, timeout=10_000):
+        v._reload(seeded.accepted)  # a step was taken: the same look
+    assert show_case(qtbot, v, seeded.returned)
     assert access.wait()
     assert [e.action for e in access.access_list(id_no=ZHANG.id_no)] == [VIEW_CASE]
     assert [e.action for e in access.access_list(id_no=LI.id_no)] == [VIEW_CASE]
@@ -129,7 +131,7 @@ def test_case_view_shows_whole_logs_once_and_says_when_purged(
             .values(applicant_name="", applicant_id_no="", purged_at=datetime(2026, 2, 10))
         )  # fmt: skip
         s.execute(update(ApplicantRow).where(ApplicantRow.case_id == case_id).values(name=""))
-    assert v.show_case(seeded.refused)
+    assert show_case(qtbot, v, seeded.refused)
     text = v.browser.toPlainText()
     assert "本机已按规定于 2026-02-10 清除申请人个人信息" in text
     assert seeded.refused in text and "不予受理" in text and "赵六" not in text

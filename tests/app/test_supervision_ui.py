@@ -91,7 +91,7 @@ def test_sign_in_shows_the_clerks_list_and_enter_opens_the_case(
         keyboard.press(Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: modal() is None)
         assert win.tabs.currentWidget() is win.cases_page
-        assert win.case_view.case_no == "370999101-A1-20260201-0005"
+        qtbot.waitUntil(lambda: win.case_view.case_no == "370999101-A1-20260201-0005")
     finally:
         win.runner.shutdown()
 
@@ -185,7 +185,7 @@ def test_manager_hall_list_filters_counts_and_opens(
         panel.table.selectRow(1)
         keyboard.press(Qt.Key.Key_Return)
         assert win.tabs.currentWidget() is win.cases_page
-        assert win.case_view.case_no == "370999101-A1-20260201-0004"
+        qtbot.waitUntil(lambda: win.case_view.case_no == "370999101-A1-20260201-0004")
     finally:
         win.runner.shutdown()
 

@@ -454,3 +454,22 @@ def test_a_recorded_gap_is_not_taken_where_the_chain_goes_on() -> None:
     for row in rows[:2] + rows[3:]:
         check.entry(*row)
     assert check.broken is not None and check.resumed == []
+
+
+def test_the_mac_is_standard_hmac_sm3() -> None:
+    """entry_mac/head_mac are RFC 2104 HMAC over SM3 (the states precomputed), for a
+    32-byte key and a key longer than SM3's block; different keys, seqs and hashes
+    give different MACs."""
+    import hmac
+
+    from app.core.audit_chain import entry_mac, head_mac
+
+    for key in (bytes(range(32)), bytes(range(100))):
+        expected = hmac.new(key, b"yc-audit-mac-1|7|" + b"ab" * 32, "sm3").hexdigest()
+        assert entry_mac(key, 7, "ab" * 32) == expected
+        head = hmac.new(key, b"yc-audit-mac-1|head|3|7|" + b"ab" * 32, "sm3").hexdigest()
+        assert head_mac(key, 3, 7, "ab" * 32) == head
+    k = bytes(range(32))
+    macs = {entry_mac(k, 7, "ab" * 32), entry_mac(k, 8, "ab" * 32),
+            entry_mac(k, 7, "ac" * 32), entry_mac(bytes(32), 7, "ab" * 32)}  # fmt: skip
+    assert len(macs) == 4

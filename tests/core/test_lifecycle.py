@@ -15,6 +15,7 @@ from app.core.lifecycle import (
     IN_PROGRESS,
     MOVES,
     STEP_ACTIONS,
+    SYSTEM,
     Actor,
     Approve,
     CaseState,
@@ -33,10 +34,13 @@ from app.core.lifecycle import (
     StepRefused,
     StopKind,
     Supply,
+    SupplyOverdue,
     Transfer,
     Withdraw,
     actions_for,
     apply_step,
+    correction_deadline,
+    deferral_terms,
     describe,
     reachable,
     refusal,
@@ -46,7 +50,7 @@ from app.core.lifecycle import (
     with_history,
 )
 from app.core.paths import resource
-from app.core.workdays import WorkCalendar, load_calendar_dir
+from app.core.workdays import LimitUnit, WorkCalendar, load_calendar_dir
 
 CLERK = Actor("wang", "王芳", "clerk")
 OTHER = Actor("li", "李强", "clerk")
@@ -347,6 +351,78 @@ def test_supply_refusals_and_overdue(cal: WorkCalendar) -> None:
     assert replace(s, supply_by=None).overdue_supplies(date(2027, 1, 1)) == ()
 
 
+def test_supply_overdue_is_recorded_once_by_the_program(cal: WorkCalendar) -> None:
+    s = case(status="容缺受理", deferred=("场地证明", "健康证明"), supply_by=date(2026, 3, 5),
+             supplied=("健康证明",))  # fmt: skip
+    on_the_day = datetime(2026, 3, 5, 23, 59)
+    assert refused(s, SupplyOverdue(SYSTEM, on_the_day), cal) == (
+        "承诺补交日期2026-03-05尚未过去，不能记为容缺逾期"
+    )
+    assert refused(s, SupplyOverdue(CLERK, datetime(2026, 3, 6)), cal) == (
+        "容缺逾期由系统在承诺补交日期过后自动记录"
+    )
+    r = apply_step(s, SupplyOverdue(SYSTEM, datetime(2026, 3, 9, 8)), cal)
+    assert r.action == "容缺逾期" and r.changes == {} and r.state.status == "容缺受理"
+    assert r.detail == {"materials": ["场地证明"], "supply_by": "2026-03-05",
+                        "overdue_since": "2026-03-06", "status_from": "容缺受理"}  # fmt: skip
+    assert refused(r.state, SupplyOverdue(SYSTEM, datetime(2026, 3, 10)), cal) == (
+        "该办件的容缺逾期已经记录过了"
+    )
+    # read back from the audit entries: still once
+    again = with_history(s, [Entry(datetime(2026, 3, 9, 8), "system", r.action, r.detail)])
+    assert again.supply_overdue_recorded
+    assert refusal(again, SupplyOverdue(SYSTEM, datetime(2026, 3, 10))) is not None
+    # the material may still come, late; afterwards nothing is overdue
+    late = apply_step(r.state, Supply(CLERK, datetime(2026, 3, 10, 9), "场地证明"), cal)
+    assert late.detail["late"] is True and late.state.status == "已受理"
+    complete = replace(s, supplied=("健康证明", "场地证明"))
+    assert refused(complete, SupplyOverdue(SYSTEM, datetime(2026, 3, 9)), cal) == (
+        "容缺材料已经补齐，没有逾期"
+    )
+    assert describe(r.action, r.detail) == "容缺材料逾期未补交（承诺2026-03-05前补交）：场地证明"
+
+
+def test_terms_of_a_deferred_acceptance() -> None:
+    entries = [
+        Entry(datetime(2026, 3, 3, 10), "li", "容缺补交",
+              {"material": "健康证明", "received_by": "li", "late": False, "actor_name": "李强"}),
+        Entry(datetime(2026, 3, 9, 8), "system", "容缺逾期", {"materials": ["场地证明"]}),
+    ]  # fmt: skip
+    terms = deferral_terms("容缺受理", ["场地证明", "健康证明"], date(2026, 3, 5), "张三", entries)
+    assert terms is not None
+    assert terms.outstanding == ("场地证明",) and terms.promisor == "张三"
+    got = terms.supplied["健康证明"]
+    assert (got.at, got.login, got.name, got.late) == (
+        datetime(2026, 3, 3, 10),
+        "li",
+        "李强",
+        False,
+    )
+    assert terms.overdue_recorded == date(2026, 3, 9)
+    assert not terms.overdue(date(2026, 3, 5)) and terms.overdue(date(2026, 3, 6))
+    assert terms.undertakings[2].startswith("三、逾期未补交")
+    assert deferral_terms("受理", [], date(2026, 3, 5), "张三", entries) is None
+    assert deferral_terms("容缺受理", ["场地证明"], None, "张三", entries) is None
+
+
+def test_correction_expires_by_the_program_only_after_its_period(cal: WorkCalendar) -> None:
+    s = case(status="待补正", owner="wang")
+    deadline = correction_deadline(date(2026, 2, 2), 30)
+    assert deadline == date(2026, 3, 4)  # natural days, whatever the calendar says
+    assert refused(s, CorrectionExpired(SYSTEM, datetime(2026, 3, 4, 23), "", deadline), cal) == (
+        "补正期限（至2026-03-04）尚未过去，不能记为补正逾期"
+    )
+    assert refused(s, CorrectionExpired(SYSTEM, AT), cal) == (
+        "补正期限（至未定）尚未过去，不能记为补正逾期"
+    )
+    r = apply_step(s, CorrectionExpired(SYSTEM, datetime(2026, 3, 5, 8), "", deadline), cal)
+    assert r.state.status == "补正逾期"
+    assert r.detail == {"note": "", "deadline": "2026-03-04", "automatic": True,
+                        "status_from": "待补正"}  # fmt: skip
+    assert describe(r.action, r.detail) == "补正期限已过（期限至2026-03-04），申请人未补正"
+    assert refused(r.state, CorrectionExpired(SYSTEM, datetime(2026, 3, 6), "", deadline), cal)
+
+
 # ---------------------------------------------------------------- 补正 and 撤回
 
 
@@ -407,7 +483,7 @@ def test_clock_stop_across_the_2026_spring_festival(cal: WorkCalendar) -> None:
     assert start.state.stop == OpenStop("公示", "公示", date(2026, 2, 12), 10)
     assert start.action == "特别程序开始"
     assert start.detail == {"kind": "公示", "reason": "公示", "start": "2026-02-12",
-                            "allowed_days": 10, "status_from": "已受理"}  # fmt: skip
+                            "allowed_days": 10, "unit": "工作日", "status_from": "已受理"}  # fmt: skip
     # Thu 12, Fri 13, Sat 14 (调休上班), then 春节 15–23, Tue 24, Wed 25: 5 working days
     assert stop_days(cal, date(2026, 2, 12), date(2026, 2, 25)) == 5
     end = apply_step(start.state, EndStop(CLERK, datetime(2026, 2, 25, 16), " 公示无异议 "), cal)
@@ -418,8 +494,78 @@ def test_clock_stop_across_the_2026_spring_festival(cal: WorkCalendar) -> None:
     assert end.detail == {
         "kind": "公示", "start": "2026-02-12", "end": "2026-02-25", "allowed_days": 10,
         "used_days": 5, "over_days": 0, "due_before": "2026-02-27", "due_after": "2026-03-05",
-        "note": "公示无异议", "status_from": "已受理",
+        "note": "公示无异议", "status_from": "已受理", "unit": "工作日", "counted_days": 5,
     }  # fmt: skip
+
+
+def test_a_natural_day_item_shifts_in_natural_days_across_the_spring_festival(
+    cal: WorkCalendar,
+) -> None:
+    """An item whose limits are in 自然日: the stop moves both dates on by every day it
+    took (not by its working days), counted again from acceptance (not from a due
+    date that had rolled over the holiday)."""
+    s = case(
+        promised_date=date(2026, 2, 24), due_date=date(2026, 2, 24),
+        limit_unit=LimitUnit.NATURAL, accepted_on=date(2026, 2, 2), limit_days=20,
+        statutory_date=date(2026, 3, 4), statutory_days=30, statutory_unit=LimitUnit.NATURAL,
+    )  # fmt: skip
+    # Mon 2 Feb + 20 days = Sun 22 Feb, in 春节 (15–23): due Tue 24
+    assert cal.due(date(2026, 2, 2), 20, LimitUnit.NATURAL).date == s.due_date
+    assert cal.due(date(2026, 2, 2), 30, LimitUnit.NATURAL).date == s.statutory_date
+    start = apply_step(s, StartStop(CLERK, datetime(2026, 2, 10, 9), StopKind.TESTING, "检测", 30),
+                       cal)  # fmt: skip
+    assert describe(start.action, start.detail) == "特别程序开始：检验检测，检测（时限30日）"
+    end = apply_step(start.state, EndStop(CLERK, datetime(2026, 2, 25, 16)), cal)
+    # Tue 10 … Wed 25 Feb: 16 days (7 of them working days)
+    assert end.detail["used_days"] == 16 and end.detail["counted_days"] == 16
+    assert stop_days(cal, date(2026, 2, 10), date(2026, 2, 25)) == 7
+    # 2 Feb + 20 + 16 = Tue 10 March (by working days it would be Wed 4 March; from
+    # the rolled 24 Feb, Thu 12 March)
+    assert end.state.due_date == date(2026, 3, 10)
+    # 2 Feb + 30 + 16 = Fri 20 March
+    assert end.state.statutory_date == date(2026, 3, 20)
+    assert end.changes == {"clock_stopped_on": None, "due_date": date(2026, 3, 10),
+                           "statutory_date": date(2026, 3, 20)}  # fmt: skip
+    assert end.state.stopped_days == 16 and end.state.statutory_stopped_days == 16
+    assert describe(end.action, end.detail) == (
+        "特别程序结束：用时16日，办结期限顺延至2026-03-10，法定办结期限顺延至2026-03-20"
+    )
+    # a second stop adds to the first, from acceptance: 2 Feb + 20 + 16 + 3
+    again = apply_step(end.state, StartStop(CLERK, datetime(2026, 3, 2, 9), StopKind.SITE, "x", 5),
+                       cal).state  # fmt: skip
+    second = apply_step(again, EndStop(CLERK, datetime(2026, 3, 4, 9)), cal)
+    assert second.state.due_date == date(2026, 3, 13)
+    assert second.state.statutory_date == date(2026, 3, 23)  # 2 Feb + 49 days
+    # read back from the entries, the totals are the same
+    entries = [Entry(datetime(2026, 2, 25, 16), "wang", end.action, end.detail),
+               Entry(datetime(2026, 3, 4, 9), "wang", second.action, second.detail)]  # fmt: skip
+    back = with_history(s, entries)
+    assert (back.stopped_days, back.statutory_stopped_days) == (19, 19)
+
+
+def test_the_statutory_date_pauses_too_across_national_day(cal: WorkCalendar) -> None:
+    """The stop moves the statutory date as well, by the days the stop may count
+    (its allowed days, not the overrun), each limit in its own unit."""
+    working = case(due_date=date(2026, 9, 30), statutory_date=date(2026, 10, 14))
+    natural = replace(working, accepted_on=date(2026, 9, 14), statutory_days=30,
+                      statutory_unit=LimitUnit.NATURAL)  # fmt: skip
+    assert cal.due(date(2026, 9, 14), 30, LimitUnit.NATURAL).date == date(2026, 10, 14)
+    for s, statutory in ((working, date(2026, 10, 20)), (natural, date(2026, 10, 21))):
+        start = apply_step(
+            s, StartStop(CLERK, datetime(2026, 9, 24, 9), StopKind.EXPERTS, "专家评审", 4), cal
+        )
+        end = apply_step(start.state, EndStop(CLERK, datetime(2026, 10, 9, 17)), cal)
+        # used Thu 24, Mon 28, Tue 29, Wed 30 Sept, Thu 8, Fri 9 Oct: 6 working days, 4
+        # allowed (to Wed 30 Sept): the promise moves on 4 working days to Mon 12 Oct
+        assert end.detail["used_days"] == 6 and end.state.due_date == date(2026, 10, 12)
+        # 工作日: Wed 14 Oct + 4 = Tue 20; 自然日: Thu 24 – Wed 30 Sept is 7 days,
+        # 14 Sept + 30 + 7 = Wed 21 Oct
+        assert end.state.statutory_date == statutory
+        assert end.changes["statutory_date"] == statutory
+    # a case without a statutory date (即办件, old rows) keeps none
+    plain = apply_step(case(stop=OpenStop("公示", "x", date(2026, 9, 24), 4)),
+                       EndStop(CLERK, datetime(2026, 9, 25, 9)), cal)  # fmt: skip
+    assert "statutory_date" not in plain.changes and plain.state.statutory_date is None
 
 
 def test_clock_stop_inside_the_spring_festival_uses_no_working_day(cal: WorkCalendar) -> None:
@@ -652,7 +798,7 @@ def test_not_a_step_is_a_programming_error(cal: WorkCalendar) -> None:
 
 def test_step_actions_name_every_step() -> None:
     assert STEP_ACTIONS == (
-        "审查", "核准", "退回", "转交", "办结", "出件", "容缺补交", "补正逾期", "撤回",
+        "审查", "核准", "退回", "转交", "办结", "出件", "容缺补交", "容缺逾期", "补正逾期", "撤回",
         "特别程序开始", "特别程序结束",
     )  # fmt: skip
 
@@ -670,6 +816,7 @@ def test_why_not_says_the_reason_for_each_step(cal: WorkCalendar) -> None:
     assert reasons["核准"] == "办件状态为“已受理”，不能核准：办件需先经审查，才由首席代表核准或退回"
     assert reasons["容缺补交"] == "没有待补交的容缺材料"
     assert reasons["特别程序结束"] == "该办件没有进行中的特别程序"
+    assert reasons["容缺逾期"] == "容缺逾期由系统在承诺补交日期过后自动记录"
     deferred = case(status="容缺受理", deferred=("场地证明",), supplied=())
     assert why_not(deferred, OTHER, AT)["容缺补交"] is None
     assert why_not(replace(deferred, status="待补正"), OTHER, AT)["容缺补交"] == (

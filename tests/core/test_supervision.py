@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -350,7 +351,13 @@ def test_paused_case_has_no_light_no_remaining_and_is_not_listed() -> None:
     assert a.light is Light.PAUSED
     assert a.remaining is None
     assert a.categories == ()
-    assert a.past_statutory is True  # the legal limit is not paused by the flag alone
+    # the statutory limit pauses with the clock (特别程序 time is not counted): a stop
+    # of unknown start is not past it; one that began after the limit passed is
+    assert a.past_statutory is False
+    began = watched(due="2026-02-24", statutory="2026-02-27", paused=True)
+    for since, past in (("2026-02-27", False), ("2026-02-28", False), ("2026-03-02", True)):
+        b = assess(counter(), D("2026-03-02"), replace(began, paused_since=D(since)), DEFAULT)
+        assert b.past_statutory is past, since
 
 
 @pytest.mark.parametrize(

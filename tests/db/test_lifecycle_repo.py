@@ -260,3 +260,33 @@ def test_migration_0011_up_backfills_and_down_removes(
         assert stopped is None and owner == "wang"
     finally:
         engine.dispose()
+
+
+def test_a_clock_stop_moves_both_dates_of_a_natural_day_item(sqlite_store: Store) -> None:
+    """特别程序 on an item whose limits are in 自然日: due_date and statutory_date both
+    move on by the stop's natural days, written in the step's transaction and chained."""
+    from app.core.workdays import LimitUnit
+    from db.audit import verify
+
+    vid, it = _stored_item(sqlite_store, promised_days=20, promised_unit=LimitUnit.NATURAL,
+                           statutory_unit=LimitUnit.NATURAL)  # fmt: skip
+    intake = _intake(vid, it, Decision.ACCEPT)
+    with sqlite_store.session() as s, s.begin():
+        case_no = save_case(s, record_intake(intake, CAL, NOW), centre="370982101",
+                            workstation="A1").case_no  # fmt: skip
+    with sqlite_store.session() as s:
+        row = s.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).one()
+        # Thu 12 Feb + 20 days = Wed 4 March, both limits
+        assert (row.due_date, row.statutory_date) == (date(2026, 3, 4), date(2026, 3, 4))
+    _step(sqlite_store, case_no,
+          StartStop(CLERK, datetime(2026, 2, 13, 9), StopKind.TESTING, "检测", 30))  # fmt: skip
+    _step(sqlite_store, case_no, EndStop(CLERK, datetime(2026, 2, 24, 15)))
+    with sqlite_store.session() as s:
+        row = s.scalars(select(CaseRow).where(CaseRow.case_no == case_no)).one()
+        # 13–24 Feb (over 春节) is 12 days: 12 Feb + 32 = Mon 16 March (by working days,
+        # 4 of them, it would have been Tue 10 March)
+        assert (row.due_date, row.statutory_date) == (date(2026, 3, 16), date(2026, 3, 16))
+        assert row.clock_stopped_on is None
+        assert verify(s).ok
+        rec = read_case(s, case_no)
+        assert rec is not None and rec.state.stopped_days == 12

@@ -230,3 +230,72 @@ def test_a_county_step_comes_down_into_the_chain_through_a_receipt(
         conn.execute(text("UPDATE audit_entry SET actor = '某人' WHERE seq IS NULL"))
     with ws.session() as s:
         assert [b.kind for b in verify(s).breaks] == ["county"]
+
+
+# ---------------------------------------------------------------- the county as anchor (c0012)
+
+
+def test_a_rechained_rewrite_of_synced_history_is_caught_by_the_county(
+    central: Central, ws: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The attack: an entry the county already has is rewritten on the workstation and
+    the chain recomputed from it to the head. Locally (without the key) it verifies;
+    the county, which holds the head as it arrived, finds it at the next sync, even
+    with nothing new to push, lists it per workstation until acknowledged."""
+    from app import cli
+    from tests.db.test_audit_key import rewrite_and_rechain
+
+    save_cases(ws, 3)
+    client(ws, central).sync_once()
+    assert admin.audit_breaks(central.admin_url) == []
+    rewrite_and_rechain(ws, 2, "li")
+    with ws.session() as s:
+        assert verify(s).ok  # invisible here
+    report = client(ws, central).sync_once()
+    assert any("被改写" in w for w in report.warnings), report.warnings
+    found = admin.audit_breaks(central.admin_url)
+    assert [(b["centre"], b["workstation"], b["kind"], b["seq"]) for b in found] == [
+        (CENTRE_A, "A1", "rewrite", 3)
+    ]
+    assert "第 3 条记录的哈希与县中心收到的不符" in found[0]["reason"]
+    client(ws, central).sync_once()  # found again: listed once
+    assert len(admin.audit_breaks(central.admin_url)) == 1
+    assert _head(central)["broken_seq"] == 3
+
+    url = ["--url", central.admin_url]
+    assert cli.main(["central", "audit-breaks", *url]) == 3
+    out = capsys.readouterr().out
+    assert f"工作站 {CENTRE_A}-A1：" in out and "已同步记录被改写 第 3 条" in out
+    assert cli.main(["central", "audit-breaks", "--ack", str(found[0]["id"]), *url]) == 2
+    assert "--reason" in capsys.readouterr().err
+    assert cli.main(["central", "audit-breaks", "--ack", str(found[0]["id"]),
+                     "--reason", "已核查：维修人员改过数据库，已报告", *url]) == 0  # fmt: skip
+    assert "已确认断点" in capsys.readouterr().out
+    assert cli.main(["central", "audit-breaks", *url]) == 0
+    assert "没有未确认的审计链断点" in capsys.readouterr().out
+    assert cli.main(["central", "audit-breaks", "--all", *url]) == 0
+    assert "已核查：维修人员改过数据库，已报告" in capsys.readouterr().out
+    assert cli.main(["central", "audit-breaks", "--ack", str(found[0]["id"]),
+                     "--reason", "again", *url]) == 1  # fmt: skip
+    assert "已于" in capsys.readouterr().err
+
+
+def test_an_intact_workstation_leaves_no_break_and_arrival_breaks_are_listed(
+    central: Central, ws: Store
+) -> None:
+    save_cases(ws, 2)
+    client(ws, central).sync_once()
+    client(ws, central).sync_once()  # compared, matching
+    assert admin.audit_breaks(central.admin_url, include_acked=True) == []
+    # a break found on arrival (c0005's check) is listed too: an entry edited before
+    # it went up
+    save_cases(ws, 1, tag="x")
+    [(seq, entry)] = _outbox_audit(ws)
+
+    def edit(payload: dict[str, Any]) -> None:
+        payload["audit_entry"][0]["actor"] = "forged"
+
+    _set_payload(ws, seq, edit)
+    client(ws, central).sync_once()
+    kinds = [(b["kind"], b["seq"]) for b in admin.audit_breaks(central.admin_url)]
+    assert kinds == [("arrival", entry["seq"])]

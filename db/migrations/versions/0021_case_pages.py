@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0021'
-down_revision = '0019'  # rechained at the merge of main: after the personal data retention
+down_revision = '0020'  # rechained at the merges: after the audit key
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0013"
-down_revision = "c0009"  # rechained at the merge of main: after the bundles
+down_revision = "c0012"  # rechained at the merges: after the audit anchor
 branch_labels = None
 depends_on = None
 
