@@ -18,7 +18,6 @@ case row the county's change left, so they are covered as well.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -245,8 +244,10 @@ def _chained(session: Session, batch: int) -> Generator[Any, None, None]:
     return _rows(session, CHAINED_SQL + " ORDER BY seq", batch)
 
 
-def _read_only(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def _read_only(path: str) -> Any:
+    from db import cipher
+
+    return cipher.connect(path, read_only=True)
 
 
 def _chain_part(
@@ -282,7 +283,7 @@ def _case_part(path: str, lo: int, hi: int, batch: int) -> tuple[int, ChainBreak
         return part.cases, found
 
 
-def _cursor_rows(cursor: sqlite3.Cursor, batch: int) -> Iterator[Any]:
+def _cursor_rows(cursor: Any, batch: int) -> Iterator[Any]:
     while rows := cursor.fetchmany(batch):
         yield from rows
 
