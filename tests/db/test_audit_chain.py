@@ -20,6 +20,7 @@ from db.case_repo import save_case
 from db.models import AuditChainRow, AuditRow, CaseRow
 from db.store import Store
 from tests.db.test_case_repo import CAL, NOW, _intake, _stored_item
+from tests.rawdb import raw
 
 
 def _cases(store: Store, n: int, decision: Decision = Decision.ACCEPT) -> list[str]:
@@ -274,7 +275,6 @@ def test_two_processes_writing_at_once_never_fork_the_chain(sqlite_store: Store)
 
 
 def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
 
     from app.context import open_context
     from app.core.clock import FixedClock
@@ -283,7 +283,7 @@ def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> Non
     from tests.factories import demo_intake
 
     data, _ = _old_install(tmp_path)
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         old = c.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
     assert old >= 4
     clock = FixedClock(datetime(2026, 3, 4, 9, 0))
@@ -300,7 +300,7 @@ def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> Non
             assert result.ok and result.entries > old
     finally:
         ctx.close()
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         c.execute("UPDATE cases SET promised_date = '2027-01-01' WHERE rowid = 1")
     ctx = open_context(None, str(data), clock=clock)
     try:
