@@ -35,8 +35,8 @@ def _test_store_key() -> None:
 
 _test_store_key()
 
-from app.core.paths import resource
-from db.store import Store, open_store
+from app.core.paths import resource  # noqa: E402  (after the environment above)
+from db.store import Store, open_store  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "YICHUANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
