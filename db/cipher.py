@@ -388,3 +388,56 @@ def error_class() -> type[Exception]:
     """sqlcipher3's base error (its own, not sqlite3.Error)."""
     err: type[Exception] = dbapi().Error
     return err
+
+
+# ---------------------------------------------------------------- kept documents
+
+SEALED_MAGIC = b"YCSEAL1\x00"  # then a 12-byte nonce, then AES-256-GCM ciphertext + tag
+SEALED_SUFFIX = ".enc"
+_DOC_INFO = b"yichuang kept documents v1"
+
+
+def _document_key() -> bytes:
+    """A key of its own for the documents, derived from the store key (HKDF-SHA256):
+    the store key itself is never used twice."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(hashes.SHA256(), KEY_BYTES, salt=None, info=_DOC_INFO).derive(
+        store_key(create=True)
+    )
+
+
+def seal(data: bytes, name: str) -> bytes:
+    """``data`` encrypted and authenticated; ``name`` (the file's place under the
+    documents folder) is bound to it, so a file moved to another case does not open."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    return SEALED_MAGIC + nonce + AESGCM(_document_key()).encrypt(nonce, data, name.encode())
+
+
+def unseal(blob: bytes, name: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not blob.startswith(SEALED_MAGIC) or len(blob) < len(SEALED_MAGIC) + 12 + 16:
+        raise StoreKeyError(f"文书文件 {name} 不是一窗通加密保存的文件。")
+    nonce = blob[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 12]
+    try:
+        return AESGCM(_document_key()).decrypt(nonce, blob[len(SEALED_MAGIC) + 12 :], name.encode())
+    except InvalidTag as exc:
+        raise StoreKeyError(
+            f"文书文件 {name} 无法用本机保管的密钥解开（密钥不对，或文件被改动）。"
+        ) from exc
+
+
+def write_sealed(path: Path, data: bytes, name: str) -> None:
+    """The sealed document written beside ``path`` first and renamed into place."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(seal(data, name))
+    os.replace(tmp, path)
+
+
+def read_sealed(path: Path, name: str) -> bytes:
+    return unseal(path.read_bytes(), name)
