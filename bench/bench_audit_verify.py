@@ -15,7 +15,6 @@ Prints ``figure NAME VALUE UNIT`` lines.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -51,7 +54,9 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
 
     store = open_store(f"sqlite:///{path}")
     store.close()
-    conn = sqlite3.connect(path)
+    from db import cipher
+
+    conn = cipher.connect(path)  # encrypted, as the program keeps it
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     base = datetime(2026, 3, 2, 9, 0)

@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
+
 BARE = """
 import sys
 from PySide6.QtCore import QTimer
