@@ -78,7 +78,7 @@ def build(path: Path, cases: int = 250_000, steps: int = 4) -> int:
                 previous_case_id=None,
             )  # fmt: skip
             case_rows.append(case)
-            rh = case_row_hash(case)
+            rh = case_row_hash(case, 1)  # the columns written here are form 1's
             for k in range(steps):
                 e = dict(id=uuid7(), case_id=cid, at=at + timedelta(minutes=k), actor="wangfang",
                          action=actions[k % 4], detail={"step": k, "note": "材料齐全，予以受理"})  # fmt: skip
