@@ -52,8 +52,9 @@ class DeferredStore:
     """The local store, opened on first use by whichever thread asks first; the
     others wait. Offers the part of Store's interface that callers use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
         self._url = url
+        self._settings = settings
         self._store: Store | None = None
         self._lock = threading.Lock()
 
@@ -72,6 +73,10 @@ class DeferredStore:
                 from db.store import open_store
 
                 opened = open_store(self._url)
+                if self._settings is not None:
+                    from app.context import use_audit_hash
+
+                    use_audit_hash(self._settings)
                 for name in _WARM_MODULES:
                     importlib.import_module(name)
                 self._store = opened
@@ -131,7 +136,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
         return None
     settings = Settings.load(folder / "settings.json")
     calendar = with_pulled_calendar(shipped_calendar(), first.calendar_docs)
-    store = DeferredStore(url)
+    store = DeferredStore(url, settings)
     context = AppContext(
         folder,
         store,

@@ -62,8 +62,13 @@ def _one_break(store: Store):  # type: ignore[no-untyped-def]
 def verify_store(store: Store):  # type: ignore[no-untyped-def]
     """Verify in small batches (the streaming path is taken) in one process and, on
     SQLite, in two worker processes over seq ranges: both must find the same."""
+    from db.audit import _verify
+
     with store.session() as s:
         one = verify(s, batch=2)
+    with store.session() as s:  # the ordinary path, which alone words a break: the same
+        slow = _verify(s, 2, 1, fast=False)
+    assert (slow.breaks, slow.resumed) == (one.breaks, one.resumed)
     if store.engine.dialect.name == "sqlite":
         with store.session() as s:
             two = verify(s, batch=2, workers=2)
