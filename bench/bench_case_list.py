@@ -186,7 +186,8 @@ def database(cases: int, rebuild: bool) -> Path:
 
     folder = Path(tempfile.gettempdir()) / "yichuang-bench"
     folder.mkdir(exist_ok=True)
-    path = folder / f"cases-{cases}-{head_revision()}-v{BUILD_VERSION}.sqlite3"
+    # "-enc": the file is encrypted (db/cipher.py) and opens only with this key
+    path = folder / f"cases-{cases}-{head_revision()}-v{BUILD_VERSION}-enc.sqlite3"
     if rebuild or not path.exists():
         for old in folder.glob(f"cases-{cases}-*.sqlite3*"):  # older schemas: 400 MB each
             old.unlink()

@@ -135,8 +135,9 @@ def bench_save(count: int = 300) -> None:
 def _plain_engines() -> object:
     """For the comparison only: stores opened as before encryption (stdlib sqlite3, no
     key). Returns the original engine maker, to put back."""
-    import db.store
     from sqlalchemy import create_engine
+
+    import db.store
 
     original = db.store._encrypted_engine
     db.store._encrypted_engine = lambda url, _database: create_engine(url)  # type: ignore[assignment]

@@ -179,9 +179,8 @@ def same_indexes(path: Path) -> None:
 
     from sqlalchemy import create_engine
 
-    from db.models import CaseRow
-
     from db import cipher
+    from db.models import CaseRow
 
     with cipher.connect(path) as con:
         have = {

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from app.core.audit_chain import (
     ALGORITHM,
     CASE_FORMS,
-    ENTRY_FORM,
     CURRENT_CASE_FORM,
+    ENTRY_FORM,
     GENESIS,
     START,
     ChainBreak,

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from app.context import AppContext
 from app.core.check import Decision
 from app.services.counter import CounterService
-from app.services.documents import DocumentService, sealed_name, seal_old_documents
+from app.services.documents import DocumentService, seal_old_documents, sealed_name
 from db import cipher
 from tests.factories import demo_intake
 

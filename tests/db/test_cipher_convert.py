@@ -106,17 +106,21 @@ def test_a_kill_at_any_moment_of_the_conversion_loses_nothing(tmp_path: Path, st
 def test_the_first_start_of_the_new_version_encrypts_and_migrates(tmp_path: Path) -> None:
     from db.store import current_revision, head_revision, open_store
 
-    path, expected = _plain_with_wal(tmp_path)
+    path, _ = _plain_with_wal(tmp_path)
     store = open_store(f"sqlite:///{path}")
     try:
         assert current_revision(store.engine) == head_revision()
     finally:
         store.close()
+    with raw(path) as con:  # the rows that lived only in the old version's WAL are there
+        assert con.execute(
+            "SELECT count(*) FROM sync_state WHERE key LIKE 'wal-only-%'"
+        ).fetchone()[0] == 200
     assert not cipher.is_plain(path)
     for name in (path.name, f"{path.name}-wal"):
         f = path.parent / name
         if f.exists():
-            assert "110101199003077777".encode() not in f.read_bytes()
+            assert b"110101199003077777" not in f.read_bytes()
     # the copy kept before migrating is encrypted too
     (kept,) = (path.parent / "backups").glob("premigrate-*.sqlite3")
     assert not cipher.is_plain(kept)
