@@ -27,6 +27,7 @@ import secrets
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,20 @@ def forget_cached_key() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+@contextlib.contextmanager
+def ephemeral_key() -> Iterator[None]:
+    """A throwaway key for this process while inside (the installation's self-check
+    makes a temporary store: it must not need, nor touch, the machine's key)."""
+    global _cached
+    with _lock:
+        before, _cached = _cached, secrets.token_bytes(KEY_BYTES)
+    try:
+        yield
+    finally:
+        with _lock:
+            _cached = before
 
 
 def key_file() -> Path | None:
