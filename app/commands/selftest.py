@@ -105,10 +105,9 @@ def check_pdf() -> str:
 
 
 def check_database() -> str:
+    from db import cipher
     from db.location import head_by_reading_scripts
     from db.store import current_revision, open_store
-
-    from db import cipher
 
     # encrypted like the real store (SQLCipher loads and works), with a throwaway key
     with tempfile.TemporaryDirectory(prefix="yichuang-selftest-") as tmp, cipher.ephemeral_key():
