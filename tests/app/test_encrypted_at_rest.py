@@ -110,3 +110,32 @@ def test_the_plain_documents_of_an_older_version_are_sealed(tmp_path: Path) -> N
     os.replace(sealed, other)
     with pytest.raises(cipher.StoreKeyError, match="无法用本机保管的密钥解开"):
         cipher.read_sealed(other, sealed_name(folder, other))
+
+
+def test_a_plain_backup_of_an_older_version_is_restored_encrypted(tmp_path: Path) -> None:
+    import shutil
+
+    from alembic.script import ScriptDirectory
+
+    from db.backup import restore
+    from db.store import alembic_config, current_revision, head_revision, open_store
+    from tests.rawdb import raw
+
+    old = Path(__file__).resolve().parents[1] / "data" / "upgrade" / "yichuang-0005.sqlite3"
+    backups = tmp_path / "data" / "backups"
+    backups.mkdir(parents=True)
+    plain = backups / "manual-20260301-120000.sqlite3"
+    shutil.copyfile(old, plain)
+    assert cipher.is_plain(plain)
+    db_file = tmp_path / "data" / "yichuang.sqlite3"
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    restore(plain, db_file, datetime(2026, 3, 2, 11, 0), known_revisions=known, current_lost=True)
+    assert not cipher.is_plain(db_file)
+    assert "张三".encode() not in db_file.read_bytes()
+    with raw(db_file) as c:
+        assert ("张三",) in c.execute("SELECT name FROM applicant").fetchall()
+    store = open_store(f"sqlite:///{db_file}")  # and the program opens and migrates it
+    try:
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.close()
