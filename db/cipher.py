@@ -217,9 +217,12 @@ def store_key(*, create: bool) -> bytes:
         try:
             text = backend.get_password(SERVICE, ACCOUNT)
             if text is None and create:
-                backend.set_password(SERVICE, ACCOUNT, secrets.token_bytes(KEY_BYTES).hex())
-                text = backend.get_password(SERVICE, ACCOUNT)  # whoever wrote last wins
-                log.info("store key created in the system keyring")
+                with _creation_turn():  # two programs starting at once make one key
+                    text = backend.get_password(SERVICE, ACCOUNT)
+                    if text is None:
+                        backend.set_password(SERVICE, ACCOUNT, secrets.token_bytes(KEY_BYTES).hex())
+                        text = backend.get_password(SERVICE, ACCOUNT)
+                        log.info("store key created in the system keyring")
         except KeyringError as exc:
             raise StoreKeyError(f"读取系统钥匙串失败（{exc}）。数据库未改动。") from exc
         if text is None:
@@ -229,6 +232,25 @@ def store_key(*, create: bool) -> bytes:
             )
         _cached = _parse(text, "系统钥匙串")
         return _cached
+
+
+@contextlib.contextmanager
+def _creation_turn() -> Iterator[None]:
+    """An OS file lock (this user's, in the temporary folder) around making the key:
+    the window and the kiosk started together on a new machine must not each make
+    one (the second would overwrite the first in the keyring, and the file made with
+    the first would never open again)."""
+    import tempfile
+
+    from db.queue.writer_lock import WriterTurn
+
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    turn = WriterTurn(str(Path(tempfile.gettempdir()) / f"yichuang-store-key-{user}"))
+    try:
+        with turn.turn():
+            yield
+    finally:
+        turn.close()
 
 
 # ---------------------------------------------------------------- files
