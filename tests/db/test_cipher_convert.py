@@ -199,3 +199,27 @@ def test_the_key_is_made_in_the_keyring_and_not_in_the_data_folder(
     finally:
         cipher._backend_override.clear()
         cipher.forget_cached_key()
+
+
+def test_programs_starting_together_on_a_new_machine_make_one_key(tmp_path: Path) -> None:
+    """Without the lock around making it, each would write its own key and the file
+    made with the overwritten one would never open again."""
+    ring = tmp_path / "keyring.json"
+    start = time.time() + 2.0
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "db" / "key_child.py"), str(ring), str(start)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)),
+        )  # fmt: skip
+        for _ in range(3)
+    ]
+    keys = []
+    for child in children:
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 0, err
+        keys.append(out.strip())
+    import json
+
+    kept = json.loads(ring.read_text())[f"{cipher.SERVICE}/{cipher.ACCOUNT}"]
+    assert keys == [kept] * 3
