@@ -206,12 +206,10 @@ def test_programs_starting_together_on_a_new_machine_make_one_key(tmp_path: Path
     made with the overwritten one would never open again."""
     ring = tmp_path / "keyring.json"
     start = time.time() + 2.0
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
+    command = [sys.executable, str(ROOT / "tests" / "db" / "key_child.py"), str(ring), str(start)]
     children = [
-        subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "db" / "key_child.py"), str(ring), str(start)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)),
-        )  # fmt: skip
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for _ in range(3)
     ]
     keys = []
