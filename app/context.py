@@ -91,6 +91,7 @@ def open_context(
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(database_url(db, folder))
     settings = Settings.load(folder / "settings.json")
+    use_audit_hash(settings)
     from app.services.audit_key import attach_audit_key
 
     attach_audit_key(store, settings)
@@ -103,6 +104,13 @@ def open_context(
     if demo and not str(settings.get("central_url")).strip():  # else it comes from the county
         ensure_demo_catalogue(context)
     return context
+
+
+def use_audit_hash(settings: Settings) -> None:
+    """The county's choice of the audit chain's hash, for a chain that begins here."""
+    from db.audit import choose_algorithm_for_new_chains
+
+    choose_algorithm_for_new_chains(str(settings.get("audit_hash")))
 
 
 def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]]) -> WorkCalendar:

@@ -53,10 +53,17 @@ class DeferredStore:
     """The local store, opened on first use by whichever thread asks first; the
     others wait. Offers the part of Store's interface that callers use."""
 
-    def __init__(self, url: str, on_open: Callable[[Store], None] | None = None) -> None:
-        """``on_open``: run on the store once it is open, before anyone uses it (the
+    def __init__(
+        self,
+        url: str,
+        settings: Settings | None = None,
+        on_open: Callable[[Store], None] | None = None,
+    ) -> None:
+        """``settings``: the audit chain's algorithm for a new chain (audit_hash);
+        ``on_open``: run on the store once it is open, before anyone uses it (the
         audit key, app/services/audit_key.py)."""
         self._url = url
+        self._settings = settings
         self._on_open = on_open
         self._store: Store | None = None
         self._lock = threading.Lock()
@@ -76,6 +83,10 @@ class DeferredStore:
                 from db.store import open_store
 
                 opened = open_store(self._url)
+                if self._settings is not None:
+                    from app.context import use_audit_hash
+
+                    use_audit_hash(self._settings)
                 if self._on_open is not None:
                     self._on_open(opened)
                 for name in _WARM_MODULES:
@@ -143,7 +154,7 @@ def quick_context(db: str | None, data_dir: str | None) -> QuickStart | None:
 
         attach_audit_key(opened, settings)
 
-    store = DeferredStore(url, on_open=keyed)
+    store = DeferredStore(url, settings, on_open=keyed)
     context = AppContext(
         folder,
         store,

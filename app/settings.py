@@ -223,6 +223,15 @@ REGISTRY: tuple[Setting, ...] = (
         rules.absolute_path,
         restart=True,
     ),
+    Setting(
+        "audit_hash",
+        str,
+        "sm3",
+        "审计链哈希算法（县中心统一选择）：sm3 国密（默认）或 sha256；已开始的链保持原算法",
+        SYNC,
+        _choice("sm3", "sha256"),
+        restart=True,
+    ),
     Setting("sync_interval_s", int, 30, "自动同步间隔（秒）", SYNC, _range(5, 3600, "秒"),
             restart=True),
     Setting(

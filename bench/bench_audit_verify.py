@@ -15,7 +15,6 @@ Prints ``figure NAME VALUE UNIT`` lines.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -58,7 +61,9 @@ def build(path: Path, cases: int = 250_000, steps: int = 4, key: bytes | None = 
 
     store = open_store(f"sqlite:///{path}")
     store.close()
-    conn = sqlite3.connect(path)
+    from db import cipher
+
+    conn = cipher.connect(path)  # encrypted, as the program keeps it
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     base = datetime(2026, 3, 2, 9, 0)
@@ -80,7 +85,7 @@ def build(path: Path, cases: int = 250_000, steps: int = 4, key: bytes | None = 
                 previous_case_id=None,
             )  # fmt: skip
             case_rows.append(case)
-            rh = case_row_hash(case, 1)  # the columns inserted below (form 1)
+            rh = case_row_hash(case, 1)  # the columns written here are form 1's
             for k in range(steps):
                 e = dict(id=uuid7(), case_id=cid, at=at + timedelta(minutes=k), actor="wangfang",
                          action=actions[k % 4], detail={"step": k, "note": "材料齐全，予以受理"})  # fmt: skip

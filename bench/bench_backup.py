@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
+
 CASES = 1_000_000
 
 

@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
+
 CENTRE = "370999101"
 WORKSTATIONS = ("A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "C1", "C2")
 CLERKS = ("王芳", "李娜", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周丽", "吴刚")
@@ -182,7 +186,8 @@ def database(cases: int, rebuild: bool) -> Path:
 
     folder = Path(tempfile.gettempdir()) / "yichuang-bench"
     folder.mkdir(exist_ok=True)
-    path = folder / f"cases-{cases}-{head_revision()}-v{BUILD_VERSION}.sqlite3"
+    # "-enc": the file is encrypted (db/cipher.py) and opens only with this key
+    path = folder / f"cases-{cases}-{head_revision()}-v{BUILD_VERSION}-enc.sqlite3"
     if rebuild or not path.exists():
         for old in folder.glob(f"cases-{cases}-*.sqlite3*"):  # older schemas: 400 MB each
             old.unlink()

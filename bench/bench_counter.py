@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
+
 BARE = """
 import sys
 from PySide6.QtCore import QTimer
@@ -128,6 +132,76 @@ def bench_save(count: int = 300) -> None:
     figure("save_case_median", statistics.median(timings), "ms")
 
 
+def _plain_engines() -> object:
+    """For the comparison only: stores opened as before encryption (stdlib sqlite3, no
+    key). Returns the original engine maker, to put back."""
+    from sqlalchemy import create_engine
+
+    import db.store
+
+    original = db.store._encrypted_engine
+    db.store._encrypted_engine = lambda url, _database: create_engine(url)  # type: ignore[assignment]
+    return original
+
+
+def bench_save_encrypted(count: int = 300) -> None:
+    """Saving a case into an encrypted store and into a plain one (as before issue 23),
+    alternating in one run: save_case_encrypted_p95, save_case_plain_p95 and their
+    ratio."""
+    import db.store
+    from app.context import open_context
+    from app.core.check import Decision, MaterialOutcome, Status
+    from app.core.intake import Applicant, Intake
+    from app.services.counter import CounterService
+    from db import cipher
+    from db.catalog_repo import current_version
+
+    with tempfile.TemporaryDirectory() as enc_dir, tempfile.TemporaryDirectory() as plain_dir:
+        encrypted = open_context(data_dir=enc_dir)
+        original = _plain_engines()
+        try:
+            plain = open_context(data_dir=plain_dir)
+        finally:
+            db.store._encrypted_engine = original  # type: ignore[assignment]
+        assert cipher.is_plain(Path(plain_dir) / "yichuang.sqlite3")
+        assert not cipher.is_plain(Path(enc_dir) / "yichuang.sqlite3")
+        runs = {}
+        for name, ctx in (("encrypted", encrypted), ("plain", plain)):
+            with ctx.store.session() as s:
+                found = current_version(s, "370999-MZ-001")
+            assert found
+            service = CounterService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock)
+            runs[name] = (service, found)
+        timings: dict[str, list[float]] = {"encrypted": [], "plain": []}
+        now = datetime(2026, 3, 2, 9, 0)
+        for n in range(2 * count):
+            name = "encrypted" if n % 2 == 0 else "plain"
+            service, (vid, item) = runs[name]
+            outcomes = {m.seq: MaterialOutcome(Status.RECEIVED, m.copies) for m in item.materials}
+            intake = Intake(
+                item=item, item_version_id=vid, answers={}, outcomes=outcomes,
+                applicant=Applicant(name=f"申请人{n}", id_no="11010519491231002X"),
+                decision=Decision.ACCEPT, clerk="wangfang", clerk_name="王芳", window_no="1",
+            )  # fmt: skip
+            t = time.perf_counter()
+            service.save_intake(intake, draft_key="A1/wangfang", now=now + timedelta(minutes=n))
+            timings[name].append((time.perf_counter() - t) * 1000)
+        encrypted.close()
+        plain.close()
+    p95 = {k: statistics.quantiles(v, n=100)[94] for k, v in timings.items()}
+    figure("save_case_encrypted_p95", p95["encrypted"], "ms")
+    figure("save_case_plain_p95", p95["plain"], "ms")
+    figure("save_case_encryption_ratio", p95["encrypted"] / p95["plain"], "x")
+    figure("save_case_encrypted_median", statistics.median(timings["encrypted"]), "ms")
+    figure("save_case_plain_median", statistics.median(timings["plain"]), "ms")
+
+
 if __name__ == "__main__":
-    bench_startup()
-    bench_save()
+    # bench_counter.py [startup] [save] [encrypted]
+    args = sys.argv[1:] or ["startup", "save", "encrypted"]
+    if "startup" in args:
+        bench_startup()
+    if "save" in args:
+        bench_save()
+    if "encrypted" in args:
+        bench_save_encrypted()

@@ -38,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_key import use_bench_key  # noqa: E402
+
+use_bench_key()
+
 END = date(2026, 11, 30)
 DAYS = 730
 BATCH = 50_000
@@ -172,13 +176,13 @@ def sqlite_file(cases: int, rebuild: bool) -> Path:
 def same_indexes(path: Path) -> None:
     """Indexes of the cases table as db/models.py has them now (a file built before
     an index changed is rebuilt in its indexes only)."""
-    import sqlite3
 
     from sqlalchemy import create_engine
 
+    from db import cipher
     from db.models import CaseRow
 
-    with sqlite3.connect(path) as con:
+    with cipher.connect(path) as con:
         have = {
             name: [r[2] for r in con.execute(f"PRAGMA index_info({name})")]
             for (name,) in con.execute(

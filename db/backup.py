@@ -1,6 +1,6 @@
 """Backups of the workstation's SQLite file, and restoring one.
 
-A backup is made with SQLite's online backup API (``sqlite3.Connection.backup``) in
+A backup is made with SQLite's online backup API (``Any.backup``) in
 one step: it reads one consistent snapshot while the counter keeps saving cases (in
 WAL mode a reader never blocks a writer; a stepwise copy would start over at every
 write of another connection and might never finish on a busy counter).
@@ -37,8 +37,13 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+
+from app.core.errors import StoreError
+from db import cipher
 
 log = logging.getLogger("yichuang.backup")
+_DB_ERRORS = (sqlite3.Error, cipher.error_class(), StoreError)
 
 DEFAULT_KEEP = 14  # automatic backups kept (two weeks of daily backups)
 PRUNED_KINDS = ("auto", "premigrate")
@@ -99,8 +104,9 @@ def list_backups(folder: Path) -> list[BackupFile]:
     return found
 
 
-def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+def _connect_ro(path: Path) -> Any:
+    """Read-only, keyed (db/cipher.py); a plain backup of an older version reads as it is."""
+    return cipher.open_file(path, read_only=True, timeout=10)
 
 
 def copy_file(source: Path, dest: Path) -> None:
@@ -123,17 +129,21 @@ def copy_database(source: Path, dest: Path) -> None:
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
     try:
-        with closing(_connect_ro(source)) as src, closing(sqlite3.connect(tmp)) as dst:
+        plain = cipher.is_plain(source)  # an older version's backup being restored
+        dst_open = cipher.dbapi().connect if plain else cipher.connect
+        with closing(_connect_ro(source)) as src, closing(dst_open(str(tmp))) as dst:
             src.backup(dst)  # pages=-1: the whole file from one snapshot, in one step
             dst.execute("PRAGMA journal_mode=DELETE")
             ok = dst.execute("PRAGMA quick_check").fetchone()[0]
             if ok != "ok":
                 raise BackupError(f"备份文件校验失败（{ok}）")
             dst.commit()
+        if plain:  # the copy is encrypted like the store it goes into
+            cipher.convert(tmp, cipher.store_key(create=False))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-    except sqlite3.Error as exc:
+    except _DB_ERRORS as exc:
         tmp.unlink(missing_ok=True)
         raise BackupError(f"无法备份数据库 {source}：{exc}") from exc
     except BaseException:
@@ -291,7 +301,7 @@ def _check_companion(source: Path) -> None:
         else:
             if not isinstance(json.loads(source.read_text(encoding="utf-8")), dict):
                 raise BackupError(f"备份文件 {source.name} 不是有效的设置文件，不能恢复")
-    except (sqlite3.Error, OSError, ValueError) as exc:
+    except (*_DB_ERRORS, OSError, ValueError) as exc:
         raise BackupError(f"备份文件 {source.name} 无法读取：{exc}") from exc
 
 
@@ -358,7 +368,7 @@ def restore(
         restored = read_counters(backup_file)
         with closing(_connect_ro(backup_file)) as c:
             check = c.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.Error as exc:
+    except _DB_ERRORS as exc:
         raise BackupError(f"备份文件 {backup_file.name} 无法读取：{exc}") from exc
     if check != "ok":
         raise BackupError(f"备份文件 {backup_file.name} 已损坏（{check}），不能恢复")
@@ -377,7 +387,7 @@ def restore(
     if db_file.exists() and not current_lost:
         try:
             current = read_counters(db_file)
-        except (sqlite3.Error, BackupError) as exc:
+        except (*_DB_ERRORS, BackupError) as exc:
             raise BackupError(
                 f"无法读取现有数据库 {db_file.name}（{exc}）。恢复需要从中读取同步批次号与办件编号，"
                 "以免县中心拒收或编号重复；如现有数据库确已损坏或丢失，请加 --current-lost 再试"
@@ -418,7 +428,7 @@ def restore(
     copy_database(backup_file, tmp)
     report = RestoreReport(db_file, replaced, restored.batch_seq, False, 0)
     try:
-        with closing(sqlite3.connect(tmp)) as c:
+        with closing(cipher.connect(tmp)) as c:
             _carry_forward(c, restored, current, now, today or now.date(), workstation, report)
             c.commit()
         for suffix in ("-wal", "-shm", "-journal"):
@@ -436,7 +446,7 @@ def restore(
     return report
 
 
-def _put(c: sqlite3.Connection, key: str, value: str) -> None:
+def _put(c: Any, key: str, value: str) -> None:
     c.execute(
         "INSERT INTO sync_state (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -445,7 +455,7 @@ def _put(c: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def _carry_audit_chain(
-    c: sqlite3.Connection, restored: Counters, current: Counters, report: RestoreReport
+    c: Any, restored: Counters, current: Counters, report: RestoreReport
 ) -> None:
     """The audit chain continues after the entries made since the backup (they went
     up from the replaced file): the head is carried and the gap recorded, so
@@ -466,7 +476,7 @@ def _carry_audit_chain(
 
 
 def _carry_forward(
-    c: sqlite3.Connection,
+    c: Any,
     restored: Counters,
     current: Counters | None,
     now: datetime,

@@ -3,7 +3,6 @@ and the open cases whose promised date was counted on an estimated year."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,15 +24,18 @@ def stored_years_fast(path: Path) -> list[tuple[Any, str]]:
     table is not there yet."""
     if not path.is_file():
         return []
+    from app.core.errors import StoreError
+    from db import cipher
+
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        con = cipher.open_file(path, read_only=True, timeout=5)
         try:
             return [(doc, origin) for doc, origin in con.execute(
                 "SELECT doc, origin FROM calendar_year ORDER BY year"
             )]  # fmt: skip
         finally:
             con.close()
-    except sqlite3.Error:
+    except (cipher.error_class(), StoreError):  # unreadable, or no key: none stored here
         return []
 
 

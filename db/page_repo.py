@@ -56,15 +56,21 @@ class PageFiles:
         return self.folder / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
+        """Keep a page image, sealed like the documents (db/cipher.py: AES-256-GCM
+        under a key derived from the store's): a photographed ID card is personal
+        data. Named by the SHA-256 of the image itself."""
+        from db import cipher
+
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
-        if target.is_file() and target.stat().st_size == len(data):
-            return sha
+        if target.is_file():
+            return sha  # the same image (a damaged file is found when it is read)
         target.parent.mkdir(parents=True, exist_ok=True)
+        sealed = cipher.seal(data, f"{FOLDER}/{sha}")
         fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                out.write(sealed)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
@@ -78,10 +84,16 @@ class PageFiles:
         self.path(sha256).unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
+        from db import cipher
+
         try:
-            data = self.path(sha256).read_bytes()
+            blob = self.path(sha256).read_bytes()
         except FileNotFoundError as exc:
             raise PageFileError(f"page image {sha256[:12]}… is missing") from exc
+        try:
+            data = cipher.unseal(blob, f"{FOLDER}/{sha256}")
+        except cipher.StoreKeyError as exc:
+            raise PageFileError(f"page image {sha256[:12]}… is damaged or not sealed here: {exc}") from exc
         if hashlib.sha256(data).hexdigest() != sha256:
             raise PageFileError(f"page image {sha256[:12]}… is damaged (hash differs)")
         return data

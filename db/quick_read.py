@@ -1,16 +1,16 @@
-"""What the first window needs, read from the local SQLite file with sqlite3 alone:
+"""What the first window needs, read from the local SQLite file with SQLCipher alone:
 the daily start shows the sign-in dialog before SQLAlchemy is even imported
 (app/quick_start.py), and the ORM store opens behind it."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.core.accounts import Clerk
+from app.core.errors import StoreError
 from app.core.search import SearchEntry
 
 log = logging.getLogger("yichuang.db")
@@ -27,8 +27,12 @@ def read_first_window(path: Path, head: str | None) -> FirstWindow | None:
     """The catalogue's search entries, the stored calendar years and the clerks, or
     None when this file needs the ordinary path: not at schema ``head`` (to migrate),
     no catalogue or no clerks yet (first start), or unreadable (explained there)."""
+    from db import cipher
+
+    if cipher.is_plain(path):
+        return None  # an older version's plain file: the ordinary path encrypts it
     try:
-        con = sqlite3.connect(path, timeout=5)
+        con = cipher.connect(path, timeout=5)
         try:
             stored = con.execute("SELECT version_num FROM alembic_version").fetchone()
             if head is None or stored is None or stored[0] != head:
@@ -46,7 +50,7 @@ def read_first_window(path: Path, head: str | None) -> FirstWindow | None:
             ).fetchall()
         finally:
             con.close()
-    except sqlite3.Error as exc:  # the ordinary path explains it properly
+    except (cipher.dbapi().Error, StoreError) as exc:  # the ordinary path explains it
         log.info("quick start not possible (%s); opening the ordinary way", exc)
         return None
     if not rows or not clerk_rows:

@@ -4,10 +4,9 @@ PostgreSQL URL, migrated to the newest schema with Alembic."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -31,7 +30,7 @@ from db.location import default_data_dir as default_data_dir
 log = logging.getLogger("yichuang.db")
 
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -49,12 +48,33 @@ def create_store_engine(url: str) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"无法创建数据目录 {folder}：{exc.strerror}") from exc
-        engine = create_engine(url)
+        engine = _encrypted_engine(url, parsed.database)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy issue BEGIN itself so transactions are explicit and
         # "BEGIN IMMEDIATE" can be used where writers must not deadlock.
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _encrypted_engine(url: str, database: str | None) -> Engine:
+    """A SQLite file through SQLCipher (db/cipher.py): a plain file of an older version
+    is converted first; each new connection sets the key before anything else."""
+    from db import cipher
+
+    if not database or database == ":memory:":
+        return create_engine(url, module=cipher.dbapi())
+    path = Path(database)
+    cipher.ensure_encrypted(path)
+    key = cipher.pragma_key(cipher.store_key(create=False))
+    engine = create_engine(url, module=cipher.dbapi())
+
+    @event.listens_for(engine, "do_connect")
+    def keyed(_dialect: object, _record: object, cargs: Any, cparams: Any) -> Any:
+        con = cipher.dbapi().connect(*cargs, **cparams)
+        con.execute(key)
+        return con
+
+    return engine
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -119,8 +139,7 @@ def _create_new_sqlite(engine: Engine, head: str) -> bool:
     from db.schema import metadata
 
     with engine.connect() as conn:
-        dbapi = conn.connection.driver_connection
-        assert isinstance(dbapi, sqlite3.Connection)  # the sqlite dialect's pysqlite
+        dbapi: Any = conn.connection.driver_connection  # sqlcipher3 (db/cipher.py)
         legacy = dbapi.isolation_level
         # pysqlite would commit before each CREATE: take the transaction in hand
         dbapi.isolation_level = None

@@ -16,8 +16,27 @@ os.environ.setdefault("YICHUANG_NO_CRASH_DIALOG", "1")
 # no hall file of this machine (/etc/yichuang/hall.json) seeds the tests' data folders
 os.environ.setdefault("YICHUANG_HALL_FILE", "")
 
-from app.core.paths import resource
-from db.store import Store, open_store
+
+def _test_store_key() -> None:
+    """The local stores are encrypted (db/cipher.py) with a key kept outside the data
+    folder: the tests' key file, made once per run (mode 600) and handed to every
+    subprocess through the environment, as an unattended machine is set up."""
+    import secrets
+    import tempfile
+
+    if os.environ.get("YICHUANG_STORE_KEY_FILE"):
+        return
+    path = Path(tempfile.mkdtemp(prefix="yc-test-key-")) / "store.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    os.environ["YICHUANG_STORE_KEY_FILE"] = str(path)
+
+
+_test_store_key()
+
+from app.core.paths import resource  # noqa: E402  (after the environment above)
+from db.store import Store, open_store  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "YICHUANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

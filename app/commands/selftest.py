@@ -139,15 +139,20 @@ def check_qt_printing() -> str:
 
 
 def check_database() -> str:
+    from db import cipher
     from db.location import head_by_reading_scripts
     from db.store import current_revision, open_store
 
-    with tempfile.TemporaryDirectory(prefix="yichuang-selftest-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'selftest.sqlite3'}")
+    # encrypted like the real store (SQLCipher loads and works), with a throwaway key
+    with tempfile.TemporaryDirectory(prefix="yichuang-selftest-") as tmp, cipher.ephemeral_key():
+        path = Path(tmp) / "selftest.sqlite3"
+        store = open_store(f"sqlite:///{path}")
         try:
             rev = current_revision(store.engine)
         finally:
             store.close()
+        if cipher.is_plain(path):
+            raise CheckFailed("临时数据库没有加密（SQLCipher 未生效）")
     head = head_by_reading_scripts()
     if rev is None or rev != head:
         raise CheckFailed(f"迁移后版本为 {rev}，应为 {head}")

@@ -9,9 +9,11 @@ changes its hash; removing or inserting one breaks the seq or the link; changing
 case row (a promised date by plain SQL) no longer matches the row hash of the case's
 latest entry.
 
-The hash is SM3 (GB/T 32905, 国密), as 商用密码应用安全性评估 (密评) expects for
-integrity: Python's ``hashlib`` through OpenSSL (the same implementation the county's
-PostgreSQL reaches through pgcrypto's ``digest(…, 'sm3')``).
+The hash is SM3 (GB/T 32905, 国密) by default, as 商用密码应用安全性评估 (密评) expects
+for integrity, or SHA-256 where the county chooses it (setting ``audit_hash``): each
+chain records the algorithm it began with (``audit_chain.algorithm``) and keeps it,
+so verifying knows it. Both through Python's ``hashlib`` on OpenSSL (the same
+implementation the county's PostgreSQL reaches through pgcrypto's ``digest``).
 
 The canonical form is the text PostgreSQL prints for a ``jsonb`` value
 (``jsonb_build_array(…)::text``), UTF-8 encoded: object keys ordered by byte length
@@ -38,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,7 +49,8 @@ from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 from uuid import UUID
 
-ALGORITHM = "sm3"
+ALGORITHM = "sm3"  # the default (国密)
+ALGORITHMS = ("sm3", "sha256")
 ENTRY_FORM = "yc-audit-1"
 GENESIS = "0" * 64  # the prev_hash of a chain's first entry
 
@@ -84,6 +87,33 @@ def sm3_hex(text: str) -> str:
     h = _SM3.copy()
     h.update(text.encode("utf-8"))
     return h.hexdigest()
+
+
+def _sm3_bytes(data: bytes) -> str:
+    h = _SM3.copy()
+    h.update(data)
+    return h.hexdigest()
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_algorithm(algorithm: str) -> str:
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"审计链的哈希算法应为 {' 或 '.join(ALGORITHMS)}，而不是 {algorithm!r}")
+    return algorithm
+
+
+def bytes_hasher(algorithm: str) -> Callable[[bytes], str]:
+    """The chain's hash of UTF-8 bytes, as 64 lower-case hex digits."""
+    return _sm3_bytes if check_algorithm(algorithm) == "sm3" else _sha256_bytes
+
+
+def text_hex(text: str, algorithm: str = ALGORITHM) -> str:
+    if algorithm == "sm3":
+        return sm3_hex(text)
+    return bytes_hasher(algorithm)(text.encode("utf-8"))
 
 
 # ---------------------------------------------------------------- canonical text
@@ -186,11 +216,13 @@ def plain(value: Any) -> Any:
 # ---------------------------------------------------------------- hashes
 
 
-def case_row_hash(row: Mapping[str, Any], form: int = CURRENT_CASE_FORM) -> str:
-    """The hash of a case row under a form: ``"<form>:<sm3 hex>"``."""
+def case_row_hash(
+    row: Mapping[str, Any], form: int = CURRENT_CASE_FORM, algorithm: str = ALGORITHM
+) -> str:
+    """The hash of a case row under a form: ``"<form>:<hex>"``."""
     columns = CASE_FORMS[form]
     values = [f"yc-case-{form}", *map(plain, map(row.__getitem__, columns))]
-    return f"{form}:{sm3_hex(jsonb_text(values))}"
+    return f"{form}:{text_hex(jsonb_text(values), algorithm)}"
 
 
 def subject_row_hash(form: str, values: Sequence[Any]) -> str:
@@ -245,14 +277,16 @@ def entry_text(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> 
     )
 
 
-def entry_hash(seq: int, prev_hash: str, fields: EntryFields, row_hash: str) -> str:
-    return sm3_hex(entry_text(seq, prev_hash, fields, row_hash))
+def entry_hash(
+    seq: int, prev_hash: str, fields: EntryFields, row_hash: str, algorithm: str = ALGORITHM
+) -> str:
+    return text_hex(entry_text(seq, prev_hash, fields, row_hash), algorithm)
 
 
-def content_digest(fields: EntryFields) -> str:
+def content_digest(fields: EntryFields, algorithm: str = ALGORITHM) -> str:
     """The hash of an unchained entry's content (an entry made at the county): the
     workstation's receipt entry lists it, so the copy kept here is covered too."""
-    return entry_hash(0, GENESIS, fields, "")
+    return entry_hash(0, GENESIS, fields, "", algorithm)
 
 
 class Link(NamedTuple):
@@ -274,14 +308,14 @@ class Chained:
 
 
 def link_entries(
-    tail: Link, entries: Sequence[tuple[EntryFields, str]]
+    tail: Link, entries: Sequence[tuple[EntryFields, str]], algorithm: str = ALGORITHM
 ) -> tuple[list[Chained], Link]:
     """Chain entries (fields, row hash) after ``tail``: their chain columns, and the new tail."""
     out: list[Chained] = []
     seq, prev = tail.seq, tail.entry_hash
     for fields, row_hash in entries:
         seq += 1
-        h = entry_hash(seq, prev, fields, row_hash)
+        h = entry_hash(seq, prev, fields, row_hash, algorithm)
         out.append(Chained(seq, prev, row_hash, h))
         prev = h
     return out, Link(seq, prev)
@@ -379,12 +413,14 @@ class ChainCheck:
         self,
         start: Link = START,
         gaps: Mapping[int, Link] | None = None,
+        algorithm: str = ALGORITHM,
         *,
         key: bytes | None = None,
         keyed_from: int | None = None,
     ) -> None:
-        """``key``/``keyed_from``: entries from seq ``keyed_from`` on must carry a
-        valid ``entry_mac`` under ``key`` (None: not checked)."""
+        """``algorithm``: the chain's hash (sm3 or sha256). ``key``/``keyed_from``:
+        entries from seq ``keyed_from`` on must carry a valid ``entry_mac`` under
+        ``key`` (None: not checked; ``sound`` is then the fast path)."""
         self.last = start
         self.count = 0
         self.broken: ChainBreak | None = None
@@ -392,6 +428,25 @@ class ChainCheck:
         self.resumed: list[tuple[int, int]] = []
         self.key = key
         self.keyed_from = keyed_from
+        self.algorithm = check_algorithm(algorithm)
+        self.hash_bytes = bytes_hasher(algorithm)
+
+    def sound(self, seq: int, prev_hash: str, stored_hash: str, text: bytes) -> bool:
+        """The common case, fast: the entry whose canonical text the store built
+        (``text``, UTF-8) follows the last one and hashes to its stored hash. False
+        (nothing counted) for anything else: ``entry`` then looks at it properly."""
+        last = self.last
+        if (
+            self.broken is not None
+            or self.key is not None  # a keyed check reads each entry's MAC: ``entry``
+            or seq != last.seq + 1
+            or prev_hash != last.entry_hash
+            or self.hash_bytes(text) != stored_hash
+        ):
+            return False
+        self.count += 1
+        self.last = Link(seq, stored_hash)
+        return True
 
     def _resume(self, seq: int) -> None:
         gap = self.gaps.get(self.last.seq)
@@ -428,7 +483,7 @@ class ChainCheck:
                 f"审计链在第 {seq} 条处断开：它记下的前一条哈希与第 {self.last.seq} 条不符，"
                 f"此处有记录被插入或替换。{ADVICE}",
             )  # fmt: skip
-        elif entry_hash(seq, prev_hash, fields, row_hash) != stored_hash:
+        elif entry_hash(seq, prev_hash, fields, row_hash, self.algorithm) != stored_hash:
             found = ChainBreak(
                 "content", seq, shown_id(fields.id),
                 f"审计链第 {seq} 条（{_subject(fields)}，{fields.action}）的内容被改动过，"
@@ -480,7 +535,11 @@ class ChainCheck:
 
 
 def case_row_break(
-    case_no: str, row: Mapping[str, Any], last_seq: int | None, last_row_hash: str | None
+    case_no: str,
+    row: Mapping[str, Any],
+    last_seq: int | None,
+    last_row_hash: str | None,
+    algorithm: str = ALGORITHM,
 ) -> ChainBreak | None:
     """A case row must be as its latest chained entry describes it."""
     if last_seq is None or last_row_hash is None:
@@ -489,7 +548,7 @@ def case_row_break(
             f"办件 {case_no} 没有任何入链的审计记录：办件是绕过程序写入的，或其记录被删除。{ADVICE}",
         )  # fmt: skip
     form = case_form_of(last_row_hash)
-    if form is None or case_row_hash(row, form) != last_row_hash:
+    if form is None or case_row_hash(row, form, algorithm) != last_row_hash:
         return ChainBreak(
             "row", last_seq, "",
             f"办件 {case_no} 的数据（如承诺日期、状态、申请人）与审计链第 {last_seq} 条记下的"

@@ -1,5 +1,12 @@
 """The counter's documents: which ones a decision needs, built from the stored case,
-kept as PDF beside the data, sent to the printer chosen for that kind, and logged.
+kept beside the data, sent to the printer chosen for that kind, and logged.
+
+A kept document carries the applicant's name and ID number: it is sealed with
+AES-256-GCM under a key derived from the store's key (db/cipher.py), as
+``documents/<case>/<kind>.pdf.enc``. The printer gets the PDF's bytes; a preview is
+written in clear to a private temporary folder outside the data folder (the viewer
+needs a file) and removed at the next preview. Plain PDFs left by an older version
+are sealed the first time the service starts (``seal_old_documents``).
 
 No Qt here: the window runs these on its task runner and shows the outcomes.
 A printer that is off or out of paper never touches the case: it is saved first.
@@ -7,7 +14,10 @@ A printer that is off or out of paper never touches the case: it is saved first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +36,7 @@ from app.core.intake import IdType
 from app.core.items import Item, Material, Medium, ServiceType
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
+from db import cipher
 from db.application_repo import application_case_ids
 from db.case_query import case_detail
 from db.catalog_repo import item_version
@@ -231,6 +242,7 @@ class DocumentService:
         self.settings = settings
         self.folder = data_dir / "documents"
         self._dispatcher = dispatcher
+        seal_old_documents(self.folder)
 
     @property
     def dispatcher(self) -> PrintDispatcher:
@@ -280,13 +292,13 @@ class DocumentService:
             result = render(kind, doc, hall)
             folder = self.folder / case_no
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{kind.value}.pdf"
-            result.write(path)
+            path = folder / f"{kind.value}.pdf{cipher.SEALED_SUFFIX}"
+            cipher.write_sealed(path, result.pdf, sealed_name(self.folder, path))
             printer = self.printer_for(kind)
             outcome = None
             if printer and send:
                 outcome = self.dispatcher.print_pdf(
-                    path, printer, copies=copies, title=f"{case_no} {kind.value}"
+                    result.pdf, printer, copies=copies, title=f"{case_no} {kind.value}"
                 )
             missing = tuple(
                 f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
@@ -313,11 +325,13 @@ class DocumentService:
 
     def preview(self, case_no: str, kinds: Sequence[DocKind] | None = None) -> list[Path]:
         """Render a case's documents for a look on screen: nothing is printed or
-        logged; the files sit beside the kept ones, named 预览-…."""
+        logged; the files, named 预览-…, are in clear in this user's private temporary
+        folder (the viewer needs a file), never in the data folder; the previous
+        previews are removed first."""
         hall = hall_settings(self.settings)
         with self.store.session() as s:
             doc = with_signature(s, case_doc(s, case_no), self.store.url)
-        folder = self.folder / case_no
+        folder = preview_folder() / case_no
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for kind in kinds or self.kinds_for_case(case_no):
@@ -367,15 +381,15 @@ class DocumentService:
             jobs = [job for job in jobs if job[0] in kinds]
         reports = []
         for kind, result, cases, sub in jobs:
-            path = self.folder / sub / f"{kind.value}.pdf"
+            path = self.folder / sub / f"{kind.value}.pdf{cipher.SEALED_SUFFIX}"
             path.parent.mkdir(parents=True, exist_ok=True)
-            result.write(path)
+            cipher.write_sealed(path, result.pdf, sealed_name(self.folder, path))
             printer = self.printer_for(kind)
             ref = cases[0].case_no
             outcome = None
             if printer and send:
                 outcome = self.dispatcher.print_pdf(
-                    path, printer, copies=copies, title=f"{ref} {kind.value}"
+                    result.pdf, printer, copies=copies, title=f"{ref} {kind.value}"
                 )
             missing = tuple(
                 f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing
@@ -438,12 +452,12 @@ class DocumentService:
         result = render_pages(case_no, detail.item_name, pages, hall)
         folder = self.folder / case_no
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{DocKind.PAGES.value}.pdf"
-        result.write(path)
+        path = folder / f"{DocKind.PAGES.value}.pdf{cipher.SEALED_SUFFIX}"
+        cipher.write_sealed(path, result.pdf, sealed_name(self.folder, path))
         printer = self.printer_for(DocKind.PAGES)
         outcome = None
         if printer and send:
-            outcome = self.dispatcher.print_pdf(path, printer, title=f"{case_no} 材料影像")
+            outcome = self.dispatcher.print_pdf(result.pdf, printer, title=f"{case_no} 材料影像")
         entry = PrintLogEntry(
             id=uuid7(), case_id=detail.case_id, ref=case_no, what=DocKind.PAGES.value,
             at=self.clock.now(), who=who, copies=1, printer=printer,
@@ -454,6 +468,10 @@ class DocumentService:
         with self.store.session() as s, s.begin():
             record_print(s, entry)
         return PrintReport(DocKind.PAGES, case_no, path, printer, outcome)
+
+    def kept(self, path: Path) -> bytes:
+        """The PDF of a kept (sealed) document."""
+        return cipher.read_sealed(path, sealed_name(self.folder, path))
 
     def print_log(self, case_no: str) -> list[PrintedInfo]:
         with self.store.session() as s:
@@ -527,6 +545,45 @@ def application_doc(session: Session, application_id: uuid.UUID) -> ApplicationD
         cases=tuple(docs),
         notice=tuple(lines),
     )
+
+def sealed_name(folder: Path, path: Path) -> str:
+    """What a sealed document is bound to: its place under the documents folder."""
+    return path.relative_to(folder).as_posix()
+
+
+def preview_folder() -> Path:
+    """This user's private folder for previews (mode 700), emptied of older ones."""
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    folder = Path(tempfile.gettempdir()) / f"yichuang-preview-{user}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    for old in folder.glob("*/预览-*.pdf"):
+        old.unlink(missing_ok=True)
+    return folder
+
+
+SEALED_MARK = ".sealed"  # in the documents folder: the older version's PDFs are sealed
+
+
+def seal_old_documents(folder: Path) -> int:
+    """Seal the plain PDFs an older version kept (and drop its plain previews); once
+    per data folder (a mark file says it is done). Returns how many were sealed."""
+    mark = folder / SEALED_MARK
+    if mark.exists() or not folder.is_dir():
+        return 0
+    count = 0
+    for plain in sorted(folder.glob("*/*.pdf")):
+        if plain.name.startswith("预览-"):
+            plain.unlink(missing_ok=True)
+            continue
+        sealed = plain.with_name(plain.name + cipher.SEALED_SUFFIX)
+        cipher.write_sealed(sealed, plain.read_bytes(), sealed_name(folder, sealed))
+        plain.unlink()
+        count += 1
+    mark.write_text("documents sealed (db/cipher.py)\n", encoding="utf-8")
+    log.info("sealed %d documents kept in clear by an older version", count)
+    return count
 
 
 def document_kind(name: str) -> DocKind:

@@ -51,6 +51,7 @@ CHOICES: dict[str, Sequence[str]] = {
     "receipt_format": rules.RECEIPT_FORMATS,
     "role": ROLES,
     "devices_role": ("display", "counter"),
+    "audit_hash": ("sm3", "sha256"),
 }
 DEFAULT_PRINTER_LABEL = "其他文书（默认打印机）"
 

@@ -33,7 +33,12 @@ def run_online() -> None:
     )
     if not url:
         raise SystemExit("no database to migrate: give its URL (alembic -x url=...)")
-    engine = create_engine(url)
+    if url.startswith("sqlite"):
+        from db.store import create_store_engine  # the local file is encrypted (db/cipher.py)
+
+        engine = create_store_engine(url)
+    else:
+        engine = create_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.core.audit_chain import CASE_FORMS, CURRENT_CASE_FORM, case_row_hash
 from app.core.bundles import bundle_from_doc
 from app.core.items import Item
-from db.audit import append_audit, receipt_entry
+from db.audit import append_audit, chain_algorithm, receipt_entry
 from db.catalog_repo import import_bundles, import_items
 from db.models import (
     AuditRow,
@@ -231,7 +231,7 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
         # the county's entries and its change of the case row enter this workstation's
         # chain through a receipt entry (db/audit.py), which goes up like any other
         now = datetime.now()
-        receipt = receipt_entry(case.id, arrived, case.status, now)
+        receipt = receipt_entry(case.id, arrived, case.status, now, chain_algorithm(s))
         append_audit(s, [receipt])
         enqueue(s, {"audit_entry": [receipt]}, case_id=case.id, now=now)
 

@@ -5,7 +5,6 @@ a real queue store with tickets issued while the backup runs."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,12 +18,13 @@ from app.core.clock import FixedClock
 from app.services.queue import QueueService, queue_url
 from app.settings import Settings
 from tests.app.test_operations import ROOT, _saved_cases
+from tests.rawdb import raw
 
 CLOCK = FixedClock(datetime(2026, 6, 1, 9, 0))
 
 
 def _tickets(queue_file: Path) -> int:
-    with sqlite3.connect(queue_file) as c:
+    with raw(queue_file) as c:
         return int(c.execute("SELECT count(*) FROM queue_ticket").fetchone()[0])
 
 
@@ -72,7 +72,7 @@ def test_backup_takes_the_queue_store_and_the_settings(
     assert issued
     for backup_file in made:
         copy = backup_file.with_name(backup_file.name.replace(".sqlite3", ".queue.sqlite3"))
-        with sqlite3.connect(copy) as c:
+        with raw(copy) as c:
             assert c.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             assert c.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
         assert _tickets(copy) >= 3

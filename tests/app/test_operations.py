@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from app.core.check import Decision
 from app.core.clock import FixedClock
 from app.logs import LOG_FILE, configure_logging, log_files, read_tail, redact
 from tests.factories import demo_intake
+from tests.rawdb import raw
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME, ID_NO, PHONE = "欧阳明月", "11010519491231002X", "13800138000"
@@ -277,7 +277,7 @@ def _saved_cases(folder: Path, n: int, clock: FixedClock) -> list[str]:
 
 
 def _count(db: Path, sql: str) -> int:
-    with sqlite3.connect(db) as c:
+    with raw(db) as c:
         return int(c.execute(sql).fetchone()[0])
 
 
@@ -295,7 +295,7 @@ def test_daily_backup_once_a_day_and_retention(tmp_path: Path) -> None:
     kept = list_backups(tmp_path / "backups")
     assert [b.taken.day for b in kept] == [5, 4, 3]
     assert _count(kept[0].path, "SELECT count(*) FROM cases") == 2
-    with sqlite3.connect(kept[0].path) as c:
+    with raw(kept[0].path) as c:
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
 
 

@@ -85,8 +85,10 @@ def test_frames_and_files_are_stored_as_files_named_by_hash(
     assert folder.parent == Path(sqlite_store.url.removeprefix("sqlite:///")).parent
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     assert len(files) == 2
-    for f in files:
-        assert hashlib.sha256(f.read_bytes()).hexdigest() == f.name
+    for f in files:  # sealed on disk (personal data), named by the image's own hash
+        assert hashlib.sha256(f.read_bytes()).hexdigest() != f.name
+        assert hashlib.sha256(service.image(f.name)).hexdigest() == f.name
+        assert not f.read_bytes().startswith(b"\xff\xd8")  # no JPEG in clear
     # not in the SQLite file: the database stays small
     db_file = Path(sqlite_store.url.removeprefix("sqlite:///"))
     assert db_file.read_bytes().find(service.image(first.record.sha256)[:64]) < 0

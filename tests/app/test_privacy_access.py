@@ -5,7 +5,6 @@ written off the caller's thread, through the audit chain, and the CLI that lists
 from __future__ import annotations
 
 import csv
-import sqlite3
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,9 +27,11 @@ from app.core.privacy import (
     mask_phone,
 )
 from app.services.privacy import AccessLog, ExportRefused, export_cases
+from db import cipher
 from db.audit import verify
 from db.models import AuditRow
 from db.store import Store, open_store
+from tests import rawdb
 from tests.db.test_case_query import LI, ZHANG, seed_cases
 
 NOW = datetime(2026, 2, 14, 10, 0)
@@ -134,7 +135,7 @@ def test_a_look_never_waits_for_the_store(store: Store) -> None:
     access = AccessLog(store, FixedClock(NOW), WANG, lane=Lane("access", pool))
     path = store.engine.url.database
     assert path is not None
-    blocker = sqlite3.connect(path, timeout=0)
+    blocker = cipher.open_file(path, timeout=0)  # keyed, as the program opens it
     blocker.execute("BEGIN IMMEDIATE")
     started = time.perf_counter()
     access.viewed(seeded.accepted)
@@ -268,10 +269,21 @@ def test_purged_applicant_is_gone_from_the_file_s_bytes(store: Store) -> None:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         return path.read_bytes()
 
-    assert ZHAO.id_no.encode() in raw() and "赵六".encode() in raw()
+    def content() -> bytes:
+        """Every row of the file, decrypted with the store's key (the file itself is
+        encrypted: no applicant is ever in its raw bytes, issue 23 item 1)."""
+        out = []
+        with rawdb.raw(path) as con:
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            for table in tables:
+                out += [repr(row) for row in con.execute(f'SELECT * FROM "{table}"')]
+        return "\n".join(out).encode()
+
+    assert ZHAO.id_no.encode() not in raw()  # encrypted at rest
+    assert ZHAO.id_no.encode() in content() and "赵六".encode() in content()
     clock = FixedClock(NOW + timedelta(days=181))
     assert PurgeService(store, clock, lambda: 180).run() == ([seeded.refused], 0)
-    data = raw()
+    data = content()
     assert ZHAO.id_no.encode() not in data and "赵六".encode() not in data
     assert LI.id_no.encode() in data  # the others are still here
     with store.session() as s:

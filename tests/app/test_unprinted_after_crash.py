@@ -84,7 +84,7 @@ def test_at_start_unprinted_cases_are_offered_and_reprinted(
             (second, "受理通知书"),
             (second, "容缺受理承诺书"),
         }
-        assert (ctx.data_dir / "documents" / first / "受理通知书.pdf").exists()
+        assert (ctx.data_dir / "documents" / first / "受理通知书.pdf.enc").exists()
         # the start after that: nothing left to offer
         window.offer_unprinted(TODAY)  # the look-up is queued at once; its answer
         qtbot.waitUntil(lambda: window.runner.pending == 0)  # has come when none is left

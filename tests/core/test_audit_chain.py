@@ -473,3 +473,101 @@ def test_the_mac_is_standard_hmac_sm3() -> None:
     macs = {entry_mac(k, 7, "ab" * 32), entry_mac(k, 8, "ab" * 32),
             entry_mac(k, 7, "ac" * 32), entry_mac(bytes(32), 7, "ab" * 32)}  # fmt: skip
     assert len(macs) == 4
+
+
+# ---------------------------------------------------------------- the algorithm (issue 23)
+
+
+def test_sha256_is_the_standards_sha256_and_sm3_the_default() -> None:
+    from app.core.audit_chain import ALGORITHM, ALGORITHMS, bytes_hasher, text_hex
+
+    assert ALGORITHM == "sm3" and ALGORITHMS == ("sm3", "sha256")
+    # FIPS 180-2 "abc"; GB/T 32905 example 1
+    sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    sm3 = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert text_hex("abc", "sha256") == sha and bytes_hasher("sha256")(b"abc") == sha
+    assert text_hex("abc", "sm3") == sm3 and bytes_hasher("sm3")(b"abc") == sm3
+    assert text_hex("abc") == sm3  # the default
+    assert bytes_hasher("sm3")("中".encode()) == sm3_hex("中")
+    assert text_hex("中", "sha256") == bytes_hasher("sha256")("中".encode())
+    assert bytes_hasher("sm3")(b"abc") == bytes_hasher("sm3")(b"abc")  # the prototype unused
+
+
+def test_an_unknown_algorithm_is_refused_word_for_word() -> None:
+    from app.core.audit_chain import bytes_hasher, check_algorithm, text_hex
+
+    assert check_algorithm("sha256") == "sha256" and check_algorithm("sm3") == "sm3"
+    for bad in ("md5", "SM3", ""):
+        with pytest.raises(ValueError) as caught:
+            check_algorithm(bad)
+        assert str(caught.value) == f"审计链的哈希算法应为 sm3 或 sha256，而不是 {bad!r}"
+    with pytest.raises(ValueError):
+        bytes_hasher("md5")
+    with pytest.raises(ValueError):
+        text_hex("x", "md5")
+    with pytest.raises(ValueError):
+        ChainCheck(algorithm="md5")
+
+
+def test_every_hash_follows_the_chains_algorithm() -> None:
+    from app.core.audit_chain import text_hex
+
+    row = {c: None for c in CASE_FORMS[CURRENT_CASE_FORM]}
+    row.update(id=uuid.UUID(int=1), case_no="N-1", limit_days=5, promised_estimated=False)
+    body = jsonb_text([f"yc-case-{CURRENT_CASE_FORM}",
+                       *(plain(row[c]) for c in CASE_FORMS[CURRENT_CASE_FORM])])  # fmt: skip
+    for algorithm in ("sm3", "sha256"):
+        assert case_row_hash(row, algorithm=algorithm) == (
+            f"{CURRENT_CASE_FORM}:{text_hex(body, algorithm)}"
+        )
+        text = entry_text(3, "p" * 64, FIELDS, "2:r")
+        assert entry_hash(3, "p" * 64, FIELDS, "2:r", algorithm) == text_hex(text, algorithm)
+        assert content_digest(FIELDS, algorithm) == entry_hash(0, GENESIS, FIELDS, "", algorithm)
+        chained, tail = link_entries(START, [(FIELDS, "2:r")], algorithm)
+        assert chained[0].entry_hash == entry_hash(1, GENESIS, FIELDS, "2:r", algorithm)
+        assert tail == Link(1, chained[0].entry_hash)
+        assert case_row_break("N-1", row, 7, case_row_hash(row, algorithm=algorithm),
+                              algorithm) is None  # fmt: skip
+    assert case_row_hash(row, algorithm="sha256") != case_row_hash(row)
+    assert content_digest(FIELDS, "sha256") != content_digest(FIELDS)
+    # a row hash of the other algorithm is a changed row
+    assert case_row_break("N-1", row, 7, case_row_hash(row, algorithm="sha256")) is not None
+
+
+def _chain_of(n: int, algorithm: str) -> list[tuple[int, str, str, EntryFields, str]]:
+    entries = [(EntryFields(f"id{i}", "case", FIELDS.at, "wang", f"步{i}", {"i": i}), "1:r")
+               for i in range(1, n + 1)]  # fmt: skip
+    chained, _ = link_entries(START, entries, algorithm)
+    return [
+        (c.seq, c.prev_hash, c.entry_hash, f, r) for c, (f, r) in zip(chained, entries, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("algorithm", ["sm3", "sha256"])
+def test_a_chain_checks_under_its_own_algorithm_only(algorithm: str) -> None:
+    rows = _chain_of(3, algorithm)
+    check = ChainCheck(algorithm=algorithm)
+    assert [check.entry(*r) for r in rows] == [None, None, None] and check.count == 3
+    other = ChainCheck(algorithm="sha256" if algorithm == "sm3" else "sm3")
+    found = other.entry(*rows[0])
+    assert found is not None and found.kind == "content"
+
+
+@pytest.mark.parametrize("algorithm", ["sm3", "sha256"])
+def test_sound_passes_only_the_entry_that_follows_with_its_hash(algorithm: str) -> None:
+    rows = _chain_of(3, algorithm)
+    texts = [entry_text(s, p, f, r).encode() for s, p, _, f, r in rows]
+    check = ChainCheck(algorithm=algorithm)
+    seq, prev, stored = rows[0][:3]
+    assert not check.sound(2, prev, stored, texts[0])  # not the next seq
+    assert not check.sound(seq, "x" * 64, stored, texts[0])  # not linked to the tail
+    assert not check.sound(seq, prev, stored, texts[1])  # text not of this hash
+    assert not check.sound(seq, prev, "0" * 64, texts[0])  # hash not of this text
+    assert (check.count, check.last) == (0, START)  # nothing counted on a refusal
+    assert check.sound(seq, prev, stored, texts[0])
+    assert (check.count, check.last) == (1, Link(1, stored))
+    assert check.sound(*rows[1][:3], texts[1])
+    assert (check.count, check.last) == (2, Link(2, rows[1][2]))
+    check.broken = ChainBreak("link", 3, "", "x")
+    assert not check.sound(*rows[2][:3], texts[2])  # after a break: the ordinary path
+    assert check.count == 2

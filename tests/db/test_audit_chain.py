@@ -20,6 +20,7 @@ from db.case_repo import save_case
 from db.models import AuditChainRow, AuditRow, CaseRow
 from db.store import Store
 from tests.db.test_case_repo import CAL, NOW, _intake, _stored_item
+from tests.rawdb import raw
 
 
 def _cases(store: Store, n: int, decision: Decision = Decision.ACCEPT) -> list[str]:
@@ -61,8 +62,13 @@ def _one_break(store: Store):  # type: ignore[no-untyped-def]
 def verify_store(store: Store):  # type: ignore[no-untyped-def]
     """Verify in small batches (the streaming path is taken) in one process and, on
     SQLite, in two worker processes over seq ranges: both must find the same."""
+    from db.audit import _verify
+
     with store.session() as s:
         one = verify(s, batch=2)
+    with store.session() as s:  # the ordinary path, which alone words a break: the same
+        slow = _verify(s, 2, 1, fast=False)
+    assert (slow.breaks, slow.resumed) == (one.breaks, one.resumed)
     if store.engine.dialect.name == "sqlite":
         with store.session() as s:
             two = verify(s, batch=2, workers=2)
@@ -274,7 +280,6 @@ def test_two_processes_writing_at_once_never_fork_the_chain(sqlite_store: Store)
 
 
 def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
 
     from app.context import open_context
     from app.core.clock import FixedClock
@@ -283,7 +288,7 @@ def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> Non
     from tests.factories import demo_intake
 
     data, _ = _old_install(tmp_path)
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         old = c.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
     assert old >= 4
     clock = FixedClock(datetime(2026, 3, 4, 9, 0))
@@ -300,7 +305,7 @@ def test_an_upgraded_store_is_chained_at_migration_and_verifies(tmp_path) -> Non
             assert result.ok and result.entries > old
     finally:
         ctx.close()
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         c.execute("UPDATE cases SET promised_date = '2027-01-01' WHERE rowid = 1")
     ctx = open_context(None, str(data), clock=clock)
     try:

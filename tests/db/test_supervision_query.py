@@ -6,7 +6,6 @@ plans (each list a range on its index, never a scan of the cases) and migration
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -40,6 +39,7 @@ from db.supervision_query import (
     write_margins,
 )
 from tests.factories import item
+from tests.rawdb import raw
 
 CAL = load_calendar_dir(resource("calendar"))
 TODAY = date(2026, 2, 13)  # a Friday before 春节; 14 Feb is worked, 15–23 off
@@ -316,7 +316,7 @@ def test_migration_backfills_the_statutory_date_of_accepted_cases(tmp_path: Path
     shutil.copyfile(Path(__file__).parents[1] / "data" / "upgrade" / "yichuang-0005.sqlite3", path)
     store = open_store(f"sqlite:///{path}")
     store.close()
-    with sqlite3.connect(path) as c:
+    with raw(path) as c:
         rows = c.execute(
             "SELECT c.status, c.accepted_at, c.statutory_date, v.statutory_days, v.statutory_unit "
             "FROM cases c JOIN item_version v ON v.id = c.item_version_id ORDER BY c.case_no"

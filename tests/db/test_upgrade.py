@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from app.core.check import Decision
 from app.core.clock import FixedClock
 from tests.factories import demo_intake
+from tests.rawdb import raw
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "upgrade"
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ def _old_install(tmp_path: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
     data.mkdir()
     shutil.copyfile(HERE / "yichuang-0005.sqlite3", data / "yichuang.sqlite3")
     manifest = json.loads((HERE / "manifest-0005.json").read_text(encoding="utf-8"))
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
     return data, manifest
 
@@ -42,7 +42,7 @@ def test_a_newer_program_migrates_an_older_database_and_keeps_its_data(tmp_path:
     from db.sync.outbox import pending_count
 
     data, manifest = _old_install(tmp_path)
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         old_outbox = c.execute("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL").fetchone()[
             0
         ]
@@ -55,7 +55,7 @@ def test_a_newer_program_migrates_an_older_database_and_keeps_its_data(tmp_path:
         # a copy as it was, before the migration
         kept = list((data / "backups").glob("premigrate-0005-*.sqlite3"))
         assert len(kept) == 1
-        with sqlite3.connect(kept[0]) as c:
+        with raw(kept[0]) as c:
             assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
 
         with ctx.store.session() as s:
@@ -105,7 +105,7 @@ def test_the_installed_program_upgrades_on_its_first_start(tmp_path: Path) -> No
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    with sqlite3.connect(data / "yichuang.sqlite3") as c:
+    with raw(data / "yichuang.sqlite3") as c:
         from db.store import head_revision
 
         assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()

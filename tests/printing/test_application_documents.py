@@ -38,6 +38,15 @@ def _save(ctx: AppContext, visit_of=mixed_application):  # type: ignore[no-untyp
     return service.save(visit_of(stored))
 
 
+def _kept(path: Path) -> bytes:
+    """A kept document's PDF: sealed in the documents folder (issue 23)."""
+    from app.services.documents import sealed_name
+    from db import cipher
+
+    folder = next(p for p in path.parents if p.name == "documents")
+    return cipher.read_sealed(path, sealed_name(folder, path))
+
+
 def _docs(ctx: AppContext) -> DocumentService:
     return DocumentService(ctx.store, ctx.settings, ctx.data_dir, clock=FixedClock(NOW))
 
@@ -68,7 +77,7 @@ def test_mixed_decision_gives_exactly_the_right_receipt_and_notice(
     food, fire, sign = saved.case_nos
     reports = _docs(app_context).produce_application(saved.id, who="wangfang")
     assert [r.kind for r in reports] == [DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE]
-    receipt_pdf = reports[0].file.read_bytes()
+    receipt_pdf = _kept(reports[0].file)
     receipt = pdf_text(receipt_pdf)
     assert "联办受理通知书" in receipt and "我要开饭店" in receipt and "（共3个事项）" in receipt
     assert "下列2个事项决定予以受理" in receipt
@@ -87,7 +96,7 @@ def test_mixed_decision_gives_exactly_the_right_receipt_and_notice(
     assert receipt.count("食品经营许可") == 1
     assert "110105********002X" in receipt  # masked like the single receipt
 
-    notice_pdf = reports[1].file.read_bytes()
+    notice_pdf = _kept(reports[1].file)
     notice = pdf_text(notice_pdf)
     assert "联办一次性告知书" in notice
     assert "1食品安全管理制度有误：未加盖单位公章" in notice
@@ -125,7 +134,7 @@ def test_a_shared_material_is_asked_for_once_with_every_item_that_needs_it(
     saved = _save(app_context, _two_wanting)
     (report,) = _docs(app_context).produce_application(saved.id, who="wangfang")
     assert report.kind is DocKind.APPLICATION_NOTICE
-    text = pdf_text(report.file.read_bytes())
+    text = pdf_text(_kept(report.file))
     assert text.count("居民身份证缺少") == 1  # once, though three items list it
     line = text[text.index("1居民身份证缺少") : text.index("2食品安全管理制度")]
     for name in ("食品经营许可", "公众聚集场所投入使用营业前消防安全检查", "户外广告设施设置审批"):
@@ -139,7 +148,9 @@ def test_combined_receipt_barcodes_scan(app_context: AppContext, tmp_path: Path)
     if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
         pytest.skip("zbarimg / pdftoppm not installed")
     saved = _save(app_context)
-    receipt = _docs(app_context).produce_application(saved.id, who="wangfang")[0].file
+    sealed = _docs(app_context).produce_application(saved.id, who="wangfang")[0].file
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(_kept(sealed))
     subprocess.run(["pdftoppm", "-r", "200", "-png", str(receipt), str(tmp_path / "r")], check=True)
     png = sorted(tmp_path.glob("r*.png"))[0]
     out = subprocess.run(["zbarimg", "-q", str(png)], capture_output=True, text=True).stdout
@@ -153,7 +164,7 @@ def test_a_combined_document_is_reprinted_from_any_of_its_cases(app_context: App
     docs.produce_application(saved.id, who="wangfang")
     (again,) = docs.reprint_application(sign, [DocKind.APPLICATION_RECEIPT], who="lijun")
     assert again.kind is DocKind.APPLICATION_RECEIPT
-    assert fire in pdf_text(again.file.read_bytes())
+    assert fire in pdf_text(_kept(again.file))
     with app_context.store.session() as s:
         log = s.execute(
             select(PrintLogRow.ref, PrintLogRow.what).where(PrintLogRow.who == "lijun")
@@ -188,13 +199,13 @@ def test_a_deferred_item_on_the_combined_documents_and_its_own_promise(
     assert [r.kind for r in reports] == [
         DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE, DocKind.PROMISE,
     ]  # fmt: skip
-    receipt = pdf_text(reports[0].file.read_bytes())
+    receipt = pdf_text(_kept(reports[0].file))
     assert "下列2个事项决定予以受理" in receipt and "容缺受理" in receipt
     deferred = receipt[receipt.index("容缺材料（须按期补交）") :]
     assert "消防设施检测报告公众聚集场所投入使用营业前消防安全检查2026年3月20日前" in deferred
-    notice = pdf_text(reports[1].file.read_bytes())
+    notice = pdf_text(_kept(reports[1].file))
     assert "消防设施检测报告缺少" in notice and "容缺，2026年3月20日前补交" in notice
     assert notice.count("补齐后办理") == 2  # the food licence's two, not the deferred one
-    promise = pdf_text(reports[2].file.read_bytes())
+    promise = pdf_text(_kept(reports[2].file))
     assert fire in promise and "消防设施检测报告" in promise and food not in promise
     assert sign not in promise

@@ -26,7 +26,14 @@ def _save(ctx: AppContext, decision: Decision, missing: int | None = None) -> st
 
 
 def _text(path) -> str:  # type: ignore[no-untyped-def]
-    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    """The text of a kept document: sealed (db/cipher.py), no name in its bytes."""
+    from app.services.documents import sealed_name
+    from db import cipher
+
+    sealed = path.read_bytes()
+    assert "张秀英".encode() not in sealed and b"%PDF" not in sealed
+    pdf = cipher.read_sealed(path, sealed_name(path.parents[1], path))
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_decisions_choose_their_documents() -> None:

@@ -112,9 +112,9 @@ def test_the_counter_prints_the_signature_taken_with_the_intake_and_the_pages(
         docs = DocumentService(ctx.store, ctx.settings, ctx.data_dir, clock=CLOCK)
         (report,) = docs.produce(saved.case_no, [DocKind.NOTICE], who="wangfang", send=False)
         sig = Image.open(io.BytesIO(signature_png)).size
-        assert _images(report.file.read_bytes()) == [sig]
+        assert _images(docs.kept(report.file)) == [sig]
         printed = docs.pages_document(saved.case_no, who="wangfang", send=False)
-        reader = PdfReader(str(printed.file))
+        reader = PdfReader(io.BytesIO(docs.kept(printed.file)))
         assert len(reader.pages) == 3  # one A4 page per page image, not the signature
         sizes = [img.image.size for p in reader.pages for img in p.images]
         expected = [(r.width, r.height) for r in pages.pages(intake_id) if r.material_seq != 0]
