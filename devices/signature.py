@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
-
 Point = tuple[float, float]
 Stroke = Sequence[Point]
 
@@ -47,6 +45,8 @@ def render_png(signature: Signature, out_width: int = OUT_WIDTH, pen: float = 0.
         raise SignatureError("没有签名（请申请人在签名区内书写）。")
     scale = out_width / signature.width
     size = (out_width, max(1, round(signature.height * scale)))
+    from PIL import Image, ImageDraw  # when a signature is drawn, not when a pad is made
+
     image = Image.new("RGBA", size, (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     line = max(2, round(pen * out_width))

@@ -23,19 +23,12 @@ from app.core.errors import IntakeRejected
 from app.core.intake import CaseRecord, Intake, record_intake
 from app.core.items import material_key
 from app.core.lifecycle import IN_PROGRESS, State
+from app.core.search import BundleKey as BundleKey  # its home is the search index
 from app.core.workdays import WorkCalendar
 
 # A case id of an application item is derived from the application's own intake id
 # and the item code: a retry of the same visit finds the very same case ids.
 _CASE_NAMESPACE = uuid.UUID("6f2b0c1e-5a53-4c0e-9d53-0a1e7c4b2d11")
-
-
-@dataclass(frozen=True, slots=True)
-class BundleKey:
-    """The search index's handle of a bundle (一件事), beside items' version ids: the
-    clerk picks a bundle like an item."""
-
-    version_id: int
 
 
 def case_intake_id(application_intake_id: uuid.UUID, item_code: str) -> uuid.UUID:

@@ -10,10 +10,20 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from app.core.caseno import looks_like_case_number
 from app.core.errors import IntakeRejected as IntakeRejected  # raised with a case record
-from app.core.supervision import Margins
+
+if TYPE_CHECKING:  # supervision (and the lifecycle it reads) only when margins are made
+    from app.core.supervision import Margins
+
+
+def _default_margins() -> Margins:
+    from app.core.supervision import Margins
+
+    return Margins()
+
 
 PAGE_SIZE = 200
 
@@ -123,7 +133,7 @@ class Page:
     rows: list[CaseListRow]
     after: After | None  # None: this was the last page
     # the hall's 电子监察 margins, read with the page
-    margins: Margins = field(default_factory=Margins)
+    margins: Margins = field(default_factory=_default_margins)
 
 
 @dataclass(frozen=True, slots=True)

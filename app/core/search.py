@@ -20,6 +20,14 @@ _MAX_READINGS = 16  # per name, to bound the index for names full of polyphones
 _SEP = "\x00"  # precedes every reading in a field string
 
 
+
+@dataclass(frozen=True, slots=True)
+class BundleKey:
+    """The search index's handle of a bundle (一件事), beside items' version ids: the
+    clerk picks a bundle like an item (app/core/application builds on it)."""
+
+    version_id: int
+
 @dataclass(frozen=True, slots=True)
 class SearchEntry:
     code: str

@@ -50,8 +50,10 @@ from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.core.case_records import SavedCase
+    from app.services.applications import ApplicationService
     from app.services.page_images import PageService
     from app.services.privacy import AccessLog
+    from app.ui.bundle_intake import BundleIntake
     from app.ui.capture import CapturePane
 
 log = logging.getLogger("yichuang.ui")
@@ -412,24 +414,13 @@ class IntakePanel(QWidget):
             )
         work_layout.addWidget(self.keys_help)
         work_layout.addWidget(self.decisions)
-        # a bundle (一件事) is taken on its own page beside the single item's
-        from app.services.applications import ApplicationService
-        from app.ui.bundle_intake import BundleIntake
-
-        self.applications = ApplicationService(
-            service.store, service.calendar, service.centre, service.workstation, service.clock
-        )
-        self.bundle = BundleIntake(self.applications, runner, calendar, operator, self)
-        self.bundle.message.connect(self.message)
-        self.bundle.draft_key = self.draft_key
-        self.bundle.draft_sink = lambda state: self.runner.submit(
-            lambda: self.service.save_draft(self.draft_key, state),
-            on_error=lambda exc: log.warning("draft not saved: %s", exc),
-        )
-        self.bundle.saved.connect(self._application_saved)
+        # a bundle (一件事) is taken on its own page beside the single item's, built
+        # when the first bundle is picked (not on the way to the first window)
+        self._applications: ApplicationService | None = None
+        self._bundle: BundleIntake | None = None
+        self._operator_for_bundle = operator
         self.page_stack = QStackedWidget(self)  # the one-item intake, or a bundle's
         self.page_stack.addWidget(work)
-        self.page_stack.addWidget(self.bundle)
         self._work = work
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(search)
@@ -479,9 +470,41 @@ class IntakePanel(QWidget):
             selection.currentRowChanged.connect(lambda *_: capture.follow())
 
     @property
+    def applications(self) -> ApplicationService:
+        """联办 applications (app/services/applications), made on first use."""
+        if self._applications is None:
+            from app.services.applications import ApplicationService
+
+            s = self.service
+            self._applications = ApplicationService(
+                s.store, s.calendar, s.centre, s.workstation, s.clock
+            )
+        return self._applications
+
+    @property
+    def bundle(self) -> BundleIntake:
+        """The bundle's intake page, built when first needed."""
+        if self._bundle is None:
+            from app.ui.bundle_intake import BundleIntake
+
+            bundle = BundleIntake(
+                self.applications, self.runner, self.calendar, self._operator_for_bundle, self
+            )
+            bundle.message.connect(self.message)
+            bundle.draft_key = self.draft_key
+            bundle.draft_sink = lambda state: self.runner.submit(
+                lambda: self.service.save_draft(self.draft_key, state),
+                on_error=lambda exc: log.warning("draft not saved: %s", exc),
+            )
+            bundle.saved.connect(self._application_saved)
+            self.page_stack.addWidget(bundle)
+            self._bundle = bundle
+        return self._bundle
+
+    @property
     def bundle_mode(self) -> bool:
         """A bundle's intake is on (its page shown)."""
-        return self.page_stack.currentWidget() is self.bundle
+        return self._bundle is not None and self.page_stack.currentWidget() is self._bundle
 
     def focus_checklist(self) -> None:
         (self.bundle.table if self.bundle_mode else self.table).setFocus()
@@ -524,7 +547,8 @@ class IntakePanel(QWidget):
         self.returning = None
         self.returning_banner.hide()
         self.page_stack.setCurrentWidget(self._work)
-        self.bundle.clear()
+        if self._bundle is not None:
+            self._bundle.clear()
         self.intake_id = uuid7()
         self._set_item(found[0], found[1], None, {})
         self.applicant.clear()

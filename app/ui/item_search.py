@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.application import BundleKey
-from app.core.search import Hit, ItemIndex
+from app.core.search import BundleKey, Hit, ItemIndex
 
 BUNDLE_MARK = "【一件事】"
 
@@ -58,7 +57,7 @@ class ItemSearchModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._hits):
             return None
         hit = self._hits[index.row()]
-        mark = BUNDLE_MARK if isinstance(hit.entry.key, BundleKey) else ""
+        mark = BUNDLE_MARK if _is_bundle(hit.entry.key) else ""
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{mark}{hit.entry.name}    {hit.entry.code}"
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -237,7 +236,12 @@ class ItemSearch(QWidget):
     def _choose_index(self, index: QModelIndex) -> None:
         if index.isValid():
             hit = self.model.hit(index.row())
-            if isinstance(hit.entry.key, BundleKey):
+            if _is_bundle(hit.entry.key):
                 self.bundle_chosen.emit(hit.entry.key.version_id, hit.entry.code)
                 return
             self.chosen.emit(int(hit.entry.key), hit.entry.code)  # type: ignore[call-overload]
+
+
+def _is_bundle(key: object) -> bool:
+    """A bundle's (一件事) entry in the index."""
+    return isinstance(key, BundleKey)

@@ -49,9 +49,10 @@ def test_the_standard_stays_in_view_without_scrolling_sideways(
         assert table.viewport().width() - standard >= metrics.horizontalAdvance("受理标准受理标准")
         name = window.intake.checklist.index(0, 1)
         assert name.data(Qt.ItemDataRole.DisplayRole) in name.data(Qt.ItemDataRole.ToolTipRole)
-        if not large:  # the usual widths where they fit
+        if not large:  # 材料名称 keeps at least its usual width (说明 gives way first
+            # at 1366 px since the 影像 column came)
             wanted = metrics.horizontalAdvance("个体工商户登记（备案）申请书") + 12
-            assert table.columnWidth(1) == wanted
+            assert table.columnWidth(1) >= wanted
     finally:
         window._toggle_font(False)
 
