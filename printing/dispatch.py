@@ -250,9 +250,9 @@ def _disabled_reason(lpstat_long: str) -> str:
 def default_dispatcher() -> PrintDispatcher:
     """The dispatcher for this operating system."""
     if sys.platform == "win32":
-        from printing.qt_dispatch import QtPdfDispatcher
+        from printing.qt_dispatch import QtPdfDispatcher, windows_spooler_status
 
-        return QtPdfDispatcher()
+        return QtPdfDispatcher(windows_spooler_status)
     return CupsDispatcher()
 
 

@@ -19,7 +19,6 @@ QPrinter is allowed from a worker thread, so printing never blocks the window.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,15 +87,6 @@ def windows_spooler_status(printer: str) -> PrintOutcome:  # pragma: no cover - 
     return outcome_from_windows_status(printer, status)
 
 
-def default_status_check() -> StatusCheck:
-    """Where this system's printer status comes from."""
-    if sys.platform == "win32":
-        return windows_spooler_status
-    from printing.dispatch import CupsDispatcher
-
-    return CupsDispatcher().check
-
-
 def qt_printer_names() -> list[str]:
     """The printers Qt sees on this machine (Windows: the spooler's; Linux: CUPS's)."""
     from PySide6.QtPrintSupport import QPrinterInfo
@@ -107,15 +97,12 @@ def qt_printer_names() -> list[str]:
 class QtPdfDispatcher:
     """Prints a PDF's pages, rendered by QtPdf, on a named QPrinter."""
 
-    def __init__(self, status: StatusCheck | None = None, *, dpi: int = 300) -> None:
-        self._status = status
+    def __init__(self, status: StatusCheck, *, dpi: int = 300) -> None:
+        """``status``: where the printer's state comes from before a job is sent — the
+        Windows spooler (``windows_spooler_status``) or, on Linux, CUPS
+        (``printing.dispatch.CupsDispatcher().check``)."""
+        self.status = status
         self.dpi = dpi
-
-    @property
-    def status(self) -> StatusCheck:
-        if self._status is None:
-            self._status = default_status_check()
-        return self._status
 
     def check(self, printer: str) -> PrintOutcome:
         if not printer:

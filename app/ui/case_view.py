@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -575,18 +576,18 @@ class LifePanel(QGroupBox):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
+        # the buttons a case allows, packed four to a row: the panel never makes the
+        # case view wider than a 1366-pixel screen leaves it beside the list
+        self._grid = row = QGridLayout()
         row.setSpacing(4)
         for action, key, text in STEP_KEYS:
             button = QPushButton(f"{self.tr(text)} {key}", self)
             button.setObjectName(f"step:{action}")
             button.clicked.connect(lambda _c=False, a=action: self.start(a))
-            row.addWidget(button)
             self.buttons[action] = button
             shortcut = QShortcut(QKeySequence(key), keys_on or parent)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda a=action: self.start(a))
-        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 6)
         layout.addWidget(self.summary)
@@ -608,7 +609,18 @@ class LifePanel(QGroupBox):
             button.setEnabled(allowed)
             button.setToolTip("" if allowed else self._why_not(action))
             button.setVisible(allowed or action in ("审查", "办结", "出件"))
+        self._pack_buttons()
         self.show()
+
+    def _pack_buttons(self, per_row: int = 4) -> None:
+        """The shown buttons in order, ``per_row`` to a row (hidden ones take no cell)."""
+        for button in self.buttons.values():
+            self._grid.removeWidget(button)
+        shown = [b for b in self.buttons.values() if not b.isHidden()]
+        for n, button in enumerate(shown):
+            self._grid.addWidget(button, n // per_row, n % per_row)
+        for column in range(per_row):
+            self._grid.setColumnStretch(column, 1)
 
     def _step_name(self, action: str) -> str:
         """The lifecycle step a key stands for (特别程序: start, or end while one runs)."""

@@ -73,7 +73,8 @@ def test_the_case_view_lays_a_case_out_for_its_width(
     assert show_case(qtbot, view, case_no)
     qtbot.waitUntil(lambda: view.browser.viewport().width() > 0)
     # beside the list on a 1366-pixel screen the view is narrow: one field a row,
-    # 必要性 and 应交 under the material's name
+    # 必要性 and 应交 under the material's name (the 办理 panel's buttons wrap, so the
+    # panel never holds the view wider)
     assert view.browser.viewport().width() < NARROW_WIDTH
     html = view.browser.toPlainText()
     assert "应交1份" in html and "11010519491231002X" in html

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from printing_support import Cups, need_tool
 
+from printing.dispatch import CupsDispatcher
 from printing.documents import render_guide, render_receipt, render_refusal
 from printing.model import CaseDoc
 from printing.outcome import PrintErrorKind, PrintOutcome
@@ -96,7 +97,7 @@ def test_a_receipt_printed_through_qt_comes_out_of_cups_as_the_same_a4_page(
 ) -> None:
     original = render_receipt(accepted, hall).pdf
     title = f"yc-qt-{time.time_ns()}"
-    outcome = QtPdfDispatcher().print_pdf(original, cups.printer, title=title)
+    outcome = QtPdfDispatcher(CupsDispatcher().check).print_pdf(original, cups.printer, title=title)
     assert outcome.ok, outcome
     printed = _wait_for_output(cups.output_dir, title).read_bytes()
     ((width, height),) = _pages(printed)
@@ -114,7 +115,7 @@ def test_every_page_of_a_longer_document_is_printed(
     original = render_guide(sample_item(), hall).pdf
     assert len(_pages(original)) >= 2
     title = f"yc-qt-guide-{time.time_ns()}"
-    outcome = QtPdfDispatcher().print_pdf(original, cups.printer, title=title)
+    outcome = QtPdfDispatcher(CupsDispatcher().check).print_pdf(original, cups.printer, title=title)
     assert outcome.ok, outcome
     assert f"（{len(_pages(original))}页）" in outcome.message
     printed = _wait_for_output(cups.output_dir, title).read_bytes()
@@ -137,7 +138,7 @@ def test_printing_runs_on_a_worker_thread(
     result: list[PrintOutcome] = []
     worker = threading.Thread(
         target=lambda: result.append(
-            QtPdfDispatcher().print_pdf(original, cups.printer, title=title)
+            QtPdfDispatcher(CupsDispatcher().check).print_pdf(original, cups.printer, title=title)
         )
     )
     worker.start()
@@ -150,7 +151,7 @@ def test_printing_runs_on_a_worker_thread(
 def test_a_stopped_printer_is_named_before_anything_is_sent(
     cups: Cups, accepted: CaseDoc, hall: HallSettings
 ) -> None:
-    outcome = QtPdfDispatcher().print_pdf(
+    outcome = QtPdfDispatcher(CupsDispatcher().check).print_pdf(
         render_receipt(accepted, hall).pdf, cups.offline_printer, title="never"
     )
     assert not outcome.ok
@@ -162,7 +163,7 @@ def test_a_stopped_printer_is_named_before_anything_is_sent(
 def test_an_unknown_printer_and_a_broken_pdf(
     cups: Cups, accepted: CaseDoc, hall: HallSettings
 ) -> None:
-    d = QtPdfDispatcher()
+    d = QtPdfDispatcher(CupsDispatcher().check)
     missing = d.print_pdf(render_receipt(accepted, hall).pdf, "YC-NO-SUCH-PRINTER")
     assert missing.kind is PrintErrorKind.NO_SUCH_PRINTER
     assert "选择本机已安装的打印机" in missing.hint
@@ -220,7 +221,7 @@ def test_windows_spooler_flags_become_what_the_clerk_hears(
 def test_without_a_gui_application_it_says_so() -> None:
     code = (
         "from printing.qt_dispatch import QtPdfDispatcher;"
-        "o = QtPdfDispatcher(status=lambda p: None).print_pdf(b'', 'X');"
+        "o = QtPdfDispatcher(lambda p: None).print_pdf(b'', 'X');"
         "print(o.kind.name, o.hint)"
     )
     out = subprocess.run(
