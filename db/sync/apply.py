@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 from app.core.audit_chain import CASE_FORMS, CURRENT_CASE_FORM, case_row_hash
 from app.core.bundles import bundle_from_doc
-from app.core.items import Item
 from db.audit import append_audit, chain_algorithm, receipt_entry
 from db.catalog_repo import import_bundles, import_items
 from db.models import (
@@ -100,22 +99,40 @@ def _apply_items(s: Session, rows: list[dict[str, Any]], result: PullApplied) ->
             )
         ):
             existing[(code, version)] = digest
-    new: list[Item] = []
-    for key, r in wanted.items():
-        local_hash = existing.get(key)
+    new = _unclashed(
+        s, "item_version", wanted, existing, result,
+        "事项 {code} 版本 {version}：本机已有同一版本但内容与县中心不同。"
+        "已受理的办件引用本机版本，故保留本机版本；请县中心以新版本号重新发布。",
+    )  # fmt: skip
+    if new:
+        report = import_items(s, [doc_to_item(r["doc"]) for r in new], source="县中心")
+        result.items_added += len(report.added)
+
+
+def _unclashed(
+    s: Session,
+    table: str,
+    wanted: dict[tuple[str, str], dict[str, Any]],
+    existing: dict[tuple[str, str], str],
+    result: PullApplied,
+    clash: str,
+) -> list[dict[str, Any]]:
+    """The published versions (item or bundle) this workstation does not have yet. A
+    version it has with other content stays: a conflict is logged with ``clash``
+    ({code} and {version} filled in) and counted."""
+    new = []
+    for (code, version), r in wanted.items():
+        local_hash = existing.get((code, version))
         if local_hash is None:
-            new.append(doc_to_item(r["doc"]))
+            new.append(r)
         elif local_hash != r["content_hash"]:
             result.conflicts += 1
             _conflict(
-                s, "item_version", f"{key[0]}|{key[1]}", "catalog_version_clash",
-                f"事项 {key[0]} 版本 {key[1]}：本机已有同一版本但内容与县中心不同。"
-                "已受理的办件引用本机版本，故保留本机版本；请县中心以新版本号重新发布。",
+                s, table, f"{code}|{version}", "catalog_version_clash",
+                clash.format(code=code, version=version),
                 {"local_hash": local_hash, "central_hash": r["content_hash"]},
             )  # fmt: skip
-    if new:
-        report = import_items(s, new, source="县中心")
-        result.items_added += len(report.added)
+    return new
 
 
 def _apply_bundles(s: Session, rows: list[dict[str, Any]], result: PullApplied) -> None:
@@ -130,21 +147,13 @@ def _apply_bundles(s: Session, rows: list[dict[str, Any]], result: PullApplied) 
             ).where(BundleVersionRow.code.in_(sorted({code for code, _ in wanted})))
         )
     }
-    new = []
-    for key, r in wanted.items():
-        local_hash = existing.get(key)
-        if local_hash is None:
-            new.append(bundle_from_doc(r["doc"]))
-        elif local_hash != r["content_hash"]:
-            result.conflicts += 1
-            _conflict(
-                s, "bundle_version", f"{key[0]}|{key[1]}", "catalog_version_clash",
-                f"一件事 {key[0]} 版本 {key[1]}：本机已有同一版本但内容与县中心不同，"
-                "保留本机版本；请县中心以新版本号重新发布。",
-                {"local_hash": local_hash, "central_hash": r["content_hash"]},
-            )  # fmt: skip
+    new = _unclashed(
+        s, "bundle_version", wanted, existing, result,
+        "一件事 {code} 版本 {version}：本机已有同一版本但内容与县中心不同，"
+        "保留本机版本；请县中心以新版本号重新发布。",
+    )  # fmt: skip
     if new:
-        report = import_bundles(s, new, source="县中心")
+        report = import_bundles(s, [bundle_from_doc(r["doc"]) for r in new], source="县中心")
         result.bundles_added += len(report.added)
 
 
