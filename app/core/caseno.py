@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 
 MAX_SEQUENCE = 9999
-_PATTERN = re.compile(r"^(\d{6,12})-([A-Z0-9]{2})-(\d{8})-(\d{4})$")
-_CENTRE = re.compile(r"^\d{6,12}$")
-_WORKSTATION = re.compile(r"^[A-Z0-9]{2}$")
+_PATTERN = re.compile(r"^(\d{6,12})-([A-Z0-9]{2})-(\d{8})-(\d{4})\Z")
+_CENTRE = re.compile(r"^\d{6,12}\Z")
+_WORKSTATION = re.compile(r"^[A-Z0-9]{2}\Z")
 
 
 class CaseNumberError(ValueError):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 SOURCES = ("高拍仪", "文件", "签名")  # where a page came from
 SIGNATURE_SEQ = 0  # the applicant's signature is kept as "material 0" of the intake
 
@@ -31,4 +31,6 @@ class PageRecord:
 
 
 def is_sha256(text: str) -> bool:
-    return bool(SHA256.match(text))
+    """A page's name: a lower-case hex SHA-256 and nothing else (``$`` would let a
+    trailing newline through into a file name)."""
+    return SHA256.fullmatch(text) is not None

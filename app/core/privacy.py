@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 
 # ---------------------------------------------------------------- masking
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_FIXED = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})((?:-\d{1,6})?)$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}\Z")
+_FIXED = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})((?:-\d{1,6})?)\Z")
 
 
 def mask_id_no(value: str | None) -> str:

@@ -253,9 +253,9 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_PREFIX = re.compile(r"^[A-Z]{1,2}$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-_WINDOW = re.compile(r"^[A-Za-z0-9-]{1,8}$")
+_PREFIX = re.compile(r"^[A-Z]{1,2}\Z")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}\Z")
+_WINDOW = re.compile(r"^[A-Za-z0-9-]{1,8}\Z")
 
 Hours = tuple[tuple[time, time], ...]
 

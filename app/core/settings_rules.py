@@ -26,9 +26,9 @@ CENTRAL_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
 FOLLOW_UP_LIMITS = (5, 15)
 QUEUE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 
-_PHONE = re.compile(r"^\+?[0-9()\- ]+$")
+_PHONE = re.compile(r"^\+?[0-9()\- ]+\Z")
 _PHONE_SPLIT = re.compile(r"[、，,;；/]")
-_WINDOW = re.compile(r"^[0-9A-Za-z]{1,4}$")
+_WINDOW = re.compile(r"^[0-9A-Za-z]{1,4}\Z")
 
 
 class RuleError(ValueError):

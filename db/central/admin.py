@@ -34,9 +34,9 @@ if TYPE_CHECKING:  # Alembic and SQLAlchemy load only where the schema is migrat
     from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
-CENTRE = re.compile(r"^\d{6,12}$")
-WORKSTATION = re.compile(r"^[A-Z0-9]{2}$")
+PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}\Z")
+CENTRE = re.compile(r"^\d{6,12}\Z")
+WORKSTATION = re.compile(r"^[A-Z0-9]{2}\Z")
 
 
 class CentralAdminError(RuntimeError):
