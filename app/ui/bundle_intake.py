@@ -750,7 +750,8 @@ class BundleIntake(QWidget):
             )  # fmt: skip
         bundle = self.start.bundle
         return ApplicationIntake(self.intake_id, bundle.code, bundle.name, bundle.version,
-                                 tuple(intakes))  # fmt: skip
+                                 tuple(intakes),
+                                 stages={b.code: b.stage for b in bundle.items})  # fmt: skip
 
     def save(self) -> None:
         """Ctrl+S: check every item has a decision and the applicant is right, confirm,
