@@ -9,7 +9,6 @@ it): a second F5, a retry or a second process gives the application already save
 from __future__ import annotations
 
 import uuid
-
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,7 @@ from app.core.workdays import LimitUnit, WorkCalendar
 from db.audit import append_audit
 from db.case_repo import save_case
 from db.models import ApplicationRow, AuditRow, BundleVersionRow, CaseRow, ItemVersionRow
-from db.sync.outbox import enqueue_case_change
+from db.sync.outbox import enqueue, enqueue_case_change
 
 
 def application_for_intake(session: Session, intake_id: uuid.UUID) -> SavedApplication | None:
@@ -69,13 +68,28 @@ def save_application(
             applicant_id_no=first.applicant.id_no.upper(),
         )
     )
-    case_nos = [
-        save_case(
-            session, case, centre=centre, workstation=workstation, application_id=app_id
-        ).case_no
+    saved = [
+        save_case(session, case, centre=centre, workstation=workstation, application_id=app_id)
         for case in record.cases
     ]
-    return SavedApplication(app_id, tuple(case_nos))
+    # the visit goes up after its cases (central c0015), in the same transaction
+    enqueue(
+        session,
+        {
+            "application": [
+                {
+                    "id": app_id, "bundle_code": record.bundle_code,
+                    "bundle_name": record.bundle_name, "bundle_version": record.bundle_version,
+                    "accepted_at": record.accepted_at, "clerk": first.clerk,
+                    "window_no": first.window_no, "applicant_name": first.applicant.name,
+                    "applicant_id_no": first.applicant.id_no.upper(),
+                    "case_ids": [c.id for c in saved],
+                }
+            ]
+        },
+        now=record.accepted_at,
+    )  # fmt: skip
+    return SavedApplication(app_id, tuple(c.case_no for c in saved))
 
 
 def application_case_ids(session: Session, application_id: uuid.UUID) -> dict[str, uuid.UUID]:

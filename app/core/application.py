@@ -130,6 +130,7 @@ def _later_stages_wait(
 ) -> tuple[CaseRecord, ...]:
     """串联: a case accepted at the visit whose earlier stages are not all 办结 waits
     (等待前序环节) with no dates: its clock starts when they are (app/core/stages.py)."""
+
     def stage(r: CaseRecord) -> int:
         return stages.get(r.intake.item.code, 1)
 

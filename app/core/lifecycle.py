@@ -95,8 +95,10 @@ MOVES: frozenset[tuple[str, str]] = frozenset(
         ("待补正", "补正逾期"),
         ("等待前序环节", "已受理"),  # the earlier stages are done: the clock starts
         ("等待前序环节", "容缺受理"),  # … with deferred materials still outstanding
-        *((s.value, "已撤回")
-          for s in (State.AWAITING_CORRECTION, State.WAITING_EARLIER, *IN_PROGRESS)),
+        *(
+            (s.value, "已撤回")
+            for s in (State.AWAITING_CORRECTION, State.WAITING_EARLIER, *IN_PROGRESS)
+        ),
     }
 )
 

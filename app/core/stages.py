@@ -153,9 +153,12 @@ def release(
         "promised_date": due.date.isoformat(),
         "statutory_date": statutory.isoformat(),
         "promised": {
-            "date": due.date.isoformat(), "limit": due.days, "unit": due.unit.value,
-            "estimated": due.estimated, "calendar": due.basis_text,
-        },  # fmt: skip
+            "date": due.date.isoformat(),
+            "limit": due.days,
+            "unit": due.unit.value,
+            "estimated": due.estimated,
+            "calendar": due.basis_text,
+        },
         "statutory": {"limit": limits.statutory_days, "unit": limits.statutory_unit.value},
     }
     if earlier:
