@@ -157,14 +157,20 @@ def application_state(session: Session, application_id: uuid.UUID) -> Applicatio
 
 
 def bundle_search_entries(session: Session) -> list[SearchEntry]:
-    """Every current bundle for the item search, keyed by ``BundleKey`` (its pinyin
-    is read by the index: bundles are few)."""
+    """Every current bundle for the item search, keyed by ``BundleKey``, with the
+    pinyin stored at import (as db/quick_read reads it for the first paint)."""
     rows = session.execute(
-        select(BundleVersionRow.id, BundleVersionRow.code, BundleVersionRow.name)
+        select(
+            BundleVersionRow.id, BundleVersionRow.code, BundleVersionRow.name,
+            BundleVersionRow.pinyin_full, BundleVersionRow.pinyin_initials,
+        )
         .where(BundleVersionRow.is_current)
         .order_by(BundleVersionRow.code)
-    )
-    return [SearchEntry(code, name, BundleKey(vid)) for vid, code, name in rows]
+    )  # fmt: skip
+    return [
+        SearchEntry(code, name, BundleKey(vid), tuple(full.split()), tuple(initials.split()))
+        for vid, code, name, full, initials in rows
+    ]
 
 
 def _stages(session: Session, header: ApplicationRow | None) -> dict[str, int]:

@@ -74,3 +74,35 @@ def test_a_published_bundle_version_never_changes_and_a_new_one_becomes_current(
             .where(BundleVersionRow.code == first.code)
         )
         assert count == 2
+
+
+def test_bundles_stored_before_their_pinyin_get_it_at_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0023: a bundle imported by the program before it (no pinyin stored)
+    has its pinyin after the upgrade, so the quick start finds it too."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from db.store import alembic_config, create_store_engine
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    cfg = alembic_config(engine)
+    try:
+        command.upgrade(cfg, "0021")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO bundle_version (code, version, name, doc, content_hash, "
+                    "is_current, imported_at, source) VALUES ('YJS-001', '1', '新生儿出生一件事', "
+                    "'{}', 'x', 1, '2026-12-01 09:00:00', '')"
+                )
+            )
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT pinyin_full, pinyin_initials FROM bundle_version")
+            ).one()
+    finally:
+        engine.dispose()
+    full, initials = row
+    assert full.split()[0] == "xinshengerchushengyijianshi"  # the other readings follow
+    assert "xsecsyjs" in initials.split()
