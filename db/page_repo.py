@@ -300,7 +300,9 @@ def drop_abandoned_pages(session: Session, before: datetime) -> list[str]:
     for state in session.scalars(select(DraftRow.state)).all():
         try:
             live.add(uuid.UUID(str(state.get("intake_id", ""))))
-        except (ValueError, AttributeError):
+            # a 联办 visit's draft: its cases' future intake ids hold their pages
+            live.update(uuid.UUID(str(i)) for i in state.get("case_intake_ids", ()))
+        except (ValueError, AttributeError, TypeError):
             continue
     saved = select(CaseRow.id).where(CaseRow.intake_id == CasePageRow.intake_id).exists()
     rows = session.execute(

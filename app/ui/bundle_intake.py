@@ -719,6 +719,11 @@ class BundleIntake(QWidget):
             "bundle_code": self.start.bundle.code,
             "bundle_version": self.start.bundle.version,
             "item_name": f"{self.start.bundle.name}（一件事）",
+            # the ids its cases will have: their page images are live while it is
+            # (db/page_repo.drop_abandoned_pages)
+            "case_intake_ids": [
+                str(case_intake_id(self.intake_id, c)) for c in self.start.bundle.item_codes
+            ],
             "answers": self.situations.answers(),
             "applicant": {
                 "kind": a.kind.value,
