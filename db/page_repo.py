@@ -301,7 +301,8 @@ def drop_abandoned_pages(session: Session, before: datetime) -> list[str]:
         try:
             live.add(uuid.UUID(str(state.get("intake_id", ""))))
             # a 联办 visit's draft: its cases' future intake ids hold their pages
-            live.update(uuid.UUID(str(i)) for i in state.get("case_intake_ids", ()))
+            ids = state.get("case_intake_ids") or []
+            live.update(uuid.UUID(str(i)) for i in (ids if isinstance(ids, list) else []))
         except (ValueError, AttributeError, TypeError):
             continue
     saved = select(CaseRow.id).where(CaseRow.intake_id == CasePageRow.intake_id).exists()
