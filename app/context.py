@@ -60,9 +60,9 @@ class AppContext:
         return self._index
 
     def rebuild_index(self) -> None:
-        """Items and bundles (一件事) for the search, read on a worker once the store
-        is open: the bundles' pinyin is computed here (pypinyin loads off the GUI
-        thread and off the first start, which index the items alone)."""
+        """Items and bundles (一件事) for the search, with the pinyin stored at import,
+        read again on a worker once the store is open (the quick start's index, read
+        before it, already has both)."""
         from db.application_repo import bundle_search_entries
         from db.catalog_repo import search_entries
 

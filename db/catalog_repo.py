@@ -329,10 +329,15 @@ def plan_bundle_import(session: Session, bundles: Sequence[Bundle]) -> ImportRep
 
 
 def import_bundles(
-    session: Session, bundles: Sequence[Bundle], source: str = "", now: datetime | None = None
+    session: Session,
+    bundles: Sequence[Bundle],
+    source: str = "",
+    now: datetime | None = None,
+    readings_of: Callable[[str], Readings] = readings,
 ) -> ImportReport:
     """Add new bundle versions in the caller's transaction; a new version becomes
-    current. Nothing is written when any bundle conflicts with a published version."""
+    current. Nothing is written when any bundle conflicts with a published version.
+    The name's pinyin is stored with it, as an item's (``readings_of``)."""
     report = plan_bundle_import(session, bundles)
     if not report.ok:
         return report
@@ -351,12 +356,14 @@ def import_bundles(
         .where(BundleVersionRow.code.in_([b.code for b in new]))
         .values(is_current=False)
     )
+    pinyin = {b.name: readings_of(b.name) for b in new}
     session.execute(
         insert(BundleVersionRow),
         [
             {"code": b.code, "version": b.version, "name": b.name, "doc": bundle_to_doc(b),
              "content_hash": bundle_hash(b), "is_current": True, "imported_at": now,
-             "source": source}
+             "source": source, "pinyin_full": " ".join(pinyin[b.name][0]),
+             "pinyin_initials": " ".join(pinyin[b.name][1])}
             for b in new
         ],
     )  # fmt: skip

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.core.ids import uuid7
 from app.core.items import ServiceType
 from app.core.lifecycle import (
+    RELEASE_ACTION,
     STEP_ACTIONS,
     Applied,
     CaseState,
@@ -113,7 +114,9 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         statutory_days=statutory_days if case.statutory_date is not None else None,
         statutory_unit=_unit(statutory_unit),
     )
-    state = with_history(base, (e for e in entries if e.action in STEP_ACTIONS))
+    state = with_history(
+        base, (e for e in entries if e.action in STEP_ACTIONS or e.action == RELEASE_ACTION)
+    )
     return CaseLifeRecord(
         case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
         case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
@@ -166,6 +169,15 @@ def apply_case_step(
     append_audit(session, [entry])
     session.expire_all()
     enqueue_case_change(session, record.case_id, audit=[entry], now=step.at)
+    if "status" in values:
+        # 串联: a case of a visit done (or ended) may let its later stages begin
+        application_id = session.scalar(
+            select(CaseRow.application_id).where(CaseRow.id == record.case_id)
+        )
+        if application_id is not None:
+            from db.application_repo import release_waiting
+
+            release_waiting(session, application_id, calendar, step.at)
     return applied
 
 

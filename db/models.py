@@ -162,6 +162,10 @@ class BundleVersionRow(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     source: Mapped[str] = mapped_column(String(200), default="")
+    # the name's pinyin, computed at import like an item's: the quick start's search
+    # has bundles from the first paint (db/quick_read.py)
+    pinyin_full: Mapped[str] = mapped_column(Text, default="", server_default="")
+    pinyin_initials: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 # ---------------------------------------------------------------- cases

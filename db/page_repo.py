@@ -144,6 +144,20 @@ def add_page(
     return _record(row)
 
 
+def share_page(
+    session: Session, record: PageRecord, intake_id: uuid.UUID, material_seq: int, *,
+    now: datetime,
+) -> PageRecord:  # fmt: skip
+    """``record``'s image as the next page of another intake's material."""
+    size = session.scalar(
+        select(CasePageRow.size).where(CasePageRow.sha256 == record.sha256).limit(1)
+    )
+    return add_page(
+        session, intake_id, material_seq, sha256=record.sha256, size=size or 0,
+        width=record.width, height=record.height, source=record.source, now=now,
+    )  # fmt: skip
+
+
 def remove_page(session: Session, intake_id: uuid.UUID, material_seq: int, page: int) -> None:
     """Take a page out; the later pages move up one. Only while the intake is not
     saved as a case (a saved case's pages are its record)."""
@@ -286,7 +300,10 @@ def drop_abandoned_pages(session: Session, before: datetime) -> list[str]:
     for state in session.scalars(select(DraftRow.state)).all():
         try:
             live.add(uuid.UUID(str(state.get("intake_id", ""))))
-        except (ValueError, AttributeError):
+            # a 联办 visit's draft: its cases' future intake ids hold their pages
+            ids = state.get("case_intake_ids") or []
+            live.update(uuid.UUID(str(i)) for i in (ids if isinstance(ids, list) else []))
+        except (ValueError, AttributeError, TypeError):
             continue
     saved = select(CaseRow.id).where(CaseRow.intake_id == CasePageRow.intake_id).exists()
     rows = session.execute(

@@ -11,14 +11,14 @@ from typing import Any
 
 from app.core.accounts import Clerk
 from app.core.errors import StoreError
-from app.core.search import SearchEntry
+from app.core.search import BundleKey, SearchEntry
 
 log = logging.getLogger("yichuang.db")
 
 
 @dataclass(frozen=True, slots=True)
 class FirstWindow:
-    entries: list[SearchEntry]  # current items, for the pinyin search
+    entries: list[SearchEntry]  # current items and bundles, for the pinyin search
     calendar_docs: list[tuple[Any, str]]  # stored calendar years (JSON text, origin)
     clerks: list[Clerk]
 
@@ -41,6 +41,11 @@ def read_first_window(path: Path, head: str | None) -> FirstWindow | None:
                 "SELECT id, code, name, pinyin_full, pinyin_initials FROM item_version "
                 "WHERE is_current ORDER BY code"
             ).fetchall()
+            # bundles (一件事) are picked like items: in the search from the first paint
+            bundle_rows = con.execute(
+                "SELECT id, code, name, pinyin_full, pinyin_initials FROM bundle_version "
+                "WHERE is_current ORDER BY code"
+            ).fetchall()
             calendar_docs = [
                 (doc, origin)  # JSON text: years_from_docs reads it
                 for doc, origin in con.execute("SELECT doc, origin FROM calendar_year")
@@ -58,6 +63,9 @@ def read_first_window(path: Path, head: str | None) -> FirstWindow | None:
     entries = [
         SearchEntry(code, name, vid, tuple(full.split()), tuple(initials.split()))
         for vid, code, name, full, initials in rows
+    ] + [
+        SearchEntry(code, name, BundleKey(vid), tuple(full.split()), tuple(initials.split()))
+        for vid, code, name, full, initials in bundle_rows
     ]
     clerks = [Clerk(lg, nm, w or "", b or "", r, bool(a)) for lg, nm, w, b, r, a in clerk_rows]
     return FirstWindow(entries, calendar_docs, clerks)

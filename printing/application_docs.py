@@ -29,11 +29,16 @@ from printing.documents import (
     _applicant_signers,
     _boxed,
     _Doc,
-    _promised_short,
     _salutation,
 )
 from printing.layout import build_a4
-from printing.model import ApplicantInfo, CaseDoc, DocumentError, uncovered_materials
+from printing.model import (
+    ApplicantInfo,
+    CaseDoc,
+    DocumentError,
+    promised_words,
+    uncovered_materials,
+)
 from printing.settings import HallSettings
 from printing.text import fmt_date, fmt_datetime, window_label
 
@@ -135,7 +140,11 @@ def render_application_receipt(
     if not accepted:
         raise DocumentError("联办申请中没有受理的事项，不能打印联办受理通知书")
     for case in accepted:
-        if case.service_type is not ServiceType.ON_THE_SPOT and case.promised_date is None:
+        if (
+            case.service_type is not ServiceType.ON_THE_SPOT
+            and case.promised_date is None
+            and not case.waits_for  # 串联: counted from when the earlier items are done
+        ):
             raise DocumentError(f"“{case.item_name}”缺少承诺办结日期，不能打印受理通知书")
         blocking = [line.material for line in case.notice_lines if not line.deferrable]
         if blocking:
@@ -168,7 +177,7 @@ def render_application_receipt(
     rows: list[list[str | Flowable]] = []
     for i, case in enumerate(accepted, start=1):
         bars, _ = _case_barcode(d, case.case_no)
-        promise = _promised_short(case)
+        promise = promised_words(case)
         if case.decision is Decision.ACCEPT_DEFERRED:
             promise += "；容缺受理"
         rows.append(

@@ -15,7 +15,7 @@ from enum import StrEnum
 from app.core.check import Decision
 from app.core.intake import IdType
 from app.core.items import Item, Medium, Necessity, ServiceType
-from app.core.workdays import LimitUnit
+from app.core.workdays import LimitUnit, limit_text
 
 
 class DocumentError(ValueError):
@@ -132,6 +132,9 @@ class CaseDoc:
     refusal_reason: str = ""
     refusal_basis: str = ""
     deferred_supply_date: date | None = None  # 容缺: the date the applicant promised
+    # 联办 串联: accepted, but its clock starts when these earlier items (names) are
+    # 办结 (等待前序环节, app/core/stages.py): no promised date yet, only the limit
+    waits_for: tuple[str, ...] = ()
     # The item standard the case was taken under: a notice is checked against it
     # (it must name every applicable material not brought), the refusal names its
     # deciding body and remedies' addressees, the receipt its result delivery.
@@ -198,3 +201,18 @@ class TicketDoc:
     hall_name: str
     expected_wait: str = ""  # 预计等候约 N 分钟, from the day's service times
     notes: tuple[str, ...] = field(default=("请留意叫号，过号需重新取号。",))
+
+
+def promised_words(case: CaseDoc) -> str:
+    """承诺办结 in a few words: the date and the limit, 即办件, or — for a later stage
+    of a 联办 visit — the limit counted from when the earlier items are 办结."""
+    if case.service_type is ServiceType.ON_THE_SPOT and not case.waits_for:
+        return "即办件，当场办结"
+    days = limit_text(case.promised_days, case.promised_unit) if case.promised_days else ""
+    if case.waits_for:
+        earlier = "、".join(f"“{name}”" for name in case.waits_for)
+        return f"{earlier}办结后{days}内" if days else f"{earlier}办结后办理"
+    estimated = "（估算）" if case.promised_note else ""
+    shown = f"（{days}）" if days else ""
+    d = case.promised_date
+    return f"{d.year}年{d.month}月{d.day}日前{shown}{estimated}" if d else ""

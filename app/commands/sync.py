@@ -156,6 +156,8 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = admin("bookings", "列出中心在县中心的预约与大厅签到情况", _list_bookings)
     p.add_argument("centre", help="中心代码")
     admin("status", "各中心、工作站的同步情况", _central_status)
+    p = admin("visit", "查看一次联办（一件事）申请及其各办件的状态", _central_visit)
+    p.add_argument("key", help="联办申请编号，或其中任一办件的编号")
     p = admin(
         "connections",
         "数据库连接数：各中心同步账号的连接上限与当前连接（加 --per-centre 修改上限）",
@@ -542,6 +544,32 @@ def _central_status(args: argparse.Namespace) -> int:
                 f"  工作站 {w['centre']}-{w['code']}：已收 {w['batches']} 批，"
                 f"最近 {seen}，安装号 {install}"
             )
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _central_visit(args: argparse.Namespace) -> int:
+    from db.central import admin
+
+    def run(url: str) -> int:
+        found = admin.visit(url, args.key)
+        if found is None:
+            print(f"县中心没有联办申请或办件“{args.key}”", file=sys.stderr)
+            return 1
+        at = f"{found['accepted_at']:%Y-%m-%d %H:%M}" if found["accepted_at"] else ""
+        name = found["bundle_name"] or "（县中心尚无此联办申请的记录，按办件列出）"
+        print(f"联办申请 {found['id']}：{name}")
+        print(
+            f"申请人 {found['applicant_name']}，{found['centre']}-{found['workstation']} "
+            f"{found['window_no']}号窗口受理于 {at}"
+        )
+        done = sum(1 for c in found["cases"] if c["status"] in ("已办结", "已出件"))
+        print(f"办件 {len(found['cases'])} 件，已办结 {done} 件")
+        for c in found["cases"]:
+            due = f"，承诺 {c['due_date']:%Y-%m-%d}" if c["due_date"] else ""
+            end = f"，办结于 {c['completed_at']:%Y-%m-%d}" if c["completed_at"] else ""
+            print(f"  {c['case_no']} {c['item_name']}：{c['status']}{due}{end}")
         return 0
 
     return _admin_call(args, run)

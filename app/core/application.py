@@ -14,16 +14,17 @@ merged notice lines into one one-time notice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
 from app.core.errors import IntakeRejected
-from app.core.intake import CaseRecord, Intake, record_intake
+from app.core.intake import AuditNote, CaseRecord, CaseStatus, Intake, record_intake
 from app.core.items import material_key
 from app.core.lifecycle import IN_PROGRESS, State
 from app.core.search import BundleKey as BundleKey  # its home is the search index
+from app.core.stages import Gate, StagedCase, gate_of, waits_at_intake
 from app.core.workdays import WorkCalendar
 
 # A case id of an application item is derived from the application's own intake id
@@ -46,6 +47,8 @@ class ApplicationIntake:
     bundle_name: str
     bundle_version: str
     intakes: tuple[Intake, ...]
+    # item code → the item's stage in the bundle (串联); an item not listed: stage 1
+    stages: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         codes = [i.item.code for i in self.intakes]
@@ -115,8 +118,45 @@ def record_application(
         application.bundle_name,
         application.bundle_version,
         now,
-        tuple(records),
+        _later_stages_wait(records, application.stages),
     )
+
+
+_BEGINS = (CaseStatus.ACCEPTED, CaseStatus.ACCEPTED_DEFERRED, CaseStatus.COMPLETED)
+
+
+def _later_stages_wait(
+    records: Sequence[CaseRecord], stages: Mapping[str, int]
+) -> tuple[CaseRecord, ...]:
+    """串联: a case accepted at the visit whose earlier stages are not all 办结 waits
+    (等待前序环节) with no dates: its clock starts when they are (app/core/stages.py)."""
+
+    def stage(r: CaseRecord) -> int:
+        return stages.get(r.intake.item.code, 1)
+
+    at_intake = [(stage(r), r.status.value) for r in records]
+    result: list[CaseRecord] = []
+    for r in records:
+        if r.status not in _BEGINS or not waits_at_intake(stage(r), at_intake):
+            result.append(r)
+            continue
+        earlier = [o.intake.item.name for o in records if stage(o) < stage(r)]
+        first, *rest = r.audit
+        detail = {k: v for k, v in first.detail.items() if k != "promised"}
+        detail.update(status=CaseStatus.WAITING_EARLIER.value, waiting_for=earlier)
+        # an 即办件 of a later stage is not 办结 on the spot either: it is 受理'd
+        action = r.intake.decision.value
+        result.append(
+            replace(
+                r,
+                status=CaseStatus.WAITING_EARLIER,
+                due=None,
+                statutory_date=None,
+                completed_at=None,
+                audit=(AuditNote(action, detail), *rest),
+            )
+        )
+    return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +267,9 @@ class Standing(StrEnum):
     # running, but a case of an earlier stage of the bundle (串联: e.g. the business
     # licence before the seal and the tax registration) is not done yet
     WAITING_EARLIER = "待前置事项办结"
+    # waiting (等待前序环节), but a case of an earlier stage ended without a grant: the
+    # office settles it with the applicant (app/core/stages.py)
+    BLOCKED_EARLIER = "前置事项未准予"
 
 
 _DONE = frozenset({State.COMPLETED, State.DELIVERED})
@@ -246,6 +289,8 @@ def standing(status: str) -> Standing:
         return Standing.CONTINUED
     if state is State.AWAITING_CORRECTION:
         return Standing.WAITING_APPLICANT
+    if state is State.WAITING_EARLIER:
+        return Standing.WAITING_EARLIER
     assert state in IN_PROGRESS
     return Standing.RUNNING
 
@@ -264,6 +309,7 @@ class ApplicationCase:
     completed_at: datetime | None
     accepted_at: datetime
     stage: int = 1  # the item's stage in the bundle: stages run one after another
+    outcome: str = ""  # 办结's outcome (准予 / 不予), "" while not 办结
 
     @property
     def standing(self) -> Standing:
@@ -288,13 +334,20 @@ class ApplicationState:
     @property
     def open_cases(self) -> tuple[ApplicationCase, ...]:
         return tuple(
-            c for c in self.current if c.standing in (Standing.RUNNING, Standing.WAITING_APPLICANT)
+            c
+            for c in self.current
+            if c.standing
+            in (Standing.RUNNING, Standing.WAITING_APPLICANT, Standing.WAITING_EARLIER)
         )
 
     def standing_of(self, case: ApplicationCase) -> Standing:
         """The case's standing within the visit: a running case waits while a case of
         an earlier stage is still open."""
         own = case.standing
+        if own is Standing.WAITING_EARLIER:
+            if gate_of(_staged(case), map(_staged, self.current)).gate is Gate.BLOCKED:
+                return Standing.BLOCKED_EARLIER
+            return own
         if own is Standing.RUNNING and any(
             c.stage < case.stage for c in self.open_cases if c is not case
         ):
@@ -327,6 +380,20 @@ class ApplicationState:
         earlier = sum(1 for c in current if self.standing_of(c) is Standing.WAITING_EARLIER)
         if earlier:
             text += f"，{earlier}件待前置事项办结"
+        blocked = sum(1 for c in current if self.standing_of(c) is Standing.BLOCKED_EARLIER)
+        if blocked:
+            text += f"，{blocked}件因前置事项未准予待处理"
         if self.last_due is not None:
             text += f"，预计{self.last_due.isoformat()}前全部办结"
         return text
+
+
+def _staged(case: ApplicationCase) -> StagedCase:
+    return StagedCase(
+        case.case_no,
+        case.item_name,
+        case.stage,
+        case.status,
+        case.outcome,
+        case.completed_at.date() if case.completed_at else None,
+    )

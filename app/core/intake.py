@@ -45,6 +45,9 @@ class CaseStatus(StrEnum):
     REFUSED = "不予受理"
     COMPLETED = "已办结"
     CORRECTED = "已补正"  # a 补正 case whose applicant came back with the materials
+    # 联办 串联: accepted at the visit, begun when the earlier stages are done
+    # (app/core/stages.py); no dates until then
+    WAITING_EARLIER = "等待前序环节"
 
 
 @dataclass(frozen=True, slots=True)

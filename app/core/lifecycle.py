@@ -56,6 +56,10 @@ class State(StrEnum):
     DELIVERED = "已出件"
     WITHDRAWN = "已撤回"
     CORRECTION_EXPIRED = "补正逾期"
+    # 串联: a case of a later stage of a bundle (联办), accepted at the visit but not
+    # begun: its clock starts on the day every case of the earlier stages is 办结
+    # (app/core/stages.py). No deadline runs, so it is neither running nor final.
+    WAITING_EARLIER = "等待前序环节"
 
 
 # The states in which the case is still being worked on (the deadline runs).
@@ -89,7 +93,12 @@ MOVES: frozenset[tuple[str, str]] = frozenset(
         ("已核准", "已办结"),
         ("已办结", "已出件"),
         ("待补正", "补正逾期"),
-        *((s.value, "已撤回") for s in (State.AWAITING_CORRECTION, *IN_PROGRESS)),
+        ("等待前序环节", "已受理"),  # the earlier stages are done: the clock starts
+        ("等待前序环节", "容缺受理"),  # … with deferred materials still outstanding
+        *(
+            (s.value, "已撤回")
+            for s in (State.AWAITING_CORRECTION, State.WAITING_EARLIER, *IN_PROGRESS)
+        ),
     }
 )
 
@@ -327,6 +336,12 @@ STEP_ACTIONS = tuple(
 # Who records what nobody did by hand (an overdue 容缺 supply, an expired 补正 notice).
 SYSTEM = Actor("system", "系统（自动记录）", SYSTEM_ROLE)
 
+# 串联 (app/core/stages.py): the program's entries on a case that waits for the
+# earlier stages of its visit — its clock started (the day it counts from in
+# ``counted_from``), or an earlier stage ended without a grant (flagged, once).
+RELEASE_ACTION = "前序环节办结"
+BLOCKED_ACTION = "前序环节未准予"
+
 
 # ---------------------------------------------------------------- the case's state
 
@@ -410,6 +425,11 @@ def refusal(state: CaseState, step: Step) -> str | None:
     if step.at.date() < _last_day(state):
         return f"{name}的日期不能早于特别程序开始日{_last_day(state).isoformat()}"
     owns = actor.login == state.owner or actor.is_manager
+    if status == State.WAITING_EARLIER and not isinstance(step, (Transfer, Supply, Withdraw)):
+        return (
+            f"办件{state.case_no}等待前序环节（联办中先办的事项）办结，"
+            f"办结后才开始计时办理，现在不能{name}"
+        )
     if isinstance(step, Review):
         if state.on_the_spot:
             return "即办件不经一审一核，请直接办结"
@@ -433,7 +453,7 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return "退回时请写明退回意见，说明需要怎样修改"
         return None
     if isinstance(step, Transfer):
-        if status not in IN_PROGRESS and status != State.AWAITING_CORRECTION:
+        if status not in IN_PROGRESS and status not in _WAITS:
             return f"办件状态为“{status}”，无需转交"
         if not owns:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以转交办件"
@@ -462,7 +482,7 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return "邮寄单号应为8至30位字母或数字"
         return None
     if isinstance(step, Supply):
-        if status not in IN_PROGRESS:
+        if status not in IN_PROGRESS and status != State.WAITING_EARLIER:
             return f"办件状态为“{status}”，不能补交材料"
         if step.material not in state.deferred:
             return f"“{step.material}”不是本件容缺受理的材料"
@@ -494,7 +514,7 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以记录补正逾期"
         return None
     if isinstance(step, Withdraw):
-        if status not in IN_PROGRESS and status != State.AWAITING_CORRECTION:
+        if status not in IN_PROGRESS and status not in _WAITS:
             return f"办件状态为“{status}”，不能撤回"
         if not owns:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以办理撤回"
@@ -524,6 +544,10 @@ def refusal(state: CaseState, step: Step) -> str | None:
             return f"只有办件的负责人（{state.owner}）或大厅管理人员可以结束特别程序"
         return None
     raise TypeError(f"not a lifecycle step: {step!r}")
+
+
+# waiting for someone else than the office: the applicant (补正) or an earlier stage
+_WAITS = (State.AWAITING_CORRECTION, State.WAITING_EARLIER)
 
 
 def _completion_refusal(state: CaseState, step: Complete) -> str | None:
@@ -748,9 +772,13 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
     supplied = list(state.supplied)
     overdue = state.supply_overdue_recorded
     stopped, statutory_stopped = state.stopped_days, state.statutory_stopped_days
+    accepted_on = state.accepted_on
     for e in sorted(entries, key=lambda e: e.at):
         d = e.detail
-        if e.action == Review.ACTION:
+        if e.action == RELEASE_ACTION and d.get("counted_from"):
+            # a later stage's limits count from the day the earlier ones were done
+            accepted_on = date.fromisoformat(str(d["counted_from"]))
+        elif e.action == Review.ACTION:
             reviewer, proposal = e.actor, str(d["proposal"])
         elif e.action == Return.ACTION:
             proposal = ""
@@ -771,7 +799,8 @@ def with_history(state: CaseState, entries: Iterable[Entry]) -> CaseState:
             overdue = True
     return replace(state, reviewer=reviewer, proposal=proposal, supplied=tuple(supplied),
                    stop=stop, supply_overdue_recorded=overdue, stopped_days=stopped,
-                   statutory_stopped_days=statutory_stopped)  # fmt: skip
+                   statutory_stopped_days=statutory_stopped,
+                   accepted_on=accepted_on)  # fmt: skip
 
 
 class Recorded(Protocol):
@@ -907,6 +936,13 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
             f"特别程序结束：用时{d.get('used_days', '')}{word}{extra}，"
             f"办结期限顺延至{d.get('due_after', '')}{statutory}"
         )
+    if action == RELEASE_ACTION:
+        return (
+            f"前序环节已全部办结，自{d.get('counted_from', '')}起计时："
+            f"承诺办结日期{d.get('promised_date', '')}，法定办结日期{d.get('statutory_date', '')}"
+        )
+    if action == BLOCKED_ACTION:
+        return f"前序环节未准予（{d.get('earlier', '')}），本件请与申请人确认撤回或不予办理"
     if action == Withdraw.ACTION:
         return f"申请人撤回：{d.get('reason', '')}"
     if action == SupplyOverdue.ACTION:

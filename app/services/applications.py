@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -83,13 +83,20 @@ class ApplicationService:
         retry of a visit already saved gives that application, whatever changed."""
         from sqlalchemy.exc import IntegrityError
 
-        from db.application_repo import application_for_intake, save_application
+        from db.application_repo import application_for_intake, bundle_stages, save_application
         from db.draft_repo import delete_draft
 
         try:
             with self.store.session() as s, s.begin():
                 saved = application_for_intake(s, application.intake_id)
                 if saved is None:
+                    if not application.stages:  # 串联: the bundle version's stages
+                        application = replace(
+                            application,
+                            stages=bundle_stages(
+                                s, application.bundle_code, application.bundle_version
+                            ),
+                        )
                     record = record_application(application, self.calendar, now or self.clock.now())
                     saved = save_application(
                         s, record, centre=self.centre, workstation=self.workstation

@@ -34,6 +34,7 @@ from app.core.identity import normalise
 from app.core.ids import uuid7
 from app.core.intake import IdType
 from app.core.items import Item, Material, Medium, ServiceType
+from app.core.lifecycle import State
 from app.core.workdays import LimitUnit, estimate_sentence, estimated_years_in
 from app.settings import Settings
 from db import cipher
@@ -68,6 +69,7 @@ log = logging.getLogger("yichuang.printing")
 
 _KIND_NAMES = {k.value: k for k in DocKind}
 _LIKE = {DocKind.APPLICATION_RECEIPT: DocKind.RECEIPT, DocKind.APPLICATION_NOTICE: DocKind.NOTICE}
+_ACCEPTING = (Decision.ACCEPT, Decision.ACCEPT_DEFERRED)
 
 
 def kinds_for(decision: Decision | str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
@@ -183,7 +185,7 @@ def doc_from_detail(detail: CaseDetail, item: Item) -> CaseDoc:
         notice_lines=lines,
         promised_date=detail.promised_date,
         promised_days=(detail.limit_days if detail.limit_days is not None else item.promised_days)
-        if detail.promised_date
+        if detail.promised_date or detail.status == State.WAITING_EARLIER.value
         else None,
         promised_unit=LimitUnit(detail.limit_unit),
         promised_note=estimate_sentence(estimated_years_in(detail.calendar_basis))
@@ -410,6 +412,52 @@ class DocumentService:
             log.info("document %s of %s: %s", kind.value, ref, reports[-1].text())
         return reports
 
+    def application_receipt_escpos(
+        self,
+        application_id: uuid.UUID,
+        target: str,
+        *,
+        who: str,
+        paper: str = "80",
+        copies: int = 1,
+    ) -> PrintReport:
+        """The visit's 联办受理回执 on a thermal printer (ESC/POS, 80 or 58 mm), sent
+        the way the single case's thermal receipt is (printing/escpos_out: a network,
+        serial or device-file printer). The bytes are kept sealed beside the other
+        documents and the print is logged with every accepted case it covers; a
+        printer problem is in the report, never raised."""
+        from printing.escpos import PAPER_58, PAPER_80, build_application_receipt_text
+        from printing.escpos_out import send_escpos
+
+        hall = hall_settings(self.settings)
+        doc = self.application_doc(application_id)
+        result = build_application_receipt_text(
+            doc, hall, profile=PAPER_58 if paper == "58" else PAPER_80
+        )
+        kind = DocKind.APPLICATION_RECEIPT_ROLL
+        covered = tuple(c for c in doc.cases if c.decision in _ACCEPTING)
+        path = self.folder / f"联办-{doc.reference}" / f"{kind.value}.escpos{cipher.SEALED_SUFFIX}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cipher.write_sealed(path, result.data, sealed_name(self.folder, path))
+        outcome = send_escpos(result.data * max(1, copies), target)
+        with self.store.session() as s:
+            ids = application_case_ids(s, application_id)
+        with self.store.session() as s, s.begin():
+            for case in covered:
+                record_print(
+                    s,
+                    PrintLogEntry(
+                        id=uuid7(), case_id=ids.get(case.case_no), ref=case.case_no,
+                        what=kind.value, at=self.clock.now(), who=who, copies=copies,
+                        printer=target, success=outcome.ok, message=outcome.user_text(),
+                        job_id=outcome.job_id, file=str(path),
+                    ),
+                )  # fmt: skip
+        missing = tuple(f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing)
+        report = PrintReport(kind, covered[0].case_no, path, target, outcome, missing)
+        log.info("document %s of %s: %s", kind.value, report.case_no, report.text())
+        return report
+
     def reprint_application(
         self, case_no: str, kinds: Sequence[DocKind], *, who: str
     ) -> list[PrintReport]:
@@ -511,7 +559,11 @@ def application_doc(session: Session, application_id: uuid.UUID) -> ApplicationD
         found = item_version(session, detail.item_version_id)
         assert found is not None  # a case's item version is never deleted
         item = found[1]
-        docs.append(doc_from_detail(detail, item))
+        doc = doc_from_detail(detail, item)
+        if detail.status == State.WAITING_EARLIER.value:  # 串联: begins after these
+            earlier = dict.fromkeys(e.item_name for e in state.cases if e.stage < c.stage)
+            doc = replace(doc, waits_for=tuple(earlier))
+        docs.append(doc)
         pairs.extend((item.code, m) for m in item.materials)
         if detail.decision in (Decision.CORRECTION.value, Decision.ACCEPT_DEFERRED.value):
             notices.append(
@@ -545,6 +597,7 @@ def application_doc(session: Session, application_id: uuid.UUID) -> ApplicationD
         cases=tuple(docs),
         notice=tuple(lines),
     )
+
 
 def sealed_name(folder: Path, path: Path) -> str:
     """What a sealed document is bound to: its place under the documents folder."""

@@ -100,6 +100,14 @@ class PageService:
         log.info("page %s/%d/%d kept: %s", intake_id, material_seq, record.page, sha[:12])
         return CapturedPage(record, page.thumbnail, page.skew_deg, page.cropped)
 
+    def share(self, record: PageRecord, intake_id: uuid.UUID, material_seq: int) -> PageRecord:
+        """The same page (its image is kept once, by its hash) as the next page of
+        another intake's material: 联办, a material one showing serves several cases."""
+        from db.page_repo import share_page
+
+        with self.store.session() as s, s.begin():
+            return share_page(s, record, intake_id, material_seq, now=self.clock.now())
+
     def remove(self, intake_id: uuid.UUID, material_seq: int, page: int) -> None:
         from db.page_repo import remove_page
 

@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.application import ApplicationIntake, SavedApplication
+from app.core.application import ApplicationIntake, SavedApplication, case_intake_id
 from app.core.bundles import (
     MergedChecklist,
     MergedMaterial,
@@ -70,6 +70,8 @@ from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from app.services.page_images import PageService
+    from app.ui.capture import CapturePane
     from app.ui.intake import Operator
 
 log = logging.getLogger("yichuang.ui")
@@ -122,19 +124,25 @@ class MergedChecklistModel(ChecklistModel):
         self._merged = list(checklist.materials)
         self._numbers, self._names = dict(numbers), dict(names)
         rows = [
-            Material(i, m.name, m.needs[0].material.medium, m.copies, m.necessity,
-                     standard=m.requirement())
-            for i, m in enumerate(self._merged, start=1)
+            Material(self.seq_of(m), m.name, m.needs[0].material.medium, m.copies,
+                     m.necessity, standard=m.requirement())
+            for m in self._merged
         ]  # fmt: skip
         self._outcomes = {}
         self.set_materials(
             rows,
-            {
-                i: self._by_key[m.key]
-                for i, m in enumerate(self._merged, 1)
-                if m.key in self._by_key
-            },
+            {self.seq_of(m): self._by_key[m.key] for m in self._merged if m.key in self._by_key},
         )
+
+    def seq_of(self, merged: MergedMaterial) -> int:
+        """A row's own number, the same whatever the situations show (its page images
+        are kept by it): its first item's place in the bundle and that item's material
+        seq. The 序号 column shows the row's place instead."""
+        first = merged.needs[0]
+        return self._numbers.get(first.item, 0) * 1000 + first.material.seq
+
+    def row_of_seq(self, seq: int) -> MergedMaterial | None:
+        return next((m for m in self._merged if self.seq_of(m) == seq), None)
 
     def clear(self) -> None:
         self._merged, self._by_key = [], {}
@@ -145,12 +153,17 @@ class MergedChecklistModel(ChecklistModel):
 
     def key_outcomes(self) -> dict[str, MaterialOutcome]:
         outcomes = self.outcomes()
-        return {m.key: outcomes[i] for i, m in enumerate(self._merged, start=1) if i in outcomes}
+        return {m.key: outcomes[self.seq_of(m)] for m in self._merged if self.seq_of(m) in outcomes}
 
     def items_text(self, row: int) -> str:
         return "".join(number(self._numbers[c]) for c in self._merged[row].items)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if (
+            index.isValid() and index.column() == 0 and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= index.row() < len(self._merged)
+        ):  # fmt: skip
+            return index.row() + 1
         if index.isValid() and index.column() == 1 and 0 <= index.row() < len(self._merged):
             merged = self._merged[index.row()]
             if role == Qt.ItemDataRole.DisplayRole:
@@ -449,9 +462,12 @@ class BundleIntake(QWidget):
         calendar: WorkCalendar,
         operator: Operator,
         parent: QWidget | None = None,
+        *,
+        pages: PageService | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.pages = pages
         self.runner = runner
         self.calendar = calendar
         self.operator = operator
@@ -499,7 +515,33 @@ class BundleIntake(QWidget):
         top.addWidget(self.situations, 2)
         top.addWidget(self.applicant, 3)
         self.lower = lower = QSplitter(Qt.Orientation.Vertical, self)
-        lower.addWidget(self.table)
+        # the document camera's strip under the checklist, following its current row
+        # (as the one-item intake's); a page is kept for every case needing the row
+        self.capture: CapturePane | None = None
+        if pages is not None:
+            from app.ui.capture import CapturePane
+
+            checked = QWidget(self)
+            box = QVBoxLayout(checked)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(0)
+            box.addWidget(self.table, 1)
+            self.capture = CapturePane(
+                self.checklist, lambda: self.table.currentIndex().row(),
+                lambda: self.intake_id, pages, checked,
+            )  # fmt: skip
+            self.capture.also = self._case_pages
+            self.capture.message.connect(self.message)
+            box.addWidget(self.capture)
+            lower.addWidget(checked)
+            self.table.selectionModel().currentRowChanged.connect(
+                lambda *_: self.capture and self.capture.follow()
+            )
+            self.keys_help.setText(
+                self.keys_help.text() + self.tr("　｜　Ctrl+G 拍摄材料 · Ctrl+I 导入影像")
+            )
+        else:
+            lower.addWidget(self.table)
         lower.addWidget(self.decisions)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 1)
@@ -568,6 +610,15 @@ class BundleIntake(QWidget):
         self._balance()
         first = self.situations.first_field()
         (first or self.applicant.first_field()).setFocus()
+
+    def _case_pages(self, seq: int) -> list[tuple[uuid.UUID, int]]:
+        """Where a page of the row ``seq`` is kept besides the visit's draft: under the
+        intake id each case of the visit will have (app/core/application.case_intake_id)
+        and that item's own material seq — one page per case needing the material."""
+        merged = self.checklist.row_of_seq(seq)
+        if merged is None or self.intake_id is None:
+            return []
+        return [(case_intake_id(self.intake_id, n.item), n.material.seq) for n in merged.needs]
 
     def _balance(self) -> None:
         """Every item's row in view when it takes at most 40% of the lower part; the
@@ -668,6 +719,11 @@ class BundleIntake(QWidget):
             "bundle_code": self.start.bundle.code,
             "bundle_version": self.start.bundle.version,
             "item_name": f"{self.start.bundle.name}（一件事）",
+            # the ids its cases will have: their page images are live while it is
+            # (db/page_repo.drop_abandoned_pages)
+            "case_intake_ids": [
+                str(case_intake_id(self.intake_id, c)) for c in self.start.bundle.item_codes
+            ],
             "answers": self.situations.answers(),
             "applicant": {
                 "kind": a.kind.value,
@@ -716,6 +772,8 @@ class BundleIntake(QWidget):
                     agent_phone=a.get("agent_phone", ""),
                 )
             )  # fmt: skip
+            if self.capture is not None and self.intake_id is not None:
+                self.capture.load(self.intake_id)  # pages taken before the restart
             codes = self.start.bundle.item_codes if self.start else ()
             for code, value in dict(state.get("decisions", {})).items():
                 if code in codes:
@@ -750,7 +808,8 @@ class BundleIntake(QWidget):
             )  # fmt: skip
         bundle = self.start.bundle
         return ApplicationIntake(self.intake_id, bundle.code, bundle.name, bundle.version,
-                                 tuple(intakes))  # fmt: skip
+                                 tuple(intakes),
+                                 stages={b.code: b.stage for b in bundle.items})  # fmt: skip
 
     def save(self) -> None:
         """Ctrl+S: check every item has a decision and the applicant is right, confirm,

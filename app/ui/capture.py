@@ -141,6 +141,9 @@ class CapturePane(QWidget):
         self.file_dialog: Callable[[], str] = self._ask_file  # replaceable in tests
         self._seq: int | None = None
         self._started: dict[uuid.UUID, float] = {}
+        # 联办: where else a page of the row's material is kept — one (intake, seq) per
+        # case that needs it (app/ui/bundle_intake); None: only under the row itself
+        self.also: Callable[[int], list[tuple[uuid.UUID, int]]] | None = None
 
         self.title = QLabel(self.tr("材料影像"), self)
         self.title.setObjectName("captureTitle")
@@ -252,9 +255,14 @@ class CapturePane(QWidget):
         pages = self.pages
         frame = QImage(image)  # a shallow copy: QImage may be read on another thread
 
+        also = self.also(seq) if self.also else []
+
         def job() -> CapturedPage:
             width, height, rgb, stride = frame_pixels(frame)
-            return pages.capture_frame(intake, seq, width, height, rgb, stride)
+            got = pages.capture_frame(intake, seq, width, height, rgb, stride)
+            for other, other_seq in also:
+                pages.share(got.record, other, other_seq)
+            return got
 
         self.runner.submit(job, lambda got: self._kept(got, started), self._failed)
 
@@ -274,11 +282,15 @@ class CapturePane(QWidget):
         intake, seq, _name = target
         started = time.perf_counter()
         pages = self.pages
-        self.runner.submit(
-            lambda: pages.import_file(intake, seq, path),
-            lambda got: self._kept(got, started),
-            self._failed,
-        )
+        also = self.also(seq) if self.also else []
+
+        def job() -> CapturedPage:
+            got = pages.import_file(intake, seq, path)
+            for other, other_seq in also:
+                pages.share(got.record, other, other_seq)
+            return got
+
+        self.runner.submit(job, lambda got: self._kept(got, started), self._failed)
 
     def _ask_file(self) -> str:
         name, _filter = QFileDialog.getOpenFileName(
@@ -390,7 +402,14 @@ class CapturePane(QWidget):
                 return
             self._failed(exc)
 
-        self.runner.submit(lambda: pages.remove(intake, seq, page), done, failed)
+        also = self.also(seq) if self.also else []
+
+        def remove() -> None:
+            pages.remove(intake, seq, page)
+            for other, other_seq in also:  # added with it, so at the same page number
+                pages.remove(other, other_seq, page)
+
+        self.runner.submit(remove, done, failed)
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
         if (

@@ -399,6 +399,7 @@ class CaseListPanel(QWidget):
             CaseStatus.CORRECTED: self.tr("已补正"),
             CaseStatus.REFUSED: self.tr("不予受理"),
             CaseStatus.COMPLETED: self.tr("已办结"),
+            CaseStatus.WAITING_EARLIER: self.tr("等待前序环节"),
         }
         for status in CaseStatus:  # a status added later still shows, untranslated
             name = status_names.get(status, status.value)

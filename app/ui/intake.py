@@ -463,11 +463,19 @@ class IntakePanel(QWidget):
         action(QKeySequence("Ctrl+S"), lambda: self.bundle_mode and self.bundle.save())
         if self.capture is not None:
             capture = self.capture
-            action(QKeySequence("Ctrl+G"), capture.capture)  # 高拍: F10-F12 are the queue's
-            action(QKeySequence("Ctrl+I"), capture.import_file)
+            # 高拍 (F10-F12 are the queue's): on the page shown, the bundle's or this one's
+            action(QKeySequence("Ctrl+G"), lambda: self._capture_pane().capture())
+            action(QKeySequence("Ctrl+I"), lambda: self._capture_pane().import_file())
             action(QKeySequence("Ctrl+H"), self.sign)  # 手写签名
             selection = self.table.selectionModel()
             selection.currentRowChanged.connect(lambda *_: capture.follow())
+
+    def _capture_pane(self) -> CapturePane:
+        """The capture strip of the page shown: the bundle's on a bundle's intake."""
+        if self.bundle_mode and self.bundle.capture is not None:
+            return self.bundle.capture
+        assert self.capture is not None  # the keys exist only with a capture pane
+        return self.capture
 
     @property
     def applications(self) -> ApplicationService:
@@ -488,7 +496,12 @@ class IntakePanel(QWidget):
             from app.ui.bundle_intake import BundleIntake
 
             bundle = BundleIntake(
-                self.applications, self.runner, self.calendar, self._operator_for_bundle, self
+                self.applications,
+                self.runner,
+                self.calendar,
+                self._operator_for_bundle,
+                self,
+                pages=self.pages,
             )
             bundle.message.connect(self.message)
             bundle.draft_key = self.draft_key

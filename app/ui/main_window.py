@@ -1065,7 +1065,7 @@ class MainWindow(QMainWindow):
         else:
             self.record_lapses()
         self.intake.access = self.access
-        # bundles (一件事) join the search: a quick start's index has the items only
+        # the search read again from the open store (the quick start read it before)
         self.runner.submit(
             self.context.rebuild_index,
             on_done=lambda _: self.search.refresh(),

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import sys
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -728,3 +729,75 @@ def ack_audit_break(url: str, break_id: int, reason: str) -> dict[str, Any]:
         url, f"SELECT {API}.ack_audit_break_v1(%s, %s)", [break_id, reason]
     )
     return result
+
+
+class VisitCase(TypedDict):
+    case_no: str
+    item_name: str
+    status: str
+    due_date: Any  # date | None
+    completed_at: Any  # datetime | None
+    workstation: str
+
+
+class Visit(TypedDict):
+    id: str
+    centre: str
+    workstation: str
+    bundle_name: str  # "" when the county has no record of the visit itself
+    applicant_name: str
+    accepted_at: Any  # datetime | None
+    window_no: str
+    cases: list[VisitCase]
+
+
+def visit(url: str, key: str) -> Visit | None:
+    """A 联办 visit as the county holds it (c0015), found by its id or by the number
+    of any of its cases: the visit and each of its cases' states. Its cases are those
+    of its own centre naming it; None when no such visit or case is known."""
+    key = key.strip()
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            app_id: str | None = str(uuid.UUID(key))
+            centre = None
+        except ValueError:
+            cur.execute(
+                "SELECT application_id::text, centre_code FROM yc.cases WHERE case_no = %s",
+                [key.upper()],
+            )
+            found = cur.fetchone()
+            if found is None or found[0] is None:
+                return None
+            app_id, centre = found
+        cur.execute(
+            "SELECT centre_code, workstation, bundle_name, applicant_name, accepted_at, window_no"
+            " FROM yc.application WHERE id = %s",
+            [app_id],
+        )
+        head = cur.fetchone()
+        if head is not None:
+            centre = head[0]
+        if centre is None:
+            return None
+        cur.execute(
+            "SELECT case_no, item_name, status, due_date, completed_at, workstation,"
+            " applicant_name, accepted_at, window_no FROM yc.cases"
+            " WHERE application_id = %s AND centre_code = %s ORDER BY accepted_at, case_no",
+            [app_id, centre],
+        )
+        rows = cur.fetchall()
+    if head is None and not rows:
+        return None
+    cases = [
+        VisitCase(case_no=r[0], item_name=r[1], status=r[2], due_date=r[3], completed_at=r[4],
+                  workstation=r[5])
+        for r in rows
+    ]  # fmt: skip
+    if head is not None:
+        return Visit(id=str(app_id), centre=head[0], workstation=head[1], bundle_name=head[2],
+                     applicant_name=head[3], accepted_at=head[4], window_no=head[5],
+                     cases=cases)  # fmt: skip
+    first = rows[0]
+    return Visit(id=str(app_id), centre=centre, workstation=first[5], bundle_name="",
+                 applicant_name=first[6], accepted_at=first[7], window_no=first[8],
+                 cases=cases)  # fmt: skip

@@ -68,6 +68,7 @@ def _conflict(
 
 def apply_changes(s: Session, changes: list[dict[str, Any]]) -> PullApplied:
     result = PullApplied()
+    visits: set[uuid.UUID] = set()  # 联办 visits a pulled status change may move on
     items = [c["row"] for c in changes if c["tbl"] == "item_version" and c.get("row")]
     if items:
         _apply_items(s, items, result)
@@ -84,8 +85,26 @@ def apply_changes(s: Session, changes: list[dict[str, Any]]) -> PullApplied:
         elif tbl == "clerk":
             _apply_clerk(s, row, result)
         elif tbl == "cases":
-            _apply_case(s, row, result)
+            visit = _apply_case(s, row, result)
+            if visit is not None:
+                visits.add(visit)
+    if visits:
+        _release_waiting(s, sorted(visits))
     return result
+
+
+def _release_waiting(s: Session, visits: list[uuid.UUID]) -> None:
+    """串联: an earlier stage's 办结 came down from the county; the visit's waiting cases
+    begin here (db/application_repo.release_waiting), counted on this workstation's
+    calendar (with the years this very pull brought)."""
+    from app.core.workdays import shipped_calendar, with_stored_years
+    from db.application_repo import release_waiting
+    from db.calendar_repo import stored_years
+
+    calendar = with_stored_years(shipped_calendar(), stored_years(s))
+    now = datetime.now()
+    for visit in visits:
+        release_waiting(s, visit, calendar, now)
 
 
 def _apply_items(s: Session, rows: list[dict[str, Any]], result: PullApplied) -> None:
@@ -193,11 +212,13 @@ def _case_hash(case: CaseRow) -> str:
     return case_row_hash({c: getattr(case, c) for c in CASE_FORMS[CURRENT_CASE_FORM]})
 
 
-def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
+def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> uuid.UUID | None:
+    """Take the county's row; returns the case's visit (联办) when its status changed."""
     case = s.get(CaseRow, uuid.UUID(row["id"]))
     if case is None:
-        return  # not accepted here (the county sends only this workstation's cases)
+        return None  # not accepted here (the county sends only this workstation's cases)
     before = _case_hash(case)
+    status_before = case.status
     central, version = row["status"], int(row["row_version"])
     local = case.status
     if (central == local and version > case.row_version) or takes(
@@ -243,6 +264,7 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> None:
         receipt = receipt_entry(case.id, arrived, case.status, now, chain_algorithm(s))
         append_audit(s, [receipt])
         enqueue(s, {"audit_entry": [receipt]}, case_id=case.id, now=now)
+    return case.application_id if case.status != status_before else None
 
 
 def _take_lifecycle_columns(case: CaseRow, row: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from db.models import CaseRow, ItemVersionRow, SyncOutboxRow
 # before children).
 TABLES = (
     "cases",
+    "application",  # 联办 visits (central c0015): after their cases, which it lists
     "applicant",
     "case_answer",
     "case_material",
@@ -52,7 +53,13 @@ def jsonable(value: Any) -> Any:
 
 
 def row(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: jsonable(v) for k, v in values.items()}
+    return {k: _deep(v) for k, v in values.items()}
+
+
+def _deep(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return jsonable(value)
 
 
 def enqueue(

@@ -290,3 +290,72 @@ def test_bundles_join_the_search_once_the_store_is_open(
     window.open_store(then=lambda: window.store_opened(offer_draft=False))
     qtbot.waitUntil(lambda: window.search.model.rowCount() == 1, timeout=10_000)
     assert window.search.model.data(window.search.model.index(0, 0)).startswith("【一件事】")
+
+
+def test_the_capture_strip_follows_the_merged_row_and_keeps_a_page_per_case(
+    qtbot: QtBot, window: MainWindow, keyboard: Keyboard, tmp_path: Path
+) -> None:
+    """The document camera's strip on the bundle's page: it follows the merged row;
+    a page taken (Ctrl+G, here a file: no camera on this machine) of a material three
+    items need is kept for each of the three cases, and after saving each case lists it."""
+    from app.core.application import case_intake_id
+    from app.ui.checklist import PAGES_COLUMN
+    from app.ui.fonts import install_font
+    from tests.page_fixtures import file_bytes, page_on_desk
+
+    install_font(QApplication.instance())  # type: ignore[arg-type]
+    kb = keyboard
+    window.context.rebuild_index()
+    window.resize(1366, 768)
+    kb.press(KEY.Key_F2)
+    kb.type("wykfd")
+    kb.press(KEY.Key_Return)
+    intake = window.intake
+    bundle = intake.bundle
+    capture = bundle.capture
+    assert capture is not None and capture is not intake.capture
+    fill_person(kb, name="李四")
+    kb.press(KEY.Key_F4)
+    model = bundle.checklist
+    names = [model.merged(r).name for r in range(model.rowCount())]
+    id_row = names.index("居民身份证")
+    bundle.table.setCurrentIndex(model.index(id_row, 1))
+    assert "居民身份证" in capture.title.text()
+    scan = tmp_path / "身份证.png"
+    scan.write_bytes(file_bytes(page_on_desk(1.0, frame=(900, 700), page=(600, 400))))
+    capture.file_dialog = lambda: str(scan)
+    with qtbot.waitSignal(capture.page_shown, timeout=10_000):
+        kb.press(KEY.Key_G, modifier=Qt.KeyboardModifier.ControlModifier)  # the bundle's
+    assert model.index(id_row, PAGES_COLUMN).data() == "1页"
+    assert capture.strip.count() == 1 and intake.capture is not None
+    assert intake.capture.strip.count() == 0  # the one-item page's strip took nothing
+    visit = bundle.intake_id
+    assert visit is not None
+    pages = window.intake.pages
+    assert pages is not None
+    needs = model.merged(id_row).needs
+    assert len(needs) == 3
+    shas = {
+        n.item: [(r.material_seq, r.sha256) for r in pages.pages(case_intake_id(visit, n.item))]
+        for n in needs
+    }
+    assert {code: [seq for seq, _ in got] for code, got in shas.items()} == {
+        n.item: [n.material.seq] for n in needs
+    }
+    assert len({sha for got in shas.values() for _, sha in got}) == 1  # one image, kept once
+    # the strip follows the row: another material has no pages
+    bundle.table.setCurrentIndex(model.index(0 if id_row else 1, 1))
+    assert capture.strip.count() == 0
+    _shot(window, qtbot, "bundle-capture-1366x768.png")
+    bundle.table.setCurrentIndex(model.index(0, 1))
+    for _ in range(model.rowCount()):
+        kb.press(KEY.Key_Space)
+    kb.press(KEY.Key_S, modifier=Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+    with qtbot.waitSignal(intake.application_saved, timeout=10_000):
+        kb.press(KEY.Key_Return)
+    with window.context.store.session() as s:
+        cases = {c.item_code: c.case_no for c in s.scalars(select(CaseRow))}
+    for n in needs:
+        listed = pages.pages_of_case(cases[n.item])
+        assert [(r.material_seq, r.page) for r in listed] == [(n.material.seq, 1)]

@@ -51,13 +51,39 @@ def test_the_quick_path_reads_what_the_orm_reads(tmp_path: Path) -> None:
     assert quick is not None
     ctx = open_context(data_dir=str(tmp_path))
     with ctx.store.session() as s:
-        orm_entries = search_entries(s)
+        from db.application_repo import bundle_search_entries
+
+        orm_entries = [*search_entries(s), *bundle_search_entries(s)]  # items and 一件事
         orm_clerks = list_clerks(s)
     assert quick.clerks == orm_clerks
     assert quick.context.item_index().entries() == ItemIndex(orm_entries).entries()
     hits = quick.context.item_index().search("zdsh")
     assert hits and hits[0].entry.name == "最低生活保障申请"
     assert not quick.context.store.ready  # nothing has asked for the ORM yet
+    ctx.close()
+
+
+def test_bundles_are_found_by_pinyin_from_the_first_paint(tmp_path: Path) -> None:
+    """一件事 are picked like items: the quick path's index has them, with the pinyin
+    stored at import, before the store opens (the same entries the ORM path builds)."""
+    from app.core.search import BundleKey
+    from db.application_repo import bundle_search_entries
+
+    _prepared(tmp_path)
+    quick = quick_context(None, str(tmp_path))
+    assert quick is not None
+    index = quick.context.item_index()
+    hits = index.search("wykfd")
+    assert hits and hits[0].entry.name == "我要开饭店"
+    assert isinstance(hits[0].entry.key, BundleKey)
+    assert index.search("qykb")[0].entry.name == "企业开办一件事"
+    assert not quick.context.store.ready  # found without the ORM store
+    ctx = open_context(data_dir=str(tmp_path))
+    with ctx.store.session() as s:
+        orm = [*search_entries(s), *bundle_search_entries(s)]
+    assert index.entries() == ItemIndex(orm).entries()
+    bundles = [e for e in index.entries() if isinstance(e.key, BundleKey)]
+    assert len(bundles) == 4 and all(e.full and e.initials for e in bundles)
     ctx.close()
 
 

@@ -102,6 +102,7 @@ def test_standing_of_every_state() -> None:
         State.COMPLETED: Standing.DONE, State.DELIVERED: Standing.DONE,
         State.REFUSED: Standing.CLOSED, State.WITHDRAWN: Standing.CLOSED,
         State.CORRECTION_EXPIRED: Standing.CLOSED, State.CORRECTED: Standing.CONTINUED,
+        State.WAITING_EARLIER: Standing.WAITING_EARLIER,
     }  # fmt: skip
     assert standing("某新状态") is Standing.RUNNING  # unknown: never taken as done
 

@@ -84,7 +84,13 @@ def _check_mixed_save(store: Store) -> None:
         )  # fmt: skip
         # every case goes up with the application id
         outbox = s.scalars(select(SyncOutboxRow).order_by(SyncOutboxRow.seq)).all()
-        assert [row.payload["cases"][0]["application_id"] for row in outbox] == [str(saved.id)] * 3
+        assert [row.payload["cases"][0]["application_id"] for row in outbox[:3]] == [
+            str(saved.id)
+        ] * 3
+        # then the visit itself, listing its cases (central c0015)
+        (visit,) = outbox[3].payload["application"]
+        assert visit["id"] == str(saved.id) and visit["bundle_name"] == "我要开饭店"
+        assert visit["case_ids"] == [str(c.id) for c in cases]
 
 
 def test_mixed_save_sqlite(sqlite_store: Store) -> None:
@@ -105,7 +111,7 @@ def _check_idempotent(store: Store) -> None:
     again = service.save(replace(visit, bundle_name="改过的名称"))
     assert again.already_saved
     assert (again.id, again.case_nos) == (first.id, first.case_nos)
-    assert _counts(store) == before == (1, 3, 3, 2, 3)
+    assert _counts(store) == before == (1, 3, 3, 2, 4)
 
 
 def test_second_save_gives_the_same_application_sqlite(sqlite_store: Store) -> None:

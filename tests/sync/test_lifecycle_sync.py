@@ -32,9 +32,9 @@ WANG = Clerk("wangfang", "王芳", "1")
 CHIEF = Clerk("zhaoshouxi", "赵首席", role="chief")
 
 
-def _c0004():  # type: ignore[no-untyped-def]
-    path = Path("db/central/migrations/versions/0004_case_lifecycle.py")
-    spec = importlib.util.spec_from_file_location("c0004", path)
+def _c0004(name: str = "0004_case_lifecycle"):  # type: ignore[no-untyped-def]
+    path = Path(f"db/central/migrations/versions/{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -42,10 +42,16 @@ def _c0004():  # type: ignore[no-untyped-def]
 
 
 def test_county_status_rules_are_the_lifecycle_s() -> None:
-    c0004 = _c0004()
+    """The latest county status rules (c0015, with 等待前序环节) are the lifecycle's;
+    c0004's were the lifecycle's without it."""
+    latest = _c0004("0015_applications")
     states = [s.value for s in State]
-    assert set(c0004.STATUSES) == set(states)
-    assert set(c0004.STATUS_FORWARD) == {(a, b) for a in states for b in states if reachable(a, b)}
+    assert set(latest.STATUSES) == set(states)
+    assert set(latest.STATUS_FORWARD) == {(a, b) for a in states for b in states if reachable(a, b)}
+    c0004 = _c0004()
+    assert set(c0004.STATUS_FORWARD) == {
+        (a, b) for a, b in latest.STATUS_FORWARD if State.WAITING_EARLIER.value not in (a, b)
+    }
 
 
 def test_local_pull_rule() -> None:
