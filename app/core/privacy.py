@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.core.identity import normalise
+
 # ---------------------------------------------------------------- masking
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -43,6 +45,12 @@ def mask_id_no(value: str | None) -> str:
     else:
         head, tail = max(1, len(n) // 4), max(1, len(n) // 4)
     return n[:head] + "*" * (len(n) - head - tail) + n[-tail:]
+
+
+def mask_id(number: str) -> str:
+    """A typed or read ID number, masked: written the way the checks read it (full-width
+    digits, spaces and dashes as app/core/identity.normalise takes them) first."""
+    return mask_id_no(normalise(number))
 
 
 def mask_phone(value: str | None, *, landline: bool = True) -> str:
@@ -144,7 +152,7 @@ def purge_due(
     (app/core/lifecycle.CONCLUDED),
     acknowledged by the county at (at least) its current version with nothing of it
     still waiting to go up, and ``keep_days`` after that acknowledgement."""
-    from app.core.lifecycle import CONCLUDED  # (lifecycle imports identity, which imports us)
+    from app.core.lifecycle import CONCLUDED  # not on the way to the first window
 
     if status not in CONCLUDED or pending:
         return False

@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.accounts import Operator
 from app.core.application import ApplicationIntake, SavedApplication
 from app.core.bundles import (
     MergedChecklist,
@@ -68,9 +69,6 @@ from app.services.counter import outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.tasks import TaskRunner
-
-if TYPE_CHECKING:
-    from app.ui.intake import Operator
 
 log = logging.getLogger("yichuang.ui")
 
