@@ -506,7 +506,14 @@ def _central_status(args: argparse.Namespace) -> int:
 
     def run(url: str) -> int:
         info = admin.overview(url)
-        print(f"结构版本 {info['schema']}")
+        revision, head = admin.central_revision(url), admin.head_revision()
+        if revision == head:
+            print(f"结构版本 {info['schema']}（{revision}，与本程序一致）")
+        else:  # workstations of this version send what an older county refuses (YC006)
+            print(
+                f"结构版本 {info['schema']}（{revision}；本程序为 {head}）："
+                "请先运行 yichuang central upgrade，再升级工作站（见升级说明）"
+            )
         for c in info["centres"]:
             print(
                 f"{c['code']} {c['name']}（账号 {c['role']}）：办件 {c['cases']}，"
