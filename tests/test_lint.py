@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,18 +58,22 @@ def test_the_program_reads_the_time_from_one_clock() -> None:
 # ------------------------------------------------------------------ the one-way rule
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, at any depth (lazy imports inside functions count;
-    TYPE_CHECKING-only imports count too: a type from the store is still the store's)."""
+def _import_statements(path: Path) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each import of a file, at any depth (lazy imports inside functions count;
+    TYPE_CHECKING-only imports count too: a type from the store is still the store's):
+    the module, and the names taken from it (none for ``import a.b``)."""
     import ast
 
-    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            yield from ((alias.name, ()) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-    return found
+            yield node.module, tuple(alias.name for alias in node.names)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports (see _import_statements)."""
+    return {module for module, _names in _import_statements(path)}
 
 
 def _under(module: str, *packages: str) -> bool:
@@ -131,19 +136,15 @@ def _import_graph() -> dict[str, set[str]]:
     a circle of types is still a circle, and a lazy import is still an arrow).
     ``from a.b import c`` points at the module ``a.b.c`` when there is one, else at
     ``a.b``; the packages a name passes through are not arrows of their own."""
-    import ast
-
     files = {_module_of(p): p for pkg in _OWN_PACKAGES for p in (ROOT / pkg).rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for module, path in files.items():
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if isinstance(node, ast.Import):
-                found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    sub = f"{node.module}.{alias.name}"
-                    found.add(sub if sub in files else node.module)
+        for imported, names in _import_statements(path):
+            subs = {f"{imported}.{name}" for name in names}
+            found.update(subs & files.keys())
+            if not names or subs - files.keys():
+                found.add(imported)
         graph[module] = {m for m in found if m in files and m != module}
     return graph
 
