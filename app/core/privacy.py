@@ -6,9 +6,10 @@ leave the local store. Pure functions: no Qt, no SQL.
 Masking (minimal on screen): a resident ID number keeps its region (first 6) and
 last 4 characters, as printed documents and the booking lists always showed it, a
 mobile its first 3 and last 4, a fixed line its area code and last 4; everything
-between is ``*``. printing/text.py, app/core/identity.py and app/core/booking.py
-call these. Lists, queue screens, hall displays and exports show masked values; the case
-view of the centre's own clerks shows them whole.
+between is ``*``. printing/text.py and app/core/booking.py call these (mask_id
+reads a typed number as app/core/identity.normalise does first). Lists, queue
+screens, hall displays and exports show masked values; the case view of the
+centre's own clerks shows them whole.
 
 Retention (kept no longer than needed): a case's personal data is purged from the
 local store once the case is concluded, the county has acknowledged the case as it
