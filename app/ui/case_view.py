@@ -151,6 +151,8 @@ _DETAIL_FORMS: dict[str, tuple[str, Callable[[object], str]]] = {
 def _detail_text(detail: Mapping[str, Any]) -> str:
     """The 说明 of an entry that is not a lifecycle step, escaped: each detail labelled
     in Chinese, structured ones (a promise, a 联办) written out, empty ones left out."""
+    if detail.get("source") == "county":  # a status set at the county (central set-status)
+        return f"由县中心改为此状态（原为{_e(detail.get('from'))}）"
     parts = []
     for k, v in detail.items():
         if k in _HIDDEN_DETAIL or v is None or v == "":

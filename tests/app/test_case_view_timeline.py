@@ -1,6 +1,6 @@
 """The case view's 办理过程 reads as a clerk writes it: every entry the program records
 for a case — the intake with how its promised date was counted, a 联办 intake, a look
-at the applicant's data, what came down from the county, a purge — in Chinese, with
+at the applicant's data, what came down from the county, a status the county set, a purge — in Chinese, with
 no raw dict, list or English key left on screen."""
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def _entries() -> tuple[TimelineEntry, ...]:
         TimelineEntry(NOW, "zhao", VIEW_CASE, {**viewer.detail(), "what": ""}),
         TimelineEntry(NOW, RECEIPT_ACTOR, RECEIPT_ACTION,
                       {"county_entries": {"0190aa": "5f3c", "0190ab": "77e1"}, "status": "已办结"}),
+        # a status set at the county (central set-status), come down with the case
+        TimelineEntry(NOW, "县局管理员", "已办结", {"source": "county", "from": "已受理"}),
         TimelineEntry(NOW, "system", PURGE,
                       {"row_hash_before": "ab12", "acked_version": 3,
                        "acked_at": "2027-01-05T10:00:00", "keep_days": 180}),
@@ -72,7 +74,7 @@ def _detail(entries: tuple[TimelineEntry, ...]) -> list[str]:
 
 def test_no_raw_value_or_english_key_in_the_timeline() -> None:
     rows = _detail(_entries())
-    assert len(rows) == 7
+    assert len(rows) == 8
     for row in rows:
         assert not re.search(r"[{}\[\]]|'\w+'", row), row  # a dict or list as Python prints it
         assert not re.search(r"[A-Za-z_]{3,}\s*[：:]", row), row  # an English key
@@ -90,11 +92,12 @@ def test_the_promised_date_reads_as_a_clerk_reads_it() -> None:
 
 def test_the_other_entries_say_what_happened() -> None:
     rows = _detail(_entries())
-    missed, on_the_spot, joint, look, receipt, purge = rows[1:]
+    missed, on_the_spot, joint, look, receipt, county, purge = rows[1:]
     assert "原办件：20261201-0003" in missed and "材料：户口簿" in missed
     assert "办结" in on_the_spot and "决定：受理" in on_the_spot  # an intake, not a 办结 step
     assert "承诺办结日期" in on_the_spot
     assert "联办：开办餐饮店（测试事项申请、测试事项申请）" in joint
     assert "赵首席（zhao）" in look and "工作站：A1" in look and "窗口：5" in look
     assert "收到县中心记录 2 条" in receipt and "状态：已办结" in receipt
+    assert "由县中心改为此状态（原为已受理）" in county
     assert "县中心确认时间：2027-01-05 10:00" in purge and "ab12" not in purge
