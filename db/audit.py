@@ -433,12 +433,40 @@ def _verify(session: Session, batch: int, workers: int, *, fast: bool) -> Verifi
     else:
         row = _case_break(session, result, batch, algorithm)
     if row is None:  # (one break of a kind: a case row's first)
-        from db.feedback_repo import follow_up_break
-
         row = follow_up_break(session)
     if row is not None:
         result.breaks.append(row)
     return result
+
+
+def follow_up_break(session: Session) -> ChainBreak | None:
+    """Each follow-up row must be as the latest chained entry of its steps describes it
+    (a due day or a status changed by plain SQL is caught, as a case row's is)."""
+    from db.feedback_models import FollowUpRow, row_hash, row_values  # read when verifying
+
+    latest: dict[str, tuple[int, str]] = {}
+    for seq, hashed, detail in session.execute(
+        select(AuditRow.seq, AuditRow.row_hash, AuditRow.detail)
+        .where(AuditRow.case_id.is_(None), AuditRow.seq.is_not(None))
+        .order_by(AuditRow.seq)
+    ):
+        key = str((detail or {}).get("follow_up_id", ""))
+        latest[key] = (int(seq or 0), str(hashed or ""))
+    for row in session.scalars(select(FollowUpRow).order_by(FollowUpRow.no)):
+        found = latest.get(str(row.id))
+        if found is None:
+            return ChainBreak(
+                "row", None, "",
+                f"好差评/投诉 {row.no} 没有任何入链的审计记录：是绕过程序写入的，或其记录被删除。"
+                f"{ADVICE}",
+            )  # fmt: skip
+        if row_hash(row_values(row)) != found[1]:
+            return ChainBreak(
+                "row", found[0], "",
+                f"好差评/投诉 {row.no} 的数据（如期限、状态）与审计链第 {found[0]} 条记下的不符："
+                f"记录在程序之外被改动过。{ADVICE}",
+            )  # fmt: skip
+    return None
 
 
 def _first_bad_mac(

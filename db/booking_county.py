@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.booking import BookingInput, booking_no, hhmm, id_hash, mask_phone
-from app.core.identity import mask_id
+from app.core.privacy import mask_id
 
 COUNTY_ACTOR = "县中心"
 FEED = "county"

@@ -52,8 +52,8 @@ from app.core.booking import (
     new_booking_no,
     proof_matches,
 )
-from app.core.identity import mask_id
 from app.core.ids import uuid7
+from app.core.privacy import mask_id
 from app.core.queue_policy import QueuePolicy, TicketKind
 from app.core.queue_records import QueueError, TicketInfo
 from db.booking_models import QueueBookingRow, QueueSlotRow

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, Uuid
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit_chain import subject_row_hash
 from app.core.ids import uuid7
 from db.models import Base
 
@@ -77,3 +79,13 @@ FOLLOW_UP_COLUMNS = (
     "rectified_on", "rectified_by", "closed_on", "closed_by", "appealed", "resume_status",
     "appeal_reason", "appeal_granted", "decision_reason", "decided_by", "workstation",
 )  # fmt: skip
+
+ROW_FORM = "fu1"  # the follow-up row's form in the audit chain (subject_row_hash)
+
+
+def row_values(row: FollowUpRow) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in FOLLOW_UP_COLUMNS}
+
+
+def row_hash(values: dict[str, Any]) -> str:
+    return subject_row_hash(ROW_FORM, [values[c] for c in FOLLOW_UP_COLUMNS])

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.core.audit_chain import ADVICE, ChainBreak, subject_row_hash
 from app.core.feedback import (
     OPEN_ACTION,
     Applied,
@@ -36,11 +35,9 @@ from app.core.ids import uuid7
 from app.core.lifecycle import Actor
 from app.core.queue_records import EvaluationInfo
 from db.audit import append_audit
-from db.feedback_models import FOLLOW_UP_COLUMNS, FollowUpRow
+from db.feedback_models import FollowUpRow, row_hash, row_values
 from db.models import ApplicantRow, AuditRow, CaseRow
 from db.sync.outbox import enqueue
-
-ROW_FORM = "fu1"  # the follow-up row's form in the audit chain (subject_row_hash)
 
 
 class FollowUpChanged(RuntimeError):
@@ -57,14 +54,6 @@ class HistoryEntry:
     actor: str
     action: str
     detail: dict[str, Any]
-
-
-def row_values(row: FollowUpRow) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in FOLLOW_UP_COLUMNS}
-
-
-def row_hash(values: dict[str, Any]) -> str:
-    return subject_row_hash(ROW_FORM, [values[c] for c in FOLLOW_UP_COLUMNS])
 
 
 def state_of(row: FollowUpRow) -> FollowUpState:
@@ -220,34 +209,6 @@ def history(session: Session, follow_up_ids: Sequence[uuid.UUID]) -> dict[str, l
         if key in out:
             out[key].append(HistoryEntry(at, actor, action, dict(detail or {})))
     return out
-
-
-def follow_up_break(session: Session) -> ChainBreak | None:
-    """Each follow-up row must be as the latest chained entry of its steps describes it
-    (a due day or a status changed by plain SQL is caught, as a case row's is)."""
-    latest: dict[str, tuple[int, str]] = {}
-    for seq, hashed, detail in session.execute(
-        select(AuditRow.seq, AuditRow.row_hash, AuditRow.detail)
-        .where(AuditRow.case_id.is_(None), AuditRow.seq.is_not(None))
-        .order_by(AuditRow.seq)
-    ):
-        key = str((detail or {}).get("follow_up_id", ""))
-        latest[key] = (int(seq or 0), str(hashed or ""))
-    for row in session.scalars(select(FollowUpRow).order_by(FollowUpRow.no)):
-        found = latest.get(str(row.id))
-        if found is None:
-            return ChainBreak(
-                "row", None, "",
-                f"好差评/投诉 {row.no} 没有任何入链的审计记录：是绕过程序写入的，或其记录被删除。"
-                f"{ADVICE}",
-            )  # fmt: skip
-        if row_hash(row_values(row)) != found[1]:
-            return ChainBreak(
-                "row", found[0], "",
-                f"好差评/投诉 {row.no} 的数据（如期限、状态）与审计链第 {found[0]} 条记下的不符："
-                f"记录在程序之外被改动过。{ADVICE}",
-            )  # fmt: skip
-    return None
 
 
 def list_follow_ups(

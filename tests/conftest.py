@@ -44,6 +44,25 @@ PG_ADMIN_URL = os.environ.get(
 DEMO_CATALOG = resource("catalog", "demo-catalog.xlsx")
 
 
+@pytest.fixture(autouse=True)
+def platform_font_after_each_test() -> Iterator[None]:
+    """The application font is the QApplication's, which lives for the whole run: a
+    test that installs the counter's font (app/ui/fonts.install_font) or the large
+    one (Ctrl+Shift+L) would hand it to every later test, whose layout would then
+    depend on the order the tests ran in. After each test the platform's own font
+    comes back; a test that wants the counter's font installs it (tests/app/
+    test_fonts_kept.py). Qt is not imported for a test that did not import it."""
+    import sys
+
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    app = widgets.QApplication.instance() if widgets is not None else None
+    if app is not None:
+        from PySide6.QtGui import QFontDatabase
+
+        app.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont))
+
+
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path / 'local.sqlite3'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,18 +58,22 @@ def test_the_program_reads_the_time_from_one_clock() -> None:
 # ------------------------------------------------------------------ the one-way rule
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, at any depth (lazy imports inside functions count;
-    TYPE_CHECKING-only imports count too: a type from the store is still the store's)."""
+def _import_statements(path: Path) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each import of a file, at any depth (lazy imports inside functions count;
+    TYPE_CHECKING-only imports count too: a type from the store is still the store's):
+    the module, and the names taken from it (none for ``import a.b``)."""
     import ast
 
-    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            yield from ((alias.name, ()) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-    return found
+            yield node.module, tuple(alias.name for alias in node.names)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports (see _import_statements)."""
+    return {module for module, _names in _import_statements(path)}
 
 
 def _under(module: str, *packages: str) -> bool:
@@ -114,3 +119,85 @@ def test_services_leave_queries_to_the_store() -> None:
         allowed=("sqlalchemy.exc", "sqlalchemy.orm", "sqlalchemy.engine"),
     )  # fmt: skip
     assert not found, f"put the query in db/ and call it: {found}"
+
+
+# ------------------------------------------------------------------ no import circles
+
+_OWN_PACKAGES = ("app", "db", "printing", "devices")
+
+
+def _module_of(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the project's modules it imports (at any depth, TYPE_CHECKING too:
+    a circle of types is still a circle, and a lazy import is still an arrow).
+    ``from a.b import c`` points at the module ``a.b.c`` when there is one, else at
+    ``a.b``; the packages a name passes through are not arrows of their own."""
+    files = {_module_of(p): p for pkg in _OWN_PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        found: set[str] = set()
+        for imported, names in _import_statements(path):
+            subs = {f"{imported}.{name}" for name in names}
+            found.update(subs & files.keys())
+            if not names or subs - files.keys():
+                found.add(imported)
+        graph[module] = {m for m in found if m in files and m != module}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        groups.append(sorted(group))
+    return sorted(groups)
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """Two modules that import each other (even lazily, even for types only) are one
+    module cut in two: move what both need to where the arrows point (toward app/core)."""
+    circles = _circles(_import_graph())
+    assert not circles, "import circles: " + "; ".join(" <-> ".join(c) for c in circles)

@@ -195,7 +195,7 @@ def central_audit_breaks(args: argparse.Namespace) -> int:
     """``yichuang central audit-breaks [--all] [--ack N --reason TEXT]``: the chain
     breaks the county found, per workstation; acknowledge one with what was found.
     Exit codes: 0 none open (or acknowledged), 3 breaks open, 1 an error."""
-    from app.commands.sync import _admin_call
+    from app.commands.central_admin import admin_call
     from db.central import admin
 
     def run(url: str) -> int:
@@ -236,4 +236,4 @@ def central_audit_breaks(args: argparse.Namespace) -> int:
             return BROKEN
         return 0
 
-    return _admin_call(args, run)
+    return admin_call(args, run)

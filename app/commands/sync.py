@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.commands.central_admin import ADMIN_URL_ENV
+from app.commands.central_admin import admin_call as _admin_call
+
 if TYPE_CHECKING:
     from app.context import AppContext
     from app.services.credentials import Credentials
     from db.central.admin import CentreLogin, ConnectionBudget
-
-ADMIN_URL_ENV = "YICHUANG_CENTRAL_ADMIN_URL"
 
 
 def _ask_in_terminal(prompt: str) -> str | None:
@@ -210,29 +210,6 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # ---------------------------------------------------------------- central
-
-
-def _admin_url(args: argparse.Namespace) -> str | None:
-    url = args.url or os.environ.get(ADMIN_URL_ENV, "")
-    if not url:
-        print(
-            f"请用 --url 给出县中心数据库的管理员连接地址（或设置环境变量 {ADMIN_URL_ENV}）",
-            file=sys.stderr,
-        )
-    return url or None
-
-
-def _admin_call(args: argparse.Namespace, action: Callable[[str], int]) -> int:
-    from db.central.admin import CentralAdminError
-
-    url = _admin_url(args)
-    if url is None:
-        return 2
-    try:
-        return action(url)
-    except CentralAdminError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
 
 
 def _central_init(args: argparse.Namespace) -> int:
@@ -531,7 +508,14 @@ def _central_status(args: argparse.Namespace) -> int:
 
     def run(url: str) -> int:
         info = admin.overview(url)
-        print(f"结构版本 {info['schema']}")
+        revision, head = admin.central_revision(url), admin.head_revision()
+        if revision == head:
+            print(f"结构版本 {info['schema']}（{revision}，与本程序一致）")
+        else:  # workstations of this version send what an older county refuses (YC006)
+            print(
+                f"结构版本 {info['schema']}（{revision}；本程序为 {head}）："
+                "请先运行 yichuang central upgrade，再升级工作站（见升级说明）"
+            )
         for c in info["centres"]:
             print(
                 f"{c['code']} {c['name']}（账号 {c['role']}）：办件 {c['cases']}，"

@@ -58,6 +58,17 @@ class Clerk:
     active: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Who is at the counter: the signed-in clerk, the window, whose post is covered."""
+
+    login: str
+    name: str
+    window_no: str
+    on_behalf_of: str = ""
+    role: str = "clerk"  # the account's role (clerk / chief / manager)
+
+
 # roles that run the hall: its calendar, logs and settings (not the counter clerks)
 MANAGER_ROLES = ("manager", "chief")
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.core.clock import clock_from_env
-from app.core.privacy import mask_id_no
 
 # First two digits of a resident ID: province-level division (GB/T 2260).
 _PROVINCES = {
@@ -98,8 +97,3 @@ def check_credit_code(code: str) -> IdCheck:
     if uscc.calc_check_digit(c) != c[17]:
         problems.append("校验位不符，代码中可能有字符录错，请核对营业执照")
     return IdCheck(c, tuple(problems))
-
-
-def mask_id(number: str) -> str:
-    """Partly masked ID number: the one rule, app/core/privacy.mask_id_no."""
-    return mask_id_no(normalise(number))

@@ -6,9 +6,10 @@ leave the local store. Pure functions: no Qt, no SQL.
 Masking (minimal on screen): a resident ID number keeps its region (first 6) and
 last 4 characters, as printed documents and the booking lists always showed it, a
 mobile its first 3 and last 4, a fixed line its area code and last 4; everything
-between is ``*``. printing/text.py, app/core/identity.py and app/core/booking.py
-call these. Lists, queue screens, hall displays and exports show masked values; the case
-view of the centre's own clerks shows them whole.
+between is ``*``. printing/text.py and app/core/booking.py call these (mask_id
+reads a typed number as app/core/identity.normalise does first). Lists, queue
+screens, hall displays and exports show masked values; the case view of the
+centre's own clerks shows them whole.
 
 Retention (kept no longer than needed): a case's personal data is purged from the
 local store once the case is concluded, the county has acknowledged the case as it
@@ -23,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from app.core.identity import normalise
 
 # ---------------------------------------------------------------- masking
 
@@ -43,6 +46,12 @@ def mask_id_no(value: str | None) -> str:
     else:
         head, tail = max(1, len(n) // 4), max(1, len(n) // 4)
     return n[:head] + "*" * (len(n) - head - tail) + n[-tail:]
+
+
+def mask_id(number: str) -> str:
+    """A typed or read ID number, masked: written the way the checks read it (full-width
+    digits, spaces and dashes as app/core/identity.normalise takes them) first."""
+    return mask_id_no(normalise(number))
 
 
 def mask_phone(value: str | None, *, landline: bool = True) -> str:
@@ -144,7 +153,7 @@ def purge_due(
     (app/core/lifecycle.CONCLUDED),
     acknowledged by the county at (at least) its current version with nothing of it
     still waiting to go up, and ``keep_days`` after that acknowledgement."""
-    from app.core.lifecycle import CONCLUDED  # (lifecycle imports identity, which imports us)
+    from app.core.lifecycle import CONCLUDED  # not on the way to the first window
 
     if status not in CONCLUDED or pending:
         return False

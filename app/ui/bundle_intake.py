@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.accounts import Operator
 from app.core.application import ApplicationIntake, SavedApplication, case_intake_id
 from app.core.bundles import (
     MergedChecklist,
@@ -72,7 +73,6 @@ from app.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from app.services.page_images import PageService
     from app.ui.capture import CapturePane
-    from app.ui.intake import Operator
 
 log = logging.getLogger("yichuang.ui")
 

@@ -7,9 +7,9 @@ needs. The rules are app/core/lifecycle's; every write goes through the TaskRunn
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,8 @@ from app.core.lifecycle import (
     describe,
 )
 from app.core.pages import PageRecord
+from app.core.privacy import ACCESS_ACTIONS
+from app.core.workdays import LimitUnit, estimated_years_in, limit_text
 from app.services.cases import CaseReader
 
 if TYPE_CHECKING:
@@ -90,8 +92,87 @@ _DETAIL_LABELS = {
     "acked_version": "县中心确认的版本",
     "acked_at": "县中心确认时间",
     "keep_days": "保留天数",
+    # the intake of a returning applicant (app/services/counter)
+    "not_on_previous_notice": "原告知书未列明",
+    # a look at the applicant's data (app/core/privacy.Viewer.detail)
+    "window_no": "窗口",
+    "workstation": "工作站",
+    "what": "内容",
 }
-_HIDDEN_DETAIL = frozenset({"row_hash_before"})
+# (a look's ``name`` goes to the 操作人 column)
+_HIDDEN_DETAIL = frozenset({"row_hash_before", "name"})
+
+
+def _promised_text(value: object) -> str:
+    """How the intake counted the promised date (app/core/intake.record_intake):
+    ``2027-01-22（20个工作日，按估算的2027年节假日安排计算）``."""
+    if not isinstance(value, Mapping):
+        return _value_text(value)
+    try:
+        limit = limit_text(int(value["limit"]), LimitUnit(str(value["unit"])))
+    except (KeyError, TypeError, ValueError):
+        limit = ""
+    notes = [limit] if limit else []
+    years = estimated_years_in(str(value.get("calendar") or ""))
+    if value.get("estimated") and years:
+        notes.append(f"按估算的{'、'.join(f'{y}年' for y in years)}节假日安排计算")
+    elif value.get("estimated"):
+        notes.append("按估算的节假日安排计算")
+    return f"{value.get('date', '')}" + (f"（{'，'.join(notes)}）" if notes else "")
+
+
+def _application_text(value: object) -> str:
+    """A 联办 intake (app/core/application.record_application): the bundle and its items."""
+    if not isinstance(value, Mapping):
+        return _value_text(value)
+    items = value.get("items") or []
+    names = "、".join(map(str, items)) if isinstance(items, list) else str(items)
+    return f"{value.get('bundle_name') or value.get('bundle_code') or ''}" + (
+        f"（{names}）" if names else ""
+    )
+
+
+def _moment_text(value: object) -> str:
+    """An ISO time in a detail (``2027-01-05T10:00:00``) as the timeline's own column."""
+    try:
+        return f"{datetime.fromisoformat(str(value)):%Y-%m-%d %H:%M}"
+    except ValueError:
+        return str(value)
+
+
+# Details whose value is not a word: their label and how a clerk reads them.
+_DETAIL_FORMS: dict[str, tuple[str, Callable[[object], str]]] = {
+    "promised": ("承诺办结日期", _promised_text),
+    "application": ("联办", _application_text),
+    "acked_at": ("县中心确认时间", _moment_text),
+}
+
+
+def _detail_text(detail: Mapping[str, Any]) -> str:
+    """The 说明 of an entry that is not a lifecycle step, escaped: each detail labelled
+    in Chinese, structured ones (a promise, a 联办) written out, empty ones left out."""
+    if detail.get("source") == "county":  # a status set at the county (central set-status)
+        return f"由县中心改为此状态（原为{_e(detail.get('from'))}）"
+    parts = []
+    for k, v in detail.items():
+        if k in _HIDDEN_DETAIL or v is None or v == "":
+            continue
+        if k == "county_entries":  # db/audit.receipt_entry: their hashes, for the chain
+            parts.append(f"收到县中心记录 {len(v) if isinstance(v, Mapping) else v} 条")
+            continue
+        label, form = _DETAIL_FORMS.get(k, (_DETAIL_LABELS.get(k, k), _value_text))
+        parts.append(f"{escape(label)}：{_e(form(v))}")
+    return "；".join(parts)
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    if isinstance(value, Mapping):  # a structure without a form of its own: its values
+        return "，".join(_value_text(v) for v in value.values() if v not in (None, ""))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
 
 
 def documents_for(detail: CaseDetail) -> tuple[str, ...]:
@@ -328,7 +409,10 @@ def case_html(d: CaseDetail, *, narrow: bool = False, today: date | None = None)
     timeline = []
     for t in d.timeline:
         actor = f"{_e(d.clerk_name)}（{_e(t.actor)}）" if t.actor == d.clerk else _e(t.actor)
-        if t.action in STEP_ACTIONS:
+        if t.detail.get("name") and t.action in ACCESS_ACTIONS:  # who looked, by name
+            actor = f"{_e(t.detail['name'])}（{_e(t.actor)}）"
+        # (an intake of a 即办件 is recorded as 办结, with its decision: not a 办结 step)
+        if t.action in STEP_ACTIONS and "decision" not in t.detail:
             name = t.detail.get("actor_name")
             actor = f"{_e(name)}（{_e(t.actor)}）" if name else _e(t.actor)
             timeline.append(
@@ -336,11 +420,7 @@ def case_html(d: CaseDetail, *, narrow: bool = False, today: date | None = None)
                  _e(describe(t.action, t.detail))]
             )  # fmt: skip
             continue
-        detail = "；".join(
-            f"{_DETAIL_LABELS.get(k, escape(k))}：{_e('、'.join(map(str, v)) if isinstance(v, list) else v)}"
-            for k, v in t.detail.items()
-            if k not in _HIDDEN_DETAIL
-        )
+        detail = _detail_text(t.detail)
         timeline.append(
             [f"{t.at:%Y-%m-%d}&nbsp;{t.at:%H:%M:%S}", actor, f"<b>{_e(t.action)}</b>", detail]
         )

@@ -16,15 +16,20 @@ BASE_POINT_SIZE = 11
 LARGE_POINT_SIZE = 14
 
 
+_added: dict[str, str | None] = {}  # file -> its family: Qt registers a file anew each time
+
+
 def _add(file: str) -> str | None:
-    """Register one font file with Qt (a few milliseconds: Qt reads the outlines only
-    when a character needs them); its family, or None if it cannot be loaded."""
+    """Register one font file with Qt, once (a few milliseconds: Qt reads the outlines
+    only when a character needs them); its family, or None if it cannot be loaded."""
+    if file in _added:
+        return _added[file]
     font_id = QFontDatabase.addApplicationFont(str(resource(file)))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:
         log.error("bundled font %s could not be loaded", file)
-        return None
-    return families[0]
+    _added[file] = families[0] if families else None
+    return _added[file]
 
 
 def install_font(app: QApplication, large: bool = False) -> str:

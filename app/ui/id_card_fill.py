@@ -18,8 +18,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.identity import mask_id, normalise
+from app.core.identity import normalise
 from app.core.intake import ApplicantKind, IdType
+from app.core.privacy import mask_id
 from app.services.id_reader import IdCardFailed, IdCardRead, IdReaderService, start_from_settings
 from app.ui.intake import IntakePanel
 

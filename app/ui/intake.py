@@ -11,7 +11,6 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.accounts import Operator as Operator  # (its home; imported from here too)
 from app.core.case_records import SearchKind, read_search
 from app.core.check import CheckResult, Decision, MaterialOutcome, NoticeLine
 from app.core.ids import uuid7
@@ -65,17 +65,6 @@ REFUSAL_REASONS = (
     "申请人隐瞒有关情况或者提供虚假材料",
 )
 DRAFT_DELAY_MS = 400
-
-
-@dataclass(frozen=True, slots=True)
-class Operator:
-    """Who is at the counter."""
-
-    login: str
-    name: str
-    window_no: str
-    on_behalf_of: str = ""
-    role: str = "clerk"  # the account's role (clerk / chief / manager)
 
 
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:

@@ -243,7 +243,9 @@ class MainWindow(QMainWindow):
         self.bridge: Any = None  # HallDeviceBridge, when this window drives devices
         self.id_reader: Any = None  # IdReaderLink: the ID-card reader of this counter
         self.sync: Any = None  # SyncService, when central sync is set up
-        if settings.get("queue_panel"):
+        # 排队叫号 calls tickets to this window: a manager signed in without one has
+        # none to call, so no dock (the hall's queue is the desk's 实时排队 tab)
+        if settings.get("queue_panel") and self.operator.window_no:
             self._queue_placeholder()
         self._menus()
         self.update_top()

@@ -53,7 +53,7 @@ class CallOps(QueueBase):
             cfg, ctr = self._cfg, self._cfg.counters.get(window_no) if self._cfg else None
             steps: list[Step] = [(raw.lock_counter_current, {"w": window_no})]
             if cfg is not None and ctr is not None:  # the lanes too, if the set-up is current
-                steps.append((raw.lanes(cfg, ctr, 0), self._lane_params(cfg, ctr, now)))
+                steps.append((cfg.lane_sql(raw, ctr, 0), self._lane_params(cfg, ctr, now)))
             first = tx.batch(steps)
             row = self._counter_row([r[:7] for r in first[0]], window_no)
             joined = first[0][0]
@@ -61,7 +61,7 @@ class CallOps(QueueBase):
             if cfg is None or ctr is None or cfg.version != row["config_version"]:
                 cfg = self.hall_config(tx, row["config_version"])
                 ctr = cfg.counter(window_no)
-                lanes = tx.all(raw.lanes(cfg, ctr, 0), self._lane_params(cfg, ctr, now))
+                lanes = tx.all(cfg.lane_sql(raw, ctr, 0), self._lane_params(cfg, ctr, now))
             else:
                 lanes = first[1]
             if row["paused"]:
@@ -97,7 +97,7 @@ class CallOps(QueueBase):
                 busy += [uuid.UUID(c.candidate.ref) for c in ranked]
                 params = self._lane_params(cfg, ctr, now)
                 params |= {f"b{i}": raw.uid(b) for i, b in enumerate(busy)}
-                lanes = tx.all(raw.lanes(cfg, ctr, len(busy)), params)
+                lanes = tx.all(cfg.lane_sql(raw, ctr, len(busy)), params)
             events: list[dict[str, Any]] = []
             if finished:
                 assert current is not None

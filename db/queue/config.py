@@ -8,13 +8,17 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from app.core.queue_policy import CategorySpec, QueuePolicy, QueueRuleError
 from app.core.queue_records import QueueError
-from db.queue.sql import CAT, CC, CTR, HALL
+from db.queue.sql import CAT, CC, CTR, HALL, LANE_DEPTH
+from db.queue_models import WAITING_SQL
+
+if TYPE_CHECKING:
+    from db.queue.sql import RawSql
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,42 @@ class HallConfig:
         found = self.counters.get(window_no)
         if found is None:
             raise QueueError(f"{window_no}号窗口未设置")
+        return found
+
+    def lane_sql(self, raw: RawSql, counter: ConfigCounter, busy: int) -> str:
+        """The first waiting tickets of each of a counter's lanes — category × class,
+        and the tickets transferred to it — in one statement, so in one snapshot.
+        Parameters: ``d_<i>`` day bounds, ``b<j>`` tickets being claimed elsewhere.
+        Built from this set-up in ``raw``'s SQL and kept with it (per counter and busy)."""
+        key = (counter.window_no, busy)
+        found = self.lanes.get(key)
+        if found is not None:
+            return found
+        not_busy = f" AND id NOT IN ({', '.join(f':b{j}' for j in range(busy))})" if busy else ""
+        branches = []
+        for i, code in enumerate(counter.weights):
+            cat = self.by_code[code]
+            # without carry-over only today's tickets can be called (older ones wait
+            # for the daily reset to expire them): day equality keeps the lane
+            # index ordered by place
+            day = "" if cat.spec.carry_over else f" AND day = :d_{i}"
+            for prio in (False, True):
+                branches.append(
+                    f"category_id = {raw.literal_uuid(cat.id)} AND target_counter_id IS NULL"
+                    f" AND priority = {raw.literal_bool(prio)}{day}"
+                )
+        for prio in (False, True):
+            branches.append(
+                f"target_counter_id = {raw.literal_uuid(counter.id)}"
+                f" AND priority = {raw.literal_bool(prio)}"
+            )
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT id, seq, category_id, priority, target_counter_id "
+            f"FROM queue_ticket WHERE {WAITING_SQL} AND {cond}{not_busy} "
+            f"ORDER BY seq LIMIT {LANE_DEPTH}) AS lane{n}"
+            for n, cond in enumerate(branches)
+        )
+        self.lanes[key] = found = raw.sql(sql)
         return found
 
 

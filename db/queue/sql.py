@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 
@@ -27,10 +27,6 @@ from db.queue_models import (
     QueueTicketRow,
     QueueWindowPresenceRow,
 )
-
-if TYPE_CHECKING:
-    from db.queue.config import ConfigCounter, HallConfig
-
 
 HALL = cast(Table, QueueHallRow.__table__)
 CAT = cast(Table, QueueCategoryRow.__table__)
@@ -270,41 +266,6 @@ class RawSql:
     def sql(self, text: str) -> str:
         """``:name`` parameters in the driver's style."""
         return text if self.sqlite else _PARAM.sub(r"%(\1)s", text)
-
-    def lanes(self, cfg: HallConfig, counter: ConfigCounter, busy: int) -> str:
-        """The first waiting tickets of each of a counter's lanes — category × class,
-        and the tickets transferred to it — in one statement, so in one snapshot.
-        Parameters: ``d_<i>`` day bounds, ``b<j>`` tickets being claimed elsewhere."""
-        key = (counter.window_no, busy)
-        found = cfg.lanes.get(key)
-        if found is not None:
-            return found
-        not_busy = f" AND id NOT IN ({', '.join(f':b{j}' for j in range(busy))})" if busy else ""
-        branches = []
-        for i, code in enumerate(counter.weights):
-            cat = cfg.by_code[code]
-            # without carry-over only today's tickets can be called (older ones wait
-            # for the daily reset to expire them): day equality keeps the lane
-            # index ordered by place
-            day = "" if cat.spec.carry_over else f" AND day = :d_{i}"
-            for prio in (False, True):
-                branches.append(
-                    f"category_id = {self.literal_uuid(cat.id)} AND target_counter_id IS NULL"
-                    f" AND priority = {self.literal_bool(prio)}{day}"
-                )
-        for prio in (False, True):
-            branches.append(
-                f"target_counter_id = {self.literal_uuid(counter.id)}"
-                f" AND priority = {self.literal_bool(prio)}"
-            )
-        sql = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT id, seq, category_id, priority, target_counter_id "
-            f"FROM queue_ticket WHERE {WAITING_SQL} AND {cond}{not_busy} "
-            f"ORDER BY seq LIMIT {LANE_DEPTH}) AS lane{n}"
-            for n, cond in enumerate(branches)
-        )
-        cfg.lanes[key] = found = self.sql(sql)
-        return found
 
     def literal_uuid(self, value: uuid.UUID) -> str:
         return f"'{value.hex}'" if self.sqlite else f"'{value}'::uuid"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from devices.errors import AddressError, TextTooLongError
 from devices.events import Decoded, DisplayTarget, TextFrame
-from devices.framing import BufferedDecoder
+from devices.framing.base import BufferedDecoder
 from devices.text import encode_gbk
 
 NAME = "ruize"

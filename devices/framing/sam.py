@@ -29,7 +29,7 @@ import functools
 import operator
 from dataclasses import dataclass
 
-from devices.framing import BufferedDecoder, log
+from devices.framing.base import BufferedDecoder, log
 
 NAME = "sam"
 PREAMBLE = bytes([0xAA, 0xAA, 0xAA, 0x96, 0x69])

@@ -28,7 +28,7 @@ from devices.events import (
     TextFrame,
     UnknownCommandFrame,
 )
-from devices.framing import BufferedDecoder, log
+from devices.framing.base import BufferedDecoder, log
 from devices.text import encode_gbk
 
 NAME = "yichuang"

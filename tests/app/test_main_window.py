@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
 from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
@@ -28,6 +29,30 @@ def test_a_manager_without_a_window_is_named_without_one(
     finally:
         win.runner.shutdown()
 
+
+
+def test_a_manager_without_a_window_gets_no_queue_dock(
+    qtbot: QtBot, app_context: AppContext
+) -> None:
+    """排队叫号 calls the next ticket to a window: with none there is nothing to call,
+    so the dock (an empty panel before) is not there; the manager sees the hall's
+    queue on the desk's 实时排队 tab. A clerk at a window keeps the dock."""
+    assert app_context.settings.get("queue_panel")
+    win = MainWindow(app_context, Operator("chenzhuren", "陈主任", "", role="manager"))
+    qtbot.addWidget(win)
+    try:
+        win.start_queue()  # as when the store is open
+        assert win.queue_dock is None and win.queue_panel is None
+        assert not win.findChildren(QDockWidget)
+        assert win.queue_page is not None  # 实时排队, on the manager's desk
+    finally:
+        win.runner.shutdown()
+    clerk = MainWindow(app_context, Operator("wangfang", "王芳", "1"))
+    qtbot.addWidget(clerk)
+    try:
+        assert clerk.queue_dock is not None
+    finally:
+        clerk.runner.shutdown()
 
 def test_item_guide_page_with_the_keyboard(window: MainWindow, keyboard: Keyboard) -> None:
     keyboard.press(Qt.Key.Key_3, modifier=Qt.KeyboardModifier.ControlModifier)

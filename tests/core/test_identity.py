@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from app.core.identity import check_credit_code, check_resident_id, mask_id
+from app.core.identity import check_credit_code, check_resident_id
+from app.core.privacy import mask_id
 
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91110000600037341L"

@@ -21,8 +21,7 @@ from app.services.feedback import FeedbackService
 from db.audit import append_audit
 from db.central.admin import libpq_url
 from db.clerk_repo import add_clerk
-from db.feedback_models import FollowUpRow
-from db.feedback_repo import row_values
+from db.feedback_models import FollowUpRow, row_values
 from db.models import AuditRow, ClerkRow
 from db.store import Store
 from db.sync.outbox import enqueue
