@@ -1031,13 +1031,14 @@ CREATE TABLE {SCHEMA}.audit_chain (
 """
 
 
-def entry_hash_sql(crypto_schema: str, e: str) -> str:
-    """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``."""
+def entry_hash_sql(crypto_schema: str, e: str, algorithm: str = "'sm3'") -> str:
+    """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``
+    (``algorithm``: an SQL expression naming pgcrypto's digest, 'sm3' or 'sha256')."""
     return (
         f"encode({crypto_schema}.digest(convert_to(jsonb_build_array('yc-audit-1', {e}.seq, "
         f"{e}.prev_hash, replace({e}.id::text, '-', ''), replace({e}.case_id::text, '-', ''), "
         f"to_char({e}.at, 'YYYY-MM-DD HH24:MI:SS.US'), {e}.actor, {e}.action, "
-        f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), 'sm3'), 'hex')"
+        f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), {algorithm}), 'hex')"
     )
 
 
@@ -1171,6 +1172,107 @@ BEGIN
   RETURN coalesce(bound, false);
 END $fn$;
 """.replace("{API}", API).replace("{DEFINER}", DEFINER)
+
+
+# c0012 (the county as the audit chain's anchor): every break found on arrival is
+# also listed in yc.audit_break.
+_BREAK_MARK = """      UPDATE audit_chain SET breaks = breaks + 1,"""
+_LIST_BREAK = """      INSERT INTO audit_break (centre_code, workstation, seq, kind, reason)
+        VALUES (me, ws, e.seq, 'arrival', why);
+"""
+
+
+def audit_chain_function_v12(crypto_schema: str) -> str:
+    text = audit_chain_function(crypto_schema)
+    assert text.count(_BREAK_MARK) == 1
+    return text.replace(_BREAK_MARK, _LIST_BREAK + _BREAK_MARK)
+
+
+# ---------------------------------------------------------------- c0014 (issues 23, 16)
+#
+# Each chain is checked with its own algorithm (SM3 or SHA-256, the workstation's
+# setting ``audit_hash`` when its chain began). The county does not take the
+# algorithm from the client: the chain's first entry whose hash holds under one of
+# them fixes it (yc.audit_chain.algorithm, and algorithm_seq: that entry), and every
+# later entry must hold under that one. An entry whose hash holds only under the
+# other is a break of its own kind (a chain switched algorithms part way: the part
+# after the switch may have been recomputed), named as such. A released code's next
+# chain fixes its algorithm again.
+
+AUDIT_CHAIN_ALGORITHM = f"""
+ALTER TABLE {SCHEMA}.audit_chain
+  ADD COLUMN algorithm text CHECK (algorithm IN ('sm3', 'sha256')),
+  ADD COLUMN algorithm_seq bigint;  -- the entry that fixed it
+-- Until now every chained entry the county accepted held under SM3 (the only one it
+-- checked): a chain that has one is an SM3 chain. Others stay open (a SHA-256
+-- workstation whose entries were all refused is fixed by its next entry, and its
+-- refused entries, sent again, are then taken).
+UPDATE {SCHEMA}.audit_chain h SET algorithm = 'sm3', algorithm_seq = f.seq
+  FROM (SELECT c.centre_code, c.workstation,
+               (SELECT min(a.seq) FROM {SCHEMA}.audit_entry a
+                 WHERE a.centre_code = c.centre_code AND a.workstation = c.workstation
+                   AND a.seq >= c.anchored_seq) AS seq
+          FROM {SCHEMA}.audit_chain c WHERE c.anchored_seq IS NOT NULL) f
+ WHERE f.centre_code = h.centre_code AND f.workstation = h.workstation AND f.seq IS NOT NULL;
+"""
+
+
+def audit_chain_function_v14(crypto_schema: str) -> str:
+    """c0012's check, each entry's hash under the chain's algorithm."""
+    schema = f'"{crypto_schema}"'
+    text = audit_chain_function_v12(crypto_schema)
+    chain = entry_hash_sql(schema, "e", "alg")
+    sm3 = entry_hash_sql(schema, "e", "'sm3'")
+    sha256 = entry_hash_sql(schema, "e", "'sha256'")
+    replacements = (
+        ("  head_seq bigint; head_hash text; n bigint := 0;\n",
+         "  head_seq bigint; head_hash text; n bigint := 0; alg text; matched text;\n"),
+        ("  head_seq := h.seq; head_hash := h.entry_hash;\n",
+         "  head_seq := h.seq; head_hash := h.entry_hash; alg := h.algorithm;\n"),
+        ("    why := NULL;\n    IF e.seq IS NULL THEN\n",
+         "    why := NULL; matched := NULL;\n"
+         "    IF e.seq IS NOT NULL THEN\n"
+         "      -- the algorithm under which the entry's hash holds (the chain's tried first)\n"
+         "      matched := CASE\n"
+         f"        WHEN alg IS NOT NULL AND {chain} = e.entry_hash THEN alg\n"
+         f"        WHEN {sm3} = e.entry_hash THEN 'sm3'\n"
+         f"        WHEN {sha256} = e.entry_hash THEN 'sha256'\n"
+         "      END;\n"
+         "    END IF;\n"
+         "    IF e.seq IS NULL THEN\n"),
+        (f"    ELSIF {entry_hash_sql(schema, 'e')} IS DISTINCT FROM e.entry_hash THEN\n"
+         "      why := format('第 %s 条审计记录的内容与其哈希不符（记录在工作站上被改动过）', e.seq);\n",
+         "    ELSIF matched IS NULL THEN\n"
+         "      why := format('第 %s 条审计记录的内容与其哈希不符（记录在工作站上被改动过）', e.seq);\n"
+         "    ELSIF alg IS NOT NULL AND matched <> alg THEN\n"
+         "      why := format('第 %s 条审计记录的哈希用的是 %s，而该工作站的审计链自第 %s 条起用 %s'\n"
+         "                    '（一条链中途不能更换算法：此后的记录可能被重算改写过）',\n"
+         "                    e.seq, matched, h.algorithm_seq, alg);\n"),
+        ("    IF e.seq IS NOT NULL AND (head_seq IS NULL OR e.seq > head_seq) THEN\n",
+         "    IF alg IS NULL AND matched IS NOT NULL THEN\n"
+         "      -- the chain's first entry whose hash the county can check fixes its algorithm\n"
+         "      alg := matched; h.algorithm_seq := e.seq;\n"
+         "      UPDATE audit_chain SET algorithm = alg, algorithm_seq = e.seq\n"
+         "        WHERE centre_code = me AND workstation = ws;\n"
+         "    END IF;\n"
+         "    IF e.seq IS NOT NULL AND (head_seq IS NULL OR e.seq > head_seq) THEN\n"),
+    )  # fmt: skip
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+_RELEASE_CHAIN = (
+    "  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, "
+    "released_at = now()\n"
+)
+assert RELEASE_WORKSTATION_V5.count(_RELEASE_CHAIN) == 1
+RELEASE_WORKSTATION_V14 = RELEASE_WORKSTATION_V5.replace(
+    _RELEASE_CHAIN,
+    "  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, "
+    "released_at = now(),\n      algorithm = NULL, algorithm_seq = NULL\n",
+)
 
 
 # ---------------------------------------------------------------- c0009 (issue 21)
