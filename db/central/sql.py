@@ -967,6 +967,36 @@ REVOKE EXECUTE ON FUNCTION {SCHEMA}.pull_horizon() FROM PUBLIC;
     return grants(roles) + extra
 
 
+# c0004: the case's lifecycle columns kept (the workstation's values), and the loop's
+# rule (已退回 ⇄ 待核准: the higher row_version wins).
+LIFECYCLE_COLUMNS = ("due_date", "clock_stopped_on", "owner")
+
+
+def apply_cases_function_v4() -> str:
+    """c0003's _apply_cases with the three columns kept, and the loop's rule."""
+    text = apply_cases_function_v3()
+    cols = ", ".join(CASE_COLUMNS)
+    wider = cols + ", " + ", ".join(LIFECYCLE_COLUMNS)
+    assert text.count(cols) == 2
+    text = text.replace(cols, wider)
+    old_set = "      supply_by = excluded.supply_by,\n"
+    assert text.count(old_set) == 1
+    text = text.replace(
+        old_set,
+        old_set
+        + "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
+        + "      owner = coalesce(nullif(excluded.owner, ''), cases.owner),\n",
+    )
+    old_where = "    WHERE (status_forward(cases.status, excluded.status)\n"
+    assert text.count(old_where) == 1
+    return text.replace(
+        old_where,
+        "    WHERE ((status_forward(cases.status, excluded.status)\n"
+        "            AND (NOT status_forward(excluded.status, cases.status)\n"
+        "                 OR cases.row_version < excluded.row_version))\n",
+    )
+
+
 # c0004 (the case lifecycle): the pull sends each case's due date, running clock stop
 # and owner down with it. c0006 (county bookings) leaves booking changes out of the
 # main pull. Each later migration that replaces the pull builds on both.
@@ -1294,3 +1324,117 @@ def pull_with_bundles(pull: str) -> str:
         "            FROM bundle_version b WHERE b.code = p.key AND b.version = p.key2)\n"
         + _PULL_ITEM_BRANCH,
     )
+
+
+# c0014 (issue 16): the county keeps what a 特别程序 needs to move a case's dates as
+# the workstation does (app/core/lifecycle.case_state, the one place): the promised
+# limit (limit_days, limit_unit: the case's own, as counted at intake), the statutory
+# date and the item's statutory limit (statutory_days, statutory_unit: pushed with the
+# case, so an item the county never published is counted too). A workstation pushes
+# them with every case row; one not yet updated sends none, and the county keeps what
+# it has (coalesce). The pull sends the statutory date down with the due date.
+
+CASE_LIMIT_COLUMNS = ("limit_days", "limit_unit", "statutory_date", "statutory_days",
+                      "statutory_unit")  # fmt: skip
+
+CASE_LIMITS_TABLE = f"""
+ALTER TABLE {SCHEMA}.cases
+  ADD COLUMN limit_days integer,
+  ADD COLUMN limit_unit text CHECK (limit_unit IN ('工作日', '自然日')),
+  ADD COLUMN statutory_date date,
+  ADD COLUMN statutory_days integer,
+  ADD COLUMN statutory_unit text CHECK (statutory_unit IN ('工作日', '自然日'));
+"""
+
+
+def apply_cases_function_v14() -> str:
+    """c0004's _apply_cases, with the case's limits and statutory date kept."""
+    text = apply_cases_function_v4()
+    lifecycle = ", ".join(LIFECYCLE_COLUMNS)
+    assert text.count(lifecycle) == 2
+    text = text.replace(lifecycle, lifecycle + ", " + ", ".join(CASE_LIMIT_COLUMNS))
+    old_set = "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
+    assert text.count(old_set) == 1
+    kept = "".join(f"      {c} = coalesce(excluded.{c}, cases.{c}),\n" for c in CASE_LIMIT_COLUMNS)
+    return text.replace(old_set, old_set + kept)
+
+
+_PULL_LIFECYCLE = " 'owner', c.owner,"
+
+
+def pull_with_statutory(pull: str) -> str:
+    """A pull (after pull_with_lifecycle) that sends the statutory date down too."""
+    assert pull.count(_PULL_LIFECYCLE) == 1
+    return pull.replace(_PULL_LIFECYCLE, _PULL_LIFECYCLE + " 'statutory_date', c.statutory_date,")
+
+
+# c0009's pull (bundles, no bookings, the lifecycle's columns) with the statutory date
+PULL_V14 = pull_with_bundles(
+    pull_without_bookings(pull_with_statutory(pull_with_lifecycle(PULL_V3)))
+)
+
+# ``central step`` reads a case (case_life_v1) and writes a step (record_case_step_v1),
+# c0004's, now with the limits and the statutory date.
+STEP_FUNCTIONS_V14 = f"""
+CREATE OR REPLACE FUNCTION {API}.case_life_v1(p_case_no text) RETURNS jsonb
+LANGUAGE sql STABLE {DEFINER} AS $fn$
+  SELECT jsonb_build_object(
+    'case_no', c.case_no, 'status', c.status, 'row_version', c.row_version,
+    'owner', c.owner, 'clerk', c.clerk, 'promised_date', c.promised_date,
+    'due_date', c.due_date, 'supply_by', c.supply_by, 'accepted_at', c.accepted_at,
+    'limit_days', c.limit_days, 'limit_unit', c.limit_unit,
+    'statutory_date', c.statutory_date, 'statutory_days', c.statutory_days,
+    'statutory_unit', c.statutory_unit,
+    'service_type', coalesce((SELECT i.doc->>'service_type' FROM item_version i
+                              WHERE i.code = c.item_code AND i.version = c.item_version), '承诺件'),
+    'deferred', (SELECT coalesce(jsonb_agg(m.name ORDER BY m.seq), '[]'::jsonb) FROM case_material m
+                 WHERE m.case_id = c.id AND m.necessity = '容缺' AND m.status = '缺'),
+    'audit', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', a.at, 'actor', a.actor,
+                'action', a.action, 'detail', a.detail) ORDER BY a.at), '[]'::jsonb)
+              FROM audit_entry a WHERE a.case_id = c.id),
+    'calendar', (SELECT coalesce(jsonb_agg(y.doc ORDER BY y.year), '[]'::jsonb) FROM calendar_year y))
+  FROM cases c WHERE c.case_no = p_case_no
+$fn$;
+
+CREATE OR REPLACE FUNCTION {API}.record_case_step_v1(p_case_no text, p_version int,
+    p_changes jsonb, p_at timestamp, p_actor text, p_action text, p_detail jsonb)
+RETURNS jsonb LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE c record;
+BEGIN
+  {LOCK_CHANGE_LOG}
+  BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE NOWAIT;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC013',
+      MESSAGE = format('办件 %s 正在由工作站同步，县中心暂不能修改，请稍后重试。', p_case_no);
+  END;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC010', MESSAGE = format('县中心没有办件 %s。', p_case_no);
+  END IF;
+  IF c.row_version <> p_version THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC014',
+      MESSAGE = format('办件 %s 刚有新的办理（版本 %s → %s），请重新查看后再办理。',
+                       p_case_no, p_version, c.row_version);
+  END IF;
+  IF p_changes ? 'status' AND NOT status_forward(c.status, p_changes->>'status') THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC011',
+      MESSAGE = format('办件 %s 的状态只能前进：“%s”不能改为“%s”。', p_case_no, c.status,
+                       p_changes->>'status');
+  END IF;
+  UPDATE cases SET
+    status = coalesce(p_changes->>'status', status),
+    owner = coalesce(p_changes->>'owner', owner),
+    due_date = CASE WHEN p_changes ? 'due_date' THEN (p_changes->>'due_date')::date ELSE due_date END,
+    statutory_date = CASE WHEN p_changes ? 'statutory_date'
+                          THEN (p_changes->>'statutory_date')::date ELSE statutory_date END,
+    clock_stopped_on = CASE WHEN p_changes ? 'clock_stopped_on'
+                            THEN (p_changes->>'clock_stopped_on')::date ELSE clock_stopped_on END,
+    completed_at = CASE WHEN p_changes ? 'completed_at'
+                        THEN (p_changes->>'completed_at')::timestamp ELSE completed_at END,
+    row_version = row_version + 1
+    WHERE id = c.id;
+  INSERT INTO audit_entry (id, case_id, centre_code, at, actor, action, detail, workstation)
+    VALUES (gen_random_uuid(), c.id, c.centre_code, p_at, p_actor, p_action, p_detail, NULL);
+  RETURN jsonb_build_object('row_version', c.row_version + 1);
+END $fn$;
+"""

@@ -12,13 +12,24 @@ Create Date: 2026-12-08
   the other is a break of its own kind. Chains with an accepted entry are SM3 (the
   only algorithm checked before). Releasing a code clears it with the chain.
   (db/central/sql.py, c0014)
+- ``yc.cases`` gains the case's promised limit (``limit_days``, ``limit_unit``), its
+  statutory date and the item's statutory limit (``statutory_days``,
+  ``statutory_unit``), pushed by the workstation with every case row (a county not
+  yet upgraded ignores the keys; a workstation not yet updated sends none and the
+  county keeps what it has). ``central step`` builds the case's state from them as
+  the workstation does (app/core/lifecycle.case_state), so a 特别程序 ended at the
+  county moves the due and the statutory date, each in its own unit; the pull sends
+  the statutory date down. Existing rows are backfilled from the county's item
+  versions, each case's intake entry and its calendar
+  (db/central/steps.backfill_case_limits).
 """
 
 from __future__ import annotations
 
-from alembic import context, op
+from alembic import op
 
 from db.central import sql
+from db.central.steps import backfill_case_limits
 
 revision = "c0014"
 down_revision = "c0013"
@@ -29,12 +40,15 @@ S = sql.SCHEMA
 
 
 def upgrade() -> None:
-    roles = sql.Roles(context.config.attributes["prefix"])
     _run(f"SET search_path = {S}, pg_temp")
     _run(sql.AUDIT_CHAIN_ALGORITHM)
     _run(sql.audit_chain_function_v14(_crypto_schema()))
     _run(sql.RELEASE_WORKSTATION_V14)
-    del roles
+    _run(sql.CASE_LIMITS_TABLE)
+    _run(sql.apply_cases_function_v14())
+    _run(sql.PULL_V14)
+    _run(sql.STEP_FUNCTIONS_V14)
+    backfill_case_limits(op.get_bind().connection.driver_connection)  # type: ignore[union-attr]
     _run("SET search_path = public")
 
 
