@@ -163,7 +163,7 @@ def test_the_upgrade_backfills_the_limits_and_the_statutory_date(
     clock = FixedClock(start)
     wang = LifecycleService(ws, calendar(), clock, WANG)
     life_here = wang.start_stop(here, 1, StopKind.EXPERTS, "专家评审", allowed)
-    life_there = wang.start_stop(there, 1, StopKind.EXPERTS, "专家评审", allowed)
+    wang.start_stop(there, 1, StopKind.EXPERTS, "专家评审", allowed)
     clock.set(end)
     wang.end_stop(here, life_here.row_version, "评审结束")  # ended here, before the upgrade
     c = client(ws, old)
@@ -181,4 +181,3 @@ def test_the_upgrade_backfills_the_limits_and_the_statutory_date(
     county_step(old.admin_url, there, EndStop(AT_COUNTY, end, "评审结束"))
     c.sync_once()
     assert _local(ws, there) == _local(ws, here) == (promised, statutory_after, due_after, None)
-    del life_there
