@@ -30,8 +30,7 @@ from db.sync.outbox import enqueue, enqueue_case_change
 # Case columns the county's schema does not have (the audit entry carries the
 # promised-date basis up).
 LOCAL_ONLY = frozenset(
-    {"item_version_id", "intake_id", "limit_days", "limit_unit", "promised_estimated",
-     "calendar_basis", "statutory_date"}
+    {"item_version_id", "intake_id", "promised_estimated", "calendar_basis"}
 )  # fmt: skip
 
 
@@ -177,6 +176,10 @@ def save_case(
     # The outbox row is part of this transaction: the case goes up exactly when it exists.
     central_case = {k: v for k, v in case_values.items() if k not in LOCAL_ONLY}
     central_case["item_version"] = item.version
+    # the item's statutory limit (c0014: a 特别程序 ended at the county moves the
+    # statutory date as this store would; db/sync/outbox.case_values)
+    central_case["statutory_days"] = item.statutory_days
+    central_case["statutory_unit"] = item.statutory_unit.value
     enqueue(
         session,
         {

@@ -32,10 +32,11 @@ from app.core.lifecycle import (
     Entry,
     Step,
     apply_step,
+    case_state,
     with_history,
 )
 from app.core.privacy import ACCESS_ACTIONS, PURGE
-from app.core.workdays import LimitUnit, WorkCalendar
+from app.core.workdays import WorkCalendar
 from db.audit import RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
@@ -98,21 +99,21 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         )
     )  # (a receipt of what came down from the county, a look at the applicant's data
     # and a purge of it are the chain's, not steps)
-    base = CaseState(
+    base = case_state(
         case_no=case.case_no,
         status=case.status,
         service_type=ServiceType(service_type),
         owner=case.owner or case.clerk,
         promised_date=case.promised_date,
-        due_date=case.due_date if case.due_date is not None else case.promised_date,
+        due_date=case.due_date,
         supply_by=case.supply_by,
         deferred=_deferred(session, case.id),
-        limit_unit=_unit(case.limit_unit),
-        accepted_on=case.accepted_at.date() if case.limit_days is not None else None,
+        accepted_at=case.accepted_at,
         limit_days=case.limit_days,
+        limit_unit=case.limit_unit,
         statutory_date=case.statutory_date,
-        statutory_days=statutory_days if case.statutory_date is not None else None,
-        statutory_unit=_unit(statutory_unit),
+        statutory_days=statutory_days,
+        statutory_unit=statutory_unit,
     )
     state = with_history(
         base, (e for e in entries if e.action in STEP_ACTIONS or e.action == RELEASE_ACTION)
@@ -121,10 +122,6 @@ def read_case(session: Session, case_no: str) -> CaseLifeRecord | None:
         case.id, case.row_version, state, entries, case.item_name, case.applicant_name,
         case.accepted_at, case.clerk_name if case.clerk == state.owner else "",
     )  # fmt: skip
-
-
-def _unit(text: str | None) -> LimitUnit:
-    return LimitUnit.NATURAL if text == LimitUnit.NATURAL.value else LimitUnit.WORKING
 
 
 def apply_case_step(

@@ -397,6 +397,51 @@ class CaseState:
         return self.outstanding
 
 
+def unit_of(text: str | None) -> LimitUnit:
+    """A limit's unit as a store or the county keeps it (自然日, else 工作日)."""
+    return LimitUnit.NATURAL if text == LimitUnit.NATURAL.value else LimitUnit.WORKING
+
+
+def case_state(
+    *,
+    case_no: str,
+    status: str,
+    service_type: ServiceType,
+    owner: str,
+    promised_date: date | None,
+    due_date: date | None,
+    supply_by: date | None,
+    deferred: tuple[str, ...],
+    accepted_at: datetime,
+    limit_days: int | None,
+    limit_unit: str | None,
+    statutory_date: date | None,
+    statutory_days: int | None,
+    statutory_unit: str | None,
+) -> CaseState:
+    """A case's state from its columns, the same way wherever they are read (the
+    workstation's store, db/lifecycle_repo; the county's, db/central/steps): so a step
+    taken at the county moves the dates exactly as the same step taken locally.
+    ``limit_days``/``statutory_days`` None: the limit is unknown, and a 特别程序 moves
+    the date on from where it stands."""
+    return CaseState(
+        case_no=case_no,
+        status=status,
+        service_type=service_type,
+        owner=owner,
+        promised_date=promised_date,
+        due_date=due_date if due_date is not None else promised_date,
+        supply_by=supply_by,
+        deferred=deferred,
+        limit_unit=unit_of(limit_unit),
+        accepted_on=accepted_at.date() if limit_days is not None else None,
+        limit_days=limit_days,
+        statutory_date=statutory_date,
+        statutory_days=statutory_days if statutory_date is not None else None,
+        statutory_unit=unit_of(statutory_unit),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """An allowed step's effect: the new state, the case columns that change, and the

@@ -967,6 +967,36 @@ REVOKE EXECUTE ON FUNCTION {SCHEMA}.pull_horizon() FROM PUBLIC;
     return grants(roles) + extra
 
 
+# c0004: the case's lifecycle columns kept (the workstation's values), and the loop's
+# rule (已退回 ⇄ 待核准: the higher row_version wins).
+LIFECYCLE_COLUMNS = ("due_date", "clock_stopped_on", "owner")
+
+
+def apply_cases_function_v4() -> str:
+    """c0003's _apply_cases with the three columns kept, and the loop's rule."""
+    text = apply_cases_function_v3()
+    cols = ", ".join(CASE_COLUMNS)
+    wider = cols + ", " + ", ".join(LIFECYCLE_COLUMNS)
+    assert text.count(cols) == 2
+    text = text.replace(cols, wider)
+    old_set = "      supply_by = excluded.supply_by,\n"
+    assert text.count(old_set) == 1
+    text = text.replace(
+        old_set,
+        old_set
+        + "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
+        + "      owner = coalesce(nullif(excluded.owner, ''), cases.owner),\n",
+    )
+    old_where = "    WHERE (status_forward(cases.status, excluded.status)\n"
+    assert text.count(old_where) == 1
+    return text.replace(
+        old_where,
+        "    WHERE ((status_forward(cases.status, excluded.status)\n"
+        "            AND (NOT status_forward(excluded.status, cases.status)\n"
+        "                 OR cases.row_version < excluded.row_version))\n",
+    )
+
+
 # c0004 (the case lifecycle): the pull sends each case's due date, running clock stop
 # and owner down with it. c0006 (county bookings) leaves booking changes out of the
 # main pull. Each later migration that replaces the pull builds on both.
@@ -1031,13 +1061,14 @@ CREATE TABLE {SCHEMA}.audit_chain (
 """
 
 
-def entry_hash_sql(crypto_schema: str, e: str) -> str:
-    """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``."""
+def entry_hash_sql(crypto_schema: str, e: str, algorithm: str = "'sm3'") -> str:
+    """SQL computing app/core/audit_chain.entry_hash of the audit_entry record ``e``
+    (``algorithm``: an SQL expression naming pgcrypto's digest, 'sm3' or 'sha256')."""
     return (
         f"encode({crypto_schema}.digest(convert_to(jsonb_build_array('yc-audit-1', {e}.seq, "
         f"{e}.prev_hash, replace({e}.id::text, '-', ''), replace({e}.case_id::text, '-', ''), "
         f"to_char({e}.at, 'YYYY-MM-DD HH24:MI:SS.US'), {e}.actor, {e}.action, "
-        f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), 'sm3'), 'hex')"
+        f"coalesce({e}.detail, '{{}}'::jsonb), {e}.row_hash)::text, 'UTF8'), {algorithm}), 'hex')"
     )
 
 
@@ -1173,6 +1204,107 @@ END $fn$;
 """.replace("{API}", API).replace("{DEFINER}", DEFINER)
 
 
+# c0012 (the county as the audit chain's anchor): every break found on arrival is
+# also listed in yc.audit_break.
+_BREAK_MARK = """      UPDATE audit_chain SET breaks = breaks + 1,"""
+_LIST_BREAK = """      INSERT INTO audit_break (centre_code, workstation, seq, kind, reason)
+        VALUES (me, ws, e.seq, 'arrival', why);
+"""
+
+
+def audit_chain_function_v12(crypto_schema: str) -> str:
+    text = audit_chain_function(crypto_schema)
+    assert text.count(_BREAK_MARK) == 1
+    return text.replace(_BREAK_MARK, _LIST_BREAK + _BREAK_MARK)
+
+
+# ---------------------------------------------------------------- c0014 (issues 23, 16)
+#
+# Each chain is checked with its own algorithm (SM3 or SHA-256, the workstation's
+# setting ``audit_hash`` when its chain began). The county does not take the
+# algorithm from the client: the chain's first entry whose hash holds under one of
+# them fixes it (yc.audit_chain.algorithm, and algorithm_seq: that entry), and every
+# later entry must hold under that one. An entry whose hash holds only under the
+# other is a break of its own kind (a chain switched algorithms part way: the part
+# after the switch may have been recomputed), named as such. A released code's next
+# chain fixes its algorithm again.
+
+AUDIT_CHAIN_ALGORITHM = f"""
+ALTER TABLE {SCHEMA}.audit_chain
+  ADD COLUMN algorithm text CHECK (algorithm IN ('sm3', 'sha256')),
+  ADD COLUMN algorithm_seq bigint;  -- the entry that fixed it
+-- Until now every chained entry the county accepted held under SM3 (the only one it
+-- checked): a chain that has one is an SM3 chain. Others stay open (a SHA-256
+-- workstation whose entries were all refused is fixed by its next entry, and its
+-- refused entries, sent again, are then taken).
+UPDATE {SCHEMA}.audit_chain h SET algorithm = 'sm3', algorithm_seq = f.seq
+  FROM (SELECT c.centre_code, c.workstation,
+               (SELECT min(a.seq) FROM {SCHEMA}.audit_entry a
+                 WHERE a.centre_code = c.centre_code AND a.workstation = c.workstation
+                   AND a.seq >= c.anchored_seq) AS seq
+          FROM {SCHEMA}.audit_chain c WHERE c.anchored_seq IS NOT NULL) f
+ WHERE f.centre_code = h.centre_code AND f.workstation = h.workstation AND f.seq IS NOT NULL;
+"""
+
+
+def audit_chain_function_v14(crypto_schema: str) -> str:
+    """c0012's check, each entry's hash under the chain's algorithm."""
+    schema = f'"{crypto_schema}"'
+    text = audit_chain_function_v12(crypto_schema)
+    chain = entry_hash_sql(schema, "e", "alg")
+    sm3 = entry_hash_sql(schema, "e", "'sm3'")
+    sha256 = entry_hash_sql(schema, "e", "'sha256'")
+    replacements = (
+        ("  head_seq bigint; head_hash text; n bigint := 0;\n",
+         "  head_seq bigint; head_hash text; n bigint := 0; alg text; matched text;\n"),
+        ("  head_seq := h.seq; head_hash := h.entry_hash;\n",
+         "  head_seq := h.seq; head_hash := h.entry_hash; alg := h.algorithm;\n"),
+        ("    why := NULL;\n    IF e.seq IS NULL THEN\n",
+         "    why := NULL; matched := NULL;\n"
+         "    IF e.seq IS NOT NULL THEN\n"
+         "      -- the algorithm under which the entry's hash holds (the chain's tried first)\n"
+         "      matched := CASE\n"
+         f"        WHEN alg IS NOT NULL AND {chain} = e.entry_hash THEN alg\n"
+         f"        WHEN {sm3} = e.entry_hash THEN 'sm3'\n"
+         f"        WHEN {sha256} = e.entry_hash THEN 'sha256'\n"
+         "      END;\n"
+         "    END IF;\n"
+         "    IF e.seq IS NULL THEN\n"),
+        (f"    ELSIF {entry_hash_sql(schema, 'e')} IS DISTINCT FROM e.entry_hash THEN\n"
+         "      why := format('第 %s 条审计记录的内容与其哈希不符（记录在工作站上被改动过）', e.seq);\n",
+         "    ELSIF matched IS NULL THEN\n"
+         "      why := format('第 %s 条审计记录的内容与其哈希不符（记录在工作站上被改动过）', e.seq);\n"
+         "    ELSIF alg IS NOT NULL AND matched <> alg THEN\n"
+         "      why := format('第 %s 条审计记录的哈希用的是 %s，而该工作站的审计链自第 %s 条起用 %s'\n"
+         "                    '（一条链中途不能更换算法：此后的记录可能被重算改写过）',\n"
+         "                    e.seq, matched, h.algorithm_seq, alg);\n"),
+        ("    IF e.seq IS NOT NULL AND (head_seq IS NULL OR e.seq > head_seq) THEN\n",
+         "    IF alg IS NULL AND matched IS NOT NULL THEN\n"
+         "      -- the chain's first entry whose hash the county can check fixes its algorithm\n"
+         "      alg := matched; h.algorithm_seq := e.seq;\n"
+         "      UPDATE audit_chain SET algorithm = alg, algorithm_seq = e.seq\n"
+         "        WHERE centre_code = me AND workstation = ws;\n"
+         "    END IF;\n"
+         "    IF e.seq IS NOT NULL AND (head_seq IS NULL OR e.seq > head_seq) THEN\n"),
+    )  # fmt: skip
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+_RELEASE_CHAIN = (
+    "  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, "
+    "released_at = now()\n"
+)
+assert RELEASE_WORKSTATION_V5.count(_RELEASE_CHAIN) == 1
+RELEASE_WORKSTATION_V14 = RELEASE_WORKSTATION_V5.replace(
+    _RELEASE_CHAIN,
+    "  UPDATE audit_chain SET seq = NULL, entry_hash = NULL, anchored_seq = NULL, "
+    "released_at = now(),\n      algorithm = NULL, algorithm_seq = NULL\n",
+)
+
+
 # ---------------------------------------------------------------- c0009 (issue 21)
 #
 # Bundles (一件事) come down with the catalogue: the pull sends a bundle version's
@@ -1192,3 +1324,117 @@ def pull_with_bundles(pull: str) -> str:
         "            FROM bundle_version b WHERE b.code = p.key AND b.version = p.key2)\n"
         + _PULL_ITEM_BRANCH,
     )
+
+
+# c0014 (issue 16): the county keeps what a 特别程序 needs to move a case's dates as
+# the workstation does (app/core/lifecycle.case_state, the one place): the promised
+# limit (limit_days, limit_unit: the case's own, as counted at intake), the statutory
+# date and the item's statutory limit (statutory_days, statutory_unit: pushed with the
+# case, so an item the county never published is counted too). A workstation pushes
+# them with every case row; one not yet updated sends none, and the county keeps what
+# it has (coalesce). The pull sends the statutory date down with the due date.
+
+CASE_LIMIT_COLUMNS = ("limit_days", "limit_unit", "statutory_date", "statutory_days",
+                      "statutory_unit")  # fmt: skip
+
+CASE_LIMITS_TABLE = f"""
+ALTER TABLE {SCHEMA}.cases
+  ADD COLUMN limit_days integer,
+  ADD COLUMN limit_unit text CHECK (limit_unit IN ('工作日', '自然日')),
+  ADD COLUMN statutory_date date,
+  ADD COLUMN statutory_days integer,
+  ADD COLUMN statutory_unit text CHECK (statutory_unit IN ('工作日', '自然日'));
+"""
+
+
+def apply_cases_function_v14() -> str:
+    """c0004's _apply_cases, with the case's limits and statutory date kept."""
+    text = apply_cases_function_v4()
+    lifecycle = ", ".join(LIFECYCLE_COLUMNS)
+    assert text.count(lifecycle) == 2
+    text = text.replace(lifecycle, lifecycle + ", " + ", ".join(CASE_LIMIT_COLUMNS))
+    old_set = "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
+    assert text.count(old_set) == 1
+    kept = "".join(f"      {c} = coalesce(excluded.{c}, cases.{c}),\n" for c in CASE_LIMIT_COLUMNS)
+    return text.replace(old_set, old_set + kept)
+
+
+_PULL_LIFECYCLE = " 'owner', c.owner,"
+
+
+def pull_with_statutory(pull: str) -> str:
+    """A pull (after pull_with_lifecycle) that sends the statutory date down too."""
+    assert pull.count(_PULL_LIFECYCLE) == 1
+    return pull.replace(_PULL_LIFECYCLE, _PULL_LIFECYCLE + " 'statutory_date', c.statutory_date,")
+
+
+# c0009's pull (bundles, no bookings, the lifecycle's columns) with the statutory date
+PULL_V14 = pull_with_bundles(
+    pull_without_bookings(pull_with_statutory(pull_with_lifecycle(PULL_V3)))
+)
+
+# ``central step`` reads a case (case_life_v1) and writes a step (record_case_step_v1),
+# c0004's, now with the limits and the statutory date.
+STEP_FUNCTIONS_V14 = f"""
+CREATE OR REPLACE FUNCTION {API}.case_life_v1(p_case_no text) RETURNS jsonb
+LANGUAGE sql STABLE {DEFINER} AS $fn$
+  SELECT jsonb_build_object(
+    'case_no', c.case_no, 'status', c.status, 'row_version', c.row_version,
+    'owner', c.owner, 'clerk', c.clerk, 'promised_date', c.promised_date,
+    'due_date', c.due_date, 'supply_by', c.supply_by, 'accepted_at', c.accepted_at,
+    'limit_days', c.limit_days, 'limit_unit', c.limit_unit,
+    'statutory_date', c.statutory_date, 'statutory_days', c.statutory_days,
+    'statutory_unit', c.statutory_unit,
+    'service_type', coalesce((SELECT i.doc->>'service_type' FROM item_version i
+                              WHERE i.code = c.item_code AND i.version = c.item_version), '承诺件'),
+    'deferred', (SELECT coalesce(jsonb_agg(m.name ORDER BY m.seq), '[]'::jsonb) FROM case_material m
+                 WHERE m.case_id = c.id AND m.necessity = '容缺' AND m.status = '缺'),
+    'audit', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', a.at, 'actor', a.actor,
+                'action', a.action, 'detail', a.detail) ORDER BY a.at), '[]'::jsonb)
+              FROM audit_entry a WHERE a.case_id = c.id),
+    'calendar', (SELECT coalesce(jsonb_agg(y.doc ORDER BY y.year), '[]'::jsonb) FROM calendar_year y))
+  FROM cases c WHERE c.case_no = p_case_no
+$fn$;
+
+CREATE OR REPLACE FUNCTION {API}.record_case_step_v1(p_case_no text, p_version int,
+    p_changes jsonb, p_at timestamp, p_actor text, p_action text, p_detail jsonb)
+RETURNS jsonb LANGUAGE plpgsql {DEFINER} AS $fn$
+DECLARE c record;
+BEGIN
+  {LOCK_CHANGE_LOG}
+  BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE NOWAIT;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC013',
+      MESSAGE = format('办件 %s 正在由工作站同步，县中心暂不能修改，请稍后重试。', p_case_no);
+  END;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC010', MESSAGE = format('县中心没有办件 %s。', p_case_no);
+  END IF;
+  IF c.row_version <> p_version THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC014',
+      MESSAGE = format('办件 %s 刚有新的办理（版本 %s → %s），请重新查看后再办理。',
+                       p_case_no, p_version, c.row_version);
+  END IF;
+  IF p_changes ? 'status' AND NOT status_forward(c.status, p_changes->>'status') THEN
+    RAISE EXCEPTION USING ERRCODE = 'YC011',
+      MESSAGE = format('办件 %s 的状态只能前进：“%s”不能改为“%s”。', p_case_no, c.status,
+                       p_changes->>'status');
+  END IF;
+  UPDATE cases SET
+    status = coalesce(p_changes->>'status', status),
+    owner = coalesce(p_changes->>'owner', owner),
+    due_date = CASE WHEN p_changes ? 'due_date' THEN (p_changes->>'due_date')::date ELSE due_date END,
+    statutory_date = CASE WHEN p_changes ? 'statutory_date'
+                          THEN (p_changes->>'statutory_date')::date ELSE statutory_date END,
+    clock_stopped_on = CASE WHEN p_changes ? 'clock_stopped_on'
+                            THEN (p_changes->>'clock_stopped_on')::date ELSE clock_stopped_on END,
+    completed_at = CASE WHEN p_changes ? 'completed_at'
+                        THEN (p_changes->>'completed_at')::timestamp ELSE completed_at END,
+    row_version = row_version + 1
+    WHERE id = c.id;
+  INSERT INTO audit_entry (id, case_id, centre_code, at, actor, action, detail, workstation)
+    VALUES (gen_random_uuid(), c.id, c.centre_code, p_at, p_actor, p_action, p_detail, NULL);
+  RETURN jsonb_build_object('row_version', c.row_version + 1);
+END $fn$;
+"""

@@ -269,7 +269,7 @@ def _apply_case(s: Session, row: dict[str, Any], result: PullApplied) -> uuid.UU
 
 def _take_lifecycle_columns(case: CaseRow, row: dict[str, Any]) -> None:
     """The lifecycle state the county sends with a case (c0004 on): due date after
-    clock stops, the stop under way, the owner. An older county sends none of them:
+    clock stops, the stop under way, the owner, and (c0014 on) the statutory date. An older county sends none of them:
     the local values stay."""
     if "due_date" in row:
         case.due_date = date.fromisoformat(row["due_date"]) if row["due_date"] else None
@@ -278,3 +278,5 @@ def _take_lifecycle_columns(case: CaseRow, row: dict[str, Any]) -> None:
         case.clock_stopped_on = date.fromisoformat(stopped) if stopped else None
     if row.get("owner"):
         case.owner = row["owner"]
+    if row.get("statutory_date"):  # (c0014 on; a county that has none keeps ours)
+        case.statutory_date = date.fromisoformat(row["statutory_date"])

@@ -38,8 +38,11 @@ CASE_COLUMNS = (
     "decision_reason", "legal_basis", "promised_date", "supply_by", "accepted_at",
     "completed_at", "clerk", "clerk_name", "on_behalf_of", "window_no", "workstation",
     "applicant_name", "applicant_id_no", "previous_case_id", "application_id", "row_version",
-    "due_date", "clock_stopped_on", "owner",
+    "due_date", "clock_stopped_on", "owner", "limit_days", "limit_unit", "statutory_date",
 )  # fmt: skip
+# the item's statutory limit, from the case's item version (c0014: the county moves the
+# statutory date of a 特别程序 ended there as this store would)
+ITEM_COLUMNS = ("statutory_days", "statutory_unit")
 
 
 def jsonable(value: Any) -> Any:
@@ -89,11 +92,15 @@ def case_values(session: Session, case_id: uuid.UUID) -> dict[str, Any]:
     c = session.get(CaseRow, case_id)
     if c is None:
         raise LookupError(f"case {case_id} not found")
-    version = session.scalar(
-        select(ItemVersionRow.version).where(ItemVersionRow.id == c.item_version_id)
-    )
+    item = session.execute(
+        select(
+            ItemVersionRow.version, ItemVersionRow.statutory_days, ItemVersionRow.statutory_unit
+        ).where(ItemVersionRow.id == c.item_version_id)
+    ).first()
     values = {k: getattr(c, k) for k in CASE_COLUMNS if k != "item_version"}
-    values["item_version"] = version or ""
+    values["item_version"] = (item.version if item else "") or ""
+    values["statutory_days"] = item.statutory_days if item else None
+    values["statutory_unit"] = item.statutory_unit if item else None
     return values
 
 

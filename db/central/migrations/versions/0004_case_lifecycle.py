@@ -68,32 +68,12 @@ STATUS_FORWARD = (
     ("已核准", "已出件"),
     ("已核准", "已撤回"),
 )
-NEW_COLUMNS = ("due_date", "clock_stopped_on", "owner")
+NEW_COLUMNS = sql.LIFECYCLE_COLUMNS
 
 
 def apply_cases_v4() -> str:
     """c0003's _apply_cases with the three columns kept, and the loop's rule."""
-    text = sql.apply_cases_function_v3()
-    cols = ", ".join(sql.CASE_COLUMNS)
-    wider = cols + ", " + ", ".join(NEW_COLUMNS)
-    assert text.count(cols) == 2
-    text = text.replace(cols, wider)
-    old_set = "      supply_by = excluded.supply_by,\n"
-    assert text.count(old_set) == 1
-    text = text.replace(
-        old_set,
-        old_set
-        + "      due_date = excluded.due_date, clock_stopped_on = excluded.clock_stopped_on,\n"
-        + "      owner = coalesce(nullif(excluded.owner, ''), cases.owner),\n",
-    )
-    old_where = "    WHERE (status_forward(cases.status, excluded.status)\n"
-    assert text.count(old_where) == 1
-    return text.replace(
-        old_where,
-        "    WHERE ((status_forward(cases.status, excluded.status)\n"
-        "            AND (NOT status_forward(excluded.status, cases.status)\n"
-        "                 OR cases.row_version < excluded.row_version))\n",
-    )
+    return sql.apply_cases_function_v4()
 
 
 def pull_v4() -> str:

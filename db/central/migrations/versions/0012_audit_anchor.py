@@ -53,18 +53,6 @@ INSERT INTO {S}.audit_break (centre_code, workstation, seq, kind, reason, found_
     FROM {S}.audit_chain WHERE broken_seq IS NOT NULL;
 """
 
-_BREAK_MARK = """      UPDATE audit_chain SET breaks = breaks + 1,"""
-_LIST_BREAK = """      INSERT INTO audit_break (centre_code, workstation, seq, kind, reason)
-        VALUES (me, ws, e.seq, 'arrival', why);
-"""
-
-
-def audit_chain_function_v12(crypto_schema: str) -> str:
-    text = sql.audit_chain_function(crypto_schema)
-    assert text.count(_BREAK_MARK) == 1
-    return text.replace(_BREAK_MARK, _LIST_BREAK + _BREAK_MARK)
-
-
 ANCHOR = f"""
 CREATE OR REPLACE FUNCTION {API}.audit_anchor_v1(req jsonb) RETURNS jsonb
 LANGUAGE plpgsql {sql.DEFINER} AS $fn$
@@ -139,7 +127,7 @@ def upgrade() -> None:
     _run(f"SET search_path = {S}, pg_temp")
     _run(TABLE)
     _run(sql.centre_policies("audit_break", roles))
-    _run(audit_chain_function_v12(_crypto_schema()))
+    _run(sql.audit_chain_function_v12(_crypto_schema()))
     _run(ANCHOR)
     _run(grants(roles))
     _run("SET search_path = public")
