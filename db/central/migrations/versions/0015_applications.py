@@ -31,7 +31,7 @@ from alembic import context, op
 from db.central import sql
 
 revision = "c0015"
-down_revision = "c0013"
+down_revision = "c0014"  # rechained at the merge: after the chain algorithm
 branch_labels = None
 depends_on = None
 
