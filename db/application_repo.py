@@ -29,6 +29,7 @@ from app.core.search import SearchEntry
 from app.core.stages import Gate, Limits, StagedCase, gate_of, release
 from app.core.workdays import LimitUnit, WorkCalendar
 from db.audit import append_audit
+from db.case_life import read_case
 from db.case_repo import save_case
 from db.models import ApplicationRow, AuditRow, BundleVersionRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue, enqueue_case_change
@@ -271,8 +272,6 @@ def _unit(text: str | None) -> LimitUnit:
 
 def _outstanding(session: Session, case_no: str) -> bool:
     """容缺 materials still missing (those handed in while it waited are not)."""
-    from db.lifecycle_repo import read_case
-
     record = read_case(session, case_no)
     return bool(record and record.state.outstanding)
 
