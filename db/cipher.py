@@ -257,6 +257,7 @@ def _creation_turn() -> Iterator[None]:
 
 AUDIT_CREDENTIAL = "yichuang-audit"
 AUDIT_SUFFIX = ".audit"
+AUDIT_KEY_FILE_ENV = "YICHUANG_AUDIT_KEY_FILE"  # another place for it than beside the key
 
 
 def audit_key_path() -> Path | None:
@@ -264,7 +265,11 @@ def audit_key_path() -> Path | None:
     whose store key is in a key file: beside it (``<key file>.audit``, made the first
     time), or the systemd credential ``yichuang-audit`` (placed by the county IT
     person, as the store's credential is). None: the store key is in the keyring, and
-    the audit key with it (app/services/credentials.py)."""
+    the audit key with it (app/services/credentials.py). ``YICHUANG_AUDIT_KEY_FILE``
+    names another place (the tests give each test its own)."""
+    own = os.environ.get(AUDIT_KEY_FILE_ENV, "").strip()
+    if own:
+        return Path(own)
     named = os.environ.get(KEY_FILE_ENV, "").strip()
     if named:
         path = Path(named)

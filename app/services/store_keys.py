@@ -268,6 +268,8 @@ def _kept(path: Path) -> bytes | None:
 
 
 def _put_keys(keys: Keys, settings: Settings, cases: int, now: datetime) -> Imported:
+    from keyring.errors import KeyringError
+
     from app.services.audit_key import account_of
     from app.services.credentials import AUDIT_SERVICE
     from db import cipher
@@ -275,51 +277,49 @@ def _put_keys(keys: Keys, settings: Settings, cases: int, now: datetime) -> Impo
     stamp = f"{now:%Y%m%d-%H%M%S}"
     kept: list[str] = []
     named = os.environ.get(cipher.KEY_FILE_ENV, "").strip()
-    if named:
-        path = Path(named)
-        replaced = None
-        if _kept(path) != keys.store_key:
-            replaced = cipher.replace_key_file(path, keys.store_key, stamp)
-        if replaced is not None:
-            kept.append(str(replaced))
-        store_to = str(path)
-        audit_to = ""
-        audit_path = cipher.audit_key_path()
-        if keys.audit_key is not None and audit_path is not None:
-            if _kept(audit_path) != keys.audit_key:
-                replaced = cipher.replace_key_file(audit_path, keys.audit_key, stamp)
-                if replaced is not None:
-                    kept.append(str(replaced))
-            audit_to = str(audit_path)
-    elif cipher.key_file() is not None:  # a systemd credential: read-only to us
+    audit_path = cipher.audit_key_path()
+    readonly = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    if not named and cipher.key_file() is not None:  # a systemd credential: read-only to us
         raise KeyTransferError(
             f"本机的数据库密钥来自 systemd 凭据 {cipher.SYSTEMD_CREDENTIAL}（只读）。请以"
             f"“{cipher.KEY_FILE_ENV}=凭据源文件路径 yichuang key import 文件”导入到凭据的源文件，"
             "见 docs/encryption.md。未改动任何内容。"
         )
-    else:
+    backend = None
+    if not named or (keys.audit_key is not None and audit_path is None):
         backend = cipher.secure_backend()
         if backend is None:
             raise KeyTransferError(cipher._NO_KEYRING)
-        from keyring.errors import KeyringError
 
-        try:
-            old = backend.get_password(cipher.SERVICE, cipher.ACCOUNT)
-            if old and old != keys.store_key.hex():
-                backend.set_password(cipher.SERVICE, f"{cipher.ACCOUNT}-replaced-{stamp}", old)
-                kept.append(f"系统钥匙串 {cipher.SERVICE}/{cipher.ACCOUNT}-replaced-{stamp}")
-            backend.set_password(cipher.SERVICE, cipher.ACCOUNT, keys.store_key.hex())
-            store_to, audit_to = "系统钥匙串", ""
-            if keys.audit_key is not None:
-                account = account_of(settings)
-                old = backend.get_password(AUDIT_SERVICE, account)
-                if old and old != keys.audit_key.hex():
-                    backend.set_password(AUDIT_SERVICE, f"{account}-replaced-{stamp}", old)
-                    kept.append(f"系统钥匙串 {AUDIT_SERVICE}/{account}-replaced-{stamp}")
-                backend.set_password(AUDIT_SERVICE, account, keys.audit_key.hex())
-                audit_to = "系统钥匙串"
-        except KeyringError as exc:
-            raise KeyTransferError(f"写入系统钥匙串失败（{exc}）。") from exc
+    def to_file(path: Path, key: bytes) -> str:
+        if _kept(path) != key:
+            replaced = cipher.replace_key_file(path, key, stamp)
+            if replaced is not None:
+                kept.append(str(replaced))
+        return str(path)
+
+    def to_keyring(service: str, account: str, key: bytes) -> str:
+        assert backend is not None
+        old = backend.get_password(service, account)
+        if old and old != key.hex():
+            backend.set_password(service, f"{account}-replaced-{stamp}", old)
+            kept.append(f"系统钥匙串 {service}/{account}-replaced-{stamp}")
+        backend.set_password(service, account, key.hex())
+        return "系统钥匙串"
+
+    try:
+        if named:
+            store_to = to_file(Path(named), keys.store_key)
+        else:
+            store_to = to_keyring(cipher.SERVICE, cipher.ACCOUNT, keys.store_key)
+        audit_to = ""
+        if keys.audit_key is not None:
+            if audit_path is None:
+                audit_to = to_keyring(AUDIT_SERVICE, account_of(settings), keys.audit_key)
+            elif not (readonly and audit_path.parent == Path(readonly)):
+                audit_to = to_file(audit_path, keys.audit_key)
+    except KeyringError as exc:
+        raise KeyTransferError(f"写入系统钥匙串失败（{exc}）。") from exc
     cipher.forget_cached_key()
     log.info("store key imported (%d cases open with it)", cases)
     return Imported(store_to, audit_to, cases, kept)

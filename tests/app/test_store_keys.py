@@ -34,6 +34,7 @@ def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data folder), no systemd credential. Yields the key file's path."""
     key = tmp_path / "keys" / "store.key"
     monkeypatch.setenv(cipher.KEY_FILE_ENV, str(key))
+    monkeypatch.delenv(cipher.AUDIT_KEY_FILE_ENV, raising=False)  # beside the store key
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     monkeypatch.setattr(store_keys, "SCRYPT_N", 2**14)  # the tests' speed; the file says n
     cipher.forget_cached_key()
@@ -244,6 +245,7 @@ def test_keyring_machine_export_and_import_into_a_wiped_keyring(
     """The Windows case: the store key in the OS keyring (here an in-memory one), the
     audit key beside it; the account reinstalled, its keyring empty."""
     monkeypatch.delenv(cipher.KEY_FILE_ENV, raising=False)
+    monkeypatch.delenv(cipher.AUDIT_KEY_FILE_ENV, raising=False)
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     monkeypatch.setattr(store_keys, "SCRYPT_N", 2**14)
     ring = MemoryKeyring()
