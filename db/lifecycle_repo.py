@@ -31,11 +31,12 @@ from app.core.lifecycle import (
     Entry,
     Step,
     apply_step,
+    personal_fingerprints,
     with_history,
 )
 from app.core.privacy import ACCESS_ACTIONS, PURGE
 from app.core.workdays import LimitUnit, WorkCalendar
-from db.audit import RECEIPT_ACTION, append_audit
+from db.audit import AUDIT_KEY, RECEIPT_ACTION, append_audit
 from db.models import AuditRow, CaseMaterialRow, CaseRow, ItemVersionRow
 from db.sync.outbox import enqueue_case_change
 
@@ -161,8 +162,9 @@ def apply_case_step(
         at=step.at,
         actor=step.actor.login,
         action=applied.action,
-        detail=_jsonable({**applied.detail, "actor_name": step.actor.name}),
-    )
+        detail=_jsonable({**applied.detail, "actor_name": step.actor.name,
+                          **personal_fingerprints(applied.personal, session.info.get(AUDIT_KEY))}),
+    )  # fmt: skip
     append_audit(session, [entry])
     session.expire_all()
     enqueue_case_change(session, record.case_id, audit=[entry], now=step.at)

@@ -171,7 +171,9 @@ def _encrypted_store(db_file: Path) -> None:
     if not db_file.is_file() or cipher.is_new(db_file):
         raise KeyTransferError(f"找不到本机数据库 {db_file}。请用 --data-dir 指明数据目录。")
     if cipher.is_plain(db_file):
-        raise KeyTransferError(f"数据库 {db_file} 没有加密（旧版本的数据库），没有密钥可导出或导入。")
+        raise KeyTransferError(
+            f"数据库 {db_file} 没有加密（旧版本的数据库），没有密钥可导出或导入。"
+        )
 
 
 def current_keys(db_file: Path, settings: Settings) -> Keys:
