@@ -332,7 +332,8 @@ def purge_follow_up(session: Session, follow_up_id: uuid.UUID, now: datetime) ->
     key = str(follow_up_id)
     for oid, payload in session.execute(
         select(SyncOutboxRow.seq, SyncOutboxRow.payload).where(
-            SyncOutboxRow.case_id.is_(None), SyncOutboxRow.sent_at.is_not(None),
+            SyncOutboxRow.case_id.is_(None),
+            SyncOutboxRow.sent_at.is_not(None),
             cast(SyncOutboxRow.payload, String).like(f"%{key}%"),
         )
     ):
@@ -367,12 +368,12 @@ __all__ = [
     "access_list",
     "case_ids_by_id_no",
     "case_ids_by_no",
+    "follow_up_purge_candidates",
     "phones_of",
     "purge_candidates",
     "purge_case",
     "purge_drafts",
     "purge_follow_up",
-    "follow_up_purge_candidates",
     "purged_at",
     "record_access",
     "record_acks",

@@ -44,6 +44,7 @@ def _own_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
     where = Path(os.environ["YICHUANG_STORE_KEY_FILE"]).with_name(f"audit-{uuid.uuid4().hex}.key")
     monkeypatch.setenv("YICHUANG_AUDIT_KEY_FILE", str(where))
 
+
 from app.core.paths import resource  # noqa: E402  (after the environment above)
 from db.store import Store, open_store  # noqa: E402
 

@@ -162,6 +162,7 @@ def _access(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     from app.cli import data_folder
     from app.core.clock import clock_from_env
+    from app.services.backup import purge_hook
     from app.services.privacy import PurgeService
     from app.settings import Settings
 
@@ -172,9 +173,9 @@ def _purge(args: argparse.Namespace) -> int:
         return 1
     days = int(settings.get("personal_data_keep_days"))
     try:
-        purged, drafts = PurgeService(
-            store, clock_from_env(), lambda: days, folder / "documents"
-        ).run()
+        purge = PurgeService(store, clock_from_env(), lambda: days, folder / "documents",
+                             after=purge_hook(store.url, folder))  # fmt: skip
+        purged, drafts = purge.run()
     finally:
         store.close()
     print(
@@ -183,6 +184,10 @@ def _purge(args: argparse.Namespace) -> int:
     )
     for no in purged:
         print(f"  {no}")
+    if purge.follow_ups_purged:
+        print(f"已清除 {len(purge.follow_ups_purged)} 条好差评回访/投诉记录中的姓名和电话：")
+        for no in purge.follow_ups_purged:
+            print(f"  {no}")
     return 0
 
 

@@ -236,8 +236,12 @@ class PurgeService:
         documents: Path | None = None,
         *,
         batch: int = 500,
+        after: Callable[[datetime], object] | None = None,
     ) -> None:
         self.store = store
+        # called when a pass removed personal data (app/services/backup.backup_after_purge:
+        # the backups holding it are marked and a new one is made)
+        self.after = after
         self.clock = clock
         self.keep_days = keep_days
         self.documents = documents
@@ -296,6 +300,11 @@ class PurgeService:
                 files.remove(sha)
             except OSError as exc:  # tried again never: told in the log
                 log.error("page image %s… not removed: %s", sha[:12], exc)
+        if (purged or self.follow_ups_purged) and self.after is not None:
+            try:
+                self.after(now)
+            except Exception:  # the purge itself is done; the log says why
+                log.exception("after the purge")
         if purged or drafts or self.follow_ups_purged:
             log.info("personal data purged: %d cases, %d follow-ups, %d drafts", len(purged),
                      len(self.follow_ups_purged), drafts)  # fmt: skip

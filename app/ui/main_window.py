@@ -717,6 +717,7 @@ class MainWindow(QMainWindow):
         """Personal data kept no longer than needed: a purge a minute after start, then
         daily, in the background (app/services/privacy.PurgeService)."""
         from app.background import Lane
+        from app.services.backup import purge_hook
         from app.services.privacy import PurgeService
 
         ctx = self.context
@@ -726,6 +727,7 @@ class MainWindow(QMainWindow):
             ctx.clock,
             lambda: int(ctx.settings.get("personal_data_keep_days")),
             ctx.data_dir / "documents",
+            after=purge_hook(ctx.store.url, ctx.data_dir),
         ).schedule(self._purge_lane)
 
     def _balance_cases_page(self) -> None:
