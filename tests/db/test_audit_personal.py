@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.core.lifecycle import (
@@ -91,3 +92,28 @@ def test_an_older_entry_with_the_number_whole_still_answers() -> None:
     old = {"method": "窗口领取", "collector_name": "张三", "collector_id_no": COLLECTOR_ID}
     assert collected_by(old, KEY, COLLECTOR_ID.lower()) is True
     assert collected_by(old, KEY, "11010519491231002X") is False
+
+
+def test_the_collected_command_confirms_the_collector(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import main
+    from app.context import open_context
+
+    ctx = open_context(data_dir=str(tmp_path), demo=False)  # keyed: its own audit key file
+    try:
+        case_no = _delivered(ctx.store)  # type: ignore[arg-type]
+    finally:
+        ctx.close()
+    args = ["--data-dir", str(tmp_path), "audit", "collected", case_no]
+    assert main([*args, "--id", COLLECTOR_ID.lower()]) == 0
+    assert "是：" in capsys.readouterr().out
+    assert main([*args, "--id", "11010519491231002X"]) == 3
+    said = capsys.readouterr().out
+    assert said.startswith("否：") and "110105********002X" in said  # masked here too
+    # run by an account that cannot read the key: it says so, it does not guess
+    monkeypatch.setenv("YICHUANG_AUDIT_KEY_FILE", str(tmp_path / "elsewhere.key"))
+    assert main([*args, "--id", COLLECTOR_ID]) == 1
+    assert "读不到审计密钥" in capsys.readouterr().err
