@@ -285,6 +285,9 @@ def file_audit_key(path: Path, *, create: bool) -> bytes | None:
     this user, mode 600, no link); made there (256 random bits) when it does not exist
     and ``create``. None when there is none and none may be made."""
     key = _read_key_file(path)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    if credentials and path.parent == Path(credentials):
+        return key  # a systemd credential is placed by the IT person, never made here
     if key is not None or not create:
         return key
     made = secrets.token_bytes(KEY_BYTES)

@@ -281,3 +281,25 @@ def test_keyring_machine_export_and_import_into_a_wiped_keyring(
     finally:
         cipher._backend_override.clear()
         cipher.forget_cached_key()
+
+
+def test_a_systemd_machine_reads_its_audit_credential_and_never_makes_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    store_cred = creds / cipher.SYSTEMD_CREDENTIAL
+    store_cred.write_text("11" * 32 + "\n")
+    store_cred.chmod(0o600)
+    monkeypatch.delenv(cipher.KEY_FILE_ENV, raising=False)
+    monkeypatch.delenv(cipher.AUDIT_KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    where = cipher.audit_key_path()
+    assert where == creds / cipher.AUDIT_CREDENTIAL
+    assert cipher.file_audit_key(where, create=True) is None  # read-only: not made
+    assert not where.exists()
+    where.write_text("22" * 32 + "\n")
+    where.chmod(0o600)
+    assert cipher.file_audit_key(where, create=True) == bytes.fromhex("22" * 32)
+    keeper = audit_key._system()
+    assert keeper.audit_key("370982101-A1", create=False) == bytes.fromhex("22" * 32)
