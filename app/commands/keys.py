@@ -118,6 +118,11 @@ def _import(args: argparse.Namespace) -> int:
     print(f"密钥能打开本机数据库（{done.cases} 件办件），已写入{done.store_key_to}。")
     if done.audit_key_to:
         print(f"审计密钥已写入{done.audit_key_to}。")
+    if done.audit_key_matches is False:
+        print(
+            "注意：文件中的审计密钥与本机审计链链头的校验值不符（文件可能是审计密钥更换前导出的，"
+            "或审计链被改动过）。请运行 yichuang audit verify 并报告县中心。"
+        )
     for kept in done.kept:
         print(f"原有的密钥另存为 {kept}")
     return 0

@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,7 @@ class Imported:
     audit_key_to: str  # "" when the file carried none
     cases: int  # the store opened with it: its cases
     kept: list[str]  # what was replaced, and where it was kept
+    audit_key_matches: bool | None = None  # the chain's head MAC under it (None: unkeyed)
 
 
 def _b64(data: bytes) -> str:
@@ -165,6 +166,31 @@ def _store_cases(db_file: Path, key: bytes) -> int | None:
         return None
 
 
+def _head_matches(db_file: Path, keys: Keys) -> bool | None:
+    """Does the audit key sign this store's chain head (db/audit.use_audit_key)? None
+    when it cannot say: no audit key, or a chain that was never keyed."""
+    import contextlib
+
+    from app.core.audit_chain import head_mac
+    from db import cipher
+
+    if keys.audit_key is None:
+        return None
+    try:
+        with contextlib.closing(
+            cipher.dbapi().connect(f"file:{db_file}?mode=ro", uri=True, timeout=10)
+        ) as con:
+            con.execute(cipher.pragma_key(keys.store_key))
+            head = con.execute(
+                "SELECT seq, entry_hash, keyed_from, mac FROM audit_chain WHERE id = 1"
+            ).fetchone()
+    except cipher.error_class():  # an older store without the keyed head
+        return None
+    if head is None or head[2] is None or not head[3]:
+        return None
+    return bool(head_mac(keys.audit_key, int(head[2]), int(head[0]), str(head[1])) == head[3])
+
+
 def _encrypted_store(db_file: Path) -> None:
     from db import cipher
 
@@ -257,7 +283,9 @@ def import_keys(
                 f"密钥文件中的密钥打不开本机数据库 {db_file}：它是另一个数据库（{where or '未知工作站'}，"
                 f"{header.get('made_at', '')} 导出）的密钥。未改动任何内容；请核对密钥文件。"
             )
-        return _put_keys(keys, settings, cases, now)
+        matches = _head_matches(db_file, keys)
+        done = _put_keys(keys, settings, cases, now)
+        return replace(done, audit_key_matches=matches)
 
 
 def _kept(path: Path) -> bytes | None:

@@ -136,7 +136,7 @@ def test_export_wipe_import_and_the_store_opens_with_its_cases(
     _answers(monkeypatch, GOOD)
     assert main(["--data-dir", str(folder), "key", "import", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "3 件办件" in said and "审计密钥已写入" in said
+    assert "3 件办件" in said and "审计密钥已写入" in said and "不符" not in said
     assert bytes.fromhex(machine.read_text()) == store_key
     assert bytes.fromhex(audit.read_text()) == audit_key_bytes
     assert machine.stat().st_mode & 0o777 == 0o600
@@ -303,3 +303,22 @@ def test_a_systemd_machine_reads_its_audit_credential_and_never_makes_one(
     assert cipher.file_audit_key(where, create=True) == bytes.fromhex("22" * 32)
     keeper = audit_key._system()
     assert keeper.audit_key("370982101-A1", create=False) == bytes.fromhex("22" * 32)
+
+
+def test_an_audit_key_that_does_not_sign_the_chain_is_told(
+    machine: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export carrying another audit key than the one the chain was keyed with (made
+    before the key changed): the store key goes in, and the import says what it found."""
+    folder = machine.parent.parent / "data"
+    _station(folder, 1)
+    audit = machine.with_name("store.key.audit")
+    audit.write_text("33" * 32 + "\n")  # the key the export will carry is not the chain's
+    out = machine.parent.parent / "k.yckey"
+    _answers(monkeypatch, GOOD, GOOD)
+    assert main(["--data-dir", str(folder), "key", "export", str(out)]) == 0
+    capsys.readouterr()
+    _answers(monkeypatch, GOOD)
+    assert main(["--data-dir", str(folder), "key", "import", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "审计链链头的校验值不符" in said and "yichuang audit verify" in said
