@@ -143,6 +143,19 @@ def _write_key_file(path: Path, key: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _create_key_file(path: Path, key: bytes) -> None:
+    """A new key file with its whole content, or FileExistsError: written beside it
+    first and linked into place, so a program starting at the same moment never reads
+    it empty (it finds either no file or the whole key)."""
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp.unlink(missing_ok=True)
+    _write_key_file(tmp, key)
+    try:
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def secure_backend() -> KeyringBackend | None:
     """The operating system's keyring (as app/services/credentials.py chooses it for
     the sync password), or None when this machine has none."""
@@ -194,7 +207,7 @@ def store_key(*, create: bool) -> bytes:
             if key is None and create:
                 key = secrets.token_bytes(KEY_BYTES)
                 try:
-                    _write_key_file(path, key)
+                    _create_key_file(path, key)
                 except FileExistsError:  # another process made it meanwhile
                     key = _read_key_file(path)
                 except OSError as exc:
@@ -292,7 +305,7 @@ def file_audit_key(path: Path, *, create: bool) -> bytes | None:
         return key
     made = secrets.token_bytes(KEY_BYTES)
     try:
-        _write_key_file(path, made)
+        _create_key_file(path, made)
     except FileExistsError:  # another program made it meanwhile
         return _read_key_file(path)
     except OSError as exc:

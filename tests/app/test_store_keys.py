@@ -322,3 +322,31 @@ def test_an_audit_key_that_does_not_sign_the_chain_is_told(
     assert main(["--data-dir", str(folder), "key", "import", str(out)]) == 0
     said = capsys.readouterr().out
     assert "审计链链头的校验值不符" in said and "yichuang audit verify" in said
+
+
+def test_programs_starting_together_make_one_audit_key(tmp_path: Path) -> None:
+    """The window, the kiosk and the hall display started at once on a new key-file
+    machine: each gets the same audit key, none reads a half-written file."""
+    import threading
+
+    for attempt in range(30):
+        path = tmp_path / f"store.key.{attempt}.audit"
+        got: list[object] = []
+        start = threading.Barrier(6)
+
+        def make(
+            path: Path = path, got: list[object] = got, start: threading.Barrier = start
+        ) -> None:
+            start.wait()
+            try:
+                got.append(cipher.file_audit_key(path, create=True))
+            except cipher.StoreKeyError as exc:  # an empty file read: the race lost
+                got.append(exc)
+
+        threads = [threading.Thread(target=make) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(map(repr, got))) == 1 and isinstance(got[0], bytes), got
+        assert not list(tmp_path.glob("*.new-*"))
