@@ -152,6 +152,10 @@ def _create_key_file(path: Path, key: bytes) -> None:
     _write_key_file(tmp, key)
     try:
         os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (FAT): created in place, as before
+        _write_key_file(path, key)
     finally:
         tmp.unlink(missing_ok=True)
 
