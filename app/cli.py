@@ -24,6 +24,7 @@ _CLI_MODULES = (
     "printing.cli",
     "app.commands.hall",
     "app.commands.audit",
+    "app.commands.keys",
 )
 
 

@@ -118,18 +118,21 @@ def hold_running(folder: Path) -> FolderLock:
     return lock
 
 
-def hold_for_restore(folder: Path) -> FolderLock:
-    """Take the folder for a restore. Raises FolderBusy while any program runs on it."""
+def hold_for_restore(
+    folder: Path, *, doing: str = "恢复数据库", command: str = "yichuang restore"
+) -> FolderLock:
+    """Take the folder for a restore (or another change no running program may see,
+    such as a key import). Raises FolderBusy while any program runs on it."""
     try:
         lock = _take(folder / RESTORE_LOCK, "")
     except FolderBusy:
-        raise FolderBusy(f"数据目录 {folder} 已有另一个恢复在进行。") from None
+        raise FolderBusy(f"数据目录 {folder} 已有另一个恢复（或密钥导入）在进行。") from None
     pids = [p for p in running_programs(folder) if p != os.getpid()]
     if pids:
         lock.release()
         ids = "、".join(str(p) for p in pids)
         raise FolderBusy(
-            f"一窗通正在运行（进程 {ids}），不能恢复数据库。请先关闭所有使用此数据目录的"
-            "一窗通窗口（受理、取号、大厅屏、管理），再运行 yichuang restore。"
+            f"一窗通正在运行（进程 {ids}），不能{doing}。请先关闭所有使用此数据目录的"
+            f"一窗通窗口（受理、取号、大厅屏、管理），再运行 {command}。"
         )
     return lock

@@ -248,6 +248,9 @@ REGISTRY: tuple[Setting, ...] = (
             HALL, _range(1, 3650, "天")),
     Setting("backup_keep", int, 14, "保留的每日自动备份份数（数据目录 backups/ 中，最少1份）", HALL,
             _range(1, 365, "份")),
+    Setting("backup_after_purge_days", int, 7,
+            "清除个人信息后，此前的自动备份最多再保留的天数（期间已有清除后的新备份）",
+            HALL, _range(1, 365, "天")),
 )  # fmt: skip
 _BY_KEY = {s.key: s for s in REGISTRY}
 

@@ -19,6 +19,16 @@ online backup API: tickets are written by the kiosk while it is copied), and
 ``NAME.settings.json``, the hall's settings. They are pruned with their backup and
 put back by ``restore``.
 
+After a purge of personal data (app/services/privacy.PurgeService), every automatic
+and pre-migration backup then in the folder still holds what was purged: each gets a
+mark beside it (``NAME.purged.txt``, the purge's time), a new backup is made at once,
+and a marked backup is removed ``after_purge_days`` (setting
+``backup_after_purge_days``, default 7) after its mark, so purged personal data
+outlives its purge in backups by that many days at most — but only while a backup
+made after the latest purge exists: the workstation is never left with no backup
+(``prune_purged``). Manual and ``replaced-`` backups are never removed by the program
+(docs/privacy.md says what the county IT person does with them).
+
 Restoring an older backup must not trip the county's duplicate-batch guard nor reuse
 a case number (see ``restore``): the counters are carried forward from the database
 being replaced.
@@ -35,7 +45,7 @@ import uuid
 from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +56,7 @@ log = logging.getLogger("yichuang.backup")
 _DB_ERRORS = (sqlite3.Error, cipher.error_class(), StoreError)
 
 DEFAULT_KEEP = 14  # automatic backups kept (two weeks of daily backups)
+DEFAULT_AFTER_PURGE_DAYS = 7  # a backup holding purged personal data: days it stays
 PRUNED_KINDS = ("auto", "premigrate")
 # a second backup in the same second gets ".2" (and was once left out of the list)
 _NAME = re.compile(
@@ -212,19 +223,97 @@ def daily_backup(
     now: datetime,
     keep: int = DEFAULT_KEEP,
     companions: Mapping[str, Path] | None = None,
+    after_purge_days: int = DEFAULT_AFTER_PURGE_DAYS,
 ) -> Path | None:
     """The day's automatic backup, unless one was already made today. Returns the new
-    backup, or None when today's exists (or there is no database yet)."""
+    backup, or None when today's exists (or there is no database yet). Backups that
+    hold purged personal data long enough are removed (``prune_purged``)."""
     folder = backups_dir(db_file)
     if not db_file.is_file():
         return None
     if any(b.kind == "auto" and b.taken.date() == now.date() for b in list_backups(folder)):
+        prune_purged(folder, now, after_purge_days)
         return None
     try:
         path = backup(db_file, now, kind="auto", companions=companions)
     finally:
         prune(folder, keep)
+        prune_purged(folder, now, after_purge_days)
     return path
+
+
+def backup_after_purge(
+    db_file: Path,
+    now: datetime,
+    keep: int = DEFAULT_KEEP,
+    companions: Mapping[str, Path] | None = None,
+    after_purge_days: int = DEFAULT_AFTER_PURGE_DAYS,
+) -> Path | None:
+    """A purge of personal data has just ended: mark the backups that hold what it
+    removed, make a new automatic backup without it, then prune. None when there is
+    no database file."""
+    folder = backups_dir(db_file)
+    if not db_file.is_file():
+        return None
+    mark_purge(folder, now)
+    try:
+        path = backup(db_file, now, kind="auto", label="purge", companions=companions)
+    finally:
+        prune(folder, keep)
+        prune_purged(folder, now, after_purge_days)
+    return path
+
+
+# ------------------------------------------------------------------ after a purge
+
+PURGED_MARK = "purged"  # companion NAME.purged.txt: when a purge made this backup stale
+
+
+def purge_mark(backup_file: Path) -> datetime | None:
+    """When a purge first made this backup hold data it no longer should (None: never)."""
+    mark = companion_path(backup_file, PURGED_MARK, ".txt")
+    try:
+        return datetime.fromisoformat(mark.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def mark_purge(folder: Path, at: datetime) -> list[Path]:
+    """A purge of personal data ended at ``at``: every automatic and pre-migration backup
+    now in ``folder`` holds data it removed (conservatively: all of them, a backup made
+    during the purge too). The first mark stays (it starts the backup's countdown)."""
+    marked = []
+    for b in list_backups(folder):
+        if b.kind in PRUNED_KINDS and purge_mark(b.path) is None:
+            tmp = companion_path(b.path, PURGED_MARK, ".part")
+            tmp.write_text(at.isoformat(timespec="seconds") + "\n", encoding="ascii")
+            os.replace(tmp, companion_path(b.path, PURGED_MARK, ".txt"))
+            marked.append(b.path)
+    if marked:
+        log.info("%d backups marked as holding purged personal data", len(marked))
+    return marked
+
+
+def prune_purged(folder: Path, now: datetime, days: int) -> list[Path]:
+    """Remove the marked backups whose mark is ``days`` old, provided an unmarked
+    automatic or pre-migration backup (made after the latest purge) stays."""
+    days = max(1, days)
+    backups = [b for b in list_backups(folder) if b.kind in PRUNED_KINDS]
+    marks = {b.path: purge_mark(b.path) for b in backups}
+    if all(mark is not None for mark in marks.values()):
+        return []  # no clean backup yet: keep every one
+    removed = []
+    for b in backups:
+        mark = marks[b.path]
+        if mark is not None and now >= mark + timedelta(days=days):
+            for companion in b.companions:
+                companion.unlink(missing_ok=True)
+            b.path.unlink(missing_ok=True)
+            removed.append(b.path)
+    if removed:
+        log.info("removed %d backups holding personal data purged %d days ago", len(removed),
+                 days)  # fmt: skip
+    return removed
 
 
 # ------------------------------------------------------------------ restore

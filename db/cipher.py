@@ -143,6 +143,23 @@ def _write_key_file(path: Path, key: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _create_key_file(path: Path, key: bytes) -> None:
+    """A new key file with its whole content, or FileExistsError: written beside it
+    first and linked into place, so a program starting at the same moment never reads
+    it empty (it finds either no file or the whole key)."""
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp.unlink(missing_ok=True)
+    _write_key_file(tmp, key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (FAT): created in place, as before
+        _write_key_file(path, key)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def secure_backend() -> KeyringBackend | None:
     """The operating system's keyring (as app/services/credentials.py chooses it for
     the sync password), or None when this machine has none."""
@@ -194,7 +211,7 @@ def store_key(*, create: bool) -> bytes:
             if key is None and create:
                 key = secrets.token_bytes(KEY_BYTES)
                 try:
-                    _write_key_file(path, key)
+                    _create_key_file(path, key)
                 except FileExistsError:  # another process made it meanwhile
                     key = _read_key_file(path)
                 except OSError as exc:
@@ -251,6 +268,71 @@ def _creation_turn() -> Iterator[None]:
             yield
     finally:
         turn.close()
+
+
+# ---------------------------------------------------------------- the audit key beside it
+
+AUDIT_CREDENTIAL = "yichuang-audit"
+AUDIT_SUFFIX = ".audit"
+AUDIT_KEY_FILE_ENV = "YICHUANG_AUDIT_KEY_FILE"  # another place for it than beside the key
+
+
+def audit_key_path() -> Path | None:
+    """Where the workstation's audit key (db/audit.use_audit_key) is kept on a machine
+    whose store key is in a key file: beside it (``<key file>.audit``, made the first
+    time), or the systemd credential ``yichuang-audit`` (placed by the county IT
+    person, as the store's credential is). None: the store key is in the keyring, and
+    the audit key with it (app/services/credentials.py). ``YICHUANG_AUDIT_KEY_FILE``
+    names another place (the tests give each test its own)."""
+    own = os.environ.get(AUDIT_KEY_FILE_ENV, "").strip()
+    if own:
+        return Path(own)
+    named = os.environ.get(KEY_FILE_ENV, "").strip()
+    if named:
+        path = Path(named)
+        return path.with_name(path.name + AUDIT_SUFFIX)
+    directory = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    if directory and (Path(directory) / SYSTEMD_CREDENTIAL).exists():
+        return Path(directory) / AUDIT_CREDENTIAL
+    return None
+
+
+def file_audit_key(path: Path, *, create: bool) -> bytes | None:
+    """The audit key in ``path`` (checked as the store key file is: a regular file of
+    this user, mode 600, no link); made there (256 random bits) when it does not exist
+    and ``create``. None when there is none and none may be made."""
+    key = _read_key_file(path)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    if credentials and path.parent == Path(credentials):
+        return key  # a systemd credential is placed by the IT person, never made here
+    if key is not None or not create:
+        return key
+    made = secrets.token_bytes(KEY_BYTES)
+    try:
+        _create_key_file(path, made)
+    except FileExistsError:  # another program made it meanwhile
+        return _read_key_file(path)
+    except OSError as exc:
+        raise StoreKeyError(f"无法写入审计密钥文件 {path}（{exc.strerror}）。") from exc
+    log.info("audit key created beside the store key file")
+    return made
+
+
+def replace_key_file(path: Path, key: bytes, stamp: str) -> Path | None:
+    """``key`` written to ``path`` (mode 600, flushed, renamed into place); a file
+    already there is kept as ``<path>.replaced-<stamp>`` (returned). For the key
+    import (app/services/store_keys.py): nothing is ever lost by it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".importing")
+    tmp.unlink(missing_ok=True)
+    _write_key_file(tmp, key)
+    kept = None
+    if path.exists():
+        kept = path.with_name(f"{path.name}.replaced-{stamp}")
+        os.replace(path, kept)  # (a kill here leaves both keys on disk: the new in .importing)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return kept
 
 
 # ---------------------------------------------------------------- files

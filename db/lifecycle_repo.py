@@ -26,9 +26,10 @@ from app.core.lifecycle import (
     Applied,
     Step,
     apply_step,
+    personal_fingerprints,
 )
 from app.core.workdays import WorkCalendar
-from db.audit import append_audit
+from db.audit import AUDIT_KEY, append_audit
 from db.case_life import NOT_STEPS, CaseLifeRecord, read_case
 from db.models import AuditRow, CaseMaterialRow, CaseRow
 from db.sync.outbox import enqueue_case_change
@@ -90,8 +91,9 @@ def apply_case_step(
         at=step.at,
         actor=step.actor.login,
         action=applied.action,
-        detail=_jsonable({**applied.detail, "actor_name": step.actor.name}),
-    )
+        detail=_jsonable({**applied.detail, "actor_name": step.actor.name,
+                          **personal_fingerprints(applied.personal, session.info.get(AUDIT_KEY))}),
+    )  # fmt: skip
     append_audit(session, [entry])
     session.expire_all()
     enqueue_case_change(session, record.case_id, audit=[entry], now=step.at)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, text, update
+from sqlalchemy import String, cast, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.audit_chain import case_row_hash
@@ -279,6 +279,80 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
     return case.case_no
 
 
+# A follow-up's (好差评 回访, complaint) personal data: who it is about and how to call
+# them back. Its own record (number, dates, steps, level, content) stays.
+FOLLOW_UP_PERSONAL = ("applicant_name", "contact")
+
+
+def follow_up_purge_candidates(session: Session) -> list[uuid.UUID]:
+    """Closed follow-ups still holding a name or a phone whose cases have all had
+    their personal data purged (one still open keeps its contact: the applicant is
+    to be called back; one about no case is not purged here)."""
+    from app.core.feedback import FINAL
+    from db.feedback_models import FollowUpRow
+
+    rows = session.execute(
+        select(FollowUpRow.id, FollowUpRow.case_nos).where(
+            FollowUpRow.status.in_([s.value for s in FINAL]),
+            or_(FollowUpRow.applicant_name != "", FollowUpRow.contact != ""),
+        )
+    ).all()
+    wanted = {str(n) for _, nos in rows for n in (nos or [])}
+    purged = set(
+        session.scalars(
+            select(CaseRow.case_no).where(
+                CaseRow.case_no.in_(sorted(wanted)), CaseRow.purged_at.is_not(None)
+            )
+        )
+    ) if wanted else set()  # fmt: skip
+    return [fid for fid, nos in rows if nos and all(str(n) in purged for n in nos)]
+
+
+def purge_follow_up(session: Session, follow_up_id: uuid.UUID, now: datetime) -> str | None:
+    """Blank a follow-up's name and phone (checked again in this transaction) and chain
+    the purge as its own step (the row hash of the blanked row: ``audit verify`` and
+    the follow-up check pass); returns its number, None when it was not due. The
+    blanked row is not pushed: the county keeps the follow-up as it had it."""
+    from db.feedback_models import FollowUpRow
+    from db.feedback_repo import row_hash, row_values
+
+    if follow_up_id not in follow_up_purge_candidates(session):
+        return None
+    row = session.get(FollowUpRow, follow_up_id)
+    assert row is not None
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete = ON"))
+    session.execute(
+        update(FollowUpRow)
+        .where(FollowUpRow.id == follow_up_id)
+        .values({c: "" for c in FOLLOW_UP_PERSONAL})
+        .execution_options(synchronize_session=False)
+    )
+    # the outbox rows the county already took carry the name and phone too
+    key = str(follow_up_id)
+    for oid, payload in session.execute(
+        select(SyncOutboxRow.seq, SyncOutboxRow.payload).where(
+            SyncOutboxRow.case_id.is_(None),
+            SyncOutboxRow.sent_at.is_not(None),
+            cast(SyncOutboxRow.payload, String).like(f"%{key}%"),
+        )
+    ):
+        rows = (payload or {}).get("follow_up") or []
+        if any(str(r.get("id")) == key for r in rows):
+            session.execute(delete(SyncOutboxRow).where(SyncOutboxRow.seq == oid))
+    session.flush()
+    session.refresh(row)
+    entry = dict(
+        id=uuid7(), case_id=None, at=now, actor=PURGE_ACTOR, action=PURGE,
+        detail={"follow_up_id": key, "follow_up": row.no, "case_nos": list(row.case_nos or []),
+                "purged": list(FOLLOW_UP_PERSONAL)},
+        row_hash=row_hash(row_values(row)),
+    )  # fmt: skip
+    append_audit(session, [entry])
+    enqueue(session, {"audit_entry": [entry]}, now=now)  # the county's chain has no gap
+    return row.no
+
+
 def purge_drafts(session: Session, now: datetime) -> int:
     """Half-finished intakes older than a day (their applicant was never a case)."""
     result = session.execute(delete(DraftRow).where(DraftRow.updated_at < now - DRAFT_KEEP))
@@ -294,10 +368,12 @@ __all__ = [
     "access_list",
     "case_ids_by_id_no",
     "case_ids_by_no",
+    "follow_up_purge_candidates",
     "phones_of",
     "purge_candidates",
     "purge_case",
     "purge_drafts",
+    "purge_follow_up",
     "purged_at",
     "record_access",
     "record_acks",

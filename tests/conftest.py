@@ -35,6 +35,16 @@ def _test_store_key() -> None:
 
 _test_store_key()
 
+
+@pytest.fixture(autouse=True)
+def _own_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own audit key file (db/cipher.audit_key_path), beside the run's
+    store key and handed to its subprocesses: a key made by one test's program must
+    not meet another test's store, which never marked its chain as keyed."""
+    where = Path(os.environ["YICHUANG_STORE_KEY_FILE"]).with_name(f"audit-{uuid.uuid4().hex}.key")
+    monkeypatch.setenv("YICHUANG_AUDIT_KEY_FILE", str(where))
+
+
 from app.core.paths import resource  # noqa: E402  (after the environment above)
 from db.store import Store, open_store  # noqa: E402
 

@@ -51,6 +51,16 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="平时程序启动后和每天会自动清除；此命令立即执行一次并报告清除了哪些办件。",
     )
     pg.set_defaults(handler=_purge)
+    co = a.add_parser(
+        "collected",
+        help="核对某个身份证号码的人是否领取了某件办件的结果（出件记录只保存脱敏号码和本机密钥校验值）",
+        description="出件（窗口领取）的审计记录中，领取人身份证号码只保存脱敏形式和用本机审计密钥计算的校验值，"
+        "个人信息清除后仍可核对。是本人领取返回 0，不是返回 3，无法核对（没有出件记录、记录中没有校验值、"
+        "或本机读不到审计密钥）返回 1。",
+    )
+    co.add_argument("case_no", help="办件编号")
+    co.add_argument("--id", dest="id_no", required=True, help="要核对的身份证号码")
+    co.set_defaults(handler=_collected)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -162,6 +172,7 @@ def _access(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     from app.cli import data_folder
     from app.core.clock import clock_from_env
+    from app.services.backup import purge_hook
     from app.services.privacy import PurgeService
     from app.settings import Settings
 
@@ -172,9 +183,9 @@ def _purge(args: argparse.Namespace) -> int:
         return 1
     days = int(settings.get("personal_data_keep_days"))
     try:
-        purged, drafts = PurgeService(
-            store, clock_from_env(), lambda: days, folder / "documents"
-        ).run()
+        purge = PurgeService(store, clock_from_env(), lambda: days, folder / "documents",
+                             after=purge_hook(store.url, folder))  # fmt: skip
+        purged, drafts = purge.run()
     finally:
         store.close()
     print(
@@ -183,7 +194,64 @@ def _purge(args: argparse.Namespace) -> int:
     )
     for no in purged:
         print(f"  {no}")
+    if purge.follow_ups_purged:
+        print(f"已清除 {len(purge.follow_ups_purged)} 条好差评回访/投诉记录中的姓名和电话：")
+        for no in purge.follow_ups_purged:
+            print(f"  {no}")
     return 0
+
+
+def _collected(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.cli import data_folder
+    from app.core.lifecycle import Deliver, collected_by
+    from app.core.privacy import mask_id_no
+    from app.services.audit_key import current_audit_key
+    from app.settings import Settings
+    from db.models import AuditRow, CaseRow
+
+    try:
+        key = current_audit_key(Settings.load(data_folder(args) / "settings.json"))
+    except Exception as exc:  # a keyring fails in its own ways
+        print(f"读不到本机审计密钥（{exc}）。", file=sys.stderr)
+        key = None
+    store = _open(args)
+    if store is None:
+        return 1
+    number = args.case_no.strip().upper()
+    try:
+        with store.session() as s:
+            details = list(
+                s.scalars(
+                    select(AuditRow.detail)
+                    .join(CaseRow, CaseRow.id == AuditRow.case_id)
+                    .where(CaseRow.case_no == number, AuditRow.action == Deliver.ACTION)
+                    .order_by(AuditRow.at)
+                )
+            )
+    finally:
+        store.close()
+    who = mask_id_no(args.id_no)
+    windows = [d for d in details if isinstance(d, dict) and d.get("collector_id_no")]
+    if not windows:
+        print(f"办件 {number} 没有窗口领取的出件记录。", file=sys.stderr)
+        return 1
+    answers = [collected_by(d, key or b"", args.id_no) for d in windows]
+    if any(answers):
+        print(f"是：办件 {number} 的结果由证件号码 {who} 的人领取。")
+        return 0
+    if key is None and any(d.get("collector_id_no_fp") for d in windows):
+        print(
+            "本机读不到审计密钥，无法核对（请在平时运行本程序的系统账号下运行）。", file=sys.stderr
+        )
+        return 1
+    if all(a is None for a in answers):
+        print(f"办件 {number} 的出件记录中没有可核对的校验值（记录时本机没有审计密钥）。",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"否：办件 {number} 的结果不是由证件号码 {who} 的人领取的。")
+    return BROKEN
 
 
 # ---------------------------------------------------------------- at the county

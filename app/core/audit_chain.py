@@ -357,6 +357,12 @@ def entry_mac(key: bytes, seq: int, entry_hash: str) -> str:
     return _hmac(key).hex(f"{MAC_FORM}|{int(seq)}|{entry_hash}".encode())
 
 
+def fingerprint(key: bytes, purpose: str, value: str) -> str:
+    """HMAC-SM3 of a piece of personal data under the workstation's key, for an audit
+    detail that keeps it only masked (app/core/lifecycle.personal_fingerprints)."""
+    return _hmac(key).hex(f"yc-fp-1|{purpose}|{value}".encode())
+
+
 def head_mac(key: bytes, keyed_from: int, seq: int, entry_hash: str) -> str:
     """HMAC-SM3 of the head: where the keyed part starts and the tail it reached (so
     the keyed mark cannot be moved or removed, nor the tail rewound, without the key)."""

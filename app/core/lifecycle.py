@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from app.core.accounts import MANAGER_ROLES
 from app.core.identity import check_resident_id
 from app.core.items import ServiceType
+from app.core.privacy import mask_id_no, mask_name
 from app.core.workdays import LimitUnit, WorkCalendar
 
 
@@ -451,6 +452,10 @@ class Applied:
     changes: dict[str, Any]
     action: str
     detail: dict[str, Any]
+    # Personal data the step was given that the audit detail keeps only masked: the
+    # store adds a keyed fingerprint of each (``<name>_fp``, personal_fingerprints),
+    # so the chain never holds it in clear and a later check can still confirm it.
+    personal: dict[str, str] = field(default_factory=dict)
 
 
 _TRACKING = re.compile(r"[A-Za-z0-9]{8,30}")
@@ -692,6 +697,7 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
         raise StepRefused(why)
     changes: dict[str, Any] = {}
     detail: dict[str, Any]
+    personal: dict[str, str] = {}
     new: CaseState
     if isinstance(step, Review):
         new = replace(state, status=State.AWAITING_APPROVAL.value, reviewer=step.actor.login,
@@ -720,8 +726,11 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
         new = replace(state, status=State.DELIVERED.value)
         detail = {"method": step.method.value}
         if step.method is Delivery.WINDOW:
-            detail["collector_name"] = step.collector_name.strip()
-            detail["collector_id_no"] = check_resident_id(step.collector_id_no).number
+            # masked: the chain cannot be edited when the case's personal data is purged
+            number = check_resident_id(step.collector_id_no).number
+            detail["collector_name"] = mask_name(step.collector_name.strip())
+            detail["collector_id_no"] = mask_id_no(number)
+            personal["collector_id_no"] = number
         else:
             detail["carrier"] = step.carrier.strip()
             detail["tracking_no"] = step.tracking_no.strip().upper()
@@ -794,7 +803,40 @@ def apply_step(state: CaseState, step: Step, calendar: WorkCalendar) -> Applied:
     if new.status != state.status:
         changes["status"] = new.status
     detail["status_from"] = state.status
-    return Applied(new, changes, step.ACTION, detail)
+    return Applied(new, changes, step.ACTION, detail, personal)
+
+
+FINGERPRINT = "_fp"  # the detail key of a fingerprint: collector_id_no_fp
+
+
+def personal_fingerprints(personal: Mapping[str, str], key: bytes | None) -> dict[str, str]:
+    """The detail's keyed fingerprints of a step's personal data (HMAC-SM3 under the
+    workstation's audit key); none without a key: an unkeyed hash of an ID number
+    could be found again by trying every birth date and sequence."""
+    if key is None:
+        return {}
+    from app.core.audit_chain import fingerprint
+
+    return {
+        f"{name}{FINGERPRINT}": fingerprint(key, name, value) for name, value in personal.items()
+    }
+
+
+def collected_by(detail: Mapping[str, Any], key: bytes, id_no: str) -> bool | None:
+    """Did the person with ``id_no`` collect the result (a 出件 entry's detail)? None
+    when the entry cannot say: no fingerprint (written without the key) and no clear
+    number (written before the numbers were masked)."""
+    from app.core.audit_chain import fingerprint
+    from app.core.identity import normalise
+
+    number = normalise(id_no)
+    kept = detail.get(f"collector_id_no{FINGERPRINT}")
+    if kept:
+        return bool(kept == fingerprint(key, "collector_id_no", number))
+    clear = str(detail.get("collector_id_no") or "")
+    if clear and "*" not in clear:  # an entry of an older version
+        return clear == number
+    return None
 
 
 # ---------------------------------------------------------------- history
@@ -960,7 +1002,9 @@ def describe(action: str, detail: Mapping[str, Any]) -> str:
     if action == Deliver.ACTION:
         if d.get("method") == Delivery.POST.value:
             return f"邮寄出件：{d.get('carrier', '')} {d.get('tracking_no', '')}"
-        return f"窗口领取：{d.get('collector_name', '')}"
+        who = mask_name(str(d.get("collector_name") or ""))  # older entries: whole
+        number = mask_id_no(str(d.get("collector_id_no") or ""))
+        return f"窗口领取：{who}" + (f"（{number}）" if number else "")
     if action == Supply.ACTION:
         late = "（逾期）" if d.get("late") else ""
         return f"补交容缺材料：{d.get('material', '')}{late}"

@@ -160,3 +160,33 @@ def purge_due(
     if acked_version is None or acked_at is None or acked_version < row_version:
         return False
     return now >= acked_at + timedelta(days=keep_days)
+
+
+# ---------------------------------------------------------------- the key export's passphrase
+
+PASSPHRASE_MIN = 12
+
+
+def passphrase_problem(passphrase: str) -> str | None:
+    """Why a passphrase may not guard an exported store key (in Chinese); None when
+    it may. At least 12 characters of at least three kinds (lower case, upper case,
+    digits, others — a Chinese character counts as an other), and not mostly one
+    character repeated: whoever holds the file can try passphrases offline."""
+    p = passphrase
+    if len(p) < PASSPHRASE_MIN:
+        return f"口令太短：至少{PASSPHRASE_MIN}个字符（建议用一句只有您知道的话加数字和符号）。"
+    kinds = sum(
+        (
+            any(c.islower() and c.isascii() for c in p),
+            any(c.isupper() and c.isascii() for c in p),
+            any(c.isdigit() for c in p),
+            any(not (c.isascii() and c.isalnum()) for c in p),
+        )
+    )
+    if kinds < 3:
+        return "口令太简单：须含小写字母、大写字母、数字、符号（或汉字）中至少三种。"
+    if max(p.count(c) for c in set(p)) * 2 > len(p) or len(set(p)) < 6:
+        return "口令太简单：重复的字符太多。"
+    if p.strip() != p:
+        return "口令首尾不能是空格。"
+    return None

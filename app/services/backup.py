@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from app.background import Lane
@@ -35,6 +37,17 @@ def keep_setting(folder: Path) -> int:
         return max(1, int(Settings.load(folder / "settings.json").get("backup_keep")))
     except (OSError, ValueError):
         return DEFAULT_KEEP
+
+
+def after_purge_setting(folder: Path) -> int:
+    """Days a backup may keep personal data purged after it was made (setting
+    ``backup_after_purge_days``)."""
+    from db.backup import DEFAULT_AFTER_PURGE_DAYS
+
+    try:
+        return max(1, int(Settings.load(folder / "settings.json").get("backup_after_purge_days")))
+    except (OSError, ValueError):
+        return DEFAULT_AFTER_PURGE_DAYS
 
 
 def companions(folder: Path) -> dict[str, Path]:
@@ -58,10 +71,38 @@ def backup_now_if_due(db_file: Path, folder: Path, clock: Clock) -> Path | None:
     from db.backup import BackupError, daily_backup
 
     try:
-        return daily_backup(db_file, clock.now(), keep_setting(folder), companions(folder))
+        return daily_backup(db_file, clock.now(), keep_setting(folder), companions(folder),
+                            after_purge_setting(folder))  # fmt: skip
     except (BackupError, OSError) as exc:  # a full disk is told in the log, never a crash
         log.error("daily backup failed: %s", exc)
         return None
+
+
+def backup_after_purge(db_file: Path, folder: Path, now: datetime) -> Path | None:
+    """After a purge that removed personal data: the backups holding it are marked, a
+    new one is made, the marked ones go ``backup_after_purge_days`` later (db/backup.py).
+    A failure is told in the log (the marks are kept: the next daily backup is the
+    clean one)."""
+    from db.backup import BackupError
+    from db.backup import backup_after_purge as after
+
+    try:
+        return after(db_file, now, keep_setting(folder), companions(folder),
+                     after_purge_setting(folder))  # fmt: skip
+    except (BackupError, OSError) as exc:
+        log.error("backup after the purge failed: %s", exc)
+        return None
+
+
+def purge_hook(store_url: str, folder: Path) -> Callable[[datetime], object] | None:
+    """What PurgeService calls after a pass that removed personal data, for the store
+    at ``store_url`` (None: not a SQLite file, nothing backed up here)."""
+    from db.location import sqlite_file
+
+    db_file = sqlite_file(store_url)
+    if db_file is None:
+        return None
+    return lambda now: backup_after_purge(db_file, folder, now)
 
 
 def start_daily_backups(

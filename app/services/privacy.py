@@ -236,18 +236,29 @@ class PurgeService:
         documents: Path | None = None,
         *,
         batch: int = 500,
+        after: Callable[[datetime], object] | None = None,
     ) -> None:
         self.store = store
+        # called when a pass removed personal data (app/services/backup.backup_after_purge:
+        # the backups holding it are marked and a new one is made)
+        self.after = after
         self.clock = clock
         self.keep_days = keep_days
         self.documents = documents
         self.batch = batch
+        self.follow_ups_purged: list[str] = []  # the last pass's (their numbers)
 
     def run(self) -> tuple[list[str], int]:
         """One pass: (case numbers purged, drafts removed)."""
         from app.core.privacy import DRAFT_KEEP
         from db.page_repo import PageFiles, drop_abandoned_pages, drop_case_pages, pages_folder
-        from db.privacy_repo import purge_candidates, purge_case, purge_drafts
+        from db.privacy_repo import (
+            follow_up_purge_candidates,
+            purge_candidates,
+            purge_case,
+            purge_drafts,
+            purge_follow_up,
+        )
 
         files = PageFiles(pages_folder(self.store.url))
         unused: list[str] = []  # page images no row names any more: removed after commit
@@ -272,6 +283,15 @@ class PurgeService:
                 if case_no:
                     purged.append(case_no)
                     self._remove_documents(case_no)
+        # the follow-ups (好差评 回访, complaints) of the purged cases, once closed
+        with self.store.session() as s:
+            follow_ups = follow_up_purge_candidates(s)
+        self.follow_ups_purged = []
+        for fid in follow_ups:
+            with self.store.session() as s, s.begin():
+                no = purge_follow_up(s, fid, now)
+            if no:
+                self.follow_ups_purged.append(no)
         with self.store.session() as s, s.begin():
             drafts = purge_drafts(s, now)
             unused += drop_abandoned_pages(s, now - DRAFT_KEEP)
@@ -280,8 +300,14 @@ class PurgeService:
                 files.remove(sha)
             except OSError as exc:  # tried again never: told in the log
                 log.error("page image %s… not removed: %s", sha[:12], exc)
-        if purged or drafts:
-            log.info("personal data purged: %d cases, %d drafts", len(purged), drafts)
+        if (purged or self.follow_ups_purged) and self.after is not None:
+            try:
+                self.after(now)
+            except Exception:  # the purge itself is done; the log says why
+                log.exception("after the purge")
+        if purged or drafts or self.follow_ups_purged:
+            log.info("personal data purged: %d cases, %d follow-ups, %d drafts", len(purged),
+                     len(self.follow_ups_purged), drafts)  # fmt: skip
         return purged, drafts
 
     def _remove_documents(self, case_no: str) -> None:

@@ -719,6 +719,7 @@ class MainWindow(QMainWindow):
         """Personal data kept no longer than needed: a purge a minute after start, then
         daily, in the background (app/services/privacy.PurgeService)."""
         from app.background import Lane
+        from app.services.backup import purge_hook
         from app.services.privacy import PurgeService
 
         ctx = self.context
@@ -728,6 +729,7 @@ class MainWindow(QMainWindow):
             ctx.clock,
             lambda: int(ctx.settings.get("personal_data_keep_days")),
             ctx.data_dir / "documents",
+            after=purge_hook(ctx.store.url, ctx.data_dir),
         ).schedule(self._purge_lane)
 
     def _balance_cases_page(self) -> None:
@@ -790,6 +792,8 @@ class MainWindow(QMainWindow):
             manage.setObjectName("manageMenu")
             add(manage, self.tr("运行日志……"), None, self.show_logs)
             add(manage, self.tr("个人信息查看记录……"), None, self.show_access)
+            keys = add(manage, self.tr("导出数据库密钥……"), None, self.export_keys)
+            keys.setObjectName("exportKeysAction")
         add(work, self.tr("导出办件列表……"), QKeySequence("Ctrl+Shift+E"), self.export_cases)
 
     def show_access(self) -> QDialog:
@@ -798,6 +802,31 @@ class MainWindow(QMainWindow):
 
         dialog = AccessDialog(self.access, self.runner, self.context.clock.today(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export_keys(self) -> QDialog | None:
+        """导出数据库密钥 (managers): the store key's safety copy under a passphrase."""
+        from app.ui.privacy_dialogs import KeyExportDialog
+        from db.location import sqlite_file
+
+        db_file = sqlite_file(self.context.store.url)
+        if db_file is None:
+            self.show_message(self.tr("本机数据库不是 SQLite 文件，没有数据库密钥可导出。"))
+            return None
+        dialog = KeyExportDialog(db_file, self.context.settings, self.runner, Path.home(),
+                                 self.context.clock.now(), self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def exported() -> None:
+            if dialog.written is not None:
+                self.show_message(
+                    self.tr("已导出数据库密钥%1到 %2（口令加密）。请把文件与口令分开保管。")
+                    .replace("%1", self.tr("和审计密钥") if dialog.with_audit_key else "")
+                    .replace("%2", str(dialog.written))
+                )  # fmt: skip
+
+        dialog.accepted.connect(exported)
         dialog.open()
         return dialog
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -32,6 +33,9 @@ from app.core.privacy import AccessEntry, export_reason_problem, mask_id_no
 from app.services.privacy import AccessLog, Exported
 from app.ui.table_model import HeaderedTableModel
 from app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 log = logging.getLogger("yichuang.ui")
 
@@ -251,6 +255,110 @@ class ExportDialog(QDialog):
                 self.access.store, self.access, self.case_filter, path, reason=reason,
                 today=self.now,
             ),
+            on_done=done,
+            on_error=lambda exc: self.status.setText(
+                self.tr("导出失败：%1").replace("%1", str(exc))
+            ),
+        )  # fmt: skip
+
+
+class KeyExportDialog(QDialog):
+    """导出数据库密钥 (managers): the store key and the audit key wrapped under a
+    passphrase typed twice, as ``yichuang key export`` does (app/services/store_keys.py).
+    The passphrase fields are cleared once the file is written."""
+
+    def __init__(
+        self,
+        db_file: Path,
+        settings: Settings,
+        runner: TaskRunner,
+        folder: Path,
+        now: datetime,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.db_file = db_file
+        self.settings = settings
+        self.runner = runner
+        self.now = now
+        self.written: Path | None = None
+        self.with_audit_key = False
+        self.setWindowTitle(self.tr("导出数据库密钥"))
+        name = f"{settings.get('centre_code')}-{settings.get('workstation')}-{now:%Y%m%d}.yckey"
+        self.path = QLineEdit(str(folder / name), self)
+        self.path.setObjectName("keyExportPath")
+        browse = QPushButton(self.tr("浏览……"), self)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setObjectName("keyPassphrase")
+        self.again = QLineEdit(self)
+        self.again.setObjectName("keyPassphraseAgain")
+        for box in (self.passphrase, self.again):
+            box.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText(
+            self.tr("至少12个字符，含大小写字母、数字、符号（或汉字）中三类")
+        )
+        form = QFormLayout()
+        form.addRow(self.tr("写入文件"), row)
+        form.addRow(self.tr("口令"), self.passphrase)
+        form.addRow(self.tr("再输入一次"), self.again)
+        self.status = QLabel(
+            self.tr(
+                "重装系统或换 Windows 账户会失去本机保管的数据库密钥，本机全部办件随之无法打开。"
+                "导出的文件用口令加密，其中没有明文密钥；请把文件与口令分开保管，"
+                "恢复时由县中心技术人员运行 yichuang key import。"
+            ),
+            self,
+        )
+        self.status.setObjectName("keyExportStatus")
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("导出"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        buttons.accepted.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(720, 220)
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出到"), self.path.text(), self.tr("密钥文件 (*.yckey)")
+        )
+        if name:
+            self.path.setText(name)
+
+    def start(self) -> None:
+        from app.core.privacy import passphrase_problem
+        from app.services.store_keys import export_keys
+
+        first = self.passphrase.text()
+        problem = passphrase_problem(first)
+        if problem is None and self.again.text() != first:
+            problem = self.tr("两次输入的口令不一致。")
+        if problem:
+            self.status.setText(problem)
+            self.passphrase.setFocus()
+            return
+        path = Path(self.path.text().strip())
+        self.status.setText(self.tr("正在导出……"))
+
+        def done(with_audit: bool) -> None:
+            self.written, self.with_audit_key = path, with_audit
+            self.passphrase.clear()
+            self.again.clear()
+            self.accept()
+
+        self.runner.submit(
+            lambda: export_keys(self.db_file, self.settings, path, first, self.now).audit_key
+            is not None,
             on_done=done,
             on_error=lambda exc: self.status.setText(
                 self.tr("导出失败：%1").replace("%1", str(exc))

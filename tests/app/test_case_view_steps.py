@@ -152,7 +152,7 @@ def test_review_approve_complete_deliver_by_keys(
         "赵首席（zhao）",
         "核准：同意",
         "办结（准予）：许可，许可证，X2026001",
-        "窗口领取：张三",
+        "窗口领取：张*（110105********002X）",  # kept masked in the chain
     ):
         assert expected in text, expected
     SHOTS.mkdir(exist_ok=True)

@@ -188,3 +188,44 @@ def test_the_county_refuses_what_a_workstation_cannot_claim(central: Central, ws
         "SELECT reason FROM yc.quarantine WHERE tbl = 'audit_entry'",
     ) == [("所属的好差评/投诉记录在县中心不存在，或属于其他工作站",)]
     assert _county(central.admin_url, "SELECT broken_seq FROM yc.audit_chain") == [(None,)]
+
+
+def test_a_follow_up_purge_goes_up_and_the_county_keeps_its_copy(
+    central: Central, ws: Store
+) -> None:
+    """The purge of a closed follow-up's name and phone (with its case's) is one more
+    entry of the workstation's chain at the county, which keeps its copy whole."""
+
+    from app.core.privacy import PURGE
+    from app.services.lifecycle import LifecycleService
+    from app.services.privacy import PurgeService
+    from db.sync.client import SyncClient
+
+    clock = FixedClock("2026-03-02T09:00")
+    [case_no] = save_cases(ws, 1, now=clock.now())
+    c = SyncClient(ws, central.config("370999101", "A1"), clock=clock.now)
+    LifecycleService(ws, calendar(), clock, WANG).withdraw(case_no, 1, "申请人撤回申请")
+    wang = FeedbackService(ws, calendar(), clock, WANG, workstation="A1", limit_days=lambda: 5)
+    made = wang.register_complaint(
+        Complaint(Channel.PHONE, "赵六", "13900001111", "承诺时限内未办结", case_no)
+    )
+    made = wang.verify(made.id, made.row_version, "材料在审查中")
+    made = wang.rectify(made.id, made.row_version, "已加快审查")
+    made = wang.reply(made.id, made.row_version, "电话答复")
+    c.sync_once()
+    c.sync_once()  # the acknowledgement of the last push
+    clock.advance(days=31)
+    purge = PurgeService(ws, clock, lambda: 30)
+    assert purge.run() == ([case_no], 0) and purge.follow_ups_purged == [made.no]
+    report = c.sync_once()
+    assert report.quarantined == 0
+    assert _county(
+        central.admin_url, "SELECT applicant_name, contact FROM yc.follow_up WHERE no = %s",
+        [made.no],
+    ) == [("赵六", "13900001111")]  # fmt: skip
+    assert _county(
+        central.admin_url,
+        "SELECT detail->>'follow_up' FROM yc.audit_entry WHERE action = %s AND case_id IS NULL",
+        [PURGE],
+    ) == [(made.no,)]
+    assert _county(central.admin_url, "SELECT broken_reason FROM yc.audit_chain") == [(None,)]
