@@ -224,7 +224,7 @@ def purge_candidates(
     return [
         cid
         for cid, status, version, acked, acked_at in rows
-        if purge_due(status, version, acked, acked_at, False, now, keep_days)
+        if purge_due(status in CONCLUDED, version, acked, acked_at, False, now, keep_days)
     ]
 
 
@@ -241,7 +241,7 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
     )  # fmt: skip
     waiting = (waiting or 0) + pages_waiting(session, case_id)  # its page images too
     if not purge_due(
-        case.status, case.row_version, ack.row_version if ack else None,
+        case.status in CONCLUDED, case.row_version, ack.row_version if ack else None,
         ack.acked_at if ack else None, bool(waiting), now, keep_days,
     ):  # fmt: skip
         return None
@@ -313,8 +313,7 @@ def purge_follow_up(session: Session, follow_up_id: uuid.UUID, now: datetime) ->
     the purge as its own step (the row hash of the blanked row: ``audit verify`` and
     the follow-up check pass); returns its number, None when it was not due. The
     blanked row is not pushed: the county keeps the follow-up as it had it."""
-    from db.feedback_models import FollowUpRow
-    from db.feedback_repo import row_hash, row_values
+    from db.feedback_models import FollowUpRow, row_hash, row_values
 
     if follow_up_id not in follow_up_purge_candidates(session):
         return None

@@ -141,7 +141,7 @@ DRAFT_KEEP = timedelta(days=1)
 
 
 def purge_due(
-    status: str,
+    concluded: bool,
     row_version: int,
     acked_version: int | None,
     acked_at: datetime | None,
@@ -150,12 +150,11 @@ def purge_due(
     keep_days: int,
 ) -> bool:
     """May this case's personal data leave the local store now? Only when concluded
-    (app/core/lifecycle.CONCLUDED),
-    acknowledged by the county at (at least) its current version with nothing of it
-    still waiting to go up, and ``keep_days`` after that acknowledgement."""
-    from app.core.lifecycle import CONCLUDED  # not on the way to the first window
-
-    if status not in CONCLUDED or pending:
+    (its status among app/core/lifecycle.CONCLUDED: the caller says, as this module
+    knows nothing of the lifecycle), acknowledged by the county at (at least) its
+    current version with nothing of it still waiting to go up, and ``keep_days``
+    after that acknowledgement."""
+    if not concluded or pending:
         return False
     if acked_version is None or acked_at is None or acked_version < row_version:
         return False

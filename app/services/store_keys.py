@@ -202,6 +202,14 @@ def _encrypted_store(db_file: Path) -> None:
         )
 
 
+def store_file(url: str) -> Path | None:
+    """The store's file, whose key an export carries; None when the store is not a
+    local SQLite file (no key to export)."""
+    from db.location import sqlite_file
+
+    return sqlite_file(url)
+
+
 def current_keys(db_file: Path, settings: Settings) -> Keys:
     """This machine's keys, checked to open the store (for an export)."""
     from app.services.audit_key import current_audit_key

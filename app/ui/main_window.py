@@ -807,10 +807,10 @@ class MainWindow(QMainWindow):
 
     def export_keys(self) -> QDialog | None:
         """导出数据库密钥 (managers): the store key's safety copy under a passphrase."""
+        from app.services.store_keys import store_file
         from app.ui.privacy_dialogs import KeyExportDialog
-        from db.location import sqlite_file
 
-        db_file = sqlite_file(self.context.store.url)
+        db_file = store_file(self.context.store.url)
         if db_file is None:
             self.show_message(self.tr("本机数据库不是 SQLite 文件，没有数据库密钥可导出。"))
             return None
