@@ -129,4 +129,21 @@ def resource_file(file: str, cache: Path | None = None) -> Path | None:
             if old != target and not old.name.startswith("."):
                 with contextlib.suppress(OSError):  # still open elsewhere (Windows)
                     old.unlink()
+        _remove_abandoned_parts(folder, stem, target)
     return target
+
+
+ABANDONED_PART_SECONDS = 60
+"""A partial unpacking untouched this long before ours finished was abandoned (its
+program ended mid-way: a first start closed within the second the unpacking takes);
+a live one is written to every few milliseconds."""
+
+
+def _remove_abandoned_parts(folder: Path, stem: str, done: Path) -> None:
+    """Remove partial files other programs left, dated against the file just
+    written (no clock read)."""
+    finished = done.stat().st_mtime
+    for part in folder.glob(f".{stem}-*.part"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or still open (Windows)
+            if finished - part.stat().st_mtime > ABANDONED_PART_SECONDS:
+                part.unlink()

@@ -108,3 +108,27 @@ def test_the_cache_folder_follows_the_data_folder(
 def test_nothing_shipped_is_none(shipped: Path, tmp_path: Path) -> None:
     assert paths.resource_file(FILE, tmp_path) is None
     assert paths.unpacked_if_ready(FILE, tmp_path) is None
+
+
+def test_a_partial_file_an_ended_program_left_is_removed_a_live_one_kept(
+    shipped: Path, tmp_path: Path
+) -> None:
+    """A first start closed while it unpacked leaves its .part behind: the next
+    unpacking removes it when it is older than a live writer's could be."""
+    import os
+
+    pack(shipped, b"font" * 10_000)
+    folder = tmp_path / "cache" / "resources"
+    folder.mkdir(parents=True)
+    abandoned = folder / ".rare-0123456789abcdef.ttf.111.222.part"
+    live = folder / ".rare-0123456789abcdef.ttf.333.444.part"
+    abandoned.write_bytes(b"half")
+    live.write_bytes(b"half")
+    got = paths.resource_file(FILE, tmp_path / "cache")
+    assert got is not None
+    done = got.stat().st_mtime
+    os.utime(abandoned, (done - 3600, done - 3600))
+    os.utime(live, (done - 5, done - 5))
+    got.unlink()  # unpacked again: the cleaning runs after each unpacking
+    got = paths.resource_file(FILE, tmp_path / "cache")
+    assert got is not None and not abandoned.exists() and live.exists()
