@@ -4,8 +4,6 @@ PyInstaller bundle (sys._MEIPASS) when frozen."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import lzma
 import os
 import sys
 import threading
@@ -78,6 +76,8 @@ def _unpacked_name(file: str, source: Path) -> tuple[str, str]:
     file's size and tail, so a newer program never reads an older program's copy. The
     tail of an .xz file holds the check (CRC64) of what it unpacks to and its index,
     so a few kilobytes name the content without reading 13 MB on the start path."""
+    import hashlib
+
     size = source.stat().st_size
     with source.open("rb") as f:
         f.seek(max(0, size - 4096))
@@ -110,6 +110,8 @@ def resource_file(file: str, cache: Path | None = None) -> Path | None:
     source = packed(file)
     if source is None:
         return None
+    import lzma  # read only when something is unpacked
+
     folder = (cache or cache_dir()) / "resources"
     stem, name = _unpacked_name(file, source)
     target = folder / name
