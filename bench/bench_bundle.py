@@ -103,6 +103,8 @@ def main() -> int:
     )
     for name, size in breakdown():
         print(f"size {name} {size / 1e6:.1f} MB")
+    # by component, as CI prints it (packaging/size_report.py)
+    subprocess.run([sys.executable, str(ROOT / "packaging" / "size_report.py"), str(BUNDLE)])
     return 0
 
 

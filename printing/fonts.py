@@ -37,7 +37,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from app.core.paths import CJK_FONT_FILE, FALLBACK_FONT_FILES, resource
+from app.core.paths import CJK_FONT_FILE, FALLBACK_FONT_FILES, resource, resource_file
 from printing.model import MARKER, MissingChar, missing_footnote
 
 FONT_NAME = "YCHei"
@@ -91,15 +91,18 @@ def cjk_font() -> TTFont:
 
 def fallback_fonts() -> tuple[TTFont, ...]:
     """The registered fallback fonts, parsed on first use. A missing file is left
-    out: its characters then print as markers, as before there were fallbacks."""
+    out: its characters then print as markers, as before there were fallbacks. The
+    bundle ships the Ext-B font packed: the first use unpacks it into the data
+    folder's cache (about a second, once per installation; :func:`warm_up` does it
+    after the window is up, off the GUI thread)."""
     global _fallbacks
     if _fallbacks is None:
         with _lock:
             if _fallbacks is None:
                 fonts = []
                 for name, file in zip(FALLBACK_NAMES, FALLBACK_FONT_FILES, strict=True):
-                    path = resource(file)
-                    if path.is_file():
+                    path = resource_file(file)
+                    if path is not None:
                         font = TTFont(name, str(path))
                         _register(name, font)
                         fonts.append(font)
@@ -251,7 +254,11 @@ def title_font(text: str) -> str:
 
 
 def warm_up() -> None:
-    """Parse the fonts now (about 0.3 s). The application calls this on a worker
-    thread at start-up so that the first document printed at the counter is fast."""
+    """Parse the fonts now (about 0.3 s), and the first time in a bundle unpack the
+    Ext-B font (lzma lets go of the GIL meanwhile). The application calls this on a
+    worker thread at start-up so that the first document printed at the counter is
+    fast."""
     cjk_font()
     title_font("")
+    for file in FALLBACK_FONT_FILES:  # unpacked, not parsed (they are rarely needed)
+        resource_file(file)

@@ -8,7 +8,9 @@ embedded (read back from the bytes); QtPdf renders that PDF (A4 printing on Wind
 goes through it) and which printers Qt sees; the local database migrates to the newest
 revision; Qt's zh_CN translations load; ICU sorts names by pinyin and knows GB18030; the serial layer opens a pty and bytes pass
 through it; the keyring backend answers (or which one it is, or that there is none);
-the working-day calendar covers this year by the program's clock.
+the working-day calendar covers this year by the program's clock; the Ext-B font the
+bundle ships packed unpacks and draws 𠮷 on screen and in a PDF; QtMultimedia's FFmpeg
+plugin (the document camera) loads.
 """
 
 from __future__ import annotations
@@ -284,12 +286,107 @@ def check_camera() -> str:
         from PySide6.QtMultimedia import QMediaDevices
     except ImportError as exc:
         raise CheckFailed(f"缺少 QtMultimedia（PySide6-Addons）：{exc}") from exc
+    from PySide6.QtMultimedia import QMediaFormat
+
+    # Without its FFmpeg plugin QtMultimedia still lists cameras but shows and takes
+    # nothing; the plugin is what decodes: no decodable format, no plugin (a bundle
+    # whose stripped FFmpeg libraries the loader refused passed this check before).
+    formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
+    if not formats:
+        raise CheckFailed("QtMultimedia 的 FFmpeg 插件未能加载，高拍仪无法预览和拍照")
     cameras = [d.description() for d in QMediaDevices.videoInputs()]
-    return "高拍仪：" + ("、".join(cameras) if cameras else "未接入（可从文件导入材料影像）")
+    return f"FFmpeg 插件已加载（{len(formats)} 种格式）；高拍仪：" + (
+        "、".join(cameras) if cameras else "未接入（可从文件导入材料影像）"
+    )
+
+
+RARE = "\U00020bb7"  # 𠮷 (CJK Extension B): names on ID cards have it
+
+
+def check_rare_font() -> str:
+    """The Ext-B fallback font (rare characters in names): the bundle ships it packed
+    and unpacks it on first use (app/core/paths.resource_file). Unpacked here into a
+    temporary folder unless this installation already has its unpacked copy, then 𠮷
+    drawn by Qt and embedded in a PDF by reportlab."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QRawFont
+
+    from app.core.paths import (
+        FALLBACK_FONT_FILES,
+        packed,
+        resource,
+        resource_file,
+        unpacked_if_ready,
+    )
+
+    _qt_app()
+    file = FALLBACK_FONT_FILES[-1]
+    source = packed(file)
+    with tempfile.TemporaryDirectory(prefix="yichuang-selftest-") as tmp:
+        started = time.perf_counter()
+        cached = unpacked_if_ready(file) if source is not None else None
+        path = resource_file(file, None if cached else Path(tmp))
+        took = time.perf_counter() - started
+        if path is None:
+            raise CheckFailed(f"生僻字字体不存在：{resource(file)}（或其 .xz 压缩包）")
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        try:
+            families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+            if not families or not QRawFont(str(path), 24).supportsCharacter(ord(RARE)):
+                raise CheckFailed(f"Qt 无法用 {path.name} 显示“{RARE}”")
+            image = QImage(48, 48, QImage.Format.Format_RGB32)
+            image.fill(QColor("white"))
+            painter = QPainter(image)
+            painter.setFont(QFont(families[0], 24))
+            painter.setPen(QColor("black"))
+            painter.drawText(QPoint(4, 38), RARE)
+            painter.end()
+            inked = sum(
+                1 for y in range(48) for x in range(48) if image.pixelColor(x, y).lightness() < 128
+            )
+            if inked < 30:
+                raise CheckFailed(f"Qt 画出的“{RARE}”是空白（{inked} 个着墨点）")
+            pdf = _rare_pdf(path)
+        finally:
+            QFontDatabase.removeApplicationFont(font_id)
+    how = (
+        "随程序发布为明文"
+        if source is None
+        else ("已解压在缓存中" if cached else f"从 {source.name} 解压 {took:.2f} 秒")
+    )
+    return f"{how}；Qt 显示“{RARE}”（{inked} 个着墨点），PDF 嵌入 {pdf}"
+
+
+def _rare_pdf(path: Path) -> str:
+    """A PDF with 𠮷 in the Ext-B font, read back: the embedded subset's name."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    import printing.fonts  # noqa: F401  (its ToUnicode map writes 𠮷 as UTF-16)
+
+    name = "YCSelftestExtB"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.setFont(name, 24)
+    canvas.drawString(72, 720, RARE)
+    canvas.save()
+    pdf: bytes = out.getvalue()
+    base: list[bytes] = re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[\w-]+)", pdf)
+    if b"/FontFile2" not in pdf or not base:
+        raise CheckFailed("PDF 中没有嵌入生僻字字体")
+    if not any(b"<D842DFB7>" in s.upper() for s in _pdf_streams(pdf)):
+        raise CheckFailed(f"PDF 读回的文字中没有“{RARE}”")
+    return base[0].decode()
 
 
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("字体 fonts", check_fonts),
+    ("生僻字 rare-font", check_rare_font),
     ("PDF pdf", check_pdf),
     ("Qt打印 qt-printing", check_qt_printing),
     ("数据库 database", check_database),

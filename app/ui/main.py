@@ -57,7 +57,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 QMessageBox.critical(None, "一窗通无法启动", f"{exc}\n\n请联系县中心技术人员。")
             print(str(exc), file=sys.stderr)
             return 1
-    install_font(app, large=bool(context.settings.get("large_font")))
+    install_font(app, large=bool(context.settings.get("large_font")), data_dir=context.data_dir)
     from app.ui.translations import install_qt_translations
 
     install_qt_translations(app)

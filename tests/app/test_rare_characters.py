@@ -4,7 +4,9 @@ case list, not as the empty box of a missing glyph."""
 
 from __future__ import annotations
 
+import lzma
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -12,9 +14,10 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QRawFont, QTextLayout
 from PySide6.QtWidgets import QApplication, QLineEdit, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from app.core.paths import FALLBACK_FONT_FILES, resource
+from app.core import paths
+from app.core.paths import CJK_FONT_FILE, FALLBACK_FONT_FILES, PACKED_SUFFIX, resource
 from app.ui.case_list import COL_APPLICANT
-from app.ui.fonts import install_font
+from app.ui.fonts import LARGE_POINT_SIZE, install_font, unpacking
 from app.ui.main_window import MainWindow
 from tests.app.conftest import Keyboard
 from tests.app.test_intake import confirm, fill_person, pick_item, saved_case
@@ -110,3 +113,46 @@ def test_a_rare_name_shows_in_the_form_and_the_case_list(
     table.initViewItemOption(option)
     role_font = model.index(row, COL_APPLICANT).data(Qt.ItemDataRole.FontRole)
     assert_real_glyphs(role_font if isinstance(role_font, QFont) else option.font)
+
+
+def test_a_packed_fallback_font_joins_the_font_once_unpacked_without_holding_the_start(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the bundle (issue 19), where Ext-B ships as .xz (here Ext-A, ten times
+    smaller to pack in a test: the code is the same for either). The first start sets
+    the font without it at once, unpacks it on a worker into the data folder's cache,
+    then adds it in its place among the fallbacks; the next start finds the copy and
+    registers it at once."""
+    packed_file, plain_file = FALLBACK_FONT_FILES
+    root = tmp_path / "resources"
+    (root / "fonts").mkdir(parents=True)
+    for file in (CJK_FONT_FILE, plain_file):
+        (root / file).symlink_to(resource(file))
+    font_bytes = resource(packed_file).read_bytes()
+    (root / (packed_file + PACKED_SUFFIX)).write_bytes(lzma.compress(font_bytes, preset=0))
+    monkeypatch.setattr(paths, "resources_dir", lambda: root)
+    data = tmp_path / "data"
+    before = qapp.font()
+    try:
+        install_font(qapp, data_dir=data)
+        assert qapp.font().families() == ["WenQuanYi Micro Hei", "YC Hanazono Ext B"]
+        assert unpacking()
+        qtbot.waitUntil(lambda: not unpacking(), timeout=60_000)
+        assert qapp.font().families() == [
+            "WenQuanYi Micro Hei",
+            "YC Hanazono Ext A",
+            "YC Hanazono Ext B",
+        ]
+        [copy] = (data / "cache" / "resources").iterdir()
+        assert copy.read_bytes() == font_bytes
+        assert drawn_with(qapp.font(), YAN) == [
+            ("YC Hanazono Ext A", QRawFont(str(copy), 20).glyphIndexesForString(YAN))
+        ]
+        qapp.setFont(before)
+        install_font(qapp, large=True, data_dir=data)  # the next start
+        assert not unpacking()
+        assert qapp.font().families()[1] == "YC Hanazono Ext A"
+        assert qapp.font().pointSize() == LARGE_POINT_SIZE
+    finally:
+        qapp.setFont(before)
+        paths.set_cache_dir(None)

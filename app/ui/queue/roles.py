@@ -55,7 +55,7 @@ def run_role(args: argparse.Namespace) -> int:
     folder = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     settings = Settings.load(folder / "settings.json")
-    install_font(app, large=bool(settings.get("large_font")))
+    install_font(app, large=bool(settings.get("large_font")), data_dir=folder)
     from app.ui.translations import install_qt_translations
 
     install_qt_translations(app)
