@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -49,8 +48,16 @@ TODAY = date(2026, 11, 30)
 FIRST = date(2026, 1, 1)
 CALLS = 300_000
 EVALUATIONS = 200_000
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: encrypted files, the week/month rollups (0024)
 RUNS = 15
+
+
+def _connect(path: Path) -> Any:
+    """A plain DB-API connection to a store file: encrypted, as the program keeps it
+    (db/cipher.py; a plain sqlite3 connection reads "file is not a database")."""
+    from db import cipher
+
+    return cipher.open_file(path)
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -108,13 +115,13 @@ def build_cases(path: Path, cases: int) -> None:
             conn.execute(insert(table), batch)
         for index in secondary:
             index.create(conn)
-        conn.exec_driver_sql(backfill_sql("sqlite"))
+        conn.exec_driver_sql(backfill_sql("sqlite"))  # the rollups' triggers sum it too
         for statement in trigger_sql("sqlite"):
             conn.exec_driver_sql(statement)
     store.close()
     note(f"built {cases:,} cases in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    con = sqlite3.connect(path)
+    con = _connect(path)
     con.execute("PRAGMA foreign_keys=OFF")
     rnd = random.Random(3)
     actions = ("受理", "审查", "办结")
@@ -140,7 +147,7 @@ def build_queue(path: Path) -> None:
 
     t0 = time.perf_counter()
     open_store(f"sqlite:///{path}").close()
-    con = sqlite3.connect(path)
+    con = _connect(path)
     con.execute("PRAGMA foreign_keys=OFF")
     rnd = random.Random(5)
     days = [FIRST + timedelta(n) for n in range((TODAY - FIRST).days + 1)]
@@ -304,7 +311,7 @@ def tally_overhead(local: Path) -> None:
 
     copy = local.with_name("manager-overhead.sqlite3")
     shutil.copy(local, copy)
-    con = sqlite3.connect(copy)
+    con = _connect(copy)
     row = con.execute("SELECT * FROM cases LIMIT 1").fetchone()
     names = [d[1] for d in con.execute("PRAGMA table_info(cases)")]
     idx, no = names.index("id"), names.index("case_no")
