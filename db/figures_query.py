@@ -110,7 +110,7 @@ def _reads(
 ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
     """The statements (with their parameters) that read a span's sums, each grouped by
     period and ``keys``."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for n, (a, b) in enumerate(pieces.days):
         out.append((
             f"SELECT {period_sql('day', grain, dialect)} AS p, {keys}, {sums} FROM {day_table} "

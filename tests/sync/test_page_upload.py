@@ -180,7 +180,7 @@ def test_a_county_not_yet_upgraded_keeps_the_pages_waiting_and_takes_them_after(
     report = client(ws, old).sync_once()
     assert report.rows > 0 and report.pages_uploaded == 0 and report.pages_pending == 2
     assert any("县中心尚未升级" in w for w in report.warnings)
-    assert admin.upgrade_central(old.admin_url, "head") == "c0013"
+    assert admin.upgrade_central(old.admin_url, "head") == "c0016"
     report = client(ws, old).sync_once()
     assert (report.pages_uploaded, report.pages_pending) == (2, 0)
     assert len(_central_pages(old)) == 2

@@ -86,7 +86,7 @@ _WRITTEN = "ON CONFLICT (id) DO UPDATE SET "
 
 
 def apply_follow_up() -> str:
-    text = _c0007().apply_follow_up()
+    text: str = _c0007().apply_follow_up()
     checks = _OWNER_CHECKS
     assert text.count(checks) == 1, "c0007's follow-up checks changed"
     text = text.replace(checks, _CENTRE_CHECKS)
@@ -118,7 +118,7 @@ _SUBJECT = (
 
 def apply_audit_entry() -> str:
     """c0007's: an entry with no case now names a follow-up of the pushing centre."""
-    text = _c0007().apply_audit_entry()
+    text: str = _c0007().apply_audit_entry()
     assert text.count(_SUBJECT) == 1
     return text.replace(
         _SUBJECT,
