@@ -26,7 +26,7 @@ from db.models import ClerkRow, SyncConflictRow
 from db.store import Store
 from db.sync import state
 from db.sync.client import SyncReport
-from tests.sync.conftest import CENTRE_B, Central, client
+from tests.sync.conftest import CENTRE_A, CENTRE_B, Central, client
 from tests.sync.helpers import calendar, load_demo, save_cases
 
 pytestmark = pytest.mark.pg
@@ -125,3 +125,58 @@ def test_a_follow_up_comes_down_to_the_other_pcs_of_its_centre_only(
     assert _county(central.admin_url, "SELECT count(*) FROM yc.quarantine") == [(0,)]
     assert _county(central.admin_url, "SELECT workstation, broken_seq FROM yc.audit_chain "
                    "ORDER BY workstation") == [("A1", None), ("B2", None)]  # fmt: skip
+
+
+def test_the_county_lists_the_follow_ups_by_centre_overdue_first(
+    central: Central,
+    workstation: Callable[..., Store],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date
+
+    from app import cli
+    from db.central import admin
+
+    hall_a, hall_b = _store(workstation, "a1"), _store(workstation, "c1")
+
+    def complaint(store: Store, ws: str, at: str, what: str) -> Any:
+        svc = FeedbackService(store, calendar(), FixedClock(at), CHEN, workstation=ws,
+                              limit_days=lambda: 5)  # fmt: skip
+        return svc.register_complaint(Complaint(Channel.PHONE, "赵六", "13900001111", what,
+                                                window_no="1"))  # fmt: skip
+
+    late = complaint(hall_a, "A1", "2026-03-02T09:00", "态度差")  # due 03-09
+    later = complaint(hall_a, "A1", "2026-03-05T09:00", "等候太久")  # due 03-12
+    closed = complaint(hall_a, "A1", "2026-03-02T10:00", "材料要求不清")  # due 03-09
+    chen, wang = _svc(hall_a, CHEN, "A1"), _svc(hall_a, WANG, "A1")
+    closed = chen.verify(closed.id, closed.row_version, "属实")
+    closed = wang.rectify(closed.id, closed.row_version, "已改进")
+    closed = chen.reply(closed.id, closed.row_version, "电话告知")
+    other = complaint(hall_b, "C1", "2026-03-06T09:00", "窗口无人")  # due 03-13
+    client(hall_a, central, ws="A1").sync_once()
+    client(hall_b, central, code=CENTRE_B, ws="C1").sync_once()
+    on = date(2026, 3, 10)
+
+    def listed(**kw: Any) -> list[tuple[str, str, bool]]:
+        return [(r["centre"], r["no"], r["overdue"])
+                for r in admin.follow_ups(central.admin_url, on, **kw)]  # fmt: skip
+
+    a, b = CENTRE_A, CENTRE_B
+    assert listed(view="全部") == [(a, late.no, True), (a, later.no, False),
+                                   (a, closed.no, False), (b, other.no, False)]  # fmt: skip
+    assert listed() == [(a, late.no, True), (a, later.no, False), (b, other.no, False)]
+    assert listed(view="已逾期") == [(a, late.no, True)]
+    assert listed(view="已办结") == [(a, closed.no, False)]
+    assert listed(centre=CENTRE_B) == [(b, other.no, False)]
+    assert listed(kind="差评") == []
+    monkeypatch.setenv("YICHUANG_CLOCK", "2026-03-10T09:00")
+    assert cli.main(["central", "follow-ups", "--url", central.admin_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"中心 {a}（") and out[0].endswith("：2 件，其中逾期 1 件")
+    assert out[1].startswith(f"  【逾期】{late.no}  投诉  待回访  期限 2026-03-09  承办：王芳")
+    assert out[2].startswith(f"  {later.no}  投诉  待回访  期限 2026-03-12")
+    assert out[3].startswith(f"中心 {b}（") and other.no in out[4]
+    assert cli.main(["central", "follow-ups", "--state", "已逾期", "--centre", CENTRE_B,
+                     "--url", central.admin_url]) == 0  # fmt: skip
+    assert "没有已逾期的好差评回访或投诉" in capsys.readouterr().out
