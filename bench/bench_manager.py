@@ -12,7 +12,8 @@ in the hall queue's store, both real SQLite files.
         the figures tab built, shown, read off the GUI thread and its two charts
         painted (offscreen, 1366×768)                                  target ≤ 1000
     manager_tally_write_overhead_us
-        what the case_tally trigger adds to inserting one case (median over 2,000)
+        what the case_tally trigger (and, through it, the week and month rollups of
+        0024) adds to inserting one case (median over 2,000)
 
 The data: ten windows and clerks, 20 items in six departments, cases from
 2026-01-01 to a fixed "today" 2026-11-30 (shape as bench_supervision: 80% 受理,

@@ -2,13 +2,16 @@
 tests/db/test_figures_agree.py checks both give the same numbers).
 
 - cases: the summed ``case_tally`` rows of the period (kept by triggers,
-  db/figures_models.py), grouped by period in SQL and by the chosen breakdown here,
-  plus the running cases already past their date, read live through the 电子监察
+  db/figures_models.py) — whole weeks and months from their rollups
+  (``case_tally_span``), the days at the span's ragged ends from the day rows
+  (``pieces``) — grouped by period in SQL and by the chosen breakdown here, plus the
+  running cases already past their date, counted live in SQL through the 电子监察
   indexes (``(status, due_date, …)`` and ``(status, statutory_date, …)``);
 - the queue: ended calls and evaluations per period, window and clerk, with the
   wait and service times as sums and whole-minute histograms (for the P90), from
   ``queue_tally`` and ``queue_tally_hist`` (kept by triggers on queue_call and
-  queue_evaluation), on the queue store's connection (SQLite or PostgreSQL).
+  queue_evaluation) and their week and month rollups, on the queue store's
+  connection (SQLite or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -146,7 +149,8 @@ def case_groups(
     session: Session, first: date, last: date, grain: Grain, today: date
 ) -> CaseGroups:
     """The cases accepted in [first, last] counted per period, window, owner and item:
-    one read, from which every breakdown is summed (``roll_cases``)."""
+    one to three reads (``pieces``), from which every breakdown is summed
+    (``roll_cases``)."""
     dialect = session.get_bind().dialect.name
     sums = ", ".join(f"SUM({c})" for c in COUNTS)
     out: CaseGroups = {}
