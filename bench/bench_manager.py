@@ -147,12 +147,24 @@ def build_cases(path: Path, cases: int) -> None:
 
 
 def build_queue(path: Path) -> None:
+    from db.figures_models import (
+        queue_backfill_sql,
+        queue_drop_sql,
+        queue_trigger_sql,
+        rollup_backfill_sql,
+        rollup_drop_sql,
+        rollup_trigger_sql,
+    )
     from db.store import open_store
 
     t0 = time.perf_counter()
     open_store(f"sqlite:///{path}").close()
     con = _connect(path)
     con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("PRAGMA cache_size=-1000000")
+    # written without the tally triggers, then summed in one pass (as build_cases)
+    for statement in (*queue_drop_sql("sqlite"), *rollup_drop_sql("sqlite")):
+        con.execute(statement)
     rnd = random.Random(5)
     days = [FIRST + timedelta(n) for n in range((TODAY - FIRST).days + 1)]
     days = [d for d in days if d.weekday() < 5]
@@ -185,14 +197,18 @@ def build_queue(path: Path) -> None:
             day = rnd.choice(days)
             w = rnd.randrange(10)
             level = rnd.choices((5, 4, 3, 2, 1), (70, 20, 7, 2, 1))[0]
-            yield (uuid.UUID(int=rnd.getrandbits(128)).hex, str(w + 1), f"clerk{w}",
-                   day.isoformat(), level, str(level), "{}", "", _ts(datetime.combine(day, datetime.min.time())))  # fmt: skip
+            yield (uuid.UUID(int=rnd.getrandbits(128)).hex, uuid.UUID(int=rnd.getrandbits(128)).hex,
+                   str(w + 1), f"clerk{w}", day.isoformat(), level, str(level), "{}", "",
+                   _ts(datetime.combine(day, datetime.min.time())), "[]")  # fmt: skip
 
     con.executemany(
-        "INSERT INTO queue_evaluation (ticket_id, window_no, clerk, day, level, label, "
-        "dimensions, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO queue_evaluation (id, ticket_id, window_no, clerk, day, level, label, "
+        "dimensions, comment, at, case_nos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         evaluations(),
     )
+    for statement in (*queue_backfill_sql("sqlite"), *rollup_backfill_sql("sqlite"),
+                      *queue_trigger_sql("sqlite"), *rollup_trigger_sql("sqlite")):  # fmt: skip
+        con.execute(statement)
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

@@ -352,6 +352,8 @@ class CaseTallySpanRow(Base):
     """``case_tally`` summed per week and per month (kept by triggers on it)."""
 
     __tablename__ = "case_tally_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     span: Mapped[str] = mapped_column(String(1), primary_key=True)  # 'w' / 'm'
     span_start: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -376,6 +378,8 @@ class QueueTallySpanRow(Base):
     """``queue_tally`` summed per week and per month."""
 
     __tablename__ = "queue_tally_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     span: Mapped[str] = mapped_column(String(1), primary_key=True)
     span_start: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -394,6 +398,8 @@ class QueueHistSpanRow(Base):
     """``queue_tally_hist`` summed per week and per month."""
 
     __tablename__ = "queue_tally_hist_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     span: Mapped[str] = mapped_column(String(1), primary_key=True)
     span_start: Mapped[date] = mapped_column(Date, primary_key=True)

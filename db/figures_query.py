@@ -107,25 +107,45 @@ def pieces(first: date, last: date, grain: Grain) -> Pieces:
 
 def _reads(
     pieces: Pieces, day_table: str, span_table: str, grain: Grain, dialect: str,
-    keys: str, sums: str,
+    keys: str, values: tuple[str, ...], grouped: bool = False, group: str = "",
 ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
-    """The statements (with their parameters) that read a span's sums, each grouped by
-    period and ``keys``."""
+    """The statements (with their parameters) that read a span's sums, one row per
+    period and ``keys``. Weeks read by week (months by month) are the rollup's rows as
+    they are: no grouping (unless ``grouped``: ``keys`` leave some of the key out), no
+    date arithmetic."""
+    sums = ", ".join(f"SUM({v})" for v in values)
+    group = group or keys  # what is grouped by (a constant in ``keys`` is not)
     out: list[tuple[str, dict[str, Any]]] = []
     for n, (a, b) in enumerate(pieces.days):
         out.append((
             f"SELECT {period_sql('day', grain, dialect)} AS p, {keys}, {sums} FROM {day_table} "
-            f"WHERE day >= :a{n} AND day <= :b{n} GROUP BY 1, {keys}",
+            f"WHERE day >= :a{n} AND day <= :b{n} GROUP BY 1, {group}",
             {f"a{n}": a, f"b{n}": b},
         ))  # fmt: skip
     if pieces.span is not None:
-        out.append((
-            f"SELECT {period_sql('span_start', grain, dialect)} AS p, {keys}, {sums} "
-            f"FROM {span_table} WHERE span = :span AND span_start >= :lo "
-            f"AND span_start <= :hi GROUP BY 1, {keys}",
-            {"span": pieces.span, "lo": pieces.lo, "hi": pieces.hi},
-        ))  # fmt: skip
+        where = f"FROM {span_table} WHERE span = :span AND span_start >= :lo AND span_start <= :hi"
+        params = {"span": pieces.span, "lo": pieces.lo, "hi": pieces.hi}
+        same = {Grain.WEEK: SPAN_WEEK, Grain.MONTH: SPAN_MONTH}.get(grain) == pieces.span
+        if same and not grouped:
+            out.append((f"SELECT span_start AS p, {keys}, {', '.join(values)} {where}", params))
+        elif same:
+            out.append((f"SELECT span_start AS p, {keys}, {sums} {where} GROUP BY 1, {group}",
+                        params))  # fmt: skip
+        else:
+            out.append((
+                f"SELECT {period_sql('span_start', grain, dialect)} AS p, {keys}, {sums} "
+                f"{where} GROUP BY 1, {group}",
+                params,
+            ))  # fmt: skip
     return out
+
+
+class _Days(dict[Any, date]):
+    """A period's text (SQLite) or date, read once per distinct value."""
+
+    def __missing__(self, value: Any) -> date:
+        self[value] = _as_date(value)
+        return self[value]
 
 
 # ---------------------------------------------------------------- cases
@@ -144,25 +164,30 @@ QueueGroups = dict[tuple[date, str, str], QueueTally]  # (period, window, clerk)
 
 
 def case_groups(
-    session: Session, first: date, last: date, grain: Grain, today: date
+    session: Session, first: date, last: date, grain: Grain, today: date, by_item: bool = True
 ) -> CaseGroups:
     """The cases accepted in [first, last] counted per period, window, owner and item:
     one to three reads (``pieces``), from which every breakdown is summed
-    (``roll_cases``)."""
+    (``roll_cases``). Without ``by_item`` the item is left out (summed in SQL, key
+    ""): twenty times fewer rows for the breakdowns that do not need it."""
     dialect = session.get_bind().dialect.name
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
     out: CaseGroups = {}
+    days = _Days()
+    keys = "window_no, owner, item_code" if by_item else "window_no, owner, '' AS item_code"
     for statement, params in _reads(pieces(first, last, grain), "case_tally",
-                                    "case_tally_span", grain, dialect,
-                                    "window_no, owner, item_code", sums):  # fmt: skip
+                                    "case_tally_span", grain, dialect, keys, COUNTS,
+                                    grouped=not by_item,
+                                    group="" if by_item else "window_no, owner"):  # fmt: skip
         for p, window_no, owner, item_code, *counts in session.execute(text(statement), params):
-            tally = CaseTally(*(int(n or 0) for n in counts))
-            key = (_as_date(p), window_no, owner, item_code)
+            tally = CaseTally(*map(int, counts))  # sums of existing rows: never NULL
+            key = (days[p], window_no, owner, item_code)
             if key in out:
                 out[key].add(tally)
             else:
                 out[key] = tally
     for key, late, statutory_late in open_past_date_groups(session, first, last, grain, today):
+        if not by_item:
+            key = (*key[:3], "")
         out.setdefault(key, CaseTally()).add(CaseTally(late=late, statutory_late=statutory_late))
     return out
 
@@ -241,18 +266,23 @@ def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> Que
     split = pieces(first, last, grain)
     out: QueueGroups = {}
 
-    def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
-        return out.setdefault((_as_date(p), window_no, clerk), QueueTally())
+    days = _Days()
 
-    sums = ", ".join(f"SUM({c})" for c in QUEUE_COUNTS)
+    def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
+        key = (days[p], window_no, clerk)
+        found = out.get(key)
+        if found is None:
+            found = out[key] = QueueTally()
+        return found
+
     for statement, params in _reads(split, "queue_tally", "queue_tally_span", grain, dialect,
-                                    "window_no, clerk", sums):  # fmt: skip
+                                    "window_no, clerk", QUEUE_COUNTS):  # fmt: skip
         for p, w, c, *counts in conn.execute(text(statement), params):
             calls, served, skipped, moved, wsum, scount, ssum = (int(n or 0) for n in counts)
             tally(p, w, c).add(QueueTally(calls, served, skipped, moved, wsum, {}, scount, ssum))
     hists = {WAIT: "wait_hist", SERVICE: "service_hist", LEVEL: "levels"}
     for statement, params in _reads(split, "queue_tally_hist", "queue_tally_hist_span", grain,
-                                    dialect, "window_no, clerk, kind, value", "SUM(n)"):  # fmt: skip
+                                    dialect, "window_no, clerk, kind, value", ("n",)):  # fmt: skip
         for p, w, c, kind, value, n in conn.execute(text(statement), params):
             hist: dict[int, int] = getattr(tally(p, w, c), hists[kind])
             hist[int(value)] = hist.get(int(value), 0) + int(n)

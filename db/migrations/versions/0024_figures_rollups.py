@@ -47,6 +47,7 @@ def upgrade() -> None:
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
         sa.PrimaryKeyConstraint("span", "span_start", "window_no", "owner", "item_code",
                                 name=op.f("pk_case_tally_span")),
+        sqlite_with_rowid=False,
     )  # fmt: skip
     op.create_table(
         "queue_tally_span",
@@ -60,6 +61,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("span", "span_start", "window_no", "clerk",
                                 name=op.f("pk_queue_tally_span")),
+        sqlite_with_rowid=False,
     )  # fmt: skip
     op.create_table(
         "queue_tally_hist_span",
@@ -71,6 +73,7 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("span", "span_start", "window_no", "clerk", "kind", "value",
                                 name=op.f("pk_queue_tally_hist_span")),
+        sqlite_with_rowid=False,
     )  # fmt: skip
     bind = op.get_bind()
     dialect = bind.dialect.name
