@@ -12,7 +12,8 @@ in the hall queue's store, both real SQLite files.
         the figures tab built, shown, read off the GUI thread and its two charts
         painted (offscreen, 1366×768)                                  target ≤ 1000
     manager_tally_write_overhead_us
-        what the case_tally trigger adds to inserting one case (median over 2,000)
+        what the case_tally trigger (and, through it, the week and month rollups of
+        0024) adds to inserting one case (median over 2,000)
 
 The data: ten windows and clerks, 20 items in six departments, cases from
 2026-01-01 to a fixed "today" 2026-11-30 (shape as bench_supervision: 80% 受理,
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -49,8 +49,16 @@ TODAY = date(2026, 11, 30)
 FIRST = date(2026, 1, 1)
 CALLS = 300_000
 EVALUATIONS = 200_000
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: encrypted files, the week/month rollups (0024)
 RUNS = 15
+
+
+def _connect(path: Path) -> Any:
+    """A plain DB-API connection to a store file: encrypted, as the program keeps it
+    (db/cipher.py; a plain sqlite3 connection reads "file is not a database")."""
+    from db import cipher
+
+    return cipher.open_file(path)
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -108,14 +116,17 @@ def build_cases(path: Path, cases: int) -> None:
             conn.execute(insert(table), batch)
         for index in secondary:
             index.create(conn)
-        conn.exec_driver_sql(backfill_sql("sqlite"))
+        conn.exec_driver_sql(backfill_sql("sqlite"))  # the rollups' triggers sum it too
         for statement in trigger_sql("sqlite"):
             conn.exec_driver_sql(statement)
     store.close()
     note(f"built {cases:,} cases in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    con = sqlite3.connect(path)
+    con = _connect(path)
     con.execute("PRAGMA foreign_keys=OFF")
+    # SQLCipher decrypts every page it reads: the audit table's indexes take random
+    # inserts, so keep them in memory (a 2 MB cache made this take half an hour)
+    con.execute("PRAGMA cache_size=-3000000")
     rnd = random.Random(3)
     actions = ("受理", "审查", "办结")
 
@@ -136,12 +147,24 @@ def build_cases(path: Path, cases: int) -> None:
 
 
 def build_queue(path: Path) -> None:
+    from db.figures_models import (
+        queue_backfill_sql,
+        queue_drop_sql,
+        queue_trigger_sql,
+        rollup_backfill_sql,
+        rollup_drop_sql,
+        rollup_trigger_sql,
+    )
     from db.store import open_store
 
     t0 = time.perf_counter()
     open_store(f"sqlite:///{path}").close()
-    con = sqlite3.connect(path)
+    con = _connect(path)
     con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("PRAGMA cache_size=-1000000")
+    # written without the tally triggers, then summed in one pass (as build_cases)
+    for statement in (*queue_drop_sql("sqlite"), *rollup_drop_sql("sqlite")):
+        con.execute(statement)
     rnd = random.Random(5)
     days = [FIRST + timedelta(n) for n in range((TODAY - FIRST).days + 1)]
     days = [d for d in days if d.weekday() < 5]
@@ -174,14 +197,18 @@ def build_queue(path: Path) -> None:
             day = rnd.choice(days)
             w = rnd.randrange(10)
             level = rnd.choices((5, 4, 3, 2, 1), (70, 20, 7, 2, 1))[0]
-            yield (uuid.UUID(int=rnd.getrandbits(128)).hex, str(w + 1), f"clerk{w}",
-                   day.isoformat(), level, str(level), "{}", "", _ts(datetime.combine(day, datetime.min.time())))  # fmt: skip
+            yield (uuid.UUID(int=rnd.getrandbits(128)).hex, uuid.UUID(int=rnd.getrandbits(128)).hex,
+                   str(w + 1), f"clerk{w}", day.isoformat(), level, str(level), "{}", "",
+                   _ts(datetime.combine(day, datetime.min.time())), "[]")  # fmt: skip
 
     con.executemany(
-        "INSERT INTO queue_evaluation (ticket_id, window_no, clerk, day, level, label, "
-        "dimensions, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO queue_evaluation (id, ticket_id, window_no, clerk, day, level, label, "
+        "dimensions, comment, at, case_nos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         evaluations(),
     )
+    for statement in (*queue_backfill_sql("sqlite"), *rollup_backfill_sql("sqlite"),
+                      *queue_trigger_sql("sqlite"), *rollup_trigger_sql("sqlite")):  # fmt: skip
+        con.execute(statement)
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
@@ -304,7 +331,7 @@ def tally_overhead(local: Path) -> None:
 
     copy = local.with_name("manager-overhead.sqlite3")
     shutil.copy(local, copy)
-    con = sqlite3.connect(copy)
+    con = _connect(copy)
     row = con.execute("SELECT * FROM cases LIMIT 1").fetchone()
     names = [d[1] for d in con.execute("PRAGMA table_info(cases)")]
     idx, no = names.index("id"), names.index("case_no")

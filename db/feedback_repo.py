@@ -253,6 +253,23 @@ def counted(
     return [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
 
 
+def counted_by_whom(
+    session: Session, kind: str, first: date | None, last: date | None
+) -> list[tuple[str, str, str, str, str, date | None, date | None]]:
+    """(window_no, target, target_name, status, contact, verified_on, rectified_on) of
+    the follow-ups of a kind opened from ``first`` to ``last``: the rates per window
+    and per person they are about."""
+    query = select(
+        FollowUpRow.window_no, FollowUpRow.target, FollowUpRow.target_name, FollowUpRow.status,
+        FollowUpRow.contact, FollowUpRow.verified_on, FollowUpRow.rectified_on,
+    ).where(FollowUpRow.kind == kind)  # fmt: skip
+    if first is not None:
+        query = query.where(FollowUpRow.opened_on >= first)
+    if last is not None:
+        query = query.where(FollowUpRow.opened_on <= last)
+    return [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+
+
 def applicant_of(session: Session, case_nos: Sequence[str]) -> tuple[str, str]:
     """The applicant's name and phone of the first of the cases this store holds."""
     for no in case_nos:

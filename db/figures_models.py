@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Date, Integer, String, event
+from sqlalchemy import BigInteger, Connection, Date, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from app.core.figures import ACCEPTING
+from db.models import Base, CaseRow
 
 COUNTS = (
     "received",
@@ -322,3 +323,208 @@ def _make_triggers(_target: Any, connection: Connection, **kw: Any) -> None:
     if {"queue_call", "queue_evaluation", "queue_tally", "queue_tally_hist"} <= made:
         for statement in queue_trigger_sql(connection.dialect.name):
             connection.exec_driver_sql(statement)
+
+
+# ---------------------------------------------------------------- the rollups
+# Each day table above is summed again per ISO week ('w', from its Monday) and per
+# calendar month ('m', from its first day), by triggers on the day table itself: a
+# change of a day row (a case accepted, 办结, its clock stop ended, a late sync
+# arrival, a call ended) moves its week's and month's rows in the same transaction,
+# so no period's sum is ever out of date and nothing is cached. A year by week reads
+# ~50 weeks of rows instead of ~250 days (db/figures_query.py: whole weeks or months
+# from here, the days at the span's ragged ends from the day table).
+
+SPAN_WEEK, SPAN_MONTH = "w", "m"
+SPANS = (SPAN_WEEK, SPAN_MONTH)
+
+
+def span_start_sql(column: str, span: str, dialect: str) -> str:
+    """The first day of the week or month of a DATE column."""
+    if dialect == "sqlite":  # dates are 'YYYY-MM-DD' text
+        if span == SPAN_WEEK:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"(substr({column}, 1, 7) || '-01')"
+    unit = "week" if span == SPAN_WEEK else "month"
+    return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+
+
+class CaseTallySpanRow(Base):
+    """``case_tally`` summed per week and per month (kept by triggers on it)."""
+
+    __tablename__ = "case_tally_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)  # 'w' / 'm'
+    span_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_no: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    deferred: Mapped[int] = mapped_column(Integer, default=0)
+    correction: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    instant: Mapped[int] = mapped_column(Integer, default=0)
+    on_site: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    statutory_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    statutory_late: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueueTallySpanRow(Base):
+    """``queue_tally`` summed per week and per month."""
+
+    __tablename__ = "queue_tally_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)
+    span_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_no: Mapped[str] = mapped_column(String(8), primary_key=True)
+    clerk: Mapped[str] = mapped_column(String(64), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    transferred: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    service_count: Mapped[int] = mapped_column(Integer, default=0)
+    service_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QueueHistSpanRow(Base):
+    """``queue_tally_hist`` summed per week and per month."""
+
+    __tablename__ = "queue_tally_hist_span"
+    # WITHOUT ROWID: rows kept in key order, a range is read in one pass
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)
+    span_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_no: Mapped[str] = mapped_column(String(8), primary_key=True)
+    clerk: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# (day table, its rollup, the key columns after the day, the summed columns)
+ROLLUPS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("case_tally", "case_tally_span", KEY[1:], COUNTS),
+    ("queue_tally", "queue_tally_span", QUEUE_KEY[1:], QUEUE_COUNTS),
+    ("queue_tally_hist", "queue_tally_hist_span", HIST_KEY[1:], ("n",)),
+)
+
+
+def _roll_upsert(
+    span_table: str, span: str, keys: tuple[str, ...], values: tuple[str, ...],
+    row: str, amounts: list[str], dialect: str,
+) -> str:  # fmt: skip
+    cols = ", ".join(("span", "span_start", *keys, *values))
+    picked = ", ".join(
+        (f"'{span}'", span_start_sql(f"{row}.day", span, dialect),
+         *(f"{row}.{k}" for k in keys), *amounts)
+    )  # fmt: skip
+    sets = ", ".join(f"{v} = {span_table}.{v} + excluded.{v}" for v in values)
+    return (
+        f"INSERT INTO {span_table} ({cols}) SELECT {picked} WHERE 1 = 1 "
+        f"ON CONFLICT (span, span_start, {', '.join(keys)}) DO UPDATE SET {sets};"
+    )
+
+
+def _roll_bodies(
+    span_table: str, keys: tuple[str, ...], values: tuple[str, ...], dialect: str
+) -> dict[str, str]:
+    """What an insert, an update and a delete of a day row add to its week and month.
+    A day row's key never changes (the day tables are only upserted into), so an
+    update adds the difference."""
+    out = {}
+    for op, row, amounts in (
+        ("INSERT", "NEW", [f"NEW.{v}" for v in values]),
+        ("UPDATE", "NEW", [f"NEW.{v} - OLD.{v}" for v in values]),
+        ("DELETE", "OLD", [f"-OLD.{v}" for v in values]),
+    ):
+        out[op] = " ".join(
+            _roll_upsert(span_table, span, keys, values, row, amounts, dialect) for span in SPANS
+        )
+    return out
+
+
+def rollup_trigger_sql(dialect: str) -> list[str]:
+    out = []
+    for day_table, span_table, keys, values in ROLLUPS:
+        bodies = _roll_bodies(span_table, keys, values, dialect)
+        if dialect == "sqlite":
+            for op, body in bodies.items():
+                out.append(
+                    f"CREATE TRIGGER {day_table}_roll_{op.lower()} AFTER {op} ON {day_table} "
+                    f"BEGIN {body} END"
+                )
+            continue
+        out.append(
+            f"CREATE OR REPLACE FUNCTION {day_table}_roll() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $fn$ BEGIN IF TG_OP = 'INSERT' THEN {bodies['INSERT']} "
+            f"ELSIF TG_OP = 'UPDATE' THEN {bodies['UPDATE']} ELSE {bodies['DELETE']} END IF; "
+            "RETURN NULL; END $fn$"
+        )
+        out.append(
+            f"CREATE TRIGGER {day_table}_roll AFTER INSERT OR UPDATE OR DELETE ON {day_table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {day_table}_roll()"
+        )
+    return out
+
+
+def rollup_drop_sql(dialect: str) -> list[str]:
+    out = []
+    for day_table, _span_table, _keys, _values in ROLLUPS:
+        if dialect == "sqlite":
+            out += [f"DROP TRIGGER IF EXISTS {day_table}_roll_{op}"
+                    for op in ("insert", "update", "delete")]  # fmt: skip
+        else:
+            out += [f"DROP TRIGGER IF EXISTS {day_table}_roll ON {day_table}",
+                    f"DROP FUNCTION IF EXISTS {day_table}_roll()"]  # fmt: skip
+    return out
+
+
+def rollup_backfill_sql(dialect: str) -> list[str]:
+    """Sum the day rows already there (migration 0024; bench/bench_manager.py)."""
+    out = []
+    for day_table, span_table, keys, values in ROLLUPS:
+        for span in SPANS:
+            start = span_start_sql("d.day", span, dialect)
+            out.append(
+                f"INSERT INTO {span_table} (span, span_start, {', '.join((*keys, *values))}) "
+                f"SELECT '{span}', {start}, {', '.join(f'd.{k}' for k in keys)}, "
+                f"{', '.join(f'SUM(d.{v})' for v in values)} FROM {day_table} d "
+                f"GROUP BY {start}, {', '.join(f'd.{k}' for k in keys)}"
+            )
+    return out
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _make_rollup_triggers(_target: Any, connection: Connection, **kw: Any) -> None:
+    made = {t.name for t in kw.get("tables") or ()}
+    if {t for rollup in ROLLUPS for t in rollup[:2]} <= made:
+        for statement in rollup_trigger_sql(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+
+
+# ---------------------------------------------------------------- open and late
+# What depends on today (app.core.figures.case_open_late) is counted live over the
+# accepted cases still open with no clock stop under way: few (the last weeks' and
+# the stragglers), so a partial index holds exactly them with every column the count
+# reads — no read of a case row (8,000 row reads were most of a year's figures).
+OPEN_LATE_WHERE = (
+    "completed_at IS NULL AND clock_stopped_on IS NULL AND decision IN ('受理', '容缺受理')"
+)
+assert {"受理", "容缺受理"} == ACCEPTING, "OPEN_LATE_WHERE names the accepting decisions"
+OPEN_LATE_INDEX = Index(
+    "ix_cases_open_late",
+    CaseRow.status, CaseRow.accepted_at, CaseRow.due_date, CaseRow.statutory_date,
+    CaseRow.window_no, CaseRow.owner, CaseRow.item_code,
+    # the WHERE's own columns too: SQLite reads the row for any column it lacks
+    CaseRow.decision, CaseRow.completed_at, CaseRow.clock_stopped_on,
+    sqlite_where=text(OPEN_LATE_WHERE), postgresql_where=text(OPEN_LATE_WHERE),
+)  # fmt: skip

@@ -2,19 +2,23 @@
 tests/db/test_figures_agree.py checks both give the same numbers).
 
 - cases: the summed ``case_tally`` rows of the period (kept by triggers,
-  db/figures_models.py), grouped by period in SQL and by the chosen breakdown here,
-  plus the running cases already past their date, read live through the 电子监察
+  db/figures_models.py) — whole weeks and months from their rollups
+  (``case_tally_span``), the days at the span's ragged ends from the day rows
+  (``pieces``) — grouped by period in SQL and by the chosen breakdown here, plus the
+  running cases already past their date, counted live in SQL through the 电子监察
   indexes (``(status, due_date, …)`` and ``(status, statutory_date, …)``);
 - the queue: ended calls and evaluations per period, window and clerk, with the
   wait and service times as sums and whole-minute histograms (for the P90), from
   ``queue_tally`` and ``queue_tally_hist`` (kept by triggers on queue_call and
-  queue_evaluation), on the queue store's connection (SQLite or PostgreSQL).
+  queue_evaluation) and their week and month rollups, on the queue store's
+  connection (SQLite or PostgreSQL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, text
@@ -22,20 +26,28 @@ from sqlalchemy.orm import Session
 
 from app.core.feedback import Kind, Status
 from app.core.figures import (
-    ACCEPTING,
-    CaseFact,
     CaseTally,
     Dim,
     FollowUpFact,
     Grain,
     QueueTally,
-    case_open_late,
     dim_key,
+    period_end,
     period_start,
 )
 from app.core.supervision import RUNNING_STATUSES
 from db.feedback_models import FollowUpRow
-from db.figures_models import COUNTS, LEVEL, QUEUE_COUNTS, SERVICE, WAIT
+from db.figures_models import (
+    COUNTS,
+    LEVEL,
+    OPEN_LATE_WHERE,
+    QUEUE_COUNTS,
+    SERVICE,
+    SPAN_MONTH,
+    SPAN_WEEK,
+    WAIT,
+    span_start_sql,
+)
 
 
 def _as_date(value: Any) -> date:
@@ -48,15 +60,92 @@ def _as_date(value: Any) -> date:
 
 def period_sql(column: str, grain: Grain, dialect: str) -> str:
     """The first day of the period of a DATE column."""
+    if grain is Grain.DAY:
+        return column
+    if grain is Grain.WEEK:
+        return span_start_sql(column, SPAN_WEEK, dialect)
+    if grain is Grain.MONTH:
+        return span_start_sql(column, SPAN_MONTH, dialect)
     if dialect == "sqlite":  # dates are 'YYYY-MM-DD' text
-        return {
-            Grain.DAY: column,
-            Grain.WEEK: f"date({column}, 'weekday 0', '-6 days')",
-            Grain.MONTH: f"substr({column}, 1, 7) || '-01'",
-            Grain.YEAR: f"substr({column}, 1, 4) || '-01-01'",
-        }[grain]
-    unit = {Grain.DAY: "day", Grain.WEEK: "week", Grain.MONTH: "month", Grain.YEAR: "year"}[grain]
-    return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+        return f"substr({column}, 1, 4) || '-01-01'"
+    return f"CAST(date_trunc('year', {column}) AS DATE)"
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """A span [first, last] read as whole weeks or months from the rollups
+    (``span``, from ``lo`` to ``hi``: their first days) and the days left at its ends
+    from the day tables (``days``: inclusive ranges)."""
+
+    days: tuple[tuple[date, date], ...]
+    span: str | None = None
+    lo: date | None = None
+    hi: date | None = None
+
+
+def pieces(first: date, last: date, grain: Grain) -> Pieces:
+    """Weeks make weeks; months make months and years. A week or month only partly in
+    the span is read from its days."""
+    if grain is Grain.DAY or first > last:
+        return Pieces(((first, last),))
+    sub = Grain.WEEK if grain is Grain.WEEK else Grain.MONTH
+    lo = period_start(first, sub)
+    if lo < first:
+        lo = period_end(lo, sub) + timedelta(days=1)
+    hi = period_start(last, sub)
+    if period_end(hi, sub) > last:
+        hi = period_start(hi - timedelta(days=1), sub)
+    if lo > hi:
+        return Pieces(((first, last),))
+    days = []
+    if first < lo:
+        days.append((first, lo - timedelta(days=1)))
+    if period_end(hi, sub) < last:
+        days.append((period_end(hi, sub) + timedelta(days=1), last))
+    return Pieces(tuple(days), SPAN_WEEK if sub is Grain.WEEK else SPAN_MONTH, lo, hi)
+
+
+def _reads(
+    pieces: Pieces, day_table: str, span_table: str, grain: Grain, dialect: str,
+    keys: str, values: tuple[str, ...], grouped: bool = False, group: str = "",
+) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
+    """The statements (with their parameters) that read a span's sums, one row per
+    period and ``keys``. Weeks read by week (months by month) are the rollup's rows as
+    they are: no grouping (unless ``grouped``: ``keys`` leave some of the key out), no
+    date arithmetic."""
+    sums = ", ".join(f"SUM({v})" for v in values)
+    group = group or keys  # what is grouped by (a constant in ``keys`` is not)
+    out: list[tuple[str, dict[str, Any]]] = []
+    for n, (a, b) in enumerate(pieces.days):
+        out.append((
+            f"SELECT {period_sql('day', grain, dialect)} AS p, {keys}, {sums} FROM {day_table} "
+            f"WHERE day >= :a{n} AND day <= :b{n} GROUP BY 1, {group}",
+            {f"a{n}": a, f"b{n}": b},
+        ))  # fmt: skip
+    if pieces.span is not None:
+        where = f"FROM {span_table} WHERE span = :span AND span_start >= :lo AND span_start <= :hi"
+        params = {"span": pieces.span, "lo": pieces.lo, "hi": pieces.hi}
+        same = {Grain.WEEK: SPAN_WEEK, Grain.MONTH: SPAN_MONTH}.get(grain) == pieces.span
+        if same and not grouped:
+            out.append((f"SELECT span_start AS p, {keys}, {', '.join(values)} {where}", params))
+        elif same:
+            out.append((f"SELECT span_start AS p, {keys}, {sums} {where} GROUP BY 1, {group}",
+                        params))  # fmt: skip
+        else:
+            out.append((
+                f"SELECT {period_sql('span_start', grain, dialect)} AS p, {keys}, {sums} "
+                f"{where} GROUP BY 1, {group}",
+                params,
+            ))  # fmt: skip
+    return out
+
+
+class _Days(dict[Any, date]):
+    """A period's text (SQLite) or date, read once per distinct value."""
+
+    def __missing__(self, value: Any) -> date:
+        self[value] = _as_date(value)
+        return self[value]
 
 
 # ---------------------------------------------------------------- cases
@@ -75,27 +164,31 @@ QueueGroups = dict[tuple[date, str, str], QueueTally]  # (period, window, clerk)
 
 
 def case_groups(
-    session: Session, first: date, last: date, grain: Grain, today: date
+    session: Session, first: date, last: date, grain: Grain, today: date, by_item: bool = True
 ) -> CaseGroups:
     """The cases accepted in [first, last] counted per period, window, owner and item:
-    one read, from which every breakdown is summed (``roll_cases``)."""
+    one to three reads (``pieces``), from which every breakdown is summed
+    (``roll_cases``). Without ``by_item`` the item is left out (summed in SQL, key
+    ""): twenty times fewer rows for the breakdowns that do not need it."""
     dialect = session.get_bind().dialect.name
-    period = period_sql("day", grain, dialect)
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
-    rows = session.execute(
-        text(
-            f"SELECT {period} AS p, window_no, owner, item_code, {sums} FROM case_tally "
-            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"
-        ),
-        {"first": first, "last": last},
-    ).all()
     out: CaseGroups = {}
-    for p, window_no, owner, item_code, *counts in rows:
-        out[(_as_date(p), window_no, owner, item_code)] = CaseTally(*(int(n or 0) for n in counts))
-    for fact in open_past_date(session, today):
-        if first <= fact.accepted_on <= last:
-            key = (period_start(fact.accepted_on, grain), fact.window_no, fact.owner, fact.item_code)
-            out.setdefault(key, CaseTally()).add(case_open_late(fact, today))
+    days = _Days()
+    keys = "window_no, owner, item_code" if by_item else "window_no, owner, '' AS item_code"
+    for statement, params in _reads(pieces(first, last, grain), "case_tally",
+                                    "case_tally_span", grain, dialect, keys, COUNTS,
+                                    grouped=not by_item,
+                                    group="" if by_item else "window_no, owner"):  # fmt: skip
+        for p, window_no, owner, item_code, *counts in session.execute(text(statement), params):
+            tally = CaseTally(*map(int, counts))  # sums of existing rows: never NULL
+            key = (days[p], window_no, owner, item_code)
+            if key in out:
+                out[key].add(tally)
+            else:
+                out[key] = tally
+    for key, late, statutory_late in open_past_date_groups(session, first, last, grain, today):
+        if not by_item:
+            key = (*key[:3], "")
+        out.setdefault(key, CaseTally()).add(CaseTally(late=late, statutory_late=statutory_late))
     return out
 
 
@@ -123,35 +216,35 @@ def case_tallies(
     return roll_cases(case_groups(session, first, last, grain, today), dim, depts)
 
 
-def open_past_date(session: Session, today: date) -> list[CaseFact]:
-    """Running cases, clock not stopped, past their due or statutory date: two index
-    ranges (each running status × date < today), each case once."""
-    statuses = sorted(RUNNING_STATUSES)
-    marks = ", ".join(f":s{n}" for n in range(len(statuses)))
-    params: dict[str, Any] = {f"s{n}": s for n, s in enumerate(statuses)}
-    params["today"] = today
-    found: dict[Any, CaseFact] = {}
-    for column in ("due_date", "statutory_date"):
-        rows = session.execute(
-            text(
-                "SELECT id, accepted_at, decision, window_no, owner, item_code, due_date, "
-                f"statutory_date, status FROM cases WHERE status IN ({marks}) "
-                f"AND {column} < :today AND clock_stopped_on IS NULL "
-                "AND completed_at IS NULL"
-            ),
-            params,
-        ).all()
-        for cid, acc, decision, window_no, owner, item, due, statutory, status in rows:
-            if decision not in ACCEPTING:
-                continue
-            found[cid] = CaseFact(
-                accepted_on=_as_date(acc), decision=decision, service_type="",
-                window_no=window_no, owner=owner, item_code=item, completed_on=None,
-                due_date=_as_date(due) if due is not None else None,
-                statutory_date=_as_date(statutory) if statutory is not None else None,
-                running=status in RUNNING_STATUSES, clock_stopped=False,
-            )  # fmt: skip
-    return list(found.values())
+def open_past_date_groups(
+    session: Session, first: date, last: date, grain: Grain, today: date
+) -> list[tuple[tuple[date, str, str, str], int, int]]:
+    """Accepted cases still running, clock not stopped, past their due date (late) or
+    their statutory date (statutory late): app.core.figures.case_open_late, counted in
+    SQL per period, window, owner and item over the cases accepted in [first, last],
+    from the partial index of the open cases alone (db/figures_models.OPEN_LATE_INDEX:
+    the conditions are written as there, so both databases take it)."""
+    dialect = session.get_bind().dialect.name
+    # program constants, written out (a partial index is taken only for its own terms)
+    statuses = ", ".join(f"'{s}'" for s in sorted(RUNNING_STATUSES))
+    day = "date(accepted_at)" if dialect == "sqlite" else "CAST(accepted_at AS DATE)"
+    rows = session.execute(
+        text(
+            f"SELECT {period_sql(day, grain, dialect)}, window_no, owner, item_code, "
+            "SUM(CASE WHEN due_date < :today THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN statutory_date < :today THEN 1 ELSE 0 END) FROM cases "
+            f"WHERE {OPEN_LATE_WHERE} AND status IN ({statuses}) "
+            "AND accepted_at >= :since AND accepted_at < :until "
+            "AND (due_date < :today OR statutory_date < :today) GROUP BY 1, 2, 3, 4"
+        ),
+        # accepted_at is a moment: the span's days as moments
+        {"today": today, "since": datetime.combine(first, time()),
+         "until": datetime.combine(last + timedelta(days=1), time())},
+    )  # fmt: skip
+    return [
+        ((_as_date(p), window_no, owner, item_code), int(late or 0), int(statutory or 0))
+        for p, window_no, owner, item_code, late, statutory in rows
+    ]
 
 
 def names(session: Session) -> dict[str, str]:
@@ -169,33 +262,30 @@ def names(session: Session) -> dict[str, str]:
 def queue_groups(conn: Connection, first: date, last: date, grain: Grain) -> QueueGroups:
     """Ended calls and evaluations of the queue days in [first, last], per period,
     window and clerk (every breakdown is summed from these: ``roll_queue``)."""
-    period = period_sql("day", grain, conn.dialect.name)
-    params = {"first": first, "last": last}
+    dialect = conn.dialect.name
+    split = pieces(first, last, grain)
     out: QueueGroups = {}
 
-    def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
-        return out.setdefault((_as_date(p), window_no, clerk), QueueTally())
+    days = _Days()
 
-    sums = ", ".join(f"SUM({c})" for c in QUEUE_COUNTS)
-    for p, w, c, *counts in conn.execute(
-        text(
-            f"SELECT {period}, window_no, clerk, {sums} FROM queue_tally "
-            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3"
-        ),
-        params,
-    ).all():
-        calls, served, skipped, moved, wsum, scount, ssum = (int(n or 0) for n in counts)
-        tally(p, w, c).add(QueueTally(calls, served, skipped, moved, wsum, {}, scount, ssum))
+    def tally(p: Any, window_no: str, clerk: str) -> QueueTally:
+        key = (days[p], window_no, clerk)
+        found = out.get(key)
+        if found is None:
+            found = out[key] = QueueTally()
+        return found
+
+    for statement, params in _reads(split, "queue_tally", "queue_tally_span", grain, dialect,
+                                    "window_no, clerk", QUEUE_COUNTS):  # fmt: skip
+        for p, w, c, *counts in conn.execute(text(statement), params):
+            calls, served, skipped, moved, wsum, scount, ssum = (int(n or 0) for n in counts)
+            tally(p, w, c).add(QueueTally(calls, served, skipped, moved, wsum, {}, scount, ssum))
     hists = {WAIT: "wait_hist", SERVICE: "service_hist", LEVEL: "levels"}
-    for p, w, c, kind, value, n in conn.execute(
-        text(
-            f"SELECT {period}, window_no, clerk, kind, value, SUM(n) FROM queue_tally_hist "
-            "WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4, 5"
-        ),
-        params,
-    ).all():
-        hist: dict[int, int] = getattr(tally(p, w, c), hists[kind])
-        hist[int(value)] = hist.get(int(value), 0) + int(n)
+    for statement, params in _reads(split, "queue_tally_hist", "queue_tally_hist_span", grain,
+                                    dialect, "window_no, clerk, kind, value", ("n",)):  # fmt: skip
+        for p, w, c, kind, value, n in conn.execute(text(statement), params):
+            hist: dict[int, int] = getattr(tally(p, w, c), hists[kind])
+            hist[int(value)] = hist.get(int(value), 0) + int(n)
     return out
 
 

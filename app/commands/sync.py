@@ -139,6 +139,15 @@ def add_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--all", action="store_true", help="也列出已确认的断点")
     p.add_argument("--ack", type=int, metavar="编号", help="确认（核查完毕）这一处断点")
     p.add_argument("--reason", default="", help="确认时写明核查结果")
+    p = admin(
+        "follow-ups",
+        "列出各中心上报的好差评回访与投诉（按中心，逾期的在前）",
+        _central_follow_ups,
+    )
+    p.add_argument("--centre", help="只列这个中心")
+    p.add_argument("--state", default="办理中", choices=["办理中", "已逾期", "已办结", "全部"],
+                   help="范围（默认：办理中）")  # fmt: skip
+    p.add_argument("--kind", choices=["差评", "投诉"], help="只列差评回访或投诉")
     p = admin("release-workstation", "释放工作站代码（更换电脑后允许新电脑使用）", _release)
     p.add_argument("centre")
     p.add_argument("workstation")
@@ -442,6 +451,37 @@ def _list_bookings(args: argparse.Namespace) -> int:
                 hall += f"（{r['hall_at']:%m-%d %H:%M}，{r['hall_ticket']}）"
             print(f"{r['booking_no']}\t{r['day']} {r['start_time']}–{r['end_time']}"
                   f"\t{r['category']}\t{r['name']}\t{status}\t大厅：{hall}")  # fmt: skip
+        return 0
+
+    return _admin_call(args, run)
+
+
+def _central_follow_ups(args: argparse.Namespace) -> int:
+    """``yichuang central follow-ups [--centre C] [--state S] [--kind K]``: the county's
+    list of 好差评 follow-ups and complaints, by centre, overdue first. Overdue is
+    counted on the program's clock (YICHUANG_CLOCK in tests). Exit 0; 1 an error."""
+    from app.core.clock import clock_from_env
+    from db.central import admin
+
+    def run(url: str) -> int:
+        rows = admin.follow_ups(url, clock_from_env().today(), centre=args.centre,
+                                view=args.state, kind=args.kind)  # fmt: skip
+        if not rows:
+            print(f"没有{args.state}的好差评回访或投诉。")
+            return 0
+        centre = None
+        for r in rows:
+            if r["centre"] != centre:
+                centre = r["centre"]
+                here = [x for x in rows if x["centre"] == centre]
+                late = sum(x["overdue"] for x in here)
+                print(f"中心 {centre}（{r['centre_name']}）：{len(here)} 件，其中逾期 {late} 件")
+            flag = "【逾期】" if r["overdue"] else ""
+            who = r["assignee_name"] or "大厅管理人员"
+            about = f"，被评价/被投诉：{r['target_name']}" if r["target_name"] else ""
+            window = f"，{r['window_no']}号窗口" if r["window_no"] else ""
+            print(f"  {flag}{r['no']}  {r['kind']}  {r['status']}  期限 {r['due_on']}"
+                  f"  承办：{who}{about}{window}  {r['content']}")  # fmt: skip
         return 0
 
     return _admin_call(args, run)

@@ -401,6 +401,16 @@ def rates(followups: Iterable[Counted]) -> Rates:
     return Rates(bad, real, verified, rectified, excluded)
 
 
+def rates_by(followups: Iterable[tuple[str, Counted]]) -> dict[str, Rates]:
+    """``rates`` per key (a window, or the clerk a 差评 is about), counted the same
+    way; a key with no 差评 is not listed."""
+    groups: dict[str, list[Counted]] = {}
+    for key, f in followups:
+        if f.kind is Kind.BAD_REVIEW:
+            groups.setdefault(key, []).append(f)
+    return {key: rates(found) for key, found in groups.items()}
+
+
 def describe(action: str, d: dict[str, Any]) -> str:
     """One line of a follow-up's history, in Chinese."""
     if action == OPEN_ACTION:

@@ -48,6 +48,7 @@ from app.core.feedback import (
     due_on,
     limit_problem,
     rates,
+    rates_by,
     refusal,
     route,
 )
@@ -335,6 +336,24 @@ class FeedbackService:
             Counted(Kind(k), st, bool(contact.strip()), v is not None, r is not None)
             for k, st, contact, v, r in rows
         )
+
+    def rates_breakdown(
+        self, first: date | None = None, last: date | None = None
+    ) -> tuple[dict[str, Rates], dict[str, Rates], dict[str, str]]:
+        """The same rates per window (the window served) and per clerk (the one the
+        差评 is about), and the clerks' names: (by window, by clerk, names)."""
+        from db.feedback_repo import counted_by_whom
+
+        with self._store.session() as s:
+            rows = counted_by_whom(s, Kind.BAD_REVIEW.value, first, last)
+        by_window, by_clerk, names = [], [], {}
+        for window_no, target, target_name, st, contact, v, r in rows:
+            c = Counted(Kind.BAD_REVIEW, st, bool(contact.strip()), v is not None, r is not None)
+            by_window.append((window_no or "", c))
+            by_clerk.append((target or "", c))
+            if target:
+                names[target] = target_name or target
+        return rates_by(by_window), rates_by(by_clerk), names
 
     # ------------------------------------------------------------ steps
 

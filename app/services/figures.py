@@ -120,7 +120,9 @@ class FiguresService:
             with self._store.get().session() as s:
                 depts = fq.departments(s)
                 names = fq.names(s)
-                case_groups = fq.case_groups(s, first, last, grain, today)
+                # the item only for the breakdowns by item or department
+                case_groups = fq.case_groups(s, first, last, grain, today,
+                                             by_item=dim in (Dim.ITEM, Dim.DEPARTMENT))  # fmt: skip
                 follow_up_facts = fq.follow_up_facts(s, first, last)
         except SQLAlchemyError as exc:
             raise StoreError(f"无法读取办件统计：{_reason(exc)}") from exc

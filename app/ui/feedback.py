@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSplitter,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -81,6 +83,29 @@ def rates_text(r: Rates) -> str:
         .replace("%5", str(r.verified)).replace("%6", percent(r.rectify_rate))
         .replace("%7", str(r.rectified))
     )  # fmt: skip
+
+
+RATE_HEADINGS = ("范围", "差评", "实名差评", "已回访", "回访率", "已整改", "整改率")
+
+
+def rate_rows(
+    by_window: dict[str, Rates], by_clerk: dict[str, Rates], names: dict[str, str]
+) -> list[tuple[str, ...]]:
+    """The per-window and per-clerk lines of the rates table: windows in number order,
+    then people by name (a 差评 about nobody in person: 未指明人员)."""
+
+    def line(label: str, r: Rates) -> tuple[str, ...]:
+        return (label, str(r.bad_reviews), str(r.real_name), str(r.verified),
+                percent(r.callback_rate), str(r.rectified), percent(r.rectify_rate))  # fmt: skip
+
+    def window_order(key: str) -> tuple[int, int, str]:
+        return (0, int(key), key) if key.isdigit() else (1, 0, key)
+
+    out = [line(_tr("%1号窗口").replace("%1", w) if w else _tr("未指明窗口"), by_window[w])
+           for w in sorted(by_window, key=window_order)]  # fmt: skip
+    people = sorted(by_clerk, key=lambda k: (not k, names.get(k, k)))
+    out += [line(names.get(k, k) if k else _tr("未指明人员"), by_clerk[k]) for k in people]
+    return out
 
 
 class FollowUpModel(QAbstractTableModel):
@@ -247,6 +272,17 @@ class FollowUpPanel(QWidget):
         self.rates.setStyleSheet("font-weight: bold;")
         self.rates.setWordWrap(True)
         self.rates.setVisible(kind is not Kind.COMPLAINT)
+        # 回访率 and 整改率 per window and per person, as the figures' table has 整改率
+        self.rate_table = QTableWidget(0, len(RATE_HEADINGS), self)
+        self.rate_table.setObjectName("rateTable")
+        self.rate_table.setHorizontalHeaderLabels([self.tr(h) for h in RATE_HEADINGS])
+        self.rate_table.verticalHeader().hide()
+        self.rate_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rate_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.rate_table.setMaximumHeight(150)
+        self.rate_table.setVisible(kind is not Kind.COMPLAINT)
         bar = QHBoxLayout()
         caption = QLabel(self.tr("范围"), self)
         caption.setBuddy(self.view_box)
@@ -293,6 +329,7 @@ class FollowUpPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.rates)
+        layout.addWidget(self.rate_table)
         layout.addWidget(split, 1)
         self.view_box.currentIndexChanged.connect(self.refresh)
 
@@ -302,7 +339,7 @@ class FollowUpPanel(QWidget):
         """New 差评 are opened first (the queue's evaluations), then the list is read."""
         view, kind, service = View(self.view_box.currentData()), self._kind, self._service
 
-        def job() -> tuple[list[FollowUp], Rates | None, str]:
+        def job() -> tuple[list[FollowUp], Rates | None, str, list[tuple[str, ...]]]:
             warning = ""
             if kind is not Kind.COMPLAINT:
                 try:
@@ -310,12 +347,22 @@ class FollowUpPanel(QWidget):
                 except (StoreError, StepRefused) as exc:  # the queue is away: list anyway
                     warning = str(exc)
             rates = service.rates() if kind is not Kind.COMPLAINT else None
-            return service.follow_ups(view, kind), rates, warning
+            lines = rate_rows(*service.rates_breakdown()) if kind is not Kind.COMPLAINT else []
+            return service.follow_ups(view, kind), rates, warning, lines
 
         self._runner.submit(job, self._shown, self._failed)
 
-    def _shown(self, found: tuple[list[FollowUp], Rates | None, str]) -> None:
-        rows, rates, warning = found
+    def _shown(
+        self, found: tuple[list[FollowUp], Rates | None, str, list[tuple[str, ...]]]
+    ) -> None:
+        rows, rates, warning, lines = found
+        self.rate_table.setRowCount(len(lines))
+        for r, line in enumerate(lines):
+            for c, text in enumerate(line):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.rate_table.setItem(r, c, item)
         if warning:
             self.message.emit(warning)
         keep = self.current()

@@ -200,6 +200,9 @@ class FiguresPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # widths from the first rows only: a year by week and window is ~500 rows × 21
+        # columns, each measured through Python (most of the desk's opening)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)
         self.definitions = QLabel(self)
         self.definitions.setObjectName("figuresDefinitions")
         self.definitions.setWordWrap(True)

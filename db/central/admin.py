@@ -801,3 +801,75 @@ def visit(url: str, key: str) -> Visit | None:
     return Visit(id=str(app_id), centre=centre, workstation=first[5], bundle_name="",
                  applicant_name=first[6], accepted_at=first[7], window_no=first[8],
                  cases=cases)  # fmt: skip
+
+
+# ---------------------------------------------------------------- follow-ups (c0007)
+
+FOLLOW_UP_FINAL = ("已反馈", "申诉成立")  # app/core/feedback: the loop's ends
+FOLLOW_UP_VIEWS = ("办理中", "已逾期", "已办结", "全部")  # app/services/feedback.View
+
+
+class CountyFollowUp(TypedDict):
+    centre: str
+    centre_name: str
+    no: str
+    kind: str
+    status: str
+    opened_on: Any  # date
+    due_on: Any  # date
+    overdue: bool
+    target_name: str
+    assignee_name: str
+    window_no: str
+    content: str
+    workstation: str
+
+
+def follow_ups(
+    url: str,
+    today: Any,
+    *,
+    centre: str | None = None,
+    view: str = "办理中",
+    kind: str | None = None,
+) -> list[CountyFollowUp]:
+    """The 好差评 follow-ups and complaints the centres pushed, by centre, overdue
+    first (open and due before ``today``), then by due day; ``view`` one of
+    FOLLOW_UP_VIEWS, ``kind`` 差评 / 投诉."""
+    if view not in FOLLOW_UP_VIEWS:
+        raise ValueError(f"范围应为 {'、'.join(FOLLOW_UP_VIEWS)} 之一")
+    final = list(FOLLOW_UP_FINAL)
+    where, params = ["TRUE"], {"today": today, "final": final}
+    if centre:
+        where.append("f.centre_code = %(centre)s")
+        params["centre"] = centre
+    if kind:
+        where.append("f.kind = %(kind)s")
+        params["kind"] = kind
+    if view == "办理中":
+        where.append("f.status <> ALL(%(final)s)")
+    elif view == "已逾期":
+        where.append("f.status <> ALL(%(final)s) AND f.due_on < %(today)s")
+    elif view == "已办结":
+        where.append("f.status = ANY(%(final)s)")
+    with connect(url) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(
+                "SELECT f.centre_code, c.name, f.no, f.kind, f.status, f.opened_on, f.due_on,"
+                " (f.status <> ALL(%(final)s) AND f.due_on < %(today)s) AS overdue,"
+                " f.target_name, f.assignee_name, f.window_no, f.content, f.workstation"
+                " FROM yc.follow_up f JOIN yc.centre c ON c.code = f.centre_code"
+                f" WHERE {' AND '.join(where)}"
+                " ORDER BY f.centre_code, overdue DESC, f.status = ANY(%(final)s), f.due_on, f.no",
+                params,
+            )
+        except psycopg.errors.UndefinedTable as exc:
+            raise CentralAdminError(
+                "县中心数据库尚未升级到接收好差评与投诉的版本：请先运行 yichuang central upgrade。"
+            ) from exc
+        return [
+            CountyFollowUp(centre=r[0], centre_name=r[1], no=r[2], kind=r[3], status=r[4],
+                           opened_on=r[5], due_on=r[6], overdue=bool(r[7]), target_name=r[8],
+                           assignee_name=r[9], window_no=r[10], content=r[11], workstation=r[12])
+            for r in cur.fetchall()
+        ]  # fmt: skip

@@ -109,6 +109,7 @@ class SyncReport:
     booking_issues: int = 0  # new ones for the manager (db/booking_county.py)
     pages_uploaded: int = 0  # material page images the county confirmed (db/sync/pages.py)
     pages_pending: int = 0
+    follow_ups_pulled: int = 0  # follow-ups other workstations of the centre moved
 
     def text(self) -> str:
         parts = [f"上传 {self.rows} 条变更（{self.batches} 批）", f"下载 {self.pulled} 条"]
@@ -130,6 +131,8 @@ class SyncReport:
             parts.append(
                 f"{self.booking_issues} 条县中心预约需大厅管理员处理（yichuang queue county-bookings）"
             )
+        if self.follow_ups_pulled:
+            parts.append(f"其他电脑的好差评/投诉 {self.follow_ups_pulled} 条")
         if self.pages_uploaded:
             parts.append(f"材料影像上传 {self.pages_uploaded} 张")
         parts += self.warnings
@@ -525,6 +528,40 @@ class SyncClient:
             if not reply.get("more"):
                 return report
 
+    def pull_follow_ups(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """The centre's follow-ups other workstations pushed (c0016), under a cursor of
+        their own (db/sync/follow_ups.py). A county before c0016 has no such feed: the
+        rest of the sync goes on."""
+        from db.sync.follow_ups import apply_follow_ups
+
+        with self.store.session() as s:
+            after_xid = state.get(s, state.FOLLOW_UP_XID, "0")
+            after_id = state.get(s, state.FOLLOW_UP_ID, "")
+        while True:
+            req = dict(self._identity(), after_xid=after_xid, limit=self.config.pull_limit)
+            if after_id:
+                req["after_id"] = after_id
+            try:
+                row = conn.execute(
+                    "SELECT yc_api.sync_follow_ups_v1(%s::jsonb)",
+                    [json.dumps(req, ensure_ascii=False)],
+                ).fetchone()
+            except psycopg.errors.UndefinedFunction:
+                log.info("the county does not send follow-ups down yet (before c0016)")
+                return
+            assert row is not None
+            reply: dict[str, Any] = row[0]
+            cursor = reply["cursor"]
+            with self.store.session() as s, s.begin():
+                got = apply_follow_ups(s, reply.get("changes") or [], self.clock())
+                state.put(s, state.FOLLOW_UP_XID, str(cursor["xid"]))
+                state.put(s, state.FOLLOW_UP_ID, str(cursor["id"]))
+            after_xid, after_id = str(cursor["xid"]), str(cursor["id"])
+            report.follow_ups_pulled += got.added + got.updated
+            report.conflicts += got.conflicts
+            if not reply.get("more"):
+                return
+
     def pull_bookings(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
         """The centre's county bookings into the hall's queue store, and the hall's
         check-ins and no-shows up (db/sync/bookings.py); never fails the sync."""
@@ -596,6 +633,7 @@ class SyncClient:
                 self.push(conn, report)
                 self.anchor(conn, report)
                 self.pull(conn, report, progress)
+                self.pull_follow_ups(conn, report)
                 if self.bookings is not None:
                     self.pull_bookings(conn, report)
                 if self.upload_images:

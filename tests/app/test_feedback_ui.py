@@ -249,3 +249,52 @@ def test_the_list_shows_when_the_queue_is_away(
     wait(qtbot, runner)
     assert panel.model.rowCount() == 1
     assert messages == ["无法读取排队系统中的评价：排队数据库所在的电脑没有响应"]
+
+
+def test_rates_per_window_and_per_clerk_in_the_panel(
+    qtbot: QtBot,
+    tmp_path: Path,
+    sqlite_store: Store,
+    queue: QueueStore,
+    runner: TaskRunner,
+) -> None:
+    """By hand: A wang/3 实名, called back and rectified; B wang/3 anonymous; C wang/4
+    实名, called back only; D li/4 实名, appeal granted (left out)."""
+    _clerks(sqlite_store)
+    cases = [_accepted(sqlite_store) for _ in range(3)]
+    _served(queue, "3", "wang", [cases[0]], "非常不满意", 0)
+    _served(queue, "3", "wang", [], "不满意", 10)
+    _served(queue, "4", "wang", [cases[1]], "不满意", 20)
+    _served(queue, "4", "li", [cases[2]], "不满意", 30)
+    clock = FixedClock(DAY.replace(hour=11))
+    chen = service(sqlite_store, clock, CHEN, queue)
+    assert chen.collect() == 4
+    a, _b, c, d = chen.follow_ups(kind=None)
+    a = chen.verify(a.id, a.row_version, "属实")
+    service(sqlite_store, clock, WANG).rectify(a.id, a.row_version, "增开窗口")
+    chen.verify(c.id, c.row_version, "属实")
+    d = service(sqlite_store, clock, LI).appeal(d.id, d.row_version, "误评")
+    chen.decide(d.id, d.row_version, True, "确系误评")
+    by_window, by_clerk, names = chen.rates_breakdown()
+    counts = lambda r: (r.bad_reviews, r.real_name, r.verified, r.rectified, r.excluded)  # noqa: E731
+    assert {k: counts(r) for k, r in by_window.items()} == {
+        "3": (2, 1, 1, 1, 0), "4": (1, 1, 1, 0, 1)}  # fmt: skip
+    assert {k: counts(r) for k, r in by_clerk.items()} == {
+        "wang": (3, 2, 2, 1, 0), "li": (0, 0, 0, 0, 1)}  # fmt: skip
+    assert names == {"wang": "王芳", "li": "李强"}
+    panel = FollowUpPanel(chen, runner)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 700)
+    panel.show()
+    panel.refresh()
+    wait(qtbot, runner)
+    table = panel.rate_table
+    shown = [[table.item(r, k).text() for k in range(table.columnCount())]
+             for r in range(table.rowCount())]  # fmt: skip
+    assert shown == [
+        ["3号窗口", "2", "1", "1", "100.0%", "1", "100.0%"],
+        ["4号窗口", "1", "1", "1", "100.0%", "0", "0.0%"],
+        ["李强", "0", "0", "0", "—", "0", "—"],
+        ["王芳", "3", "2", "2", "100.0%", "1", "50.0%"],
+    ]
+    shot(panel, "follow-up-rates-by-window-and-clerk", tmp_path)

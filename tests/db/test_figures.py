@@ -273,6 +273,55 @@ def _facts(store: Store) -> list[Any]:
         ]
 
 
+# spans whose ends fall inside a week and a month (read from the day tables), one
+# inside a single week, and a whole year (whole weeks and months from the rollups)
+RAGGED = ((date(2026, 2, 11), date(2026, 10, 20)), (date(2026, 3, 4), date(2026, 3, 6)),
+          (date(2026, 6, 1), date(2026, 8, 31)), YEAR)  # fmt: skip
+
+
+def _pure_groups(
+    facts: list[Any], first: date, last: date, grain: Grain
+) -> dict[tuple[date, str, str, str], tuple[int, ...]]:
+    """Per period, window, owner and item, as db/figures_query.case_groups reads them."""
+    from app.core.figures import case_open_late, case_settled, period_start
+
+    out: dict[tuple[date, str, str, str], CaseTally] = {}
+    for f in facts:
+        if first <= f.accepted_on <= last:
+            key = (period_start(f.accepted_on, grain), f.window_no, f.owner, f.item_code)
+            t = out.setdefault(key, CaseTally())
+            t.add(case_settled(f))
+            t.add(case_open_late(f, data.TODAY))
+    return {k: t.counts() for k, t in out.items()}
+
+
+def _rollups_are_the_days_summed(store: Store, tables: tuple[str, ...]) -> None:
+    """Every week's and month's row of the rollups is its days' rows summed."""
+    from db.figures_models import ROLLUPS, SPANS, span_start_sql
+
+    dialect = store.engine.dialect.name
+    with store.engine.connect() as conn:
+        for day_table, span_table, keys, values in ROLLUPS:
+            cols = ", ".join(keys)
+            for span in SPANS:
+                start = span_start_sql("day", span, dialect)
+                summed = conn.exec_driver_sql(
+                    f"SELECT CAST({start} AS TEXT), {cols}, "
+                    f"{', '.join(f'SUM({v})' for v in values)} FROM {day_table} "
+                    f"GROUP BY {start}, {cols}"
+                ).all()
+                kept = conn.exec_driver_sql(
+                    f"SELECT CAST(span_start AS TEXT), {cols}, {', '.join(values)} "
+                    f"FROM {span_table} WHERE span = '{span}'"
+                ).all()
+                want = {tuple(r[:-len(values)]): tuple(int(v) for v in r[-len(values):])
+                        for r in summed if any(r[-len(values):])}  # fmt: skip
+                got = {tuple(r[:-len(values)]): tuple(int(v) for v in r[-len(values):])
+                       for r in kept if any(r[-len(values):])}  # fmt: skip
+                assert got == want, (span_table, span)
+                assert bool(want) == (day_table in tables), (span_table, span)
+
+
 def _agree(store: Store) -> None:
     facts = _facts(store)
     for grain in Grain:
@@ -281,6 +330,23 @@ def _agree(store: Store) -> None:
             sql = _sql_cases(store, grain, dim)
             nonzero = {k: t.counts() for k, t in sql.items() if any(t.counts())}
             assert nonzero == {k: t.counts() for k, t in pure.items()}, (grain, dim)
+    for first, last in RAGGED:
+        for grain in Grain:
+            with store.session() as s:
+                got = fq.case_groups(s, first, last, grain, data.TODAY)
+            nonzero = {k: t.counts() for k, t in got.items() if any(t.counts())}
+            pure = _pure_groups(facts, first, last, grain)
+            assert nonzero == pure, (first, last, grain)
+            # without the item (the breakdowns that do not need it): summed in SQL
+            with store.session() as s:
+                got = fq.case_groups(s, first, last, grain, data.TODAY, by_item=False)
+            merged: dict[tuple[date, str, str, str], list[int]] = {}
+            for (p, w, o, _item), counts in pure.items():
+                into = merged.setdefault((p, w, o, ""), [0] * len(counts))
+                into[:] = [a + b for a, b in zip(into, counts, strict=True)]
+            nonzero = {k: t.counts() for k, t in got.items() if any(t.counts())}
+            assert nonzero == {k: tuple(v) for k, v in merged.items()}, (first, last, grain)
+    _rollups_are_the_days_summed(store, ("case_tally",))
 
 
 def _queue_agree(store: Store, rnd: random.Random) -> None:
@@ -309,6 +375,14 @@ def _queue_agree(store: Store, rnd: random.Random) -> None:
         for dim in Dim:
             pure = queue_tallies(call_facts, eval_facts, grain, dim)
             assert _sql_queue(store, grain, dim) == pure, (grain, dim)
+    for first, last in RAGGED:
+        inside = [c for c in call_facts if first <= c.day <= last]
+        rated = [e for e in eval_facts if first <= e.day <= last]
+        for grain in Grain:
+            with store.engine.connect() as conn:
+                got = fq.queue_tallies(conn, first, last, grain, Dim.CLERK)
+            assert got == queue_tallies(inside, rated, grain, Dim.CLERK), (first, last, grain)
+    _rollups_are_the_days_summed(store, ("case_tally", "queue_tally", "queue_tally_hist"))
 
 
 def _random_hall(store: Store) -> None:
@@ -389,3 +463,18 @@ def test_windows_in_number_order_and_days_inside_the_span() -> None:
     assert [r.key for r in rows] == ["1", "2", "10", "甲"]
     # the week of 2025-12-29 inside the span: 01-01..03 off (元旦), 01-04 (Sun) worked
     assert rows[0].working_days == 1
+
+
+def test_a_span_is_read_as_whole_weeks_or_months_and_its_ragged_days() -> None:
+    d = date
+    got = fq.pieces(d(2026, 1, 1), d(2026, 12, 31), Grain.WEEK)
+    assert got == fq.Pieces(((d(2026, 1, 1), d(2026, 1, 4)), (d(2026, 12, 28), d(2026, 12, 31))),
+                            "w", d(2026, 1, 5), d(2026, 12, 21))  # fmt: skip
+    assert fq.pieces(d(2026, 3, 4), d(2026, 3, 6), Grain.WEEK) == fq.Pieces(
+        ((d(2026, 3, 4), d(2026, 3, 6)),))  # fmt: skip
+    assert fq.pieces(d(2026, 2, 11), d(2026, 10, 20), Grain.YEAR) == fq.Pieces(
+        ((d(2026, 2, 11), d(2026, 2, 28)), (d(2026, 10, 1), d(2026, 10, 20))),
+        "m", d(2026, 3, 1), d(2026, 9, 1))  # fmt: skip
+    assert fq.pieces(d(2026, 6, 1), d(2026, 8, 31), Grain.MONTH) == fq.Pieces(
+        (), "m", d(2026, 6, 1), d(2026, 8, 1))  # fmt: skip
+    assert fq.pieces(d(2026, 6, 1), d(2026, 8, 31), Grain.DAY).span is None

@@ -186,7 +186,7 @@ def test_the_county_refuses_what_a_workstation_cannot_claim(central: Central, ws
     assert _county(
         central.admin_url,
         "SELECT reason FROM yc.quarantine WHERE tbl = 'audit_entry'",
-    ) == [("所属的好差评/投诉记录在县中心不存在，或属于其他工作站",)]
+    ) == [("所属的好差评/投诉记录在县中心不存在，或属于其他中心",)]
     assert _county(central.admin_url, "SELECT broken_seq FROM yc.audit_chain") == [(None,)]
 
 
