@@ -29,8 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.audit import RECEIPT_ACTION, RECEIPT_ACTOR, append_audit
-from db.feedback_models import FOLLOW_UP_COLUMNS, FollowUpRow
-from db.feedback_repo import row_hash, row_values
+from db.feedback_models import FOLLOW_UP_COLUMNS, FollowUpRow, row_hash, row_values
 from db.models import SyncConflictRow, SyncOutboxRow
 from db.sync.outbox import enqueue
 
