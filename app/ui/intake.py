@@ -11,7 +11,6 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -46,6 +44,8 @@ from app.core.workdays import Due, WorkCalendar, limit_text
 from app.services.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
+from app.ui.item_search import search_splitter
+from app.ui.operator import Operator as Operator  # where it always was for callers
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -65,17 +65,6 @@ REFUSAL_REASONS = (
     "申请人隐瞒有关情况或者提供虚假材料",
 )
 DRAFT_DELAY_MS = 400
-
-
-@dataclass(frozen=True, slots=True)
-class Operator:
-    """Who is at the counter."""
-
-    login: str
-    name: str
-    window_no: str
-    on_behalf_of: str = ""
-    role: str = "clerk"  # the account's role (clerk / chief / manager)
 
 
 def _dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -345,7 +334,7 @@ class IntakePanel(QWidget):
         runner: TaskRunner,
         calendar: WorkCalendar,
         operator: Operator,
-        search: QWidget,
+        search: QWidget | None,
         parent: QWidget | None = None,
         pages: PageService | None = None,
         signature_pad: Any = None,
@@ -422,14 +411,13 @@ class IntakePanel(QWidget):
         self.page_stack = QStackedWidget(self)  # the one-item intake, or a bundle's
         self.page_stack.addWidget(work)
         self._work = work
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(search)
-        splitter.addWidget(self.page_stack)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        if search is None:  # the main window holds the search beside this panel
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(self.page_stack)
+        else:
+            layout.setContentsMargins(4, 4, 4, 4)
+            layout.addWidget(search_splitter(search, self.page_stack, self))
 
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)

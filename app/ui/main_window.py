@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -25,11 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.counter import CounterService
-
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.background import Lane
     from app.context import AppContext
+    from app.services.counter import CounterService
     from app.services.documents import DocumentService, PrintReport
     from app.services.feedback import FeedbackService
     from app.services.privacy import AccessLog
@@ -40,14 +46,15 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.feedback import FeedbackDesk
     from app.ui.figures import ManagerDesk
     from app.ui.guide_view import GuideView
+    from app.ui.intake import IntakePanel
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.supervision import HallSupervisionPanel
     from printing.documents import DocKind
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
-from app.ui.intake import IntakePanel, Operator
-from app.ui.item_search import ItemSearch
+from app.ui.item_search import ItemSearch, search_splitter
+from app.ui.operator import Operator
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
@@ -126,6 +133,8 @@ class TopBar(QWidget):
 class MainWindow(QMainWindow):
     # a sync with the county finished (emitted on the sync thread, handled on this one)
     synced = Signal()
+    # the intake beside the search is built (after the first paint, or at first use)
+    intake_ready = Signal()
 
     def __init__(
         self, context: AppContext, operator: Operator, parent: QWidget | None = None
@@ -139,31 +148,27 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self.show_message)
         self.synced.connect(self.reload_calendar)
-        self.service = CounterService(
-            context.store, context.calendar, context.centre, context.workstation, context.clock
-        )
+        self._service: CounterService | None = None
         self._documents: DocumentService | None = None
         self._access: AccessLog | None = None
         self._purge_lane: Lane | None = None
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
-        from app.services.page_images import PageService
-
-        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
-        pad = None
-        if settings.get("demo_clerks"):
-            from devices.signature import SimulatedSignaturePad
-
-            pad = SimulatedSignaturePad()
-        self.intake = IntakePanel(
-            self.service, self.runner, context.calendar, operator, self.search, self,
-            pages=PageService(context.store, context.clock, context.data_dir),
-            signature_pad=pad,
-        )  # fmt: skip
+        # The window shows with the item search alone (it takes keys at once); the
+        # intake beside it (situations, applicant, checklist, capture) and its modules
+        # are built right after the first paint, or at first use if that is sooner.
+        self.intake_page = QWidget(self)
+        page_layout = QVBoxLayout(self.intake_page)
+        page_layout.setContentsMargins(4, 4, 4, 4)
+        self._intake_slot = QWidget(self.intake_page)
+        self._intake_splitter = search_splitter(self.search, self._intake_slot, self.intake_page)
+        page_layout.addWidget(self._intake_splitter)
+        self._intake: IntakePanel | None = None
+        self._intake_due = False
 
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
+        self.tabs.addTab(self.intake_page, self.tr("受理 (Ctrl+1)"))
         # built when first opened: it needs the ORM, which loads after the window is up
         self.cases_page = QWidget(self)
         QVBoxLayout(self.cases_page).setContentsMargins(0, 0, 0, 0)
@@ -234,9 +239,6 @@ class MainWindow(QMainWindow):
 
         self.search.chosen.connect(self._item_chosen)
         self.search.bundle_chosen.connect(self._bundle_chosen)
-        self.intake.message.connect(self.show_message)
-        self.intake.saved.connect(self._case_saved)
-        self.intake.application_saved.connect(self._application_saved)
         self.queue_dock: QDockWidget | None = None
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
@@ -249,6 +251,66 @@ class MainWindow(QMainWindow):
         self.update_top()
         self._shown = False
         self._restore_geometry()
+
+    @property
+    def service(self) -> CounterService:
+        """The counter's service, made with the intake (not on the way to the window)."""
+        if self._service is None:
+            from app.services.counter import CounterService
+
+            ctx = self.context
+            self._service = CounterService(
+                ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock
+            )
+        return self._service
+
+    @property
+    def intake(self) -> IntakePanel:
+        """The intake beside the item search: built after the window's first paint
+        (``paintEvent``), or here when something needs it before then."""
+        if self._intake is None:
+            self._intake = self._build_intake()
+        return self._intake
+
+    @property
+    def intake_built(self) -> bool:
+        return self._intake is not None
+
+    def _build_intake(self) -> IntakePanel:
+        from app.services.page_images import PageService
+        from app.ui.intake import IntakePanel
+
+        ctx = self.context
+        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
+        pad = None
+        if ctx.settings.get("demo_clerks"):
+            from devices.signature import SimulatedSignaturePad
+
+            pad = SimulatedSignaturePad()
+        # the search keeps the keyboard: nothing typed meanwhile is lost (events wait
+        # in the queue while this runs, and go to the same field afterwards)
+        intake = IntakePanel(
+            self.service, self.runner, ctx.calendar, self.operator, None, self.intake_page,
+            pages=PageService(ctx.store, ctx.clock, ctx.data_dir),
+            signature_pad=pad,
+        )  # fmt: skip
+        intake.access = self._access
+        intake.message.connect(self.show_message)
+        intake.saved.connect(self._case_saved)
+        intake.application_saved.connect(self._application_saved)
+        slot = self._intake_splitter.replaceWidget(1, intake)
+        if slot is not None:
+            slot.deleteLater()
+        self._intake_splitter.setSizes([300, 1000])
+        self._intake = intake
+        self.intake_ready.emit()
+        return intake
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._intake is None and not self._intake_due:
+            self._intake_due = True  # the window is on screen: the intake comes next
+            QTimer.singleShot(0, lambda: self.intake)
 
     @property
     def supervision(self) -> SupervisionService:
@@ -898,9 +960,11 @@ class MainWindow(QMainWindow):
     def calendar_changed(self, calendar: WorkCalendar) -> None:
         """An official year arrived: count with it from now on (the deadline lights
         of the case list too)."""
-        self.context.calendar = calendar
-        self.service.calendar = calendar
-        self.intake.calendar = calendar
+        self.context.calendar = calendar  # an intake built later takes it from here
+        if self._service is not None:
+            self._service.calendar = calendar
+        if self._intake is not None:
+            self._intake.calendar = calendar
         if self._supervision is not None:
             self._supervision.set_calendar(calendar)
         if self._case_list is not None:
@@ -911,11 +975,11 @@ class MainWindow(QMainWindow):
             self._feedback.set_calendar(calendar)
 
     def _focus_search(self) -> None:
-        self.tabs.setCurrentWidget(self.intake)
+        self.tabs.setCurrentWidget(self.intake_page)
         self.search.focus()
 
     def _find_returning(self) -> None:
-        self.tabs.setCurrentWidget(self.intake)
+        self.tabs.setCurrentWidget(self.intake_page)
         self.intake.find_returning()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -1283,8 +1347,8 @@ class MainWindow(QMainWindow):
             self.bridge.close()
         if self.id_reader is not None:
             self.id_reader.close()
-        if self.intake.capture is not None:
-            self.intake.capture.close_camera()
+        if self._intake is not None and self._intake.capture is not None:
+            self._intake.capture.close_camera()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
