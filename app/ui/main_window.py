@@ -9,14 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
     QKeySequence,
-    QPaintEvent,
     QShowEvent,
+    QWindow,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,6 +61,7 @@ log = logging.getLogger("yichuang.ui")
 
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
 QUEUE_DOCK_WIDTH = 250
+INTAKE_AT_LATEST_MS = 1500  # after the window shows, if it never gets on screen (minimised)
 LAPSE_INTERVAL_MS = 15 * 60 * 1000  # how often lapsed 容缺 supplies and 补正 notices are looked for
 
 
@@ -157,7 +158,7 @@ class MainWindow(QMainWindow):
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
         # The window shows with the item search alone (it takes keys at once); the
         # intake beside it (situations, applicant, checklist, capture) and its modules
-        # are built right after the first paint, or at first use if that is sooner.
+        # are built once the window is on screen, or at first use if that is sooner.
         self.intake_page = QWidget(self)
         page_layout = QVBoxLayout(self.intake_page)
         page_layout.setContentsMargins(4, 4, 4, 4)
@@ -266,8 +267,8 @@ class MainWindow(QMainWindow):
 
     @property
     def intake(self) -> IntakePanel:
-        """The intake beside the item search: built after the window's first paint
-        (``paintEvent``), or here when something needs it before then."""
+        """The intake beside the item search: built once the window is on screen (its
+        first expose), or here when something needs it before then."""
         if self._intake is None:
             self._intake = self._build_intake()
         return self._intake
@@ -306,10 +307,28 @@ class MainWindow(QMainWindow):
         self.intake_ready.emit()
         return intake
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
+    def _intake_after_exposed(self) -> None:
+        """Build the intake once the window is on screen: after Qt has handled the
+        window's first expose (painted and flushed it), or after a moment at most."""
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self)
+        QTimer.singleShot(INTAKE_AT_LATEST_MS, self._intake_next)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Expose
+            and isinstance(watched, QWindow)
+            and watched is self.windowHandle()
+            and watched.isExposed()
+        ):
+            watched.removeEventFilter(self)
+            self._intake_next()  # runs after this expose is painted and on screen
+        return super().eventFilter(watched, event)
+
+    def _intake_next(self) -> None:
         if self._intake is None and not self._intake_due:
-            self._intake_due = True  # the window is on screen: the intake comes next
+            self._intake_due = True
             QTimer.singleShot(0, lambda: self.intake)
 
     @property
@@ -987,6 +1006,7 @@ class MainWindow(QMainWindow):
         if not self._shown:
             self._shown = True
             self.search.focus()
+            self._intake_after_exposed()
 
     def _clear_intake(self) -> None:
         self.intake.clear()
