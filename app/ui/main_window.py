@@ -62,7 +62,19 @@ log = logging.getLogger("yichuang.ui")
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
 QUEUE_DOCK_WIDTH = 250
 INTAKE_AT_LATEST_MS = 1500  # after the window shows, if it never gets on screen (minimised)
-LAPSE_INTERVAL_MS = 15 * 60 * 1000  # how often lapsed 容缺 supplies and 补正 notices are looked for
+LAPSE_INTERVAL_MS = 15 * 60 * 1000
+SEARCH_WIDTH_KEY = "main/search_width"
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return (
+        number if 0 < number < 2000 else None
+    )  # how often lapsed 容缺 supplies and 补正 notices are looked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +177,11 @@ class MainWindow(QMainWindow):
         self._intake_slot = QWidget(self.intake_page)
         self._intake_splitter = search_splitter(self.search, self._intake_slot, self.intake_page)
         page_layout.addWidget(self._intake_splitter)
+        # the search as wide as the intake left it at the last close, so that it does
+        # not narrow when the intake comes (the intake's least width decides it)
+        self._search_width = _int_or_none(QSettings().value(SEARCH_WIDTH_KEY))
+        if self._search_width:
+            self.search.setFixedWidth(self._search_width)
         self._intake: IntakePanel | None = None
         self._intake_due = False
 
@@ -302,7 +319,13 @@ class MainWindow(QMainWindow):
         slot = self._intake_splitter.replaceWidget(1, intake)
         if slot is not None:
             slot.deleteLater()
-        self._intake_splitter.setSizes([300, 1000])
+        if self._search_width:  # free again, at the width it was shown with
+            self.search.setMinimumWidth(0)
+            self.search.setMaximumWidth(QWIDGETSIZE_MAX)
+            rest = max(1, self._intake_splitter.width() - self._search_width)
+            self._intake_splitter.setSizes([self._search_width, rest])
+        else:
+            self._intake_splitter.setSizes([300, 1000])
         self._intake = intake
         self.intake_ready.emit()
         return intake
@@ -1380,6 +1403,8 @@ class MainWindow(QMainWindow):
         if self._queue_service is not None:
             self._queue_service.close()
         QSettings().setValue("main/geometry", self.saveGeometry())
+        if self._intake is not None:
+            QSettings().setValue(SEARCH_WIDTH_KEY, self.search.width())
         try:
             self.context.settings.save()
         except OSError as exc:

@@ -20,7 +20,7 @@ from app.context import AppContext, open_context
 from app.quick_start import quick_context
 from app.ui.main_window import MainWindow
 from db.clerk_repo import ensure_demo_clerks
-from tests.app.conftest import CLERK, show_window
+from tests.app.conftest import CLERK, flush_ui, show_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +149,32 @@ def test_the_daily_start_loads_no_deferred_module_before_the_window(tmp_path: Pa
     assert not before & set(DEFERRED), sorted(before & set(DEFERRED))
     # and the intake still comes, after the window
     assert built > ready and "app.ui.intake" in after
+
+
+def test_the_search_keeps_its_width_when_the_intake_comes(
+    qtbot: QtBot, quick: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the window's least size with the queue dock, the intake's least width
+    narrows the search; from the second start on, the search is shown at the width
+    it had at the last close, and the intake arriving does not move it."""
+    shown: list[int] = []
+    build = MainWindow._build_intake
+
+    def measured(self: MainWindow):  # type: ignore[no-untyped-def]
+        shown.append(self.search.width())  # as the clerk saw it until now
+        return build(self)
+
+    monkeypatch.setattr(MainWindow, "_build_intake", measured)
+    quick.settings.set("queue_panel", True)
+    widths = []
+    for _ in range(2):  # the first start of a workstation, then the next
+        window = MainWindow(quick, CLERK)
+        window.resize(1280, 700)
+        show_window(qtbot, window)
+        qtbot.waitUntil(lambda w=window: w.intake_built and w.intake.isVisible())
+        flush_ui(qtbot)
+        widths.append(window.search.width())
+        window.runner.shutdown()
+        window.close()
+    assert abs(widths[0] - widths[1]) <= 2, widths
+    assert abs(shown[1] - widths[1]) <= 2, (shown, widths)  # no jump at the second start
