@@ -330,6 +330,20 @@ class MainWindow(QMainWindow):
         self.intake_ready.emit()
         return intake
 
+    def after_intake(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the intake is built (now, if it is): the start-up work
+        that waits for the store comes after it, so that the window shows and the
+        intake follows without sharing the interpreter with the store opening."""
+        if self._intake is not None:
+            then()
+            return
+
+        def once() -> None:
+            self.intake_ready.disconnect(once)
+            then()
+
+        self.intake_ready.connect(once)
+
     def _intake_after_exposed(self) -> None:
         """Build the intake once the window is on screen: after Qt has handled the
         window's first expose (painted and flushed it), or after a moment at most."""
