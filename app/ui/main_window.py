@@ -64,6 +64,7 @@ QUEUE_DOCK_WIDTH = 250
 INTAKE_AT_LATEST_MS = 1500  # after the window shows, if it never gets on screen (minimised)
 LAPSE_INTERVAL_MS = 15 * 60 * 1000
 SEARCH_WIDTH_KEY = "main/search_width"
+SEARCH_WIDTH = 300  # the item search's width at a workstation's first start
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
 
 
@@ -319,13 +320,16 @@ class MainWindow(QMainWindow):
         slot = self._intake_splitter.replaceWidget(1, intake)
         if slot is not None:
             slot.deleteLater()
+        # the intake takes the slot's place and size (sizes given to a splitter already
+        # laid out are shares of its width, not pixels: the search would narrow)
         if self._search_width:  # free again, at the width it was shown with
             self.search.setMinimumWidth(0)
             self.search.setMaximumWidth(QWIDGETSIZE_MAX)
-            rest = max(1, self._intake_splitter.width() - self._search_width)
-            self._intake_splitter.setSizes([self._search_width, rest])
-        else:
-            self._intake_splitter.setSizes([300, 1000])
+        self._intake_splitter.setStretchFactor(1, 4)  # the slot's, now the intake's
+        width = self._search_width or SEARCH_WIDTH
+        total = sum(self._intake_splitter.sizes())
+        if total > width:  # in pixels: the intake takes the rest, and any growth
+            self._intake_splitter.setSizes([width, total - width])
         self._intake = intake
         self.intake_ready.emit()
         return intake
