@@ -18,7 +18,7 @@ numbers or phones; and as a second line of defence every record passes
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import re
 from pathlib import Path
 
@@ -55,6 +55,50 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RotatingFile(logging.FileHandler):
+    """The log file, rotated as ``logging.handlers.RotatingFileHandler`` does: before
+    a record that would take it to ``maxBytes``, ``yichuang.log`` becomes
+    ``yichuang.log.1`` (``.1`` becomes ``.2`` …, the oldest beyond ``backupCount``
+    goes). Written here because ``logging.handlers`` brings socket, pickle and queue
+    with it: about ten milliseconds of every start, for one class."""
+
+    def __init__(self, path: Path, *, maxBytes: int, backupCount: int) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.maxBytes = maxBytes
+        self.backupCount = backupCount
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._full_with(record):
+                self._rotate()
+        except Exception:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _full_with(self, record: logging.LogRecord) -> bool:
+        if self.maxBytes <= 0:
+            return False
+        if self.stream is None:
+            self.stream = self._open()
+        size = self.stream.seek(0, 2)
+        return bool(size) and size + len(self.format(record).encode("utf-8")) + 1 >= self.maxBytes
+
+    def _rotate(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None  # reopened by emit (delay)
+        base = self.baseFilename
+        for n in range(self.backupCount - 1, 0, -1):
+            older = f"{base}.{n}"
+            if os.path.exists(older):
+                os.replace(older, f"{base}.{n + 1}")
+        if self.backupCount > 0 and os.path.exists(base):
+            os.replace(base, f"{base}.1")
+        elif os.path.exists(base):
+            os.remove(base)
+
+
 _installed: list[logging.Handler] = []
 
 
@@ -79,9 +123,7 @@ def configure_logging(data_dir: Path | None, *, level: int = logging.INFO) -> Pa
             folder = log_dir(data_dir)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / LOG_FILE
-            handler: logging.Handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-            )
+            handler: logging.Handler = RotatingFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS)
         except OSError as exc:
             logging.getLogger("yichuang.app").warning("no log file in %s: %s", data_dir, exc)
             path = None

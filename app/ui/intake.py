@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -46,6 +45,8 @@ from app.core.workdays import Due, WorkCalendar, limit_text
 from app.services.counter import CounterService, ReturningStart, outcome_from_json, outcome_to_json
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
+from app.ui.item_search import search_splitter
+from app.ui.operator import Operator as Operator  # where it always was for callers
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -334,7 +335,7 @@ class IntakePanel(QWidget):
         runner: TaskRunner,
         calendar: WorkCalendar,
         operator: Operator,
-        search: QWidget,
+        search: QWidget | None,
         parent: QWidget | None = None,
         pages: PageService | None = None,
         signature_pad: Any = None,
@@ -411,14 +412,13 @@ class IntakePanel(QWidget):
         self.page_stack = QStackedWidget(self)  # the one-item intake, or a bundle's
         self.page_stack.addWidget(work)
         self._work = work
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(search)
-        splitter.addWidget(self.page_stack)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        if search is None:  # the main window holds the search beside this panel
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(self.page_stack)
+        else:
+            layout.setContentsMargins(4, 4, 4, 4)
+            layout.addWidget(search_splitter(search, self.page_stack, self))
 
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)

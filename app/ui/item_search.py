@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -245,3 +246,14 @@ class ItemSearch(QWidget):
 def _is_bundle(key: object) -> bool:
     """A bundle's (一件事) entry in the index."""
     return isinstance(key, BundleKey)
+
+
+def search_splitter(search: QWidget, page: QWidget, parent: QWidget) -> QSplitter:
+    """The item search on the left of the intake's page (the counter window puts it
+    there before the intake is built, app/ui/main_window.py)."""
+    splitter = QSplitter(Qt.Orientation.Horizontal, parent)
+    splitter.addWidget(search)
+    splitter.addWidget(page)
+    splitter.setStretchFactor(1, 4)
+    splitter.setSizes([300, 1000])
+    return splitter

@@ -9,8 +9,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QShowEvent,
+    QWindow,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -25,11 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.counter import CounterService
-
 if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-up
     from app.background import Lane
     from app.context import AppContext
+    from app.services.counter import CounterService
     from app.services.documents import DocumentService, PrintReport
     from app.services.feedback import FeedbackService
     from app.services.privacy import AccessLog
@@ -40,21 +46,36 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.feedback import FeedbackDesk
     from app.ui.figures import ManagerDesk
     from app.ui.guide_view import GuideView
+    from app.ui.intake import IntakePanel
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.supervision import HallSupervisionPanel
     from printing.documents import DocKind
 from app.core.accounts import MANAGER_ROLES
 from app.core.workdays import WorkCalendar
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
-from app.ui.intake import IntakePanel, Operator
-from app.ui.item_search import ItemSearch
+from app.ui.item_search import ItemSearch, search_splitter
+from app.ui.operator import Operator
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
 
 MIN_WIDTH, MIN_HEIGHT = 1280, 700  # fits 1366×768 counter screens with the taskbar
 QUEUE_DOCK_WIDTH = 250
-LAPSE_INTERVAL_MS = 15 * 60 * 1000  # how often lapsed 容缺 supplies and 补正 notices are looked for
+INTAKE_AT_LATEST_MS = 1500  # after the window shows, if it never gets on screen (minimised)
+LAPSE_INTERVAL_MS = 15 * 60 * 1000
+SEARCH_WIDTH_KEY = "main/search_width"
+SEARCH_WIDTH = 300  # the item search's width at a workstation's first start
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return (
+        number if 0 < number < 2000 else None
+    )  # how often lapsed 容缺 supplies and 补正 notices are looked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +147,8 @@ class TopBar(QWidget):
 class MainWindow(QMainWindow):
     # a sync with the county finished (emitted on the sync thread, handled on this one)
     synced = Signal()
+    # the intake beside the search is built (after the first paint, or at first use)
+    intake_ready = Signal()
 
     def __init__(
         self, context: AppContext, operator: Operator, parent: QWidget | None = None
@@ -139,31 +162,32 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.failed.connect(self.show_message)
         self.synced.connect(self.reload_calendar)
-        self.service = CounterService(
-            context.store, context.calendar, context.centre, context.workstation, context.clock
-        )
+        self._service: CounterService | None = None
         self._documents: DocumentService | None = None
         self._access: AccessLog | None = None
         self._purge_lane: Lane | None = None
 
         self.top = TopBar(self)
         self.search = ItemSearch(context.item_index, lambda: settings.get("recent_items"))
-        from app.services.page_images import PageService
-
-        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
-        pad = None
-        if settings.get("demo_clerks"):
-            from devices.signature import SimulatedSignaturePad
-
-            pad = SimulatedSignaturePad()
-        self.intake = IntakePanel(
-            self.service, self.runner, context.calendar, operator, self.search, self,
-            pages=PageService(context.store, context.clock, context.data_dir),
-            signature_pad=pad,
-        )  # fmt: skip
+        # The window shows with the item search alone (it takes keys at once); the
+        # intake beside it (situations, applicant, checklist, capture) and its modules
+        # are built once the window is on screen, or at first use if that is sooner.
+        self.intake_page = QWidget(self)
+        page_layout = QVBoxLayout(self.intake_page)
+        page_layout.setContentsMargins(4, 4, 4, 4)
+        self._intake_slot = QWidget(self.intake_page)
+        self._intake_splitter = search_splitter(self.search, self._intake_slot, self.intake_page)
+        page_layout.addWidget(self._intake_splitter)
+        # the search as wide as the intake left it at the last close, so that it does
+        # not narrow when the intake comes (the intake's least width decides it)
+        self._search_width = _int_or_none(QSettings().value(SEARCH_WIDTH_KEY))
+        if self._search_width:
+            self.search.setFixedWidth(self._search_width)
+        self._intake: IntakePanel | None = None
+        self._intake_due = False
 
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.intake, self.tr("受理 (Ctrl+1)"))
+        self.tabs.addTab(self.intake_page, self.tr("受理 (Ctrl+1)"))
         # built when first opened: it needs the ORM, which loads after the window is up
         self.cases_page = QWidget(self)
         QVBoxLayout(self.cases_page).setContentsMargins(0, 0, 0, 0)
@@ -234,9 +258,6 @@ class MainWindow(QMainWindow):
 
         self.search.chosen.connect(self._item_chosen)
         self.search.bundle_chosen.connect(self._bundle_chosen)
-        self.intake.message.connect(self.show_message)
-        self.intake.saved.connect(self._case_saved)
-        self.intake.application_saved.connect(self._application_saved)
         self.queue_dock: QDockWidget | None = None
         self.queue_panel: QueuePanel | None = None
         self._queue_error: str | None = None
@@ -251,6 +272,107 @@ class MainWindow(QMainWindow):
         self.update_top()
         self._shown = False
         self._restore_geometry()
+
+    @property
+    def service(self) -> CounterService:
+        """The counter's service, made with the intake (not on the way to the window)."""
+        if self._service is None:
+            from app.services.counter import CounterService
+
+            ctx = self.context
+            self._service = CounterService(
+                ctx.store, ctx.calendar, ctx.centre, ctx.workstation, ctx.clock
+            )
+        return self._service
+
+    @property
+    def intake(self) -> IntakePanel:
+        """The intake beside the item search: built once the window is on screen (its
+        first expose), or here when something needs it before then."""
+        if self._intake is None:
+            self._intake = self._build_intake()
+        return self._intake
+
+    @property
+    def intake_built(self) -> bool:
+        return self._intake is not None
+
+    def _build_intake(self) -> IntakePanel:
+        from app.services.page_images import PageService
+        from app.ui.intake import IntakePanel
+
+        ctx = self.context
+        # the demo hall's counters sign on a simulated pad; a real pad's adapter goes here
+        pad = None
+        if ctx.settings.get("demo_clerks"):
+            from devices.signature import SimulatedSignaturePad
+
+            pad = SimulatedSignaturePad()
+        # the search keeps the keyboard: nothing typed meanwhile is lost (events wait
+        # in the queue while this runs, and go to the same field afterwards)
+        intake = IntakePanel(
+            self.service, self.runner, ctx.calendar, self.operator, None, self.intake_page,
+            pages=PageService(ctx.store, ctx.clock, ctx.data_dir),
+            signature_pad=pad,
+        )  # fmt: skip
+        intake.access = self._access
+        intake.message.connect(self.show_message)
+        intake.saved.connect(self._case_saved)
+        intake.application_saved.connect(self._application_saved)
+        slot = self._intake_splitter.replaceWidget(1, intake)
+        if slot is not None:
+            slot.deleteLater()
+        # the intake takes the slot's place and size (sizes given to a splitter already
+        # laid out are shares of its width, not pixels: the search would narrow)
+        if self._search_width:  # free again, at the width it was shown with
+            self.search.setMinimumWidth(0)
+            self.search.setMaximumWidth(QWIDGETSIZE_MAX)
+        self._intake_splitter.setStretchFactor(1, 4)  # the slot's, now the intake's
+        width = self._search_width or SEARCH_WIDTH
+        total = sum(self._intake_splitter.sizes())
+        if total > width:  # in pixels: the intake takes the rest, and any growth
+            self._intake_splitter.setSizes([width, total - width])
+        self._intake = intake
+        self.intake_ready.emit()
+        return intake
+
+    def after_intake(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the intake is built (now, if it is): the start-up work
+        that waits for the store comes after it, so that the window shows and the
+        intake follows without sharing the interpreter with the store opening."""
+        if self._intake is not None:
+            then()
+            return
+
+        def once() -> None:
+            self.intake_ready.disconnect(once)
+            then()
+
+        self.intake_ready.connect(once)
+
+    def _intake_after_exposed(self) -> None:
+        """Build the intake once the window is on screen: after Qt has handled the
+        window's first expose (painted and flushed it), or after a moment at most."""
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self)
+        QTimer.singleShot(INTAKE_AT_LATEST_MS, self._intake_next)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Expose
+            and isinstance(watched, QWindow)
+            and watched is self.windowHandle()
+            and watched.isExposed()
+        ):
+            watched.removeEventFilter(self)
+            self._intake_next()  # runs after this expose is painted and on screen
+        return super().eventFilter(watched, event)
+
+    def _intake_next(self) -> None:
+        if self._intake is None and not self._intake_due:
+            self._intake_due = True
+            QTimer.singleShot(0, lambda: self.intake)
 
     @property
     def supervision(self) -> SupervisionService:
@@ -929,9 +1051,11 @@ class MainWindow(QMainWindow):
     def calendar_changed(self, calendar: WorkCalendar) -> None:
         """An official year arrived: count with it from now on (the deadline lights
         of the case list too)."""
-        self.context.calendar = calendar
-        self.service.calendar = calendar
-        self.intake.calendar = calendar
+        self.context.calendar = calendar  # an intake built later takes it from here
+        if self._service is not None:
+            self._service.calendar = calendar
+        if self._intake is not None:
+            self._intake.calendar = calendar
         if self._supervision is not None:
             self._supervision.set_calendar(calendar)
         if self._case_list is not None:
@@ -942,11 +1066,11 @@ class MainWindow(QMainWindow):
             self._feedback.set_calendar(calendar)
 
     def _focus_search(self) -> None:
-        self.tabs.setCurrentWidget(self.intake)
+        self.tabs.setCurrentWidget(self.intake_page)
         self.search.focus()
 
     def _find_returning(self) -> None:
-        self.tabs.setCurrentWidget(self.intake)
+        self.tabs.setCurrentWidget(self.intake_page)
         self.intake.find_returning()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -954,6 +1078,7 @@ class MainWindow(QMainWindow):
         if not self._shown:
             self._shown = True
             self.search.focus()
+            self._intake_after_exposed()
 
     def _clear_intake(self) -> None:
         self.intake.clear()
@@ -1314,8 +1439,8 @@ class MainWindow(QMainWindow):
             self.bridge.close()
         if self.id_reader is not None:
             self.id_reader.close()
-        if self.intake.capture is not None:
-            self.intake.capture.close_camera()
+        if self._intake is not None and self._intake.capture is not None:
+            self._intake.capture.close_camera()
         if self.runner.pending:
             self.show_message(self.tr("正在保存，请稍候……"))
         self.runner.shutdown()
@@ -1327,6 +1452,8 @@ class MainWindow(QMainWindow):
         if self._queue_service is not None:
             self._queue_service.close()
         QSettings().setValue("main/geometry", self.saveGeometry())
+        if self._intake is not None:
+            QSettings().setValue(SEARCH_WIDTH_KEY, self.search.width())
         try:
             self.context.settings.save()
         except OSError as exc:

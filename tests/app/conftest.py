@@ -110,6 +110,9 @@ def show_window(qtbot: QtBot, win: MainWindow) -> MainWindow:
     win.activateWindow()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    # the window a moment after it showed: with the intake beside the search (built
+    # once the window is on screen), which decides how wide the search is
+    qtbot.waitUntil(lambda: win.intake_built)
     return win
 
 

@@ -105,7 +105,7 @@ def test_escape_closes_the_list_without_opening_anything(
         qtbot.waitUntil(lambda: isinstance(modal(), ClerkDueDialog))
         keyboard.press(Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: modal() is None)
-        assert win.tabs.currentWidget() is win.intake
+        assert win.tabs.currentWidget() is win.intake_page  # the intake's tab
     finally:
         win.runner.shutdown()
 
