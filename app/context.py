@@ -124,7 +124,7 @@ def with_pulled_calendar(calendar: WorkCalendar, docs: list[tuple[object, str]])
 
 
 def demo_readings() -> Callable[[str], Readings]:
-    """The pinyin of the demo items, computed when the catalogue was built (any name
+    """The pinyin of the demo items and bundles, computed when the catalogue was built (any name
     not in the file is computed now)."""
     import json
 
@@ -149,9 +149,10 @@ def ensure_demo_catalogue(context: AppContext) -> int:
     parsed = read_catalog(resource(DEMO_CATALOG))
     if not parsed.ok:  # a broken build, not a user error
         raise RuntimeError("demo catalogue invalid: " + "; ".join(map(str, parsed.problems)))
+    readings_of = demo_readings()
     with context.store.session() as s, s.begin():
-        import_items(s, parsed.items, source="demo-catalog.xlsx", readings_of=demo_readings())
-        import_bundles(s, parsed.bundles, source="demo-catalog.xlsx")
+        import_items(s, parsed.items, source="demo-catalog.xlsx", readings_of=readings_of)
+        import_bundles(s, parsed.bundles, source="demo-catalog.xlsx", readings_of=readings_of)
     context.catalogue_changed()
     log.info("demo catalogue loaded: %d items", len(parsed.items))
     return len(parsed.items)

@@ -2096,9 +2096,10 @@ def main(argv: list[str]) -> int:
     build(ITEMS, path)
     materials = sum(len(item.materials) for item in ITEMS)
     print(f"wrote {path}: {len(ITEMS)} items, {materials} materials, {len(BUNDLES)} bundles")
-    # the items' pinyin, so a new workstation's first start need not load pypinyin
+    # the items' and bundles' pinyin, so a new workstation's first start need not load
+    # pypinyin
     readings = path.with_suffix(".readings.json")
-    table = readings_table(item.name for item in ITEMS)
+    table = readings_table([*(item.name for item in ITEMS), *(b.name for b in BUNDLES)])
     readings.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {readings}")
     return 0

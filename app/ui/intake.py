@@ -46,7 +46,6 @@ from app.services.counter import CounterService, ReturningStart, outcome_from_js
 from app.ui.checklist import ChecklistModel, ChecklistView
 from app.ui.intake_forms import ApplicantForm, SituationForm
 from app.ui.item_search import search_splitter
-from app.ui.operator import Operator as Operator  # where it always was for callers
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.context import AppContext
-    from app.core.accounts import Clerk, Seat
+    from app.core.accounts import Clerk, Operator, Seat
     from app.services.clerks import ClerkService
-    from app.ui.operator import Operator
 
 log = logging.getLogger("yichuang.ui")
 
@@ -140,7 +139,7 @@ def _sign_in(
     """The sign-in dialog; ``--as LOGIN[@WINDOW]`` skips it for the non-interactive
     uses only (screenshots, start-up benchmark), which quit as soon as the window is up.
     clerks: the accounts read by the quick start (None: read them from the store)."""
-    from app.ui.operator import Operator
+    from app.core.accounts import Operator
 
     accounts = _accounts(context)
     if clerks is None:  # a standalone workstation gets the demo accounts, else the county's
@@ -193,7 +192,7 @@ def _accounts(context: AppContext) -> ClerkService:
 
 
 def _signed_in(seat: Seat) -> SignedIn:
-    from app.ui.operator import Operator
+    from app.core.accounts import Operator
 
     behalf = f"{seat.on_behalf_of_name}（{seat.on_behalf_of}）" if seat.on_behalf_of else ""
     return SignedIn(

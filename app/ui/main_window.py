@@ -50,11 +50,10 @@ if TYPE_CHECKING:  # reportlab takes a third of a second to load: not at start-u
     from app.ui.queue.counter_panel import QueuePanel
     from app.ui.supervision import HallSupervisionPanel
     from printing.documents import DocKind
-from app.core.accounts import MANAGER_ROLES
+from app.core.accounts import MANAGER_ROLES, Operator
 from app.core.workdays import WorkCalendar
 from app.ui.fonts import BASE_POINT_SIZE, LARGE_POINT_SIZE
 from app.ui.item_search import ItemSearch, search_splitter
-from app.ui.operator import Operator
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger("yichuang.ui")
