@@ -16,6 +16,7 @@ from app.core.application import Standing
 from app.core.bundles import Bundle, BundleItem
 from app.core.check import Decision
 from app.core.clock import FixedClock
+from app.core.figures import Grain
 from app.core.items import Item
 from app.core.lifecycle import BLOCKED_ACTION, RELEASE_ACTION, Outcome, State, StepRefused
 from app.core.paths import resource
@@ -25,7 +26,7 @@ from app.services.applications import ApplicationService
 from app.services.lifecycle import LifecycleService
 from app.services.supervision import SupervisionService
 from db.catalog_repo import current_version, import_bundles, import_items
-from db.figures_query import open_past_date
+from db.figures_query import open_past_date_groups
 from db.models import AuditRow, CaseRow, SyncOutboxRow
 from db.store import Store
 from tests.db.applications import NOW, bundle_items, mixed_application, received
@@ -92,7 +93,8 @@ def _watched(store: Store, today: date) -> tuple[int, int, set[str]]:
     lit = sup.hall(HallFilter(Scope.LIT), GroupBy.WINDOW).total
     statutory = sup.hall(HallFilter(Scope.STATUTORY), GroupBy.WINDOW).total
     with store.session() as s:
-        late = {str(f.item_code) for f in open_past_date(s, today)}
+        groups = open_past_date_groups(s, date(2000, 1, 1), today, Grain.YEAR, today)
+    late = {key[3] for key, n_late, n_statutory in groups if n_late or n_statutory}
     return lit, statutory, late
 
 

@@ -18,10 +18,10 @@ from app.core.accounts import Clerk
 from app.core.clock import FixedClock
 from app.core.feedback import Channel, Complaint, Kind
 from app.services.feedback import FeedbackService
+from db.audit import follow_up_break
 from db.central.admin import libpq_url
 from db.clerk_repo import add_clerk
 from db.feedback_models import FollowUpRow
-from db.feedback_repo import follow_up_break
 from db.models import ClerkRow, SyncConflictRow
 from db.store import Store
 from db.sync import state
