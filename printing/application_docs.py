@@ -10,6 +10,7 @@ printing/documents.py: plain data in, PDF bytes out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -154,6 +155,27 @@ def _deferred_of(accepted: tuple[CaseDoc, ...]) -> list[tuple[CaseDoc, str, date
     return found
 
 
+def _how_worked(accepted: tuple[CaseDoc, ...]) -> str:
+    """How the accepted items are worked, after "决定予以受理": side by side, each by
+    its promised date; or — 串联 — which begin now and which once earlier items are
+    办结 (their dates are not known yet)."""
+    waiting: dict[tuple[str, ...], list[str]] = {}
+    for case in accepted:
+        if case.waits_for:
+            waiting.setdefault(case.waits_for, []).append(case.item_name)
+    if not waiting:
+        return "，由各实施部门并联办理，各自按承诺日期办结；全部办结后可一并领取结果。"
+
+    def quoted(names: Sequence[str]) -> str:
+        return "、".join(f"“{name}”" for name in names)
+
+    now = [c.item_name for c in accepted if not c.waits_for]
+    parts = [f"{quoted(now)}自即日起办理"] if now else []
+    parts += [f"{quoted(names)}在{quoted(earlier)}办结后开始办理"
+              for earlier, names in waiting.items()]  # fmt: skip
+    return "：" + "；".join(parts) + "；各事项按下表所列期限办结，全部办结后可一并领取结果。"
+
+
 def _status_words(case: CaseDoc) -> str:
     if case.decision is Decision.CORRECTION:
         return "须补正后受理（见一次性告知书）"
@@ -179,8 +201,8 @@ def render_application_receipt(
     others = [c for c in doc.cases if c.decision not in _ACCEPTED]
     lead = (
         f"您于{fmt_date(doc.accepted_at.date())}申请办理的“{doc.bundle_name}”"
-        f"（共{len(doc.cases)}个事项），经审查，下列{len(accepted)}个事项决定予以受理，"
-        "由各实施部门并联办理，各自按承诺日期办结；全部办结后可一并领取结果。"
+        f"（共{len(doc.cases)}个事项），经审查，下列{len(accepted)}个事项决定予以受理"
+        f"{_how_worked(accepted)}"
     )
     story += [
         w.p(_salutation(a), "申请人姓名"),
@@ -365,7 +387,7 @@ def _application_roll_story(
             )
     story += [
         Spacer(1, 1.5 * mm),
-        w.p(_roll_closing(accepted), style=s.small),
+        w.p("全部事项办结后，可一并领取结果。", style=s.small),
         w.p(f"咨询电话：{hall.phone}", "电话", s.small),
         w.p(f"监督电话：{hall.supervision_phone}", "电话", s.small),
     ]
@@ -374,10 +396,6 @@ def _application_roll_story(
     story += [w.p("请妥善保管本回执，凭各事项受理编号查询进度、领取结果。", style=s.small)]
     story += d.footnote()
     return story
-
-
-def _roll_closing(accepted: tuple[CaseDoc, ...]) -> str:
-    return "全部事项办结后，可一并领取结果。"
 
 
 # ---------------------------------------------------------------- 联办一次性告知书
