@@ -164,3 +164,9 @@ def test_the_roll_goes_to_the_receipt_printer(app_context: AppContext) -> None:
     app_context.settings.set("printers", {"受理回执": "roll", "受理通知书": "a4", "*": "any"})
     assert docs.printer_for(DocKind.APPLICATION_RECEIPT_ROLL) == "roll"
     assert docs.printer_for(DocKind.APPLICATION_RECEIPT) == "a4"
+    # or one of its own, which the hall's settings accept
+    from app.settings import check_values
+
+    assert check_values({"printers": {"联办受理回执": "slip"}})[1] == {}
+    app_context.settings.set("printers", {"联办受理回执": "slip", "受理回执": "roll"})
+    assert docs.printer_for(DocKind.APPLICATION_RECEIPT_ROLL) == "slip"
