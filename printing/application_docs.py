@@ -10,6 +10,7 @@ printing/documents.py: plain data in, PDF bytes out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,7 +32,7 @@ from printing.documents import (
     _Doc,
     _salutation,
 )
-from printing.layout import build_a4
+from printing.layout import ROLL_WIDTH, build_a4, build_roll
 from printing.model import (
     ApplicantInfo,
     CaseDoc,
@@ -40,7 +41,7 @@ from printing.model import (
     uncovered_materials,
 )
 from printing.settings import HallSettings
-from printing.text import fmt_date, fmt_datetime, window_label
+from printing.text import applicant_id_text, fmt_date, fmt_datetime, mask_phone, window_label
 
 _ACCEPTED = (Decision.ACCEPT, Decision.ACCEPT_DEFERRED)
 
@@ -118,6 +119,63 @@ def _case_barcode(d: _Doc, case_no: str) -> tuple[list[Flowable], Code128Pattern
     ], pattern
 
 
+def _require_accepted(doc: ApplicationDoc, kind: DocKind) -> tuple[CaseDoc, ...]:
+    """The accepted cases of a visit whose receipt can print: each with its promised
+    date (or waiting for an earlier stage) and every material but the 容缺 ones."""
+    _require_whole(doc, kind)
+    accepted = doc.accepted
+    if not accepted:
+        raise DocumentError(f"联办申请中没有受理的事项，不能打印{kind.value}")
+    for case in accepted:
+        if (
+            case.service_type is not ServiceType.ON_THE_SPOT
+            and case.promised_date is None
+            and not case.waits_for  # 串联: counted from when the earlier items are done
+        ):
+            raise DocumentError(f"“{case.item_name}”缺少承诺办结日期，不能打印{kind.value}")
+        blocking = [line.material for line in case.notice_lines if not line.deferrable]
+        if blocking:
+            raise DocumentError(
+                f"“{case.item_name}”非容缺材料未收齐（{'、'.join(blocking)}），不能按受理打印"
+            )
+    return accepted
+
+
+def _deferred_of(accepted: tuple[CaseDoc, ...]) -> list[tuple[CaseDoc, str, date]]:
+    """(case, 容缺 material, supply date) of the accepted cases, in their order."""
+    found = []
+    for c in accepted:
+        if c.decision is not Decision.ACCEPT_DEFERRED:
+            continue
+        for line in c.deferred_lines:
+            when = c.supply_date(line)
+            if when is None:
+                raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
+            found.append((c, line.material, when))
+    return found
+
+
+def _how_worked(accepted: tuple[CaseDoc, ...]) -> str:
+    """How the accepted items are worked, after "决定予以受理": side by side, each by
+    its promised date; or — 串联 — which begin now and which once earlier items are
+    办结 (their dates are not known yet)."""
+    waiting: dict[tuple[str, ...], list[str]] = {}
+    for case in accepted:
+        if case.waits_for:
+            waiting.setdefault(case.waits_for, []).append(case.item_name)
+    if not waiting:
+        return "，由各实施部门并联办理，各自按承诺日期办结；全部办结后可一并领取结果。"
+
+    def quoted(names: Sequence[str]) -> str:
+        return "、".join(f"“{name}”" for name in names)
+
+    now = [c.item_name for c in accepted if not c.waits_for]
+    parts = [f"{quoted(now)}自即日起办理"] if now else []
+    parts += [f"{quoted(names)}在{quoted(earlier)}办结后开始办理"
+              for earlier, names in waiting.items()]  # fmt: skip
+    return "：" + "；".join(parts) + "；各事项按下表所列期限办结，全部办结后可一并领取结果。"
+
+
 def _status_words(case: CaseDoc) -> str:
     if case.decision is Decision.CORRECTION:
         return "须补正后受理（见一次性告知书）"
@@ -135,22 +193,7 @@ def render_application_receipt(
     """One 受理通知书 for the visit: each accepted item's case number, barcode and
     promised date; the items not accepted named with where to look."""
     kind = DocKind.APPLICATION_RECEIPT
-    _require_whole(doc, kind)
-    accepted = doc.accepted
-    if not accepted:
-        raise DocumentError("联办申请中没有受理的事项，不能打印联办受理通知书")
-    for case in accepted:
-        if (
-            case.service_type is not ServiceType.ON_THE_SPOT
-            and case.promised_date is None
-            and not case.waits_for  # 串联: counted from when the earlier items are done
-        ):
-            raise DocumentError(f"“{case.item_name}”缺少承诺办结日期，不能打印受理通知书")
-        blocking = [line.material for line in case.notice_lines if not line.deferrable]
-        if blocking:
-            raise DocumentError(
-                f"“{case.item_name}”非容缺材料未收齐（{'、'.join(blocking)}），不能按受理打印"
-            )
+    accepted = _require_accepted(doc, kind)
     d = _Doc(hall)
     w = d.w
     story, _ = d.header(kind.value, None)
@@ -158,8 +201,8 @@ def render_application_receipt(
     others = [c for c in doc.cases if c.decision not in _ACCEPTED]
     lead = (
         f"您于{fmt_date(doc.accepted_at.date())}申请办理的“{doc.bundle_name}”"
-        f"（共{len(doc.cases)}个事项），经审查，下列{len(accepted)}个事项决定予以受理，"
-        "由各实施部门并联办理，各自按承诺日期办结；全部办结后可一并领取结果。"
+        f"（共{len(doc.cases)}个事项），经审查，下列{len(accepted)}个事项决定予以受理"
+        f"{_how_worked(accepted)}"
     )
     story += [
         w.p(_salutation(a), "申请人姓名"),
@@ -206,18 +249,13 @@ def render_application_receipt(
                 center_cols=(0,),
             )
         )
-    deferred = [
-        (c, line) for c in accepted if c.decision is Decision.ACCEPT_DEFERRED
-        for line in c.deferred_lines
-    ]  # fmt: skip
+    deferred = _deferred_of(accepted)
     if deferred:
         story += [*heading("容缺材料（须按期补交）")]
-        drows = []
-        for i, (c, line) in enumerate(deferred, start=1):
-            when = c.supply_date(line)
-            if when is None:
-                raise DocumentError(f"容缺材料“{line.material}”缺少补交期限")
-            drows.append((str(i), line.material, c.item_name, f"{fmt_date(when)}前"))
+        drows = [
+            (str(i), material, c.item_name, f"{fmt_date(when)}前")
+            for i, (c, material, when) in enumerate(deferred, start=1)
+        ]
         story.append(
             w.grid(
                 ("序号", "容缺材料", "所属事项", "补交期限"),
@@ -258,6 +296,106 @@ def render_application_receipt(
         footer_right=f"联办：{d.footer_text(doc.bundle_name)}",
     )
     return RenderResult(kind, pdf, pages, d.check.missing, tuple(d.warnings), None)
+
+
+# ---------------------------------------------------------------- 联办受理回执 (80 mm roll)
+
+
+def render_application_receipt_roll(
+    doc: ApplicationDoc, hall: HallSettings, *, mask: bool = True
+) -> RenderResult:
+    """The visit's 受理回执 on an 80 mm roll, for a hall whose receipts are 80 mm
+    (``receipt_format``), like the single case's 受理回执: each accepted item with its
+    case number, barcode and promised date (or the earlier items it waits for); the
+    items not accepted named with where to look. One barcode per case, not one for
+    the visit: each item is worked, queried and collected by its own number."""
+    kind = DocKind.APPLICATION_RECEIPT_ROLL
+    accepted = _require_accepted(doc, kind)
+    d = _Doc(hall, roll=True)
+    pdf = build_roll(
+        lambda: _application_roll_story(d, doc, accepted, hall, mask),
+        title=f"{kind.value} {doc.reference}",
+        width=ROLL_WIDTH,
+    )
+    return RenderResult(kind, pdf, 1, d.check.missing, tuple(d.warnings), None)
+
+
+def _application_roll_story(
+    d: _Doc, doc: ApplicationDoc, accepted: tuple[CaseDoc, ...], hall: HallSettings, mask: bool
+) -> list[Flowable]:
+    w = d.w
+    s = w.s
+    a = doc.applicant
+    story: list[Flowable] = [
+        w.p(hall.hall_name, "服务中心名称", s.center),
+        w.title(DocKind.APPLICATION_RECEIPT_ROLL.value, 1 * mm),
+        w.p(f"“{doc.bundle_name}”（共{len(doc.cases)}个事项）", "一件事名称", s.center),
+        Spacer(1, 1.5 * mm),
+    ]
+
+    def line(label: str, value: str, where: str) -> None:
+        story.append(w.raw(w.markup(f"{label}：", "文书") + w.markup(value, where), s.small))
+
+    id_label, id_value = applicant_id_text(a, mask=mask)
+    line("申请单位" if a.is_org else "申请人", a.name, "申请人姓名")
+    line(id_label, id_value, "证件号码")
+    if a.phone:
+        line("联系电话", mask_phone(a.phone) if mask else a.phone, "联系电话")
+    if a.agent_name:
+        line("经办人" if a.is_org else "代办人", a.agent_name, "代办人姓名")
+    line("受理时间", fmt_datetime(doc.accepted_at), "受理时间")
+    line("受理窗口", f"{window_label(doc.window_no)}　受理人：{doc.clerk_name}", "受理人")
+    story += [
+        Spacer(1, 1.5 * mm),
+        w.p(f"受理的事项（共{len(accepted)}项）：", style=s.small),
+    ]
+    for i, case in enumerate(accepted, start=1):
+        story += [
+            Spacer(1, 1 * mm),
+            w.raw(f"{i}. " + w.markup(case.item_name, "事项名称"), s.small),
+            BarcodeFlowable(
+                code128(case.case_no), height=9 * mm, max_module=0.3 * mm, min_module=0.2 * mm
+            ),
+            w.p(case.case_no, "受理编号", s.center),
+        ]
+        line("实施部门", case.department, "实施部门")
+        line("受理结果", case.decision.value, "受理结果")
+        line("承诺办结", promised_words(case), "承诺办结")
+    others = [c for c in doc.cases if c.decision not in _ACCEPTED]
+    if others:
+        story += [Spacer(1, 1.5 * mm), w.p("本次未受理的事项：", style=s.small)]
+        for i, case in enumerate(others, start=1):
+            story.append(
+                w.raw(
+                    f"{i}. "
+                    + w.markup(case.item_name, "事项名称")
+                    + w.markup(f"（{case.case_no}）：{_status_words(case)}", "文书"),
+                    s.small,
+                )
+            )
+    deferred = _deferred_of(accepted)
+    if deferred:
+        story += [Spacer(1, 1.5 * mm), w.p("容缺材料（须按期补交）：", style=s.small)]
+        for i, (c, material, when) in enumerate(deferred, start=1):
+            story.append(
+                w.raw(
+                    f"{i}. "
+                    + w.markup(material, "容缺材料名称")
+                    + w.markup(f"（{c.item_name}），{fmt_date(when)}前补交", "文书"),
+                    s.small,
+                )
+            )
+    story += [
+        Spacer(1, 1.5 * mm),
+        w.p("全部事项办结后，可一并领取结果。", style=s.small),
+        w.p(f"咨询电话：{hall.phone}", "电话", s.small),
+        w.p(f"监督电话：{hall.supervision_phone}", "电话", s.small),
+    ]
+    if hall.office_hours:
+        story.append(w.p(f"办公时间：{hall.office_hours}", "办公时间", s.small))
+    story += [w.p("请妥善保管本回执，凭各事项受理编号查询进度、领取结果。", style=s.small)]
+    story += d.footnote()
+    return story
 
 
 # ---------------------------------------------------------------- 联办一次性告知书
@@ -356,4 +494,5 @@ __all__ = [
     "ApplicationNoticeLine",
     "render_application_notice",
     "render_application_receipt",
+    "render_application_receipt_roll",
 ]

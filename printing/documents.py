@@ -90,7 +90,7 @@ class DocKind(StrEnum):
     TEST_PAGE = "打印测试页"
     APPLICATION_RECEIPT = "联办受理通知书"  # one visit, several items (application_docs.py)
     APPLICATION_NOTICE = "联办一次性告知书"
-    APPLICATION_RECEIPT_ROLL = "联办受理回执"  # the visit on an 80 mm thermal slip (ESC/POS)
+    APPLICATION_RECEIPT_ROLL = "联办受理回执"  # the visit on the 80 mm roll (application_docs.py)
     PAGES = "材料影像"  # the case's photographed pages, printed on request
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
 from app.core.check import Decision
 from app.core.items import ServiceType
@@ -28,7 +27,6 @@ from printing.model import (
     MissingChar,
     TicketDoc,
     missing_footnote,
-    promised_words,
 )
 from printing.settings import HallSettings
 from printing.text import (
@@ -40,9 +38,6 @@ from printing.text import (
     window_label,
     wrap_columns,
 )
-
-if TYPE_CHECKING:  # its module loads reportlab, which this one never does
-    from printing.application_docs import ApplicationDoc
 
 ESC = b"\x1b"
 FS = b"\x1c"
@@ -363,97 +358,6 @@ def build_receipt_text(
     if hall.office_hours:
         p.label("办公时间", hall.office_hours, "办公时间")
     p.line("请妥善保管本回执，凭受理编号查询、领取结果。")
-    note = missing_footnote(p.missing)
-    if note is not None:
-        p.line(note, "脚注")
-    p.feed(3).cut()
-    return p.finish()
-
-
-_ACCEPTED = (Decision.ACCEPT, Decision.ACCEPT_DEFERRED)
-
-
-def build_application_receipt_text(
-    doc: ApplicationDoc, hall: HallSettings, *, profile: PaperProfile = PAPER_80,
-    mask: bool = True,
-) -> EscPosResult:  # fmt: skip
-    """联办受理回执 as ESC/POS text: the whole visit on one slip, for a counter with
-    only a thermal printer. One barcode per accepted case (not one for the visit):
-    each item is worked, queried and collected at its own department by its own
-    case number, and the visit's own id (a UUID) does not fit the paper as Code 128.
-    Items not accepted are listed by number with where to look; a later stage of a
-    串联 bundle shows its limit counted from when the earlier items are 办结."""
-    accepted = tuple(c for c in doc.cases if c.decision in _ACCEPTED)
-    if not accepted:
-        raise DocumentError("联办申请中没有受理的事项，不能打印联办受理回执")
-    for case in accepted:
-        if (
-            case.service_type is not ServiceType.ON_THE_SPOT
-            and case.promised_date is None
-            and not case.waits_for
-        ):
-            raise DocumentError(f"“{case.item_name}”缺少承诺办结日期，不能打印受理回执")
-        blocking = [n.material for n in case.notice_lines if not n.deferrable]
-        if blocking:
-            raise DocumentError(
-                f"“{case.item_name}”非容缺材料未收齐（{'、'.join(blocking)}），不能按受理打印"
-            )
-    a = doc.applicant
-    p = EscPos(profile).init().align(Align.CENTER)
-    p.bold().line(hall.hall_name, "服务中心名称").bold(False)
-    p.size(2, 2).line("联办受理回执").size(1, 1)
-    p.bold().line(doc.bundle_name, "一件事名称").bold(False)
-    p.align(Align.LEFT).rule()
-    p.label("申请单位" if a.is_org else "申请人", a.name, "申请人姓名")
-    id_label, id_value = applicant_id_text(a, mask=mask)
-    p.label(id_label, id_value, "证件号码")
-    if a.phone:
-        p.label("联系电话", mask_phone(a.phone) if mask else a.phone, "联系电话")
-    if a.agent_name:
-        p.label("经办人" if a.is_org else "代办人", a.agent_name, "代办人姓名")
-    p.label("受理时间", fmt_datetime(doc.accepted_at), "受理时间")
-    p.label("受理窗口", f"{window_label(doc.window_no)}  受理人：{doc.clerk_name}", "受理人")
-    p.rule()
-    p.line(f"受理的事项（共{len(accepted)}项，由各部门并联办理）：")
-    for i, case in enumerate(accepted, start=1):
-        p.bold().line(f"{i}.{case.item_name}", "事项名称", 2).bold(False)
-        p.align(Align.CENTER)
-        if not p.barcode128(case.case_no):
-            p.line(case.case_no, "受理编号")
-        p.align(Align.LEFT)
-        p.label("受理编号", case.case_no, "受理编号")
-        p.label("实施部门", case.department, "实施部门")
-        result = case.decision.value
-        p.label("受理结果", result, "受理结果")
-        p.label("承诺办结", promised_words(case), "承诺办结")
-    others = [c for c in doc.cases if c.decision not in _ACCEPTED]
-    if others:
-        p.rule()
-        p.line("本次未受理的事项：")
-        for i, case in enumerate(others, start=1):
-            why = (
-                "须补正后受理（见一次性告知书）"
-                if case.decision is Decision.CORRECTION
-                else "不予受理（见不予受理通知书）"
-            )
-            p.line(f"{i}.{case.item_name}（{case.case_no}）：{why}", "事项名称", 2)
-    deferred = [(c, n) for c in accepted if c.decision is Decision.ACCEPT_DEFERRED
-                for n in c.deferred_lines]  # fmt: skip
-    if deferred:
-        p.rule()
-        p.line("容缺材料（须按期补交）：")
-        for i, (c, n) in enumerate(deferred, start=1):
-            when = c.supply_date(n)
-            if when is None:
-                raise DocumentError(f"容缺材料“{n.material}”缺少补交期限")
-            p.line(f"{i}.{n.material}（{c.item_name}），{fmt_date(when)}前补交", "容缺材料名称", 2)
-    p.rule()
-    p.line("全部事项办结后，可一并领取结果。")
-    p.label("咨询电话", hall.phone, "电话")
-    p.label("监督电话", hall.supervision_phone, "电话")
-    if hall.office_hours:
-        p.label("办公时间", hall.office_hours, "办公时间")
-    p.line("请妥善保管本回执，凭各事项受理编号查询进度、领取结果。")
     note = missing_footnote(p.missing)
     if note is not None:
         p.line(note, "脚注")

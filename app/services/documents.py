@@ -19,8 +19,9 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -48,6 +49,7 @@ from printing.application_docs import (
     ApplicationNoticeLine,
     render_application_notice,
     render_application_receipt,
+    render_application_receipt_roll,
 )
 from printing.dispatch import PrintDispatcher, default_dispatcher
 from printing.documents import (
@@ -68,8 +70,15 @@ from printing.settings import HallSettings
 log = logging.getLogger("yichuang.printing")
 
 _KIND_NAMES = {k.value: k for k in DocKind}
-_LIKE = {DocKind.APPLICATION_RECEIPT: DocKind.RECEIPT, DocKind.APPLICATION_NOTICE: DocKind.NOTICE}
-_ACCEPTING = (Decision.ACCEPT, Decision.ACCEPT_DEFERRED)
+_LIKE = {
+    DocKind.APPLICATION_RECEIPT: DocKind.RECEIPT,
+    DocKind.APPLICATION_RECEIPT_ROLL: DocKind.RECEIPT_ROLL,
+    DocKind.APPLICATION_NOTICE: DocKind.NOTICE,
+}
+_APPLICATION_RECEIPTS = {
+    DocKind.APPLICATION_RECEIPT: render_application_receipt,
+    DocKind.APPLICATION_RECEIPT_ROLL: render_application_receipt_roll,
+}
 
 
 def kinds_for(decision: Decision | str, roll_receipt: bool = False) -> tuple[DocKind, ...]:
@@ -85,6 +94,17 @@ def kinds_for(decision: Decision | str, roll_receipt: bool = False) -> tuple[Doc
         Decision.CORRECTION: (DocKind.NOTICE,),
         Decision.REFUSE: (DocKind.REFUSAL,),
     }[known]
+
+
+def application_reprint_kind(name: str, roll_receipt: bool) -> DocKind | None:
+    """The visit's combined document a 补打 of ``name`` (as the print log names it)
+    gives: its receipt in the hall's format, like a single case's 受理回执; None for a
+    name that is not a combined document."""
+    if name == DocKind.APPLICATION_RECEIPT_ROLL.value:
+        return DocKind.APPLICATION_RECEIPT_ROLL if roll_receipt else DocKind.APPLICATION_RECEIPT
+    if name in (DocKind.APPLICATION_RECEIPT.value, DocKind.APPLICATION_NOTICE.value):
+        return DocKind(name)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,31 +378,41 @@ class DocumentService:
         send: bool = True,
         kinds: Sequence[DocKind] | None = None,
     ) -> list[PrintReport]:
-        """The visit's documents: one combined 受理通知书 (any item accepted), one
-        combined 一次性告知书 (anything wanting), and each case's own 容缺受理承诺书 or
-        不予受理通知书. Each print is logged with every case it covers."""
+        """The visit's documents: one combined 受理通知书 (any item accepted; on the 80 mm
+        roll, 联办受理回执, when the hall's receipts are 80 mm), one combined 一次性告知书
+        (anything wanting; A4 either way: it is long), and each case's own 容缺受理承诺书
+        or 不予受理通知书. ``kinds`` (a reprint) picks some of them, the receipt in
+        either format. Each print is logged with every case it covers."""
         hall = hall_settings(self.settings)
         doc = self.application_doc(application_id)
-        jobs: list[tuple[DocKind, RenderResult, tuple[CaseDoc, ...], str]] = []
+        jobs: list[tuple[DocKind, Callable[[], RenderResult], tuple[CaseDoc, ...], str]] = []
         folder = f"联办-{doc.reference}"
         if doc.accepted:
-            jobs.append((DocKind.APPLICATION_RECEIPT, render_application_receipt(doc, hall),
-                         doc.accepted, folder))  # fmt: skip
+            roll = self.settings.get("receipt_format") == "80mm"
+            receipts = [DocKind.APPLICATION_RECEIPT_ROLL if roll else DocKind.APPLICATION_RECEIPT]
+            if kinds is not None:
+                receipts = [k for k in kinds if k in _APPLICATION_RECEIPTS]
+            for kind in receipts:
+                jobs.append((kind, partial(_APPLICATION_RECEIPTS[kind], doc, hall),
+                             doc.accepted, folder))  # fmt: skip
         if doc.notice:
             covered = doc.with_notice
-            jobs.append((DocKind.APPLICATION_NOTICE, render_application_notice(doc, hall),
+            jobs.append((DocKind.APPLICATION_NOTICE, partial(render_application_notice, doc, hall),
                          covered, folder))  # fmt: skip
         for case in doc.cases:
             if case.decision is Decision.ACCEPT_DEFERRED:
-                jobs.append((DocKind.PROMISE, render_promise(case, hall), (case,), case.case_no))
+                jobs.append((DocKind.PROMISE, partial(render_promise, case, hall), (case,),
+                             case.case_no))  # fmt: skip
             if case.decision is Decision.REFUSE:
-                jobs.append((DocKind.REFUSAL, render_refusal(case, hall), (case,), case.case_no))
+                jobs.append((DocKind.REFUSAL, partial(render_refusal, case, hall), (case,),
+                             case.case_no))  # fmt: skip
         with self.store.session() as s:
             ids = application_case_ids(s, application_id)
         if kinds is not None:  # a reprint of some of them
             jobs = [job for job in jobs if job[0] in kinds]
+        rendered = [(kind, make(), cases, sub) for kind, make, cases, sub in jobs]
         reports = []
-        for kind, result, cases, sub in jobs:
+        for kind, result, cases, sub in rendered:
             path = self.folder / sub / f"{kind.value}.pdf{cipher.SEALED_SUFFIX}"
             path.parent.mkdir(parents=True, exist_ok=True)
             cipher.write_sealed(path, result.pdf, sealed_name(self.folder, path))
@@ -411,52 +441,6 @@ class DocumentService:
                     )  # fmt: skip
             log.info("document %s of %s: %s", kind.value, ref, reports[-1].text())
         return reports
-
-    def application_receipt_escpos(
-        self,
-        application_id: uuid.UUID,
-        target: str,
-        *,
-        who: str,
-        paper: str = "80",
-        copies: int = 1,
-    ) -> PrintReport:
-        """The visit's 联办受理回执 on a thermal printer (ESC/POS, 80 or 58 mm), sent
-        the way the single case's thermal receipt is (printing/escpos_out: a network,
-        serial or device-file printer). The bytes are kept sealed beside the other
-        documents and the print is logged with every accepted case it covers; a
-        printer problem is in the report, never raised."""
-        from printing.escpos import PAPER_58, PAPER_80, build_application_receipt_text
-        from printing.escpos_out import send_escpos
-
-        hall = hall_settings(self.settings)
-        doc = self.application_doc(application_id)
-        result = build_application_receipt_text(
-            doc, hall, profile=PAPER_58 if paper == "58" else PAPER_80
-        )
-        kind = DocKind.APPLICATION_RECEIPT_ROLL
-        covered = tuple(c for c in doc.cases if c.decision in _ACCEPTING)
-        path = self.folder / f"联办-{doc.reference}" / f"{kind.value}.escpos{cipher.SEALED_SUFFIX}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cipher.write_sealed(path, result.data, sealed_name(self.folder, path))
-        outcome = send_escpos(result.data * max(1, copies), target)
-        with self.store.session() as s:
-            ids = application_case_ids(s, application_id)
-        with self.store.session() as s, s.begin():
-            for case in covered:
-                record_print(
-                    s,
-                    PrintLogEntry(
-                        id=uuid7(), case_id=ids.get(case.case_no), ref=case.case_no,
-                        what=kind.value, at=self.clock.now(), who=who, copies=copies,
-                        printer=target, success=outcome.ok, message=outcome.user_text(),
-                        job_id=outcome.job_id, file=str(path),
-                    ),
-                )  # fmt: skip
-        missing = tuple(f"{m.char}（{m.codepoint}，{'、'.join(m.places)}）" for m in result.missing)
-        report = PrintReport(kind, covered[0].case_no, path, target, outcome, missing)
-        log.info("document %s of %s: %s", kind.value, report.case_no, report.text())
-        return report
 
     def reprint_application(
         self, case_no: str, kinds: Sequence[DocKind], *, who: str

@@ -1278,6 +1278,7 @@ class MainWindow(QMainWindow):
 
     def _reprint(self, case_no: str, kind_name: str) -> None:
         """补打 from the case view: the kind the view names, in this hall's format."""
+        from app.services.documents import application_reprint_kind
         from printing.documents import DocKind
 
         roll = self.context.settings.get("receipt_format") == "80mm"
@@ -1288,13 +1289,11 @@ class MainWindow(QMainWindow):
             "容缺受理承诺书": DocKind.PROMISE,
             "不予受理通知书": DocKind.REFUSAL,
         }
-        combined = {k.value: k for k in (DocKind.APPLICATION_RECEIPT, DocKind.APPLICATION_NOTICE)}
-        if kind_name in combined:  # the visit's combined document (联办)
+        combined = application_reprint_kind(kind_name, roll)
+        if combined is not None:  # the visit's combined document (联办)
             who = self.operator.login
             self.runner.submit(
-                lambda: self.documents().reprint_application(
-                    case_no, [combined[kind_name]], who=who
-                ),
+                lambda: self.documents().reprint_application(case_no, [combined], who=who),
                 on_done=lambda reports: self._printed(case_no, reports),
                 on_error=lambda exc: self._print_failed(case_no, None, str(exc)),
             )

@@ -359,3 +359,36 @@ def test_the_capture_strip_follows_the_merged_row_and_keeps_a_page_per_case(
     for n in needs:
         listed = pages.pages_of_case(cases[n.item])
         assert [(r.material_seq, r.page) for r in listed] == [(n.material.seq, 1)]
+
+
+def test_an_80mm_hall_prints_the_visit_on_the_roll_after_save_and_on_reprint(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """receipt_format 80mm: the bundle's save prints 联办受理回执 (the roll), not the A4
+    联办受理通知书; 补打 from the case view gives the roll again."""
+    from app.core.clock import FixedClock
+    from app.services.applications import ApplicationService
+    from tests.db.applications import NOW, mixed_application, store_bundle
+
+    ctx = window.context
+    ctx.settings.set("receipt_format", "80mm")
+    stored = store_bundle(ctx.store)
+    service = ApplicationService(ctx.store, ctx.calendar, ctx.centre, ctx.workstation,
+                                 FixedClock(NOW))  # fmt: skip
+    saved = service.save(mixed_application(stored))
+    food, fire, sign = saved.case_nos
+
+    def printed() -> list[tuple[str, str]]:
+        with ctx.store.session() as s:
+            rows = s.execute(select(PrintLogRow.ref, PrintLogRow.what)).all()
+        return sorted((r[0], r[1]) for r in rows)
+
+    window._application_saved(saved)  # what the bundle intake's save signal does
+    qtbot.waitUntil(lambda: len(printed()) == 3, timeout=20_000)
+    assert printed() == sorted(
+        [(fire, "联办受理回执"), (sign, "联办受理回执"), (food, "联办一次性告知书")]
+    )
+    window._reprint(sign, "联办受理回执")  # the print log's entry, activated
+    qtbot.waitUntil(lambda: len(printed()) == 5, timeout=20_000)
+    assert printed().count((fire, "联办受理回执")) == 2
+    assert "联办受理通知书" not in {what for _, what in printed()}

@@ -209,3 +209,46 @@ def test_a_deferred_item_on_the_combined_documents_and_its_own_promise(
     promise = pdf_text(_kept(reports[2].file))
     assert fire in promise and "消防设施检测报告" in promise and food not in promise
     assert sign not in promise
+
+
+def test_the_lead_says_which_items_wait_for_an_earlier_stage(app_context: AppContext) -> None:
+    """串联: the signboard and fire check wait for the food licence (stage 1); the
+    lead sentence says so instead of "各自按承诺日期办结"."""
+    from datetime import date
+
+    from app.core.bundles import Bundle, BundleItem
+    from app.services.documents import hall_settings
+    from db.catalog_repo import import_bundles
+    from printing.application_docs import render_application_receipt
+
+    staged = Bundle("YJS-KFD", "我要开饭店", "1",
+                    (BundleItem("KD-01", 1), BundleItem("KD-02", 2), BundleItem("KD-03", 2)))  # fmt: skip
+    stored = store_bundle(app_context.store)
+    with app_context.store.session() as s, s.begin():
+        import_bundles(s, [staged])
+    service = ApplicationService(app_context.store, app_context.calendar, app_context.centre,
+                                 app_context.workstation, FixedClock(NOW))  # fmt: skip
+    saved = service.save(mixed_application(stored))
+    docs = _docs(app_context)
+    receipt = pdf_text(_kept(docs.produce_application(saved.id, who="wangfang")[0].file))
+    assert "各自按承诺日期办结" not in receipt and "并联办理" not in receipt
+    assert (
+        "下列2个事项决定予以受理：“公众聚集场所投入使用营业前消防安全检查”、“户外广告设施设置审批”"
+        "在“食品经营许可”办结后开始办理；各事项按下表所列期限办结，全部办结后可一并领取结果。"
+    ) in receipt
+    # one running now and one waiting: each named with when it starts
+    doc = docs.application_doc(saved.id)
+    fire, sign = doc.accepted
+    dated = {
+        c.case_no: replace(c, waits_for=(), promised_date=date(2026, 3, 19)) for c in doc.cases
+    }
+    mixed = replace(doc, cases=(doc.cases[0], dated[fire.case_no], sign))
+    text = pdf_text(render_application_receipt(mixed, hall_settings(app_context.settings)).pdf)
+    assert (
+        "“公众聚集场所投入使用营业前消防安全检查”自即日起办理；"
+        "“户外广告设施设置审批”在“食品经营许可”办结后开始办理；"
+    ) in text
+    # none waiting: the parallel wording, unchanged
+    plain = replace(doc, cases=tuple(dated.values()))
+    text = pdf_text(render_application_receipt(plain, hall_settings(app_context.settings)).pdf)
+    assert "由各实施部门并联办理，各自按承诺日期办结；全部办结后可一并领取结果。" in text

@@ -151,3 +151,17 @@ def test_decision_deferred_requires_dates(deferred: CaseDoc, hall: HallSettings)
     with pytest.raises(DocumentError, match="补交期限"):
         build_receipt_text(replace(deferred, deferred_supply_date=None), hall)
     assert Decision.ACCEPT_DEFERRED is deferred.decision
+
+
+def test_a_26_character_case_number_fits_80mm_in_code_set_c() -> None:
+    """Set B alone is too wide at two dots a module; its digit runs go in set C and the
+    printer reads back the same number (it was tested with the 联办 slip, now gone)."""
+    from devices.escpos_decode import PaperMark, PaperRollDecoder
+
+    number = "370999101-A1-20260310-0002"
+    job = EscPos(PAPER_80).init()
+    assert job.barcode128(number)
+    data = job.finish().data
+    assert b"{C" in data
+    marks = [i for i in PaperRollDecoder().feed(data) if isinstance(i, PaperMark)]
+    assert [(m.kind, m.data) for m in marks] == [("barcode", number)]
