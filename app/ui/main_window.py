@@ -1291,6 +1291,7 @@ class MainWindow(QMainWindow):
         }
         combined = application_reprint_kind(kind_name, roll)
         if combined is not None:  # the visit's combined document (联办)
+            self.access.reprinted(case_no, kind_name)  # it shows the applicant as well
             who = self.operator.login
             self.runner.submit(
                 lambda: self.documents().reprint_application(case_no, [combined], who=who),

@@ -392,3 +392,12 @@ def test_an_80mm_hall_prints_the_visit_on_the_roll_after_save_and_on_reprint(
     qtbot.waitUntil(lambda: len(printed()) == 5, timeout=20_000)
     assert printed().count((fire, "联办受理回执")) == 2
     assert "联办受理通知书" not in {what for _, what in printed()}
+
+    def looks() -> list[str]:  # a reprint shows the applicant: a look, logged
+        from app.core.privacy import REPRINT
+        from db.models import AuditRow
+
+        with ctx.store.session() as s:
+            return list(s.scalars(select(AuditRow.action).where(AuditRow.action == REPRINT)))
+
+    qtbot.waitUntil(lambda: len(looks()) == 1, timeout=20_000)
