@@ -28,6 +28,8 @@ from app.core.items import Item, material_key
 from app.core.workdays import WorkCalendar
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.core.case_records import CaseDetail, ReturningCase, SavedCase, UnprintedCase
     from db.store import LocalStore
 
@@ -95,6 +97,8 @@ class CounterService:
                 if saved is None:
                     record = record_intake(intake, self.calendar, now or self.clock.now())
                     saved = save_case(s, record, centre=self.centre, workstation=self.workstation)
+                    if intake.previous_case_no:
+                        self._continue_visit(s, saved.case_no, record.accepted_at)
                     if draft_key:
                         delete_draft(s, draft_key)
         except IntegrityError:
@@ -111,6 +115,21 @@ class CounterService:
         else:
             log.info("case saved: %s %s", saved.case_no, saved.status)
         return saved
+
+    def _continue_visit(self, session: Session, case_no: str, now: datetime) -> None:
+        """A returning applicant's case continues its visit (联办): when it is 办结 at
+        the counter (a 即办 item), the visit's later stages may begin now, as after any
+        other 办结 of a case of a visit (db/application_repo.release_waiting)."""
+        from sqlalchemy import select
+
+        from db.application_repo import release_waiting
+        from db.models import CaseRow
+
+        application_id = session.scalar(
+            select(CaseRow.application_id).where(CaseRow.case_no == case_no)
+        )
+        if application_id is not None:
+            release_waiting(session, application_id, self.calendar, now)
 
     def unprinted(self, day: date) -> list[UnprintedCase]:
         """This workstation's cases of ``day`` whose documents never came out."""

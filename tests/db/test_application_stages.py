@@ -213,3 +213,46 @@ def test_a_first_stage_on_the_spot_lets_the_later_begin_at_the_visit(
     assert cases["KD-01"].status == "已办结"
     assert cases["KD-02"].status == "已受理"
     assert cases["KD-02"].due_date == date(2026, 3, 19)  # 7 working days from 10 March
+
+
+def test_a_returning_applicant_finishing_the_first_stage_on_the_spot_begins_the_later(
+    sqlite_store: Store,
+) -> None:
+    """The first stage (a 即办 item) was 补正 at the visit, so the later ones wait; the
+    applicant comes back on Thursday 12 March with everything and it is 办结 at the
+    counter: the later stages begin that day (7 working days: 23 March)."""
+    from datetime import timedelta
+
+    from app.core.items import ServiceType
+    from app.services.counter import CounterService
+
+    store = sqlite_store
+    stored = _store_staged(store)
+    vid, food = stored[0]
+    stored[0] = (vid, replace(food, service_type=ServiceType.ON_THE_SPOT))
+    ApplicationService(store, CAL, "370982101", "A1", FixedClock(NOW)).save(
+        mixed_application(stored)
+    )
+    before = _cases(store)
+    assert before["KD-01"].status == "待补正"
+    assert before["KD-02"].status == State.WAITING_EARLIER.value
+
+    back = NOW + timedelta(days=2)  # Thursday 12 March 2026
+    first = mixed_application(stored).intakes[0]
+    returning = replace(first, outcomes=received(stored[0][1]), decision=Decision.ACCEPT,
+                        previous_case_no=before["KD-01"].case_no)  # fmt: skip
+    saved = CounterService(store, CAL, "370982101", "A1", FixedClock(back)).save_intake(returning)
+    with store.session() as s:
+        again = s.scalar(select(CaseRow).where(CaseRow.case_no == saved.case_no))
+        assert again is not None and again.status == "已办结"
+    after = {c.case_no: c for c in _cases_all(store)}
+    later = [c for c in after.values() if c.item_code == "KD-02"]
+    assert [c.status for c in later] == ["已受理"]
+    assert later[0].due_date == date(2026, 3, 23)
+
+
+def _cases_all(store: Store) -> list[CaseRow]:
+    with store.session() as s:
+        rows = list(s.scalars(select(CaseRow)).all())
+        s.expunge_all()
+    return rows
