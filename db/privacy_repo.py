@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, delete, exists, func, or_, select, text, update
@@ -284,38 +284,76 @@ def purge_case(session: Session, case_id: uuid.UUID, now: datetime, keep_days: i
 FOLLOW_UP_PERSONAL = ("applicant_name", "contact")
 
 
-def follow_up_purge_candidates(session: Session) -> list[uuid.UUID]:
-    """Closed follow-ups still holding a name or a phone whose cases have all had
-    their personal data purged (one still open keeps its contact: the applicant is
-    to be called back; one about no case is not purged here)."""
+def follow_up_purge_candidates(
+    session: Session, today: date | None = None, keep_days: int | None = None
+) -> list[uuid.UUID]:
+    """Closed follow-ups still holding a name or a phone (one still open keeps its
+    contact: the applicant is to be called back), nothing of them waiting to go up:
+
+    - those whose cases have all had their personal data purged here;
+    - given ``today`` and ``keep_days``: those closed ``keep_days`` ago or more whose
+      cases are all purged here or not in this store at all — a complaint about a
+      window names no case, and a follow-up that came down from the county names
+      another workstation's cases, which this one never holds to purge."""
     from app.core.feedback import FINAL
     from db.feedback_models import FollowUpRow
 
     rows = session.execute(
-        select(FollowUpRow.id, FollowUpRow.case_nos).where(
+        select(FollowUpRow.id, FollowUpRow.case_nos, FollowUpRow.closed_on).where(
             FollowUpRow.status.in_([s.value for s in FINAL]),
             or_(FollowUpRow.applicant_name != "", FollowUpRow.contact != ""),
         )
     ).all()
-    wanted = {str(n) for _, nos in rows for n in (nos or [])}
-    purged = set(
-        session.scalars(
-            select(CaseRow.case_no).where(
-                CaseRow.case_no.in_(sorted(wanted)), CaseRow.purged_at.is_not(None)
+    if not rows:
+        return []
+    wanted = sorted({str(n) for _, nos, _ in rows for n in (nos or [])})
+    held: dict[str, bool] = {  # case number -> purged
+        n: bool(purged)
+        for n, purged in session.execute(
+            select(CaseRow.case_no, CaseRow.purged_at.is_not(None)).where(
+                CaseRow.case_no.in_(wanted)
             )
         )
-    ) if wanted else set()  # fmt: skip
-    return [fid for fid, nos in rows if nos and all(str(n) in purged for n in nos)]
+    } if wanted else {}  # fmt: skip
+    waiting = _follow_ups_waiting(session)
+    out = []
+    for fid, nos, closed_on in rows:
+        if str(fid) in waiting:
+            continue
+        names = [str(n) for n in (nos or [])]
+        cases_purged = bool(names) and all(held.get(n) for n in names)
+        aged = (
+            today is not None
+            and keep_days is not None
+            and closed_on is not None
+            and today >= closed_on + timedelta(days=keep_days)
+            and all(held.get(n, True) for n in names)  # purged here, or never held
+        )
+        if cases_purged or aged:
+            out.append(fid)
+    return out
 
 
-def purge_follow_up(session: Session, follow_up_id: uuid.UUID, now: datetime) -> str | None:
+def _follow_ups_waiting(session: Session) -> set[str]:
+    """Ids of follow-ups with a change still in the outbox (the county lacks it)."""
+    waiting: set[str] = set()
+    for (payload,) in session.execute(
+        select(SyncOutboxRow.payload).where(SyncOutboxRow.sent_at.is_(None))
+    ):
+        waiting.update(str(r.get("id")) for r in (payload or {}).get("follow_up", ()))
+    return waiting
+
+
+def purge_follow_up(
+    session: Session, follow_up_id: uuid.UUID, now: datetime, keep_days: int | None = None
+) -> str | None:
     """Blank a follow-up's name and phone (checked again in this transaction) and chain
     the purge as its own step (the row hash of the blanked row: ``audit verify`` and
     the follow-up check pass); returns its number, None when it was not due. The
     blanked row is not pushed: the county keeps the follow-up as it had it."""
     from db.feedback_models import FollowUpRow, row_hash, row_values
 
-    if follow_up_id not in follow_up_purge_candidates(session):
+    if follow_up_id not in follow_up_purge_candidates(session, now.date(), keep_days):
         return None
     row = session.get(FollowUpRow, follow_up_id)
     assert row is not None

@@ -285,11 +285,11 @@ class PurgeService:
                     self._remove_documents(case_no)
         # the follow-ups (好差评 回访, complaints) of the purged cases, once closed
         with self.store.session() as s:
-            follow_ups = follow_up_purge_candidates(s)
+            follow_ups = follow_up_purge_candidates(s, now.date(), days)
         self.follow_ups_purged = []
         for fid in follow_ups:
             with self.store.session() as s, s.begin():
-                no = purge_follow_up(s, fid, now)
+                no = purge_follow_up(s, fid, now, days)
             if no:
                 self.follow_ups_purged.append(no)
         with self.store.session() as s, s.begin():

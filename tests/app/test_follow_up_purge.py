@@ -96,3 +96,55 @@ def test_a_closed_follow_up_loses_its_contact_with_its_case(sqlite_store: Store)
     assert "孙八".encode() not in _rows(sqlite_store, "follow_up")
     with sqlite_store.session() as s:
         assert verify(s).ok
+
+
+def test_follow_ups_naming_no_case_held_here_lose_their_contact_once_closed_long_enough(
+    sqlite_store: Store,
+) -> None:
+    """A complaint about a window names no case, and a follow-up that came down from
+    the county names another workstation's cases: neither has a case here to be
+    purged with, so each goes ``keep_days`` after it was closed (and not before, and
+    not while a change of it still waits to go up)."""
+    _clerks(sqlite_store)
+    clock = FixedClock(T0)
+    wang = service(sqlite_store, clock, WANG)
+    chen = service(sqlite_store, clock, CHEN)  # not the clerk complained about
+
+    def closed(complaint: Complaint) -> str:
+        f = wang.register_complaint(complaint)
+        f = chen.verify(f.id, f.row_version, "已核实")
+        f = chen.rectify(f.id, f.row_version, "已整改")
+        return chen.reply(f.id, f.row_version, "已答复").no
+
+    window = closed(Complaint(Channel.PHONE, "吴十", "13900004444", "窗口无人", window_no="3"))
+    elsewhere = closed(Complaint(Channel.PHONE, "郑七", "13900005555", "进度慢", window_no="3"))
+    with sqlite_store.session() as s, s.begin():  # as if it named another PC's case
+        s.execute(
+            update(FollowUpRow)
+            .where(FollowUpRow.no == elsewhere)
+            .values(case_nos=["370982101-B2-20260302-0001"])
+        )
+    open_one = wang.register_complaint(
+        Complaint(Channel.PHONE, "冯五", "13900006666", "慢", window_no="3")
+    )
+
+    def names() -> dict[str, str]:
+        with sqlite_store.session() as s:
+            return {r.no: r.applicant_name for r in s.scalars(select(FollowUpRow))}
+
+    waiting = PurgeService(sqlite_store, FixedClock(T0 + timedelta(days=200)), lambda: 180)
+    waiting.run()  # its steps have not reached the county yet
+    assert waiting.follow_ups_purged == []
+    with sqlite_store.session() as s, s.begin():
+        s.execute(update(SyncOutboxRow).values(sent_at=T0, batch_seq=1))
+    early = PurgeService(sqlite_store, FixedClock(T0 + timedelta(days=179)), lambda: 180)
+    early.run()
+    assert early.follow_ups_purged == [] and names()[window] == "吴十"
+    due = PurgeService(sqlite_store, FixedClock(T0 + timedelta(days=180)), lambda: 180)
+    due.run()
+    assert sorted(due.follow_ups_purged) == sorted([window, elsewhere])
+    assert names() == {window: "", elsewhere: "", open_one.no: "冯五"}
+    data = _rows(sqlite_store, "follow_up")
+    assert b"13900004444" not in data and b"13900005555" not in data
+    with sqlite_store.session() as s:
+        assert verify(s).ok
