@@ -216,3 +216,19 @@ def test_the_summary_of_a_ready_result() -> None:
 
 def test_the_summary_without_any_due_date_promises_nothing() -> None:
     assert _state(_case("1", "已受理"), _case("2", "已办结")).summary() == "办理中：1/2件已办结"
+
+
+def test_a_merged_line_keeps_each_listing_cases_decision() -> None:
+    from app.core.application import CaseNotice, NoticeEntry, merge_notices
+
+    ident = NoticeEntry(2, "居民身份证", "缺少", "原件核验", False)
+    food = CaseNotice("F", "食品经营许可", "no-F", "补正", (ident,))
+    fire = CaseNotice("X", "消防检查", "no-X", "容缺受理", (replace(ident, deferrable=True),))
+    sign = CaseNotice("S", "招牌设置", "no-S", "补正", (replace(ident, seq=5),))
+    [line] = merge_notices([food, fire, sign])
+    assert line.decisions == ("补正", "容缺受理", "补正")  # one per listing case, in order
+    assert (line.items, line.cases) == (
+        ("食品经营许可", "消防检查", "招牌设置"), ("no-F", "no-X", "no-S"),
+    )  # fmt: skip
+    assert line.deferrable is False and line.problem == "缺少"
+    assert line.requirement == "原件核验"
