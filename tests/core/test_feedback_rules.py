@@ -307,6 +307,10 @@ def test_route_prefers_the_case_owner_then_the_window_clerk() -> None:
     assert route(None, None) == Route("", "", "大厅管理人员")
     assert route(("", ""), ("", "")) == Route("", "", "大厅管理人员")
     assert route(owner, None) == Route("li", "李强", "办件负责人（首问负责）")
+    # the login decides, not the name: a name without a login is nobody to route to
+    assert route(("", "李强"), ("", "王芳")) == Route("", "", "大厅管理人员")
+    assert route(("li", ""), ("wang", "王芳")) == Route("li", "", "办件负责人（首问负责）")
+    assert route(None, ("wang", "")) == Route("wang", "", "窗口工作人员")
 
 
 # ---------------------------------------------------------------- figures
@@ -327,6 +331,16 @@ def test_rates_count_real_name_bad_reviews_only() -> None:
     assert got.callback_rate == 2 / 3 and got.rectify_rate == 1 / 3
     empty = rates([Counted(Kind.BAD_REVIEW, "已反馈", False, True, True)])
     assert empty == Rates(1, 0, 0, 0, 0)
+    # what is left out (a complaint, an excluded one) does not end the count
+    mixed = rates(
+        [
+            Counted(Kind.COMPLAINT, "已反馈", True, True, True),
+            Counted(Kind.BAD_REVIEW, "申诉成立", True, True, True),
+            Counted(Kind.BAD_REVIEW, "申诉成立", False, False, False),
+            Counted(Kind.BAD_REVIEW, "已反馈", True, True, True),
+        ]
+    )
+    assert mixed == Rates(bad_reviews=1, real_name=1, verified=1, rectified=1, excluded=2)
     assert empty.callback_rate is None and empty.rectify_rate is None
 
 
