@@ -23,7 +23,7 @@ from app.core.bundles import (
     merged_outcomes,
 )
 from app.core.check import MaterialOutcome, Status
-from app.core.items import Item, Medium, Necessity, Question
+from app.core.items import Condition, Item, Medium, Necessity, Question
 from tests.factories import material
 
 KIND = SharedQuestion("S1", "经营者类型", ("个人", "企业"))
@@ -262,3 +262,119 @@ def test_outcomes_of_items_not_saved_are_left_out() -> None:
     assert merged_outcomes(checklist, shown) == {
         "name:居民身份证": MaterialOutcome(Status.MISSING, 0, ""),
     }
+
+
+def test_first_options_missing_answers_and_unknown_keys() -> None:
+    b = _bundle()
+    assert b.default_answers() == {"S1": "个人", "S2": "小于100平方米"}
+    assert b.unanswered({"S1": "企业", "S2": "大"}) == [SIZE]
+    assert b.unanswered({"S2": "100平方米以上"}) == [KIND]
+    assert b.unanswered(b.default_answers()) == []
+    with pytest.raises(KeyError) as exc:
+        b.stage_of("TAX")
+    assert exc.value.args == ("TAX",)
+    checklist, _ = _checklist()
+    assert checklist.key_of("FOOD", 3) == "name:居民身份证"
+    with pytest.raises(KeyError) as exc:
+        checklist.key_of("FOOD", 9)
+    assert exc.value.args == (("FOOD", 9),)
+
+
+def test_a_checklist_of_items_the_catalogue_lacks_names_them() -> None:
+    from app.core.bundles import resolve_items
+
+    _, items = _checklist()
+    b = _bundle(items=(BundleItem("TAX"), BundleItem("LIC"), BundleItem("SEAL", 2)))
+    with pytest.raises(KeyError) as exc:
+        resolve_items(b, items)
+    assert exc.value.args == ("TAX、SEAL",)
+    assert resolve_items(_bundle(), items) == (items["LIC"], items["FOOD"], items["SIGN"])
+
+
+def test_a_checklist_with_shared_and_own_answers() -> None:
+    lic = _item("LIC", "营业执照", material(1, "申请书"),
+                material(2, "公司章程", conditions=(Condition("Q1", frozenset({"公司"})),)),
+                questions=(Question("Q1", "主体类型", ("个体工商户", "公司")),
+                           Question("Q9", "是否委托", ("否", "是"))))  # fmt: skip
+    food = _item("FOOD", "食品经营许可", material(1, "委托书",
+                 conditions=(Condition("QB", frozenset({"是"})),)),
+                 questions=(Question("QA", "面积", ("小于100平方米", "100平方米以上")),
+                            Question("QB", "是否委托", ("否", "是"))))  # fmt: skip
+    sign = _item("SIGN", "招牌设置", material(1, "效果图"))
+    items = {"LIC": lic, "FOOD": food, "SIGN": sign}
+    own = {"FOOD": {"QB": "是", "QA": "own answer is ignored"}, "LIC": {"Q9": "否"}}
+    checklist = merged_checklist(_bundle(), items, {"S1": "企业"}, own)
+    assert checklist.answers == {
+        "LIC": {"Q9": "否", "Q1": "公司"}, "FOOD": {"QB": "是"}, "SIGN": {},
+    }  # fmt: skip
+    assert [m.name for m in checklist.materials] == ["申请书", "公司章程", "委托书", "效果图"]
+    assert checklist.unanswered == ("经营面积",)
+    assert (
+        merged_checklist(_bundle(), items, {"S1": "个人", "S2": "小于100平方米"}).unanswered == ()
+    )
+    # a mapping of another item before this item's mapping does not stop the overlay
+    b = _bundle(mappings=(AnswerMapping("S2", "FOOD", "QA"), AnswerMapping("S1", "LIC", "Q1",
+                (("企业", "公司"),))))  # fmt: skip
+    assert b.item_answers({"S1": "企业"})["LIC"] == {"Q1": "公司"}
+
+
+def test_missing_and_unchecked_reach_every_item_with_their_reason() -> None:
+    from app.core.bundles import item_outcomes
+
+    checklist, _ = _checklist()
+    got = item_outcomes(
+        checklist,
+        {
+            "name:居民身份证": MaterialOutcome(Status.MISSING, 3, "未带"),
+            "name:平面图": MaterialOutcome(Status.UNCHECKED, 2, "待查"),
+        },
+    )
+    assert got == {
+        "LIC": {2: MaterialOutcome(Status.MISSING, 0, "未带")},
+        "FOOD": {
+            3: MaterialOutcome(Status.MISSING, 0, "未带"),
+            4: MaterialOutcome(Status.UNCHECKED, 0, "待查"),
+        },
+        "SIGN": {1: MaterialOutcome(Status.UNCHECKED, 0, "待查")},
+    }
+
+
+def test_the_combined_notice_and_check() -> None:
+    from app.core.bundles import bundle_notice, check_bundle
+    from app.core.check import NoticeLine
+
+    checklist, items = _checklist()
+    notice = bundle_notice(
+        checklist,
+        {
+            "FOOD": [NoticeLine(4, "平面图", "缺少", "复印件1份", True)],
+            "SIGN": [
+                NoticeLine(1, "平面图", "有误：模糊", "复印件2份", True),
+            ],
+            "LIC": [NoticeLine(2, "居民身份证", "缺少", "原件核验", False)],
+        },
+    )
+    assert [(n.key, n.material, n.problem, n.deferrable, n.items) for n in notice] == [
+        ("name:居民身份证", "居民身份证", "缺少", False, ("LIC",)),
+        ("name:平面图", "平面图", "缺少；有误：模糊", True, ("FOOD", "SIGN")),
+    ]
+    assert notice[1].requirement == "复印件3份；平面图须真实有效"
+    assert notice[0].requirement == "原件核验1份；居民身份证须真实有效"
+    checked = check_bundle(checklist, items, {})
+    assert checked.checklist is checklist
+    assert set(checked.results) == {"LIC", "FOOD", "SIGN"}
+    assert checked.result("SIGN") is checked.results["SIGN"]
+
+
+def test_identities_go_by_a_materials_own_key_before_its_name() -> None:
+    from app.core.bundles import identities
+
+    coded = replace(material(1, "身份证"), key="居民身份证", code="CL-1")
+    keyed = replace(material(2, "身份证明（原件）"), key="居民身份证")
+    named = material(3, "居民身份证")
+    assert identities([("A", coded), ("B", keyed), ("C", named)]) == {
+        ("A", 1): "code:CL-1", ("B", 2): "code:CL-1", ("C", 3): "code:CL-1",
+    }  # fmt: skip
+    assert identities([("B", keyed), ("C", named), ("C", replace(named, seq=4))]) == {
+        ("B", 2): "name:居民身份证", ("C", 3): "name:居民身份证", ("C", 4): "name:居民身份证#2",
+    }  # fmt: skip
