@@ -378,3 +378,12 @@ def test_identities_go_by_a_materials_own_key_before_its_name() -> None:
     assert identities([("B", keyed), ("C", named), ("C", replace(named, seq=4))]) == {
         ("B", 2): "name:居民身份证", ("C", 3): "name:居民身份证", ("C", 4): "name:居民身份证#2",
     }  # fmt: skip
+
+
+def test_a_requirement_shown_once_and_copies_kept() -> None:
+    from app.core.bundles import MergedMaterial, Need
+
+    shown = material(2, "居民身份证")
+    copy = replace(shown, medium=Medium.COPY, copies=2, standard="")
+    merged = MergedMaterial("name:居民身份证", "居民身份证", (Need("A", shown), Need("B", copy)))
+    assert merged.requirement() == "原件核验、复印件2份；居民身份证须真实有效"
