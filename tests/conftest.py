@@ -17,6 +17,21 @@ os.environ.setdefault("YICHUANG_NO_CRASH_DIALOG", "1")
 os.environ.setdefault("YICHUANG_HALL_FILE", "")
 
 
+def _hypothesis_without_clocks() -> None:
+    """Property tests never depend on the machine's speed: no per-example deadline and
+    no health check that times input generation (a loaded CI machine or a mutation
+    run made them fail on time alone)."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "yichuang", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.load_profile("yichuang")
+
+
+_hypothesis_without_clocks()
+
+
 def _test_store_key() -> None:
     """The local stores are encrypted (db/cipher.py) with a key kept outside the data
     folder: the tests' key file, made once per run (mode 600) and handed to every
