@@ -204,6 +204,19 @@ def _outcomes(session: Session, application_id: uuid.UUID) -> dict[str, str]:
     return {no: str((detail or {}).get("outcome") or "") for no, detail in rows}
 
 
+def continue_visit(
+    session: Session, case_no: str, calendar: WorkCalendar, now: datetime
+) -> list[str]:
+    """After a returning applicant's case is saved: if it belongs to a visit, begin
+    what its (possibly now 办结) case lets begin (``release_waiting``)."""
+    application_id = session.scalar(
+        select(CaseRow.application_id).where(CaseRow.case_no == case_no)
+    )
+    if application_id is None:
+        return []
+    return release_waiting(session, application_id, calendar, now)
+
+
 def release_waiting(
     session: Session, application_id: uuid.UUID, calendar: WorkCalendar, now: datetime
 ) -> list[str]:

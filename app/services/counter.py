@@ -120,16 +120,9 @@ class CounterService:
         """A returning applicant's case continues its visit (联办): when it is 办结 at
         the counter (a 即办 item), the visit's later stages may begin now, as after any
         other 办结 of a case of a visit (db/application_repo.release_waiting)."""
-        from sqlalchemy import select
+        from db.application_repo import continue_visit
 
-        from db.application_repo import release_waiting
-        from db.models import CaseRow
-
-        application_id = session.scalar(
-            select(CaseRow.application_id).where(CaseRow.case_no == case_no)
-        )
-        if application_id is not None:
-            release_waiting(session, application_id, self.calendar, now)
+        continue_visit(session, case_no, self.calendar, now)
 
     def unprinted(self, day: date) -> list[UnprintedCase]:
         """This workstation's cases of ``day`` whose documents never came out."""
